@@ -1,0 +1,8 @@
+//! `tacos-sbom`: enrich CycloneDX and SPDX SBOMs with signed TACOS attestations.
+//!
+//! Data flows one way: [`sbom`] reads documents and lists components, [`purl`]
+//! canonicalizes their package URLs, the assessor fills [`tacos`] statements,
+//! [`attest`] signs them, and [`enrich`] writes the references back.
+
+pub mod sbom;
+pub mod tacos;

@@ -1,0 +1,901 @@
+//! A span-keeping JSON reader and a splice editor.
+//!
+//! SBOMs must come out exactly as they came in, apart from what we add. Parsing
+//! into a value tree and serializing it again loses number lexemes, string
+//! escapes, whitespace and duplicate keys, so instead this module parses into a
+//! tree of byte spans over the original text, and every change is a splice of
+//! new text into those bytes. Untouched bytes are copied through verbatim.
+
+use std::borrow::Cow;
+use std::fmt;
+use std::io::{self, Write};
+
+/// Deepest nesting accepted. Real SBOMs stay far below this (a CycloneDX
+/// component nested 100 deep is about 200 levels); hostile input is refused
+/// before it can exhaust the stack.
+pub const MAX_DEPTH: usize = 512;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ParseError {
+    pub offset: usize,
+    pub line: usize,
+    pub column: usize,
+    pub message: &'static str,
+}
+
+impl fmt::Display for ParseError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "invalid JSON at line {}, column {}: {}",
+            self.line, self.column, self.message
+        )
+    }
+}
+
+impl std::error::Error for ParseError {}
+
+/// A JSON value and the byte range `start..end` it occupies in the text.
+#[derive(Debug, Clone)]
+pub struct Node {
+    pub start: usize,
+    pub end: usize,
+    pub kind: Kind,
+}
+
+#[derive(Debug, Clone)]
+pub enum Kind {
+    Object(Vec<Member>),
+    Array(Vec<Node>),
+    String,
+    Number,
+    Bool(bool),
+    Null,
+}
+
+#[derive(Debug, Clone)]
+pub struct Member {
+    /// The decoded key.
+    pub key: String,
+    /// Offset of the key's opening quote.
+    pub key_start: usize,
+    pub value: Node,
+}
+
+/// A parsed JSON text that owns its bytes.
+#[derive(Debug, Clone)]
+pub struct Document {
+    text: String,
+    root: Node,
+}
+
+impl Document {
+    pub fn parse(text: String) -> Result<Document, ParseError> {
+        let root = Parser::new(&text).parse_document()?;
+        Ok(Document { text, root })
+    }
+
+    pub fn text(&self) -> &str {
+        &self.text
+    }
+
+    pub fn root(&self) -> &Node {
+        &self.root
+    }
+
+    /// The decoded value of a string node, or `None` for other kinds.
+    pub fn str<'a>(&'a self, node: &Node) -> Option<Cow<'a, str>> {
+        match node.kind {
+            Kind::String => Some(decode_string(&self.text[node.start + 1..node.end - 1])),
+            _ => None,
+        }
+    }
+
+    /// The member `key` of an object node, as a string.
+    pub fn get_str<'a>(&'a self, node: &Node, key: &str) -> Option<Cow<'a, str>> {
+        node.get(key).and_then(|v| self.str(v))
+    }
+
+    /// The source text of a node, exactly as written.
+    pub fn raw(&self, node: &Node) -> &str {
+        &self.text[node.start..node.end]
+    }
+
+    /// The layout the document was written in, so that inserted text matches it.
+    pub fn style(&self) -> Style {
+        Style::detect(&self.text, &self.root)
+    }
+}
+
+impl Node {
+    /// The last member named `key` (later duplicates win, as in most readers).
+    pub fn get(&self, key: &str) -> Option<&Node> {
+        match &self.kind {
+            Kind::Object(members) => members.iter().rev().find(|m| m.key == key).map(|m| &m.value),
+            _ => None,
+        }
+    }
+
+    pub fn member(&self, key: &str) -> Option<&Member> {
+        match &self.kind {
+            Kind::Object(members) => members.iter().rev().find(|m| m.key == key),
+            _ => None,
+        }
+    }
+
+    pub fn members(&self) -> &[Member] {
+        match &self.kind {
+            Kind::Object(members) => members,
+            _ => &[],
+        }
+    }
+
+    pub fn items(&self) -> &[Node] {
+        match &self.kind {
+            Kind::Array(items) => items,
+            _ => &[],
+        }
+    }
+
+    pub fn is_object(&self) -> bool {
+        matches!(self.kind, Kind::Object(_))
+    }
+
+    pub fn is_array(&self) -> bool {
+        matches!(self.kind, Kind::Array(_))
+    }
+}
+
+fn decode_string(raw: &str) -> Cow<'_, str> {
+    if !raw.contains('\\') {
+        return Cow::Borrowed(raw);
+    }
+    let mut out = String::with_capacity(raw.len());
+    let mut chars = raw.chars();
+    while let Some(c) = chars.next() {
+        if c != '\\' {
+            out.push(c);
+            continue;
+        }
+        match chars.next() {
+            Some('n') => out.push('\n'),
+            Some('t') => out.push('\t'),
+            Some('r') => out.push('\r'),
+            Some('b') => out.push('\u{8}'),
+            Some('f') => out.push('\u{c}'),
+            Some('u') => {
+                let hi = hex4(&mut chars);
+                if (0xD800..0xDC00).contains(&hi) {
+                    // A high surrogate should be followed by an escaped low one.
+                    let rest = chars.as_str();
+                    if let Some(tail) = rest.strip_prefix("\\u") {
+                        let mut lo_chars = tail.chars();
+                        let lo = hex4(&mut lo_chars);
+                        if (0xDC00..0xE000).contains(&lo) {
+                            chars = lo_chars;
+                            let cp = 0x10000 + ((hi - 0xD800) << 10) + (lo - 0xDC00);
+                            out.push(char::from_u32(cp).unwrap_or('\u{FFFD}'));
+                            continue;
+                        }
+                    }
+                    out.push('\u{FFFD}');
+                } else {
+                    out.push(char::from_u32(hi).unwrap_or('\u{FFFD}'));
+                }
+            }
+            Some(other) => out.push(other), // '"', '\\', '/'
+            None => {}
+        }
+    }
+    Cow::Owned(out)
+}
+
+fn hex4(chars: &mut std::str::Chars<'_>) -> u32 {
+    let mut v = 0;
+    for _ in 0..4 {
+        v = v * 16 + chars.next().and_then(|c| c.to_digit(16)).unwrap_or(0);
+    }
+    v
+}
+
+struct Parser<'a> {
+    text: &'a str,
+    bytes: &'a [u8],
+    pos: usize,
+}
+
+impl<'a> Parser<'a> {
+    fn new(text: &'a str) -> Self {
+        Parser {
+            text,
+            bytes: text.as_bytes(),
+            pos: 0,
+        }
+    }
+
+    fn parse_document(&mut self) -> Result<Node, ParseError> {
+        if self.text.starts_with('\u{FEFF}') {
+            self.pos = 3;
+        }
+        self.skip_ws();
+        if self.pos >= self.bytes.len() {
+            return Err(self.error("the file holds no JSON value"));
+        }
+        let root = self.parse_value(0)?;
+        self.skip_ws();
+        if self.pos < self.bytes.len() {
+            return Err(self.error("unexpected data after the JSON value"));
+        }
+        Ok(root)
+    }
+
+    fn error(&self, message: &'static str) -> ParseError {
+        let pos = self.pos.min(self.bytes.len());
+        let before = &self.bytes[..pos];
+        let line = before.iter().filter(|&&b| b == b'\n').count() + 1;
+        let line_start = before.iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1);
+        let column = self.text[line_start..floor_char_boundary(self.text, pos)]
+            .chars()
+            .count()
+            + 1;
+        ParseError {
+            offset: pos,
+            line,
+            column,
+            message,
+        }
+    }
+
+    fn skip_ws(&mut self) {
+        while let Some(b' ' | b'\t' | b'\n' | b'\r') = self.bytes.get(self.pos) {
+            self.pos += 1;
+        }
+    }
+
+    fn parse_value(&mut self, depth: usize) -> Result<Node, ParseError> {
+        if depth >= MAX_DEPTH {
+            return Err(self.error("nesting deeper than 512 levels"));
+        }
+        let start = self.pos;
+        let kind = match self.bytes.get(self.pos) {
+            Some(b'{') => self.parse_object(depth)?,
+            Some(b'[') => self.parse_array(depth)?,
+            Some(b'"') => {
+                self.scan_string()?;
+                Kind::String
+            }
+            Some(b'-' | b'0'..=b'9') => {
+                self.scan_number()?;
+                Kind::Number
+            }
+            Some(b't') => self.literal("true", Kind::Bool(true))?,
+            Some(b'f') => self.literal("false", Kind::Bool(false))?,
+            Some(b'n') => self.literal("null", Kind::Null)?,
+            Some(_) => return Err(self.error("expected a value")),
+            None => return Err(self.error("unexpected end of file (truncated JSON?)")),
+        };
+        Ok(Node {
+            start,
+            end: self.pos,
+            kind,
+        })
+    }
+
+    fn literal(&mut self, word: &'static str, kind: Kind) -> Result<Kind, ParseError> {
+        if self.bytes[self.pos..].starts_with(word.as_bytes()) {
+            self.pos += word.len();
+            Ok(kind)
+        } else {
+            Err(self.error("expected a value"))
+        }
+    }
+
+    fn parse_object(&mut self, depth: usize) -> Result<Kind, ParseError> {
+        self.pos += 1;
+        let mut members = Vec::new();
+        self.skip_ws();
+        if self.bytes.get(self.pos) == Some(&b'}') {
+            self.pos += 1;
+            return Ok(Kind::Object(members));
+        }
+        loop {
+            self.skip_ws();
+            match self.bytes.get(self.pos) {
+                Some(b'"') => {}
+                None => return Err(self.error("unexpected end of file inside an object")),
+                _ => return Err(self.error("expected a member name in double quotes")),
+            }
+            let key_start = self.pos;
+            self.scan_string()?;
+            let key = decode_string(&self.text[key_start + 1..self.pos - 1]).into_owned();
+            self.skip_ws();
+            if self.bytes.get(self.pos) != Some(&b':') {
+                return Err(self.error("expected ':' after a member name"));
+            }
+            self.pos += 1;
+            self.skip_ws();
+            let value = self.parse_value(depth + 1)?;
+            members.push(Member {
+                key,
+                key_start,
+                value,
+            });
+            self.skip_ws();
+            match self.bytes.get(self.pos) {
+                Some(b',') => self.pos += 1,
+                Some(b'}') => {
+                    self.pos += 1;
+                    return Ok(Kind::Object(members));
+                }
+                None => return Err(self.error("unexpected end of file inside an object")),
+                _ => return Err(self.error("expected ',' or '}' in an object")),
+            }
+        }
+    }
+
+    fn parse_array(&mut self, depth: usize) -> Result<Kind, ParseError> {
+        self.pos += 1;
+        let mut items = Vec::new();
+        self.skip_ws();
+        if self.bytes.get(self.pos) == Some(&b']') {
+            self.pos += 1;
+            return Ok(Kind::Array(items));
+        }
+        loop {
+            self.skip_ws();
+            items.push(self.parse_value(depth + 1)?);
+            self.skip_ws();
+            match self.bytes.get(self.pos) {
+                Some(b',') => self.pos += 1,
+                Some(b']') => {
+                    self.pos += 1;
+                    return Ok(Kind::Array(items));
+                }
+                None => return Err(self.error("unexpected end of file inside an array")),
+                _ => return Err(self.error("expected ',' or ']' in an array")),
+            }
+        }
+    }
+
+    fn scan_string(&mut self) -> Result<(), ParseError> {
+        self.pos += 1; // opening quote
+        loop {
+            let Some(&b) = self.bytes.get(self.pos) else {
+                return Err(self.error("unexpected end of file inside a string"));
+            };
+            match b {
+                b'"' => {
+                    self.pos += 1;
+                    return Ok(());
+                }
+                b'\\' => {
+                    match self.bytes.get(self.pos + 1) {
+                        Some(b'"' | b'\\' | b'/' | b'b' | b'f' | b'n' | b'r' | b't') => {
+                            self.pos += 2
+                        }
+                        Some(b'u') => {
+                            let hex = self.bytes.get(self.pos + 2..self.pos + 6);
+                            if !hex.is_some_and(|h| h.iter().all(u8::is_ascii_hexdigit)) {
+                                self.pos += 1;
+                                return Err(self.error("invalid \\u escape in a string"));
+                            }
+                            self.pos += 6;
+                        }
+                        _ => {
+                            self.pos += 1;
+                            return Err(self.error("invalid escape in a string"));
+                        }
+                    }
+                }
+                0..=0x1f => return Err(self.error("control character inside a string")),
+                _ => self.pos += 1,
+            }
+        }
+    }
+
+    fn scan_number(&mut self) -> Result<(), ParseError> {
+        if self.bytes[self.pos] == b'-' {
+            self.pos += 1;
+        }
+        match self.bytes.get(self.pos) {
+            Some(b'0') => self.pos += 1,
+            Some(b'1'..=b'9') => self.skip_digits(),
+            _ => return Err(self.error("invalid number")),
+        }
+        if self.bytes.get(self.pos) == Some(&b'.') {
+            self.pos += 1;
+            if !self.bytes.get(self.pos).is_some_and(u8::is_ascii_digit) {
+                return Err(self.error("invalid number: digits expected after '.'"));
+            }
+            self.skip_digits();
+        }
+        if let Some(b'e' | b'E') = self.bytes.get(self.pos) {
+            self.pos += 1;
+            if let Some(b'+' | b'-') = self.bytes.get(self.pos) {
+                self.pos += 1;
+            }
+            if !self.bytes.get(self.pos).is_some_and(u8::is_ascii_digit) {
+                return Err(self.error("invalid number: digits expected in the exponent"));
+            }
+            self.skip_digits();
+        }
+        Ok(())
+    }
+
+    fn skip_digits(&mut self) {
+        while self.bytes.get(self.pos).is_some_and(u8::is_ascii_digit) {
+            self.pos += 1;
+        }
+    }
+}
+
+fn floor_char_boundary(s: &str, mut i: usize) -> usize {
+    while i > 0 && !s.is_char_boundary(i) {
+        i -= 1;
+    }
+    i
+}
+
+/// How a document lays out its text: pretty-printed with some indent, or compact.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Style {
+    /// One level of indentation; `None` for compact (single-line) documents.
+    pub indent: Option<String>,
+    pub newline: &'static str,
+    /// Whether `"key": value` has a space after the colon.
+    pub space_after_colon: bool,
+}
+
+impl Style {
+    fn detect(text: &str, root: &Node) -> Style {
+        let newline = if text.contains("\r\n") { "\r\n" } else { "\n" };
+        let first_member = root.members().first();
+        let indent = first_member.and_then(|m| {
+            let between = &text[root.start + 1..m.key_start];
+            between.rfind('\n').map(|i| between[i + 1..].to_string())
+        });
+        let indent = match indent {
+            Some(s) if !s.is_empty() => Some(s),
+            Some(_) => Some("  ".to_string()),
+            None if text[root.start..root.end].contains('\n') => Some("  ".to_string()),
+            None => None,
+        };
+        let space_after_colon = first_member.is_none_or(|m| {
+            let after_key = &text[m.key_start..m.value.start];
+            after_key.ends_with(' ')
+        });
+        Style {
+            indent,
+            newline,
+            space_after_colon,
+        }
+    }
+
+    /// Render a value as it would appear at a place indented by `base`.
+    pub fn render(&self, value: &serde_json::Value, base: &str) -> String {
+        let mut out = String::new();
+        self.render_into(value, base, &mut out);
+        out
+    }
+
+    fn render_into(&self, value: &serde_json::Value, base: &str, out: &mut String) {
+        use serde_json::Value;
+        match value {
+            Value::Object(map) if !map.is_empty() => {
+                out.push('{');
+                let inner = self.deeper(base);
+                for (i, (k, v)) in map.iter().enumerate() {
+                    if i > 0 {
+                        out.push(',');
+                    }
+                    self.break_line(&inner, out);
+                    out.push_str(&serde_json::Value::String(k.clone()).to_string());
+                    out.push(':');
+                    if self.space_after_colon && self.indent.is_some() {
+                        out.push(' ');
+                    }
+                    self.render_into(v, &inner, out);
+                }
+                self.break_line(base, out);
+                out.push('}');
+            }
+            Value::Array(items) if !items.is_empty() => {
+                out.push('[');
+                let inner = self.deeper(base);
+                for (i, v) in items.iter().enumerate() {
+                    if i > 0 {
+                        out.push(',');
+                    }
+                    self.break_line(&inner, out);
+                    self.render_into(v, &inner, out);
+                }
+                self.break_line(base, out);
+                out.push(']');
+            }
+            other => out.push_str(&other.to_string()),
+        }
+    }
+
+    fn deeper(&self, base: &str) -> String {
+        match &self.indent {
+            Some(unit) => format!("{base}{unit}"),
+            None => String::new(),
+        }
+    }
+
+    fn break_line(&self, indent: &str, out: &mut String) {
+        if self.indent.is_some() {
+            out.push_str(self.newline);
+            out.push_str(indent);
+        }
+    }
+
+    /// The separator before a member or element that sits at `indent`.
+    fn separator(&self, indent: &str) -> String {
+        match self.indent {
+            Some(_) => format!("{}{indent}", self.newline),
+            None => String::new(),
+        }
+    }
+
+    fn key_prefix(&self, key: &str) -> String {
+        let colon = if self.space_after_colon && self.indent.is_some() {
+            ": "
+        } else {
+            ":"
+        };
+        format!("{}{colon}", serde_json::Value::String(key.to_string()))
+    }
+}
+
+/// The leading whitespace of the line that `offset` is on.
+pub fn line_indent(text: &str, offset: usize) -> &str {
+    let line_start = text[..offset].rfind('\n').map_or(0, |i| i + 1);
+    let line = &text[line_start..];
+    let len = line.len() - line.trim_start_matches([' ', '\t']).len();
+    &line[..len]
+}
+
+/// One splice: replace `start..end` with `text` (an insertion when they are equal).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Edit {
+    pub start: usize,
+    pub end: usize,
+    pub text: String,
+}
+
+/// Collects splices against one document and writes the edited text.
+pub struct Editor<'d> {
+    doc: &'d Document,
+    style: Style,
+    edits: Vec<Edit>,
+}
+
+impl<'d> Editor<'d> {
+    pub fn new(doc: &'d Document) -> Self {
+        Editor {
+            doc,
+            style: doc.style(),
+            edits: Vec::new(),
+        }
+    }
+
+    pub fn style(&self) -> &Style {
+        &self.style
+    }
+
+    /// Replace a node with a rendered value.
+    pub fn replace(&mut self, node: &Node, value: &serde_json::Value) {
+        let indent = line_indent(self.doc.text(), node.start).to_string();
+        let text = self.style.render(value, &indent);
+        self.replace_raw(node, text);
+    }
+
+    /// Replace a node with literal JSON text.
+    pub fn replace_raw(&mut self, node: &Node, text: String) {
+        self.edits.push(Edit {
+            start: node.start,
+            end: node.end,
+            text,
+        });
+    }
+
+    /// Add `key: value` as the last member of an object node.
+    pub fn append_member(&mut self, object: &Node, key: &str, value: &serde_json::Value) {
+        match object.members() {
+            [first, .., last] | [first @ last] => {
+                let (style, indent) = self.layout_of(object.start, first.key_start);
+                let body = format!(
+                    ",{}{}{}",
+                    style.separator(&indent),
+                    style.key_prefix(key),
+                    style.render(value, &indent)
+                );
+                self.insert(last.value.end, body);
+            }
+            [] => {
+                let outer = line_indent(self.doc.text(), object.start).to_string();
+                let inner = self.style.deeper(&outer);
+                let body = format!(
+                    "{{{}{}{}{}}}",
+                    self.style.separator(&inner),
+                    self.style.key_prefix(key),
+                    self.style.render(value, &inner),
+                    self.style.separator(&outer)
+                );
+                self.replace_raw(object, body);
+            }
+        }
+    }
+
+    /// Add an element at the end of an array node.
+    pub fn append_item(&mut self, array: &Node, value: &serde_json::Value) {
+        match array.items() {
+            [first, .., last] | [first @ last] => {
+                let (style, indent) = self.layout_of(array.start, first.start);
+                let body = format!(
+                    ",{}{}",
+                    style.separator(&indent),
+                    style.render(value, &indent)
+                );
+                self.insert(last.end, body);
+            }
+            [] => {
+                let outer = line_indent(self.doc.text(), array.start).to_string();
+                let inner = self.style.deeper(&outer);
+                let body = format!(
+                    "[{}{}{}]",
+                    self.style.separator(&inner),
+                    self.style.render(value, &inner),
+                    self.style.separator(&outer)
+                );
+                self.replace_raw(array, body);
+            }
+        }
+    }
+
+    /// How the members of a non-empty container are laid out: one per line at
+    /// some indent, or inline (then new members are added inline too).
+    fn layout_of(&self, container_start: usize, first_start: usize) -> (Style, String) {
+        let gap = &self.doc.text()[container_start + 1..first_start];
+        match gap.rfind('\n') {
+            Some(i) if self.style.indent.is_some() => (self.style.clone(), gap[i + 1..].to_string()),
+            _ => {
+                let inline = Style {
+                    indent: None,
+                    ..self.style.clone()
+                };
+                (inline, String::new())
+            }
+        }
+    }
+
+    /// Remove elements (given by ascending index) from an array node, with
+    /// the commas that join them.
+    pub fn remove_items(&mut self, array: &Node, indices: &[usize]) {
+        let items = array.items();
+        let n = items.len();
+        // A run of removed elements at the end takes the comma before it.
+        let mut tail = n;
+        while tail > 0 && indices.contains(&(tail - 1)) {
+            tail -= 1;
+        }
+        for &i in indices.iter().filter(|&&i| i < tail) {
+            self.remove_range(items[i].start, items[i + 1].start);
+        }
+        if tail < n {
+            if tail == 0 {
+                self.remove_range(array.start + 1, array.end - 1);
+            } else {
+                self.remove_range(items[tail - 1].end, items[n - 1].end);
+            }
+        }
+    }
+
+    fn remove_range(&mut self, start: usize, end: usize) {
+        self.edits.push(Edit {
+            start,
+            end,
+            text: String::new(),
+        });
+    }
+
+    fn insert(&mut self, at: usize, text: String) {
+        self.edits.push(Edit {
+            start: at,
+            end: at,
+            text,
+        });
+    }
+
+    /// The edits in text order. Panics in debug builds if two overlap, which
+    /// would be a bug in the caller.
+    pub fn finish(mut self) -> Edited<'d> {
+        self.edits.sort_by_key(|e| (e.start, e.end));
+        for pair in self.edits.windows(2) {
+            debug_assert!(
+                pair[0].end <= pair[1].start,
+                "overlapping JSON edits: {:?} and {:?}",
+                pair[0],
+                pair[1]
+            );
+        }
+        Edited {
+            text: self.doc.text(),
+            edits: self.edits,
+        }
+    }
+}
+
+/// A document with its edits applied, written lazily.
+pub struct Edited<'d> {
+    text: &'d str,
+    edits: Vec<Edit>,
+}
+
+impl Edited<'_> {
+    pub fn write_to(&self, out: &mut impl Write) -> io::Result<()> {
+        let mut pos = 0;
+        for edit in &self.edits {
+            out.write_all(&self.text.as_bytes()[pos..edit.start])?;
+            out.write_all(edit.text.as_bytes())?;
+            pos = edit.end;
+        }
+        out.write_all(&self.text.as_bytes()[pos..])
+    }
+
+    pub fn to_string_lossless(&self) -> String {
+        let mut out = Vec::with_capacity(self.text.len() + 1024);
+        self.write_to(&mut out).expect("writing to a Vec cannot fail");
+        String::from_utf8(out).expect("edits are UTF-8")
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.edits.is_empty()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn doc(s: &str) -> Document {
+        Document::parse(s.to_string()).unwrap()
+    }
+
+    #[test]
+    fn parses_and_keeps_spans() {
+        let d = doc(r#" {"a": [1, 2.50, -3e+2], "b": "x\u00e9\n", "c": null} "#);
+        let a = d.root().get("a").unwrap();
+        assert_eq!(d.raw(a), "[1, 2.50, -3e+2]");
+        assert_eq!(d.raw(&a.items()[1]), "2.50");
+        assert_eq!(d.str(d.root().get("b").unwrap()).unwrap(), "x\u{e9}\n");
+    }
+
+    #[test]
+    fn decodes_surrogate_pairs_and_replaces_lone_ones() {
+        let d = doc(r#"["\ud83d\ude00", "\ud800x"]"#);
+        assert_eq!(d.str(&d.root().items()[0]).unwrap(), "\u{1F600}");
+        assert_eq!(d.str(&d.root().items()[1]).unwrap(), "\u{FFFD}x");
+    }
+
+    #[test]
+    fn rejects_invalid_json_with_position() {
+        for (bad, msg) in [
+            ("", "the file holds no JSON value"),
+            ("{\"a\": 1,}", "expected a member name in double quotes"),
+            ("{\"a\": 1", "unexpected end of file inside an object"),
+            ("[1 2]", "expected ',' or ']' in an array"),
+            ("\"a\tb\"", "control character inside a string"),
+            ("01", "unexpected data after the JSON value"),
+            ("1.", "invalid number: digits expected after '.'"),
+            ("\"\\x\"", "invalid escape in a string"),
+            ("{} {}", "unexpected data after the JSON value"),
+            ("nul", "expected a value"),
+        ] {
+            let err = Document::parse(bad.to_string()).unwrap_err();
+            assert_eq!(err.message, msg, "input {bad:?}");
+        }
+        let err = Document::parse("{\n  \"a\": tru\n}".to_string()).unwrap_err();
+        assert_eq!((err.line, err.column), (2, 8));
+    }
+
+    #[test]
+    fn refuses_deep_nesting_without_overflowing() {
+        let deep = "[".repeat(100_000);
+        let err = Document::parse(deep).unwrap_err();
+        assert_eq!(err.message, "nesting deeper than 512 levels");
+        let ok = format!("{}{}", "[".repeat(500), "]".repeat(500));
+        assert!(Document::parse(ok).is_ok());
+    }
+
+    #[test]
+    fn later_duplicate_key_wins() {
+        let d = doc(r#"{"a": 1, "a": 2}"#);
+        assert_eq!(d.raw(d.root().get("a").unwrap()), "2");
+    }
+
+    #[test]
+    fn appends_into_pretty_object_matching_indent() {
+        let d = doc("{\n    \"a\": 1,\n    \"b\": {\n        \"c\": 2\n    }\n}\n");
+        let mut ed = Editor::new(&d);
+        let b = d.root().get("b").unwrap();
+        ed.append_member(b, "refs", &json!([{"u": "x"}]));
+        let out = ed.finish().to_string_lossless();
+        assert_eq!(
+            out,
+            "{\n    \"a\": 1,\n    \"b\": {\n        \"c\": 2,\n        \"refs\": [\n            {\n                \"u\": \"x\"\n            }\n        ]\n    }\n}\n"
+        );
+        serde_json::from_str::<serde_json::Value>(&out).unwrap();
+    }
+
+    #[test]
+    fn appends_into_compact_and_empty_containers() {
+        let d = doc(r#"{"a":[],"b":{},"c":[1]}"#);
+        let mut ed = Editor::new(&d);
+        ed.append_item(d.root().get("a").unwrap(), &json!({"k": 1}));
+        ed.append_member(d.root().get("b").unwrap(), "k", &json!("v"));
+        ed.append_item(d.root().get("c").unwrap(), &json!(2));
+        assert_eq!(
+            ed.finish().to_string_lossless(),
+            r#"{"a":[{"k":1}],"b":{"k":"v"},"c":[1,2]}"#
+        );
+    }
+
+    #[test]
+    fn fills_empty_pretty_containers() {
+        let d = doc("{\n  \"x\": {\n    \"e\": []\n  }\n}");
+        let mut ed = Editor::new(&d);
+        ed.append_item(d.root().get("x").unwrap().get("e").unwrap(), &json!("s"));
+        assert_eq!(
+            ed.finish().to_string_lossless(),
+            "{\n  \"x\": {\n    \"e\": [\n      \"s\"\n    ]\n  }\n}"
+        );
+    }
+
+    #[test]
+    fn removes_items_with_their_commas() {
+        let d = doc("[1, 2, 3, 4]");
+        for (remove, want) in [
+            (&[0][..], "[2, 3, 4]"),
+            (&[1], "[1, 3, 4]"),
+            (&[3], "[1, 2, 3]"),
+            (&[1, 3], "[1, 3]"),
+            (&[2, 3], "[1, 2]"),
+            (&[1, 2, 3], "[1]"),
+            (&[0, 1, 2, 3], "[]"),
+        ] {
+            let mut ed = Editor::new(&d);
+            ed.remove_items(d.root(), remove);
+            assert_eq!(ed.finish().to_string_lossless(), want, "removing {remove:?}");
+        }
+    }
+
+    #[test]
+    fn replacing_one_item_and_removing_the_rest_do_not_overlap() {
+        let d = doc("[0, 1, 2]");
+        let mut ed = Editor::new(&d);
+        ed.replace(&d.root().items()[1], &json!("x"));
+        ed.remove_items(d.root(), &[2]);
+        assert_eq!(ed.finish().to_string_lossless(), "[0, \"x\"]");
+    }
+
+    #[test]
+    fn keeps_crlf_and_tabs() {
+        let d = doc("{\r\n\t\"a\": 1\r\n}");
+        let mut ed = Editor::new(&d);
+        ed.append_member(d.root(), "b", &json!([2]));
+        assert_eq!(
+            ed.finish().to_string_lossless(),
+            "{\r\n\t\"a\": 1,\r\n\t\"b\": [\r\n\t\t2\r\n\t]\r\n}"
+        );
+    }
+
+    #[test]
+    fn untouched_text_is_byte_identical() {
+        let src = "{ \"n\" : 1.50e3 , \"s\":\"\\/\\u00e9\" }";
+        let d = doc(src);
+        assert_eq!(Editor::new(&d).finish().to_string_lossless(), src);
+    }
+}

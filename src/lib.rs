@@ -4,5 +4,11 @@
 //! canonicalizes their package URLs, the assessor fills [`tacos`] statements,
 //! [`attest`] signs them, and [`enrich`] writes the references back.
 
+pub mod assess;
+pub mod attest;
+pub mod enrich;
+pub mod fsutil;
+pub mod purl;
 pub mod sbom;
 pub mod tacos;
+pub mod verify;

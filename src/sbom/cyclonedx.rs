@@ -2,10 +2,10 @@
 
 use serde_json::{Value, json};
 
-use super::json::{Document, Editor, Edited, Kind, Node};
+use super::json::{Document, Edited, Editor, Kind, Node};
 use super::{
-    CdxVersion, Changes, Component, ComponentId, FoundReference, Hash, Reference, Role,
-    label_for, normalize_alg, sha256_in_comment,
+    CdxVersion, Changes, Component, ComponentId, FoundReference, Hash, Reference, Role, label_for,
+    normalize_alg, sha256_in_comment,
 };
 
 /// Components in traversal order: the subject (`metadata.component`) and its
@@ -21,11 +21,11 @@ fn component_nodes(doc: &Document) -> Vec<(&Node, Role)> {
     }
     let root = doc.root();
     let mut out = Vec::new();
-    if let Some(subject) = root.get("metadata").and_then(|m| m.get("component")) {
-        if subject.is_object() {
-            out.push((subject, Role::Subject));
-            walk(subject.get("components"), &mut out);
-        }
+    if let Some(subject) = root.get("metadata").and_then(|m| m.get("component"))
+        && subject.is_object()
+    {
+        out.push((subject, Role::Subject));
+        walk(subject.get("components"), &mut out);
     }
     walk(root.get("components"), &mut out);
     out
@@ -90,7 +90,11 @@ fn is_ours(doc: &Document, reference: &Node, marker: &str) -> bool {
 pub(super) fn found_references(doc: &Document, marker: &str) -> Vec<(ComponentId, FoundReference)> {
     let mut out = Vec::new();
     for (i, (node, _)) in component_nodes(doc).into_iter().enumerate() {
-        for r in node.get("externalReferences").map(Node::items).unwrap_or_default() {
+        for r in node
+            .get("externalReferences")
+            .map(Node::items)
+            .unwrap_or_default()
+        {
             if !is_ours(doc, r, marker) {
                 continue;
             }
@@ -99,7 +103,10 @@ pub(super) fn found_references(doc: &Document, marker: &str) -> Vec<(ComponentId
                 .map(Node::items)
                 .unwrap_or_default()
                 .iter()
-                .find(|h| doc.get_str(h, "alg").is_some_and(|a| normalize_alg(&a) == "sha256"))
+                .find(|h| {
+                    doc.get_str(h, "alg")
+                        .is_some_and(|a| normalize_alg(&a) == "sha256")
+                })
                 .and_then(|h| doc.get_str(h, "content"))
                 .map(|c| c.to_ascii_lowercase());
             let sha256 = from_hashes.or_else(|| {
@@ -156,7 +163,11 @@ fn upsert_reference(ed: &mut Editor<'_>, doc: &Document, node: &Node, value: &Va
         }
         // A non-array here is invalid input; leave it as it is.
         Some(_) => {}
-        None => ed.append_member(node, "externalReferences", &Value::Array(vec![value.clone()])),
+        None => ed.append_member(
+            node,
+            "externalReferences",
+            &Value::Array(vec![value.clone()]),
+        ),
     }
 }
 
@@ -188,7 +199,13 @@ fn bump_version(ed: &mut Editor<'_>, doc: &Document, root: &Node) {
     }
 }
 
-fn add_tool(ed: &mut Editor<'_>, doc: &Document, root: &Node, version: CdxVersion, ch: &Changes<'_>) {
+fn add_tool(
+    ed: &mut Editor<'_>,
+    doc: &Document,
+    root: &Node,
+    version: CdxVersion,
+    ch: &Changes<'_>,
+) {
     let tool = ch.tool;
     let legacy = json!({"vendor": tool.vendor, "name": tool.name, "version": tool.version});
     let component = json!({"type": "application", "name": tool.name, "version": tool.version});

@@ -111,7 +111,11 @@ impl Node {
     /// The last member named `key` (later duplicates win, as in most readers).
     pub fn get(&self, key: &str) -> Option<&Node> {
         match &self.kind {
-            Kind::Object(members) => members.iter().rev().find(|m| m.key == key).map(|m| &m.value),
+            Kind::Object(members) => members
+                .iter()
+                .rev()
+                .find(|m| m.key == key)
+                .map(|m| &m.value),
             _ => None,
         }
     }
@@ -233,7 +237,10 @@ impl<'a> Parser<'a> {
         let pos = self.pos.min(self.bytes.len());
         let before = &self.bytes[..pos];
         let line = before.iter().filter(|&&b| b == b'\n').count() + 1;
-        let line_start = before.iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1);
+        let line_start = before
+            .iter()
+            .rposition(|&b| b == b'\n')
+            .map_or(0, |i| i + 1);
         let column = self.text[line_start..floor_char_boundary(self.text, pos)]
             .chars()
             .count()
@@ -368,25 +375,21 @@ impl<'a> Parser<'a> {
                     self.pos += 1;
                     return Ok(());
                 }
-                b'\\' => {
-                    match self.bytes.get(self.pos + 1) {
-                        Some(b'"' | b'\\' | b'/' | b'b' | b'f' | b'n' | b'r' | b't') => {
-                            self.pos += 2
-                        }
-                        Some(b'u') => {
-                            let hex = self.bytes.get(self.pos + 2..self.pos + 6);
-                            if !hex.is_some_and(|h| h.iter().all(u8::is_ascii_hexdigit)) {
-                                self.pos += 1;
-                                return Err(self.error("invalid \\u escape in a string"));
-                            }
-                            self.pos += 6;
-                        }
-                        _ => {
+                b'\\' => match self.bytes.get(self.pos + 1) {
+                    Some(b'"' | b'\\' | b'/' | b'b' | b'f' | b'n' | b'r' | b't') => self.pos += 2,
+                    Some(b'u') => {
+                        let hex = self.bytes.get(self.pos + 2..self.pos + 6);
+                        if !hex.is_some_and(|h| h.iter().all(u8::is_ascii_hexdigit)) {
                             self.pos += 1;
-                            return Err(self.error("invalid escape in a string"));
+                            return Err(self.error("invalid \\u escape in a string"));
                         }
+                        self.pos += 6;
                     }
-                }
+                    _ => {
+                        self.pos += 1;
+                        return Err(self.error("invalid escape in a string"));
+                    }
+                },
                 0..=0x1f => return Err(self.error("control character inside a string")),
                 _ => self.pos += 1,
             }
@@ -659,7 +662,9 @@ impl<'d> Editor<'d> {
     fn layout_of(&self, container_start: usize, first_start: usize) -> (Style, String) {
         let gap = &self.doc.text()[container_start + 1..first_start];
         match gap.rfind('\n') {
-            Some(i) if self.style.indent.is_some() => (self.style.clone(), gap[i + 1..].to_string()),
+            Some(i) if self.style.indent.is_some() => {
+                (self.style.clone(), gap[i + 1..].to_string())
+            }
             _ => {
                 let inline = Style {
                     indent: None,
@@ -746,7 +751,8 @@ impl Edited<'_> {
 
     pub fn to_string_lossless(&self) -> String {
         let mut out = Vec::with_capacity(self.text.len() + 1024);
-        self.write_to(&mut out).expect("writing to a Vec cannot fail");
+        self.write_to(&mut out)
+            .expect("writing to a Vec cannot fail");
         String::from_utf8(out).expect("edits are UTF-8")
     }
 
@@ -868,7 +874,11 @@ mod tests {
         ] {
             let mut ed = Editor::new(&d);
             ed.remove_items(d.root(), remove);
-            assert_eq!(ed.finish().to_string_lossless(), want, "removing {remove:?}");
+            assert_eq!(
+                ed.finish().to_string_lossless(),
+                want,
+                "removing {remove:?}"
+            );
         }
     }
 

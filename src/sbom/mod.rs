@@ -32,7 +32,11 @@ pub enum SbomError {
     #[error("{path}: the file is empty")]
     Empty { path: PathBuf },
     #[error("{path}: the file is {size} bytes, over the {limit}-byte limit for an SBOM")]
-    TooLarge { path: PathBuf, size: u64, limit: u64 },
+    TooLarge {
+        path: PathBuf,
+        size: u64,
+        limit: u64,
+    },
     #[error("{path}: not a text file ({why}); expected a CycloneDX or SPDX JSON SBOM")]
     NotText { path: PathBuf, why: &'static str },
     #[error("{path}: {source}")]
@@ -193,9 +197,6 @@ pub struct Tool {
 #[derive(Debug, Clone)]
 pub struct Changes<'a> {
     pub component_refs: Vec<(ComponentId, Reference)>,
-    /// References about the document as a whole (CycloneDX BOM-level; SPDX:
-    /// on the described package).
-    pub document_refs: Vec<Reference>,
     pub tool: &'a Tool,
     /// A comment prefix that identifies references this tool wrote.
     pub marker: &'a str,
@@ -244,7 +245,9 @@ impl Sbom {
         sniff_text(path, &head)?;
         let mut bytes = head;
         bytes.reserve(meta.len() as usize);
-        file.take(MAX_INPUT_BYTES).read_to_end(&mut bytes).map_err(io)?;
+        file.take(MAX_INPUT_BYTES)
+            .read_to_end(&mut bytes)
+            .map_err(io)?;
         Sbom::from_bytes(path, bytes)
     }
 
@@ -397,10 +400,10 @@ fn sniff_text(path: &Path, head: &[u8]) -> Result<(), SbomError> {
     }
     // The head may end inside a multi-byte character; only an error before
     // the last 3 bytes means the data is not UTF-8.
-    if let Err(e) = std::str::from_utf8(head) {
-        if e.error_len().is_some() || head.len() - e.valid_up_to() > 3 {
-            return Err(not_text("it is not valid UTF-8"));
-        }
+    if let Err(e) = std::str::from_utf8(head)
+        && (e.error_len().is_some() || head.len() - e.valid_up_to() > 3)
+    {
+        return Err(not_text("it is not valid UTF-8"));
     }
     Ok(())
 }
@@ -497,7 +500,9 @@ mod tests {
     fn refuses_bad_input_with_the_file_and_the_problem() {
         assert_eq!(err(b""), "in.json: the file is empty");
         assert_eq!(err(b"  \n"), "in.json: the file is empty");
-        assert!(err(b"{\"bomFormat\": \"CycloneDX\", ").starts_with("in.json: invalid JSON at line 1"));
+        assert!(
+            err(b"{\"bomFormat\": \"CycloneDX\", ").starts_with("in.json: invalid JSON at line 1")
+        );
         assert_eq!(
             err(b"{\"name\": 1}"),
             "in.json: not an SBOM: it has neither \"bomFormat\" (CycloneDX) nor \"spdxVersion\" (SPDX)"
@@ -511,18 +516,29 @@ mod tests {
 
     #[test]
     fn refuses_unsupported_formats_by_content() {
-        assert!(err(b"<?xml version=\"1.0\"?><bom xmlns=\"http://cyclonedx.org/schema/bom/1.4\"/>")
-            .contains("CycloneDX XML is not supported yet"));
-        assert!(err(b"SPDXVersion: SPDX-2.3\nDataLicense: CC0-1.0\n").contains("SPDX tag-value is not supported yet"));
+        assert!(
+            err(b"<?xml version=\"1.0\"?><bom xmlns=\"http://cyclonedx.org/schema/bom/1.4\"/>")
+                .contains("CycloneDX XML is not supported yet")
+        );
+        assert!(
+            err(b"SPDXVersion: SPDX-2.3\nDataLicense: CC0-1.0\n")
+                .contains("SPDX tag-value is not supported yet")
+        );
         assert!(err(b"{\"@context\": \"https://spdx.org/rdf/3.0.1/spdx-context.jsonld\", \"@graph\": []}")
             .contains("SPDX 3 JSON-LD is not supported yet"));
-        assert!(err(b"{\"bomFormat\": \"CycloneDX\", \"specVersion\": \"2.0\"}").contains("specVersion \"2.0\""));
+        assert!(
+            err(b"{\"bomFormat\": \"CycloneDX\", \"specVersion\": \"2.0\"}")
+                .contains("specVersion \"2.0\"")
+        );
     }
 
     #[test]
     fn finds_sha256_in_comments() {
         let hex = "ab".repeat(32);
-        assert_eq!(sha256_in_comment(&format!("TACOS; sha256:{hex}.")), Some(hex));
+        assert_eq!(
+            sha256_in_comment(&format!("TACOS; sha256:{hex}.")),
+            Some(hex)
+        );
         assert_eq!(sha256_in_comment("sha256:abc"), None);
     }
 }

@@ -6,7 +6,7 @@ use serde_json::json;
 use sha2::{Digest, Sha256};
 use time::macros::format_description;
 
-use super::json::{Document, Editor, Edited, Node};
+use super::json::{Document, Edited, Editor, Node};
 use super::{
     Changes, Component, ComponentId, FoundReference, Hash, Role, label_for, normalize_alg,
     sha256_in_comment,
@@ -26,7 +26,11 @@ fn described(doc: &Document) -> HashSet<String> {
         .get_str(root, "SPDXID")
         .map(|s| s.into_owned())
         .unwrap_or_else(|| "SPDXRef-DOCUMENT".into());
-    for rel in root.get("relationships").map(Node::items).unwrap_or_default() {
+    for rel in root
+        .get("relationships")
+        .map(Node::items)
+        .unwrap_or_default()
+    {
         let (Some(from), Some(kind), Some(to)) = (
             doc.get_str(rel, "spdxElementId"),
             doc.get_str(rel, "relationshipType"),
@@ -44,7 +48,10 @@ fn described(doc: &Document) -> HashSet<String> {
 }
 
 fn package_nodes(doc: &Document) -> &[Node] {
-    doc.root().get("packages").map(Node::items).unwrap_or_default()
+    doc.root()
+        .get("packages")
+        .map(Node::items)
+        .unwrap_or_default()
 }
 
 fn purl_of(doc: &Document, package: &Node) -> Option<String> {
@@ -130,7 +137,11 @@ pub(super) fn found_references(
 ) -> Vec<(ComponentId, FoundReference)> {
     let mut out = Vec::new();
     for (i, node) in package_nodes(doc).iter().enumerate() {
-        for r in node.get("externalRefs").map(Node::items).unwrap_or_default() {
+        for r in node
+            .get("externalRefs")
+            .map(Node::items)
+            .unwrap_or_default()
+        {
             if is_ours(doc, r, reference_type) {
                 out.push((
                     ComponentId(i),
@@ -139,7 +150,9 @@ pub(super) fn found_references(
                             .get_str(r, "referenceLocator")
                             .unwrap_or_default()
                             .into_owned(),
-                        sha256: doc.get_str(r, "comment").and_then(|c| sha256_in_comment(&c)),
+                        sha256: doc
+                            .get_str(r, "comment")
+                            .and_then(|c| sha256_in_comment(&c)),
                     },
                 ));
             }
@@ -188,10 +201,10 @@ pub(super) fn enrich<'d>(doc: &'d Document, ch: &Changes<'_>) -> Edited<'d> {
     if let Some(info) = root.get("creationInfo").filter(|n| n.is_object()) {
         update_creation_info(&mut ed, doc, info, ch);
     }
-    if let Some(ns) = root.get("documentNamespace") {
-        if let Some(old) = doc.str(ns) {
-            ed.replace(ns, &json!(new_namespace(&old, doc.text(), ch)));
-        }
+    if let Some(ns) = root.get("documentNamespace")
+        && let Some(old) = doc.str(ns)
+    {
+        ed.replace(ns, &json!(new_namespace(&old, doc.text(), ch)));
     }
     ed.finish()
 }

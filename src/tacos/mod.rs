@@ -156,7 +156,10 @@ pub struct SbomRef {
     pub kind: SbomType,
     #[serde(rename = "URL")]
     pub url: String,
-    #[serde(rename = "DigitalSignatureURL", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "DigitalSignatureURL",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub signature_url: Option<String>,
 }
 
@@ -351,7 +354,11 @@ pub struct Evidence {
     pub reason: String,
     #[serde(rename = "SourceURL", default, skip_serializing_if = "Option::is_none")]
     pub url: Option<String>,
-    #[serde(rename = "RetrievedAtUTC", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "RetrievedAtUTC",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub retrieved_at: Option<String>,
     /// What the source said, as far as it bears on the value.
     #[serde(rename = "Observed", default, skip_serializing_if = "Option::is_none")]

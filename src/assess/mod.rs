@@ -1,0 +1,65 @@
+//! Turning evidence into TACOS statements.
+//!
+//! Each field's value comes with a reason; without evidence a field is
+//! NOASSERTION and the reason says what was missing.
+
+use crate::purl::Purl;
+use crate::tacos::{Evidence, Field, ReasonCode, Statement};
+
+/// What a package is called on its platform, as TACOS `PackagePlatform`.
+pub fn platform(purl: &Purl) -> String {
+    match purl.ty() {
+        "gem" => "rubygems",
+        "golang" => "go",
+        "composer" => "packagist",
+        "cargo" => "cargo",
+        "pypi" => "pypi",
+        other => other,
+    }
+    .to_string()
+}
+
+/// A statement with what the package URL and the SBOMs establish: the
+/// package's identity and the releases in use. Every other field is
+/// NOASSERTION with `unassessed` as the reason.
+pub fn identity(purl: &Purl, releases_in_use: Vec<String>, unassessed: &Evidence) -> Statement {
+    let canonical = purl.to_string();
+    let mut s = Statement::blank(
+        purl.registry_name(),
+        platform(purl),
+        canonical.clone(),
+        unassessed,
+    );
+    let from_purl = |what: &str| {
+        Evidence::new(
+            "purl",
+            ReasonCode::FromPurl,
+            format!("{what} from the canonical package URL {canonical}"),
+        )
+    };
+    s.set_evidence(Field::PackageName, from_purl("name"));
+    s.set_evidence(Field::PackagePlatform, from_purl("platform"));
+    s.set_evidence(Field::Purl, from_purl("canonical form"));
+    let reason = match releases_in_use.len() {
+        0 => "no version of this package is named in the SBOM(s)".to_string(),
+        _ => format!(
+            "versions of this package in the SBOM(s): {}",
+            releases_in_use.join(", ")
+        ),
+    };
+    s.set_evidence(
+        Field::ReleasesInUse,
+        Evidence::new("sbom", ReasonCode::FromSbom, reason),
+    );
+    s.releases_in_use = releases_in_use;
+    s
+}
+
+/// The reason given for fields a run did not assess.
+pub fn not_assessed() -> Evidence {
+    Evidence::new(
+        "tacos-sbom",
+        ReasonCode::NotAssessed,
+        "not assessed: no package source was consulted for this field",
+    )
+}

@@ -1,0 +1,253 @@
+//! Attestation artifacts: an in-toto Statement v1 whose predicate is a TACOS
+//! statement, in a signed DSSE envelope, written one file per package.
+
+pub mod dsse;
+pub mod keys;
+
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+pub use dsse::{Envelope, INTOTO_PAYLOAD_TYPE, Signer};
+pub use keys::{KeyAlgorithm, KeyError, PublicKey, SigningKey};
+
+pub const STATEMENT_TYPE: &str = "https://in-toto.io/Statement/v1";
+/// The predicate type of TACOS statements written by this tool. An identifier,
+/// not a location: the predicate is the TACOS v1.1 statement described by the
+/// JSON Schema this tool ships (`tacos-sbom schema statement`).
+pub const PREDICATE_TYPE: &str = "urn:tacos-sbom:predicate:tacos-statement:v1.1";
+/// File name suffix of artifacts.
+pub const ARTIFACT_SUFFIX: &str = ".tacos.dsse.json";
+
+/// A lowercase hex SHA-256 digest.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Sha256Hex(String);
+
+impl Sha256Hex {
+    pub fn of(bytes: &[u8]) -> Sha256Hex {
+        let digest = Sha256::digest(bytes);
+        Sha256Hex(digest.iter().map(|b| format!("{b:02x}")).collect())
+    }
+
+    /// Accepts 64 hex digits in either case.
+    pub fn parse(s: &str) -> Option<Sha256Hex> {
+        (s.len() == 64 && s.bytes().all(|b| b.is_ascii_hexdigit()))
+            .then(|| Sha256Hex(s.to_ascii_lowercase()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for Sha256Hex {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// An in-toto Statement v1.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Statement<P> {
+    #[serde(rename = "_type")]
+    pub statement_type: String,
+    pub subject: Vec<Subject>,
+    #[serde(rename = "predicateType")]
+    pub predicate_type: String,
+    pub predicate: P,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Subject {
+    pub name: String,
+    /// Algorithm name (in-toto spelling: `sha256`, `sha512`, ...) to lowercase hex.
+    pub digest: std::collections::BTreeMap<String, String>,
+}
+
+/// Digest algorithms in-toto names and checks, with their hex lengths.
+const DIGEST_ALGS: [(&str, usize); 5] = [
+    ("sha256", 64),
+    ("sha384", 96),
+    ("sha512", 128),
+    ("sha1", 40),
+    ("md5", 32),
+];
+
+impl Subject {
+    /// A subject for a package: the digests the SBOM recorded for it when
+    /// there are any, else the SHA-256 of the canonical PURL itself, so the
+    /// subject always carries a digest as in-toto requires.
+    pub fn for_package(canonical_purl: &str, sbom_hashes: &[(String, String)]) -> Subject {
+        let mut digest = std::collections::BTreeMap::new();
+        for (alg, hex) in sbom_hashes {
+            let known = DIGEST_ALGS.iter().any(|(a, len)| {
+                a == alg && hex.len() == *len && hex.bytes().all(|b| b.is_ascii_hexdigit())
+            });
+            if known {
+                digest.insert(alg.clone(), hex.to_ascii_lowercase());
+            }
+        }
+        if digest.is_empty() {
+            digest.insert("sha256".into(), Sha256Hex::of(canonical_purl.as_bytes()).0);
+        }
+        Subject {
+            name: canonical_purl.to_string(),
+            digest,
+        }
+    }
+}
+
+/// A signed artifact, ready to be written.
+#[derive(Debug, Clone)]
+pub struct Artifact {
+    pub file_name: String,
+    pub bytes: Vec<u8>,
+    pub sha256: Sha256Hex,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum AttestError {
+    #[error("signing failed: {0}")]
+    Sign(#[from] dsse::SignError),
+    #[error("cannot serialize the statement: {0}")]
+    Serialize(#[from] serde_json::Error),
+}
+
+/// Build, sign and serialize the artifact for one package.
+pub fn build_artifact<P: Serialize>(
+    signer: &dyn Signer,
+    subject: Subject,
+    predicate: &P,
+) -> Result<Artifact, AttestError> {
+    let file_name = artifact_file_name(&subject.name);
+    let statement = Statement {
+        statement_type: STATEMENT_TYPE.to_string(),
+        subject: vec![subject],
+        predicate_type: PREDICATE_TYPE.to_string(),
+        predicate,
+    };
+    let payload = serde_json::to_vec(&statement)?;
+    let envelope = dsse::sign_envelope(signer, INTOTO_PAYLOAD_TYPE, &payload)?;
+    let bytes = envelope.to_json_pretty().into_bytes();
+    Ok(Artifact {
+        file_name,
+        sha256: Sha256Hex::of(&bytes),
+        bytes,
+    })
+}
+
+/// A file name a person can read, that is safe on any file system and cannot
+/// leave the directory it is joined to, and that differs for different PURLs.
+///
+/// `pkg:npm/%40babel/core@7.24.0` becomes
+/// `npm_@babel_core@7.24.0.<8 hex>.tacos.dsse.json`.
+pub fn artifact_file_name(canonical_purl: &str) -> String {
+    let body = canonical_purl
+        .strip_prefix("pkg:")
+        .unwrap_or(canonical_purl);
+    // Drop qualifiers and subpath from the readable part; the hash keeps
+    // PURLs that differ only there apart.
+    let body = body.split(['?', '#']).next().unwrap_or(body);
+    let decoded = crate::fsutil::percent_decode(body);
+    let mut readable = String::with_capacity(decoded.len());
+    for c in decoded.chars() {
+        let keep = c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '+' | '@' | '_');
+        let c = if keep { c } else { '_' };
+        // Collapse runs of separators and dots so nothing like `..` survives.
+        if (c == '_' || c == '.') && readable.ends_with(['_', '.']) {
+            continue;
+        }
+        readable.push(c);
+    }
+    let readable: String = readable
+        .trim_matches(['_', '.'])
+        .chars()
+        .take(120)
+        .collect();
+    let hash = Sha256Hex::of(canonical_purl.as_bytes());
+    format!("{readable}.{}{ARTIFACT_SUFFIX}", &hash.as_str()[..8])
+}
+
+/// What `verify_artifact` established about an artifact.
+#[derive(Debug)]
+pub struct VerifiedArtifact {
+    pub statement: Statement<serde_json::Value>,
+}
+
+#[derive(Debug, thiserror::Error, PartialEq)]
+pub enum VerifyError {
+    #[error("not a DSSE envelope: {0}")]
+    NotEnvelope(String),
+    #[error("signature does not verify: {0}")]
+    Signature(String),
+    #[error("payload type is {0:?}, expected {INTOTO_PAYLOAD_TYPE:?}")]
+    PayloadType(String),
+    #[error("payload is not an in-toto Statement v1: {0}")]
+    NotStatement(String),
+    #[error("predicate type is {0:?}, expected {PREDICATE_TYPE:?}")]
+    PredicateType(String),
+}
+
+/// Check an artifact's signature and shape (not yet which package it names).
+pub fn verify_artifact(bytes: &[u8], key: &PublicKey) -> Result<VerifiedArtifact, VerifyError> {
+    let envelope: Envelope =
+        serde_json::from_slice(bytes).map_err(|e| VerifyError::NotEnvelope(e.to_string()))?;
+    if envelope.payload_type != INTOTO_PAYLOAD_TYPE {
+        return Err(VerifyError::PayloadType(envelope.payload_type.clone()));
+    }
+    let payload = envelope
+        .verify(key)
+        .map_err(|e| VerifyError::Signature(e.to_string()))?;
+    let statement: Statement<serde_json::Value> =
+        serde_json::from_slice(&payload).map_err(|e| VerifyError::NotStatement(e.to_string()))?;
+    if statement.statement_type != STATEMENT_TYPE {
+        return Err(VerifyError::NotStatement(format!(
+            "_type is {:?}",
+            statement.statement_type
+        )));
+    }
+    if statement.predicate_type != PREDICATE_TYPE {
+        return Err(VerifyError::PredicateType(statement.predicate_type.clone()));
+    }
+    Ok(VerifiedArtifact { statement })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn file_names_are_readable_safe_and_distinct() {
+        let a = artifact_file_name("pkg:npm/%40babel/core@7.24.0");
+        assert!(a.starts_with("npm_@babel_core@7.24.0."), "{a}");
+        assert!(a.ends_with(ARTIFACT_SUFFIX));
+        let evil = artifact_file_name("pkg:npm/..%2F..%2Fetc/passwd@1");
+        assert!(!evil.contains('/') && !evil.contains(".."), "{evil}");
+        assert!(!evil.starts_with('.'));
+        assert_ne!(
+            artifact_file_name("pkg:maven/g/a@1?type=jar"),
+            artifact_file_name("pkg:maven/g/a@1?type=pom")
+        );
+        let long = artifact_file_name(&format!("pkg:generic/{}@1", "x".repeat(5000)));
+        assert!(long.len() < 160);
+    }
+
+    #[test]
+    fn subject_uses_sbom_digests_when_valid() {
+        let s = Subject::for_package(
+            "pkg:cargo/a@1",
+            &[
+                ("sha256".into(), "AB".repeat(32)),
+                ("sha512".into(), "nothex".into()),
+            ],
+        );
+        assert_eq!(s.digest.len(), 1);
+        assert_eq!(s.digest["sha256"], "ab".repeat(32));
+        let fallback = Subject::for_package("pkg:cargo/a@1", &[]);
+        assert_eq!(
+            fallback.digest["sha256"],
+            Sha256Hex::of(b"pkg:cargo/a@1").as_str()
+        );
+    }
+}

@@ -1,0 +1,528 @@
+//! Command-line parsing, progress, messages and exit codes. Nothing else.
+
+use std::io::{IsTerminal, Write};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::sync::Mutex;
+
+use anyhow::{Context, Result, anyhow, bail};
+use clap::{Args, Parser, Subcommand};
+use time::OffsetDateTime;
+use url::Url;
+
+use tacos_sbom::attest::{KeyAlgorithm, PublicKey, SigningKey};
+use tacos_sbom::enrich::{self, Output, Reporter};
+use tacos_sbom::{assess, fsutil, purl::Purl, tacos, verify};
+
+/// Exit codes: 0 success, 1 a check failed, 2 bad usage or bad input.
+const EXIT_CHECK_FAILED: u8 = 1;
+const EXIT_BAD_INPUT: u8 = 2;
+
+#[derive(Parser)]
+#[command(
+    name = "tacos-sbom",
+    version,
+    about = "Enrich CycloneDX and SPDX SBOMs with signed TACOS attestations",
+    long_about = "Reads a CycloneDX or SPDX JSON SBOM, resolves each component's package URL, \
+                  writes a signed TACOS attestation (in-toto Statement v1 in a DSSE envelope) per \
+                  distinct package, and writes the SBOM back, unchanged otherwise, with an external \
+                  reference to each component's attestation.\n\n\
+                  Exit codes: 0 success; 1 a check failed (verify); 2 bad usage or bad input."
+)]
+struct Cli {
+    /// Print nothing but errors.
+    #[arg(short, long, global = true)]
+    quiet: bool,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Add signed TACOS attestation references to SBOMs.
+    Enrich(EnrichArgs),
+    /// Check every TACOS reference in enriched SBOMs: artifact present, SHA-256,
+    /// signature, and subject.
+    Verify(VerifyArgs),
+    /// Print TACOS statements (JSON) for package URLs.
+    Assess(AssessArgs),
+    /// Create a signing key pair (PKCS#8 private key, SPKI public key, PEM).
+    Keygen(KeygenArgs),
+    /// Print the JSON Schema of a TACOS statement or report.
+    Schema {
+        #[arg(value_parser = ["statement", "report"])]
+        which: String,
+    },
+}
+
+#[derive(Args)]
+struct EnrichArgs {
+    /// SBOM files (CycloneDX 1.2-1.7 JSON, SPDX 2.2/2.3 JSON), or directories
+    /// holding them. All inputs share one assessment pass.
+    #[arg(required = true, value_name = "INPUT")]
+    inputs: Vec<PathBuf>,
+    /// Output file (one input), or directory (several). Default: beside each
+    /// input as NAME.tacos.json.
+    #[arg(short, long, value_name = "PATH", conflicts_with = "in_place")]
+    output: Option<PathBuf>,
+    /// Replace each input with its enriched form (atomically).
+    #[arg(long)]
+    in_place: bool,
+    /// Where attestation artifacts are written. Default: tacos-attestations/
+    /// beside the (first) output.
+    #[arg(long, value_name = "DIR")]
+    attestations_dir: Option<PathBuf>,
+    /// Prefix for reference URLs, where the artifacts will be published.
+    /// Default: a path relative to the output.
+    #[arg(long, value_name = "URL")]
+    base_url: Option<String>,
+    /// Signing key: PKCS#8 or SEC1 PEM (ECDSA P-256 or Ed25519), or a cosign
+    /// encrypted key (password from COSIGN_PASSWORD). Default: $TACOS_SIGNING_KEY,
+    /// else the key in the tacos-sbom config directory, created on first use.
+    #[arg(long, value_name = "PATH")]
+    key: Option<PathBuf>,
+}
+
+#[derive(Args)]
+struct VerifyArgs {
+    /// Enriched SBOMs.
+    #[arg(required = true, value_name = "SBOM")]
+    sboms: Vec<PathBuf>,
+    /// Public key (SPKI PEM) the artifacts must be signed with. Without it,
+    /// the key written beside the artifacts is used, which proves they are
+    /// intact but not who signed them.
+    #[arg(long, value_name = "PUBKEY")]
+    key: Option<PathBuf>,
+    /// Directory that holds the artifacts, when it is not where the
+    /// references point (a copy of published artifacts, or a moved folder).
+    #[arg(long, value_name = "DIR")]
+    attestations_dir: Option<PathBuf>,
+}
+
+#[derive(Args)]
+struct AssessArgs {
+    /// Package URLs, e.g. pkg:npm/lodash@4.17.21.
+    #[arg(required = true, value_name = "PURL")]
+    purls: Vec<String>,
+}
+
+#[derive(Args)]
+struct KeygenArgs {
+    /// Path prefix: writes PREFIX.key (private, mode 0600) and PREFIX.pub.
+    #[arg(long, default_value = "tacos-sbom", value_name = "PREFIX")]
+    out: PathBuf,
+    #[arg(long, default_value = "ecdsa-p256", value_parser = ["ecdsa-p256", "ed25519"])]
+    algorithm: String,
+    /// Overwrite existing key files.
+    #[arg(long)]
+    force: bool,
+}
+
+/// An error that maps to exit code 2 (bad usage or bad input).
+#[derive(Debug)]
+struct BadInput(String);
+
+impl std::fmt::Display for BadInput {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for BadInput {}
+
+fn bad(msg: impl Into<String>) -> anyhow::Error {
+    anyhow::Error::new(BadInput(msg.into()))
+}
+
+pub fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let code = if e.use_stderr() { EXIT_BAD_INPUT } else { 0 };
+            let _ = e.print();
+            return ExitCode::from(code);
+        }
+    };
+    let ui = Ui::new(cli.quiet);
+    let result = match cli.command {
+        Command::Enrich(args) => run_enrich(args, &ui),
+        Command::Verify(args) => run_verify(args, &ui),
+        Command::Assess(args) => run_assess(args),
+        Command::Keygen(args) => run_keygen(args, &ui),
+        Command::Schema { which } => {
+            let schema = match which.as_str() {
+                "statement" => tacos::STATEMENT_SCHEMA,
+                _ => tacos::REPORT_SCHEMA,
+            };
+            print!("{schema}");
+            Ok(ExitCode::SUCCESS)
+        }
+    };
+    ui.finish();
+    match result {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            // Everything that stops a command before it ran is bad input or
+            // usage; failed checks are reported through Ok(code).
+            ExitCode::from(EXIT_BAD_INPUT)
+        }
+    }
+}
+
+/// Messages and progress on stderr.
+struct Ui {
+    quiet: bool,
+    bar: Mutex<Option<indicatif::ProgressBar>>,
+    interactive: bool,
+}
+
+impl Ui {
+    fn new(quiet: bool) -> Ui {
+        Ui {
+            quiet,
+            bar: Mutex::new(None),
+            interactive: std::io::stderr().is_terminal(),
+        }
+    }
+
+    fn say(&self, msg: &str) {
+        if self.quiet {
+            return;
+        }
+        match &*self.bar.lock().expect("progress lock") {
+            Some(bar) => bar.println(msg),
+            None => eprintln!("{msg}"),
+        }
+    }
+
+    fn finish(&self) {
+        if let Some(bar) = self.bar.lock().expect("progress lock").take() {
+            bar.finish_and_clear();
+        }
+    }
+}
+
+impl Reporter for Ui {
+    fn note(&self, message: &str) {
+        self.say(message);
+    }
+
+    fn progress(&self, done: usize, total: usize) {
+        if self.quiet || !self.interactive {
+            return;
+        }
+        let mut guard = self.bar.lock().expect("progress lock");
+        let bar = guard.get_or_insert_with(|| {
+            let bar = indicatif::ProgressBar::new(total as u64);
+            bar.set_style(
+                indicatif::ProgressStyle::with_template("signing {bar:30} {pos}/{len} {eta}")
+                    .expect("static template"),
+            );
+            bar
+        });
+        bar.set_position(done as u64);
+        if done >= total {
+            bar.finish_and_clear();
+            *guard = None;
+        }
+    }
+}
+
+/// "Now", or SOURCE_DATE_EPOCH when set, for reproducible output.
+fn now() -> Result<OffsetDateTime> {
+    match std::env::var("SOURCE_DATE_EPOCH") {
+        Ok(s) => {
+            let secs: i64 = s.trim().parse().map_err(|_| {
+                bad(format!(
+                    "SOURCE_DATE_EPOCH={s:?} is not a number of seconds"
+                ))
+            })?;
+            OffsetDateTime::from_unix_timestamp(secs)
+                .map_err(|_| bad(format!("SOURCE_DATE_EPOCH={s:?} is out of range")))
+        }
+        Err(_) => Ok(OffsetDateTime::now_utc()
+            .replace_nanosecond(0)
+            .expect("0 is valid")),
+    }
+}
+
+fn run_enrich(args: EnrichArgs, ui: &Ui) -> Result<ExitCode> {
+    let base_url = match &args.base_url {
+        Some(s) => Some(parse_base_url(s)?),
+        None => None,
+    };
+    let inputs = enrich::expand_inputs(&args.inputs).map_err(|e| bad(e.to_string()))?;
+    if inputs.is_empty() {
+        bail!(bad("no SBOM files found in the given directories"));
+    }
+    let output = match (args.output, args.in_place) {
+        (_, true) => Output::InPlace,
+        (None, false) => Output::Beside,
+        (Some(o), false) if o.is_dir() || inputs.len() > 1 => Output::Dir(o),
+        (Some(o), false) => Output::File(o),
+    };
+    let key = load_signing_key(args.key.as_deref(), ui)?;
+    let opts = enrich::Options {
+        output,
+        attestations_dir: args.attestations_dir,
+        base_url,
+        now: now()?,
+    };
+    let summary = enrich::run(&inputs, &opts, &key, ui).map_err(|e| bad(e.to_string()))?;
+    ui.finish();
+    for f in &summary.failures {
+        eprintln!("error: {f}");
+    }
+    for doc in &summary.documents {
+        for s in &doc.skipped {
+            ui.say(&format!(
+                "  skipped {} in {}: {}",
+                s.component,
+                doc.input.display(),
+                s.reason
+            ));
+        }
+        ui.say(&doc.line());
+    }
+    if let Some(dir) = &summary.attestations_dir {
+        ui.say(&format!(
+            "{} distinct packages; {} artifacts in {} ({} written, {} unchanged)",
+            summary.packages,
+            summary.packages,
+            dir.display(),
+            summary.artifacts_written,
+            summary.packages - summary.artifacts_written
+        ));
+    }
+    if let Some(k) = &summary.public_key {
+        ui.say(&format!(
+            "public key: {} (verify with: tacos-sbom verify OUTPUT --key {})",
+            k.display(),
+            k.display()
+        ));
+    }
+    Ok(if summary.failures.is_empty() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(EXIT_BAD_INPUT)
+    })
+}
+
+fn parse_base_url(s: &str) -> Result<Url> {
+    let url = Url::parse(s).map_err(|e| {
+        bad(format!(
+            "--base-url {s:?} is not a URL ({e}); give an absolute URL such as https://example.com/attestations/"
+        ))
+    })?;
+    if !matches!(url.scheme(), "https" | "http" | "file") || url.cannot_be_a_base() {
+        bail!(bad(format!(
+            "--base-url {s:?} must be an http, https or file URL that can hold paths"
+        )));
+    }
+    if url.query().is_some() || url.fragment().is_some() {
+        bail!(bad(format!(
+            "--base-url {s:?} must not have a query or fragment"
+        )));
+    }
+    Ok(url)
+}
+
+/// Where the default signing key lives.
+fn config_dir() -> Option<PathBuf> {
+    if let Some(d) = std::env::var_os("TACOS_SBOM_CONFIG_DIR") {
+        return Some(PathBuf::from(d));
+    }
+    if let Some(d) = std::env::var_os("XDG_CONFIG_HOME").filter(|d| !d.is_empty()) {
+        return Some(PathBuf::from(d).join("tacos-sbom"));
+    }
+    std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".config").join("tacos-sbom"))
+}
+
+fn read_key(path: &Path) -> Result<SigningKey> {
+    let text = std::fs::read(path).map_err(|e| {
+        bad(format!(
+            "{}: cannot read the signing key: {e}",
+            path.display()
+        ))
+    })?;
+    let text = String::from_utf8(text).map_err(|_| {
+        bad(format!(
+            "{}: not a PEM key file (binary data)",
+            path.display()
+        ))
+    })?;
+    let password = std::env::var("COSIGN_PASSWORD").ok();
+    SigningKey::from_pem(&text, password.as_deref().map(str::as_bytes))
+        .map_err(|e| bad(format!("{}: {e}", path.display())))
+}
+
+fn load_signing_key(explicit: Option<&Path>, ui: &Ui) -> Result<SigningKey> {
+    let from_env = std::env::var_os("TACOS_SIGNING_KEY").map(PathBuf::from);
+    if let Some(path) = explicit.map(Path::to_path_buf).or(from_env) {
+        let key = read_key(&path)?;
+        ui.say(&format!(
+            "signing with {} ({}, key id {})",
+            path.display(),
+            key.algorithm(),
+            short_id(&key.public_key())
+        ));
+        return Ok(key);
+    }
+    let dir = config_dir().ok_or_else(|| {
+        bad("no --key given and no home directory to keep a default key in; pass --key or set TACOS_SIGNING_KEY")
+    })?;
+    let path = dir.join("signing-key.pem");
+    if path.exists() {
+        let key = read_key(&path)?;
+        ui.say(&format!(
+            "signing with the default key {} ({}, key id {}); pass --key to use another",
+            path.display(),
+            key.algorithm(),
+            short_id(&key.public_key())
+        ));
+        return Ok(key);
+    }
+    let key = SigningKey::generate(KeyAlgorithm::EcdsaP256);
+    write_key_pair(&key, &path, &dir.join("signing-key.pub.pem"), false)
+        .with_context(|| format!("creating the default signing key in {}", dir.display()))?;
+    ui.say(&format!(
+        "created a new signing key {} (ecdsa-p256, key id {}); keep it to sign future runs with the same key",
+        path.display(),
+        short_id(&key.public_key())
+    ));
+    Ok(key)
+}
+
+fn short_id(key: &PublicKey) -> String {
+    key.key_id().chars().take(16).collect()
+}
+
+fn write_key_pair(key: &SigningKey, private: &Path, public: &Path, force: bool) -> Result<()> {
+    if let Some(dir) = private.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+    }
+    for p in [private, public] {
+        if p.exists() && !force {
+            bail!(bad(format!(
+                "{} exists; pass --force to overwrite it",
+                p.display()
+            )));
+        }
+    }
+    let mut f = fsutil::AtomicFile::create(private)
+        .with_context(|| format!("writing {}", private.display()))?;
+    f.writer().write_all(key.to_pkcs8_pem().as_bytes())?;
+    #[cfg(unix)]
+    let mode = {
+        use std::os::unix::fs::PermissionsExt;
+        Some(std::fs::Permissions::from_mode(0o600))
+    };
+    #[cfg(not(unix))]
+    let mode = None;
+    f.commit(true, mode)
+        .with_context(|| format!("writing {}", private.display()))?;
+    let mut f = fsutil::AtomicFile::create(public)
+        .with_context(|| format!("writing {}", public.display()))?;
+    f.writer()
+        .write_all(key.public_key().to_spki_pem().as_bytes())?;
+    f.commit(true, None)
+        .with_context(|| format!("writing {}", public.display()))?;
+    Ok(())
+}
+
+fn run_keygen(args: KeygenArgs, ui: &Ui) -> Result<ExitCode> {
+    let alg: KeyAlgorithm = args
+        .algorithm
+        .parse()
+        .map_err(|_| anyhow!("unknown algorithm {}", args.algorithm))?;
+    let key = SigningKey::generate(alg);
+    let prefix = args.out.to_string_lossy();
+    let private = PathBuf::from(format!("{prefix}.key"));
+    let public = PathBuf::from(format!("{prefix}.pub"));
+    write_key_pair(&key, &private, &public, args.force)?;
+    ui.say(&format!(
+        "wrote {} (private, mode 0600) and {} ({alg}, key id {})",
+        private.display(),
+        public.display(),
+        short_id(&key.public_key())
+    ));
+    Ok(ExitCode::SUCCESS)
+}
+
+fn run_verify(args: VerifyArgs, ui: &Ui) -> Result<ExitCode> {
+    let key = match &args.key {
+        Some(path) => {
+            let text = std::fs::read_to_string(path).map_err(|e| {
+                bad(format!(
+                    "{}: cannot read the public key: {e}",
+                    path.display()
+                ))
+            })?;
+            Some(PublicKey::from_pem(&text).map_err(|e| bad(format!("{}: {e}", path.display())))?)
+        }
+        None => None,
+    };
+    let opts = verify::Options {
+        key,
+        attestations_dir: args.attestations_dir,
+    };
+    let mut failed = false;
+    let mut bad_input = false;
+    for sbom in &args.sboms {
+        let outcome = match verify::verify(sbom, &opts) {
+            Ok(o) => o,
+            Err(e) => {
+                eprintln!("error: {e}");
+                bad_input = true;
+                continue;
+            }
+        };
+        for f in &outcome.failures {
+            println!("FAIL {}: {f}", sbom.display());
+        }
+        for k in &outcome.keys_used_from_artifacts {
+            ui.say(&format!(
+                "note: no --key given; verified with {} found beside the artifacts (this proves they are intact, not who signed them)",
+                k.display()
+            ));
+        }
+        if outcome.without_reference > 0 {
+            ui.say(&format!(
+                "note: {} components with a package URL have no TACOS reference",
+                outcome.without_reference
+            ));
+        }
+        ui.say(&format!(
+            "{}: {} of {} TACOS references verified",
+            sbom.display(),
+            outcome.verified,
+            outcome.references
+        ));
+        failed |= !outcome.failures.is_empty();
+    }
+    Ok(if bad_input {
+        ExitCode::from(EXIT_BAD_INPUT)
+    } else if failed {
+        ExitCode::from(EXIT_CHECK_FAILED)
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+fn run_assess(args: AssessArgs) -> Result<ExitCode> {
+    let mut statements = Vec::new();
+    let unassessed = assess::not_assessed();
+    for raw in &args.purls {
+        let purl =
+            Purl::parse(raw).map_err(|e| bad(format!("{raw:?}: invalid package URL: {e}")))?;
+        let releases = purl
+            .version()
+            .map(|v| vec![v.to_string()])
+            .unwrap_or_default();
+        statements.push(assess::identity(&purl, releases, &unassessed));
+    }
+    let out = serde_json::to_string_pretty(&statements)?;
+    println!("{out}");
+    Ok(ExitCode::SUCCESS)
+}

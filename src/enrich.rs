@@ -1,0 +1,621 @@
+//! The pipeline: read SBOMs, resolve PURLs, assess each distinct package once,
+//! sign one artifact per package, and write each SBOM back with references.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::fs;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use time::OffsetDateTime;
+use url::Url;
+
+use crate::assess;
+use crate::attest::{self, Artifact, Sha256Hex, Signer, Subject};
+use crate::fsutil::{self, AtomicFile};
+use crate::purl::Purl;
+use crate::sbom::{Changes, ComponentId, Format, Reference, Role, Sbom, SbomError, Tool};
+use crate::tacos::Statement;
+
+/// Comments of references this tool writes start with this.
+pub const REFERENCE_MARKER: &str = "TACOS attestation";
+/// SPDX `referenceType` of those references.
+pub const SPDX_REFERENCE_TYPE: &str = "tacos-attestation";
+/// CycloneDX 1.5+ reference type.
+pub const CDX_REFERENCE_TYPE: &str = "attestation";
+/// Name of the public key file written beside the artifacts.
+pub const PUBLIC_KEY_FILE: &str = "tacos-sbom.pub.pem";
+/// Default artifact directory name, beside the (first) output.
+pub const DEFAULT_ATTESTATIONS_DIR: &str = "tacos-attestations";
+
+pub fn tool() -> Tool {
+    Tool {
+        vendor: "tacos-sbom".into(),
+        name: "tacos-sbom".into(),
+        version: env!("CARGO_PKG_VERSION").into(),
+    }
+}
+
+/// Where enriched SBOMs go.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Output {
+    /// Beside each input, as `NAME.tacos.json` (keeping `.cdx`/`.spdx`).
+    Beside,
+    /// This file (one input only).
+    File(PathBuf),
+    /// Into this directory, each under its derived name.
+    Dir(PathBuf),
+    /// Over the input, atomically.
+    InPlace,
+}
+
+#[derive(Debug, Clone)]
+pub struct Options {
+    pub output: Output,
+    pub attestations_dir: Option<PathBuf>,
+    pub base_url: Option<Url>,
+    pub now: OffsetDateTime,
+}
+
+/// Progress and notes for a person watching; the CLI decides how to show them.
+pub trait Reporter: Sync {
+    fn note(&self, message: &str);
+    /// `done` of `total` artifacts signed.
+    fn progress(&self, done: usize, total: usize);
+}
+
+/// Why a component got no reference.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Skipped {
+    pub component: String,
+    pub reason: SkipReason,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SkipReason {
+    NoPurl,
+    InvalidPurl { purl: String, why: String },
+}
+
+impl std::fmt::Display for SkipReason {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            SkipReason::NoPurl => f.write_str("no package URL"),
+            SkipReason::InvalidPurl { purl, why } => {
+                write!(f, "invalid package URL {purl:?}: {why}")
+            }
+        }
+    }
+}
+
+/// What happened to one input.
+#[derive(Debug, Clone)]
+pub struct DocSummary {
+    pub input: PathBuf,
+    pub output: PathBuf,
+    pub format: Format,
+    pub subject: Option<String>,
+    /// Components other than the subject.
+    pub components: usize,
+    pub with_purl: usize,
+    pub references: usize,
+    pub skipped: Vec<Skipped>,
+}
+
+#[derive(Debug)]
+pub struct Summary {
+    pub documents: Vec<DocSummary>,
+    /// Inputs that could not be enriched; nothing was written for them.
+    pub failures: Vec<EnrichError>,
+    pub packages: usize,
+    pub artifacts_written: usize,
+    pub attestations_dir: Option<PathBuf>,
+    pub public_key: Option<PathBuf>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum EnrichError {
+    #[error(transparent)]
+    Sbom(#[from] SbomError),
+    #[error(
+        "{path}: refusing this SBOM: component {component} has a package URL whose name is a path ({purl}); this looks like a path-traversal attempt"
+    )]
+    PathTraversal {
+        path: PathBuf,
+        component: String,
+        purl: String,
+    },
+    #[error("{path}: {message}")]
+    Output { path: PathBuf, message: String },
+    #[error("{path}: cannot write: {source}")]
+    Write {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("{0}")]
+    Usage(String),
+    #[error("signing {purl}: {source}")]
+    Sign {
+        purl: String,
+        #[source]
+        source: attest::AttestError,
+    },
+}
+
+/// Expand directories into the SBOM files they hold (not recursively), skipping
+/// this tool's own outputs. Files named explicitly are kept as they are.
+pub fn expand_inputs(paths: &[PathBuf]) -> Result<Vec<(PathBuf, bool)>, EnrichError> {
+    let mut out = Vec::new();
+    for p in paths {
+        if p.is_dir() {
+            let mut found: Vec<PathBuf> = fs::read_dir(p)
+                .map_err(|source| EnrichError::Write {
+                    path: p.clone(),
+                    source,
+                })?
+                .filter_map(|e| e.ok().map(|e| e.path()))
+                .filter(|f| {
+                    let name = f
+                        .file_name()
+                        .map(|n| n.to_string_lossy())
+                        .unwrap_or_default();
+                    f.is_file() && name.ends_with(".json") && !name.contains(".tacos.")
+                })
+                .collect();
+            found.sort();
+            out.extend(found.into_iter().map(|f| (f, true)));
+        } else {
+            out.push((p.clone(), false));
+        }
+    }
+    Ok(out)
+}
+
+/// `bom.json` → `bom.tacos.json`; `x.cdx.json` → `x.tacos.cdx.json`.
+pub fn derived_name(input: &Path) -> String {
+    let name = input
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "sbom.json".into());
+    if name.contains(".tacos.") {
+        return name;
+    }
+    for suffix in [".cdx.json", ".spdx.json", ".bom.json", ".json"] {
+        if let Some(stem) = name.strip_suffix(suffix)
+            && !stem.is_empty()
+        {
+            return format!("{stem}.tacos{suffix}");
+        }
+    }
+    format!("{name}.tacos.json")
+}
+
+fn output_path(input: &Path, output: &Output) -> PathBuf {
+    match output {
+        Output::Beside => input.with_file_name(derived_name(input)),
+        Output::File(f) => f.clone(),
+        Output::Dir(d) => d.join(derived_name(input)),
+        Output::InPlace => input.to_path_buf(),
+    }
+}
+
+/// One resolved package: a canonical PURL and what the SBOMs said of it.
+struct Package {
+    purl: Purl,
+    /// Digests the SBOMs agree on for this package (in-toto algorithm names).
+    hashes: Option<Vec<(String, String)>>,
+}
+
+struct Loaded {
+    sbom: Sbom,
+    output: PathBuf,
+    /// Dependency components with a usable PURL, and its canonical form.
+    resolved: Vec<(ComponentId, String)>,
+    summary: DocSummary,
+}
+
+/// Run the pipeline over `inputs` (files; `from_dir` marks those found by
+/// expanding a directory, which are skipped quietly if they are not SBOMs).
+pub fn run(
+    inputs: &[(PathBuf, bool)],
+    opts: &Options,
+    signer: &dyn Signer,
+    reporter: &dyn Reporter,
+) -> Result<Summary, EnrichError> {
+    let mut failures = Vec::new();
+    let mut loaded = Vec::new();
+    let mut outputs_seen: HashMap<PathBuf, PathBuf> = HashMap::new();
+    for (input, from_dir) in inputs {
+        let output = output_path(input, &opts.output);
+        if opts.output != Output::InPlace && same_file(input, &output) {
+            return Err(EnrichError::Usage(format!(
+                "{}: the output would overwrite the input; pass -o OUTPUT, or --in-place to replace it",
+                input.display()
+            )));
+        }
+        let key = fsutil::absolute(&output).unwrap_or_else(|_| output.clone());
+        if let Some(other) = outputs_seen.insert(key, input.clone()) {
+            return Err(EnrichError::Usage(format!(
+                "{} and {} would both be written to {}; pass -o DIR with distinct names",
+                other.display(),
+                input.display(),
+                output.display()
+            )));
+        }
+        match load(input, output) {
+            Ok(l) => {
+                reporter.note(&format!(
+                    "read {}: {}, {} components",
+                    input.display(),
+                    l.summary.format,
+                    l.summary.components
+                ));
+                loaded.push(l);
+            }
+            Err(EnrichError::Sbom(SbomError::NotAnSbom { .. })) if *from_dir => {
+                reporter.note(&format!("skipped {}: not an SBOM", input.display()));
+            }
+            Err(e) => failures.push(e),
+        }
+    }
+
+    // One pass over distinct packages across every input.
+    let mut packages: BTreeMap<String, Package> = BTreeMap::new();
+    let mut releases: HashMap<String, BTreeSet<String>> = HashMap::new();
+    for l in &loaded {
+        let components = l.sbom.components();
+        for (id, canonical) in &l.resolved {
+            let component = &components[id.0];
+            let purl = Purl::parse(canonical).expect("canonical PURLs parse");
+            if let Some(v) = purl.version() {
+                releases
+                    .entry(purl.package_id())
+                    .or_default()
+                    .insert(v.to_string());
+            }
+            let hashes: Vec<(String, String)> = component
+                .hashes
+                .iter()
+                .map(|h| (h.alg.clone(), h.hex.clone()))
+                .collect();
+            packages
+                .entry(canonical.clone())
+                .and_modify(|p| {
+                    // Keep only digests every occurrence agrees on.
+                    if let Some(agreed) = &mut p.hashes {
+                        agreed.retain(|h| hashes.contains(h));
+                    }
+                })
+                .or_insert(Package {
+                    purl,
+                    hashes: Some(hashes),
+                });
+        }
+    }
+
+    let mut summary = Summary {
+        documents: Vec::new(),
+        failures,
+        packages: packages.len(),
+        artifacts_written: 0,
+        attestations_dir: None,
+        public_key: None,
+    };
+    if loaded.is_empty() {
+        return Ok(summary);
+    }
+
+    let dir = match &opts.attestations_dir {
+        Some(d) => d.clone(),
+        None => loaded[0]
+            .output
+            .parent()
+            .map(|p| p.join(DEFAULT_ATTESTATIONS_DIR))
+            .unwrap_or_else(|| PathBuf::from(DEFAULT_ATTESTATIONS_DIR)),
+    };
+    fs::create_dir_all(&dir).map_err(|source| EnrichError::Write {
+        path: dir.clone(),
+        source,
+    })?;
+    let dir = fsutil::absolute(&dir).map_err(|source| EnrichError::Write {
+        path: dir.clone(),
+        source,
+    })?;
+
+    let unassessed = assess::not_assessed();
+    let jobs: Vec<(String, Statement, Subject)> = packages
+        .iter()
+        .map(|(canonical, p)| {
+            let in_use = releases
+                .get(&p.purl.package_id())
+                .map(|s| s.iter().cloned().collect())
+                .unwrap_or_default();
+            let statement = assess::identity(&p.purl, in_use, &unassessed);
+            let subject = Subject::for_package(canonical, p.hashes.as_deref().unwrap_or_default());
+            (canonical.clone(), statement, subject)
+        })
+        .collect();
+    reporter.note(&format!(
+        "signing {} attestations into {}",
+        jobs.len(),
+        dir.display()
+    ));
+    let (artifacts, written) = sign_and_write(&jobs, &dir, signer, reporter)?;
+    summary.artifacts_written = written;
+
+    if let Some(pem) = signer.public_key_pem() {
+        let key_path = dir.join(PUBLIC_KEY_FILE);
+        fsutil::write_if_changed(&key_path, pem.as_bytes()).map_err(|source| {
+            EnrichError::Write {
+                path: key_path.clone(),
+                source,
+            }
+        })?;
+        summary.public_key = Some(key_path);
+    }
+    summary.attestations_dir = Some(dir.clone());
+
+    let tool = tool();
+    for l in loaded {
+        match write_document(&l, &artifacts, &dir, opts, &tool) {
+            Ok(()) => summary.documents.push(l.summary),
+            Err(e) => summary.failures.push(e),
+        }
+    }
+    Ok(summary)
+}
+
+fn same_file(a: &Path, b: &Path) -> bool {
+    match (fsutil::absolute(a), fsutil::absolute(b)) {
+        (Ok(a), Ok(b)) => a == b,
+        _ => a == b,
+    }
+}
+
+fn load(input: &Path, output: PathBuf) -> Result<Loaded, EnrichError> {
+    let sbom = Sbom::read(input)?;
+    let mut summary = DocSummary {
+        input: input.to_path_buf(),
+        output: output.clone(),
+        format: sbom.format(),
+        subject: sbom.subject_name(),
+        components: 0,
+        with_purl: 0,
+        references: 0,
+        skipped: Vec::new(),
+    };
+    let mut resolved = Vec::new();
+    for c in sbom.components() {
+        if c.role == Role::Subject {
+            continue;
+        }
+        summary.components += 1;
+        let Some(raw) = c.purl.as_deref().filter(|p| !p.trim().is_empty()) else {
+            summary.skipped.push(Skipped {
+                component: c.label.clone(),
+                reason: SkipReason::NoPurl,
+            });
+            continue;
+        };
+        summary.with_purl += 1;
+        let parsed = Purl::parse(raw).and_then(|p| match (p.version(), c.version.as_deref()) {
+            (None, Some(v)) if !v.is_empty() => p.with_version(v),
+            _ => Ok(p),
+        });
+        match parsed {
+            Ok(p) if p.has_path_traversal() => {
+                return Err(EnrichError::PathTraversal {
+                    path: input.to_path_buf(),
+                    component: c.label.clone(),
+                    purl: raw.to_string(),
+                });
+            }
+            Err(_) if names_a_path(raw) => {
+                return Err(EnrichError::PathTraversal {
+                    path: input.to_path_buf(),
+                    component: c.label.clone(),
+                    purl: raw.to_string(),
+                });
+            }
+            Ok(p) => resolved.push((c.id, p.to_string())),
+            Err(e) => summary.skipped.push(Skipped {
+                component: c.label.clone(),
+                reason: SkipReason::InvalidPurl {
+                    purl: raw.to_string(),
+                    why: e.to_string(),
+                },
+            }),
+        }
+    }
+    summary.references = resolved.len();
+    Ok(Loaded {
+        sbom,
+        output,
+        resolved,
+        summary,
+    })
+}
+
+/// Whether a PURL, once percent-decoded, holds a `..` path segment: a PURL
+/// that does is hostile even when it is otherwise invalid.
+fn names_a_path(raw: &str) -> bool {
+    let body = raw.split(['?', '#']).next().unwrap_or(raw);
+    fsutil::percent_decode(body)
+        .split(['/', '\\'])
+        .any(|s| s == "..")
+}
+
+/// Where each package's artifact went: canonical PURL to (file name, digest).
+type Placed = HashMap<String, (String, Sha256Hex)>;
+
+/// Sign every job and write its artifact, on all cores. Returns the artifacts
+/// by canonical PURL and how many files were (re)written.
+fn sign_and_write(
+    jobs: &[(String, Statement, Subject)],
+    dir: &Path,
+    signer: &dyn Signer,
+    reporter: &dyn Reporter,
+) -> Result<(Placed, usize), EnrichError> {
+    let threads = std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(1)
+        .min(jobs.len().max(1));
+    let chunk = jobs.len().div_ceil(threads).max(1);
+    let done = std::sync::atomic::AtomicUsize::new(0);
+    type Signed = Vec<(String, Artifact, bool)>;
+    let results: Vec<Result<Signed, EnrichError>> = std::thread::scope(|scope| {
+        let handles: Vec<_> = jobs
+            .chunks(chunk)
+            .map(|part| {
+                let done = &done;
+                scope.spawn(move || {
+                    let mut out = Vec::with_capacity(part.len());
+                    for (canonical, statement, subject) in part {
+                        let artifact = attest::build_artifact(signer, subject.clone(), statement)
+                            .map_err(|source| EnrichError::Sign {
+                            purl: canonical.clone(),
+                            source,
+                        })?;
+                        let path = dir.join(&artifact.file_name);
+                        let wrote = fsutil::write_if_changed(&path, &artifact.bytes)
+                            .map_err(|source| EnrichError::Write { path, source })?;
+                        out.push((canonical.clone(), artifact, wrote));
+                        let n = done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
+                        if n.is_multiple_of(64) || n == jobs.len() {
+                            reporter.progress(n, jobs.len());
+                        }
+                    }
+                    Ok(out)
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| h.join().expect("signing threads do not panic"))
+            .collect()
+    });
+    let mut artifacts = HashMap::with_capacity(jobs.len());
+    let mut written = 0;
+    for part in results {
+        for (canonical, artifact, wrote) in part? {
+            written += usize::from(wrote);
+            artifacts.insert(canonical, (artifact.file_name, artifact.sha256));
+        }
+    }
+    Ok((artifacts, written))
+}
+
+/// The URL of an artifact as seen from the SBOM that references it.
+fn artifact_url(file_name: &str, dir: &Path, output: &Path, base: Option<&Url>) -> String {
+    if let Some(base) = base {
+        let mut s = base.as_str().to_string();
+        if !s.ends_with('/') {
+            s.push('/');
+        }
+        s.push_str(file_name);
+        return s;
+    }
+    let out_dir = output
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .map(|p| fsutil::absolute(p).unwrap_or_else(|_| p.to_path_buf()))
+        .unwrap_or_else(|| fsutil::absolute(Path::new(".")).unwrap_or_default());
+    let rel = fsutil::relative_path(&out_dir, &dir.join(file_name));
+    rel.components()
+        .map(|c| encode_segment(&c.as_os_str().to_string_lossy()))
+        .collect::<Vec<_>>()
+        .join("/")
+}
+
+/// Percent-encode a path segment for use in a relative URL.
+fn encode_segment(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for b in s.bytes() {
+        if b.is_ascii_alphanumeric() || b"-._~@+!$&'()*,;=:".contains(&b) {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+fn write_document(
+    l: &Loaded,
+    artifacts: &Placed,
+    dir: &Path,
+    opts: &Options,
+    tool: &Tool,
+) -> Result<(), EnrichError> {
+    if let Some(parent) = l.output.parent().filter(|p| !p.as_os_str().is_empty()) {
+        fs::create_dir_all(parent).map_err(|source| EnrichError::Write {
+            path: parent.to_path_buf(),
+            source,
+        })?;
+    }
+    let component_refs = l
+        .resolved
+        .iter()
+        .map(|(id, canonical)| {
+            let (file, sha) = &artifacts[canonical];
+            let reference = Reference {
+                url: artifact_url(file, dir, &l.output, opts.base_url.as_ref()),
+                sha256: sha.to_string(),
+                comment: format!(
+                    "{REFERENCE_MARKER} for {canonical} (in-toto Statement v1, DSSE envelope; predicate {}); sha256:{sha}",
+                    attest::PREDICATE_TYPE
+                ),
+            };
+            (*id, reference)
+        })
+        .collect();
+    let changes = Changes {
+        component_refs,
+        tool,
+        marker: REFERENCE_MARKER,
+        spdx_reference_type: SPDX_REFERENCE_TYPE,
+        cdx_reference_type: CDX_REFERENCE_TYPE,
+        now: opts.now,
+    };
+    let edited = l.sbom.enrich(&changes);
+    let write_err = |source| EnrichError::Write {
+        path: l.output.clone(),
+        source,
+    };
+    let permissions = match opts.output {
+        Output::InPlace => fs::metadata(&l.summary.input).ok().map(|m| m.permissions()),
+        _ => None,
+    };
+    let mut file = AtomicFile::create(&l.output).map_err(write_err)?;
+    edited.write_to(file.writer()).map_err(write_err)?;
+    file.writer().flush().map_err(write_err)?;
+    file.commit(true, permissions).map_err(write_err)?;
+    Ok(())
+}
+
+impl DocSummary {
+    /// The one-line summary printed at the end of a run.
+    pub fn line(&self) -> String {
+        let mut line = format!(
+            "{} -> {}: {} components, {} with PURL, {} references written",
+            self.input.display(),
+            self.output.display(),
+            self.components,
+            self.with_purl,
+            self.references
+        );
+        if !self.skipped.is_empty() {
+            let no_purl = self
+                .skipped
+                .iter()
+                .filter(|s| s.reason == SkipReason::NoPurl)
+                .count();
+            let invalid = self.skipped.len() - no_purl;
+            line.push_str(&format!(
+                ", {} skipped ({no_purl} without PURL, {invalid} with an invalid PURL)",
+                self.skipped.len()
+            ));
+        }
+        line
+    }
+}

@@ -1,0 +1,297 @@
+//! `verify`: every TACOS reference in an enriched SBOM resolves to an artifact
+//! whose SHA-256 matches, whose signature verifies, and whose subject is that
+//! component's canonical PURL.
+
+use std::collections::HashMap;
+use std::fmt;
+use std::fs;
+use std::io::Read;
+use std::path::{Path, PathBuf};
+
+use url::Url;
+
+use crate::attest::{self, PublicKey, Sha256Hex};
+use crate::enrich::{PUBLIC_KEY_FILE, REFERENCE_MARKER, SPDX_REFERENCE_TYPE};
+use crate::fsutil;
+use crate::purl::Purl;
+use crate::sbom::{Sbom, SbomError};
+
+/// Artifacts larger than this are refused unread.
+const MAX_ARTIFACT_BYTES: u64 = 64 << 20;
+
+#[derive(Debug, Clone, Default)]
+pub struct Options {
+    /// The trusted public key; without it, the key written beside the
+    /// artifacts is used (which proves integrity, not origin).
+    pub key: Option<PublicKey>,
+    /// A directory that may hold the artifacts (and may be outside the SBOM's).
+    pub attestations_dir: Option<PathBuf>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Failure {
+    pub component: String,
+    pub purl: Option<String>,
+    pub what: String,
+}
+
+impl fmt::Display for Failure {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.purl {
+            Some(p) => write!(f, "{} ({p}): {}", self.component, self.what),
+            None => write!(f, "{}: {}", self.component, self.what),
+        }
+    }
+}
+
+#[derive(Debug, Default)]
+pub struct Outcome {
+    pub references: usize,
+    pub verified: usize,
+    pub failures: Vec<Failure>,
+    /// Dependencies with a valid PURL but no TACOS reference.
+    pub without_reference: usize,
+    /// Public keys found beside artifacts and used because no --key was given.
+    pub keys_used_from_artifacts: Vec<PathBuf>,
+}
+
+pub fn verify(path: &Path, opts: &Options) -> Result<Outcome, SbomError> {
+    let sbom = Sbom::read(path)?;
+    let sbom_dir = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let sbom_dir = fsutil::absolute(sbom_dir).unwrap_or_else(|_| sbom_dir.to_path_buf());
+    let attestations_dir = opts
+        .attestations_dir
+        .as_ref()
+        .map(|d| fsutil::absolute(d).unwrap_or_else(|_| d.clone()));
+    let components = sbom.components();
+    let found = sbom.found_references(REFERENCE_MARKER, SPDX_REFERENCE_TYPE);
+    let mut outcome = Outcome {
+        references: found.len(),
+        ..Outcome::default()
+    };
+    let mut keys_beside: HashMap<PathBuf, Result<PublicKey, String>> = HashMap::new();
+
+    let mut referenced = vec![false; components.len()];
+    for (id, reference) in &found {
+        let component = &components[id.0];
+        referenced[id.0] = true;
+        let expected = expected_purl(component.purl.as_deref(), component.version.as_deref());
+        let fail = |what: String| Failure {
+            component: component.label.clone(),
+            purl: expected.as_ref().ok().cloned(),
+            what,
+        };
+        let result = check_one(
+            &reference.url,
+            reference.sha256.as_deref(),
+            expected.as_deref().map_err(Clone::clone),
+            &sbom_dir,
+            attestations_dir.as_deref(),
+            opts.key.as_ref(),
+            &mut keys_beside,
+        );
+        match result {
+            Ok(()) => outcome.verified += 1,
+            Err(what) => outcome.failures.push(fail(what)),
+        }
+    }
+    for (c, has_ref) in components.iter().zip(&referenced) {
+        if !has_ref
+            && c.role == crate::sbom::Role::Dependency
+            && expected_purl(c.purl.as_deref(), c.version.as_deref()).is_ok()
+        {
+            outcome.without_reference += 1;
+        }
+    }
+    if found.is_empty() {
+        outcome.failures.push(Failure {
+            component: path.display().to_string(),
+            purl: None,
+            what: "no TACOS references in this SBOM (was it enriched?)".into(),
+        });
+    }
+    outcome.keys_used_from_artifacts = keys_beside
+        .into_iter()
+        .filter(|(_, k)| k.is_ok())
+        .map(|(p, _)| p)
+        .collect();
+    outcome.keys_used_from_artifacts.sort();
+    Ok(outcome)
+}
+
+/// The canonical PURL `enrich` would have used for a component.
+fn expected_purl(raw: Option<&str>, version: Option<&str>) -> Result<String, String> {
+    let raw = raw.ok_or("the component has no package URL")?;
+    let purl = Purl::parse(raw).map_err(|e| format!("invalid package URL {raw:?}: {e}"))?;
+    let purl = match (purl.version(), version) {
+        (None, Some(v)) if !v.is_empty() => purl.with_version(v).map_err(|e| e.to_string())?,
+        _ => purl,
+    };
+    Ok(purl.to_string())
+}
+
+fn check_one(
+    url: &str,
+    recorded: Option<&str>,
+    expected: Result<&str, String>,
+    sbom_dir: &Path,
+    attestations_dir: Option<&Path>,
+    key: Option<&PublicKey>,
+    keys_beside: &mut HashMap<PathBuf, Result<PublicKey, String>>,
+) -> Result<(), String> {
+    let expected = expected?;
+    let recorded = recorded
+        .and_then(Sha256Hex::parse)
+        .ok_or("the reference records no SHA-256 of the artifact")?;
+    let path = locate(url, sbom_dir, attestations_dir)?;
+    let bytes = read_limited(&path)?;
+    let actual = Sha256Hex::of(&bytes);
+    if actual != recorded {
+        return Err(format!(
+            "SHA-256 mismatch for {}: the SBOM records {recorded}, the artifact is {actual}",
+            path.display()
+        ));
+    }
+    let key = match key {
+        Some(k) => k.clone(),
+        None => {
+            let dir = path
+                .parent()
+                .unwrap_or(Path::new("."))
+                .join(PUBLIC_KEY_FILE);
+            keys_beside
+                .entry(dir.clone())
+                .or_insert_with(|| {
+                    fs::read_to_string(&dir)
+                        .map_err(|e| format!("no --key given and {}: {e}", dir.display()))
+                        .and_then(|t| {
+                            PublicKey::from_pem(&t).map_err(|e| format!("{}: {e}", dir.display()))
+                        })
+                })
+                .clone()?
+        }
+    };
+    let verified =
+        attest::verify_artifact(&bytes, &key).map_err(|e| format!("{}: {e}", path.display()))?;
+    let subjects: Vec<&str> = verified
+        .statement
+        .subject
+        .iter()
+        .map(|s| s.name.as_str())
+        .collect();
+    if !subjects.contains(&expected) {
+        return Err(format!(
+            "the artifact's subject is {} but the component is {expected}",
+            subjects.join(", ")
+        ));
+    }
+    if verified
+        .statement
+        .predicate
+        .get("PURL")
+        .and_then(|p| p.as_str())
+        != Some(expected)
+    {
+        return Err(format!("the TACOS statement's PURL is not {expected}"));
+    }
+    Ok(())
+}
+
+/// Where the artifact a reference names lives on disk. Relative references
+/// resolve against the SBOM's directory and may not leave it (or the given
+/// attestations directory); absolute URLs are looked up by file name in the
+/// attestations directory.
+fn locate(url: &str, sbom_dir: &Path, attestations_dir: Option<&Path>) -> Result<PathBuf, String> {
+    if let Ok(absolute) = Url::parse(url) {
+        let name = absolute
+            .path_segments()
+            .and_then(|mut s| s.next_back())
+            .map(fsutil::percent_decode)
+            .filter(|n| is_plain_file_name(n))
+            .ok_or_else(|| format!("the reference URL {url:?} names no artifact file"))?;
+        return match attestations_dir {
+            Some(dir) => Ok(dir.join(name)),
+            None => Err(format!(
+                "the artifact is at {url}; fetching remote artifacts is not supported yet, pass --attestations-dir with a local copy"
+            )),
+        };
+    }
+    let mut path = sbom_dir.to_path_buf();
+    for segment in url.split('/') {
+        let segment = fsutil::percent_decode(segment);
+        match segment.as_str() {
+            "" | "." => {}
+            ".." => {
+                path.pop();
+            }
+            s if s.contains(['\\', '\0']) => {
+                return Err(format!("the reference URL {url:?} is not a plain path"));
+            }
+            s => path.push(s),
+        }
+    }
+    let inside = |root: &Path| fsutil::is_within(&path, root);
+    if (inside(sbom_dir) || attestations_dir.is_some_and(inside))
+        && (path.exists() || attestations_dir.is_none())
+    {
+        return Ok(path);
+    }
+    // A bundle moved elsewhere: look for the file by name.
+    if let Some(dir) = attestations_dir
+        && let Some(name) = path.file_name()
+    {
+        return Ok(dir.join(name));
+    }
+    Err(format!(
+        "the reference {url:?} points outside the SBOM's directory; pass --attestations-dir DIR to allow a directory"
+    ))
+}
+
+fn is_plain_file_name(name: &str) -> bool {
+    !name.is_empty() && name != "." && name != ".." && !name.contains(['/', '\\', '\0'])
+}
+
+fn read_limited(path: &Path) -> Result<Vec<u8>, String> {
+    let file = fs::File::open(path).map_err(|e| format!("artifact {}: {e}", path.display()))?;
+    let mut bytes = Vec::new();
+    file.take(MAX_ARTIFACT_BYTES + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| format!("artifact {}: {e}", path.display()))?;
+    if bytes.len() as u64 > MAX_ARTIFACT_BYTES {
+        return Err(format!(
+            "artifact {} is larger than {MAX_ARTIFACT_BYTES} bytes",
+            path.display()
+        ));
+    }
+    Ok(bytes)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn relative_references_stay_inside_the_sbom_directory() {
+        let dir = Path::new("/work/out");
+        assert_eq!(
+            locate("tacos-attestations/a%40b.json", dir, None).unwrap(),
+            Path::new("/work/out/tacos-attestations/a@b.json")
+        );
+        assert!(locate("../../etc/passwd", dir, None).is_err());
+        assert!(locate("%2e%2e/%2e%2e/etc/passwd", dir, None).is_err());
+        assert!(locate("https://example.invalid/a/x.json", dir, None).is_err());
+        assert_eq!(
+            locate(
+                "https://example.invalid/a/x.json",
+                dir,
+                Some(Path::new("/att"))
+            )
+            .unwrap(),
+            Path::new("/att/x.json")
+        );
+        assert!(locate("https://example.invalid/a/..", dir, Some(Path::new("/att"))).is_err());
+    }
+}

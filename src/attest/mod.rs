@@ -120,7 +120,7 @@ pub fn build_artifact<P: Serialize>(
     subject: Subject,
     predicate: &P,
 ) -> Result<Artifact, AttestError> {
-    let file_name = artifact_file_name(&subject.name);
+    let purl = subject.name.clone();
     let statement = Statement {
         statement_type: STATEMENT_TYPE.to_string(),
         subject: vec![subject],
@@ -130,23 +130,27 @@ pub fn build_artifact<P: Serialize>(
     let payload = serde_json::to_vec(&statement)?;
     let envelope = dsse::sign_envelope(signer, INTOTO_PAYLOAD_TYPE, &payload)?;
     let bytes = envelope.to_json_pretty().into_bytes();
+    let sha256 = Sha256Hex::of(&bytes);
     Ok(Artifact {
-        file_name,
-        sha256: Sha256Hex::of(&bytes),
+        file_name: artifact_file_name(&purl, &sha256),
+        sha256,
         bytes,
     })
 }
 
 /// A file name a person can read, that is safe on any file system and cannot
-/// leave the directory it is joined to, and that differs for different PURLs.
+/// leave the directory it is joined to. It ends in part of the artifact's
+/// digest: a statement depends on the run (the releases in use, the SBOM's
+/// digests), so runs that share a directory must not overwrite each other's
+/// artifacts, while the same artifact keeps the same name.
 ///
 /// `pkg:npm/%40babel/core@7.24.0` becomes
-/// `npm_@babel_core@7.24.0.<8 hex>.tacos.dsse.json`.
-pub fn artifact_file_name(canonical_purl: &str) -> String {
+/// `npm_@babel_core@7.24.0.<16 hex>.tacos.dsse.json`.
+pub fn artifact_file_name(canonical_purl: &str, sha256: &Sha256Hex) -> String {
     let body = canonical_purl
         .strip_prefix("pkg:")
         .unwrap_or(canonical_purl);
-    // Drop qualifiers and subpath from the readable part; the hash keeps
+    // Drop qualifiers and subpath from the readable part; the digest keeps
     // PURLs that differ only there apart.
     let body = body.split(['?', '#']).next().unwrap_or(body);
     let decoded = crate::fsutil::percent_decode(body);
@@ -165,8 +169,7 @@ pub fn artifact_file_name(canonical_purl: &str) -> String {
         .chars()
         .take(120)
         .collect();
-    let hash = Sha256Hex::of(canonical_purl.as_bytes());
-    format!("{readable}.{}{ARTIFACT_SUFFIX}", &hash.as_str()[..8])
+    format!("{readable}.{}{ARTIFACT_SUFFIX}", &sha256.as_str()[..16])
 }
 
 /// What `verify_artifact` established about an artifact.
@@ -219,18 +222,20 @@ mod tests {
 
     #[test]
     fn file_names_are_readable_safe_and_distinct() {
-        let a = artifact_file_name("pkg:npm/%40babel/core@7.24.0");
-        assert!(a.starts_with("npm_@babel_core@7.24.0."), "{a}");
-        assert!(a.ends_with(ARTIFACT_SUFFIX));
-        let evil = artifact_file_name("pkg:npm/..%2F..%2Fetc/passwd@1");
+        let d = Sha256Hex::of(b"x");
+        let a = artifact_file_name("pkg:npm/%40babel/core@7.24.0", &d);
+        assert_eq!(
+            a,
+            format!(
+                "npm_@babel_core@7.24.0.{}{ARTIFACT_SUFFIX}",
+                &d.as_str()[..16]
+            )
+        );
+        let evil = artifact_file_name("pkg:npm/..%2F..%2Fetc/passwd@1", &d);
         assert!(!evil.contains('/') && !evil.contains(".."), "{evil}");
         assert!(!evil.starts_with('.'));
-        assert_ne!(
-            artifact_file_name("pkg:maven/g/a@1?type=jar"),
-            artifact_file_name("pkg:maven/g/a@1?type=pom")
-        );
-        let long = artifact_file_name(&format!("pkg:generic/{}@1", "x".repeat(5000)));
-        assert!(long.len() < 160);
+        let long = artifact_file_name(&format!("pkg:generic/{}@1", "x".repeat(5000)), &d);
+        assert!(long.len() < 170);
     }
 
     #[test]

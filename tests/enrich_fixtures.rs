@@ -107,12 +107,11 @@ fn strip_document_changes(out: &mut Value, inp: &Value, spdx: bool) {
         "tool listed once"
     );
     list.retain(|t| !is_tool(t));
-    if list.is_empty() {
-        if let Some(o) = md.get_mut("tools").and_then(Value::as_object_mut) {
-            if tools_in.and_then(|t| t.get("components")).is_none() {
-                o.shift_remove("components");
-            }
-        }
+    if list.is_empty()
+        && tools_in.and_then(|t| t.get("components")).is_none()
+        && let Some(o) = md.get_mut("tools").and_then(Value::as_object_mut)
+    {
+        o.shift_remove("components");
     }
     if tools_in.is_none() {
         md.shift_remove("tools");

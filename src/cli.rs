@@ -252,6 +252,7 @@ fn run_enrich(args: EnrichArgs, ui: &Ui) -> Result<ExitCode> {
         Some(s) => Some(parse_base_url(s)?),
         None => None,
     };
+    let mut failed_inputs = 0;
     let inputs = enrich::expand_inputs(&args.inputs).map_err(|e| bad(e.to_string()))?;
     if inputs.is_empty() {
         bail!(bad("no SBOM files found in the given directories"));
@@ -262,17 +263,27 @@ fn run_enrich(args: EnrichArgs, ui: &Ui) -> Result<ExitCode> {
         (Some(o), false) if o.is_dir() || inputs.len() > 1 => Output::Dir(o),
         (Some(o), false) => Output::File(o),
     };
-    let key = load_signing_key(args.key.as_deref(), ui)?;
     let opts = enrich::Options {
         output,
         attestations_dir: args.attestations_dir,
         base_url,
         now: now()?,
     };
-    let summary = enrich::run(&inputs, &opts, &key, ui).map_err(|e| bad(e.to_string()))?;
+    let mut plan = enrich::plan(&inputs, &opts, ui).map_err(|e| bad(e.to_string()))?;
+    for f in plan.take_failures() {
+        eprintln!("error: {f}");
+        failed_inputs += 1;
+    }
+    if plan.is_empty() {
+        return Ok(ExitCode::from(EXIT_BAD_INPUT));
+    }
+    // Only now, with something to sign, is a key read (or created).
+    let key = load_signing_key(args.key.as_deref(), ui)?;
+    let summary = enrich::execute(plan, &opts, &key, ui).map_err(|e| bad(e.to_string()))?;
     ui.finish();
     for f in &summary.failures {
         eprintln!("error: {f}");
+        failed_inputs += 1;
     }
     for doc in &summary.documents {
         for s in &doc.skipped {
@@ -302,7 +313,7 @@ fn run_enrich(args: EnrichArgs, ui: &Ui) -> Result<ExitCode> {
             k.display()
         ));
     }
-    Ok(if summary.failures.is_empty() {
+    Ok(if failed_inputs == 0 {
         ExitCode::SUCCESS
     } else {
         ExitCode::from(EXIT_BAD_INPUT)

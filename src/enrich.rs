@@ -202,8 +202,8 @@ fn output_path(input: &Path, output: &Output) -> PathBuf {
 /// One resolved package: a canonical PURL and what the SBOMs said of it.
 struct Package {
     purl: Purl,
-    /// Digests the SBOMs agree on for this package (in-toto algorithm names).
-    hashes: Option<Vec<(String, String)>>,
+    /// Digests every occurrence in the SBOMs agrees on (algorithm, hex).
+    hashes: Vec<(String, String)>,
 }
 
 struct Loaded {
@@ -214,14 +214,37 @@ struct Loaded {
     summary: DocSummary,
 }
 
-/// Run the pipeline over `inputs` (files; `from_dir` marks those found by
-/// expanding a directory, which are skipped quietly if they are not SBOMs).
-pub fn run(
+/// The inputs read and their packages resolved, before anything is signed or
+/// written.
+pub struct Plan {
+    loaded: Vec<Loaded>,
+    failures: Vec<EnrichError>,
+    /// By canonical PURL.
+    packages: BTreeMap<String, Package>,
+    /// Versions in use, by package (PURL without version).
+    releases: HashMap<String, BTreeSet<String>>,
+}
+
+impl Plan {
+    /// Whether no input could be read, so there is nothing to sign or write.
+    pub fn is_empty(&self) -> bool {
+        self.loaded.is_empty()
+    }
+
+    /// Inputs that could not be read.
+    pub fn take_failures(&mut self) -> Vec<EnrichError> {
+        std::mem::take(&mut self.failures)
+    }
+}
+
+/// Read `inputs` (files; `from_dir` marks those found by expanding a
+/// directory, which are skipped quietly if they are not SBOMs) and resolve
+/// their packages, once across all of them.
+pub fn plan(
     inputs: &[(PathBuf, bool)],
     opts: &Options,
-    signer: &dyn Signer,
     reporter: &dyn Reporter,
-) -> Result<Summary, EnrichError> {
+) -> Result<Plan, EnrichError> {
     let mut failures = Vec::new();
     let mut loaded = Vec::new();
     let mut outputs_seen: HashMap<PathBuf, PathBuf> = HashMap::new();
@@ -280,19 +303,31 @@ pub fn run(
                 .collect();
             packages
                 .entry(canonical.clone())
-                .and_modify(|p| {
-                    // Keep only digests every occurrence agrees on.
-                    if let Some(agreed) = &mut p.hashes {
-                        agreed.retain(|h| hashes.contains(h));
-                    }
-                })
-                .or_insert(Package {
-                    purl,
-                    hashes: Some(hashes),
-                });
+                .and_modify(|p| p.hashes.retain(|h| hashes.contains(h)))
+                .or_insert(Package { purl, hashes });
         }
     }
+    Ok(Plan {
+        loaded,
+        failures,
+        packages,
+        releases,
+    })
+}
 
+/// Assess, sign and write every package of the plan, then write each SBOM.
+pub fn execute(
+    plan: Plan,
+    opts: &Options,
+    signer: &dyn Signer,
+    reporter: &dyn Reporter,
+) -> Result<Summary, EnrichError> {
+    let Plan {
+        loaded,
+        failures,
+        packages,
+        releases,
+    } = plan;
     let mut summary = Summary {
         documents: Vec::new(),
         failures,
@@ -331,7 +366,7 @@ pub fn run(
                 .map(|s| s.iter().cloned().collect())
                 .unwrap_or_default();
             let statement = assess::identity(&p.purl, in_use, &unassessed);
-            let subject = Subject::for_package(canonical, p.hashes.as_deref().unwrap_or_default());
+            let subject = Subject::for_package(canonical, &p.hashes);
             (canonical.clone(), statement, subject)
         })
         .collect();

@@ -279,7 +279,7 @@ impl<'a> Parser<'a> {
             Some(b'f') => self.literal("false", Kind::Bool(false))?,
             Some(b'n') => self.literal("null", Kind::Null)?,
             Some(_) => return Err(self.error("expected a value")),
-            None => return Err(self.error("unexpected end of file (truncated JSON?)")),
+            None => return Err(self.error("unexpected end of file (is the file truncated?)")),
         };
         Ok(Node {
             start,
@@ -309,7 +309,10 @@ impl<'a> Parser<'a> {
             self.skip_ws();
             match self.bytes.get(self.pos) {
                 Some(b'"') => {}
-                None => return Err(self.error("unexpected end of file inside an object")),
+                None => {
+                    return Err(self
+                        .error("unexpected end of file inside an object (is the file truncated?)"));
+                }
                 _ => return Err(self.error("expected a member name in double quotes")),
             }
             let key_start = self.pos;
@@ -334,7 +337,10 @@ impl<'a> Parser<'a> {
                     self.pos += 1;
                     return Ok(Kind::Object(members));
                 }
-                None => return Err(self.error("unexpected end of file inside an object")),
+                None => {
+                    return Err(self
+                        .error("unexpected end of file inside an object (is the file truncated?)"));
+                }
                 _ => return Err(self.error("expected ',' or '}' in an object")),
             }
         }
@@ -358,7 +364,10 @@ impl<'a> Parser<'a> {
                     self.pos += 1;
                     return Ok(Kind::Array(items));
                 }
-                None => return Err(self.error("unexpected end of file inside an array")),
+                None => {
+                    return Err(self
+                        .error("unexpected end of file inside an array (is the file truncated?)"));
+                }
                 _ => return Err(self.error("expected ',' or ']' in an array")),
             }
         }
@@ -368,7 +377,9 @@ impl<'a> Parser<'a> {
         self.pos += 1; // opening quote
         loop {
             let Some(&b) = self.bytes.get(self.pos) else {
-                return Err(self.error("unexpected end of file inside a string"));
+                return Err(
+                    self.error("unexpected end of file inside a string (is the file truncated?)")
+                );
             };
             match b {
                 b'"' => {
@@ -791,7 +802,10 @@ mod tests {
         for (bad, msg) in [
             ("", "the file holds no JSON value"),
             ("{\"a\": 1,}", "expected a member name in double quotes"),
-            ("{\"a\": 1", "unexpected end of file inside an object"),
+            (
+                "{\"a\": 1",
+                "unexpected end of file inside an object (is the file truncated?)",
+            ),
             ("[1 2]", "expected ',' or ']' in an array"),
             ("\"a\tb\"", "control character inside a string"),
             ("01", "unexpected data after the JSON value"),

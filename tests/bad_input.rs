@@ -1,0 +1,332 @@
+//! Bad and hostile input: exit code 2, a message naming the file and the
+//! problem, no panic, no output file, nothing written outside the
+//! attestations directory.
+
+mod common;
+
+use std::io::Write;
+
+use common::*;
+
+/// Run `enrich` on `name` (already in `tmp`) and check the failure contract.
+#[track_caller]
+fn refused(tmp: &Temp, args: &[&str], expect_in_message: &[&str]) -> String {
+    let before = tmp.files();
+    let o = tacos(tmp.path(), args);
+    let err = stderr(&o);
+    assert_eq!(o.status.code(), Some(2), "stderr:\n{err}");
+    assert!(!err.contains("panicked"), "{err}");
+    for e in expect_in_message {
+        assert!(err.contains(e), "expected {e:?} in:\n{err}");
+    }
+    let after: Vec<String> = tmp
+        .files()
+        .into_iter()
+        .filter(|f| !f.starts_with(".tacos-config/"))
+        .collect();
+    let before: Vec<String> = before
+        .into_iter()
+        .filter(|f| !f.starts_with(".tacos-config/"))
+        .collect();
+    assert_eq!(after, before, "no file may be written:\n{err}");
+    err
+}
+
+fn write(tmp: &Temp, name: &str, bytes: &[u8]) {
+    std::fs::write(tmp.join(name), bytes).unwrap();
+}
+
+#[test]
+fn empty_file() {
+    let tmp = Temp::new();
+    write(&tmp, "empty.json", b"");
+    refused(
+        &tmp,
+        &["enrich", "empty.json"],
+        &["empty.json: the file is empty"],
+    );
+}
+
+#[test]
+fn truncated_json() {
+    let tmp = Temp::new();
+    let full = std::fs::read(repo().join("sample-sboms/pypi-flask-django-env.cdx16.json")).unwrap();
+    write(&tmp, "cut.json", &full[..full.len() / 2]);
+    refused(
+        &tmp,
+        &["enrich", "cut.json"],
+        &["cut.json: invalid JSON at line", "truncated"],
+    );
+}
+
+#[test]
+fn json_that_is_not_an_sbom() {
+    let tmp = Temp::new();
+    tmp.copy_in(
+        &fixture("api/scorecard/github.com_ossf_scorecard.2025-11-15.json"),
+        "scorecard.json",
+    );
+    refused(
+        &tmp,
+        &["enrich", "scorecard.json"],
+        &["scorecard.json: not an SBOM", "bomFormat"],
+    );
+}
+
+#[test]
+fn two_hundred_megabytes_of_binary_garbage() {
+    let tmp = Temp::new();
+    let mut f = std::io::BufWriter::new(std::fs::File::create(tmp.join("garbage.json")).unwrap());
+    let mut x: u64 = 0x9E37_79B9_7F4A_7C15;
+    let mut block = vec![0u8; 1 << 20];
+    for _ in 0..200 {
+        for b in block.iter_mut() {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            *b = x as u8;
+        }
+        f.write_all(&block).unwrap();
+    }
+    f.flush().unwrap();
+    drop(f);
+    refused(
+        &tmp,
+        &["enrich", "garbage.json"],
+        &["garbage.json: not a text file"],
+    );
+}
+
+#[test]
+fn nesting_ten_thousand_levels_deep() {
+    let tmp = Temp::new();
+    let mut doc =
+        String::from(r#"{"bomFormat": "CycloneDX", "specVersion": "1.5", "components": "#);
+    for _ in 0..10_000 {
+        doc.push_str(r#"[{"type": "library", "name": "x", "components": "#);
+    }
+    doc.push_str("[]");
+    for _ in 0..10_000 {
+        doc.push_str("}]");
+    }
+    doc.push('}');
+    write(&tmp, "deep.json", doc.as_bytes());
+    refused(
+        &tmp,
+        &["enrich", "deep.json"],
+        &["deep.json: invalid JSON", "nesting deeper than 512 levels"],
+    );
+}
+
+#[test]
+fn a_purl_with_a_path_traversal_name() {
+    let tmp = Temp::new();
+    for (i, purl) in [
+        "pkg:npm/..%2F..%2Fetc",
+        "pkg:generic/%2E%2E/%2E%2E/passwd@1",
+        "pkg:npm/%2E%2E@1",
+    ]
+    .iter()
+    .enumerate()
+    {
+        let doc = serde_json::json!({
+            "bomFormat": "CycloneDX", "specVersion": "1.5", "version": 1,
+            "components": [
+                {"type": "library", "name": "ok", "version": "1.0.0", "purl": "pkg:npm/left-pad@1.3.0"},
+                {"type": "library", "name": "evil", "version": "1.0.0", "purl": purl}
+            ]
+        });
+        let name = format!("evil{i}.json");
+        write(&tmp, &name, doc.to_string().as_bytes());
+        refused(
+            &tmp,
+            &["enrich", &name],
+            &[&name, "component evil", "path-traversal"],
+        );
+    }
+}
+
+#[test]
+fn a_base_url_that_is_not_a_url() {
+    let tmp = Temp::new();
+    tmp.copy_in(
+        &repo().join("sample-sboms/pypi-flask-django-env.cdx16.json"),
+        "in.json",
+    );
+    for bad in [
+        "not a url",
+        "attestations/",
+        "mailto:someone@example.invalid",
+        "https://x.invalid/a?b=c",
+    ] {
+        refused(
+            &tmp,
+            &["enrich", "in.json", "--base-url", bad],
+            &["--base-url", bad],
+        );
+    }
+}
+
+#[test]
+fn an_unreadable_key() {
+    let tmp = Temp::new();
+    tmp.copy_in(
+        &repo().join("sample-sboms/pypi-flask-django-env.cdx16.json"),
+        "in.json",
+    );
+    refused(
+        &tmp,
+        &["enrich", "in.json", "--key", "missing.key"],
+        &["missing.key: cannot read the signing key"],
+    );
+    std::fs::create_dir(tmp.join("dir.key")).unwrap();
+    refused(
+        &tmp,
+        &["enrich", "in.json", "--key", "dir.key"],
+        &["dir.key: cannot read the signing key"],
+    );
+    write(&tmp, "binary.key", &[0, 159, 146, 150]);
+    refused(
+        &tmp,
+        &["enrich", "in.json", "--key", "binary.key"],
+        &["binary.key: not a PEM key file"],
+    );
+    write(&tmp, "text.key", b"hello\n");
+    refused(
+        &tmp,
+        &["enrich", "in.json", "--key", "text.key"],
+        &["text.key:"],
+    );
+}
+
+#[test]
+fn a_key_of_the_wrong_type() {
+    let tmp = Temp::new();
+    tmp.copy_in(
+        &repo().join("sample-sboms/pypi-flask-django-env.cdx16.json"),
+        "in.json",
+    );
+    // A public key where the private key belongs.
+    let public = repo().join("tests/data/keys/cosign.pub");
+    let err = refused(
+        &tmp,
+        &["enrich", "in.json", "--key", public.to_str().unwrap()],
+        &["cosign.pub:"],
+    );
+    assert!(err.to_lowercase().contains("public key"), "{err}");
+    // An RSA key.
+    let o = std::process::Command::new("openssl")
+        .args([
+            "genpkey",
+            "-algorithm",
+            "RSA",
+            "-pkeyopt",
+            "rsa_keygen_bits:2048",
+            "-out",
+        ])
+        .arg(tmp.join("rsa.key"))
+        .output()
+        .unwrap();
+    assert!(o.status.success());
+    let err = refused(
+        &tmp,
+        &["enrich", "in.json", "--key", "rsa.key"],
+        &["rsa.key:"],
+    );
+    assert!(err.contains("RSA"), "{err}");
+    // An encrypted cosign key without its password.
+    let enc = repo().join("tests/data/keys/cosign.key");
+    let err = refused(
+        &tmp,
+        &["enrich", "in.json", "--key", enc.to_str().unwrap()],
+        &["cosign.key:"],
+    );
+    assert!(
+        err.contains("COSIGN_PASSWORD") || err.contains("password"),
+        "{err}"
+    );
+}
+
+#[test]
+fn unsupported_formats_are_refused_by_content_whatever_their_name() {
+    let tmp = Temp::new();
+    for (src, name, what) in [
+        (
+            "sbom/cyclonedx/bom-examples/SBOM/laravel-7.12.0/bom.1.3.xml",
+            "a.json",
+            "CycloneDX XML is not supported yet",
+        ),
+        (
+            "sbom/spdx/tools-python/SPDXTagExample-v2.3.spdx",
+            "b.json",
+            "SPDX tag-value is not supported yet",
+        ),
+        (
+            "sbom/spdx/spdx-examples/software/example11/spdx3.0/sbom.spdx3.json",
+            "c.json",
+            "SPDX 3 JSON-LD is not supported yet",
+        ),
+    ] {
+        tmp.copy_in(&fixture(src), name);
+        refused(&tmp, &["enrich", name], &[name, what]);
+    }
+}
+
+#[test]
+fn one_bad_input_does_not_stop_the_others() {
+    let tmp = Temp::new();
+    tmp.copy_in(
+        &repo().join("sample-sboms/pypi-flask-django-env.cdx16.json"),
+        "good.json",
+    );
+    write(&tmp, "bad.json", b"{");
+    let o = tacos(
+        tmp.path(),
+        &["enrich", "good.json", "bad.json", "-o", "out"],
+    );
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains("bad.json: invalid JSON"),
+        "{}",
+        stderr(&o)
+    );
+    assert!(tmp.join("out/good.tacos.json").exists());
+    assert!(!tmp.join("out/bad.tacos.json").exists());
+}
+
+#[test]
+fn a_component_without_or_with_an_invalid_purl_is_reported_and_the_run_goes_on() {
+    let tmp = Temp::new();
+    let doc = serde_json::json!({
+        "bomFormat": "CycloneDX", "specVersion": "1.4", "version": 3,
+        "components": [
+            {"type": "library", "name": "left-pad", "version": "1.3.0", "purl": "pkg:npm/left-pad"},
+            {"type": "library", "name": "nopurl", "version": "1"},
+            {"type": "library", "name": "broken", "version": "1", "purl": "npm/broken@1"},
+            {"type": "library", "name": "cargo-ns", "version": "1", "purl": "pkg:cargo/ns/name@1"}
+        ]
+    });
+    write(&tmp, "in.json", doc.to_string().as_bytes());
+    let o = tacos(tmp.path(), &["enrich", "in.json"]);
+    assert_ok(&o);
+    let err = stderr(&o);
+    assert!(
+        err.contains("skipped nopurl@1 in in.json: no package URL"),
+        "{err}"
+    );
+    assert!(
+        err.contains("skipped broken@1 in in.json: invalid package URL \"npm/broken@1\""),
+        "{err}"
+    );
+    assert!(err.contains("skipped cargo-ns"), "{err}");
+    assert!(
+        err.contains("4 components, 3 with PURL, 1 references written, 3 skipped"),
+        "{err}"
+    );
+    // The PURL without a version took the component's.
+    let out = std::fs::read_to_string(tmp.join("in.tacos.json")).unwrap();
+    assert!(
+        out.contains("TACOS attestation for pkg:npm/left-pad@1.3.0"),
+        "{out}"
+    );
+}

@@ -497,7 +497,7 @@ fn sign_and_write(
         .min(jobs.len().max(1));
     let chunk = jobs.len().div_ceil(threads).max(1);
     let done = std::sync::atomic::AtomicUsize::new(0);
-    type Signed = Vec<(String, Artifact, bool)>;
+    type Signed = Vec<(String, String, Sha256Hex, bool)>;
     let results: Vec<Result<Signed, EnrichError>> = std::thread::scope(|scope| {
         let handles: Vec<_> = jobs
             .chunks(chunk)
@@ -511,10 +511,15 @@ fn sign_and_write(
                             purl: canonical.clone(),
                             source,
                         })?;
-                        let path = dir.join(&artifact.file_name);
-                        let wrote = fsutil::write_if_changed(&path, &artifact.bytes)
+                        let Artifact {
+                            file_name,
+                            bytes,
+                            sha256,
+                        } = artifact;
+                        let path = dir.join(&file_name);
+                        let wrote = fsutil::write_content_addressed(&path, &bytes)
                             .map_err(|source| EnrichError::Write { path, source })?;
-                        out.push((canonical.clone(), artifact, wrote));
+                        out.push((canonical.clone(), file_name, sha256, wrote));
                         let n = done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
                         if n.is_multiple_of(64) || n == jobs.len() {
                             reporter.progress(n, jobs.len());
@@ -532,9 +537,9 @@ fn sign_and_write(
     let mut artifacts = HashMap::with_capacity(jobs.len());
     let mut written = 0;
     for part in results {
-        for (canonical, artifact, wrote) in part? {
+        for (canonical, file_name, sha256, wrote) in part? {
             written += usize::from(wrote);
-            artifacts.insert(canonical, (artifact.file_name, artifact.sha256));
+            artifacts.insert(canonical, (file_name, sha256));
         }
     }
     Ok((artifacts, written))

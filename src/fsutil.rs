@@ -87,6 +87,21 @@ pub fn write_if_changed(target: &Path, bytes: &[u8]) -> io::Result<bool> {
     Ok(true)
 }
 
+/// Write a file whose name is derived from its content. A new file is written
+/// in place (one directory operation, which matters for thousands of
+/// artifacts); an interrupted write leaves bytes that differ from the content,
+/// which the next run finds and replaces atomically. Returns whether it wrote.
+pub fn write_content_addressed(target: &Path, bytes: &[u8]) -> io::Result<bool> {
+    match OpenOptions::new().write(true).create_new(true).open(target) {
+        Ok(mut f) => {
+            f.write_all(bytes)?;
+            Ok(true)
+        }
+        Err(e) if e.kind() == io::ErrorKind::AlreadyExists => write_if_changed(target, bytes),
+        Err(e) => Err(e),
+    }
+}
+
 /// An absolute, normalized form of `path` (symlinks in existing parents are
 /// resolved; the final part need not exist).
 pub fn absolute(path: &Path) -> io::Result<PathBuf> {

@@ -310,8 +310,9 @@ impl<'a> Parser<'a> {
             match self.bytes.get(self.pos) {
                 Some(b'"') => {}
                 None => {
-                    return Err(self
-                        .error("unexpected end of file inside an object (is the file truncated?)"));
+                    return Err(self.error(
+                        "unexpected end of file inside an object (is the file truncated?)",
+                    ));
                 }
                 _ => return Err(self.error("expected a member name in double quotes")),
             }
@@ -338,8 +339,9 @@ impl<'a> Parser<'a> {
                     return Ok(Kind::Object(members));
                 }
                 None => {
-                    return Err(self
-                        .error("unexpected end of file inside an object (is the file truncated?)"));
+                    return Err(self.error(
+                        "unexpected end of file inside an object (is the file truncated?)",
+                    ));
                 }
                 _ => return Err(self.error("expected ',' or '}' in an object")),
             }

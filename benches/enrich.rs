@@ -1,0 +1,241 @@
+//! `cargo bench --bench enrich`: time and peak memory of enriching the large
+//! fixture SBOM and a 10,000-component SBOM built from it, as ratios to
+//! `jq -c .` on the same file, measured in the same run.
+//!
+//! Three things are timed per file, each the median of several runs, each in
+//! its own process under GNU time (for peak RSS):
+//! - `jq -c . FILE`: parse and print the whole document, the baseline;
+//! - read/write: this library reads the SBOM, resolves every PURL, adds a
+//!   reference to every component and writes the result (no signing);
+//! - the `tacos-sbom enrich` command, signing included, into a fresh directory.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::Instant;
+
+use std::io::Write;
+
+use tacos_sbom::attest::{Sha256Hex, artifact_file_name};
+use tacos_sbom::enrich;
+use tacos_sbom::purl::Purl;
+use tacos_sbom::sbom::{Changes, Reference, Role, Sbom};
+
+const RUNS: usize = 5;
+const COMPONENTS: usize = 10_000;
+
+fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    if args.get(1).map(String::as_str) == Some("--child-read-write") {
+        child_read_write(Path::new(&args[2]), Path::new(&args[3]));
+        return;
+    }
+    let shared = std::env::var_os("TACOS_SHARED_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared"));
+    let large = shared.join("fixtures/sbom/generated/npm-large-react-scripts.cdx15.json");
+    // A directory of its own, removed only after measuring: creating files
+    // right after deleting tens of thousands slows ext4 down for a while.
+    let work = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("target/bench-enrich")
+        .join(std::process::id().to_string());
+    std::fs::create_dir_all(&work).unwrap();
+    let big = work.join("large-10k.cdx15.json");
+    build_10k(&large, &big);
+
+    println!("tacos-sbom enrich benchmark ({RUNS} runs each, median; peak RSS in MiB)");
+    println!(
+        "{:<36} {:>10} {:>9} {:>9} {:>9} {:>9} {:>9}",
+        "file", "jq -c .", "rd/wr", "ratio", "enrich", "ratio", "MiB rw/enrich"
+    );
+    for file in [large.as_path(), big.as_path()] {
+        let jq = measure(|| {
+            let mut c = Command::new("jq");
+            c.arg("-c").arg(".").arg(file);
+            c
+        });
+        let out = work.join("rw-out.json");
+        let rw = measure(|| {
+            let mut c = Command::new(std::env::current_exe().unwrap());
+            c.arg("--child-read-write").arg(file).arg(&out);
+            c
+        });
+        let mut n = 0;
+        let full = measure(|| {
+            n += 1;
+            let dir = work.join(format!("run-{n}"));
+            std::fs::create_dir_all(&dir).unwrap();
+            let mut c = Command::new(env!("CARGO_BIN_EXE_tacos-sbom"));
+            c.arg("-q")
+                .arg("enrich")
+                .arg(file)
+                .arg("-o")
+                .arg(dir.join("out.json"))
+                .env("TACOS_SBOM_CONFIG_DIR", work.join("config"));
+            c
+        });
+        let name = file.file_name().unwrap().to_string_lossy();
+        println!(
+            "{:<36} {:>9.3}s {:>8.3}s {:>8.2}x {:>8.3}s {:>8.2}x {:>4.0}/{:<4.0}",
+            name,
+            jq.0,
+            rw.0,
+            rw.0 / jq.0,
+            full.0,
+            full.0 / jq.0,
+            rw.1,
+            full.1
+        );
+    }
+    println!("targets: read/write <= 1.5x jq, enrich with signing <= 3x jq");
+    println!("MiB: peak RSS of read/write / of enrich (jq for comparison below)");
+    for file in [large.as_path(), big.as_path()] {
+        let jq = measure(|| {
+            let mut c = Command::new("jq");
+            c.arg("-c").arg(".").arg(file);
+            c
+        });
+        println!(
+            "  jq peak RSS on {}: {:.0} MiB",
+            file.file_name().unwrap().to_string_lossy(),
+            jq.1
+        );
+    }
+    std::fs::remove_dir_all(&work).unwrap();
+}
+
+/// Median wall seconds and max peak RSS (MiB) over RUNS runs.
+fn measure(mut make: impl FnMut() -> Command) -> (f64, f64) {
+    let mut times = Vec::new();
+    let mut peak: f64 = 0.0;
+    for _ in 0..RUNS {
+        let mut inner = make();
+        let mut timed = Command::new("/usr/bin/time");
+        timed.arg("-f").arg("%M").arg(inner.get_program());
+        timed.args(inner.get_args());
+        for (k, v) in inner.get_envs() {
+            match v {
+                Some(v) => timed.env(k, v),
+                None => timed.env_remove(k),
+            };
+        }
+        timed.stdout(std::process::Stdio::null());
+        let start = Instant::now();
+        let out = timed
+            .output()
+            .expect("GNU time (/usr/bin/time) is installed");
+        times.push(start.elapsed().as_secs_f64());
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let kib: f64 = String::from_utf8_lossy(&out.stderr)
+            .lines()
+            .last()
+            .and_then(|l| l.trim().parse().ok())
+            .unwrap_or(0.0);
+        peak = peak.max(kib / 1024.0);
+    }
+    times.sort_by(|a, b| a.partial_cmp(b).unwrap());
+    (times[RUNS / 2], peak)
+}
+
+/// The SBOM work without signing: read, resolve every PURL, reference every
+/// component, write. References carry a placeholder digest.
+fn child_read_write(input: &Path, output: &Path) {
+    let sbom = Sbom::read(input).unwrap();
+    let tool = enrich::tool();
+    let digest = "0".repeat(64);
+    let component_refs = sbom
+        .components()
+        .into_iter()
+        .filter(|c| c.role == Role::Dependency)
+        .filter_map(|c| {
+            let purl = Purl::parse(c.purl.as_deref()?).ok()?;
+            let url = format!(
+                "tacos-attestations/{}",
+                artifact_file_name(&purl.to_string(), &Sha256Hex::of(b""))
+            );
+            Some((
+                c.id,
+                Reference {
+                    url,
+                    sha256: digest.clone(),
+                    comment: format!("{} for {purl}; sha256:{digest}", enrich::REFERENCE_MARKER),
+                },
+            ))
+        })
+        .collect();
+    let changes = Changes {
+        component_refs,
+        tool: &tool,
+        marker: enrich::REFERENCE_MARKER,
+        spdx_reference_type: enrich::SPDX_REFERENCE_TYPE,
+        cdx_reference_type: enrich::CDX_REFERENCE_TYPE,
+        now: time::OffsetDateTime::UNIX_EPOCH,
+    };
+    let mut f = std::io::BufWriter::new(std::fs::File::create(output).unwrap());
+    sbom.enrich(&changes).write_to(&mut f).unwrap();
+    f.flush().unwrap();
+}
+
+fn count(components: &[serde_json::Value]) -> usize {
+    components
+        .iter()
+        .map(|c| 1 + c["components"].as_array().map_or(0, |n| count(n)))
+        .sum()
+}
+
+/// 10,000 components (nested ones counted) from the large fixture: its
+/// components repeated with distinct versions, so every PURL is a distinct
+/// package, and bom-refs made unique.
+fn build_10k(src: &Path, dst: &Path) {
+    let mut doc: serde_json::Value = serde_json::from_slice(&std::fs::read(src).unwrap()).unwrap();
+    let base = doc["components"].as_array().unwrap().clone();
+    let mut out = Vec::new();
+    let mut total = 0;
+    let mut i = 0;
+    'fill: loop {
+        for c in &base {
+            let mut c = c.clone();
+            let n = count(std::slice::from_ref(&c));
+            if total + n > COMPONENTS {
+                if n == 1 {
+                    continue;
+                }
+                c.as_object_mut().unwrap().remove("components");
+            }
+            if i > 0 {
+                rename(&mut c, i);
+            }
+            total += count(std::slice::from_ref(&c));
+            out.push(c);
+            if total == COMPONENTS {
+                break 'fill;
+            }
+        }
+        i += 1;
+    }
+    assert_eq!(count(&out), COMPONENTS);
+    doc["components"] = serde_json::Value::Array(out);
+    std::fs::write(dst, serde_json::to_string_pretty(&doc).unwrap()).unwrap();
+}
+
+fn rename(c: &mut serde_json::Value, i: usize) {
+    let suffix = format!("-bench.{i}");
+    if let Some(v) = c["version"].as_str() {
+        let nv = format!("{v}{suffix}");
+        if let Some(p) = c["purl"].as_str() {
+            c["purl"] = p.replacen(&format!("@{v}"), &format!("@{nv}"), 1).into();
+        }
+        c["version"] = nv.into();
+    }
+    if let Some(r) = c["bom-ref"].as_str() {
+        c["bom-ref"] = format!("{r}{suffix}").into();
+    }
+    if let Some(children) = c.get_mut("components").and_then(|x| x.as_array_mut()) {
+        for child in children {
+            rename(child, i);
+        }
+    }
+}

@@ -108,7 +108,7 @@ fn measure(mut make: impl FnMut() -> Command) -> (f64, f64) {
     let mut times = Vec::new();
     let mut peak: f64 = 0.0;
     for _ in 0..RUNS {
-        let mut inner = make();
+        let inner = make();
         let mut timed = Command::new("/usr/bin/time");
         timed.arg("-f").arg("%M").arg(inner.get_program());
         timed.args(inner.get_args());

@@ -307,9 +307,15 @@ fn run_enrich(args: EnrichArgs, ui: &Ui) -> Result<ExitCode> {
         ));
     }
     if let Some(k) = &summary.public_key {
+        let outputs: Vec<String> = summary
+            .documents
+            .iter()
+            .map(|d| d.output.display().to_string())
+            .collect();
+        ui.say(&format!("public key: {}", k.display()));
         ui.say(&format!(
-            "public key: {} (verify with: tacos-sbom verify OUTPUT --key {})",
-            k.display(),
+            "check with: tacos-sbom verify {} --key {}",
+            outputs.join(" "),
             k.display()
         ));
     }

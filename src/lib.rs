@@ -12,3 +12,4 @@ pub mod purl;
 pub mod sbom;
 pub mod tacos;
 pub mod verify;
+pub mod sources;

@@ -1,0 +1,238 @@
+//! What sources say, normalized across services. Parsers produce these from
+//! recorded or live responses; the assessor reads them. A field a source did
+//! not send is `None`/`Unknown`: never "zero", "empty" or "false" (mirrors
+//! strip maintainers, deprecation notices and real publish times).
+
+use time::OffsetDateTime;
+
+/// A package ecosystem, as the package URL type names it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Ecosystem {
+    Npm,
+    PyPi,
+    Cargo,
+    Maven,
+    Go,
+    RubyGems,
+    NuGet,
+    Packagist,
+    Other,
+}
+
+impl Ecosystem {
+    pub fn from_purl_type(ty: &str) -> Ecosystem {
+        match ty {
+            "npm" => Ecosystem::Npm,
+            "pypi" => Ecosystem::PyPi,
+            "cargo" => Ecosystem::Cargo,
+            "maven" => Ecosystem::Maven,
+            "golang" => Ecosystem::Go,
+            "gem" => Ecosystem::RubyGems,
+            "nuget" => Ecosystem::NuGet,
+            "composer" => Ecosystem::Packagist,
+            _ => Ecosystem::Other,
+        }
+    }
+
+    /// The ecosystem name OSV uses.
+    pub fn osv_name(self) -> Option<&'static str> {
+        Some(match self {
+            Ecosystem::Npm => "npm",
+            Ecosystem::PyPi => "PyPI",
+            Ecosystem::Cargo => "crates.io",
+            Ecosystem::Maven => "Maven",
+            Ecosystem::Go => "Go",
+            Ecosystem::RubyGems => "RubyGems",
+            Ecosystem::NuGet => "NuGet",
+            Ecosystem::Packagist => "Packagist",
+            Ecosystem::Other => return None,
+        })
+    }
+
+    /// The system name deps.dev uses.
+    pub fn depsdev_name(self) -> Option<&'static str> {
+        Some(match self {
+            Ecosystem::Npm => "NPM",
+            Ecosystem::PyPi => "PYPI",
+            Ecosystem::Cargo => "CARGO",
+            Ecosystem::Maven => "MAVEN",
+            Ecosystem::Go => "GO",
+            Ecosystem::NuGet => "NUGET",
+            _ => return None,
+        })
+    }
+}
+
+/// A yes/no fact that a source may not have told us.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub enum Flag {
+    Yes(String),
+    No,
+    #[default]
+    Unknown,
+}
+
+impl Flag {
+    pub fn is_yes(&self) -> bool {
+        matches!(self, Flag::Yes(_))
+    }
+}
+
+/// A declared dependency of one release.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Dependency {
+    /// The dependency's name as its registry spells it.
+    pub name: String,
+    /// The version requirement as written (`^1.2.3`, `>=2,<3`, ...).
+    pub requirement: String,
+    /// `normal`, `dev`, `build`, `optional`, `peer`: only `normal` (and
+    /// optional runtime) dependencies count for the assessment.
+    pub kind: DependencyKind,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DependencyKind {
+    Normal,
+    Optional,
+    Dev,
+    Build,
+    Peer,
+}
+
+/// A funding declaration.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Funding {
+    /// `github`, `opencollective`, `tidelift`, `patreon`, `individual`, ... as declared, lowercased.
+    pub kind: Option<String>,
+    pub url: String,
+}
+
+/// One release as a registry describes it.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Release {
+    pub version: String,
+    /// When it was published; `None` when the source has no trustworthy time
+    /// (mirrors replace publish times with their own ingest times).
+    pub published: Option<OffsetDateTime>,
+    pub yanked: Flag,
+    pub deprecated: Flag,
+    /// License as the release declares it, verbatim (not yet normalized).
+    pub license: Option<String>,
+    pub repository: Option<String>,
+    /// `None` when the source did not list dependencies.
+    pub dependencies: Option<Vec<Dependency>>,
+    pub funding: Option<Vec<Funding>>,
+}
+
+/// A package as a registry describes it.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct RegistryPackage {
+    pub name: String,
+    /// Every release the registry lists, in the registry's order.
+    pub releases: Vec<Release>,
+    /// The version the registry marks as current (npm `dist-tags.latest`,
+    /// PyPI `info.version`, crates.io `max_stable_version`).
+    pub latest_tag: Option<String>,
+    /// Accounts that can publish; `None` when the answer does not say.
+    pub maintainers: Option<Vec<String>>,
+    /// The registry removed the package (e.g. for malware): an empty listing.
+    pub removed: bool,
+    /// Repository URL declared for the package as a whole, verbatim.
+    pub repository: Option<String>,
+    /// Project links (PyPI `project_urls`, npm `homepage`/`bugs`), label to URL.
+    pub links: Vec<(String, String)>,
+    pub funding: Option<Vec<Funding>>,
+    /// PyPI trove classifiers, if any.
+    pub classifiers: Vec<String>,
+    /// When the package listing was last modified, if the source says truthfully.
+    pub modified: Option<OffsetDateTime>,
+    /// Whether release times can be trusted (false for sanitized mirrors).
+    pub times_trustworthy: bool,
+}
+
+/// A vulnerability record that applies to a package, reduced to what the
+/// assessment needs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Vulnerability {
+    /// OSV id (GHSA-..., PYSEC-..., RUSTSEC-...).
+    pub id: String,
+    pub aliases: Vec<String>,
+    pub summary: Option<String>,
+    /// Versions known to fix it for this package, if the record names them.
+    pub fixed_in: Vec<String>,
+    pub withdrawn: bool,
+}
+
+/// OpenSSF Scorecard result for a repository.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Scorecard {
+    /// `github.com/org/repo`.
+    pub repository: String,
+    pub date: Option<String>,
+    pub score: Option<f64>,
+    pub checks: Vec<ScorecardCheck>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct ScorecardCheck {
+    pub name: String,
+    /// 0..=10, or -1 when the check was inconclusive.
+    pub score: i32,
+    pub reason: Option<String>,
+}
+
+impl Scorecard {
+    pub fn check(&self, name: &str) -> Option<&ScorecardCheck> {
+        self.checks.iter().find(|c| c.name.eq_ignore_ascii_case(name))
+    }
+}
+
+/// deps.dev's view of one package version.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct DepsDevVersion {
+    pub version: String,
+    pub published: Option<OffsetDateTime>,
+    pub is_default: Option<bool>,
+    pub is_deprecated: Option<bool>,
+    pub deprecated_reason: Option<String>,
+    /// SPDX expressions or license names as deps.dev reports them.
+    pub licenses: Vec<String>,
+    pub advisory_ids: Vec<String>,
+    /// label (SOURCE_REPO, HOMEPAGE, ISSUE_TRACKER, ORIGIN, ...) to URL.
+    pub links: Vec<(String, String)>,
+    /// Related projects: (project id like `github.com/org/repo`, relation type).
+    pub related_projects: Vec<(String, String)>,
+    pub has_attestations: bool,
+    pub has_slsa_provenance: bool,
+}
+
+/// deps.dev's list of a package's versions.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct DepsDevPackage {
+    pub versions: Vec<DepsDevVersionSummary>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct DepsDevVersionSummary {
+    pub version: String,
+    pub published: Option<OffsetDateTime>,
+    pub is_default: bool,
+    pub is_deprecated: bool,
+}
+
+/// A node of a resolved dependency graph (deps.dev GetDependencies).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GraphNode {
+    pub name: String,
+    pub version: String,
+    /// `SELF`, `DIRECT` or `INDIRECT`.
+    pub relation: String,
+}
+
+/// deps.dev's view of a source project.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct DepsDevProject {
+    pub id: String,
+    pub scorecard: Option<Scorecard>,
+    pub oss_fuzz_line_coverage: Option<f64>,
+}

@@ -11,6 +11,7 @@ use time::OffsetDateTime;
 use url::Url;
 
 use tacos_sbom::attest::{KeyAlgorithm, PublicKey, SigningKey};
+use tacos_sbom::config::Config;
 use tacos_sbom::enrich::{self, Output, Reporter};
 use tacos_sbom::{assess, fsutil, purl::Purl, tacos, verify};
 
@@ -81,6 +82,37 @@ struct EnrichArgs {
     /// else the key in the tacos-sbom config directory, created on first use.
     #[arg(long, value_name = "PATH")]
     key: Option<PathBuf>,
+    #[command(flatten)]
+    sources: SourceArgs,
+}
+
+/// Where the assessment's evidence comes from.
+#[derive(Args, Clone)]
+struct SourceArgs {
+    /// Ask no service: answer from the cache and --osv-db only, and say what
+    /// could not be decided.
+    #[arg(long)]
+    offline: bool,
+    /// An offline OSV database: a directory of OSV records per ecosystem, or
+    /// OSV's per-ecosystem all.zip. Used instead of the OSV API.
+    #[arg(long, value_name = "PATH")]
+    osv_db: Option<PathBuf>,
+    /// Published TACOS reports to merge: a directory or file of reports, or an
+    /// http(s) URL of one.
+    #[arg(long, value_name = "DIR_OR_URL")]
+    reports: Option<String>,
+    /// Configuration file (default: ./tacos-sbom.toml if it exists).
+    #[arg(long, value_name = "PATH")]
+    config: Option<PathBuf>,
+    /// Requests in flight at once per host (default 8).
+    #[arg(long, value_name = "N")]
+    concurrency: Option<usize>,
+    /// Where answers are cached (default: ~/.cache/tacos-sbom).
+    #[arg(long, value_name = "DIR")]
+    cache_dir: Option<PathBuf>,
+    /// Neither read nor write the cache.
+    #[arg(long, conflicts_with = "offline")]
+    no_cache: bool,
 }
 
 #[derive(Args)]
@@ -104,6 +136,8 @@ struct AssessArgs {
     /// Package URLs, e.g. pkg:npm/lodash@4.17.21.
     #[arg(required = true, value_name = "PURL")]
     purls: Vec<String>,
+    #[command(flatten)]
+    sources: SourceArgs,
 }
 
 #[derive(Args)]
@@ -147,7 +181,7 @@ pub fn main() -> ExitCode {
     let result = match cli.command {
         Command::Enrich(args) => run_enrich(args, &ui),
         Command::Verify(args) => run_verify(args, &ui),
-        Command::Assess(args) => run_assess(args),
+        Command::Assess(args) => run_assess(args, &ui),
         Command::Keygen(args) => run_keygen(args, &ui),
         Command::Schema { which } => {
             let schema = match which.as_str() {
@@ -279,7 +313,17 @@ fn run_enrich(args: EnrichArgs, ui: &Ui) -> Result<ExitCode> {
     }
     // Only now, with something to sign, is a key read (or created).
     let key = load_signing_key(args.key.as_deref(), ui)?;
-    let summary = enrich::execute(plan, &opts, &key, ui).map_err(|e| bad(e.to_string()))?;
+    let session = open_session(&args.sources, opts.now)?;
+    let packages = plan.packages();
+    let outcome = session.assess(&packages, ui);
+    report_session(&session, &outcome, ui);
+    let statements: enrich::Statements = packages
+        .iter()
+        .zip(outcome.statements)
+        .map(|((purl, _), s)| (purl.to_string(), s))
+        .collect();
+    let summary =
+        enrich::execute(plan, statements, &opts, &key, ui).map_err(|e| bad(e.to_string()))?;
     ui.finish();
     for f in &summary.failures {
         eprintln!("error: {f}");
@@ -527,9 +571,8 @@ fn run_verify(args: VerifyArgs, ui: &Ui) -> Result<ExitCode> {
     })
 }
 
-fn run_assess(args: AssessArgs) -> Result<ExitCode> {
-    let mut statements = Vec::new();
-    let unassessed = assess::not_assessed();
+fn run_assess(args: AssessArgs, ui: &Ui) -> Result<ExitCode> {
+    let mut packages = Vec::new();
     for raw in &args.purls {
         let purl =
             Purl::parse(raw).map_err(|e| bad(format!("{raw:?}: invalid package URL: {e}")))?;
@@ -537,9 +580,70 @@ fn run_assess(args: AssessArgs) -> Result<ExitCode> {
             .version()
             .map(|v| vec![v.to_string()])
             .unwrap_or_default();
-        statements.push(assess::identity(&purl, releases, &unassessed));
+        packages.push((purl, releases));
     }
-    let out = serde_json::to_string_pretty(&statements)?;
+    let session = open_session(&args.sources, now()?)?;
+    let outcome = session.assess(&packages, ui);
+    report_session(&session, &outcome, ui);
+    let out = serde_json::to_string_pretty(&outcome.statements)?;
     println!("{out}");
     Ok(ExitCode::SUCCESS)
+}
+
+fn open_session(args: &SourceArgs, now: OffsetDateTime) -> Result<assess::session::Session> {
+    let config = Config::load(args.config.as_deref()).map_err(|e| bad(e.to_string()))?;
+    let opts = assess::session::Options {
+        offline: args.offline,
+        osv_db: args.osv_db.clone(),
+        reports: args.reports.clone(),
+        cache_dir: args.cache_dir.clone(),
+        no_cache: args.no_cache,
+        concurrency: args.concurrency,
+    };
+    assess::session::Session::open(config, &opts, now).map_err(bad)
+}
+
+/// What a person needs to know about the sources after an assessment:
+/// unreachable services (once each), conflicts with published reports, and
+/// in offline mode how much stayed undecided.
+fn report_session(session: &assess::session::Session, outcome: &assess::session::Outcome, ui: &Ui) {
+    for note in &session.notes {
+        ui.say(&format!("note: {note}"));
+    }
+    for (service, reason) in session.down_services() {
+        ui.say(&format!(
+            "note: {service} was unreachable this run ({reason}); fields it decides are NOASSERTION"
+        ));
+    }
+    for c in &outcome.conflicts {
+        ui.say(&format!(
+            "conflict: {} {}: published {} ({}) but assessed {}",
+            c.purl, c.field, c.published, c.origin, c.automatic
+        ));
+    }
+    let stats = session.stats();
+    if !stats.is_empty() {
+        let parts: Vec<String> = stats
+            .iter()
+            .map(|(s, st)| format!("{s} {} requests, {} cached", st.requests, st.cache_hits))
+            .collect();
+        ui.say(&format!("sources: {}", parts.join("; ")));
+    }
+    if session.is_offline() {
+        let undecided = outcome
+            .statements
+            .iter()
+            .flat_map(|s| s.evidence.iter())
+            .filter(|(_, e)| e.code == tacos::ReasonCode::SourceUnavailable)
+            .count();
+        ui.say(&format!(
+            "offline: {undecided} field values stayed NOASSERTION because their source was not in the cache or the OSV database"
+        ));
+    }
+}
+
+impl assess::gather::Progress for Ui {
+    fn phase(&self, message: &str) {
+        self.say(message);
+    }
 }

@@ -235,7 +235,27 @@ impl Plan {
     pub fn take_failures(&mut self) -> Vec<EnrichError> {
         std::mem::take(&mut self.failures)
     }
+
+    /// Every distinct package (canonical PURL with version) with the
+    /// versions of that package in use across all inputs: what to assess.
+    pub fn packages(&self) -> Vec<(Purl, Vec<String>)> {
+        self.packages
+            .values()
+            .map(|p| {
+                let in_use = self
+                    .releases
+                    .get(&p.purl.package_id())
+                    .map(|s| s.iter().cloned().collect())
+                    .unwrap_or_default();
+                (p.purl.clone(), in_use)
+            })
+            .collect()
+    }
 }
+
+/// Statements by canonical PURL. Packages without one get a statement that
+/// holds only what the SBOM establishes.
+pub type Statements = HashMap<String, Statement>;
 
 /// Read `inputs` (files; `from_dir` marks those found by expanding a
 /// directory, which are skipped quietly if they are not SBOMs) and resolve
@@ -315,9 +335,10 @@ pub fn plan(
     })
 }
 
-/// Assess, sign and write every package of the plan, then write each SBOM.
+/// Sign and write every package's statement, then write each SBOM.
 pub fn execute(
     plan: Plan,
+    mut statements: Statements,
     opts: &Options,
     signer: &dyn Signer,
     reporter: &dyn Reporter,
@@ -365,7 +386,9 @@ pub fn execute(
                 .get(&p.purl.package_id())
                 .map(|s| s.iter().cloned().collect())
                 .unwrap_or_default();
-            let statement = assess::identity(&p.purl, in_use, &unassessed);
+            let statement = statements
+                .remove(canonical)
+                .unwrap_or_else(|| assess::identity(&p.purl, in_use, &unassessed));
             let subject = Subject::for_package(canonical, &p.hashes);
             (canonical.clone(), statement, subject)
         })

@@ -6,10 +6,12 @@
 
 pub mod assess;
 pub mod attest;
+pub mod config;
 pub mod enrich;
 pub mod fsutil;
 pub mod purl;
 pub mod sbom;
+pub mod sources;
 pub mod tacos;
 pub mod verify;
-pub mod sources;
+pub mod versions;

@@ -22,7 +22,7 @@ fn refused(tmp: &Temp, args: &[&str], expect_in_message: &[&str]) -> String {
     let after: Vec<String> = tmp
         .files()
         .into_iter()
-        .filter(|f| !f.starts_with(".tacos-config/"))
+        .filter(|f| !f.starts_with(".tacos-config/") && !f.starts_with(".cache/"))
         .collect();
     let before: Vec<String> = before
         .into_iter()

@@ -183,7 +183,9 @@ pub struct ScorecardCheck {
 
 impl Scorecard {
     pub fn check(&self, name: &str) -> Option<&ScorecardCheck> {
-        self.checks.iter().find(|c| c.name.eq_ignore_ascii_case(name))
+        self.checks
+            .iter()
+            .find(|c| c.name.eq_ignore_ascii_case(name))
     }
 }
 

@@ -530,6 +530,52 @@ impl Statement {
         }
     }
 
+    /// Set a tri-state field; other fields are left alone (returns false).
+    pub fn set_attestation(&mut self, field: Field, value: Attestation) -> bool {
+        let slot = match field {
+            Field::PackageManagerMfaEnabled => &mut self.package_manager_mfa_enabled,
+            Field::SourceRepoMfaEnabled => &mut self.source_repo_mfa_enabled,
+            Field::DocumentedBuildPractices => &mut self.documented_build_practices,
+            Field::CleanReleaseAvailable => &mut self.clean_release_available,
+            Field::FixedVulnerabilities => &mut self.fixed_vulnerabilities,
+            Field::DependenciesAreManaged => &mut self.dependencies_are_managed,
+            Field::SecurityResponsive => &mut self.security_responsive,
+            Field::MultipleMaintainers => &mut self.multiple_maintainers,
+            Field::SuccessionPlan => &mut self.succession_plan,
+            Field::NoBinariesInRepository => &mut self.no_binaries_in_repository,
+            Field::CodeReviewPractice => &mut self.code_review_practice,
+            Field::FuzzingPractice => &mut self.fuzzing_practice,
+            _ => return false,
+        };
+        *slot = value;
+        true
+    }
+
+    /// The string-valued metadata fields.
+    pub fn text_mut(&mut self, field: Field) -> Option<&mut Asserted<String>> {
+        Some(match field {
+            Field::UpstreamRepositoryUrl => &mut self.upstream_repository_url,
+            Field::SpdxLicenseLatestRelease => &mut self.spdx_license_latest_release,
+            Field::LatestStableRelease => &mut self.latest_stable_release,
+            Field::KnownReleasesUrl => &mut self.known_releases_url,
+            Field::KnownVulnerabilitiesUrl => &mut self.known_vulnerabilities_url,
+            Field::PackageSecurityPolicyUrl => &mut self.package_security_policy_url,
+            Field::PackageSecurityContact => &mut self.package_security_contact,
+            Field::SdlcPolicyUrl => &mut self.sdlc_policy_url,
+            Field::SdlcEvidenceDataUrl => &mut self.sdlc_evidence_data_url,
+            _ => return None,
+        })
+    }
+
+    /// A field's value as one line of text, for comparisons and messages.
+    pub fn display(&self, field: Field) -> String {
+        let v = serde_json::to_value(self).unwrap_or_default();
+        match &v[field.name()] {
+            serde_json::Value::String(s) => s.clone(),
+            other => other.to_string(),
+        }
+    }
+
     pub fn set_evidence(&mut self, field: Field, evidence: Evidence) {
         self.evidence.insert(field, evidence);
     }

@@ -5,6 +5,9 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
+/// Nothing listens on the discard port of loopback: connections are refused.
+pub const CLOSED: &str = "http://127.0.0.1:9";
+
 /// A fixed "now" for reproducible output.
 pub const EPOCH: &str = "1795392000"; // 2026-11-23T00:00:00Z
 
@@ -111,10 +114,30 @@ pub fn tacos_env(cwd: &Path, args: &[&str], env: &[(&str, &str)]) -> Output {
         .args(args)
         .env("TACOS_SBOM_CONFIG_DIR", cwd.join(".tacos-config"))
         .env("SOURCE_DATE_EPOCH", EPOCH)
+        .env("XDG_CACHE_HOME", cwd.join(".cache"))
         .env_remove("TACOS_SIGNING_KEY")
         .env_remove("COSIGN_PASSWORD");
+    // No test reaches the internet: every service points at a closed
+    // loopback port unless the test gives a server.
+    for var in [
+        "TACOS_DEPSDEV_URL",
+        "TACOS_OSV_URL",
+        "TACOS_SCORECARD_URL",
+        "TACOS_NPM_REGISTRY_URL",
+        "TACOS_PYPI_URL",
+        "TACOS_CRATES_INDEX_URL",
+        "TACOS_CRATES_API_URL",
+        "TACOS_GITHUB_API_URL",
+        "TACOS_TIDELIFT_URL",
+    ] {
+        cmd.env(var, CLOSED);
+    }
     for (k, v) in env {
-        cmd.env(k, v);
+        if v.is_empty() {
+            cmd.env_remove(k);
+        } else {
+            cmd.env(k, v);
+        }
     }
     cmd.output().expect("the binary runs")
 }

@@ -1,0 +1,214 @@
+//! Configuration: `tacos-sbom.toml`, environment variables and flags.
+//!
+//! Every value is read in this order: command-line flag, environment
+//! variable, config file, default. Package registries have no built-in
+//! endpoint: theirs come from the ecosystem's own client settings
+//! (see [`crate::sources::endpoints`]) or from here.
+
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+
+/// The file read when `--config` is not given and it exists.
+pub const DEFAULT_FILE: &str = "tacos-sbom.toml";
+
+#[derive(Debug, Clone, Default, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    #[serde(default)]
+    pub endpoints: Endpoints,
+    #[serde(default)]
+    pub network: Network,
+    #[serde(default)]
+    pub cache: Cache,
+    #[serde(default)]
+    pub assessment: Assessment,
+    #[serde(default)]
+    pub report: Report,
+    #[serde(default)]
+    pub tidelift: Tidelift,
+}
+
+/// Base URLs of the upstream services.
+#[derive(Debug, Clone, Default, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Endpoints {
+    pub depsdev: Option<String>,
+    pub osv: Option<String>,
+    pub scorecard: Option<String>,
+    pub npm: Option<String>,
+    pub pypi: Option<String>,
+    pub crates_index: Option<String>,
+    pub crates_api: Option<String>,
+    pub github: Option<String>,
+    pub tidelift: Option<String>,
+}
+
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct Network {
+    /// Requests in flight at once to one host.
+    pub concurrency: usize,
+    /// Seconds before one attempt is abandoned.
+    pub timeout_seconds: u64,
+    /// Attempts after the first, for transient faults (timeouts, 5xx, 429).
+    pub retries: u32,
+    /// Longest `Retry-After` honoured, in seconds; a longer one ends the attempts.
+    pub max_retry_after_seconds: u64,
+    /// Largest response body accepted (after decompression).
+    pub max_response_bytes: u64,
+}
+
+impl Default for Network {
+    fn default() -> Self {
+        Network {
+            concurrency: 8,
+            timeout_seconds: 30,
+            retries: 3,
+            max_retry_after_seconds: 60,
+            max_response_bytes: 64 << 20,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct Cache {
+    pub dir: Option<PathBuf>,
+    /// How long an answer stays fresh.
+    pub ttl_hours: u64,
+}
+
+impl Default for Cache {
+    fn default() -> Self {
+        Cache {
+            dir: None,
+            ttl_hours: 24,
+        }
+    }
+}
+
+/// Thresholds that turn observations into values.
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct Assessment {
+    /// A package with no release for this many days is Inactive.
+    pub inactive_after_days: i64,
+    /// Scorecard check scores (0-10) at or above which the check passes.
+    pub scorecard_binary_artifacts: i32,
+    pub scorecard_code_review: i32,
+    pub scorecard_fuzzing: i32,
+    pub scorecard_maintained: i32,
+    pub scorecard_security_policy: i32,
+    /// Most dependencies checked per package for DependenciesAreManaged.
+    pub max_dependencies: usize,
+}
+
+impl Default for Assessment {
+    fn default() -> Self {
+        Assessment {
+            inactive_after_days: 730,
+            scorecard_binary_artifacts: 10,
+            scorecard_code_review: 7,
+            scorecard_fuzzing: 10,
+            scorecard_maintained: 5,
+            scorecard_security_policy: 5,
+            max_dependencies: 200,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Default, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Report {
+    /// Added to the report author: `Tool: tacos-sbom-<version>; Organization: <this>`.
+    pub organization: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Tidelift {
+    pub organization: Option<String>,
+    pub project: Option<String>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("{path}: cannot read: {source}")]
+    Read {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("{path}: {message}")]
+    Invalid { path: PathBuf, message: String },
+}
+
+impl Config {
+    /// Load `explicit` (which must exist), else `./tacos-sbom.toml` if it
+    /// exists, else the defaults.
+    pub fn load(explicit: Option<&Path>) -> Result<Config, ConfigError> {
+        let path = match explicit {
+            Some(p) => p.to_path_buf(),
+            None => {
+                let p = PathBuf::from(DEFAULT_FILE);
+                if !p.exists() {
+                    return Ok(Config::default());
+                }
+                p
+            }
+        };
+        let text = std::fs::read_to_string(&path).map_err(|source| ConfigError::Read {
+            path: path.clone(),
+            source,
+        })?;
+        Config::parse(&text, &path)
+    }
+
+    pub fn parse(text: &str, path: &Path) -> Result<Config, ConfigError> {
+        let config: Config = toml::from_str(text).map_err(|e| ConfigError::Invalid {
+            path: path.to_path_buf(),
+            message: located(text, &e),
+        })?;
+        if config.network.concurrency == 0 {
+            return Err(ConfigError::Invalid {
+                path: path.to_path_buf(),
+                message: "network.concurrency must be at least 1".into(),
+            });
+        }
+        Ok(config)
+    }
+}
+
+/// A TOML error with the line it points at.
+fn located(text: &str, e: &toml::de::Error) -> String {
+    let message = e.message().to_string();
+    match e.span() {
+        Some(span) => {
+            let line = text[..span.start].matches('\n').count() + 1;
+            format!("line {line}: {message}")
+        }
+        None => message,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_and_names_unknown_keys_with_their_line() {
+        let c = Config::parse(
+            "[endpoints]\nosv = \"http://127.0.0.1:1\"\n[assessment]\ninactive_after_days = 365\n",
+            Path::new("t.toml"),
+        )
+        .unwrap();
+        assert_eq!(c.endpoints.osv.as_deref(), Some("http://127.0.0.1:1"));
+        assert_eq!(c.assessment.inactive_after_days, 365);
+        assert_eq!(c.assessment.scorecard_code_review, 7);
+        let e = Config::parse("[network]\nconcurency = 3\n", Path::new("t.toml")).unwrap_err();
+        let msg = e.to_string();
+        assert!(msg.starts_with("t.toml: line 2:"), "{msg}");
+        assert!(msg.contains("concurency"), "{msg}");
+    }
+}

@@ -1,0 +1,623 @@
+//! The one HTTP client every adapter uses: timeouts, retries with backoff and
+//! jitter, `Retry-After`, a per-host concurrency limit, a response size limit,
+//! redirects only within configured hosts and schemes, an identifying
+//! User-Agent, the on-disk cache, offline mode, one request in flight per
+//! URL, and services marked down after they prove unreachable.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::fmt;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use sha2::{Digest, Sha256};
+use time::OffsetDateTime;
+use tokio::sync::{OnceCell, Semaphore};
+use url::Url;
+
+use super::cache::{Cache, Entry};
+use crate::config::Network;
+
+pub const USER_AGENT: &str = concat!("tacos-sbom/", env!("CARGO_PKG_VERSION"));
+
+/// The upstream services.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Service {
+    DepsDev,
+    Osv,
+    Scorecard,
+    Npm,
+    PyPi,
+    CratesIndex,
+    CratesApi,
+    GitHub,
+    Tidelift,
+    Reports,
+}
+
+impl Service {
+    pub fn name(self) -> &'static str {
+        match self {
+            Service::DepsDev => "deps.dev",
+            Service::Osv => "OSV",
+            Service::Scorecard => "OpenSSF Scorecard",
+            Service::Npm => "npm registry",
+            Service::PyPi => "PyPI",
+            Service::CratesIndex => "crates.io index",
+            Service::CratesApi => "crates.io API",
+            Service::GitHub => "GitHub",
+            Service::Tidelift => "Tidelift",
+            Service::Reports => "published reports",
+        }
+    }
+}
+
+impl fmt::Display for Service {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// An answer: 2xx or 404 (which callers need to tell "not found" from failure).
+#[derive(Debug, Clone)]
+pub struct Fetched {
+    pub status: u16,
+    pub body: Arc<[u8]>,
+    /// The URL, with any credentials removed.
+    pub url: String,
+    pub retrieved_at: OffsetDateTime,
+    pub from_cache: bool,
+}
+
+impl Fetched {
+    pub fn is_not_found(&self) -> bool {
+        self.status == 404
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum FetchError {
+    #[error("{service} is unreachable this run ({reason})")]
+    Down { service: Service, reason: String },
+    #[error("offline, and {url} is not in the cache")]
+    NotCached { url: String },
+    #[error("{url}: HTTP {status}")]
+    Status { url: String, status: u16 },
+    #[error("{url}: no answer after {attempts} attempts ({last})")]
+    Exhausted {
+        url: String,
+        attempts: u32,
+        last: String,
+    },
+    #[error("{url}: the response is larger than {limit} bytes")]
+    TooLarge { url: String, limit: u64 },
+    #[error("{url}: redirect refused ({why})")]
+    Redirect { url: String, why: String },
+    #[error("{url}: {message}")]
+    Transport { url: String, message: String },
+}
+
+/// Requests, cache hits and failures per service.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Stats {
+    /// HTTP requests sent, retries included.
+    pub requests: u64,
+    pub cache_hits: u64,
+    pub failures: u64,
+}
+
+type Shared = Arc<OnceCell<Result<Fetched, FetchError>>>;
+
+pub struct Client {
+    http: reqwest::Client,
+    settings: Network,
+    offline: bool,
+    cache: Option<Cache>,
+    ttl_seconds: i64,
+    hosts: Mutex<HashMap<String, Arc<Semaphore>>>,
+    connect_failures: Mutex<HashMap<Service, u32>>,
+    down: Mutex<BTreeMap<Service, String>>,
+    inflight: Mutex<HashMap<String, Shared>>,
+    stats: Mutex<BTreeMap<Service, Stats>>,
+}
+
+/// After this many connection failures in a row, a service is down for the run.
+const DOWN_AFTER_CONNECT_FAILURES: u32 = 2;
+
+impl Client {
+    /// `allowed_hosts`: the hosts of the configured endpoints; redirects may
+    /// go nowhere else.
+    pub fn new(
+        settings: Network,
+        allowed_hosts: HashSet<String>,
+        cache: Option<Cache>,
+        ttl_hours: u64,
+        offline: bool,
+    ) -> Result<Client, String> {
+        let allowed = Arc::new(allowed_hosts);
+        let policy = reqwest::redirect::Policy::custom(move |attempt| {
+            if attempt.previous().len() >= 5 {
+                return attempt.error("more than 5 redirects");
+            }
+            let first = &attempt.previous()[0];
+            let next = attempt.url();
+            if next.scheme() != first.scheme() {
+                let why = format!("to another scheme ({})", next.scheme());
+                return attempt.error(why);
+            }
+            match next.host_str() {
+                Some(h) if allowed.contains(&h.to_ascii_lowercase()) => attempt.follow(),
+                Some(h) => {
+                    let why = format!("to a host that is not configured ({h})");
+                    attempt.error(why)
+                }
+                None => attempt.error("to a URL without a host"),
+            }
+        });
+        let http = reqwest::Client::builder()
+            .user_agent(USER_AGENT)
+            .redirect(policy)
+            .connect_timeout(Duration::from_secs(settings.timeout_seconds.clamp(1, 10)))
+            .timeout(Duration::from_secs(settings.timeout_seconds.max(1)))
+            .gzip(true)
+            .build()
+            .map_err(|e| format!("cannot build the HTTP client: {e}"))?;
+        Ok(Client {
+            http,
+            settings,
+            offline,
+            cache,
+            ttl_seconds: (ttl_hours as i64).saturating_mul(3600),
+            hosts: Mutex::new(HashMap::new()),
+            connect_failures: Mutex::new(HashMap::new()),
+            down: Mutex::new(BTreeMap::new()),
+            inflight: Mutex::new(HashMap::new()),
+            stats: Mutex::new(BTreeMap::new()),
+        })
+    }
+
+    pub fn is_offline(&self) -> bool {
+        self.offline
+    }
+
+    pub fn stats(&self) -> BTreeMap<Service, Stats> {
+        self.stats.lock().expect("stats lock").clone()
+    }
+
+    /// Services found unreachable this run, with the first reason.
+    pub fn down_services(&self) -> BTreeMap<Service, String> {
+        self.down.lock().expect("down lock").clone()
+    }
+
+    pub async fn get(&self, service: Service, url: &Url) -> Result<Fetched, FetchError> {
+        self.fetch(service, url, None, None).await
+    }
+
+    /// POST a JSON body; answers are cached by URL and body.
+    pub async fn post_json(
+        &self,
+        service: Service,
+        url: &Url,
+        body: Vec<u8>,
+    ) -> Result<Fetched, FetchError> {
+        self.fetch(service, url, Some(body), None).await
+    }
+
+    /// GET with a bearer token (never cached under a key that includes it,
+    /// never shown).
+    pub async fn get_with_token(
+        &self,
+        service: Service,
+        url: &Url,
+        token: &str,
+    ) -> Result<Fetched, FetchError> {
+        self.fetch(service, url, None, Some(token)).await
+    }
+
+    async fn fetch(
+        &self,
+        service: Service,
+        url: &Url,
+        body: Option<Vec<u8>>,
+        token: Option<&str>,
+    ) -> Result<Fetched, FetchError> {
+        let key = cache_key(url, body.as_deref());
+        let cell = {
+            let mut map = self.inflight.lock().expect("inflight lock");
+            map.entry(key.clone()).or_default().clone()
+        };
+        let result = cell
+            .get_or_init(|| self.fetch_once(service, url, body.as_deref(), token, &key))
+            .await
+            .clone();
+        // Later asks go to the cache (or the network again if uncached): a
+        // run keeps parsed answers, not raw bodies.
+        self.inflight.lock().expect("inflight lock").remove(&key);
+        result
+    }
+
+    async fn fetch_once(
+        &self,
+        service: Service,
+        url: &Url,
+        body: Option<&[u8]>,
+        token: Option<&str>,
+        key: &str,
+    ) -> Result<Fetched, FetchError> {
+        let shown = redact(url);
+        let now = OffsetDateTime::now_utc().unix_timestamp();
+        if let Some(cache) = &self.cache
+            && let Some(entry) = cache.get(key)
+            && (self.offline || now - entry.fetched_at < self.ttl_seconds)
+        {
+            self.count(service, |s| s.cache_hits += 1);
+            return Ok(Fetched {
+                status: entry.status,
+                body: entry.body.into(),
+                url: shown,
+                retrieved_at: OffsetDateTime::from_unix_timestamp(entry.fetched_at)
+                    .unwrap_or(OffsetDateTime::UNIX_EPOCH),
+                from_cache: true,
+            });
+        }
+        if self.offline {
+            return Err(FetchError::NotCached { url: shown });
+        }
+        if let Some(reason) = self.down.lock().expect("down lock").get(&service) {
+            return Err(FetchError::Down {
+                service,
+                reason: reason.clone(),
+            });
+        }
+        let result = self.attempts(service, url, body, token, &shown).await;
+        match &result {
+            Ok(f) => {
+                self.connect_failures
+                    .lock()
+                    .expect("lock")
+                    .insert(service, 0);
+                if let Some(cache) = &self.cache {
+                    cache.put(
+                        key,
+                        &Entry {
+                            status: f.status,
+                            body: f.body.to_vec(),
+                            fetched_at: f.retrieved_at.unix_timestamp(),
+                        },
+                    );
+                }
+            }
+            Err(_) => self.count(service, |s| s.failures += 1),
+        }
+        result
+    }
+
+    async fn attempts(
+        &self,
+        service: Service,
+        url: &Url,
+        body: Option<&[u8]>,
+        token: Option<&str>,
+        shown: &str,
+    ) -> Result<Fetched, FetchError> {
+        let max_attempts = self.settings.retries + 1;
+        let mut last = String::new();
+        for attempt in 0..max_attempts {
+            let outcome = {
+                let permit = self.host_permit(url).await;
+                // Checked again with the permit: requests queued behind the
+                // one that found the service down must not try it too.
+                if let Some(reason) = self.down.lock().expect("down lock").get(&service) {
+                    return Err(FetchError::Down {
+                        service,
+                        reason: reason.clone(),
+                    });
+                }
+                self.count(service, |s| s.requests += 1);
+                let r = self.one_attempt(url, body, token, shown).await;
+                drop(permit);
+                r
+            };
+            match outcome {
+                Attempt::Done(f) => return Ok(f),
+                Attempt::Fatal(e) => return Err(e),
+                Attempt::Retry { reason, after } => {
+                    last = reason;
+                    if attempt + 1 == max_attempts {
+                        break;
+                    }
+                    let wait = match after {
+                        Some(d) if d.as_secs() > self.settings.max_retry_after_seconds => {
+                            return Err(FetchError::Exhausted {
+                                url: shown.to_string(),
+                                attempts: attempt + 1,
+                                last: format!(
+                                    "{last}; asked to retry after {} s, more than the {} s allowed",
+                                    d.as_secs(),
+                                    self.settings.max_retry_after_seconds
+                                ),
+                            });
+                        }
+                        Some(d) => d,
+                        None => backoff(attempt),
+                    };
+                    tokio::time::sleep(wait).await;
+                }
+                Attempt::Unreachable(reason) => {
+                    let mut failures = self.connect_failures.lock().expect("lock");
+                    let n = failures.entry(service).or_default();
+                    *n += 1;
+                    if *n >= DOWN_AFTER_CONNECT_FAILURES {
+                        self.down
+                            .lock()
+                            .expect("down lock")
+                            .entry(service)
+                            .or_insert_with(|| reason.clone());
+                    }
+                    // A network that is not there is not a transient fault.
+                    // The same words for every request, whichever came first.
+                    return Err(FetchError::Down { service, reason });
+                }
+            }
+        }
+        if last.contains("timed out") {
+            // A service that never answers would make every package wait.
+            self.down
+                .lock()
+                .expect("down lock")
+                .entry(service)
+                .or_insert_with(|| "it does not answer (timed out)".into());
+        }
+        Err(FetchError::Exhausted {
+            url: shown.to_string(),
+            attempts: max_attempts,
+            last,
+        })
+    }
+
+    async fn one_attempt(
+        &self,
+        url: &Url,
+        body: Option<&[u8]>,
+        token: Option<&str>,
+        shown: &str,
+    ) -> Attempt {
+        let mut req = match body {
+            Some(b) => self
+                .http
+                .post(url.clone())
+                .header("content-type", "application/json")
+                .body(b.to_vec()),
+            None => self.http.get(url.clone()),
+        };
+        req = req.header("accept", "application/json");
+        if let Some(t) = token {
+            req = req.bearer_auth(t);
+        }
+        let mut response = match req.send().await {
+            Ok(r) => r,
+            Err(e) => return classify(&e, shown),
+        };
+        let status = response.status().as_u16();
+        if status == 429 || status == 503 || (500..600).contains(&status) || status == 408 {
+            let after = retry_after(response.headers());
+            return Attempt::Retry {
+                reason: format!("HTTP {status}"),
+                after: if status == 429 || status == 503 {
+                    after
+                } else {
+                    None
+                },
+            };
+        }
+        if (300..400).contains(&status) {
+            let to = response
+                .headers()
+                .get("location")
+                .and_then(|l| l.to_str().ok())
+                .unwrap_or("nowhere");
+            return Attempt::Fatal(FetchError::Redirect {
+                url: shown.to_string(),
+                why: format!(
+                    "HTTP {status} to {to} was not followed: only http(s) to a configured host is"
+                ),
+            });
+        }
+        if !(200..300).contains(&status) && status != 404 {
+            return Attempt::Fatal(FetchError::Status {
+                url: shown.to_string(),
+                status,
+            });
+        }
+        let limit = self.settings.max_response_bytes;
+        if response.content_length().is_some_and(|n| n > limit) {
+            return Attempt::Fatal(FetchError::TooLarge {
+                url: shown.to_string(),
+                limit,
+            });
+        }
+        let mut bytes: Vec<u8> = Vec::new();
+        loop {
+            match response.chunk().await {
+                Ok(Some(chunk)) => {
+                    if bytes.len() as u64 + chunk.len() as u64 > limit {
+                        return Attempt::Fatal(FetchError::TooLarge {
+                            url: shown.to_string(),
+                            limit,
+                        });
+                    }
+                    bytes.extend_from_slice(&chunk);
+                }
+                Ok(None) => break,
+                Err(e) => {
+                    return Attempt::Retry {
+                        reason: format!("the response broke off: {}", error_chain(&e)),
+                        after: None,
+                    };
+                }
+            }
+        }
+        Attempt::Done(Fetched {
+            status,
+            body: bytes.into(),
+            url: shown.to_string(),
+            retrieved_at: OffsetDateTime::now_utc(),
+            from_cache: false,
+        })
+    }
+
+    async fn host_permit(&self, url: &Url) -> tokio::sync::OwnedSemaphorePermit {
+        let host = format!(
+            "{}:{}",
+            url.host_str().unwrap_or_default(),
+            url.port_or_known_default().unwrap_or(0)
+        );
+        let sem = {
+            let mut hosts = self.hosts.lock().expect("hosts lock");
+            hosts
+                .entry(host)
+                .or_insert_with(|| Arc::new(Semaphore::new(self.settings.concurrency.max(1))))
+                .clone()
+        };
+        sem.acquire_owned()
+            .await
+            .expect("semaphores are never closed")
+    }
+
+    fn count(&self, service: Service, f: impl FnOnce(&mut Stats)) {
+        f(self
+            .stats
+            .lock()
+            .expect("stats lock")
+            .entry(service)
+            .or_default());
+    }
+}
+
+enum Attempt {
+    Done(Fetched),
+    Retry {
+        reason: String,
+        after: Option<Duration>,
+    },
+    /// The host does not resolve or refuses connections.
+    Unreachable(String),
+    Fatal(FetchError),
+}
+
+fn classify(e: &reqwest::Error, shown: &str) -> Attempt {
+    let message = error_chain(e);
+    if e.is_redirect() {
+        return Attempt::Fatal(FetchError::Redirect {
+            url: shown.to_string(),
+            why: message,
+        });
+    }
+    if e.is_timeout() {
+        return Attempt::Retry {
+            reason: "timed out".into(),
+            after: None,
+        };
+    }
+    if e.is_connect() {
+        // The innermost cause ("Connection refused", "failed to lookup
+        // address"), without the URL, so the reason is the same for all.
+        let mut inner: &dyn std::error::Error = e;
+        while let Some(s) = inner.source() {
+            inner = s;
+        }
+        return Attempt::Unreachable(inner.to_string());
+    }
+    Attempt::Retry {
+        reason: message,
+        after: None,
+    }
+}
+
+/// The error and its causes on one line.
+fn error_chain(e: &dyn std::error::Error) -> String {
+    let mut s = e.to_string();
+    let mut source = e.source();
+    while let Some(cause) = source {
+        let c = cause.to_string();
+        if !s.contains(&c) {
+            s.push_str(": ");
+            s.push_str(&c);
+        }
+        source = cause.source();
+    }
+    s
+}
+
+fn retry_after(headers: &reqwest::header::HeaderMap) -> Option<Duration> {
+    let value = headers.get("retry-after")?.to_str().ok()?.trim();
+    if let Ok(secs) = value.parse::<u64>() {
+        return Some(Duration::from_secs(secs));
+    }
+    let when = OffsetDateTime::parse(value, &time::format_description::well_known::Rfc2822).ok()?;
+    let delta = when - OffsetDateTime::now_utc();
+    Some(Duration::from_secs(delta.whole_seconds().max(0) as u64))
+}
+
+/// Exponential backoff with jitter: about 250 ms, 500 ms, 1 s, ... up to 8 s.
+fn backoff(attempt: u32) -> Duration {
+    let base = 250u64.saturating_mul(1 << attempt.min(5)).min(8_000);
+    let mut r = [0u8; 2];
+    let _ = getrandom::fill(&mut r);
+    let jitter = u16::from_le_bytes(r) as u64 % (base / 2 + 1);
+    Duration::from_millis(base / 2 + jitter + base / 4)
+}
+
+fn cache_key(url: &Url, body: Option<&[u8]>) -> String {
+    match body {
+        None => format!("GET {url}"),
+        Some(b) => {
+            let d = Sha256::digest(b);
+            let hex: String = d.iter().take(16).map(|x| format!("{x:02x}")).collect();
+            format!("POST {url} {hex}")
+        }
+    }
+}
+
+/// A URL as it may be shown: no credentials, no query values that look secret.
+pub fn redact(url: &Url) -> String {
+    let mut u = url.clone();
+    let _ = u.set_username("");
+    let _ = u.set_password(None);
+    if u.query().is_some() {
+        let pairs: Vec<(String, String)> = u
+            .query_pairs()
+            .map(|(k, v)| {
+                let secret = ["token", "key", "secret", "password", "auth", "sig"]
+                    .iter()
+                    .any(|s| k.to_ascii_lowercase().contains(s));
+                (
+                    k.into_owned(),
+                    if secret { "***".into() } else { v.into_owned() },
+                )
+            })
+            .collect();
+        u.query_pairs_mut().clear().extend_pairs(pairs);
+    }
+    u.to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn redacts_credentials() {
+        let u = Url::parse("https://user:pw@h.example/p?token=abc&x=1").unwrap();
+        assert_eq!(redact(&u), "https://h.example/p?token=***&x=1");
+    }
+
+    #[test]
+    fn backoff_grows_and_is_bounded() {
+        for a in 0..10 {
+            let d = backoff(a);
+            assert!(d <= Duration::from_millis(10_000), "{d:?}");
+        }
+        assert!(backoff(0) < Duration::from_millis(400));
+        assert!(backoff(3) >= Duration::from_millis(1500));
+    }
+}

@@ -1,0 +1,318 @@
+//! The part of the OSV schema the assessment needs, and the schema's range
+//! evaluation: `SEMVER` ranges in SemVer order, `ECOSYSTEM` ranges in the
+//! ecosystem's order, `introduced`/`fixed` (exclusive)/`last_affected`
+//! (inclusive)/`limit`, and explicit `versions` lists. `GIT` ranges name
+//! commits, not versions, and cannot decide.
+
+use std::cmp::Ordering;
+
+use serde::Deserialize;
+
+use super::model::{Ecosystem, Vulnerability};
+use crate::versions;
+
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+pub struct OsvRecord {
+    pub id: String,
+    #[serde(default)]
+    pub modified: Option<String>,
+    #[serde(default)]
+    pub withdrawn: Option<String>,
+    #[serde(default)]
+    pub aliases: Vec<String>,
+    #[serde(default)]
+    pub summary: Option<String>,
+    #[serde(default)]
+    pub affected: Vec<Affected>,
+}
+
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+pub struct Affected {
+    #[serde(default)]
+    pub package: Option<Package>,
+    #[serde(default)]
+    pub ranges: Vec<Range>,
+    #[serde(default)]
+    pub versions: Vec<String>,
+}
+
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+pub struct Package {
+    #[serde(default)]
+    pub ecosystem: String,
+    #[serde(default)]
+    pub name: String,
+}
+
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+pub struct Range {
+    #[serde(rename = "type", default)]
+    pub kind: String,
+    #[serde(default)]
+    pub events: Vec<Event>,
+}
+
+#[derive(Debug, Clone, Deserialize, PartialEq, Default)]
+pub struct Event {
+    pub introduced: Option<String>,
+    pub fixed: Option<String>,
+    pub last_affected: Option<String>,
+    pub limit: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Verdict {
+    Affected,
+    NotAffected,
+    Unknown(String),
+}
+
+/// A name as the ecosystem compares it (PyPI: PEP 503).
+pub fn normalize_name(eco: Ecosystem, name: &str) -> String {
+    if eco == Ecosystem::PyPi {
+        let mut out = String::with_capacity(name.len());
+        for c in name.to_ascii_lowercase().chars() {
+            if matches!(c, '-' | '_' | '.') {
+                if !out.ends_with('-') {
+                    out.push('-');
+                }
+            } else {
+                out.push(c);
+            }
+        }
+        out
+    } else {
+        name.to_string()
+    }
+}
+
+/// The base ecosystem of an OSV ecosystem string (`Debian:11` → `Debian`).
+pub fn base_ecosystem(s: &str) -> &str {
+    s.split(':').next().unwrap_or(s)
+}
+
+impl Affected {
+    pub fn is_for(&self, eco: Ecosystem, name: &str) -> bool {
+        let Some(p) = &self.package else {
+            return false;
+        };
+        Some(base_ecosystem(&p.ecosystem)) == eco.osv_name()
+            && normalize_name(eco, &p.name) == normalize_name(eco, name)
+    }
+}
+
+impl OsvRecord {
+    pub fn is_withdrawn(&self) -> bool {
+        self.withdrawn.as_deref().is_some_and(|w| !w.is_empty())
+    }
+
+    /// Whether the record affects this version of this package. Callers
+    /// skip withdrawn records themselves.
+    pub fn affects(&self, eco: Ecosystem, name: &str, version: &str) -> Verdict {
+        let mut unknown: Option<String> = None;
+        for a in self.affected.iter().filter(|a| a.is_for(eco, name)) {
+            if a.versions.iter().any(|v| v == version) {
+                return Verdict::Affected;
+            }
+            for r in &a.ranges {
+                match range_affects(eco, r, version) {
+                    Verdict::Affected => return Verdict::Affected,
+                    Verdict::Unknown(why) => unknown = Some(why),
+                    Verdict::NotAffected => {}
+                }
+            }
+            // A GIT-only entry with no version list cannot decide.
+            if a.versions.is_empty()
+                && !a.ranges.is_empty()
+                && a.ranges.iter().all(|r| r.kind == "GIT")
+            {
+                unknown.get_or_insert_with(|| "only GIT (commit) ranges".into());
+            }
+        }
+        match unknown {
+            Some(why) => Verdict::Unknown(why),
+            None => Verdict::NotAffected,
+        }
+    }
+
+    pub fn fixed_versions(&self, eco: Ecosystem, name: &str) -> Vec<String> {
+        let mut out: Vec<String> = self
+            .affected
+            .iter()
+            .filter(|a| a.is_for(eco, name))
+            .flat_map(|a| a.ranges.iter().filter(|r| r.kind != "GIT"))
+            .flat_map(|r| r.events.iter().filter_map(|e| e.fixed.clone()))
+            .collect();
+        out.sort();
+        out.dedup();
+        out
+    }
+
+    pub fn to_vulnerability(&self, eco: Ecosystem, name: &str) -> Vulnerability {
+        Vulnerability {
+            id: self.id.clone(),
+            aliases: self.aliases.clone(),
+            summary: self.summary.clone(),
+            fixed_in: self.fixed_versions(eco, name),
+            withdrawn: self.is_withdrawn(),
+        }
+    }
+}
+
+fn range_affects(eco: Ecosystem, range: &Range, version: &str) -> Verdict {
+    let order = |a: &str, b: &str| -> Option<Ordering> {
+        if range.kind == "SEMVER" {
+            let p = |s: &str| ::semver::Version::parse(s.strip_prefix('v').unwrap_or(s)).ok();
+            Some(p(a)?.cmp_precedence(&p(b)?))
+        } else {
+            versions::compare(eco, a, b)
+        }
+    };
+    match range.kind.as_str() {
+        "SEMVER" | "ECOSYSTEM" => {}
+        "GIT" => return Verdict::NotAffected,
+        other => return Verdict::Unknown(format!("range type {other}")),
+    }
+    // The version must be readable, except against a bare introduced: 0.
+    let introduced_zero = |e: &Event| e.introduced.as_deref() == Some("0");
+    if order(version, version).is_none() {
+        if range.events.iter().any(|e| !introduced_zero(e)) {
+            return Verdict::Unknown(format!("version {version:?} cannot be ordered"));
+        }
+        return Verdict::Affected;
+    }
+    // Sort events by version ("0" first), as the schema's algorithm says.
+    let key = |e: &Event| -> Option<String> {
+        e.introduced
+            .clone()
+            .or_else(|| e.fixed.clone())
+            .or_else(|| e.last_affected.clone())
+            .or_else(|| e.limit.clone())
+    };
+    let mut events: Vec<&Event> = range.events.iter().collect();
+    let mut unreadable = None;
+    events.sort_by(|a, b| {
+        let (ka, kb) = (key(a).unwrap_or_default(), key(b).unwrap_or_default());
+        if ka == "0" && introduced_zero(a) {
+            return Ordering::Less;
+        }
+        if kb == "0" && introduced_zero(b) {
+            return Ordering::Greater;
+        }
+        order(&ka, &kb).unwrap_or_else(|| {
+            unreadable = Some(format!("event versions {ka:?}/{kb:?} cannot be ordered"));
+            Ordering::Equal
+        })
+    });
+    if let Some(why) = unreadable {
+        return Verdict::Unknown(why);
+    }
+    // limit: versions at or above every limit are outside the range.
+    let limits: Vec<&str> = events.iter().filter_map(|e| e.limit.as_deref()).collect();
+    if !limits.is_empty()
+        && limits
+            .iter()
+            .all(|l| *l != "*" && order(version, l).is_some_and(|o| o != Ordering::Less))
+    {
+        return Verdict::NotAffected;
+    }
+    let at_least = |b: &str| b == "0" || order(version, b).is_some_and(|o| o != Ordering::Less);
+    let mut affected = false;
+    for e in events {
+        if let Some(i) = &e.introduced
+            && at_least(i)
+        {
+            affected = true;
+        }
+        if let Some(f) = &e.fixed
+            && at_least(f)
+        {
+            affected = false;
+        }
+        if let Some(l) = &e.last_affected
+            && order(version, l) == Some(Ordering::Greater)
+        {
+            affected = false;
+        }
+    }
+    if affected {
+        Verdict::Affected
+    } else {
+        Verdict::NotAffected
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rec(json: serde_json::Value) -> OsvRecord {
+        serde_json::from_value(json).unwrap()
+    }
+
+    #[test]
+    fn evaluates_introduced_fixed_last_affected_and_lists() {
+        let r = rec(serde_json::json!({"id": "X", "affected": [{
+            "package": {"ecosystem": "crates.io", "name": "a"},
+            "ranges": [{"type": "SEMVER", "events": [
+                {"introduced": "0"}, {"fixed": "1.2.0"}, {"introduced": "2.0.0"}, {"last_affected": "2.1.0"}
+            ]}],
+            "versions": ["9.9.9"]
+        }]}));
+        let v = |x: &str| r.affects(Ecosystem::Cargo, "a", x);
+        assert_eq!(v("1.1.9"), Verdict::Affected);
+        assert_eq!(v("1.2.0"), Verdict::NotAffected);
+        assert_eq!(v("1.9.0"), Verdict::NotAffected);
+        assert_eq!(v("2.1.0"), Verdict::Affected);
+        assert_eq!(v("2.1.1"), Verdict::NotAffected);
+        assert_eq!(v("9.9.9"), Verdict::Affected);
+        assert_eq!(
+            r.affects(Ecosystem::Cargo, "b", "1.0.0"),
+            Verdict::NotAffected
+        );
+        assert_eq!(
+            r.fixed_versions(Ecosystem::Cargo, "a"),
+            vec!["1.2.0".to_string()]
+        );
+    }
+
+    #[test]
+    fn ecosystem_ranges_use_the_ecosystem_order_and_pypi_names_normalize() {
+        let r = rec(serde_json::json!({"id": "P", "affected": [{
+            "package": {"ecosystem": "PyPI", "name": "Jinja2"},
+            "ranges": [{"type": "ECOSYSTEM", "events": [{"introduced": "0"}, {"fixed": "2.11.3"}]}]
+        }]}));
+        assert_eq!(
+            r.affects(Ecosystem::PyPi, "jinja2", "2.11.2"),
+            Verdict::Affected
+        );
+        assert_eq!(
+            r.affects(Ecosystem::PyPi, "jinja2", "2.11.3"),
+            Verdict::NotAffected
+        );
+        assert_eq!(
+            r.affects(Ecosystem::PyPi, "jinja2", "3.0.0rc1"),
+            Verdict::NotAffected
+        );
+    }
+
+    #[test]
+    fn undecidable_ranges_say_so() {
+        let r = rec(serde_json::json!({"id": "G", "affected": [{
+            "package": {"ecosystem": "PyPI", "name": "x"},
+            "ranges": [{"type": "GIT", "events": [{"introduced": "abc"}]}]
+        }]}));
+        assert!(matches!(
+            r.affects(Ecosystem::PyPi, "x", "1.0"),
+            Verdict::Unknown(_)
+        ));
+        let r = rec(serde_json::json!({"id": "S", "affected": [{
+            "package": {"ecosystem": "npm", "name": "x"},
+            "ranges": [{"type": "ECOSYSTEM", "events": [{"introduced": "1.0.0"}, {"fixed": "2.0.0"}]}]
+        }]}));
+        assert!(matches!(
+            r.affects(Ecosystem::Npm, "x", "garbage"),
+            Verdict::Unknown(_)
+        ));
+    }
+}

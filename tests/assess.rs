@@ -1,0 +1,458 @@
+//! The assessment against local servers that serve the recorded responses:
+//! known answers field by field, offline equals online, the cache, and every
+//! kind of upstream fault ending in a retry or a NOASSERTION with the reason.
+
+mod common;
+#[path = "support/server.rs"]
+mod server;
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+use common::*;
+use serde_json::Value;
+use server::{Fault, FixtureServer};
+
+fn start() -> FixtureServer {
+    FixtureServer::start(&shared())
+}
+
+/// Run the binary with the server's endpoints and a private cache.
+fn run(
+    srv: &FixtureServer,
+    tmp: &Temp,
+    args: &[&str],
+    extra: &[(&str, &str)],
+) -> std::process::Output {
+    let mut env: Vec<(String, String)> = srv.env();
+    env.push((
+        "TACOS_OSV_WEB_URL".into(),
+        "https://osv.example.invalid".into(),
+    ));
+    for (k, v) in extra {
+        env.push((k.to_string(), v.to_string()));
+    }
+    let env_ref: Vec<(&str, &str)> = env.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    let cache = tmp.join("cache");
+    let mut all: Vec<&str> = args.to_vec();
+    if !args.contains(&"--no-cache") && !args.contains(&"--cache-dir") {
+        all.extend(["--cache-dir", cache.to_str().unwrap()]);
+    }
+    tacos_env(tmp.path(), &all, &env_ref)
+}
+
+/// Statements written by an enrich run, by canonical PURL.
+fn statements(dir: &std::path::Path) -> BTreeMap<String, Value> {
+    use base64::Engine;
+    let mut out = BTreeMap::new();
+    for e in std::fs::read_dir(dir).unwrap().flatten() {
+        let p = e.path();
+        if !p.to_string_lossy().ends_with(".tacos.dsse.json") {
+            continue;
+        }
+        let env: Value = serde_json::from_slice(&std::fs::read(&p).unwrap()).unwrap();
+        let payload = base64::engine::general_purpose::STANDARD
+            .decode(env["payload"].as_str().unwrap())
+            .unwrap();
+        let st: Value = serde_json::from_slice(&payload).unwrap();
+        out.insert(
+            st["predicate"]["PURL"].as_str().unwrap().to_string(),
+            st["predicate"].clone(),
+        );
+    }
+    out
+}
+
+fn assess_one(
+    srv: &FixtureServer,
+    tmp: &Temp,
+    purl: &str,
+    extra: &[(&str, &str)],
+    flags: &[&str],
+) -> (Value, String) {
+    let mut args = vec!["assess", purl];
+    args.extend_from_slice(flags);
+    let o = run(srv, tmp, &args, extra);
+    assert_ok(&o);
+    let v: Value = serde_json::from_str(&stdout(&o)).unwrap();
+    (v[0].clone(), stderr(&o))
+}
+
+/// Every NOASSERTION has a reason; every True rests on an observation or a report.
+fn check_evidence(purl: &str, s: &Value) {
+    for (field, e) in s["Evidence"].as_object().unwrap() {
+        assert!(
+            !e["Reason"].as_str().unwrap_or("").is_empty(),
+            "{purl} {field} has no reason"
+        );
+        if s[field] == "True" {
+            let code = e["ReasonCode"].as_str().unwrap();
+            assert!(
+                code == "observed" || code == "from-report",
+                "{purl} {field} is True on {code}: {e}"
+            );
+        }
+    }
+}
+
+#[test]
+fn pypi_sample_known_answers_field_by_field() {
+    let srv = start();
+    let tmp = Temp::new();
+    tmp.copy_in(
+        &repo().join("sample-sboms/pypi-flask-django-env.cdx16.json"),
+        "in.json",
+    );
+    let o = run(&srv, &tmp, &["enrich", "in.json", "-o", "out.json"], &[]);
+    assert_ok(&o);
+    let all = statements(&tmp.join("tacos-attestations"));
+    for (p, s) in &all {
+        check_evidence(p, s);
+    }
+    let s = &all["pkg:pypi/urllib3@1.26.4"];
+    assert_eq!(s["LatestStableRelease"], "2.8.0");
+    assert_eq!(s["SPDXLicenseLatestRelease"], "MIT");
+    assert_eq!(
+        s["FixedVulnerabilities"], "True",
+        "{}",
+        s["Evidence"]["FixedVulnerabilities"]
+    );
+    let in_use = &s["Evidence"]["FixedVulnerabilities"]["Observed"]["inUse"];
+    assert_eq!(in_use["version"], "1.26.4");
+    assert!(
+        !in_use["vulnerabilities"].as_array().unwrap().is_empty(),
+        "urllib3 1.26.4 is vulnerable: {in_use}"
+    );
+    assert_eq!(s["MultipleMaintainers"], "True");
+    assert_eq!(
+        s["UpstreamRepositoryURL"],
+        "https://github.com/urllib3/urllib3"
+    );
+    assert_eq!(s["ReleasesInUse"], serde_json::json!(["1.26.4"]));
+    for f in [
+        "PackageManagerMFAEnabled",
+        "SourceRepoMFAEnabled",
+        "DocumentedBuildPractices",
+        "SuccessionPlan",
+    ] {
+        assert_eq!(s[f], "NOASSERTION");
+        assert_eq!(s["Evidence"][f]["ReasonCode"], "attested-only");
+    }
+
+    let j = &all["pkg:pypi/jinja2@2.11.2"];
+    assert_eq!(j["LatestStableRelease"], "3.1.6");
+    assert_eq!(j["FixedVulnerabilities"], "True");
+    let in_use = &j["Evidence"]["FixedVulnerabilities"]["Observed"]["inUse"];
+    assert!(
+        !in_use["vulnerabilities"].as_array().unwrap().is_empty(),
+        "jinja2 2.11.2 is vulnerable: {in_use}"
+    );
+
+    let d = &all["pkg:pypi/django@3.1"];
+    assert_eq!(d["LatestStableRelease"], "6.1.3");
+    assert_eq!(d["SPDXLicenseLatestRelease"], "BSD-3-Clause");
+    // PyPI lists no people for organization-owned projects: unknown, not one.
+    assert_eq!(d["MultipleMaintainers"], "NOASSERTION");
+}
+
+#[test]
+fn npm_and_cargo_known_answers() {
+    let srv = start();
+    let tmp = Temp::new();
+    let (lodash, _) = assess_one(&srv, &tmp, "pkg:npm/lodash@4.17.15", &[], &[]);
+    check_evidence("lodash", &lodash);
+    assert_eq!(lodash["LatestStableRelease"], "4.18.1");
+    let in_use = &lodash["Evidence"]["FixedVulnerabilities"]["Observed"]["inUse"];
+    assert!(
+        !in_use["vulnerabilities"].as_array().unwrap().is_empty(),
+        "lodash 4.17.15 is vulnerable: {in_use}"
+    );
+    // The npm recordings come through a mirror that strips maintainers and
+    // deprecation notices: unknown, never False.
+    assert_eq!(lodash["MultipleMaintainers"], "NOASSERTION");
+    assert_eq!(lodash["PackageStatus"], "NOASSERTION");
+
+    let (flatmap, _) = assess_one(&srv, &tmp, "pkg:npm/flatmap-stream@0.1.1", &[], &[]);
+    assert_eq!(
+        flatmap["PackageStatus"]["Status"], "Removed",
+        "{}",
+        flatmap["Evidence"]["PackageStatus"]
+    );
+
+    for (purl, latest_not) in [
+        ("pkg:cargo/chrono@0.4.19", "chrono"),
+        ("pkg:cargo/time@0.1.43", "time"),
+        ("pkg:cargo/openssl@0.10.55", "openssl"),
+    ] {
+        let (s, _) = assess_one(&srv, &tmp, purl, &[], &[]);
+        check_evidence(purl, &s);
+        let in_use = &s["Evidence"]["FixedVulnerabilities"]["Observed"]["inUse"];
+        assert!(
+            !in_use["vulnerabilities"].as_array().unwrap().is_empty(),
+            "{purl} is vulnerable: {in_use}"
+        );
+        assert_eq!(
+            s["FixedVulnerabilities"], "True",
+            "{latest_not}: {}",
+            s["Evidence"]["FixedVulnerabilities"]
+        );
+    }
+}
+
+#[test]
+fn offline_with_the_osv_database_gives_the_same_vulnerability_fields() {
+    let srv = start();
+    let tmp = Temp::new();
+    tmp.copy_in(
+        &repo().join("sample-sboms/pypi-flask-django-env.cdx16.json"),
+        "in.json",
+    );
+    assert_ok(&run(
+        &srv,
+        &tmp,
+        &[
+            "enrich",
+            "in.json",
+            "-o",
+            "online.json",
+            "--attestations-dir",
+            "online",
+        ],
+        &[],
+    ));
+    let osv = fixture("osv");
+    let before = srv.total();
+    let o = run(
+        &srv,
+        &tmp,
+        &[
+            "enrich",
+            "in.json",
+            "-o",
+            "offline.json",
+            "--attestations-dir",
+            "offline",
+            "--offline",
+            "--osv-db",
+            osv.to_str().unwrap(),
+        ],
+        &[],
+    );
+    assert_ok(&o);
+    assert_eq!(srv.total(), before, "offline asks no service");
+    let online = statements(&tmp.join("online"));
+    let offline = statements(&tmp.join("offline"));
+    assert_eq!(
+        online.keys().collect::<Vec<_>>(),
+        offline.keys().collect::<Vec<_>>()
+    );
+    for (purl, a) in &online {
+        let b = &offline[purl];
+        for f in [
+            "FixedVulnerabilities",
+            "CleanReleaseAvailable",
+            "DependenciesAreManaged",
+            "LatestStableRelease",
+        ] {
+            assert_eq!(
+                a[f], b[f],
+                "{purl} {f}: online {} / offline {}",
+                a["Evidence"][f], b["Evidence"][f]
+            );
+        }
+    }
+}
+
+#[test]
+fn a_second_run_makes_no_requests_for_what_is_fresh() {
+    let srv = start();
+    let tmp = Temp::new();
+    tmp.copy_in(
+        &repo().join("sample-sboms/pypi-flask-django-env.cdx16.json"),
+        "in.json",
+    );
+    assert_ok(&run(
+        &srv,
+        &tmp,
+        &["enrich", "in.json", "-o", "a.json"],
+        &[],
+    ));
+    let first = srv.total();
+    assert!(first > 20, "{:?}", srv.counts());
+    let o = run(&srv, &tmp, &["enrich", "in.json", "-o", "b.json"], &[]);
+    assert_ok(&o);
+    assert_eq!(
+        srv.total(),
+        first,
+        "the second run asked: {:?}",
+        srv.counts()
+    );
+    assert!(stderr(&o).contains("cached"), "{}", stderr(&o));
+}
+
+fn fast_config(tmp: &Temp) -> PathBuf {
+    let p = tmp.join("fast.toml");
+    std::fs::write(&p, "[network]\ntimeout_seconds = 2\nretries = 2\nmax_retry_after_seconds = 5\nmax_response_bytes = 10000000\n").unwrap();
+    p
+}
+
+#[test]
+fn transient_server_errors_are_retried() {
+    let srv = start();
+    let tmp = Temp::new();
+    let cfg = fast_config(&tmp);
+    srv.fault(
+        "/pypi/pypi/urllib3",
+        Fault::Status {
+            status: 500,
+            times: 2,
+        },
+    );
+    let (s, _) = assess_one(
+        &srv,
+        &tmp,
+        "pkg:pypi/urllib3@1.26.4",
+        &[],
+        &["--config", cfg.to_str().unwrap()],
+    );
+    assert_eq!(s["LatestStableRelease"], "2.8.0", "decided after two 500s");
+    srv.clear_faults();
+    srv.fault(
+        "/osv/v1/querybatch",
+        Fault::TooMany {
+            retry_after: 1,
+            times: 1,
+        },
+    );
+    let started = Instant::now();
+    let (s, _) = assess_one(
+        &srv,
+        &tmp,
+        "pkg:pypi/jinja2@2.11.2",
+        &[],
+        &["--no-cache", "--config", cfg.to_str().unwrap()],
+    );
+    assert!(
+        started.elapsed() >= Duration::from_millis(900),
+        "Retry-After was honoured"
+    );
+    assert_eq!(s["FixedVulnerabilities"], "True");
+}
+
+/// A fault on OSV never turns into a True, and the run ends.
+#[test]
+fn osv_faults_end_in_noassertion_with_the_reason() {
+    let cases: Vec<(Fault, &str)> = vec![
+        (
+            Fault::Status {
+                status: 500,
+                times: 100,
+            },
+            "HTTP 500",
+        ),
+        (Fault::Hang, "timed out"),
+        (Fault::Truncated, "attempts"),
+        (Fault::NotJson, "not JSON"),
+        (Fault::Huge(1 << 30), "larger than"),
+        (Fault::Redirect("file:///etc/passwd".into()), "redirect"),
+        (
+            Fault::Redirect("http://other-host.example.invalid/v1/querybatch".into()),
+            "redirect",
+        ),
+    ];
+    for (fault, expect) in cases {
+        let srv = start();
+        let tmp = Temp::new();
+        let cfg = fast_config(&tmp);
+        srv.fault("/osv/", fault.clone());
+        let started = Instant::now();
+        let (s, err) = assess_one(
+            &srv,
+            &tmp,
+            "pkg:pypi/urllib3@1.26.4",
+            &[],
+            &["--no-cache", "--config", cfg.to_str().unwrap()],
+        );
+        assert!(
+            started.elapsed() < Duration::from_secs(30),
+            "{fault:?} took {:?}",
+            started.elapsed()
+        );
+        for f in ["FixedVulnerabilities", "CleanReleaseAvailable"] {
+            assert_eq!(s[f], "NOASSERTION", "{fault:?}: {f} = {}", s[f]);
+            let reason = s["Evidence"][f]["Reason"].as_str().unwrap();
+            assert!(!reason.is_empty());
+        }
+        let reason = s["Evidence"]["FixedVulnerabilities"]["Reason"]
+            .as_str()
+            .unwrap();
+        assert!(reason.contains(expect), "{fault:?}: {reason}\n{err}");
+        // What OSV does not decide is still decided from the registry.
+        assert_eq!(s["LatestStableRelease"], "2.8.0");
+    }
+}
+
+#[test]
+fn an_unreachable_service_is_named_once_and_the_run_finishes_fast() {
+    let srv = start();
+    let tmp = Temp::new();
+    tmp.copy_in(
+        &repo().join("sample-sboms/pypi-flask-django-env.cdx16.json"),
+        "in.json",
+    );
+    // A port nothing listens on.
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = closed.local_addr().unwrap().port();
+    drop(closed);
+    let dead = format!("http://127.0.0.1:{port}");
+    let started = Instant::now();
+    let o = run(
+        &srv,
+        &tmp,
+        &["enrich", "in.json", "-o", "out.json", "--no-cache"],
+        &[("TACOS_SCORECARD_URL", &dead), ("TACOS_DEPSDEV_URL", &dead)],
+    );
+    assert_ok(&o);
+    assert!(started.elapsed() < Duration::from_secs(30));
+    let err = stderr(&o);
+    assert_eq!(
+        err.matches("OpenSSF Scorecard was unreachable").count(),
+        1,
+        "{err}"
+    );
+    let all = statements(&tmp.join("tacos-attestations"));
+    let s = &all["pkg:pypi/urllib3@1.26.4"];
+    assert_eq!(s["CodeReviewPractice"], "NOASSERTION");
+    assert_eq!(
+        s["Evidence"]["CodeReviewPractice"]["ReasonCode"],
+        "source-unavailable"
+    );
+}
+
+#[test]
+fn an_unconfigured_registry_is_unknown_with_how_to_configure_it() {
+    let srv = start();
+    let tmp = Temp::new();
+    let mut env: Vec<(String, String)> = srv
+        .env()
+        .into_iter()
+        .filter(|(k, _)| k != "TACOS_PYPI_URL")
+        .collect();
+    env.push(("TACOS_PYPI_URL".into(), String::new()));
+    env.push(("HOME".into(), tmp.path().to_string_lossy().into_owned()));
+    env.push(("PIP_INDEX_URL".into(), String::new()));
+    env.push(("PIP_CONFIG_FILE".into(), "/nonexistent".into()));
+    let env_ref: Vec<(&str, &str)> = env.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    let o = tacos_env(
+        tmp.path(),
+        &["assess", "pkg:pypi/urllib3@1.26.4", "--no-cache"],
+        &env_ref,
+    );
+    assert_ok(&o);
+    let v: Value = serde_json::from_str(&stdout(&o)).unwrap();
+    let reason = v[0]["Evidence"]["LatestStableRelease"]["Reason"]
+        .as_str()
+        .unwrap();
+    assert!(reason.contains("TACOS_PYPI_URL"), "{reason}");
+}

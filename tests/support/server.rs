@@ -1,0 +1,732 @@
+//! A real HTTP server on loopback that stands in for the upstream services:
+//! it serves the recorded responses in `../shared/fixtures` as they are, and
+//! answers what was not recorded from the real data, in the services'
+//! documented shapes:
+//!
+//! - OSV `querybatch`/`query` answers are computed from the real OSV records
+//!   in `fixtures/osv` (explicit `versions` lists, and introduced/fixed/
+//!   last_affected ranges compared as SemVer, or PEP 440 for PyPI). This is the
+//!   test's own small evaluator, not the tool's.
+//! - deps.dev `GetVersion`/`GetPackage` answers are built from the registry
+//!   recordings and those OSV answers (the two recorded examples are served
+//!   as recorded). Built answers carry `"x-fixture": "built-from-registry-and-osv-data"`.
+//!
+//! Faults can be injected per path prefix, every answer can be delayed, and
+//! requests are counted per service. Used by the tests and the benchmark.
+#![allow(dead_code)]
+
+use std::collections::{BTreeMap, HashMap};
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use serde_json::{Value, json};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::{TcpListener, TcpStream};
+
+/// Something to do instead of answering.
+#[derive(Debug, Clone)]
+pub enum Fault {
+    /// Answer with this status the next `times` requests.
+    Status { status: u16, times: u32 },
+    /// 429 with `Retry-After: secs` the next `times` requests.
+    TooMany { retry_after: u64, times: u32 },
+    /// Accept, read the request, never answer.
+    Hang,
+    /// Announce a body, send half of it, close.
+    Truncated,
+    /// 200 with a body that is not JSON.
+    NotJson,
+    /// 200 with a body of this many bytes (streamed, never held in memory).
+    Huge(u64),
+    /// A redirect to this location.
+    Redirect(String),
+}
+
+struct State {
+    shared: PathBuf,
+    base: Mutex<String>,
+    delay: Mutex<Duration>,
+    faults: Mutex<Vec<(String, Fault)>>,
+    counts: Mutex<BTreeMap<String, u64>>,
+    osv: Osv,
+}
+
+pub struct FixtureServer {
+    pub addr: SocketAddr,
+    state: Arc<State>,
+    _thread: std::thread::JoinHandle<()>,
+}
+
+impl FixtureServer {
+    pub fn start(shared: &Path) -> FixtureServer {
+        let osv = Osv::load(&shared.join("fixtures/osv"));
+        let state = Arc::new(State {
+            shared: shared.to_path_buf(),
+            base: Mutex::new(String::new()),
+            delay: Mutex::new(Duration::ZERO),
+            faults: Mutex::new(Vec::new()),
+            counts: Mutex::new(BTreeMap::new()),
+            osv,
+        });
+        let (tx, rx) = std::sync::mpsc::channel();
+        let st = state.clone();
+        let thread = std::thread::spawn(move || {
+            let rt = tokio::runtime::Builder::new_multi_thread()
+                .worker_threads(2)
+                .enable_all()
+                .build()
+                .unwrap();
+            rt.block_on(async move {
+                let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+                tx.send(listener.local_addr().unwrap()).unwrap();
+                loop {
+                    let Ok((stream, _)) = listener.accept().await else {
+                        continue;
+                    };
+                    let st = st.clone();
+                    tokio::spawn(async move {
+                        let _ = serve(stream, st).await;
+                    });
+                }
+            });
+        });
+        let addr = rx.recv().unwrap();
+        *state.base.lock().unwrap() = format!("http://{addr}");
+        FixtureServer {
+            addr,
+            state,
+            _thread: thread,
+        }
+    }
+
+    pub fn url(&self, service: &str) -> String {
+        format!("http://{}/{service}", self.addr)
+    }
+
+    /// The environment variables that point the tool at this server.
+    pub fn env(&self) -> Vec<(String, String)> {
+        [
+            ("TACOS_DEPSDEV_URL", "depsdev"),
+            ("TACOS_OSV_URL", "osv"),
+            ("TACOS_SCORECARD_URL", "scorecard"),
+            ("TACOS_NPM_REGISTRY_URL", "npm"),
+            ("TACOS_PYPI_URL", "pypi"),
+            ("TACOS_CRATES_INDEX_URL", "crates-index"),
+            ("TACOS_CRATES_API_URL", "crates-api"),
+            ("TACOS_GITHUB_API_URL", "github"),
+        ]
+        .into_iter()
+        .map(|(k, s)| (k.to_string(), self.url(s)))
+        .collect()
+    }
+
+    pub fn set_delay(&self, d: Duration) {
+        *self.state.delay.lock().unwrap() = d;
+    }
+
+    /// Apply `fault` to requests whose path starts with `prefix`.
+    pub fn fault(&self, prefix: &str, fault: Fault) {
+        self.state
+            .faults
+            .lock()
+            .unwrap()
+            .push((prefix.to_string(), fault));
+    }
+
+    pub fn clear_faults(&self) {
+        self.state.faults.lock().unwrap().clear();
+    }
+
+    /// Requests received per service (first path segment).
+    pub fn counts(&self) -> BTreeMap<String, u64> {
+        self.state.counts.lock().unwrap().clone()
+    }
+
+    pub fn total(&self) -> u64 {
+        self.counts().values().sum()
+    }
+
+    pub fn reset_counts(&self) {
+        self.state.counts.lock().unwrap().clear();
+    }
+}
+
+struct Request {
+    method: String,
+    path: String,
+    body: Vec<u8>,
+}
+
+async fn read_request(stream: &mut TcpStream) -> Option<Request> {
+    let mut buf = Vec::new();
+    let mut chunk = [0u8; 8192];
+    let head_end = loop {
+        let n = stream.read(&mut chunk).await.ok()?;
+        if n == 0 {
+            return None;
+        }
+        buf.extend_from_slice(&chunk[..n]);
+        if let Some(i) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
+            break i + 4;
+        }
+        if buf.len() > 1 << 20 {
+            return None;
+        }
+    };
+    let head = String::from_utf8_lossy(&buf[..head_end]).to_string();
+    let mut lines = head.lines();
+    let mut first = lines.next()?.split_whitespace();
+    let method = first.next()?.to_string();
+    let path = first.next()?.to_string();
+    let length: usize = lines
+        .filter_map(|l| l.split_once(':'))
+        .find(|(k, _)| k.eq_ignore_ascii_case("content-length"))
+        .and_then(|(_, v)| v.trim().parse().ok())
+        .unwrap_or(0);
+    let mut body = buf[head_end..].to_vec();
+    while body.len() < length {
+        let n = stream.read(&mut chunk).await.ok()?;
+        if n == 0 {
+            break;
+        }
+        body.extend_from_slice(&chunk[..n]);
+    }
+    Some(Request { method, path, body })
+}
+
+struct Answer {
+    status: u16,
+    body: Vec<u8>,
+    gzip: bool,
+    headers: Vec<(String, String)>,
+}
+
+impl Answer {
+    fn json(status: u16, v: &Value) -> Answer {
+        Answer {
+            status,
+            body: v.to_string().into_bytes(),
+            gzip: false,
+            headers: vec![],
+        }
+    }
+    fn not_found() -> Answer {
+        Answer::json(404, &json!({"code": 5, "message": "not found"}))
+    }
+}
+
+async fn serve(mut stream: TcpStream, st: Arc<State>) -> std::io::Result<()> {
+    let Some(req) = read_request(&mut stream).await else {
+        return Ok(());
+    };
+    let service = req
+        .path
+        .trim_start_matches('/')
+        .split('/')
+        .next()
+        .unwrap_or("")
+        .to_string();
+    *st.counts.lock().unwrap().entry(service).or_default() += 1;
+    let delay = *st.delay.lock().unwrap();
+    if !delay.is_zero() {
+        tokio::time::sleep(delay).await;
+    }
+    let fault = {
+        let mut faults = st.faults.lock().unwrap();
+        let mut found = None;
+        for (prefix, f) in faults.iter_mut() {
+            if req.path.starts_with(prefix.as_str()) {
+                match f {
+                    Fault::Status { times, .. } | Fault::TooMany { times, .. } if *times == 0 => {
+                        continue;
+                    }
+                    Fault::Status { times, .. } | Fault::TooMany { times, .. } => *times -= 1,
+                    _ => {}
+                }
+                found = Some(f.clone());
+                break;
+            }
+        }
+        found
+    };
+    let answer = match fault {
+        Some(Fault::Hang) => {
+            tokio::time::sleep(Duration::from_secs(3600)).await;
+            return Ok(());
+        }
+        Some(Fault::Truncated) => {
+            let head = "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: 1000\r\nconnection: close\r\n\r\n{\"name\": \"trunc";
+            stream.write_all(head.as_bytes()).await?;
+            return stream.shutdown().await;
+        }
+        Some(Fault::Huge(n)) => {
+            let head = format!(
+                "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {n}\r\nconnection: close\r\n\r\n"
+            );
+            stream.write_all(head.as_bytes()).await?;
+            let block = vec![b' '; 1 << 16];
+            let mut sent = 0u64;
+            while sent < n {
+                if stream.write_all(&block).await.is_err() {
+                    return Ok(()); // the client gave up, as it should
+                }
+                sent += block.len() as u64;
+            }
+            return Ok(());
+        }
+        Some(Fault::NotJson) => Answer {
+            status: 200,
+            body: b"<html>Service temporarily moved</html>".to_vec(),
+            gzip: false,
+            headers: vec![],
+        },
+        Some(Fault::Status { status, .. }) => Answer::json(status, &json!({"error": "injected"})),
+        Some(Fault::TooMany { retry_after, .. }) => Answer {
+            status: 429,
+            body: b"{}".to_vec(),
+            gzip: false,
+            headers: vec![("retry-after".into(), retry_after.to_string())],
+        },
+        Some(Fault::Redirect(to)) => Answer {
+            status: 302,
+            body: vec![],
+            gzip: false,
+            headers: vec![("location".into(), to)],
+        },
+        None => route(&st, &req),
+    };
+    let reason = match answer.status {
+        200 => "OK",
+        302 => "Found",
+        404 => "Not Found",
+        429 => "Too Many Requests",
+        _ => "Status",
+    };
+    let mut head = format!(
+        "HTTP/1.1 {} {reason}\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n",
+        answer.status,
+        answer.body.len()
+    );
+    if answer.gzip {
+        head.push_str("content-encoding: gzip\r\n");
+    }
+    for (k, v) in &answer.headers {
+        head.push_str(&format!("{k}: {v}\r\n"));
+    }
+    head.push_str("\r\n");
+    stream.write_all(head.as_bytes()).await?;
+    stream.write_all(&answer.body).await?;
+    stream.shutdown().await
+}
+
+fn pct_decode(s: &str) -> String {
+    let b = s.as_bytes();
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < b.len() {
+        if b[i] == b'%'
+            && i + 2 < b.len()
+            && let Ok(v) = u8::from_str_radix(&s[i + 1..i + 3], 16)
+        {
+            out.push(v);
+            i += 3;
+            continue;
+        }
+        out.push(b[i]);
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// A recorded file, as stored (gzip or not).
+fn file_answer(path: &Path) -> Option<Answer> {
+    if let Ok(body) = std::fs::read(path) {
+        return Some(Answer {
+            status: 200,
+            body,
+            gzip: false,
+            headers: vec![],
+        });
+    }
+    let gz = PathBuf::from(format!("{}.gz", path.display()));
+    std::fs::read(gz).ok().map(|body| Answer {
+        status: 200,
+        body,
+        gzip: true,
+        headers: vec![],
+    })
+}
+
+/// A recorded JSON file's parsed content.
+fn file_json(path: &Path) -> Option<Value> {
+    if let Ok(b) = std::fs::read(path) {
+        return serde_json::from_slice(&b).ok();
+    }
+    let gz = PathBuf::from(format!("{}.gz", path.display()));
+    let out = std::process::Command::new("gzip")
+        .arg("-dc")
+        .arg(gz)
+        .output()
+        .ok()?;
+    out.status
+        .success()
+        .then(|| serde_json::from_slice(&out.stdout).ok())
+        .flatten()
+}
+
+fn pep503(name: &str) -> String {
+    let mut out = String::new();
+    for c in name.to_lowercase().chars() {
+        if matches!(c, '-' | '_' | '.') {
+            if !out.ends_with('-') {
+                out.push('-');
+            }
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+fn pypi_file(st: &State, name: &str) -> Option<PathBuf> {
+    let dir = st.shared.join("fixtures/registry/pypi");
+    let want = pep503(name);
+    std::fs::read_dir(&dir)
+        .ok()?
+        .filter_map(|e| e.ok())
+        .find_map(|e| {
+            let f = e.file_name().to_string_lossy().to_string();
+            let stem = f.trim_end_matches(".gz").trim_end_matches(".json");
+            (pep503(stem) == want && f.ends_with(".json")
+                || f.ends_with(".json.gz") && pep503(stem) == want)
+                .then(|| dir.join(format!("{stem}.json")))
+        })
+}
+
+fn npm_file(st: &State, name: &str) -> PathBuf {
+    st.shared
+        .join("fixtures/registry/npm")
+        .join(format!("{}.json", name.replace('/', "__")))
+}
+
+fn route(st: &State, req: &Request) -> Answer {
+    let path = req.path.split('?').next().unwrap_or("").to_string();
+    let parts: Vec<&str> = path.trim_start_matches('/').splitn(2, '/').collect();
+    let (service, rest) = (parts[0], parts.get(1).copied().unwrap_or(""));
+    match service {
+        "npm" => file_answer(&npm_file(st, &pct_decode(rest))).unwrap_or_else(Answer::not_found),
+        "pypi" => {
+            let name = rest
+                .strip_prefix("pypi/")
+                .and_then(|r| r.strip_suffix("/json"));
+            name.and_then(|n| pypi_file(st, &pct_decode(n)))
+                .and_then(|p| file_answer(&p))
+                .unwrap_or_else(Answer::not_found)
+        }
+        "crates-index" => {
+            if rest == "config.json" {
+                let base = st.base.lock().unwrap().clone();
+                return Answer::json(
+                    200,
+                    &json!({"dl": format!("{base}/crates-dl"), "api": format!("{base}/crates-api")}),
+                );
+            }
+            if rest.contains("..") {
+                return Answer::not_found();
+            }
+            file_answer(&st.shared.join("fixtures/registry/crates/index").join(rest))
+                .unwrap_or_else(Answer::not_found)
+        }
+        "crates-api" => {
+            let name = rest.strip_prefix("api/v1/crates/").unwrap_or("");
+            if name.contains('/') || name.contains("..") {
+                return Answer::not_found();
+            }
+            file_answer(
+                &st.shared
+                    .join("fixtures/registry/crates-api-examples")
+                    .join(format!("{name}.json")),
+            )
+            .unwrap_or_else(Answer::not_found)
+        }
+        "osv" => osv_route(st, &req.method, rest, &req.body),
+        "depsdev" => depsdev_route(st, rest),
+        "scorecard" => {
+            let repo = rest.strip_prefix("projects/").unwrap_or("");
+            let dir = st.shared.join("fixtures/api/scorecard");
+            let mut best: Option<(String, PathBuf)> = None;
+            for e in std::fs::read_dir(&dir).unwrap().flatten() {
+                let v: Value = serde_json::from_slice(&std::fs::read(e.path()).unwrap()).unwrap();
+                if v["repo"]["name"].as_str() == Some(repo) {
+                    let date = v["date"].as_str().unwrap_or("").to_string();
+                    if best.as_ref().is_none_or(|(d, _)| &date > d) {
+                        best = Some((date, e.path()));
+                    }
+                }
+            }
+            best.and_then(|(_, p)| file_answer(&p))
+                .unwrap_or_else(Answer::not_found)
+        }
+        _ => Answer::not_found(),
+    }
+}
+
+// ---- OSV stand-in --------------------------------------------------------
+
+struct Osv {
+    /// (ecosystem, normalized name) -> records
+    index: HashMap<(String, String), Vec<Arc<Value>>>,
+    by_id: HashMap<String, Arc<Value>>,
+}
+
+fn norm_name(eco: &str, name: &str) -> String {
+    if eco == "PyPI" {
+        pep503(name)
+    } else {
+        name.to_string()
+    }
+}
+
+impl Osv {
+    fn load(dir: &Path) -> Osv {
+        let mut index: HashMap<(String, String), Vec<Arc<Value>>> = HashMap::new();
+        let mut by_id = HashMap::new();
+        for eco in std::fs::read_dir(dir)
+            .unwrap()
+            .flatten()
+            .filter(|e| e.path().is_dir())
+        {
+            for f in std::fs::read_dir(eco.path()).unwrap().flatten() {
+                let Ok(v) = serde_json::from_slice::<Value>(&std::fs::read(f.path()).unwrap())
+                else {
+                    continue;
+                };
+                let v = Arc::new(v);
+                by_id.insert(v["id"].as_str().unwrap_or("").to_string(), v.clone());
+                for a in v["affected"].as_array().into_iter().flatten() {
+                    let e = a["package"]["ecosystem"].as_str().unwrap_or("").to_string();
+                    let n = norm_name(&e, a["package"]["name"].as_str().unwrap_or(""));
+                    let list = index.entry((e, n)).or_default();
+                    if !list.iter().any(|x| Arc::ptr_eq(x, &v)) {
+                        list.push(v.clone());
+                    }
+                }
+            }
+        }
+        Osv { index, by_id }
+    }
+
+    fn affected_ids(&self, eco: &str, name: &str, version: &str) -> Vec<(String, String)> {
+        let mut out = Vec::new();
+        let key = (eco.to_string(), norm_name(eco, name));
+        for rec in self.index.get(&key).into_iter().flatten() {
+            if rec.get("withdrawn").is_some_and(|w| !w.is_null()) {
+                continue;
+            }
+            let hit = rec["affected"].as_array().into_iter().flatten().any(|a| {
+                a["package"]["ecosystem"] == eco
+                    && norm_name(eco, a["package"]["name"].as_str().unwrap_or("")) == key.1
+                    && affects(eco, a, version)
+            });
+            if hit {
+                out.push((
+                    rec["id"].as_str().unwrap_or("").to_string(),
+                    rec["modified"].as_str().unwrap_or("").to_string(),
+                ));
+            }
+        }
+        out.sort();
+        out
+    }
+}
+
+/// Compare two versions the simple way the test needs: PEP 440 for PyPI,
+/// SemVer (leading `v` dropped) for everything else.
+fn cmp(eco: &str, a: &str, b: &str) -> Option<std::cmp::Ordering> {
+    if eco == "PyPI" {
+        let a: pep440_rs::Version = a.parse().ok()?;
+        let b: pep440_rs::Version = b.parse().ok()?;
+        return Some(a.cmp(&b));
+    }
+    let a = semver::Version::parse(a.trim_start_matches('v')).ok()?;
+    let b = semver::Version::parse(b.trim_start_matches('v')).ok()?;
+    Some(a.cmp(&b))
+}
+
+fn affects(eco: &str, affected: &Value, version: &str) -> bool {
+    if affected["versions"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .any(|v| v == version)
+    {
+        return true;
+    }
+    for range in affected["ranges"].as_array().into_iter().flatten() {
+        if range["type"] == "GIT" {
+            continue;
+        }
+        let mut start: Option<String> = None;
+        for ev in range["events"].as_array().into_iter().flatten() {
+            if let Some(i) = ev["introduced"].as_str() {
+                start = Some(i.to_string());
+            }
+            let below = |bound: &str, inclusive: bool| {
+                cmp(eco, version, bound).is_some_and(|o| {
+                    o == std::cmp::Ordering::Less || (inclusive && o == std::cmp::Ordering::Equal)
+                })
+            };
+            let at_or_after_start = |s: &str| {
+                s == "0" || cmp(eco, version, s).is_some_and(|o| o != std::cmp::Ordering::Less)
+            };
+            if let Some(f) = ev["fixed"].as_str()
+                && let Some(s) = start.take()
+                && at_or_after_start(&s)
+                && below(f, false)
+            {
+                return true;
+            }
+            if let Some(l) = ev["last_affected"].as_str()
+                && let Some(s) = start.take()
+                && at_or_after_start(&s)
+                && below(l, true)
+            {
+                return true;
+            }
+        }
+        if let Some(s) = start
+            && (s == "0" || cmp(eco, version, &s).is_some_and(|o| o != std::cmp::Ordering::Less))
+        {
+            return true;
+        }
+    }
+    false
+}
+
+fn osv_route(st: &State, method: &str, rest: &str, body: &[u8]) -> Answer {
+    match (method, rest) {
+        ("POST", "v1/querybatch") => {
+            let Ok(q) = serde_json::from_slice::<Value>(body) else {
+                return Answer::json(400, &json!({"code": 3, "message": "invalid JSON"}));
+            };
+            let queries = q["queries"].as_array().cloned().unwrap_or_default();
+            if queries.len() > 1000 {
+                return Answer::json(400, &json!({"code": 3, "message": "Too many queries."}));
+            }
+            let results: Vec<Value> = queries
+                .iter()
+                .map(|q| {
+                    let eco = q["package"]["ecosystem"].as_str().unwrap_or("");
+                    let name = q["package"]["name"].as_str().unwrap_or("");
+                    let version = q["version"].as_str().unwrap_or("");
+                    let ids = st.osv.affected_ids(eco, name, version);
+                    if ids.is_empty() {
+                        json!({})
+                    } else {
+                        json!({"vulns": ids.iter().map(|(id, m)| json!({"id": id, "modified": m})).collect::<Vec<_>>()})
+                    }
+                })
+                .collect();
+            Answer::json(200, &json!({"results": results}))
+        }
+        ("GET", r) if r.starts_with("v1/vulns/") => {
+            let id = &r["v1/vulns/".len()..];
+            match st.osv.by_id.get(id) {
+                Some(v) => Answer::json(200, v),
+                None => Answer::json(404, &json!({"code": 5, "message": "Bug not found."})),
+            }
+        }
+        _ => Answer::not_found(),
+    }
+}
+
+// ---- deps.dev stand-in ---------------------------------------------------
+
+fn depsdev_route(st: &State, rest: &str) -> Answer {
+    // v3/systems/{system}/packages/{name}[/versions/{version}]
+    let segs: Vec<&str> = rest.split('/').collect();
+    if segs.len() < 4 || segs[0] != "v3" || segs[1] != "systems" || segs[3] != "packages" {
+        return Answer::not_found();
+    }
+    let system = segs[2].to_ascii_uppercase();
+    let name = pct_decode(segs.get(4).copied().unwrap_or(""));
+    let version = match (segs.get(5), segs.get(6)) {
+        (Some(&"versions"), Some(v)) => Some(pct_decode(v)),
+        _ => None,
+    };
+    if let Some(v) = &version {
+        let recorded = format!(
+            "{}-{}-{}.getversion.json",
+            system.to_lowercase(),
+            name.replace('/', "__"),
+            v
+        );
+        if let Some(a) = file_answer(&st.shared.join("fixtures/api/depsdev").join(recorded)) {
+            return a;
+        }
+    }
+    let (eco, registry) = match system.as_str() {
+        "NPM" => ("npm", file_json(&npm_file(st, &name))),
+        "PYPI" => ("PyPI", pypi_file(st, &name).and_then(|p| file_json(&p))),
+        _ => return Answer::not_found(),
+    };
+    let Some(reg) = registry else {
+        return Answer::not_found();
+    };
+    let versions: Vec<(String, Value)> = match eco {
+        "npm" => reg["versions"]
+            .as_object()
+            .map(|m| m.iter().map(|(k, v)| (k.clone(), v.clone())).collect())
+            .unwrap_or_default(),
+        _ => reg["releases"]
+            .as_object()
+            .map(|m| m.keys().map(|k| (k.clone(), Value::Null)).collect())
+            .unwrap_or_default(),
+    };
+    let default = match eco {
+        "npm" => reg["dist-tags"]["latest"].as_str().map(str::to_string),
+        _ => reg["info"]["version"].as_str().map(str::to_string),
+    };
+    match version {
+        None => Answer::json(
+            200,
+            &json!({
+                "x-fixture": "built-from-registry-and-osv-data",
+                "packageKey": {"system": system, "name": name},
+                "versions": versions.iter().map(|(v, _)| json!({
+                    "versionKey": {"system": system, "name": name, "version": v},
+                    "isDefault": Some(v) == default.as_ref(),
+                })).collect::<Vec<_>>(),
+            }),
+        ),
+        Some(v) => {
+            let Some((_, meta)) = versions.iter().find(|(k, _)| *k == v) else {
+                return Answer::not_found();
+            };
+            let license = match eco {
+                "npm" => meta["license"].as_str().map(str::to_string),
+                _ => None,
+            };
+            let advisories: Vec<Value> = st
+                .osv
+                .affected_ids(eco, &name, &v)
+                .into_iter()
+                .map(|(id, _)| json!({"id": id}))
+                .collect();
+            Answer::json(
+                200,
+                &json!({
+                    "x-fixture": "built-from-registry-and-osv-data",
+                    "versionKey": {"system": system, "name": name, "version": v},
+                    "isDefault": Some(&v) == default.as_ref(),
+                    "licenses": license.into_iter().collect::<Vec<_>>(),
+                    "advisoryKeys": advisories,
+                    "links": [],
+                    "relatedProjects": [],
+                }),
+            )
+        }
+    }
+}

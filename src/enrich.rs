@@ -506,8 +506,10 @@ fn names_a_path(raw: &str) -> bool {
 /// Where each package's artifact went: canonical PURL to (file name, digest).
 type Placed = HashMap<String, (String, Sha256Hex)>;
 
-/// Sign every job and write its artifact, on all cores. Returns the artifacts
-/// by canonical PURL and how many files were (re)written.
+/// Sign every job on all cores and write the artifacts from one thread
+/// (creating files in one directory from several threads only makes them
+/// wait on the directory's lock). Returns the artifacts by canonical PURL and
+/// how many files were (re)written.
 fn sign_and_write(
     jobs: &[(String, Statement, Subject)],
     dir: &Path,
@@ -519,53 +521,41 @@ fn sign_and_write(
         .unwrap_or(1)
         .min(jobs.len().max(1));
     let chunk = jobs.len().div_ceil(threads).max(1);
-    let done = std::sync::atomic::AtomicUsize::new(0);
-    type Signed = Vec<(String, String, Sha256Hex, bool)>;
-    let results: Vec<Result<Signed, EnrichError>> = std::thread::scope(|scope| {
-        let handles: Vec<_> = jobs
-            .chunks(chunk)
-            .map(|part| {
-                let done = &done;
-                scope.spawn(move || {
-                    let mut out = Vec::with_capacity(part.len());
-                    for (canonical, statement, subject) in part {
-                        let artifact = attest::build_artifact(signer, subject.clone(), statement)
-                            .map_err(|source| EnrichError::Sign {
+    let (tx, rx) = std::sync::mpsc::sync_channel::<Result<(String, Artifact), EnrichError>>(256);
+    std::thread::scope(|scope| {
+        for part in jobs.chunks(chunk) {
+            let tx = tx.clone();
+            scope.spawn(move || {
+                for (canonical, statement, subject) in part {
+                    let signed = attest::build_artifact(signer, subject.clone(), statement)
+                        .map(|a| (canonical.clone(), a))
+                        .map_err(|source| EnrichError::Sign {
                             purl: canonical.clone(),
                             source,
-                        })?;
-                        let Artifact {
-                            file_name,
-                            bytes,
-                            sha256,
-                        } = artifact;
-                        let path = dir.join(&file_name);
-                        let wrote = fsutil::write_content_addressed(&path, &bytes)
-                            .map_err(|source| EnrichError::Write { path, source })?;
-                        out.push((canonical.clone(), file_name, sha256, wrote));
-                        let n = done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
-                        if n.is_multiple_of(64) || n == jobs.len() {
-                            reporter.progress(n, jobs.len());
-                        }
+                        });
+                    let failed = signed.is_err();
+                    if tx.send(signed).is_err() || failed {
+                        return;
                     }
-                    Ok(out)
-                })
-            })
-            .collect();
-        handles
-            .into_iter()
-            .map(|h| h.join().expect("signing threads do not panic"))
-            .collect()
-    });
-    let mut artifacts = HashMap::with_capacity(jobs.len());
-    let mut written = 0;
-    for part in results {
-        for (canonical, file_name, sha256, wrote) in part? {
-            written += usize::from(wrote);
-            artifacts.insert(canonical, (file_name, sha256));
+                }
+            });
         }
-    }
-    Ok((artifacts, written))
+        drop(tx);
+        let mut artifacts = HashMap::with_capacity(jobs.len());
+        let mut written = 0;
+        for (n, received) in rx.into_iter().enumerate() {
+            let (canonical, artifact) = received?;
+            let path = dir.join(&artifact.file_name);
+            let wrote = fsutil::write_content_addressed(&path, &artifact.bytes)
+                .map_err(|source| EnrichError::Write { path, source })?;
+            written += usize::from(wrote);
+            artifacts.insert(canonical, (artifact.file_name, artifact.sha256));
+            if (n + 1).is_multiple_of(64) || n + 1 == jobs.len() {
+                reporter.progress(n + 1, jobs.len());
+            }
+        }
+        Ok((artifacts, written))
+    })
 }
 
 /// The URL of an artifact as seen from the SBOM that references it.

@@ -24,15 +24,21 @@ const TIDELIFT_DEFAULT: &str = "https://api.tidelift.com";
 /// A resolved endpoint, or why there is none.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Endpoint {
-    Url { url: Url, from: String },
+    Url {
+        url: Url,
+        from: String,
+    },
     Missing(String),
+    /// Asked of the ecosystem's client the first time it is needed (running
+    /// `npm` takes a noticeable moment, and most runs have no npm packages).
+    Discover,
 }
 
 impl Endpoint {
     pub fn url(&self) -> Option<&Url> {
         match self {
             Endpoint::Url { url, .. } => Some(url),
-            Endpoint::Missing(_) => None,
+            Endpoint::Missing(_) | Endpoint::Discover => None,
         }
     }
 }
@@ -40,6 +46,7 @@ impl Endpoint {
 #[derive(Debug, Clone)]
 pub struct Endpoints {
     map: BTreeMap<Service, Endpoint>,
+    discovered: std::sync::OnceLock<Endpoint>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -133,12 +140,9 @@ impl Endpoints {
             &c.tidelift,
             &builtin(TIDELIFT_DEFAULT),
         )?;
-        pick(
-            Service::Npm,
-            "TACOS_NPM_REGISTRY_URL",
-            &c.npm,
-            &npm_client_registry,
-        )?;
+        pick(Service::Npm, "TACOS_NPM_REGISTRY_URL", &c.npm, &|| {
+            Endpoint::Discover
+        })?;
         pick(Service::PyPi, "TACOS_PYPI_URL", &c.pypi, &pip_index)?;
         pick(
             Service::CratesIndex,
@@ -156,11 +160,17 @@ impl Endpoints {
                 )
             },
         )?;
-        Ok(Endpoints { map })
+        Ok(Endpoints {
+            map,
+            discovered: std::sync::OnceLock::new(),
+        })
     }
 
     pub fn get(&self, service: Service) -> &Endpoint {
-        self.map.get(&service).expect("every service is resolved")
+        match self.map.get(&service).expect("every service is resolved") {
+            Endpoint::Discover => self.discovered.get_or_init(npm_client_registry),
+            other => other,
+        }
     }
 
     pub fn set(&mut self, service: Service, url: Url, from: &str) {

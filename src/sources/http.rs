@@ -145,6 +145,7 @@ impl Client {
                 return attempt.error(why);
             }
             match next.host_str() {
+                Some(h) if Some(h) == first.host_str() => attempt.follow(),
                 Some(h) if allowed.contains(&h.to_ascii_lowercase()) => attempt.follow(),
                 Some(h) => {
                     let why = format!("to a host that is not configured ({h})");

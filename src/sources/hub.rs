@@ -104,6 +104,7 @@ impl Sources {
         match self.endpoints.get(service) {
             Endpoint::Url { url, .. } => Ok(url),
             Endpoint::Missing(why) => Err(why.clone()),
+            Endpoint::Discover => Err("the endpoint could not be discovered".into()),
         }
     }
 

@@ -27,6 +27,8 @@ pub struct Config {
     pub report: Report,
     #[serde(default)]
     pub tidelift: Tidelift,
+    #[serde(default)]
+    pub policy: crate::report::policy::Policy,
 }
 
 /// Base URLs of the upstream services.

@@ -10,6 +10,7 @@ pub mod config;
 pub mod enrich;
 pub mod fsutil;
 pub mod purl;
+pub mod report;
 pub mod sbom;
 pub mod sources;
 pub mod tacos;

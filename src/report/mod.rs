@@ -1,0 +1,396 @@
+//! What a compliance team hands over, from a TACOS report: the CISA Secure
+//! Software Development Attestation Form mapping, and a summary organized as
+//! the TAG-Security assessment process frames an outcome (baseline, risks,
+//! known limitations, next steps). The analysis is plain data; renderers turn
+//! it into Markdown, JSON or a self-contained HTML page.
+
+mod html;
+mod markdown;
+pub mod policy;
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use crate::tacos::{Asserted, Attestation, Field, ReasonCode, Report, Statement, Status};
+
+pub use html::render_html;
+pub use markdown::render_markdown;
+
+const MAPPING: &str = include_str!("cisa-mapping.json");
+
+#[derive(Debug, Clone, Deserialize)]
+struct Mapping {
+    source: String,
+    rows: Vec<MappingRow>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+struct MappingRow {
+    id: String,
+    requirement: String,
+    eo14028: String,
+    ssdf: Vec<String>,
+    fields: Vec<String>,
+}
+
+/// How one field of one statement counts: a value that meets the field's
+/// intent, one that does not, or none.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum Outcome {
+    True,
+    False,
+    NoAssertion,
+}
+
+/// Attestation fields count as written. Metadata counts as True when it has
+/// a value, except PackageStatus, where anything but Active is False.
+pub fn outcome(s: &Statement, field: Field) -> Outcome {
+    if let Some(a) = s.attestation(field) {
+        return match a {
+            Attestation::True => Outcome::True,
+            Attestation::False => Outcome::False,
+            Attestation::NoAssertion => Outcome::NoAssertion,
+        };
+    }
+    if field == Field::PackageStatus {
+        return match &s.package_status {
+            Asserted::Value(p) if p.status == Status::Active => Outcome::True,
+            Asserted::Value(_) => Outcome::False,
+            Asserted::NoAssertion => Outcome::NoAssertion,
+        };
+    }
+    if s.is_asserted(field) { Outcome::True } else { Outcome::NoAssertion }
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Counts {
+    pub field: String,
+    #[serde(rename = "True")]
+    pub yes: usize,
+    #[serde(rename = "False")]
+    pub no: usize,
+    #[serde(rename = "NOASSERTION")]
+    pub unknown: usize,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Finding {
+    pub purl: String,
+    pub package: String,
+    pub field: String,
+    pub value: String,
+    pub reason: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct CisaRow {
+    pub id: String,
+    pub requirement: String,
+    pub eo14028: String,
+    pub ssdf: Vec<String>,
+    pub fields: Vec<Counts>,
+    /// Components with a False on one of the row's fields, and why.
+    pub failing: Vec<Finding>,
+    /// `Met`, `Not met` or `Undetermined`.
+    pub status: String,
+    pub explanation: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Limitation {
+    pub field: String,
+    pub packages: usize,
+    /// Why, by reason code, with how many packages and an example reason.
+    pub causes: Vec<(String, usize, String)>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Summary {
+    pub application: String,
+    pub author: String,
+    pub generated: String,
+    pub packages: usize,
+    pub mapping_source: String,
+    /// The security baseline: the distribution of values per field.
+    pub baseline: Vec<Counts>,
+    /// Identified risks: every False, with its evidence.
+    pub risks: Vec<Finding>,
+    /// What stayed NOASSERTION, and why.
+    pub limitations: Vec<Limitation>,
+    pub next_steps: Vec<String>,
+    pub cisa: Vec<CisaRow>,
+}
+
+fn short_name(s: &Statement) -> String {
+    match s.releases_in_use.as_slice() {
+        [] => s.package_name.clone(),
+        v => format!("{}@{}", s.package_name, v.join(",")),
+    }
+}
+
+fn reason(s: &Statement, field: Field) -> String {
+    s.evidence.get(&field).map(|e| e.reason.clone()).unwrap_or_default()
+}
+
+fn counts(statements: &[Statement], field: Field) -> Counts {
+    let mut c = Counts {
+        field: field.name().to_string(),
+        ..Counts::default()
+    };
+    for s in statements {
+        match outcome(s, field) {
+            Outcome::True => c.yes += 1,
+            Outcome::False => c.no += 1,
+            Outcome::NoAssertion => c.unknown += 1,
+        }
+    }
+    c
+}
+
+fn finding(s: &Statement, field: Field) -> Finding {
+    Finding {
+        purl: s.purl.clone(),
+        package: short_name(s),
+        field: field.name().to_string(),
+        value: s.display(field),
+        reason: reason(s, field),
+    }
+}
+
+/// The fields a summary counts (identity and release metadata are not
+/// practices).
+pub fn assessed_fields() -> Vec<Field> {
+    Field::ALL
+        .into_iter()
+        .filter(|f| {
+            !matches!(
+                f,
+                Field::PackageName | Field::PackagePlatform | Field::Purl | Field::ReleasesInUse | Field::LatestStableRelease
+            )
+        })
+        .collect()
+}
+
+pub fn summarize(report: &Report) -> Summary {
+    let st = &report.statements;
+    let mapping: Mapping = serde_json::from_str(MAPPING).expect("the bundled mapping parses");
+    let fields = assessed_fields();
+    let baseline: Vec<Counts> = fields.iter().map(|f| counts(st, *f)).collect();
+    let mut risks = Vec::new();
+    for s in st {
+        for f in &fields {
+            if outcome(s, *f) == Outcome::False {
+                risks.push(finding(s, *f));
+            }
+        }
+    }
+    let mut limitations = Vec::new();
+    for f in &fields {
+        let mut causes: BTreeMap<String, (usize, String)> = BTreeMap::new();
+        let mut n = 0;
+        for s in st.iter().filter(|s| outcome(s, *f) == Outcome::NoAssertion) {
+            n += 1;
+            let (code, why) = match s.evidence.get(f) {
+                Some(e) => (serde_json::to_value(e.code).ok().and_then(|v| v.as_str().map(str::to_string)).unwrap_or_default(), e.reason.clone()),
+                None => ("unknown".into(), String::new()),
+            };
+            let entry = causes.entry(code).or_insert((0, why));
+            entry.0 += 1;
+        }
+        if n > 0 {
+            let mut causes: Vec<(String, usize, String)> = causes.into_iter().map(|(k, (c, r))| (k, c, r)).collect();
+            causes.sort_by(|a, b| b.1.cmp(&a.1));
+            limitations.push(Limitation {
+                field: f.name().to_string(),
+                packages: n,
+                causes,
+            });
+        }
+    }
+    let cisa = mapping
+        .rows
+        .iter()
+        .map(|row| {
+            let row_fields: Vec<Field> = row.fields.iter().filter_map(|n| Field::from_name(n)).collect();
+            let failing: Vec<Finding> = st
+                .iter()
+                .flat_map(|s| row_fields.iter().filter(|f| outcome(s, **f) == Outcome::False).map(move |f| finding(s, *f)))
+                .collect();
+            let fc: Vec<Counts> = row_fields.iter().map(|f| counts(st, *f)).collect();
+            let unknown: usize = fc.iter().map(|c| c.unknown).sum();
+            let (status, explanation) = if st.is_empty() {
+                ("Undetermined", "no components were assessed".to_string())
+            } else if !failing.is_empty() {
+                ("Not met", format!("{} False value(s) among the components", failing.len()))
+            } else if unknown > 0 {
+                ("Undetermined", format!("{unknown} NOASSERTION value(s); no False"))
+            } else {
+                ("Met", "every component is True on every field of this row".to_string())
+            };
+            CisaRow {
+                id: row.id.clone(),
+                requirement: row.requirement.clone(),
+                eo14028: row.eo14028.clone(),
+                ssdf: row.ssdf.clone(),
+                fields: fc,
+                failing,
+                status: status.to_string(),
+                explanation,
+            }
+        })
+        .collect();
+    Summary {
+        application: report.application.clone(),
+        author: report.author.clone(),
+        generated: report.last_modified.clone(),
+        packages: st.len(),
+        mapping_source: mapping.source,
+        baseline,
+        risks,
+        limitations,
+        next_steps: next_steps(st),
+        cisa,
+    }
+}
+
+/// Concrete steps: upgrades to clean releases, replacements, what to ask
+/// maintainers for, sources to make reachable.
+fn next_steps(st: &[Statement]) -> Vec<String> {
+    let mut steps = Vec::new();
+    for s in st {
+        let name = &s.package_name;
+        let ev = s.evidence.get(&Field::FixedVulnerabilities);
+        let in_use = ev.and_then(|e| e.observed.as_ref()).and_then(|o| o.get("inUse"));
+        let affected: Vec<String> = in_use
+            .and_then(|u| u.get("vulnerabilities"))
+            .and_then(|v| v.as_array())
+            .map(|a| a.iter().filter_map(|x| x.as_str().map(str::to_string)).collect())
+            .unwrap_or_default();
+        let current = in_use.and_then(|u| u.get("version")).and_then(|v| v.as_str());
+        if let (Some(current), false) = (current, affected.is_empty()) {
+            match (&s.latest_stable_release, s.fixed_vulnerabilities) {
+                (Asserted::Value(latest), Attestation::True) => steps.push(format!(
+                    "Upgrade {name} from {current} to {latest}, the latest release, which no known vulnerability affects ({} fixed).",
+                    affected.join(", ")
+                )),
+                (Asserted::Value(latest), Attestation::False) => steps.push(format!(
+                    "Patch or replace {name} {current}: it is affected by {}, and so is its latest release {latest}.",
+                    affected.join(", ")
+                )),
+                _ => steps.push(format!("Review {name} {current}: it is affected by {}.", affected.join(", "))),
+            }
+        }
+        if let Asserted::Value(p) = &s.package_status
+            && matches!(p.status, Status::Deprecated | Status::Removed | Status::Eol)
+        {
+            steps.push(format!("Replace {name}: its status is {:?} ({}).", p.status, reason(s, Field::PackageStatus)));
+        }
+    }
+    let attested: Vec<&Statement> = st
+        .iter()
+        .filter(|s| {
+            Field::ALL
+                .iter()
+                .any(|f| f.is_attested_only() && s.evidence.get(f).is_some_and(|e| e.code == ReasonCode::AttestedOnly))
+        })
+        .collect();
+    if !attested.is_empty() {
+        let names: Vec<&str> = attested.iter().take(10).map(|s| s.package_name.as_str()).collect();
+        steps.push(format!(
+            "Ask the maintainers of {} package(s) ({}{}) for attestations of PackageManagerMFAEnabled, SourceRepoMFAEnabled, DocumentedBuildPractices, SuccessionPlan, SDLCPolicyURL and SDLCEvidenceDataURL, or merge their published TACOS reports with --reports.",
+            attested.len(),
+            names.join(", "),
+            if attested.len() > 10 { ", ..." } else { "" }
+        ));
+    }
+    let mut unavailable: BTreeMap<String, usize> = BTreeMap::new();
+    for s in st {
+        for e in s.evidence.values().filter(|e| e.code == ReasonCode::SourceUnavailable) {
+            *unavailable.entry(e.source.clone()).or_default() += 1;
+        }
+    }
+    for (source, n) in unavailable {
+        steps.push(format!("Make {source} reachable (or configure it) and run again: {n} value(s) stayed NOASSERTION without it."));
+    }
+    steps
+}
+
+/// The policy's NOASSERTION share: of all attestation values.
+pub fn noassertion_percent(st: &[Statement]) -> f64 {
+    let mut total = 0usize;
+    let mut unknown = 0usize;
+    for s in st {
+        for f in Field::ALL.into_iter().filter(|f| f.is_tri_state()) {
+            total += 1;
+            if s.attestation(f) == Some(Attestation::NoAssertion) {
+                unknown += 1;
+            }
+        }
+    }
+    if total == 0 { 0.0 } else { unknown as f64 * 100.0 / total as f64 }
+}
+
+/// Render as pretty JSON.
+pub fn render_json(s: &Summary) -> String {
+    let mut out = serde_json::to_string_pretty(s).expect("the summary serializes");
+    out.push('\n');
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::tacos::{Evidence, PackageStatus};
+
+    fn st(name: &str, fixed: Attestation) -> Statement {
+        let purl = crate::purl::Purl::parse(&format!("pkg:npm/{name}@1.0.0")).unwrap();
+        let mut s = crate::assess::identity(&purl, vec!["1.0.0".into()], &crate::assess::not_assessed());
+        s.fixed_vulnerabilities = fixed;
+        s.set_evidence(Field::FixedVulnerabilities, Evidence::new("OSV", ReasonCode::Observed, format!("{name} reason")));
+        s.set_evidence(Field::SuccessionPlan, crate::assess::fields::attested_only("SuccessionPlan"));
+        s
+    }
+
+    fn report(statements: Vec<Statement>) -> Report {
+        Report {
+            id: crate::tacos::FRAMEWORK_ID.into(),
+            location: ".".into(),
+            author: "Tool: tacos-sbom-test".into(),
+            role: "Attestor".into(),
+            last_modified: "2026-11-23T00:00:00Z".into(),
+            tacos_version: "1.1".into(),
+            application: "app@1".into(),
+            statements,
+        }
+    }
+
+    #[test]
+    fn counts_risks_and_rows_agree_with_the_statements() {
+        let mut a = st("a", Attestation::True);
+        a.package_status = Asserted::Value(PackageStatus { status: Status::Deprecated, last_modified: "2026-11-23T00:00:00Z".into() });
+        let b = st("b", Attestation::False);
+        let s = summarize(&report(vec![a, b]));
+        let fixed = s.baseline.iter().find(|c| c.field == "FixedVulnerabilities").unwrap();
+        assert_eq!((fixed.yes, fixed.no, fixed.unknown), (1, 1, 0));
+        assert!(s.risks.iter().any(|r| r.package == "b@1.0.0" && r.reason == "b reason"));
+        assert!(s.risks.iter().any(|r| r.field == "PackageStatus"));
+        let row2 = s.cisa.iter().find(|r| r.id == "2").unwrap();
+        assert_eq!(row2.status, "Not met");
+        let row1a = s.cisa.iter().find(|r| r.id == "1a").unwrap();
+        assert_eq!(row1a.status, "Undetermined");
+        assert_eq!(s.cisa.len(), 9);
+        assert!(s.next_steps.iter().any(|n| n.starts_with("Replace a")));
+        assert!(s.next_steps.iter().any(|n| n.contains("Ask the maintainers of 2 package(s)")));
+    }
+
+    #[test]
+    fn the_bundled_mapping_names_only_real_fields() {
+        let m: Mapping = serde_json::from_str(MAPPING).unwrap();
+        for r in &m.rows {
+            for f in &r.fields {
+                assert!(Field::from_name(f).is_some(), "{f}");
+            }
+        }
+    }
+}

@@ -47,6 +47,12 @@ enum Command {
     Verify(VerifyArgs),
     /// Print TACOS statements (JSON) for package URLs.
     Assess(AssessArgs),
+    /// The CISA attestation form mapping and a summary (baseline, risks,
+    /// limitations, next steps) from an enriched SBOM or a TACOS report.
+    Report(ReportArgs),
+    /// Package an enriched SBOM with its artifacts, report, summary, CISA
+    /// mapping, public key, SHA256SUMS and manifest as a reproducible .tar.gz.
+    Package(PackageArgs),
     /// Create a signing key pair (PKCS#8 private key, SPKI public key, PEM).
     Keygen(KeygenArgs),
     /// Print the JSON Schema of a TACOS statement or report.
@@ -84,6 +90,52 @@ struct EnrichArgs {
     key: Option<PathBuf>,
     #[command(flatten)]
     sources: SourceArgs,
+    #[command(flatten)]
+    policy: PolicyArgs,
+}
+
+/// A policy gate for CI, added to the config file's `[policy]`.
+#[derive(Args, Clone, Default)]
+struct PolicyArgs {
+    /// Exit 1 when any component has this value in this field, e.g.
+    /// FixedVulnerabilities=False or PackageStatus=Deprecated. Repeatable.
+    #[arg(long, value_name = "FIELD=VALUE")]
+    fail_on: Vec<String>,
+    /// Exit 1 when more than this percentage of attestation values is NOASSERTION.
+    #[arg(long, value_name = "PERCENT")]
+    max_noassertion: Option<f64>,
+}
+
+impl PolicyArgs {
+    fn policy(&self, config: &Config) -> Result<tacos_sbom::report::policy::Policy> {
+        let mut p = config.policy.clone();
+        p.fail_on.extend(self.fail_on.iter().cloned());
+        if self.max_noassertion.is_some() {
+            p.max_noassertion_percent = self.max_noassertion;
+        }
+        p.validate().map_err(bad)?;
+        Ok(p)
+    }
+}
+
+/// Print policy violations; exit 1 when there are any.
+fn gate(
+    policy: &tacos_sbom::report::policy::Policy,
+    statements: &[tacos::Statement],
+) -> Result<bool> {
+    if policy.is_empty() {
+        return Ok(true);
+    }
+    let violations = policy.evaluate(statements).map_err(bad)?;
+    for v in &violations {
+        eprintln!("POLICY {v}");
+    }
+    eprintln!(
+        "policy: {} violation(s) in {} statement(s)",
+        violations.len(),
+        statements.len()
+    );
+    Ok(violations.is_empty())
 }
 
 /// Where the assessment's evidence comes from.
@@ -127,6 +179,46 @@ struct VerifyArgs {
     key: Option<PathBuf>,
     /// Directory that holds the artifacts, when it is not where the
     /// references point (a copy of published artifacts, or a moved folder).
+    #[arg(long, value_name = "DIR")]
+    attestations_dir: Option<PathBuf>,
+}
+
+#[derive(Args)]
+struct ReportArgs {
+    /// An enriched SBOM (its application report, or its statements, are
+    /// read and checked), a TACOS report, or a signed report artifact.
+    #[arg(value_name = "INPUT")]
+    input: PathBuf,
+    #[arg(long, default_value = "md", value_parser = ["md", "html", "json"])]
+    format: String,
+    /// Write here instead of standard output.
+    #[arg(short, long, value_name = "PATH")]
+    output: Option<PathBuf>,
+    /// Public key the artifacts must be signed with (default: the one beside them).
+    #[arg(long, value_name = "PUBKEY")]
+    key: Option<PathBuf>,
+    /// Directory that holds the artifacts, when not where the references point.
+    #[arg(long, value_name = "DIR")]
+    attestations_dir: Option<PathBuf>,
+    /// Configuration file (for its [policy]).
+    #[arg(long, value_name = "PATH")]
+    config: Option<PathBuf>,
+    #[command(flatten)]
+    policy: PolicyArgs,
+}
+
+#[derive(Args)]
+struct PackageArgs {
+    /// The enriched SBOM; it must verify.
+    #[arg(value_name = "ENRICHED_SBOM")]
+    input: PathBuf,
+    /// The bundle to write (.tar.gz).
+    #[arg(short, long, value_name = "BUNDLE")]
+    output: PathBuf,
+    /// Public key the artifacts must be signed with (default: the one beside them).
+    #[arg(long, value_name = "PUBKEY")]
+    key: Option<PathBuf>,
+    /// Directory that holds the artifacts, when not where the references point.
     #[arg(long, value_name = "DIR")]
     attestations_dir: Option<PathBuf>,
 }
@@ -183,6 +275,8 @@ pub fn main() -> ExitCode {
         Command::Verify(args) => run_verify(args, &ui),
         Command::Assess(args) => run_assess(args, &ui),
         Command::Keygen(args) => run_keygen(args, &ui),
+        Command::Report(args) => run_report(args, &ui),
+        Command::Package(args) => run_package(args, &ui),
         Command::Schema { which } => {
             let schema = match which.as_str() {
                 "statement" => tacos::STATEMENT_SCHEMA,
@@ -297,11 +391,14 @@ fn run_enrich(args: EnrichArgs, ui: &Ui) -> Result<ExitCode> {
         (Some(o), false) if o.is_dir() || inputs.len() > 1 => Output::Dir(o),
         (Some(o), false) => Output::File(o),
     };
+    let config = Config::load(args.sources.config.as_deref()).map_err(|e| bad(e.to_string()))?;
+    let policy = args.policy.policy(&config)?;
     let opts = enrich::Options {
         output,
         attestations_dir: args.attestations_dir,
         base_url,
         now: now()?,
+        organization: config.report.organization.clone(),
     };
     let mut plan = enrich::plan(&inputs, &opts, ui).map_err(|e| bad(e.to_string()))?;
     for f in plan.take_failures() {
@@ -313,7 +410,7 @@ fn run_enrich(args: EnrichArgs, ui: &Ui) -> Result<ExitCode> {
     }
     // Only now, with something to sign, is a key read (or created).
     let key = load_signing_key(args.key.as_deref(), ui)?;
-    let session = open_session(&args.sources, opts.now)?;
+    let session = open_session(&args.sources, config, opts.now)?;
     let packages = plan.packages();
     let outcome = session.assess(&packages, ui);
     report_session(&session, &outcome, ui);
@@ -330,6 +427,18 @@ fn run_enrich(args: EnrichArgs, ui: &Ui) -> Result<ExitCode> {
         failed_inputs += 1;
     }
     for doc in &summary.documents {
+        match (&doc.report, &doc.report_note) {
+            (Some(r), _) => ui.say(&format!(
+                "application report for {}: {}",
+                doc.input.display(),
+                r.display()
+            )),
+            (None, Some(n)) => ui.say(&format!(
+                "note: {}: no application report reference: {n}",
+                doc.input.display()
+            )),
+            _ => {}
+        }
         for s in &doc.skipped {
             ui.say(&format!(
                 "  skipped {} in {}: {}",
@@ -363,10 +472,18 @@ fn run_enrich(args: EnrichArgs, ui: &Ui) -> Result<ExitCode> {
             k.display()
         ));
     }
-    Ok(if failed_inputs == 0 {
-        ExitCode::SUCCESS
-    } else {
+    let all: Vec<tacos::Statement> = summary
+        .reports
+        .iter()
+        .flat_map(|r| r.statements.iter().cloned())
+        .collect();
+    let passed = gate(&policy, &all)?;
+    Ok(if failed_inputs > 0 {
         ExitCode::from(EXIT_BAD_INPUT)
+    } else if !passed {
+        ExitCode::from(EXIT_CHECK_FAILED)
+    } else {
+        ExitCode::SUCCESS
     })
 }
 
@@ -582,7 +699,8 @@ fn run_assess(args: AssessArgs, ui: &Ui) -> Result<ExitCode> {
             .unwrap_or_default();
         packages.push((purl, releases));
     }
-    let session = open_session(&args.sources, now()?)?;
+    let config = Config::load(args.sources.config.as_deref()).map_err(|e| bad(e.to_string()))?;
+    let session = open_session(&args.sources, config, now()?)?;
     let outcome = session.assess(&packages, ui);
     report_session(&session, &outcome, ui);
     let out = serde_json::to_string_pretty(&outcome.statements)?;
@@ -590,8 +708,244 @@ fn run_assess(args: AssessArgs, ui: &Ui) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-fn open_session(args: &SourceArgs, now: OffsetDateTime) -> Result<assess::session::Session> {
+fn read_public_key(path: &Path) -> Result<PublicKey> {
+    let text = std::fs::read_to_string(path).map_err(|e| {
+        bad(format!(
+            "{}: cannot read the public key: {e}",
+            path.display()
+        ))
+    })?;
+    PublicKey::from_pem(&text).map_err(|e| bad(format!("{}: {e}", path.display())))
+}
+
+/// The report INPUT names, and whether everything it rests on checked out.
+fn load_report(args: &ReportArgs, ui: &Ui) -> Result<(tacos::Report, bool)> {
+    let key = args.key.as_deref().map(read_public_key).transpose()?;
+    let opts = verify::Options {
+        key: key.clone(),
+        attestations_dir: args.attestations_dir.clone(),
+    };
+    match tacos_sbom::sbom::Sbom::read(&args.input) {
+        Ok(sbom) => {
+            if let Some(found) =
+                verify::referenced_report(&args.input, &opts).map_err(|e| bad(e.to_string()))?
+            {
+                return match found {
+                    Ok(r) => Ok((r, true)),
+                    Err(e) => bail!(bad(format!(
+                        "{}: the application report does not check out: {e}",
+                        args.input.display()
+                    ))),
+                };
+            }
+            ui.say("note: no application report reference; reading the components' statements");
+            let (statements, failures) = verify::referenced_statements(&args.input, &opts)
+                .map_err(|e| bad(e.to_string()))?;
+            for f in &failures {
+                eprintln!("FAIL {}: {f}", args.input.display());
+            }
+            if statements.is_empty() {
+                bail!(bad(format!(
+                    "{}: no TACOS references to report on (was it enriched?)",
+                    args.input.display()
+                )));
+            }
+            let report = tacos::Report {
+                id: tacos::FRAMEWORK_ID.into(),
+                location: args.input.display().to_string(),
+                author: format!("Tool: tacos-sbom-{}", env!("CARGO_PKG_VERSION")),
+                role: "Attestor".into(),
+                last_modified: assess::fields::timestamp(now()?),
+                tacos_version: tacos::TACOS_VERSION.into(),
+                application: sbom
+                    .subject_name()
+                    .unwrap_or_else(|| args.input.display().to_string()),
+                statements,
+            };
+            Ok((report, failures.is_empty()))
+        }
+        Err(tacos_sbom::sbom::SbomError::NotAnSbom { .. }) => {
+            let bytes = std::fs::read(&args.input)
+                .map_err(|e| bad(format!("{}: {e}", args.input.display())))?;
+            let value: serde_json::Value = serde_json::from_slice(&bytes)
+                .map_err(|e| bad(format!("{}: not JSON: {e}", args.input.display())))?;
+            if value.get("payloadType").is_some() {
+                let key = match key {
+                    Some(k) => k,
+                    None => {
+                        let beside = args
+                            .input
+                            .parent()
+                            .unwrap_or(Path::new("."))
+                            .join(enrich::PUBLIC_KEY_FILE);
+                        ui.say(&format!(
+                            "note: no --key given; checking the signature with {}",
+                            beside.display()
+                        ));
+                        read_public_key(&beside)?
+                    }
+                };
+                let v = tacos_sbom::attest::verify_report_artifact(&bytes, &key)
+                    .map_err(|e| bad(format!("{}: {e}", args.input.display())))?;
+                let r = serde_json::from_value(v.statement.predicate).map_err(|e| {
+                    bad(format!(
+                        "{}: the predicate is not a TACOS report: {e}",
+                        args.input.display()
+                    ))
+                })?;
+                return Ok((r, true));
+            }
+            let r = serde_json::from_value(value).map_err(|e| {
+                bad(format!(
+                    "{}: not a TACOS report as this tool writes it: {e}",
+                    args.input.display()
+                ))
+            })?;
+            Ok((r, true))
+        }
+        Err(e) => bail!(bad(e.to_string())),
+    }
+}
+
+fn run_report(args: ReportArgs, ui: &Ui) -> Result<ExitCode> {
     let config = Config::load(args.config.as_deref()).map_err(|e| bad(e.to_string()))?;
+    let policy = args.policy.policy(&config)?;
+    let (report, intact) = load_report(&args, ui)?;
+    let summary = tacos_sbom::report::summarize(&report);
+    let text = match args.format.as_str() {
+        "html" => tacos_sbom::report::render_html(&summary),
+        "json" => tacos_sbom::report::render_json(&summary),
+        _ => tacos_sbom::report::render_markdown(&summary),
+    };
+    match &args.output {
+        Some(path) => {
+            let mut f = fsutil::AtomicFile::create(path)
+                .map_err(|e| bad(format!("{}: {e}", path.display())))?;
+            f.writer().write_all(text.as_bytes())?;
+            f.commit(true, None)
+                .map_err(|e| bad(format!("{}: {e}", path.display())))?;
+            ui.say(&format!(
+                "wrote {} ({} packages)",
+                path.display(),
+                summary.packages
+            ));
+        }
+        None => print!("{text}"),
+    }
+    let passed = gate(&policy, &report.statements)?;
+    Ok(if intact && passed {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(EXIT_CHECK_FAILED)
+    })
+}
+
+fn run_package(args: PackageArgs, ui: &Ui) -> Result<ExitCode> {
+    let key = args.key.as_deref().map(read_public_key).transpose()?;
+    let opts = verify::Options {
+        key: key.clone(),
+        attestations_dir: args.attestations_dir.clone(),
+    };
+    let outcome = verify::verify(&args.input, &opts).map_err(|e| bad(e.to_string()))?;
+    if !outcome.failures.is_empty() {
+        for f in &outcome.failures {
+            eprintln!("FAIL {}: {f}", args.input.display());
+        }
+        eprintln!(
+            "error: {} does not verify; no bundle written",
+            args.input.display()
+        );
+        return Ok(ExitCode::from(EXIT_CHECK_FAILED));
+    }
+    let files = verify::referenced_files(&args.input, &opts)
+        .map_err(|e| bad(e.to_string()))?
+        .map_err(|e| bad(format!("{}: {e}", args.input.display())))?;
+    let report_args = ReportArgs {
+        input: args.input.clone(),
+        format: "md".into(),
+        output: None,
+        key: args.key.clone(),
+        attestations_dir: args.attestations_dir.clone(),
+        config: None,
+        policy: PolicyArgs::default(),
+    };
+    let (report, _) = load_report(&report_args, ui)?;
+    let summary = tacos_sbom::report::summarize(&report);
+    let read = |p: &Path| std::fs::read(p).map_err(|e| bad(format!("{}: {e}", p.display())));
+    let file_name = |p: &Path| {
+        p.file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default()
+    };
+    let mut entries = vec![tacos_sbom::bundle::Entry {
+        path: format!("sbom/{}", file_name(&args.input)),
+        bytes: read(&args.input)?,
+    }];
+    for f in &files {
+        entries.push(tacos_sbom::bundle::Entry {
+            path: format!("attestations/{}", file_name(f)),
+            bytes: read(f)?,
+        });
+    }
+    let key_pem = match (&key, files.first()) {
+        (Some(k), _) => Some(k.to_spki_pem().into_bytes()),
+        (None, Some(f)) => std::fs::read(
+            f.parent()
+                .unwrap_or(Path::new("."))
+                .join(enrich::PUBLIC_KEY_FILE),
+        )
+        .ok(),
+        (None, None) => None,
+    };
+    if let Some(pem) = key_pem {
+        entries.push(tacos_sbom::bundle::Entry {
+            path: enrich::PUBLIC_KEY_FILE.into(),
+            bytes: pem,
+        });
+    }
+    entries.push(tacos_sbom::bundle::Entry {
+        path: "summary.md".into(),
+        bytes: tacos_sbom::report::render_markdown(&summary).into_bytes(),
+    });
+    entries.push(tacos_sbom::bundle::Entry {
+        path: "summary.html".into(),
+        bytes: tacos_sbom::report::render_html(&summary).into_bytes(),
+    });
+    entries.push(tacos_sbom::bundle::Entry {
+        path: "summary.json".into(),
+        bytes: tacos_sbom::report::render_json(&summary).into_bytes(),
+    });
+    entries.push(tacos_sbom::bundle::Entry {
+        path: "cisa-mapping.json".into(),
+        bytes: format!("{}\n", serde_json::to_string_pretty(&summary.cisa)?).into_bytes(),
+    });
+    let mtime = time::OffsetDateTime::parse(
+        &report.last_modified,
+        &time::format_description::well_known::Rfc3339,
+    )
+    .map(|t| t.unix_timestamp().max(0) as u64)
+    .unwrap_or(0);
+    let folder = tacos_sbom::bundle::folder_name(&args.output);
+    let bytes = tacos_sbom::bundle::build(&folder, entries, &summary, mtime).map_err(bad)?;
+    let mut f = fsutil::AtomicFile::create(&args.output)
+        .map_err(|e| bad(format!("{}: {e}", args.output.display())))?;
+    f.writer().write_all(&bytes)?;
+    f.commit(true, None)
+        .map_err(|e| bad(format!("{}: {e}", args.output.display())))?;
+    ui.say(&format!(
+        "wrote {} ({} artifacts, {} bytes, folder {folder}/)",
+        args.output.display(),
+        files.len(),
+        bytes.len()
+    ));
+    Ok(ExitCode::SUCCESS)
+}
+
+fn open_session(
+    args: &SourceArgs,
+    config: Config,
+    now: OffsetDateTime,
+) -> Result<assess::session::Session> {
     let opts = assess::session::Options {
         offline: args.offline,
         osv_db: args.osv_db.clone(),

@@ -14,7 +14,7 @@ use crate::attest::{self, Artifact, Sha256Hex, Signer, Subject};
 use crate::fsutil::{self, AtomicFile};
 use crate::purl::Purl;
 use crate::sbom::{Changes, ComponentId, Format, Reference, Role, Sbom, SbomError, Tool};
-use crate::tacos::Statement;
+use crate::tacos::{self, Statement};
 
 /// Comments of references this tool writes start with this.
 pub const REFERENCE_MARKER: &str = "TACOS attestation";
@@ -26,6 +26,10 @@ pub const CDX_REFERENCE_TYPE: &str = "attestation";
 pub const PUBLIC_KEY_FILE: &str = "tacos-sbom.pub.pem";
 /// Default artifact directory name, beside the (first) output.
 pub const DEFAULT_ATTESTATIONS_DIR: &str = "tacos-attestations";
+/// Comments of document-level report references start with this.
+pub const REPORT_MARKER: &str = "TACOS report";
+/// SPDX `referenceType` of report references.
+pub const SPDX_REPORT_REFERENCE_TYPE: &str = "tacos-report";
 
 pub fn tool() -> Tool {
     Tool {
@@ -54,6 +58,8 @@ pub struct Options {
     pub attestations_dir: Option<PathBuf>,
     pub base_url: Option<Url>,
     pub now: OffsetDateTime,
+    /// Named in the reports' author beside the tool.
+    pub organization: Option<String>,
 }
 
 /// Progress and notes for a person watching; the CLI decides how to show them.
@@ -99,11 +105,18 @@ pub struct DocSummary {
     pub with_purl: usize,
     pub references: usize,
     pub skipped: Vec<Skipped>,
+    /// The application's signed TACOS report, when the document has a place
+    /// to reference it.
+    pub report: Option<PathBuf>,
+    /// Why there is no report reference, when there is none.
+    pub report_note: Option<String>,
 }
 
 #[derive(Debug)]
 pub struct Summary {
     pub documents: Vec<DocSummary>,
+    /// The application reports, one per enriched document.
+    pub reports: Vec<tacos::Report>,
     /// Inputs that could not be enriched; nothing was written for them.
     pub failures: Vec<EnrichError>,
     pub packages: usize,
@@ -351,6 +364,7 @@ pub fn execute(
     } = plan;
     let mut summary = Summary {
         documents: Vec::new(),
+        reports: Vec::new(),
         failures,
         packages: packages.len(),
         artifacts_written: 0,
@@ -414,13 +428,106 @@ pub fn execute(
     summary.attestations_dir = Some(dir.clone());
 
     let tool = tool();
-    for l in loaded {
-        match write_document(&l, &artifacts, &dir, opts, &tool) {
-            Ok(()) => summary.documents.push(l.summary),
+    let by_purl: HashMap<&str, &Statement> = jobs.iter().map(|(c, s, _)| (c.as_str(), s)).collect();
+    for mut l in loaded {
+        let report = application_report(&l, &by_purl, &dir, opts, &tool);
+        let placed = match l.sbom.can_hold_document_reference() {
+            true => Some(sign_report(&l, &report, &dir, signer)?),
+            false => {
+                l.summary.report_note = Some(
+                    "the SPDX document describes no package to attach the application report to"
+                        .into(),
+                );
+                None
+            }
+        };
+        if let Some((file, _)) = &placed {
+            l.summary.report = Some(dir.join(file));
+        }
+        match write_document(&l, &artifacts, placed.as_ref(), &dir, opts, &tool) {
+            Ok(()) => {
+                summary.documents.push(l.summary);
+                summary.reports.push(report);
+            }
             Err(e) => summary.failures.push(e),
         }
     }
     Ok(summary)
+}
+
+/// The TACOS report for one document: its application and the statements
+/// of its packages, in document order.
+fn application_report(
+    l: &Loaded,
+    by_purl: &HashMap<&str, &Statement>,
+    dir: &Path,
+    opts: &Options,
+    tool: &Tool,
+) -> tacos::Report {
+    let mut seen = std::collections::HashSet::new();
+    let statements = l
+        .resolved
+        .iter()
+        .filter(|(_, c)| seen.insert(c.clone()))
+        .filter_map(|(_, c)| by_purl.get(c.as_str()).map(|s| (*s).clone()))
+        .collect();
+    let mut author = format!("Tool: {}-{}", tool.name, tool.version);
+    if let Some(org) = &opts.organization {
+        author.push_str(&format!("; Organization: {org}"));
+    }
+    let location = match &opts.base_url {
+        Some(b) => b.to_string(),
+        None => {
+            let rel = artifact_url("", dir, &l.output, None);
+            if rel.is_empty() { "./".into() } else { rel }
+        }
+    };
+    tacos::Report {
+        id: tacos::FRAMEWORK_ID.to_string(),
+        location,
+        author,
+        role: "Attestor".into(),
+        last_modified: crate::assess::fields::timestamp(opts.now),
+        tacos_version: tacos::TACOS_VERSION.into(),
+        application: l
+            .summary
+            .subject
+            .clone()
+            .unwrap_or_else(|| "unnamed application (the SBOM names no subject)".into()),
+        statements,
+    }
+}
+
+/// Sign and write the report. Its subject is the application: its PURL (or
+/// name) and the digests the SBOM records for it, else the digest of that
+/// name, like a package's; not the SBOM's own bytes, which enriching changes.
+fn sign_report(
+    l: &Loaded,
+    report: &tacos::Report,
+    dir: &Path,
+    signer: &dyn Signer,
+) -> Result<(String, Sha256Hex), EnrichError> {
+    let subject_component = l
+        .sbom
+        .components()
+        .into_iter()
+        .find(|c| c.role == Role::Subject);
+    let name = subject_component
+        .as_ref()
+        .and_then(|c| c.purl.as_deref())
+        .and_then(|p| Purl::parse(p).ok())
+        .map(|p| p.to_string())
+        .unwrap_or_else(|| report.application.clone());
+    let hashes: Vec<(String, String)> = subject_component
+        .map(|c| c.hashes.into_iter().map(|h| (h.alg, h.hex)).collect())
+        .unwrap_or_default();
+    let subject = Subject::for_package(&name, &hashes);
+    let artifact = attest::build_report_artifact(signer, subject, report)
+        .map_err(|source| EnrichError::Sign { purl: name, source })?;
+    let path = dir.join(&artifact.file_name);
+    fsutil::write_content_addressed(&path, &artifact.bytes)
+        .map_err(|source| EnrichError::Write { path, source })?;
+    Ok((artifact.file_name, artifact.sha256))
 }
 
 fn same_file(a: &Path, b: &Path) -> bool {
@@ -441,6 +548,8 @@ fn load(input: &Path, output: PathBuf) -> Result<Loaded, EnrichError> {
         with_purl: 0,
         references: 0,
         skipped: Vec::new(),
+        report: None,
+        report_note: None,
     };
     let mut resolved = Vec::new();
     for c in sbom.components() {
@@ -596,6 +705,7 @@ fn encode_segment(s: &str) -> String {
 fn write_document(
     l: &Loaded,
     artifacts: &Placed,
+    report: Option<&(String, Sha256Hex)>,
     dir: &Path,
     opts: &Options,
     tool: &Tool,
@@ -622,7 +732,21 @@ fn write_document(
             (*id, reference)
         })
         .collect();
+    let document_refs = report
+        .map(|(file, sha)| Reference {
+            url: artifact_url(file, dir, &l.output, opts.base_url.as_ref()),
+            sha256: sha.to_string(),
+            comment: format!(
+                "{REPORT_MARKER} for the application (TACOS v1.1 report, in-toto Statement v1, DSSE envelope; predicate {}); sha256:{sha}",
+                attest::REPORT_PREDICATE_TYPE
+            ),
+        })
+        .into_iter()
+        .collect();
     let changes = Changes {
+        document_refs,
+        document_marker: REPORT_MARKER,
+        spdx_document_reference_type: SPDX_REPORT_REFERENCE_TYPE,
         component_refs,
         tool,
         marker: REFERENCE_MARKER,

@@ -6,6 +6,7 @@
 
 pub mod assess;
 pub mod attest;
+pub mod bundle;
 pub mod config;
 pub mod enrich;
 pub mod fsutil;

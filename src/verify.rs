@@ -11,10 +11,14 @@ use std::path::{Path, PathBuf};
 use url::Url;
 
 use crate::attest::{self, PublicKey, Sha256Hex};
-use crate::enrich::{PUBLIC_KEY_FILE, REFERENCE_MARKER, SPDX_REFERENCE_TYPE};
+use crate::enrich::{
+    PUBLIC_KEY_FILE, REFERENCE_MARKER, REPORT_MARKER, SPDX_REFERENCE_TYPE,
+    SPDX_REPORT_REFERENCE_TYPE,
+};
 use crate::fsutil;
 use crate::purl::Purl;
 use crate::sbom::{Sbom, SbomError};
+use crate::tacos::{Report, Statement};
 
 /// Artifacts larger than this are refused unread.
 const MAX_ARTIFACT_BYTES: u64 = 64 << 20;
@@ -106,6 +110,24 @@ pub fn verify(path: &Path, opts: &Options) -> Result<Outcome, SbomError> {
             outcome.without_reference += 1;
         }
     }
+    for r in sbom.found_document_references(REPORT_MARKER, SPDX_REPORT_REFERENCE_TYPE) {
+        outcome.references += 1;
+        match check_report(
+            &r.url,
+            r.sha256.as_deref(),
+            &sbom_dir,
+            attestations_dir.as_deref(),
+            opts.key.as_ref(),
+            &mut keys_beside,
+        ) {
+            Ok(_) => outcome.verified += 1,
+            Err(what) => outcome.failures.push(Failure {
+                component: "application report".into(),
+                purl: None,
+                what,
+            }),
+        }
+    }
     if found.is_empty() {
         outcome.failures.push(Failure {
             component: path.display().to_string(),
@@ -133,16 +155,16 @@ fn expected_purl(raw: Option<&str>, version: Option<&str>) -> Result<String, Str
     Ok(purl.to_string())
 }
 
-fn check_one(
+/// Locate and read the artifact a reference names, check its digest, and
+/// pick the key to check its signature with.
+fn read_checked(
     url: &str,
     recorded: Option<&str>,
-    expected: Result<&str, String>,
     sbom_dir: &Path,
     attestations_dir: Option<&Path>,
     key: Option<&PublicKey>,
     keys_beside: &mut HashMap<PathBuf, Result<PublicKey, String>>,
-) -> Result<(), String> {
-    let expected = expected?;
+) -> Result<(Vec<u8>, PublicKey, PathBuf), String> {
     let recorded = recorded
         .and_then(Sha256Hex::parse)
         .ok_or("the reference records no SHA-256 of the artifact")?;
@@ -158,22 +180,38 @@ fn check_one(
     let key = match key {
         Some(k) => k.clone(),
         None => {
-            let dir = path
+            let beside = path
                 .parent()
                 .unwrap_or(Path::new("."))
                 .join(PUBLIC_KEY_FILE);
             keys_beside
-                .entry(dir.clone())
+                .entry(beside.clone())
                 .or_insert_with(|| {
-                    fs::read_to_string(&dir)
-                        .map_err(|e| format!("no --key given and {}: {e}", dir.display()))
+                    fs::read_to_string(&beside)
+                        .map_err(|e| format!("no --key given and {}: {e}", beside.display()))
                         .and_then(|t| {
-                            PublicKey::from_pem(&t).map_err(|e| format!("{}: {e}", dir.display()))
+                            PublicKey::from_pem(&t)
+                                .map_err(|e| format!("{}: {e}", beside.display()))
                         })
                 })
                 .clone()?
         }
     };
+    Ok((bytes, key, path))
+}
+
+fn check_one(
+    url: &str,
+    recorded: Option<&str>,
+    expected: Result<&str, String>,
+    sbom_dir: &Path,
+    attestations_dir: Option<&Path>,
+    key: Option<&PublicKey>,
+    keys_beside: &mut HashMap<PathBuf, Result<PublicKey, String>>,
+) -> Result<(), String> {
+    let expected = expected?;
+    let (bytes, key, path) =
+        read_checked(url, recorded, sbom_dir, attestations_dir, key, keys_beside)?;
     let verified =
         attest::verify_artifact(&bytes, &key).map_err(|e| format!("{}: {e}", path.display()))?;
     let subjects: Vec<&str> = verified
@@ -198,6 +236,142 @@ fn check_one(
         return Err(format!("the TACOS statement's PURL is not {expected}"));
     }
     Ok(())
+}
+
+/// Check an application report reference; return the report.
+fn check_report(
+    url: &str,
+    recorded: Option<&str>,
+    sbom_dir: &Path,
+    attestations_dir: Option<&Path>,
+    key: Option<&PublicKey>,
+    keys_beside: &mut HashMap<PathBuf, Result<PublicKey, String>>,
+) -> Result<Report, String> {
+    let (bytes, key, path) =
+        read_checked(url, recorded, sbom_dir, attestations_dir, key, keys_beside)?;
+    let verified = attest::verify_report_artifact(&bytes, &key)
+        .map_err(|e| format!("{}: {e}", path.display()))?;
+    serde_json::from_value(verified.statement.predicate).map_err(|e| {
+        format!(
+            "{}: the predicate is not a TACOS report: {e}",
+            path.display()
+        )
+    })
+}
+
+/// The application report an enriched SBOM references, checked (digest and
+/// signature). `Ok(None)` when the SBOM references none.
+pub fn referenced_report(
+    path: &Path,
+    opts: &Options,
+) -> Result<Option<Result<Report, String>>, SbomError> {
+    let sbom = Sbom::read(path)?;
+    let sbom_dir = sbom_dir(path);
+    let attestations_dir = opts
+        .attestations_dir
+        .as_ref()
+        .map(|d| fsutil::absolute(d).unwrap_or_else(|_| d.clone()));
+    let mut keys = HashMap::new();
+    Ok(sbom
+        .found_document_references(REPORT_MARKER, SPDX_REPORT_REFERENCE_TYPE)
+        .first()
+        .map(|r| {
+            check_report(
+                &r.url,
+                r.sha256.as_deref(),
+                &sbom_dir,
+                attestations_dir.as_deref(),
+                opts.key.as_ref(),
+                &mut keys,
+            )
+        }))
+}
+
+/// The statements of every component reference, checked, for SBOMs without
+/// an application report reference.
+pub fn referenced_statements(
+    path: &Path,
+    opts: &Options,
+) -> Result<(Vec<Statement>, Vec<Failure>), SbomError> {
+    let sbom = Sbom::read(path)?;
+    let sbom_dir = sbom_dir(path);
+    let attestations_dir = opts
+        .attestations_dir
+        .as_ref()
+        .map(|d| fsutil::absolute(d).unwrap_or_else(|_| d.clone()));
+    let components = sbom.components();
+    let mut keys = HashMap::new();
+    let mut statements: Vec<Statement> = Vec::new();
+    let mut failures = Vec::new();
+    for (id, r) in sbom.found_references(REFERENCE_MARKER, SPDX_REFERENCE_TYPE) {
+        let c = &components[id.0];
+        let got = read_checked(
+            &r.url,
+            r.sha256.as_deref(),
+            &sbom_dir,
+            attestations_dir.as_deref(),
+            opts.key.as_ref(),
+            &mut keys,
+        )
+        .and_then(|(bytes, key, p)| {
+            attest::verify_artifact(&bytes, &key).map_err(|e| format!("{}: {e}", p.display()))
+        })
+        .and_then(|v| {
+            serde_json::from_value::<Statement>(v.statement.predicate).map_err(|e| e.to_string())
+        });
+        match got {
+            Ok(s) if !statements.iter().any(|x| x.purl == s.purl) => statements.push(s),
+            Ok(_) => {}
+            Err(what) => failures.push(Failure {
+                component: c.label.clone(),
+                purl: c.purl.clone(),
+                what,
+            }),
+        }
+    }
+    Ok((statements, failures))
+}
+
+/// Where every artifact an SBOM references is, by the same rules as
+/// `verify` (never outside the SBOM's directory or `attestations_dir`).
+pub fn referenced_files(
+    path: &Path,
+    opts: &Options,
+) -> Result<Result<Vec<PathBuf>, String>, SbomError> {
+    let sbom = Sbom::read(path)?;
+    let sbom_dir = sbom_dir(path);
+    let attestations_dir = opts
+        .attestations_dir
+        .as_ref()
+        .map(|d| fsutil::absolute(d).unwrap_or_else(|_| d.clone()));
+    let urls: Vec<String> = sbom
+        .found_references(REFERENCE_MARKER, SPDX_REFERENCE_TYPE)
+        .into_iter()
+        .map(|(_, r)| r.url)
+        .chain(
+            sbom.found_document_references(REPORT_MARKER, SPDX_REPORT_REFERENCE_TYPE)
+                .into_iter()
+                .map(|r| r.url),
+        )
+        .collect();
+    let mut out = Vec::new();
+    for u in urls {
+        match locate(&u, &sbom_dir, attestations_dir.as_deref()) {
+            Ok(p) => out.push(p),
+            Err(e) => return Ok(Err(e)),
+        }
+    }
+    out.sort();
+    out.dedup();
+    Ok(Ok(out))
+}
+
+fn sbom_dir(path: &Path) -> PathBuf {
+    let d = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    fsutil::absolute(d).unwrap_or_else(|_| d.to_path_buf())
 }
 
 /// Where the artifact a reference names lives on disk. Relative references

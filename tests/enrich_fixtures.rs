@@ -16,7 +16,8 @@ use serde_json::Value;
 /// checked in full.
 const FULL_FORMAT_CHECK_MAX_BYTES: u64 = 250_000;
 
-fn is_ours(item: &Value, spdx: bool) -> bool {
+/// A component reference of ours.
+fn is_component_ref(item: &Value, spdx: bool) -> bool {
     if spdx {
         item["referenceCategory"] == "OTHER" && item["referenceType"] == "tacos-attestation"
     } else {
@@ -24,6 +25,18 @@ fn is_ours(item: &Value, spdx: bool) -> bool {
             .as_str()
             .is_some_and(|c| c.starts_with(MARKER))
     }
+}
+
+/// Any reference of ours: a component's, or the application report's.
+fn is_ours(item: &Value, spdx: bool) -> bool {
+    is_component_ref(item, spdx)
+        || if spdx {
+            item["referenceCategory"] == "OTHER" && item["referenceType"] == "tacos-report"
+        } else {
+            item["comment"]
+                .as_str()
+                .is_some_and(|c| c.starts_with("TACOS report"))
+        }
 }
 
 /// Remove what enrich is allowed to add from `out`, walking `inp` alongside.
@@ -158,7 +171,7 @@ fn enrich_one(tmp: &Temp, fixture: &Path, idx: usize) -> Enriched {
         match v {
             Value::Object(m) => {
                 if is_ours(v, spdx) {
-                    refs += 1;
+                    refs += usize::from(is_component_ref(v, spdx));
                     let url = v[if spdx { "referenceLocator" } else { "url" }]
                         .as_str()
                         .unwrap();

@@ -17,6 +17,10 @@ pub const STATEMENT_TYPE: &str = "https://in-toto.io/Statement/v1";
 /// not a location: the predicate is the TACOS v1.1 statement described by the
 /// JSON Schema this tool ships (`tacos-sbom schema statement`).
 pub const PREDICATE_TYPE: &str = "urn:tacos-sbom:predicate:tacos-statement:v1.1";
+/// The predicate type of the application's TACOS report (many statements).
+pub const REPORT_PREDICATE_TYPE: &str = "urn:tacos-sbom:predicate:tacos-report:v1.1";
+/// File name suffix of application reports.
+pub const REPORT_SUFFIX: &str = ".tacos-report.dsse.json";
 /// File name suffix of artifacts.
 pub const ARTIFACT_SUFFIX: &str = ".tacos.dsse.json";
 
@@ -120,11 +124,36 @@ pub fn build_artifact<P: Serialize>(
     subject: Subject,
     predicate: &P,
 ) -> Result<Artifact, AttestError> {
+    build(signer, subject, PREDICATE_TYPE, predicate, ARTIFACT_SUFFIX)
+}
+
+/// Build, sign and serialize an application's TACOS report.
+pub fn build_report_artifact<P: Serialize>(
+    signer: &dyn Signer,
+    subject: Subject,
+    report: &P,
+) -> Result<Artifact, AttestError> {
+    build(
+        signer,
+        subject,
+        REPORT_PREDICATE_TYPE,
+        report,
+        REPORT_SUFFIX,
+    )
+}
+
+fn build<P: Serialize>(
+    signer: &dyn Signer,
+    subject: Subject,
+    predicate_type: &str,
+    predicate: &P,
+    suffix: &str,
+) -> Result<Artifact, AttestError> {
     let purl = subject.name.clone();
     let statement = Statement {
         statement_type: STATEMENT_TYPE.to_string(),
         subject: vec![subject],
-        predicate_type: PREDICATE_TYPE.to_string(),
+        predicate_type: predicate_type.to_string(),
         predicate,
     };
     let payload = serde_json::to_vec(&statement)?;
@@ -132,7 +161,7 @@ pub fn build_artifact<P: Serialize>(
     let bytes = envelope.to_json_pretty().into_bytes();
     let sha256 = Sha256Hex::of(&bytes);
     Ok(Artifact {
-        file_name: artifact_file_name(&purl, &sha256),
+        file_name: artifact_file_name(&purl, &sha256).replace(ARTIFACT_SUFFIX, suffix),
         sha256,
         bytes,
     })
@@ -188,12 +217,28 @@ pub enum VerifyError {
     PayloadType(String),
     #[error("payload is not an in-toto Statement v1: {0}")]
     NotStatement(String),
-    #[error("predicate type is {0:?}, expected {PREDICATE_TYPE:?}")]
-    PredicateType(String),
+    #[error("predicate type is {0:?}, expected {1:?}")]
+    PredicateType(String, String),
 }
 
 /// Check an artifact's signature and shape (not yet which package it names).
 pub fn verify_artifact(bytes: &[u8], key: &PublicKey) -> Result<VerifiedArtifact, VerifyError> {
+    verify_typed(bytes, key, PREDICATE_TYPE)
+}
+
+/// Check an application report artifact's signature and shape.
+pub fn verify_report_artifact(
+    bytes: &[u8],
+    key: &PublicKey,
+) -> Result<VerifiedArtifact, VerifyError> {
+    verify_typed(bytes, key, REPORT_PREDICATE_TYPE)
+}
+
+fn verify_typed(
+    bytes: &[u8],
+    key: &PublicKey,
+    predicate_type: &str,
+) -> Result<VerifiedArtifact, VerifyError> {
     let envelope: Envelope =
         serde_json::from_slice(bytes).map_err(|e| VerifyError::NotEnvelope(e.to_string()))?;
     if envelope.payload_type != INTOTO_PAYLOAD_TYPE {
@@ -210,8 +255,11 @@ pub fn verify_artifact(bytes: &[u8], key: &PublicKey) -> Result<VerifiedArtifact
             statement.statement_type
         )));
     }
-    if statement.predicate_type != PREDICATE_TYPE {
-        return Err(VerifyError::PredicateType(statement.predicate_type.clone()));
+    if statement.predicate_type != predicate_type {
+        return Err(VerifyError::PredicateType(
+            statement.predicate_type.clone(),
+            predicate_type.to_string(),
+        ));
     }
     Ok(VerifiedArtifact { statement })
 }

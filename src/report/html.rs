@@ -58,13 +58,20 @@ pub fn render_html(s: &Summary) -> String {
     let width = 600.0;
     let row_h = 20;
     let height = row_h * s.baseline.len() + 30;
-    let _ = write!(o, "<svg id=\"chart\" role=\"img\" aria-label=\"Values per field\" width=\"900\" height=\"{height}\" xmlns=\"http://www.w3.org/2000/svg\">");
+    let _ = write!(
+        o,
+        "<svg id=\"chart\" role=\"img\" aria-label=\"Values per field\" width=\"900\" height=\"{height}\" xmlns=\"http://www.w3.org/2000/svg\">"
+    );
     for (i, c) in s.baseline.iter().enumerate() {
         let total = (c.yes + c.no + c.unknown).max(1) as f64;
         let y = i * row_h;
         let _ = write!(o, "<text x=\"0\" y=\"{}\">{}</text>", y + 14, esc(&c.field));
         let mut x = 230.0;
-        for (n, class, label) in [(c.yes, "t", "True"), (c.no, "f", "False"), (c.unknown, "u", "NOASSERTION")] {
+        for (n, class, label) in [
+            (c.yes, "t", "True"),
+            (c.no, "f", "False"),
+            (c.unknown, "u", "NOASSERTION"),
+        ] {
             let w = width * n as f64 / total;
             if n > 0 {
                 let _ = write!(
@@ -86,7 +93,10 @@ pub fn render_html(s: &Summary) -> String {
         legend_y - 9,
         legend_y - 9
     );
-    let _ = write!(o, "<table id=\"baseline\"><thead><tr><th>field</th><th>True</th><th>False</th><th>NOASSERTION</th></tr></thead><tbody>");
+    let _ = write!(
+        o,
+        "<table id=\"baseline\"><thead><tr><th>field</th><th>True</th><th>False</th><th>NOASSERTION</th></tr></thead><tbody>"
+    );
     for c in &s.baseline {
         let _ = write!(
             o,
@@ -101,10 +111,21 @@ pub fn render_html(s: &Summary) -> String {
     let _ = write!(o, "</tbody></table>");
 
     // CISA mapping.
-    let _ = write!(o, "<h2>CISA Secure Software Development Attestation Form</h2><p>Mapping: {}.</p>", esc(&s.mapping_source));
-    let _ = write!(o, "<table id=\"cisa\"><thead><tr><th>row</th><th>requirement</th><th>EO 14028</th><th>SSDF</th><th>fields (True/False/NOASSERTION)</th><th>status</th></tr></thead><tbody>");
+    let _ = write!(
+        o,
+        "<h2>CISA Secure Software Development Attestation Form</h2><p>Mapping: {}.</p>",
+        esc(&s.mapping_source)
+    );
+    let _ = write!(
+        o,
+        "<table id=\"cisa\"><thead><tr><th>row</th><th>requirement</th><th>EO 14028</th><th>SSDF</th><th>fields (True/False/NOASSERTION)</th><th>status</th></tr></thead><tbody>"
+    );
     for r in &s.cisa {
-        let fields: Vec<String> = r.fields.iter().map(|c| format!("{} {}/{}/{}", esc(&c.field), c.yes, c.no, c.unknown)).collect();
+        let fields: Vec<String> = r
+            .fields
+            .iter()
+            .map(|c| format!("{} {}/{}/{}", esc(&c.field), c.yes, c.no, c.unknown))
+            .collect();
         let class = r.status.split(' ').next().unwrap_or("");
         let _ = write!(
             o,
@@ -127,7 +148,10 @@ pub fn render_html(s: &Summary) -> String {
         s.risks.len(),
         s.risks.len()
     );
-    let _ = write!(o, "<table id=\"findings\"><thead><tr><th>package</th><th>field</th><th>value</th><th>evidence</th></tr></thead><tbody>");
+    let _ = write!(
+        o,
+        "<table id=\"findings\"><thead><tr><th>package</th><th>field</th><th>value</th><th>evidence</th></tr></thead><tbody>"
+    );
     for r in &s.risks {
         let _ = write!(
             o,
@@ -140,8 +164,18 @@ pub fn render_html(s: &Summary) -> String {
     }
     let _ = write!(o, "</tbody></table><h2>Known limitations</h2><ul>");
     for l in &s.limitations {
-        let causes: Vec<String> = l.causes.iter().map(|(code, n, ex)| format!("{n} {} (e.g. “{}”)", esc(code), esc(ex))).collect();
-        let _ = write!(o, "<li><b>{}</b>: NOASSERTION for {} package(s): {}</li>", esc(&l.field), l.packages, causes.join("; "));
+        let causes: Vec<String> = l
+            .causes
+            .iter()
+            .map(|(code, n, ex)| format!("{n} {} (e.g. “{}”)", esc(code), esc(ex)))
+            .collect();
+        let _ = write!(
+            o,
+            "<li><b>{}</b>: NOASSERTION for {} package(s): {}</li>",
+            esc(&l.field),
+            l.packages,
+            causes.join("; ")
+        );
     }
     let _ = write!(o, "</ul><h2>Next steps</h2><ul>");
     for n in &s.next_steps {

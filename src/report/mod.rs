@@ -60,7 +60,11 @@ pub fn outcome(s: &Statement, field: Field) -> Outcome {
             Asserted::NoAssertion => Outcome::NoAssertion,
         };
     }
-    if s.is_asserted(field) { Outcome::True } else { Outcome::NoAssertion }
+    if s.is_asserted(field) {
+        Outcome::True
+    } else {
+        Outcome::NoAssertion
+    }
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
@@ -130,7 +134,10 @@ fn short_name(s: &Statement) -> String {
 }
 
 fn reason(s: &Statement, field: Field) -> String {
-    s.evidence.get(&field).map(|e| e.reason.clone()).unwrap_or_default()
+    s.evidence
+        .get(&field)
+        .map(|e| e.reason.clone())
+        .unwrap_or_default()
 }
 
 fn counts(statements: &[Statement], field: Field) -> Counts {
@@ -166,7 +173,11 @@ pub fn assessed_fields() -> Vec<Field> {
         .filter(|f| {
             !matches!(
                 f,
-                Field::PackageName | Field::PackagePlatform | Field::Purl | Field::ReleasesInUse | Field::LatestStableRelease
+                Field::PackageName
+                    | Field::PackagePlatform
+                    | Field::Purl
+                    | Field::ReleasesInUse
+                    | Field::LatestStableRelease
             )
         })
         .collect()
@@ -192,14 +203,21 @@ pub fn summarize(report: &Report) -> Summary {
         for s in st.iter().filter(|s| outcome(s, *f) == Outcome::NoAssertion) {
             n += 1;
             let (code, why) = match s.evidence.get(f) {
-                Some(e) => (serde_json::to_value(e.code).ok().and_then(|v| v.as_str().map(str::to_string)).unwrap_or_default(), e.reason.clone()),
+                Some(e) => (
+                    serde_json::to_value(e.code)
+                        .ok()
+                        .and_then(|v| v.as_str().map(str::to_string))
+                        .unwrap_or_default(),
+                    e.reason.clone(),
+                ),
                 None => ("unknown".into(), String::new()),
             };
             let entry = causes.entry(code).or_insert((0, why));
             entry.0 += 1;
         }
         if n > 0 {
-            let mut causes: Vec<(String, usize, String)> = causes.into_iter().map(|(k, (c, r))| (k, c, r)).collect();
+            let mut causes: Vec<(String, usize, String)> =
+                causes.into_iter().map(|(k, (c, r))| (k, c, r)).collect();
             causes.sort_by(|a, b| b.1.cmp(&a.1));
             limitations.push(Limitation {
                 field: f.name().to_string(),
@@ -212,21 +230,39 @@ pub fn summarize(report: &Report) -> Summary {
         .rows
         .iter()
         .map(|row| {
-            let row_fields: Vec<Field> = row.fields.iter().filter_map(|n| Field::from_name(n)).collect();
+            let row_fields: Vec<Field> = row
+                .fields
+                .iter()
+                .filter_map(|n| Field::from_name(n))
+                .collect();
             let failing: Vec<Finding> = st
                 .iter()
-                .flat_map(|s| row_fields.iter().filter(|f| outcome(s, **f) == Outcome::False).map(move |f| finding(s, *f)))
+                .flat_map(|s| {
+                    row_fields
+                        .iter()
+                        .filter(|f| outcome(s, **f) == Outcome::False)
+                        .map(move |f| finding(s, *f))
+                })
                 .collect();
             let fc: Vec<Counts> = row_fields.iter().map(|f| counts(st, *f)).collect();
             let unknown: usize = fc.iter().map(|c| c.unknown).sum();
             let (status, explanation) = if st.is_empty() {
                 ("Undetermined", "no components were assessed".to_string())
             } else if !failing.is_empty() {
-                ("Not met", format!("{} False value(s) among the components", failing.len()))
+                (
+                    "Not met",
+                    format!("{} False value(s) among the components", failing.len()),
+                )
             } else if unknown > 0 {
-                ("Undetermined", format!("{unknown} NOASSERTION value(s); no False"))
+                (
+                    "Undetermined",
+                    format!("{unknown} NOASSERTION value(s); no False"),
+                )
             } else {
-                ("Met", "every component is True on every field of this row".to_string())
+                (
+                    "Met",
+                    "every component is True on every field of this row".to_string(),
+                )
             };
             CisaRow {
                 id: row.id.clone(),
@@ -261,13 +297,21 @@ fn next_steps(st: &[Statement]) -> Vec<String> {
     for s in st {
         let name = &s.package_name;
         let ev = s.evidence.get(&Field::FixedVulnerabilities);
-        let in_use = ev.and_then(|e| e.observed.as_ref()).and_then(|o| o.get("inUse"));
+        let in_use = ev
+            .and_then(|e| e.observed.as_ref())
+            .and_then(|o| o.get("inUse"));
         let affected: Vec<String> = in_use
             .and_then(|u| u.get("vulnerabilities"))
             .and_then(|v| v.as_array())
-            .map(|a| a.iter().filter_map(|x| x.as_str().map(str::to_string)).collect())
+            .map(|a| {
+                a.iter()
+                    .filter_map(|x| x.as_str().map(str::to_string))
+                    .collect()
+            })
             .unwrap_or_default();
-        let current = in_use.and_then(|u| u.get("version")).and_then(|v| v.as_str());
+        let current = in_use
+            .and_then(|u| u.get("version"))
+            .and_then(|v| v.as_str());
         if let (Some(current), false) = (current, affected.is_empty()) {
             match (&s.latest_stable_release, s.fixed_vulnerabilities) {
                 (Asserted::Value(latest), Attestation::True) => steps.push(format!(
@@ -284,19 +328,30 @@ fn next_steps(st: &[Statement]) -> Vec<String> {
         if let Asserted::Value(p) = &s.package_status
             && matches!(p.status, Status::Deprecated | Status::Removed | Status::Eol)
         {
-            steps.push(format!("Replace {name}: its status is {:?} ({}).", p.status, reason(s, Field::PackageStatus)));
+            steps.push(format!(
+                "Replace {name}: its status is {:?} ({}).",
+                p.status,
+                reason(s, Field::PackageStatus)
+            ));
         }
     }
     let attested: Vec<&Statement> = st
         .iter()
         .filter(|s| {
-            Field::ALL
-                .iter()
-                .any(|f| f.is_attested_only() && s.evidence.get(f).is_some_and(|e| e.code == ReasonCode::AttestedOnly))
+            Field::ALL.iter().any(|f| {
+                f.is_attested_only()
+                    && s.evidence
+                        .get(f)
+                        .is_some_and(|e| e.code == ReasonCode::AttestedOnly)
+            })
         })
         .collect();
     if !attested.is_empty() {
-        let names: Vec<&str> = attested.iter().take(10).map(|s| s.package_name.as_str()).collect();
+        let names: Vec<&str> = attested
+            .iter()
+            .take(10)
+            .map(|s| s.package_name.as_str())
+            .collect();
         steps.push(format!(
             "Ask the maintainers of {} package(s) ({}{}) for attestations of PackageManagerMFAEnabled, SourceRepoMFAEnabled, DocumentedBuildPractices, SuccessionPlan, SDLCPolicyURL and SDLCEvidenceDataURL, or merge their published TACOS reports with --reports.",
             attested.len(),
@@ -306,7 +361,11 @@ fn next_steps(st: &[Statement]) -> Vec<String> {
     }
     let mut unavailable: BTreeMap<String, usize> = BTreeMap::new();
     for s in st {
-        for e in s.evidence.values().filter(|e| e.code == ReasonCode::SourceUnavailable) {
+        for e in s
+            .evidence
+            .values()
+            .filter(|e| e.code == ReasonCode::SourceUnavailable)
+        {
             *unavailable.entry(e.source.clone()).or_default() += 1;
         }
     }
@@ -328,7 +387,11 @@ pub fn noassertion_percent(st: &[Statement]) -> f64 {
             }
         }
     }
-    if total == 0 { 0.0 } else { unknown as f64 * 100.0 / total as f64 }
+    if total == 0 {
+        0.0
+    } else {
+        unknown as f64 * 100.0 / total as f64
+    }
 }
 
 /// Render as pretty JSON.
@@ -345,10 +408,17 @@ mod tests {
 
     fn st(name: &str, fixed: Attestation) -> Statement {
         let purl = crate::purl::Purl::parse(&format!("pkg:npm/{name}@1.0.0")).unwrap();
-        let mut s = crate::assess::identity(&purl, vec!["1.0.0".into()], &crate::assess::not_assessed());
+        let mut s =
+            crate::assess::identity(&purl, vec!["1.0.0".into()], &crate::assess::not_assessed());
         s.fixed_vulnerabilities = fixed;
-        s.set_evidence(Field::FixedVulnerabilities, Evidence::new("OSV", ReasonCode::Observed, format!("{name} reason")));
-        s.set_evidence(Field::SuccessionPlan, crate::assess::fields::attested_only("SuccessionPlan"));
+        s.set_evidence(
+            Field::FixedVulnerabilities,
+            Evidence::new("OSV", ReasonCode::Observed, format!("{name} reason")),
+        );
+        s.set_evidence(
+            Field::SuccessionPlan,
+            crate::assess::fields::attested_only("SuccessionPlan"),
+        );
         s
     }
 
@@ -368,12 +438,23 @@ mod tests {
     #[test]
     fn counts_risks_and_rows_agree_with_the_statements() {
         let mut a = st("a", Attestation::True);
-        a.package_status = Asserted::Value(PackageStatus { status: Status::Deprecated, last_modified: "2026-11-23T00:00:00Z".into() });
+        a.package_status = Asserted::Value(PackageStatus {
+            status: Status::Deprecated,
+            last_modified: "2026-11-23T00:00:00Z".into(),
+        });
         let b = st("b", Attestation::False);
         let s = summarize(&report(vec![a, b]));
-        let fixed = s.baseline.iter().find(|c| c.field == "FixedVulnerabilities").unwrap();
+        let fixed = s
+            .baseline
+            .iter()
+            .find(|c| c.field == "FixedVulnerabilities")
+            .unwrap();
         assert_eq!((fixed.yes, fixed.no, fixed.unknown), (1, 1, 0));
-        assert!(s.risks.iter().any(|r| r.package == "b@1.0.0" && r.reason == "b reason"));
+        assert!(
+            s.risks
+                .iter()
+                .any(|r| r.package == "b@1.0.0" && r.reason == "b reason")
+        );
         assert!(s.risks.iter().any(|r| r.field == "PackageStatus"));
         let row2 = s.cisa.iter().find(|r| r.id == "2").unwrap();
         assert_eq!(row2.status, "Not met");
@@ -381,7 +462,11 @@ mod tests {
         assert_eq!(row1a.status, "Undetermined");
         assert_eq!(s.cisa.len(), 9);
         assert!(s.next_steps.iter().any(|n| n.starts_with("Replace a")));
-        assert!(s.next_steps.iter().any(|n| n.contains("Ask the maintainers of 2 package(s)")));
+        assert!(
+            s.next_steps
+                .iter()
+                .any(|n| n.contains("Ask the maintainers of 2 package(s)"))
+        );
     }
 
     #[test]

@@ -30,7 +30,9 @@ impl Policy {
         if let Some(p) = self.max_noassertion_percent
             && !(0.0..=100.0).contains(&p)
         {
-            return Err(format!("max NOASSERTION percentage {p} is not between 0 and 100"));
+            return Err(format!(
+                "max NOASSERTION percentage {p} is not between 0 and 100"
+            ));
         }
         Ok(())
     }
@@ -49,7 +51,11 @@ impl Policy {
                     _ => s.display(field),
                 };
                 if value == want {
-                    let why = s.evidence.get(&field).map(|e| e.reason.as_str()).unwrap_or("");
+                    let why = s
+                        .evidence
+                        .get(&field)
+                        .map(|e| e.reason.as_str())
+                        .unwrap_or("");
                     out.push(format!("{} has {field}={want} ({r}): {why}", s.purl));
                 }
             }
@@ -85,15 +91,36 @@ mod tests {
         let purl = crate::purl::Purl::parse("pkg:npm/a@1").unwrap();
         let mut s = crate::assess::identity(&purl, vec![], &crate::assess::not_assessed());
         s.fixed_vulnerabilities = Attestation::False;
-        s.package_status = Asserted::Value(PackageStatus { status: Status::Deprecated, last_modified: "x".into() });
+        s.package_status = Asserted::Value(PackageStatus {
+            status: Status::Deprecated,
+            last_modified: "x".into(),
+        });
         let p = Policy {
-            fail_on: vec!["FixedVulnerabilities=False".into(), "PackageStatus=Deprecated".into(), "CodeReviewPractice=False".into()],
+            fail_on: vec![
+                "FixedVulnerabilities=False".into(),
+                "PackageStatus=Deprecated".into(),
+                "CodeReviewPractice=False".into(),
+            ],
             max_noassertion_percent: Some(50.0),
         };
         let v = p.evaluate(&[s]).unwrap();
         assert_eq!(v.len(), 3, "{v:?}");
         assert!(v[2].contains("NOASSERTION"));
-        assert!(Policy { fail_on: vec!["Nope=True".into()], ..Policy::default() }.validate().is_err());
-        assert!(Policy { fail_on: vec!["FixedVulnerabilities".into()], ..Policy::default() }.validate().is_err());
+        assert!(
+            Policy {
+                fail_on: vec!["Nope=True".into()],
+                ..Policy::default()
+            }
+            .validate()
+            .is_err()
+        );
+        assert!(
+            Policy {
+                fail_on: vec!["FixedVulnerabilities".into()],
+                ..Policy::default()
+            }
+            .validate()
+            .is_err()
+        );
     }
 }

@@ -74,7 +74,11 @@ pub(super) fn components(doc: &Document) -> Vec<Component> {
 }
 
 pub(super) fn subject_name(doc: &Document) -> Option<String> {
-    let subject = doc.root().get("metadata")?.get("component")?;
+    let Some(subject) = doc.root().get("metadata").and_then(|m| m.get("component")) else {
+        return doc
+            .get_str(doc.root(), "serialNumber")
+            .map(|s| s.into_owned());
+    };
     let name = doc.get_str(subject, "name")?;
     Some(match doc.get_str(subject, "version") {
         Some(v) if !v.is_empty() => format!("{name}@{v}"),
@@ -87,42 +91,53 @@ fn is_ours(doc: &Document, reference: &Node, marker: &str) -> bool {
         .is_some_and(|c| c.starts_with(marker))
 }
 
-pub(super) fn found_references(doc: &Document, marker: &str) -> Vec<(ComponentId, FoundReference)> {
+fn found_in(doc: &Document, node: &Node, marker: &str) -> Vec<FoundReference> {
     let mut out = Vec::new();
-    for (i, (node, _)) in component_nodes(doc).into_iter().enumerate() {
-        for r in node
-            .get("externalReferences")
+    for r in node
+        .get("externalReferences")
+        .map(Node::items)
+        .unwrap_or_default()
+    {
+        if !is_ours(doc, r, marker) {
+            continue;
+        }
+        let from_hashes = r
+            .get("hashes")
             .map(Node::items)
             .unwrap_or_default()
-        {
-            if !is_ours(doc, r, marker) {
-                continue;
-            }
-            let from_hashes = r
-                .get("hashes")
-                .map(Node::items)
-                .unwrap_or_default()
-                .iter()
-                .find(|h| {
-                    doc.get_str(h, "alg")
-                        .is_some_and(|a| normalize_alg(&a) == "sha256")
-                })
-                .and_then(|h| doc.get_str(h, "content"))
-                .map(|c| c.to_ascii_lowercase());
-            let sha256 = from_hashes.or_else(|| {
-                doc.get_str(r, "comment")
-                    .and_then(|c| sha256_in_comment(&c))
-            });
-            out.push((
-                ComponentId(i),
-                FoundReference {
-                    url: doc.get_str(r, "url").unwrap_or_default().into_owned(),
-                    sha256,
-                },
-            ));
-        }
+            .iter()
+            .find(|h| {
+                doc.get_str(h, "alg")
+                    .is_some_and(|a| normalize_alg(&a) == "sha256")
+            })
+            .and_then(|h| doc.get_str(h, "content"))
+            .map(|c| c.to_ascii_lowercase());
+        let sha256 = from_hashes.or_else(|| {
+            doc.get_str(r, "comment")
+                .and_then(|c| sha256_in_comment(&c))
+        });
+        out.push(FoundReference {
+            url: doc.get_str(r, "url").unwrap_or_default().into_owned(),
+            sha256,
+        });
     }
     out
+}
+
+pub(super) fn found_document_references(doc: &Document, marker: &str) -> Vec<FoundReference> {
+    found_in(doc, doc.root(), marker)
+}
+
+pub(super) fn found_references(doc: &Document, marker: &str) -> Vec<(ComponentId, FoundReference)> {
+    component_nodes(doc)
+        .into_iter()
+        .enumerate()
+        .flat_map(|(i, (node, _))| {
+            found_in(doc, node, marker)
+                .into_iter()
+                .map(move |f| (ComponentId(i), f))
+        })
+        .collect()
 }
 
 fn reference_json(r: &Reference, version: CdxVersion, modern_type: &str) -> Value {
@@ -181,6 +196,10 @@ pub(super) fn enrich<'d>(doc: &'d Document, version: CdxVersion, ch: &Changes<'_
         }
     }
     let root = doc.root();
+    for r in &ch.document_refs {
+        let value = reference_json(r, version, ch.cdx_reference_type);
+        upsert_reference(&mut ed, doc, root, &value, ch.document_marker);
+    }
     bump_version(&mut ed, doc, root);
     add_tool(&mut ed, doc, root, version, ch);
     ed.finish()

@@ -197,6 +197,13 @@ pub struct Tool {
 #[derive(Debug, Clone)]
 pub struct Changes<'a> {
     pub component_refs: Vec<(ComponentId, Reference)>,
+    /// References about the document as a whole: CycloneDX BOM-level
+    /// `externalReferences`; SPDX: on the package the document describes.
+    pub document_refs: Vec<Reference>,
+    /// Comment prefix of this tool's document-level references.
+    pub document_marker: &'a str,
+    /// SPDX `referenceType` of this tool's document-level references.
+    pub spdx_document_reference_type: &'a str,
     pub tool: &'a Tool,
     /// A comment prefix that identifies references this tool wrote.
     pub marker: &'a str,
@@ -374,6 +381,35 @@ impl Sbom {
             Format::CycloneDxJson(_) => cyclonedx::found_references(&self.doc, marker),
             Format::SpdxJson(_) => spdx::found_references(&self.doc, spdx_reference_type),
         }
+    }
+
+    /// Document-level references this tool wrote.
+    pub fn found_document_references(
+        &self,
+        marker: &str,
+        spdx_reference_type: &str,
+    ) -> Vec<FoundReference> {
+        match self.format {
+            Format::CycloneDxJson(_) => cyclonedx::found_document_references(&self.doc, marker),
+            Format::SpdxJson(_) => spdx::found_document_references(&self.doc, spdx_reference_type),
+        }
+    }
+
+    /// Whether a document-level reference has a place: always in CycloneDX;
+    /// in SPDX only when the document describes a package.
+    pub fn can_hold_document_reference(&self) -> bool {
+        match self.format {
+            Format::CycloneDxJson(_) => true,
+            Format::SpdxJson(_) => spdx::described_package_index(&self.doc).is_some(),
+        }
+    }
+
+    /// The subject's package URL, if it has one.
+    pub fn subject_purl(&self) -> Option<String> {
+        self.components()
+            .into_iter()
+            .find(|c| c.role == Role::Subject)
+            .and_then(|c| c.purl)
     }
 
     /// The document with `changes` applied; untouched bytes are copied through.

@@ -8,8 +8,8 @@ use time::macros::format_description;
 
 use super::json::{Document, Edited, Editor, Node};
 use super::{
-    Changes, Component, ComponentId, FoundReference, Hash, Role, label_for, normalize_alg,
-    sha256_in_comment,
+    Changes, Component, ComponentId, FoundReference, Hash, Reference, Role, label_for,
+    normalize_alg, sha256_in_comment,
 };
 
 /// SPDXIDs of the elements the document describes.
@@ -131,6 +131,29 @@ fn is_ours(doc: &Document, reference: &Node, reference_type: &str) -> bool {
             .is_some_and(|t| t == reference_type)
 }
 
+/// The index of the first package the document describes.
+pub(super) fn described_package_index(doc: &Document) -> Option<usize> {
+    let subjects = described(doc);
+    package_nodes(doc).iter().position(|p| {
+        doc.get_str(p, "SPDXID")
+            .is_some_and(|id| subjects.contains(id.as_ref()))
+    })
+}
+
+pub(super) fn found_document_references(
+    doc: &Document,
+    reference_type: &str,
+) -> Vec<FoundReference> {
+    let Some(i) = described_package_index(doc) else {
+        return Vec::new();
+    };
+    found_references(doc, reference_type)
+        .into_iter()
+        .filter(|(id, _)| id.0 == i)
+        .map(|(_, f)| f)
+        .collect()
+}
+
 pub(super) fn found_references(
     doc: &Document,
     reference_type: &str,
@@ -164,38 +187,26 @@ pub(super) fn found_references(
 pub(super) fn enrich<'d>(doc: &'d Document, ch: &Changes<'_>) -> Edited<'d> {
     let mut ed = Editor::new(doc);
     let packages = package_nodes(doc);
-    for (id, r) in &ch.component_refs {
-        let Some(node) = packages.get(id.0) else {
+    let document_target = described_package_index(doc);
+    let refs = ch
+        .component_refs
+        .iter()
+        .map(|(id, r)| (id.0, r, ch.spdx_reference_type))
+        .chain(document_target.into_iter().flat_map(|i| {
+            ch.document_refs
+                .iter()
+                .map(move |r| (i, r, ch.spdx_document_reference_type))
+        }));
+    let mut by_package: std::collections::BTreeMap<usize, Vec<(&Reference, &str)>> =
+        std::collections::BTreeMap::new();
+    for (i, r, ty) in refs {
+        by_package.entry(i).or_default().push((r, ty));
+    }
+    for (index, refs) in by_package {
+        let Some(node) = packages.get(index) else {
             continue;
         };
-        // SPDX external references have no hash field; the digest goes in the
-        // comment, where `sha256_in_comment` finds it again.
-        let value = json!({
-            "referenceCategory": "OTHER",
-            "referenceType": ch.spdx_reference_type,
-            "referenceLocator": r.url,
-            "comment": r.comment,
-        });
-        match node.get("externalRefs") {
-            Some(list) if list.is_array() => {
-                let ours: Vec<usize> = list
-                    .items()
-                    .iter()
-                    .enumerate()
-                    .filter(|(_, r)| is_ours(doc, r, ch.spdx_reference_type))
-                    .map(|(i, _)| i)
-                    .collect();
-                match ours.split_first() {
-                    Some((&first, rest)) => {
-                        ed.replace(&list.items()[first], &value);
-                        ed.remove_items(list, rest);
-                    }
-                    None => ed.append_item(list, &value),
-                }
-            }
-            Some(_) => {}
-            None => ed.append_member(node, "externalRefs", &json!([value])),
-        }
+        upsert_spdx_refs(&mut ed, doc, node, &refs);
     }
     let root = doc.root();
     if let Some(info) = root.get("creationInfo").filter(|n| n.is_object()) {
@@ -207,6 +218,54 @@ pub(super) fn enrich<'d>(doc: &'d Document, ch: &Changes<'_>) -> Edited<'d> {
         ed.replace(ns, &json!(new_namespace(&old, doc.text(), ch)));
     }
     ed.finish()
+}
+
+/// Put this tool's references on one package, replacing its earlier ones of
+/// the same types, all in one edit of the package's list.
+fn upsert_spdx_refs(ed: &mut Editor<'_>, doc: &Document, node: &Node, refs: &[(&Reference, &str)]) {
+    let values: Vec<serde_json::Value> = refs
+        .iter()
+        .map(|(r, ty)| {
+            // SPDX external references have no hash field; the digest goes in
+            // the comment, where `sha256_in_comment` finds it again.
+            json!({
+                "referenceCategory": "OTHER",
+                "referenceType": ty,
+                "referenceLocator": r.url,
+                "comment": r.comment,
+            })
+        })
+        .collect();
+    let types: Vec<&str> = refs.iter().map(|(_, t)| *t).collect();
+    match node.get("externalRefs") {
+        Some(list) if list.is_array() && list.items().is_empty() => {
+            ed.replace(list, &serde_json::Value::Array(values));
+        }
+        Some(list) if list.is_array() => {
+            let ours: Vec<usize> = list
+                .items()
+                .iter()
+                .enumerate()
+                .filter(|(_, r)| types.iter().any(|t| is_ours(doc, r, t)))
+                .map(|(i, _)| i)
+                .collect();
+            let mut values = values.into_iter();
+            for (k, &i) in ours.iter().enumerate() {
+                match values.next() {
+                    Some(v) => ed.replace(&list.items()[i], &v),
+                    None => {
+                        ed.remove_items(list, &ours[k..]);
+                        break;
+                    }
+                }
+            }
+            for v in values {
+                ed.append_item(list, &v);
+            }
+        }
+        Some(_) => {}
+        None => ed.append_member(node, "externalRefs", &serde_json::Value::Array(values)),
+    }
 }
 
 fn update_creation_info(ed: &mut Editor<'_>, doc: &Document, info: &Node, ch: &Changes<'_>) {

@@ -1,0 +1,158 @@
+//! The evidence bundle: an enriched SBOM with every artifact it references,
+//! the application report, the summary (Markdown and HTML), the CISA form
+//! mapping, the public key, `SHA256SUMS` and a manifest, as a reproducible
+//! `.tar.gz` (sorted entries, fixed times and owners, no absolute or parent
+//! paths, so unpacking never writes outside its folder).
+
+use std::io::Write;
+use std::path::Path;
+
+use serde_json::json;
+
+use crate::attest::Sha256Hex;
+use crate::report::Summary;
+
+/// One file of the bundle, by its path inside the bundle's folder.
+pub struct Entry {
+    pub path: String,
+    pub bytes: Vec<u8>,
+}
+
+/// Whether a path is safe inside an archive: relative, plain segments only.
+fn safe(path: &str) -> bool {
+    !path.is_empty()
+        && !path.starts_with('/')
+        && path
+            .split('/')
+            .all(|s| !s.is_empty() && s != "." && s != ".." && !s.contains(['\\', '\0', ':']))
+}
+
+/// Build the archive bytes. `mtime` (Unix seconds) is every entry's time.
+pub fn build(
+    folder: &str,
+    mut entries: Vec<Entry>,
+    summary: &Summary,
+    mtime: u64,
+) -> Result<Vec<u8>, String> {
+    if !safe(folder) || folder.contains('/') {
+        return Err(format!("{folder:?} is not a plain folder name"));
+    }
+    for e in &entries {
+        if !safe(&e.path) {
+            return Err(format!("refusing the path {:?} in a bundle", e.path));
+        }
+    }
+    entries.sort_by(|a, b| a.path.cmp(&b.path));
+    entries.dedup_by(|a, b| a.path == b.path);
+    let sums: String = entries
+        .iter()
+        .map(|e| format!("{}  {}\n", Sha256Hex::of(&e.bytes), e.path))
+        .collect();
+    let manifest = json!({
+        "tool": format!("tacos-sbom {}", env!("CARGO_PKG_VERSION")),
+        "application": summary.application,
+        "created": summary.generated,
+        "packages": summary.packages,
+        "files": entries.iter().map(|e| json!({"path": e.path, "bytes": e.bytes.len(), "sha256": Sha256Hex::of(&e.bytes).to_string()})).collect::<Vec<_>>(),
+    });
+    entries.push(Entry {
+        path: "SHA256SUMS".into(),
+        bytes: sums.into_bytes(),
+    });
+    entries.push(Entry {
+        path: "manifest.json".into(),
+        bytes: format!(
+            "{}\n",
+            serde_json::to_string_pretty(&manifest).expect("serializes")
+        )
+        .into_bytes(),
+    });
+    entries.sort_by(|a, b| a.path.cmp(&b.path));
+
+    let gz = flate2::GzBuilder::new()
+        .mtime(0)
+        .write(Vec::new(), flate2::Compression::best());
+    let mut tar = tar::Builder::new(gz);
+    tar.mode(tar::HeaderMode::Deterministic);
+    let mut dirs: Vec<String> = vec![folder.to_string()];
+    for e in &entries {
+        let mut parts: Vec<&str> = e.path.split('/').collect();
+        parts.pop();
+        let mut prefix = folder.to_string();
+        for p in parts {
+            prefix = format!("{prefix}/{p}");
+            if !dirs.contains(&prefix) {
+                dirs.push(prefix.clone());
+            }
+        }
+    }
+    dirs.sort();
+    let io = |e: std::io::Error| e.to_string();
+    for d in &dirs {
+        let mut h = tar::Header::new_ustar();
+        h.set_entry_type(tar::EntryType::Directory);
+        h.set_mode(0o755);
+        h.set_mtime(mtime);
+        h.set_size(0);
+        tar.append_data(&mut h, format!("{d}/"), std::io::empty())
+            .map_err(io)?;
+    }
+    for e in &entries {
+        let mut h = tar::Header::new_ustar();
+        h.set_entry_type(tar::EntryType::Regular);
+        h.set_mode(0o644);
+        h.set_mtime(mtime);
+        h.set_size(e.bytes.len() as u64);
+        tar.append_data(&mut h, format!("{folder}/{}", e.path), e.bytes.as_slice())
+            .map_err(io)?;
+    }
+    let gz = tar.into_inner().map_err(io)?;
+    let mut bytes = gz.finish().map_err(io)?;
+    bytes.flush().map_err(io)?;
+    Ok(bytes)
+}
+
+/// The bundle's folder name from its file name: `evidence.tar.gz` → `evidence`.
+pub fn folder_name(output: &Path) -> String {
+    let name = output
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let stem = name
+        .strip_suffix(".tar.gz")
+        .or_else(|| name.strip_suffix(".tgz"))
+        .unwrap_or(&name);
+    let clean: String = stem
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.' | '@' | '+') {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    let clean = clean.trim_matches('.').to_string();
+    if clean.is_empty() {
+        "tacos-evidence".into()
+    } else {
+        clean
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn paths_that_could_escape_are_refused() {
+        for bad in ["../x", "/etc/passwd", "a/../b", "a//b", "", "c:\\x", "."] {
+            assert!(!safe(bad), "{bad}");
+        }
+        assert!(safe(
+            "attestations/npm_@babel_core@7.0.0.abc.tacos.dsse.json"
+        ));
+        assert_eq!(folder_name(Path::new("out/evidence.tar.gz")), "evidence");
+        assert_eq!(folder_name(Path::new("..tgz")), "tacos-evidence");
+    }
+}

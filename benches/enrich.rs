@@ -172,6 +172,10 @@ fn child_read_write(input: &Path, output: &Path) {
         })
         .collect();
     let changes = Changes {
+        root_members: Vec::new(),
+        document_refs: Vec::new(),
+        document_marker: enrich::REPORT_MARKER,
+        spdx_document_reference_type: enrich::SPDX_REPORT_REFERENCE_TYPE,
         component_refs,
         tool: &tool,
         marker: enrich::REFERENCE_MARKER,

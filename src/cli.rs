@@ -83,6 +83,11 @@ struct EnrichArgs {
     /// Default: a path relative to the output.
     #[arg(long, value_name = "URL")]
     base_url: Option<String>,
+    /// Also express the assessment in CycloneDX 1.6's attestation model
+    /// (`declarations` and `definitions`; CycloneDX 1.6 and later only). Off by
+    /// default: it adds a claim and its evidence per component and decided field.
+    #[arg(long)]
+    declarations: bool,
     /// Signing key: PKCS#8 or SEC1 PEM (ECDSA P-256 or Ed25519), or a cosign
     /// encrypted key (password from COSIGN_PASSWORD). Default: $TACOS_SIGNING_KEY,
     /// else the key in the tacos-sbom config directory, created on first use.
@@ -399,6 +404,7 @@ fn run_enrich(args: EnrichArgs, ui: &Ui) -> Result<ExitCode> {
         base_url,
         now: now()?,
         organization: config.report.organization.clone(),
+        declarations: args.declarations,
     };
     let mut plan = enrich::plan(&inputs, &opts, ui).map_err(|e| bad(e.to_string()))?;
     for f in plan.take_failures() {

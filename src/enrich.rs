@@ -60,6 +60,8 @@ pub struct Options {
     pub now: OffsetDateTime,
     /// Named in the reports' author beside the tool.
     pub organization: Option<String>,
+    /// Also express the assessment as CycloneDX 1.6 `declarations`.
+    pub declarations: bool,
 }
 
 /// Progress and notes for a person watching; the CLI decides how to show them.
@@ -444,7 +446,7 @@ pub fn execute(
         if let Some((file, _)) = &placed {
             l.summary.report = Some(dir.join(file));
         }
-        match write_document(&l, &artifacts, placed.as_ref(), &dir, opts, &tool) {
+        match write_document(&l, &artifacts, placed.as_ref(), &by_purl, &dir, opts, &tool) {
             Ok(()) => {
                 summary.documents.push(l.summary);
                 summary.reports.push(report);
@@ -453,6 +455,58 @@ pub fn execute(
         }
     }
     Ok(summary)
+}
+
+/// CycloneDX 1.6 `declarations` and `definitions` for one document, when it
+/// can hold them and holds none that another tool wrote.
+fn declarations(
+    l: &Loaded,
+    artifacts: &Placed,
+    by_purl: &HashMap<&str, &Statement>,
+    dir: &Path,
+    opts: &Options,
+) -> Vec<(String, serde_json::Value)> {
+    use crate::report::declarations as decl;
+    let modern =
+        matches!(l.sbom.format(), Format::CycloneDxJson(v) if v >= crate::sbom::CdxVersion::V1_6);
+    let foreign = ["declarations", "definitions"].iter().any(|k| {
+        l.sbom
+            .root_member_text(k)
+            .is_some_and(|t| !t.contains(decl::ASSESSOR_REF) && !t.contains(decl::STANDARD_REF))
+    });
+    if !modern || foreign {
+        return Vec::new();
+    }
+    let components = l.sbom.components();
+    let mut urls = Vec::new();
+    for (id, canonical) in &l.resolved {
+        let (Some(bom_ref), Some((file, _)), Some(st)) = (
+            components[id.0].bom_ref.clone(),
+            artifacts.get(canonical),
+            by_purl.get(canonical.as_str()),
+        ) else {
+            continue;
+        };
+        urls.push((
+            bom_ref,
+            artifact_url(file, dir, &l.output, opts.base_url.as_ref()),
+            *st,
+        ));
+    }
+    let subjects: Vec<decl::Subject<'_>> = urls
+        .iter()
+        .map(|(b, u, s)| decl::Subject {
+            bom_ref: b,
+            artifact_url: u,
+            statement: s,
+        })
+        .collect();
+    let (declarations, definitions) =
+        decl::build(&subjects, &crate::assess::fields::timestamp(opts.now));
+    vec![
+        ("declarations".into(), declarations),
+        ("definitions".into(), definitions),
+    ]
 }
 
 /// The TACOS report for one document: its application and the statements
@@ -706,6 +760,7 @@ fn write_document(
     l: &Loaded,
     artifacts: &Placed,
     report: Option<&(String, Sha256Hex)>,
+    by_purl: &HashMap<&str, &Statement>,
     dir: &Path,
     opts: &Options,
     tool: &Tool,
@@ -743,7 +798,13 @@ fn write_document(
         })
         .into_iter()
         .collect();
+    let root_members = if opts.declarations {
+        declarations(l, artifacts, by_purl, dir, opts)
+    } else {
+        Vec::new()
+    };
     let changes = Changes {
+        root_members,
         document_refs,
         document_marker: REPORT_MARKER,
         spdx_document_reference_type: SPDX_REPORT_REFERENCE_TYPE,

@@ -479,3 +479,61 @@ fn the_html_summary_works_in_a_real_browser() {
         "a bar per non-zero value, plus the legend"
     );
 }
+
+#[test]
+fn cyclonedx_1_6_declarations_validate_against_the_official_schema() {
+    let srv = server::FixtureServer::start(&shared());
+    let tmp = Temp::new();
+    tmp.copy_in(
+        &repo().join("sample-sboms/pypi-flask-django-env.cdx16.json"),
+        "in.json",
+    );
+    assert_ok(&run(&srv, &tmp, &["enrich", "in.json", "-o", "plain.json"]));
+    assert_ok(&run(
+        &srv,
+        &tmp,
+        &["enrich", "in.json", "-o", "decl.json", "--declarations"],
+    ));
+    let (code, text) = judge(
+        "validate-cdx.py",
+        &[tmp.join("decl.json").to_str().unwrap()],
+    );
+    assert_eq!(code, 0, "{text}");
+    assert!(text.contains("official pass"), "{text}");
+    let doc: Value =
+        serde_json::from_str(&std::fs::read_to_string(tmp.join("decl.json")).unwrap()).unwrap();
+    let claims = doc["declarations"]["claims"].as_array().unwrap();
+    assert!(claims.len() > 20, "{} claims", claims.len());
+    let refs: Vec<&str> = doc["components"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|c| c["bom-ref"].as_str())
+        .collect();
+    assert!(
+        claims
+            .iter()
+            .all(|c| refs.contains(&c["target"].as_str().unwrap()))
+    );
+    let map = doc["declarations"]["attestations"][0]["map"]
+        .as_array()
+        .unwrap();
+    assert_eq!(map.len(), 12, "one entry per TACOS attestation field");
+    let fixed = map
+        .iter()
+        .find(|m| m["requirement"] == "tacos-sbom:requirement:FixedVulnerabilities")
+        .unwrap();
+    assert!(!fixed["claims"].as_array().unwrap().is_empty());
+    // Enriching again replaces them rather than adding more.
+    assert_ok(&run(
+        &srv,
+        &tmp,
+        &["enrich", "decl.json", "-o", "again.json", "--declarations"],
+    ));
+    let again: Value =
+        serde_json::from_str(&std::fs::read_to_string(tmp.join("again.json")).unwrap()).unwrap();
+    assert_eq!(again["declarations"], doc["declarations"]);
+    let plain = std::fs::metadata(tmp.join("plain.json")).unwrap().len();
+    let with = std::fs::metadata(tmp.join("decl.json")).unwrap().len();
+    println!("declarations: {plain} -> {with} bytes");
+}

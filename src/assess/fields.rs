@@ -397,14 +397,13 @@ pub fn income_streams(f: &Facts, latest: Option<&str>) -> Decided<Asserted<Vec<I
         .and_then(|r| r.funding.clone())
         .or_else(|| pkg.funding.clone());
     let Some(funding) = funding.filter(|f| !f.is_empty()) else {
-        return decided(
-            Asserted::NoAssertion,
-            observed(
-                found,
-                "no funding is declared in the registry metadata (which does not show that there is none)",
-                json!({"funding": null}),
-            ),
+        let mut e = observed(
+            found,
+            "no funding is declared in the registry metadata (which does not show that there is none)",
+            json!({"funding": null}),
         );
+        e.code = ReasonCode::NoData;
+        return decided(Asserted::NoAssertion, e);
     };
     let now = timestamp(f.now);
     let streams: Vec<IncomeStream> = funding

@@ -181,6 +181,6 @@ pub fn render_html(s: &Summary) -> String {
     for n in &s.next_steps {
         let _ = write!(o, "<li>{}</li>", esc(n));
     }
-    let _ = write!(o, "</ul><script>{SCRIPT}</script></body></html>\n");
+    let _ = writeln!(o, "</ul><script>{SCRIPT}</script></body></html>");
     o
 }

@@ -4,6 +4,7 @@
 //! known limitations, next steps). The analysis is plain data; renderers turn
 //! it into Markdown, JSON or a self-contained HTML page.
 
+pub mod declarations;
 mod html;
 mod markdown;
 pub mod policy;
@@ -156,11 +157,18 @@ fn counts(statements: &[Statement], field: Field) -> Counts {
 }
 
 fn finding(s: &Statement, field: Field) -> Finding {
+    let value = match (&s.package_status, field) {
+        (Asserted::Value(p), Field::PackageStatus) => serde_json::to_value(p.status)
+            .ok()
+            .and_then(|v| v.as_str().map(str::to_string))
+            .unwrap_or_default(),
+        _ => s.display(field),
+    };
     Finding {
         purl: s.purl.clone(),
         package: short_name(s),
         field: field.name().to_string(),
-        value: s.display(field),
+        value,
         reason: reason(s, field),
     }
 }
@@ -218,7 +226,7 @@ pub fn summarize(report: &Report) -> Summary {
         if n > 0 {
             let mut causes: Vec<(String, usize, String)> =
                 causes.into_iter().map(|(k, (c, r))| (k, c, r)).collect();
-            causes.sort_by(|a, b| b.1.cmp(&a.1));
+            causes.sort_by_key(|c| std::cmp::Reverse(c.1));
             limitations.push(Limitation {
                 field: f.name().to_string(),
                 packages: n,

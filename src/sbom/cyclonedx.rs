@@ -65,6 +65,7 @@ pub(super) fn components(doc: &Document) -> Vec<Component> {
                     i,
                 ),
                 purl: doc.get_str(node, "purl").map(|p| p.into_owned()),
+                bom_ref: doc.get_str(node, "bom-ref").map(|p| p.into_owned()),
                 name,
                 version,
                 hashes,
@@ -199,6 +200,12 @@ pub(super) fn enrich<'d>(doc: &'d Document, version: CdxVersion, ch: &Changes<'_
     for r in &ch.document_refs {
         let value = reference_json(r, version, ch.cdx_reference_type);
         upsert_reference(&mut ed, doc, root, &value, ch.document_marker);
+    }
+    for (key, value) in &ch.root_members {
+        match root.get(key) {
+            Some(node) => ed.replace(node, value),
+            None => ed.append_member(root, key, value),
+        }
     }
     bump_version(&mut ed, doc, root);
     add_tool(&mut ed, doc, root, version, ch);

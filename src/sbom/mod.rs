@@ -167,6 +167,8 @@ pub struct Component {
     pub hashes: Vec<Hash>,
     /// A short handle for messages: bom-ref or SPDXID, else name@version.
     pub label: String,
+    /// CycloneDX `bom-ref`, which other parts of the BOM link to.
+    pub bom_ref: Option<String>,
 }
 
 /// A reference this tool adds, and how its earlier references are recognized.
@@ -205,6 +207,9 @@ pub struct Changes<'a> {
     /// SPDX `referenceType` of this tool's document-level references.
     pub spdx_document_reference_type: &'a str,
     pub tool: &'a Tool,
+    /// Top-level members to set (CycloneDX `declarations`/`definitions`),
+    /// replacing a member of that name.
+    pub root_members: Vec<(String, serde_json::Value)>,
     /// A comment prefix that identifies references this tool wrote.
     pub marker: &'a str,
     /// SPDX `referenceType` of the references this tool writes.
@@ -410,6 +415,11 @@ impl Sbom {
             .into_iter()
             .find(|c| c.role == Role::Subject)
             .and_then(|c| c.purl)
+    }
+
+    /// The source text of a top-level member, if the document has one.
+    pub fn root_member_text(&self, key: &str) -> Option<&str> {
+        self.doc.root().get(key).map(|n| self.doc.raw(n))
     }
 
     /// The document with `changes` applied; untouched bytes are copied through.

@@ -99,6 +99,7 @@ pub(super) fn components(doc: &Document) -> Vec<Component> {
                 role,
                 label: label_for(spdx_id, name.as_deref(), version.as_deref(), i),
                 purl: purl_of(doc, node),
+                bom_ref: None,
                 name,
                 version,
                 hashes,

@@ -478,10 +478,14 @@ fn run_enrich(args: EnrichArgs, ui: &Ui) -> Result<ExitCode> {
             k.display()
         ));
     }
+    // Each package once, however many inputs name it.
+    let mut seen = std::collections::HashSet::new();
     let all: Vec<tacos::Statement> = summary
         .reports
         .iter()
-        .flat_map(|r| r.statements.iter().cloned())
+        .flat_map(|r| r.statements.iter())
+        .filter(|s| seen.insert(s.purl.clone()))
+        .cloned()
         .collect();
     let passed = gate(&policy, &all)?;
     Ok(if failed_inputs > 0 {

@@ -241,26 +241,10 @@ impl Sources {
 
     /// deps.dev's version list, as a registry listing.
     async fn depsdev_package(&self, eco: Ecosystem, name: &str) -> Lookup<RegistryPackage> {
-        let Some(system) = eco.depsdev_name() else {
-            return Lookup::NotApplicable {
-                source: "deps.dev".into(),
-                why: "no source covers this package type".into(),
-            };
-        };
-        let base = match self.base(Service::DepsDev) {
-            Ok(b) => b.clone(),
-            Err(why) => {
-                return Lookup::Unavailable {
-                    source: "deps.dev".into(),
-                    reason: why,
-                };
-            }
-        };
-        self.get_parsed(
-            Service::DepsDev,
-            &base,
-            &depsdev::package_path(system, name),
-            |b| depsdev::parse_package(b).map_err(|e| e.to_string()),
+        self.depsdev(
+            eco,
+            |system| depsdev::package_path(system, name),
+            depsdev::parse_package,
         )
         .await
         .map(|p| from_depsdev(name, p))
@@ -273,29 +257,12 @@ impl Sources {
         version: &str,
     ) -> Lookup<DepsDevVersion> {
         let key = (eco, name.to_string(), version.to_string());
-        memo(&self.depsdev_version, key, || async {
-            let Some(system) = eco.depsdev_name() else {
-                return Lookup::NotApplicable {
-                    source: "deps.dev".into(),
-                    why: "deps.dev does not cover this ecosystem".into(),
-                };
-            };
-            let base = match self.base(Service::DepsDev) {
-                Ok(b) => b.clone(),
-                Err(why) => {
-                    return Lookup::Unavailable {
-                        source: "deps.dev".into(),
-                        reason: why,
-                    };
-                }
-            };
-            self.get_parsed(
-                Service::DepsDev,
-                &base,
-                &depsdev::version_path(system, name, version),
-                |b| depsdev::parse_version(b).map_err(|e| e.to_string()),
+        memo(&self.depsdev_version, key, || {
+            self.depsdev(
+                eco,
+                |system| depsdev::version_path(system, name, version),
+                depsdev::parse_version,
             )
-            .await
         })
         .await
     }
@@ -307,31 +274,40 @@ impl Sources {
         version: &str,
     ) -> Lookup<Vec<GraphNode>> {
         let key = (eco, name.to_string(), version.to_string());
-        memo(&self.graphs, key, || async {
-            let Some(system) = eco.depsdev_name() else {
-                return Lookup::NotApplicable {
-                    source: "deps.dev".into(),
-                    why: "deps.dev does not cover this ecosystem".into(),
-                };
-            };
-            let base = match self.base(Service::DepsDev) {
-                Ok(b) => b.clone(),
-                Err(why) => {
-                    return Lookup::Unavailable {
-                        source: "deps.dev".into(),
-                        reason: why,
-                    };
-                }
-            };
-            self.get_parsed(
-                Service::DepsDev,
-                &base,
-                &depsdev::dependencies_path(system, name, version),
-                |b| depsdev::parse_dependencies(b).map_err(|e| e.to_string()),
+        memo(&self.graphs, key, || {
+            self.depsdev(
+                eco,
+                |system| depsdev::dependencies_path(system, name, version),
+                depsdev::parse_dependencies,
             )
-            .await
         })
         .await
+    }
+
+    /// Ask deps.dev about a package in its own system's terms.
+    async fn depsdev<T>(
+        &self,
+        eco: Ecosystem,
+        path: impl FnOnce(&str) -> String,
+        parse: impl FnOnce(&[u8]) -> Result<T, String>,
+    ) -> Lookup<T> {
+        let Some(system) = eco.depsdev_name() else {
+            return Lookup::NotApplicable {
+                source: "deps.dev".into(),
+                why: "deps.dev does not cover this ecosystem".into(),
+            };
+        };
+        let base = match self.base(Service::DepsDev) {
+            Ok(b) => b.clone(),
+            Err(why) => {
+                return Lookup::Unavailable {
+                    source: "deps.dev".into(),
+                    reason: why,
+                };
+            }
+        };
+        self.get_parsed(Service::DepsDev, &base, &path(system), parse)
+            .await
     }
 
     /// OpenSSF Scorecard for `github.com/org/repo`; not scanned → NotFound.

@@ -456,3 +456,79 @@ fn an_unconfigured_registry_is_unknown_with_how_to_configure_it() {
         .unwrap();
     assert!(reason.contains("TACOS_PYPI_URL"), "{reason}");
 }
+
+#[test]
+fn published_reports_fill_attested_fields_and_conflicts_are_reported() {
+    let srv = start();
+    let tmp = Temp::new();
+    std::fs::create_dir(tmp.join("reports")).unwrap();
+    // Sloppy, as published examples are: a trailing comma, casing drift.
+    std::fs::write(
+        tmp.join("reports/vendor.json"),
+        r#"{"author": "Vendor", "LastModifiedDateTimeUTC": "2026-10-01T00:00:00Z", "statements": [
+            {"PURL": "pkg:pypi/urllib3", "SuccessionPlan": "True", "fixedVulnerabilities": "False", "SDLCPolicyURL": "https://example.invalid/sdlc",}
+        ]}"#,
+    )
+    .unwrap();
+    std::fs::write(tmp.join("reports/broken.json"), "not json").unwrap();
+    let (s, err) = assess_one(
+        &srv,
+        &tmp,
+        "pkg:pypi/urllib3@1.26.4",
+        &[],
+        &["--reports", tmp.join("reports").to_str().unwrap()],
+    );
+    assert_eq!(s["SuccessionPlan"], "True");
+    assert_eq!(s["Evidence"]["SuccessionPlan"]["ReasonCode"], "from-report");
+    assert_eq!(s["SDLCPolicyURL"], "https://example.invalid/sdlc");
+    // The assessment says True; the report says False: kept, and reported.
+    assert_eq!(s["FixedVulnerabilities"], "True");
+    assert_eq!(
+        s["Evidence"]["FixedVulnerabilities"]["ReasonCode"],
+        "conflict"
+    );
+    assert!(
+        err.contains("conflict: pkg:pypi/urllib3@1.26.4 FixedVulnerabilities: published False"),
+        "{err}"
+    );
+    assert!(
+        err.contains("broken.json"),
+        "the unreadable report is named: {err}"
+    );
+}
+
+#[test]
+fn the_tidelift_report_api_is_read_with_the_token() {
+    let srv = start();
+    let tmp = Temp::new();
+    let cfg = tmp.join("t.toml");
+    std::fs::write(
+        &cfg,
+        "[tidelift]\norganization = \"acme\"\nproject = \"web app\"\n",
+    )
+    .unwrap();
+    let (s, _) = assess_one(
+        &srv,
+        &tmp,
+        "pkg:pypi/urllib3@1.26.4",
+        &[("TIDELIFT_API_KEY", "tidelift-test-token")],
+        &["--config", cfg.to_str().unwrap()],
+    );
+    assert_eq!(s["PackageManagerMFAEnabled"], "True");
+    assert!(
+        s["Evidence"]["PackageManagerMFAEnabled"]["Source"]
+            .as_str()
+            .unwrap()
+            .contains("attestation-report")
+    );
+    let (s, err) = assess_one(
+        &srv,
+        &tmp,
+        "pkg:pypi/urllib3@1.26.4",
+        &[("TIDELIFT_API_KEY", "wrong")],
+        &["--config", cfg.to_str().unwrap()],
+    );
+    assert_eq!(s["PackageManagerMFAEnabled"], "NOASSERTION");
+    assert!(err.contains("HTTP 401"), "{err}");
+    assert!(!err.contains("wrong"), "the token is never shown: {err}");
+}

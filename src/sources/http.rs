@@ -203,8 +203,7 @@ impl Client {
         self.fetch(service, url, Some(body), None).await
     }
 
-    /// GET with a bearer token (never cached under a key that includes it,
-    /// never shown).
+    /// GET with a bearer token (never shown; the answer is not cached).
     pub async fn get_with_token(
         &self,
         service: Service,
@@ -246,7 +245,10 @@ impl Client {
     ) -> Result<Fetched, FetchError> {
         let shown = redact(url);
         let now = OffsetDateTime::now_utc().unix_timestamp();
-        if let Some(cache) = &self.cache
+        // Answers to authenticated requests are never cached: the next run
+        // may not hold the token.
+        let cache = self.cache.as_ref().filter(|_| token.is_none());
+        if let Some(cache) = cache
             && let Some(entry) = cache.get(key)
             && (self.offline || now - entry.fetched_at < self.ttl_seconds)
         {
@@ -276,7 +278,7 @@ impl Client {
                     .lock()
                     .expect("lock")
                     .insert(service, 0);
-                if let Some(cache) = &self.cache {
+                if let Some(cache) = cache {
                     cache.put(
                         key,
                         &Entry {

@@ -116,6 +116,7 @@ impl FixtureServer {
             ("TACOS_CRATES_INDEX_URL", "crates-index"),
             ("TACOS_CRATES_API_URL", "crates-api"),
             ("TACOS_GITHUB_API_URL", "github"),
+            ("TACOS_TIDELIFT_URL", "tidelift"),
         ]
         .into_iter()
         .map(|(k, s)| (k.to_string(), self.url(s)))
@@ -157,6 +158,7 @@ struct Request {
     method: String,
     path: String,
     body: Vec<u8>,
+    authorization: Option<String>,
 }
 
 async fn read_request(stream: &mut TcpStream) -> Option<Request> {
@@ -180,11 +182,20 @@ async fn read_request(stream: &mut TcpStream) -> Option<Request> {
     let mut first = lines.next()?.split_whitespace();
     let method = first.next()?.to_string();
     let path = first.next()?.to_string();
-    let length: usize = lines
+    let headers: Vec<(String, String)> = lines
         .filter_map(|l| l.split_once(':'))
-        .find(|(k, _)| k.eq_ignore_ascii_case("content-length"))
-        .and_then(|(_, v)| v.trim().parse().ok())
+        .map(|(k, v)| (k.trim().to_ascii_lowercase(), v.trim().to_string()))
+        .collect();
+    let header = |name: &str| {
+        headers
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.clone())
+    };
+    let length: usize = header("content-length")
+        .and_then(|v| v.parse().ok())
         .unwrap_or(0);
+    let authorization = header("authorization");
     let mut body = buf[head_end..].to_vec();
     while body.len() < length {
         let n = stream.read(&mut chunk).await.ok()?;
@@ -193,7 +204,12 @@ async fn read_request(stream: &mut TcpStream) -> Option<Request> {
         }
         body.extend_from_slice(&chunk[..n]);
     }
-    Some(Request { method, path, body })
+    Some(Request {
+        method,
+        path,
+        body,
+        authorization,
+    })
 }
 
 struct Answer {
@@ -452,6 +468,27 @@ fn route(st: &State, req: &Request) -> Answer {
             .unwrap_or_else(Answer::not_found)
         }
         "osv" => osv_route(st, &req.method, rest, &req.body),
+        // Tidelift's attestation-report API: answers a report for any
+        // project, to the bearer token `tidelift-test-token` only.
+        "tidelift"
+            if rest.starts_with("external-api/v1/") && rest.ends_with("/attestation-report") =>
+        {
+            if req.authorization.as_deref() != Some("Bearer tidelift-test-token") {
+                return Answer::json(401, &json!({"error": "unauthorized"}));
+            }
+            Answer::json(
+                200,
+                &json!({
+                    "@id": "https://github.com/tacosframework/",
+                    "author": "Tidelift test",
+                    "role": "Attestor",
+                    "LastModifiedDateTimeUTC": "2026-11-01T00:00:00Z",
+                    "TACOSversion": "1.1",
+                    "application": "test",
+                    "statements": [{"PURL": "pkg:pypi/urllib3", "PackageManagerMFAEnabled": "True"}]
+                }),
+            )
+        }
         "depsdev" => depsdev_route(st, rest),
         "scorecard" => {
             let repo = rest.strip_prefix("projects/").unwrap_or("");

@@ -17,11 +17,9 @@ const DELAY: Duration = Duration::from_millis(50);
 const CONCURRENCY: usize = 8;
 
 fn main() {
-    let shared = std::env::var_os("TACOS_SHARED_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared"));
-    let sbom = shared.join("fixtures/sbom/generated/npm-large-react-scripts.cdx15.json");
-    let srv = server::FixtureServer::start(&shared);
+    let fixtures = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures");
+    let sbom = fixtures.join("sbom/generated/npm-large-react-scripts.cdx15.json");
+    let srv = server::FixtureServer::start(&fixtures);
     srv.set_delay(DELAY);
     let work = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
         .join("target/bench-assess")

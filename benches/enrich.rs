@@ -30,10 +30,8 @@ fn main() {
         child_read_write(Path::new(&args[2]), Path::new(&args[3]));
         return;
     }
-    let shared = std::env::var_os("TACOS_SHARED_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared"));
-    let large = shared.join("fixtures/sbom/generated/npm-large-react-scripts.cdx15.json");
+    let large = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/sbom/generated/npm-large-react-scripts.cdx15.json");
     // A directory of its own, removed only after measuring: creating files
     // right after deleting tens of thousands slows ext4 down for a while.
     let work = PathBuf::from(env!("CARGO_MANIFEST_DIR"))

@@ -15,7 +15,7 @@ use serde_json::Value;
 use server::{Fault, FixtureServer};
 
 fn start() -> FixtureServer {
-    FixtureServer::start(&shared())
+    FixtureServer::start(&fixtures())
 }
 
 /// Run the binary with the server's endpoints and a private cache.

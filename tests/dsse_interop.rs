@@ -1,9 +1,9 @@
-//! Interoperability with independent DSSE implementations (shared/conformance):
+//! Interoperability with independent DSSE implementations (tests/conformance):
 //! securesystemslib (`verify-dsse.py`), sigstore-js (`verify-bundle.mjs`) and a
 //! pyca/cryptography signer (`sign-dsse.py`).
 //!
-//! The checkers are installed by `shared/conformance/INSTALL.sh` into
-//! `~/.cache/sbom-conformance`; these tests fail with that hint when they are missing.
+//! The checkers are installed by `tests/conformance/INSTALL.sh` into
+//! `.tools/conformance`; these tests fail with that hint when they are missing.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -19,19 +19,14 @@ const STATEMENT: &str = concat!(
 );
 
 fn conformance_dir() -> PathBuf {
-    let beside = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/conformance");
-    if beside.is_dir() {
-        beside
-    } else {
-        PathBuf::from("/work/shared/conformance")
-    }
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/conformance")
 }
 
 fn run(program: &str, script: &str, args: &[&Path]) -> Output {
     let script = conformance_dir().join(script);
     assert!(
         script.is_file(),
-        "{} is missing; check out shared/ beside this crate",
+        "{} is missing from this checkout",
         script.display()
     );
     let output = Command::new(program)
@@ -41,7 +36,7 @@ fn run(program: &str, script: &str, args: &[&Path]) -> Output {
         .unwrap_or_else(|e| panic!("cannot run {program} {}: {e}", script.display()));
     if output.status.code() == Some(2) {
         panic!(
-            "{} could not run (exit 2); run shared/conformance/INSTALL.sh\n{}{}",
+            "{} could not run (exit 2); run tests/conformance/INSTALL.sh\n{}{}",
             script.display(),
             String::from_utf8_lossy(&output.stdout),
             String::from_utf8_lossy(&output.stderr)

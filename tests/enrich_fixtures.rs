@@ -1,4 +1,4 @@
-//! Every JSON SBOM in the shared fixtures enriches, loses nothing, enriches
+//! Every JSON SBOM in the fixtures enriches, loses nothing, enriches
 //! again idempotently, and still validates with the independent checkers.
 
 mod common;

@@ -25,19 +25,12 @@ struct Case {
     expected_failure: bool,
 }
 
-/// `../shared/conformance` beside the crate (the project layout), else `$PURL_SUITE_DIR`.
+/// `$PURL_SUITE_DIR`, else the copy in `tests/conformance` (see its SOURCE.md).
 fn suite_dir() -> PathBuf {
-    let beside = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/conformance");
-    if beside.join("purl-spec-tests").is_dir() {
-        return beside;
-    }
     if let Some(dir) = std::env::var_os("PURL_SUITE_DIR") {
         return dir.into();
     }
-    panic!(
-        "purl suites not found at {} and PURL_SUITE_DIR is unset",
-        beside.display()
-    );
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/conformance")
 }
 
 /// JSON with object keys sorted, so keys match whatever serde_json features are on.

@@ -13,7 +13,7 @@ use serde_json::Value;
 
 /// Enrich the PyPI sample against the fixture server.
 fn enriched() -> (server::FixtureServer, Temp) {
-    let srv = server::FixtureServer::start(&shared());
+    let srv = server::FixtureServer::start(&fixtures());
     let tmp = Temp::new();
     tmp.copy_in(
         &repo().join("sample-sboms/pypi-flask-django-env.cdx16.json"),
@@ -482,7 +482,7 @@ fn the_html_summary_works_in_a_real_browser() {
 
 #[test]
 fn cyclonedx_1_6_declarations_validate_against_the_official_schema() {
-    let srv = server::FixtureServer::start(&shared());
+    let srv = server::FixtureServer::start(&fixtures());
     let tmp = Temp::new();
     tmp.copy_in(
         &repo().join("sample-sboms/pypi-flask-django-env.cdx16.json"),

@@ -211,7 +211,7 @@ mod tests {
 
     fn fixture(rel: &str) -> Vec<u8> {
         let p = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("../shared/fixtures/registry")
+            .join("tests/fixtures/registry")
             .join(rel);
         if p.exists() {
             return std::fs::read(p).unwrap();

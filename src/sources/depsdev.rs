@@ -212,7 +212,7 @@ mod tests {
     #[test]
     fn parses_the_recorded_version() {
         let p = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("../shared/fixtures/api/depsdev/npm-lodash-4.17.20.getversion.json");
+            .join("tests/fixtures/api/depsdev/npm-lodash-4.17.20.getversion.json");
         let v = parse_version(&std::fs::read(p).unwrap()).unwrap();
         assert_eq!(v.version, "4.17.20");
         assert_eq!(v.advisory_ids.len(), 5);

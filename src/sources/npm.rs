@@ -205,7 +205,7 @@ mod tests {
 
     fn fixture(rel: &str) -> Vec<u8> {
         let p = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("../shared/fixtures/registry")
+            .join("tests/fixtures/registry")
             .join(rel);
         if rel.ends_with(".gz") {
             let out = std::process::Command::new("gzip")

@@ -95,8 +95,7 @@ mod tests {
 
     #[test]
     fn parses_the_recorded_querybatch_answers() {
-        let dir =
-            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/fixtures/api/osv");
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/api/osv");
         if !dir.exists() {
             return;
         }

@@ -220,8 +220,8 @@ mod tests {
     use super::*;
 
     fn fixture(name: &str) -> Vec<u8> {
-        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("../shared/fixtures/registry/pypi");
+        let dir =
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/registry/pypi");
         let plain = dir.join(format!("{name}.json"));
         if plain.exists() {
             return std::fs::read(plain).unwrap();

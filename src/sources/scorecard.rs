@@ -87,8 +87,8 @@ mod tests {
 
     #[test]
     fn parses_the_recorded_results() {
-        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("../shared/fixtures/api/scorecard");
+        let dir =
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/api/scorecard");
         let s =
             parse(&std::fs::read(dir.join("github.com_ossf_scorecard.2025-11-15.json")).unwrap())
                 .unwrap();

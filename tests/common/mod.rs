@@ -1,5 +1,5 @@
-//! Shared test support: the real binary in a fresh directory, the shared
-//! fixtures, and the independent checkers in `../shared/conformance`.
+//! Shared test support: the real binary in a fresh directory, the fixtures
+//! in `tests/fixtures`, and the independent checkers in `tests/conformance`.
 #![allow(dead_code)]
 
 use std::path::{Path, PathBuf};
@@ -15,20 +15,14 @@ pub fn repo() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
-pub fn shared() -> PathBuf {
-    let dir = std::env::var_os("TACOS_SHARED_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| repo().join("../shared"));
-    assert!(
-        dir.join("fixtures/MANIFEST.md").exists(),
-        "the shared fixtures are not at {} (set TACOS_SHARED_DIR)",
-        dir.display()
-    );
-    dir
+/// The recorded fixtures (real SBOMs, registry answers, OSV records), each
+/// with its origin and license in `tests/fixtures/MANIFEST.md`.
+pub fn fixtures() -> PathBuf {
+    repo().join("tests/fixtures")
 }
 
 pub fn fixture(rel: &str) -> PathBuf {
-    shared().join("fixtures").join(rel)
+    fixtures().join(rel)
 }
 
 /// Every JSON SBOM fixture (CycloneDX and SPDX 2.x), relative to fixtures/sbom.
@@ -164,19 +158,17 @@ pub fn assert_ok(o: &Output) {
 // ---- independent checkers -------------------------------------------------
 
 pub fn conformance() -> PathBuf {
-    shared().join("conformance")
+    repo().join("tests/conformance")
 }
 
 fn conformance_python() -> PathBuf {
     let home = std::env::var_os("CONFORMANCE_HOME")
         .map(PathBuf::from)
-        .unwrap_or_else(|| {
-            PathBuf::from(std::env::var("HOME").unwrap()).join(".cache/sbom-conformance")
-        });
+        .unwrap_or_else(|| repo().join(".tools/conformance"));
     let py = home.join("venv/bin/python");
     assert!(
         py.exists(),
-        "the independent checkers are not installed ({}): run ../shared/conformance/INSTALL.sh (the README's test command does)",
+        "the independent checkers are not installed ({}): run tests/conformance/INSTALL.sh (the README's test command does)",
         py.display()
     );
     py

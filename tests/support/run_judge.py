@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Run one of ../shared/conformance's Python checkers, unchanged, over many
+"""Run one of tests/conformance's Python checkers, unchanged, over many
 inputs in a single process, so that a test can judge hundreds of files without
 paying the interpreter and library start-up each time.
 

@@ -1,5 +1,5 @@
 //! A real HTTP server on loopback that stands in for the upstream services:
-//! it serves the recorded responses in `../shared/fixtures` as they are, and
+//! it serves the recorded responses in `tests/fixtures` as they are, and
 //! answers what was not recorded from the real data, in the services'
 //! documented shapes:
 //!
@@ -45,7 +45,7 @@ pub enum Fault {
 }
 
 struct State {
-    shared: PathBuf,
+    fixtures: PathBuf,
     base: Mutex<String>,
     delay: Mutex<Duration>,
     faults: Mutex<Vec<(String, Fault)>>,
@@ -60,10 +60,10 @@ pub struct FixtureServer {
 }
 
 impl FixtureServer {
-    pub fn start(shared: &Path) -> FixtureServer {
-        let osv = Osv::load(&shared.join("fixtures/osv"));
+    pub fn start(fixtures: &Path) -> FixtureServer {
+        let osv = Osv::load(&fixtures.join("osv"));
         let state = Arc::new(State {
-            shared: shared.to_path_buf(),
+            fixtures: fixtures.to_path_buf(),
             base: Mutex::new(String::new()),
             delay: Mutex::new(Duration::ZERO),
             faults: Mutex::new(Vec::new()),
@@ -407,7 +407,7 @@ fn pep503(name: &str) -> String {
 }
 
 fn pypi_file(st: &State, name: &str) -> Option<PathBuf> {
-    let dir = st.shared.join("fixtures/registry/pypi");
+    let dir = st.fixtures.join("registry/pypi");
     let want = pep503(name);
     std::fs::read_dir(&dir)
         .ok()?
@@ -422,8 +422,8 @@ fn pypi_file(st: &State, name: &str) -> Option<PathBuf> {
 }
 
 fn npm_file(st: &State, name: &str) -> PathBuf {
-    st.shared
-        .join("fixtures/registry/npm")
+    st.fixtures
+        .join("registry/npm")
         .join(format!("{}.json", name.replace('/', "__")))
 }
 
@@ -452,7 +452,7 @@ fn route(st: &State, req: &Request) -> Answer {
             if rest.contains("..") {
                 return Answer::not_found();
             }
-            file_answer(&st.shared.join("fixtures/registry/crates/index").join(rest))
+            file_answer(&st.fixtures.join("registry/crates/index").join(rest))
                 .unwrap_or_else(Answer::not_found)
         }
         "crates-api" => {
@@ -461,8 +461,8 @@ fn route(st: &State, req: &Request) -> Answer {
                 return Answer::not_found();
             }
             file_answer(
-                &st.shared
-                    .join("fixtures/registry/crates-api-examples")
+                &st.fixtures
+                    .join("registry/crates-api-examples")
                     .join(format!("{name}.json")),
             )
             .unwrap_or_else(Answer::not_found)
@@ -492,7 +492,7 @@ fn route(st: &State, req: &Request) -> Answer {
         "depsdev" => depsdev_route(st, rest),
         "scorecard" => {
             let repo = rest.strip_prefix("projects/").unwrap_or("");
-            let dir = st.shared.join("fixtures/api/scorecard");
+            let dir = st.fixtures.join("api/scorecard");
             let mut best: Option<(String, PathBuf)> = None;
             for e in std::fs::read_dir(&dir).unwrap().flatten() {
                 let v: Value = serde_json::from_slice(&std::fs::read(e.path()).unwrap()).unwrap();
@@ -700,7 +700,7 @@ fn depsdev_route(st: &State, rest: &str) -> Answer {
             name.replace('/', "__"),
             v
         );
-        if let Some(a) = file_answer(&st.shared.join("fixtures/api/depsdev").join(recorded)) {
+        if let Some(a) = file_answer(&st.fixtures.join("api/depsdev").join(recorded)) {
             return a;
         }
     }

@@ -1,0 +1,157 @@
+#!/usr/bin/env bash
+# INSTALL.sh - install the independent third-party checkers used by tools/*.
+#
+#   CONFORMANCE_HOME=<dir> ./INSTALL.sh     (default dir: .tools/conformance in the repository)
+#
+# Creates  $CONFORMANCE_HOME/venv   python virtualenv (pip, exact pins incl. transitive deps)
+#          $CONFORMANCE_HOME/node   npm project (exact pins)
+# Uses only the ordinary clients pip / npm / apt-get (apt only if python3-venv, node or
+# openssl are missing). Idempotent; re-running upgrades/downgrades to the pins below.
+# The scripts in this directory find the install through $CONFORMANCE_HOME (or the default).
+set -euo pipefail
+
+PREFIX="${CONFORMANCE_HOME:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)/.tools/conformance}"
+PYTHON="${PYTHON:-python3}"
+start=$(date +%s)
+log() { printf '[INSTALL %3ss] %s\n' "$(( $(date +%s) - start ))" "$*"; }
+
+# ---------------------------------------------------------------- apt (only if needed)
+missing=()
+command -v "$PYTHON" >/dev/null 2>&1 || missing+=(python3)
+if command -v "$PYTHON" >/dev/null 2>&1 && ! "$PYTHON" -c 'import venv, ensurepip' >/dev/null 2>&1; then
+  missing+=(python3-venv)
+fi
+command -v node >/dev/null 2>&1 || missing+=(nodejs)
+command -v npm >/dev/null 2>&1 || missing+=(npm)
+command -v openssl >/dev/null 2>&1 || missing+=(openssl)
+if [ ${#missing[@]} -gt 0 ]; then
+  log "apt-get install ${missing[*]}"
+  SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
+node_major=$(node -p 'process.versions.node.split(".").map(Number).reduce((a,b,i)=>i<2?a*1000+b:a)' 2>/dev/null || echo 0)
+if [ "$node_major" -lt 20017 ]; then
+  log "WARNING: node $(node --version 2>/dev/null) < 20.17; @sigstore/verify 3.x declares node ^20.17.0 || >=22.9.0"
+fi
+
+mkdir -p "$PREFIX"
+
+# ---------------------------------------------------------------- python
+log "python venv at $PREFIX/venv ($("$PYTHON" --version 2>&1))"
+[ -x "$PREFIX/venv/bin/python" ] || "$PYTHON" -m venv "$PREFIX/venv"
+cat > "$PREFIX/requirements.txt" <<'EOF'
+# top-level checkers (exact)
+cyclonedx-python-lib[json-validation,xml-validation]==11.12.0
+check-jsonschema==0.39.0
+spdx-tools==0.8.5
+securesystemslib[crypto]==1.6.0
+in-toto-attestation==0.9.3
+packageurl-python==0.17.6
+license-expression==30.4.4
+cryptography==50.0.2
+PyYAML==6.0.3
+lxml==6.1.3
+EOF
+cat > "$PREFIX/constraints.txt" <<'EOF'
+arrow==1.4.0
+attrs==26.1.0
+beartype==0.23.1
+boolean.py==5.0
+certifi==2026.10.18
+cffi==2.1.1
+charset-normalizer==3.5.2
+check-jsonschema==0.39.0
+click==8.5.1
+cryptography==50.0.2
+cyclonedx-python-lib==11.12.0
+defusedxml==0.7.1
+fqdn==1.6.0
+idna==3.20
+in-toto-attestation==0.9.3
+isoduration==20.11.0
+jsonpointer==3.12
+jsonschema==4.26.0
+jsonschema-specifications==2025.9.1
+lark==1.3.1
+license-expression==30.4.4
+lxml==6.1.3
+packageurl-python==0.17.6
+ply==3.11
+protobuf==7.36.2
+py-serializable==2.2.0
+pycparser==3.12
+pyparsing==3.3.3
+python-dateutil==4.0.0
+PyYAML==6.0.3
+rdflib==7.6.0
+referencing==0.37.0
+regress==2026.9.1
+requests==2.34.2
+rfc3339-validator==0.1.4
+rfc3986-validator==0.1.1
+rfc3987-syntax==1.1.0
+rpds-py==2026.9.1
+ruamel.yaml==0.19.1
+securesystemslib==1.6.0
+semantic-version==2.10.0
+six==1.17.0
+sortedcontainers==2.4.0
+spdx-tools==0.8.5
+typing_extensions==4.16.0
+tzdata==2026.6
+uri-template==1.3.0
+uritools==6.1.4
+urllib3==2.8.0
+webcolors==25.10.0
+xmltodict==1.0.4
+EOF
+"$PREFIX/venv/bin/python" -m pip install --disable-pip-version-check --no-input -q \
+  -r "$PREFIX/requirements.txt" -c "$PREFIX/constraints.txt"
+log "python packages installed"
+
+# ---------------------------------------------------------------- node
+mkdir -p "$PREFIX/node"
+cat > "$PREFIX/node/package.json" <<'EOF'
+{
+  "name": "sbom-conformance-checkers",
+  "private": true,
+  "description": "independent third-party checkers (sigstore-js, packageurl-js, spdx-expression-parse)",
+  "dependencies": {
+    "@sigstore/bundle": "4.0.0",
+    "@sigstore/core": "3.2.1",
+    "@sigstore/protobuf-specs": "0.5.2",
+    "@sigstore/verify": "3.1.1",
+    "packageurl-js": "2.0.1",
+    "spdx-exceptions": "2.5.0",
+    "spdx-expression-parse": "5.0.0",
+    "spdx-license-ids": "3.0.24"
+  }
+}
+EOF
+(cd "$PREFIX/node" && npm install --no-audit --no-fund --loglevel=error >/dev/null)
+log "npm packages installed"
+
+# ---------------------------------------------------------------- smoke test
+"$PREFIX/venv/bin/python" - <<'EOF'
+import importlib.metadata as m
+from cyclonedx.validation.json import JsonStrictValidator
+from cyclonedx.validation.xml import XmlValidator
+from cyclonedx.schema import SchemaVersion
+from jsonschema.validators import Draft7Validator
+import securesystemslib.dsse, in_toto_attestation.v1.statement, packageurl, license_expression, spdx_tools
+assert "iri-reference" in Draft7Validator.FORMAT_CHECKER.checkers, "jsonschema format extras missing"
+JsonStrictValidator(SchemaVersion.V1_6); XmlValidator(SchemaVersion.V1_6)
+for d in ("cyclonedx-python-lib", "jsonschema", "lxml", "spdx-tools", "check-jsonschema",
+          "securesystemslib", "cryptography", "in-toto-attestation", "protobuf",
+          "packageurl-python", "license-expression"):
+    print("  %-22s %s" % (d, m.version(d)))
+EOF
+(cd "$PREFIX/node" && node -e '
+const fs = require("fs");
+for (const p of ["@sigstore/verify","@sigstore/bundle","@sigstore/core","@sigstore/protobuf-specs","packageurl-js","spdx-expression-parse","spdx-license-ids","spdx-exceptions"]) {
+  require.resolve(p);  // must be loadable
+  console.log("  %s %s", p.padEnd(22), JSON.parse(fs.readFileSync("node_modules/" + p + "/package.json", "utf8")).version);
+}')
+echo "  node $(node --version), $(openssl version)"
+log "done: export CONFORMANCE_HOME=$PREFIX (only needed if not the default)"

@@ -974,6 +974,9 @@ fn report_session(session: &assess::session::Session, outcome: &assess::session:
     for note in &session.notes {
         ui.say(&format!("note: {note}"));
     }
+    for warning in session.warnings() {
+        ui.say(&format!("warning: {warning}"));
+    }
     for (service, reason) in session.down_services() {
         ui.say(&format!(
             "note: {service} was unreachable this run ({reason}); fields it decides are NOASSERTION"

@@ -26,6 +26,8 @@ pub struct Config {
     #[serde(default)]
     pub report: Report,
     #[serde(default)]
+    pub reports: Reports,
+    #[serde(default)]
     pub tidelift: Tidelift,
     #[serde(default)]
     pub policy: crate::report::policy::Policy,
@@ -102,8 +104,15 @@ pub struct Assessment {
     pub scorecard_fuzzing: i32,
     pub scorecard_maintained: i32,
     pub scorecard_security_policy: i32,
-    /// Most dependencies checked per package for DependenciesAreManaged.
+    /// Most packages in one resolved dependency graph; a larger graph leaves
+    /// DependenciesAreManaged and CleanReleaseAvailable NOASSERTION.
     pub max_dependencies: usize,
+    /// An offline OSV database older than this (its newest record) can
+    /// prove a vulnerability but not the absence of one.
+    pub max_osv_db_age_days: i64,
+    /// A Scorecard result older than this can establish a failing check,
+    /// not a passing one.
+    pub max_scorecard_age_days: i64,
 }
 
 impl Default for Assessment {
@@ -115,7 +124,31 @@ impl Default for Assessment {
             scorecard_fuzzing: 10,
             scorecard_maintained: 5,
             scorecard_security_policy: 5,
-            max_dependencies: 200,
+            max_dependencies: 500,
+            max_osv_db_age_days: 7,
+            max_scorecard_age_days: 30,
+        }
+    }
+}
+
+/// Published TACOS reports merged into the assessment.
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct Reports {
+    /// Fields that change with time (vulnerabilities, dependencies, status,
+    /// maintainers, the latest release and its license) count from a report
+    /// no older than this.
+    pub max_age_days: i64,
+    /// A public key (SPKI PEM) that signed reports must verify with; signed
+    /// reports are checked only when it is set, and the evidence says so.
+    pub key: Option<PathBuf>,
+}
+
+impl Default for Reports {
+    fn default() -> Self {
+        Reports {
+            max_age_days: 180,
+            key: None,
         }
     }
 }

@@ -1,7 +1,9 @@
 //! One function per TACOS field (or small family): evidence in, value and
 //! reason out. Nothing here touches the network; `gather` collected the
-//! facts. A value is never guessed: without evidence it is NOASSERTION and
-//! the reason says what was missing.
+//! facts. A True or a value is made only with a [`Closed`] witness (see
+//! [`super::verdict`]): complete, well-formed, current evidence about
+//! exactly this package. Without it a field is False when a problem was
+//! found, else NOASSERTION with a reason that names what was incomplete.
 
 use std::cmp::Ordering;
 use std::collections::HashMap;
@@ -11,14 +13,16 @@ use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
 use super::license::{self, Normalized};
+use super::resolve::Resolved;
+use super::verdict::{Adverse, Decided, incomplete};
 use crate::config::Assessment;
 use crate::purl::Purl;
 use crate::sources::model::{
-    DepsDevVersion, Ecosystem, Flag, GraphNode, RegistryPackage, Release, Scorecard, Vulnerability,
+    DepsDevVersion, Ecosystem, Flag, RegistryPackage, Release, Scorecard, Vulnerability,
 };
-use crate::sources::{Found, Lookup};
+use crate::sources::{Closed, Coverage, Found, Lookup, repo_url};
 use crate::tacos::{
-    Asserted, Attestation, Evidence, IncomeStream, IncomeType, PackageStatus, ReasonCode, Status,
+    Asserted, Attestation, Evidence, IncomeStream, IncomeType, PackageStatus, ReasonCode,
 };
 use crate::versions;
 
@@ -33,39 +37,29 @@ pub struct Facts {
     pub depsdev_latest: Lookup<DepsDevVersion>,
     /// Known vulnerabilities by version, for the versions that were checked.
     pub vulns: HashMap<String, Lookup<Vec<Vulnerability>>>,
+    /// Whether every stable release was checked (an offline database checks
+    /// them all; the OSV API is asked about the newest few).
+    pub all_releases_checked: bool,
     /// Known vulnerabilities of the version this statement's PURL names (the
     /// one in use), reported beside FixedVulnerabilities.
     pub in_use: Option<(String, Lookup<Vec<Vulnerability>>)>,
-    /// Direct runtime dependencies of the latest stable release.
-    pub dependencies: Lookup<Vec<DependencyFacts>>,
-    /// The resolved dependency graph of the latest stable release, each node
-    /// with its known vulnerabilities.
-    pub graph: Lookup<Vec<(GraphNode, Lookup<Vec<Vulnerability>>)>>,
+    /// Resolved dependency graphs by release (the latest stable release,
+    /// and the newest releases that are clean themselves).
+    pub graphs: HashMap<String, Graph>,
+    /// Scorecard's result for the validated upstream repository (not
+    /// applicable when there is none).
     pub scorecard: Lookup<Scorecard>,
     /// Where OSV lists the package's vulnerabilities, if OSV covers it.
     pub vulnerabilities_listing: Option<String>,
     pub now: OffsetDateTime,
 }
 
-/// What is known of one direct dependency.
+/// A resolved graph and what is known of each node's vulnerabilities
+/// (in the order of `resolved.nodes`).
 #[derive(Debug, Clone)]
-pub struct DependencyFacts {
-    pub name: String,
-    pub latest: Option<String>,
-    /// Why `latest` is unknown, when it is.
-    pub latest_missing: Option<String>,
-    pub deprecated: Flag,
-    pub vulns_latest: Lookup<Vec<Vulnerability>>,
-}
-
-/// A field's value and the evidence for it.
-pub struct Decided<T> {
-    pub value: T,
-    pub evidence: Evidence,
-}
-
-fn decided<T>(value: T, evidence: Evidence) -> Decided<T> {
-    Decided { value, evidence }
+pub struct Graph {
+    pub resolved: Resolved,
+    pub vulns: Vec<Lookup<Vec<Vulnerability>>>,
 }
 
 pub fn timestamp(t: OffsetDateTime) -> String {
@@ -77,14 +71,17 @@ pub fn timestamp(t: OffsetDateTime) -> String {
 
 /// Evidence drawn from one source's answer.
 fn observed<T>(found: &Found<T>, reason: impl Into<String>, what: serde_json::Value) -> Evidence {
-    Evidence {
-        source: found.source.clone(),
-        code: ReasonCode::Observed,
-        reason: reason.into(),
-        url: Some(found.url.clone()),
-        retrieved_at: Some(timestamp(found.at)),
-        observed: Some(what),
+    let mut e = Evidence::new(found.source.clone(), ReasonCode::Observed, reason);
+    e.url = Some(found.url.clone());
+    e.retrieved_at = Some(timestamp(found.at));
+    if found.as_of != found.at {
+        e.as_of = Some(timestamp(found.as_of));
     }
+    if found.coverage != Coverage::Complete {
+        e.coverage = Some(found.coverage.word().to_string());
+    }
+    e.observed = Some(what);
+    e
 }
 
 /// Evidence for a value that could not be decided from `lookup`.
@@ -100,6 +97,11 @@ fn missing<T>(lookup: &Lookup<T>, what: &str) -> Evidence {
             ReasonCode::NoData,
             format!("{what}: {source} does not know this package"),
         ),
+        Lookup::Malformed { source, reason, .. } => (
+            source.clone(),
+            ReasonCode::MalformedAnswer,
+            format!("{what}: {reason}"),
+        ),
         Lookup::Unavailable { source, reason } => (
             source.clone(),
             ReasonCode::SourceUnavailable,
@@ -112,9 +114,13 @@ fn missing<T>(lookup: &Lookup<T>, what: &str) -> Evidence {
         ),
     };
     let mut e = Evidence::new(source, code, reason);
-    if let Lookup::NotFound { url, at, .. } = lookup {
-        e.url = Some(url.clone());
-        e.retrieved_at = Some(timestamp(*at));
+    match lookup {
+        Lookup::NotFound { url, at, .. } => {
+            e.url = Some(url.clone());
+            e.retrieved_at = Some(timestamp(*at));
+        }
+        Lookup::Malformed { url, .. } => e.url = Some(url.clone()),
+        _ => {}
     }
     e
 }
@@ -123,56 +129,115 @@ fn no_data(source: &str, reason: impl Into<String>) -> Evidence {
     Evidence::new(source, ReasonCode::NoData, reason)
 }
 
+fn with_code(mut e: Evidence, code: ReasonCode) -> Evidence {
+    e.code = code;
+    e
+}
+
 // ---- releases -------------------------------------------------------------
+
+/// The latest stable release, whether it is established, and the evidence.
+pub struct Latest {
+    pub version: Option<String>,
+    /// Closed when the release list is complete and every fact that could
+    /// make another release the latest (yanks, deprecations, readable
+    /// versions) is known.
+    pub closed: Result<Closed, String>,
+    pub decided: Decided<Asserted<String>>,
+}
 
 /// The newest release that is not a pre-release, not yanked and not
 /// deprecated, by the ecosystem's own version order.
-pub fn latest_stable(f: &Facts) -> Decided<Option<String>> {
+pub fn latest_stable(f: &Facts) -> Latest {
+    let none = |e: Evidence, why: String| Latest {
+        version: None,
+        closed: Err(why),
+        decided: Decided::unknown(e),
+    };
     let Some(found) = f.registry.found() else {
-        return decided(None, missing(&f.registry, "no release list"));
+        return none(
+            missing(&f.registry, "no release list"),
+            f.registry.why_not(),
+        );
     };
     let pkg = &found.value;
     if pkg.removed {
-        return decided(
-            None,
-            observed(
-                found,
-                "the registry lists no releases (the package was removed)",
-                json!({"releases": 0}),
-            ),
-        );
-    }
-    match newest_stable(f.ecosystem, &pkg.releases) {
-        Some((release, considered, deprecation_known)) => {
-            let mut reason = format!(
-                "{}: newest of {considered} releases that is not a pre-release, yanked or deprecated, by {} version order",
-                release.version,
-                ecosystem_order(f.ecosystem)
-            );
-            if !deprecation_known {
-                reason.push_str(" (the registry answer carries no deprecation notices, so a deprecated release could not be excluded)");
-            }
-            decided(
-                Some(release.version.clone()),
+        return none(
+            with_code(
                 observed(
                     found,
-                    reason,
-                    json!({"latest": release.version, "registryLatestTag": pkg.latest_tag}),
+                    "the registry lists no releases (the package was removed)",
+                    json!({"releases": 0}),
                 ),
-            )
-        }
-        None => decided(
-            None,
-            observed(
-                found,
-                format!(
-                    "none of {} releases is a stable, unyanked, undeprecated release whose version {} order can read",
-                    pkg.releases.len(),
-                    ecosystem_order(f.ecosystem)
-                ),
-                json!({"releases": pkg.releases.len()}),
+                ReasonCode::NoData,
             ),
+            "the package was removed".into(),
+        );
+    }
+    let Some((release, considered)) = newest_stable(f.ecosystem, &pkg.releases) else {
+        return none(
+            with_code(
+                observed(
+                    found,
+                    format!(
+                        "none of {} releases is a stable, unyanked, undeprecated release whose version {} order can read",
+                        pkg.releases.len(),
+                        ecosystem_order(f.ecosystem)
+                    ),
+                    json!({"releases": pkg.releases.len()}),
+                ),
+                ReasonCode::NoData,
+            ),
+            "no stable release".into(),
+        );
+    };
+    let version = release.version.clone();
+    let unreadable: Vec<&str> = pkg
+        .releases
+        .iter()
+        .filter(|r| versions::is_prerelease(f.ecosystem, &r.version).is_none())
+        .map(|r| r.version.as_str())
+        .collect();
+    let closed = Closed::all([
+        found.closed(),
+        Closed::check(release.deprecated != Flag::Unknown, || {
+            format!(
+                "whether {version} is deprecated is unknown (the registry answer carries no deprecation notices)"
+            )
+        }),
+        Closed::check(release.yanked != Flag::Unknown, || {
+            format!("whether {version} was withdrawn is unknown")
+        }),
+        Closed::check(unreadable.is_empty(), || {
+            format!(
+                "{} release(s) have versions {} order cannot read, so a newer one cannot be ruled out ({})",
+                unreadable.len(),
+                ecosystem_order(f.ecosystem),
+                unreadable
+                    .iter()
+                    .take(5)
+                    .copied()
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )
+        }),
+    ]);
+    let e = observed(
+        found,
+        format!(
+            "{version}: newest of {considered} releases that is not a pre-release, yanked or deprecated, by {} version order",
+            ecosystem_order(f.ecosystem)
         ),
+        json!({"latest": version, "registryLatestTag": pkg.latest_tag}),
+    );
+    let decided = match &closed {
+        Ok(c) => Decided::asserted(*c, version.clone(), e),
+        Err(why) => Decided::unknown(incomplete(e, why)),
+    };
+    Latest {
+        version: Some(version),
+        closed,
+        decided,
     }
 }
 
@@ -189,8 +254,8 @@ fn ecosystem_order(eco: Ecosystem) -> &'static str {
     }
 }
 
-/// (release, releases considered, whether deprecation was known for it).
-pub fn newest_stable(eco: Ecosystem, releases: &[Release]) -> Option<(&Release, usize, bool)> {
+/// (release, releases considered).
+pub fn newest_stable(eco: Ecosystem, releases: &[Release]) -> Option<(&Release, usize)> {
     let mut best: Option<&Release> = None;
     for r in releases {
         if versions::is_prerelease(eco, &r.version) != Some(false)
@@ -207,7 +272,7 @@ pub fn newest_stable(eco: Ecosystem, releases: &[Release]) -> Option<(&Release, 
             },
         };
     }
-    best.map(|b| (b, releases.len(), b.deprecated != Flag::Unknown))
+    best.map(|b| (b, releases.len()))
 }
 
 /// Stable releases, newest first.
@@ -226,9 +291,8 @@ pub fn stable_releases(eco: Ecosystem, releases: &[Release]) -> Vec<&Release> {
 
 pub fn known_releases_url(f: &Facts) -> Decided<Asserted<String>> {
     match f.registry.found() {
-        Some(found) if !found.value.releases.is_empty() => decided(
-            Asserted::Value(found.url.clone()),
-            observed(
+        Some(found) if !found.value.releases.is_empty() => {
+            let e = observed(
                 found,
                 format!(
                     "{} lists {} releases of the package here",
@@ -236,26 +300,38 @@ pub fn known_releases_url(f: &Facts) -> Decided<Asserted<String>> {
                     found.value.releases.len()
                 ),
                 json!({"releases": found.value.releases.len()}),
-            ),
-        ),
-        _ => decided(
-            Asserted::NoAssertion,
-            missing(&f.registry, "no release listing"),
-        ),
+            );
+            match found.closed() {
+                Ok(c) => Decided::asserted(c, found.url.clone(), e),
+                Err(why) => Decided::unknown(incomplete(e, &why)),
+            }
+        }
+        _ => Decided::unknown(missing(&f.registry, "no release listing")),
     }
-}
-
-fn release<'a>(pkg: &'a RegistryPackage, version: &str) -> Option<&'a Release> {
-    pkg.releases.iter().find(|r| r.version == version)
 }
 
 // ---- repository, license, funding -------------------------------------------
 
-pub fn upstream_repository(f: &Facts, latest: Option<&str>) -> Decided<Asserted<String>> {
-    if let Some(found) = f.registry.found() {
+/// The upstream repository, validated: from a repository field or a link
+/// the registry labels as the source (never a homepage, never an issues or
+/// CI page), else deps.dev's SOURCE_REPO link.
+pub struct Repository {
+    pub url: String,
+    pub raw: String,
+    pub place: &'static str,
+    pub closed: Result<Closed, String>,
+    evidence: Evidence,
+}
+
+pub fn repository(
+    registry: &Lookup<RegistryPackage>,
+    depsdev: &Lookup<DepsDevVersion>,
+    latest: Option<&str>,
+) -> Option<Repository> {
+    if let Some(found) = registry.found() {
         let pkg = &found.value;
         let from_release = latest
-            .and_then(|v| release(pkg, v))
+            .and_then(|v| pkg.release(v))
             .and_then(|r| r.repository.clone());
         let candidates = from_release
             .into_iter()
@@ -268,70 +344,81 @@ pub fn upstream_repository(f: &Facts, latest: Option<&str>) -> Decided<Asserted<
             .chain(
                 pkg.links
                     .iter()
-                    .filter(|(label, _)| is_source_label(label))
-                    .map(|(_, u)| (u.clone(), "a project link labelled as source")),
+                    .filter(|(label, _)| repo_url::is_source_label(label))
+                    .map(|(_, u)| (u.clone(), "a project link labelled as the source")),
             );
         for (raw, place) in candidates {
-            if let Some(url) = crate::sources::repo_url::normalize(&raw) {
-                return decided(
-                    Asserted::Value(url.clone()),
-                    observed(
-                        found,
-                        format!("{url} from {place} ({raw:?})"),
-                        json!({"declared": raw}),
-                    ),
+            if let Some(url) = repo_url::repository(&raw) {
+                let evidence = observed(
+                    found,
+                    format!("{url} from {place} ({raw:?})"),
+                    json!({"declared": raw}),
                 );
+                return Some(Repository {
+                    closed: found.closed(),
+                    url,
+                    raw,
+                    place,
+                    evidence,
+                });
             }
         }
     }
-    if let Some(found) = f.depsdev_latest.found() {
-        for (label, raw) in &found.value.links {
-            if label == "SOURCE_REPO"
-                && let Some(url) = crate::sources::repo_url::normalize(raw)
-            {
-                return decided(
-                    Asserted::Value(url.clone()),
-                    observed(
-                        found,
-                        format!("{url} from deps.dev's SOURCE_REPO link ({raw:?})"),
-                        json!({"link": raw}),
-                    ),
-                );
-            }
-        }
-    }
-    let mut e = missing(&f.registry, "no repository URL");
-    if f.registry.found().is_some() {
-        e.reason =
-            "no repository URL is declared in the registry metadata or deps.dev links".into();
-    }
-    decided(Asserted::NoAssertion, e)
-}
-
-fn is_source_label(label: &str) -> bool {
-    let l = label.to_ascii_lowercase();
-    ["source", "repository", "code", "github", "source code"]
+    let found = depsdev.found()?;
+    found
+        .value
+        .links
         .iter()
-        .any(|s| l == *s || l.starts_with(&format!("{s} ")))
+        .filter(|(label, _)| label == "SOURCE_REPO")
+        .find_map(|(_, raw)| {
+            let url = repo_url::repository(raw)?;
+            Some(Repository {
+                evidence: observed(
+                    found,
+                    format!("{url} from deps.dev's SOURCE_REPO link ({raw:?})"),
+                    json!({"link": raw}),
+                ),
+                closed: found.closed(),
+                url,
+                raw: raw.clone(),
+                place: "deps.dev's SOURCE_REPO link",
+            })
+        })
 }
 
-pub fn license_latest(f: &Facts, latest: Option<&str>) -> Decided<Asserted<String>> {
-    let Some(version) = latest else {
-        return decided(
-            Asserted::NoAssertion,
-            no_data(
-                "tacos-sbom",
-                "no latest stable release is known, so its license is not either",
-            ),
-        );
+pub fn upstream_repository(f: &Facts, latest: Option<&str>) -> Decided<Asserted<String>> {
+    match repository(&f.registry, &f.depsdev_latest, latest) {
+        Some(r) => match r.closed {
+            Ok(c) => Decided::asserted(c, r.url, r.evidence),
+            Err(why) => Decided::unknown(incomplete(r.evidence, &why)),
+        },
+        None => {
+            let mut e = missing(&f.registry, "no repository URL");
+            if f.registry.found().is_some() {
+                e.code = ReasonCode::NoData;
+                e.reason = "no repository URL is declared in a repository field or a link labelled as the source (a homepage is not taken for the repository), and deps.dev gives none".into();
+            }
+            Decided::unknown(e)
+        }
+    }
+}
+
+pub fn license_latest(f: &Facts, latest: &Latest) -> Decided<Asserted<String>> {
+    let Some(version) = latest.version.as_deref() else {
+        return Decided::unknown(no_data(
+            "tacos-sbom",
+            "no latest stable release is known, so its license is not either",
+        ));
     };
     let declared = f.registry.found().and_then(|found| {
-        release(&found.value, version)
+        found
+            .value
+            .release(version)
             .and_then(|r| r.license.clone())
             .map(|l| (found, l))
     });
     if let Some((found, declared)) = declared {
-        return license_decision(found, &declared, version);
+        return license_decision(found, &declared, version, latest);
     }
     if let Some(found) = f.depsdev_latest.found()
         && !found.value.licenses.is_empty()
@@ -347,19 +434,21 @@ pub fn license_latest(f: &Facts, latest: Option<&str>) -> Decided<Asserted<Strin
                 .collect::<Vec<_>>()
                 .join(" AND ")
         };
-        return license_decision(found, &joined, version);
+        return license_decision(found, &joined, version, latest);
     }
     let mut e = missing(&f.registry, "no license");
     if f.registry.found().is_some() {
+        e.code = ReasonCode::NoData;
         e.reason = format!("release {version} declares no license in the registry metadata");
     }
-    decided(Asserted::NoAssertion, e)
+    Decided::unknown(e)
 }
 
 fn license_decision<T>(
     found: &Found<T>,
     declared: &str,
     version: &str,
+    latest: &Latest,
 ) -> Decided<Asserted<String>> {
     match license::normalize(declared) {
         Normalized::Spdx { expression, note } => {
@@ -367,43 +456,41 @@ fn license_decision<T>(
             if let Some(n) = note {
                 reason.push_str(&format!(" ({n})"));
             }
-            decided(
-                Asserted::Value(expression),
-                observed(found, reason, json!({"declared": declared})),
-            )
+            let e = observed(found, reason, json!({"declared": declared}));
+            match Closed::all([found.closed(), latest.closed.clone()]) {
+                Ok(c) => Decided::asserted(c, expression, e),
+                Err(why) => Decided::unknown(incomplete(e, &why)),
+            }
         }
-        Normalized::Unknown(why) => {
-            let mut e = observed(
+        Normalized::Unknown(why) => Decided::unknown(with_code(
+            observed(
                 found,
                 format!("release {version}: {why}"),
                 json!({"declared": declared}),
-            );
-            e.code = ReasonCode::NoData;
-            decided(Asserted::NoAssertion, e)
-        }
+            ),
+            ReasonCode::NoData,
+        )),
     }
 }
 
 pub fn income_streams(f: &Facts, latest: Option<&str>) -> Decided<Asserted<Vec<IncomeStream>>> {
     let Some(found) = f.registry.found() else {
-        return decided(
-            Asserted::NoAssertion,
-            missing(&f.registry, "no funding information"),
-        );
+        return Decided::unknown(missing(&f.registry, "no funding information"));
     };
     let pkg = &found.value;
     let funding = latest
-        .and_then(|v| release(pkg, v))
+        .and_then(|v| pkg.release(v))
         .and_then(|r| r.funding.clone())
         .or_else(|| pkg.funding.clone());
     let Some(funding) = funding.filter(|f| !f.is_empty()) else {
-        let mut e = observed(
-            found,
-            "no funding is declared in the registry metadata (which does not show that there is none)",
-            json!({"funding": null}),
-        );
-        e.code = ReasonCode::NoData;
-        return decided(Asserted::NoAssertion, e);
+        return Decided::unknown(with_code(
+            observed(
+                found,
+                "no funding is declared in the registry metadata (which does not show that there is none)",
+                json!({"funding": null}),
+            ),
+            ReasonCode::NoData,
+        ));
     };
     let now = timestamp(f.now);
     let streams: Vec<IncomeStream> = funding
@@ -419,27 +506,27 @@ pub fn income_streams(f: &Facts, latest: Option<&str>) -> Decided<Asserted<Vec<I
         })
         .collect();
     if streams.is_empty() {
-        return decided(
-            Asserted::NoAssertion,
+        return Decided::unknown(with_code(
             observed(
                 found,
                 "funding is declared but without a usable URL",
                 json!({"funding": funding.iter().map(|x| &x.url).collect::<Vec<_>>()}),
             ),
-        );
+            ReasonCode::NoData,
+        ));
     }
-    let reason = format!(
-        "{} funding link(s) declared in the registry metadata: Tidelift counts as Lifted, sponsorship platforms as Variable",
-        streams.len()
-    );
-    decided(
-        Asserted::Value(streams),
-        observed(
-            found,
-            reason,
-            json!({"funding": funding.iter().map(|x| json!({"type": x.kind, "url": x.url})).collect::<Vec<_>>()}),
+    let e = observed(
+        found,
+        format!(
+            "{} funding link(s) declared in the registry metadata: Tidelift counts as Lifted, sponsorship platforms as Variable",
+            streams.len()
         ),
-    )
+        json!({"funding": funding.iter().map(|x| json!({"type": x.kind, "url": x.url})).collect::<Vec<_>>()}),
+    );
+    match found.closed() {
+        Ok(c) => Decided::asserted(c, streams, e),
+        Err(why) => Decided::unknown(incomplete(e, &why)),
+    }
 }
 
 // ---- vulnerabilities ----------------------------------------------------------
@@ -456,54 +543,47 @@ fn ids(v: &[&Vulnerability]) -> String {
 }
 
 /// FixedVulnerabilities: the latest stable release has no known, unwithdrawn vulnerability.
-pub fn fixed_vulnerabilities(f: &Facts, latest: Option<&str>) -> Decided<Attestation> {
-    let Some(version) = latest else {
-        return decided(
-            Attestation::NoAssertion,
-            no_data("tacos-sbom", "no latest stable release is known to check"),
-        );
+pub fn fixed_vulnerabilities(f: &Facts, latest: &Latest) -> Decided<Attestation> {
+    let Some(version) = latest.version.as_deref() else {
+        return Decided::unknown(no_data(
+            "tacos-sbom",
+            "no latest stable release is known to check",
+        ));
     };
     let Some(lookup) = f.vulns.get(version) else {
-        return decided(
-            Attestation::NoAssertion,
-            no_data(
-                "tacos-sbom",
-                format!("release {version} was not checked for vulnerabilities"),
-            ),
-        );
+        return Decided::unknown(no_data(
+            "tacos-sbom",
+            format!("release {version} was not checked for vulnerabilities"),
+        ));
     };
     let mut d = match lookup.found() {
         Some(found) => {
             let live = unwithdrawn(&found.value);
             if live.is_empty() {
-                decided(
-                    Attestation::True,
-                    observed(
-                        found,
-                        format!(
-                            "no known vulnerability affects the latest stable release {version}"
-                        ),
-                        json!({"version": version, "vulnerabilities": []}),
-                    ),
-                )
+                let e = observed(
+                    found,
+                    format!("no known vulnerability affects the latest stable release {version}"),
+                    json!({"version": version, "vulnerabilities": []}),
+                );
+                match Closed::all([found.closed(), latest.closed.clone()]) {
+                    Ok(c) => Decided::proven(c, e),
+                    Err(why) => Decided::unknown(incomplete(e, &why)),
+                }
             } else {
-                decided(
-                    Attestation::False,
-                    observed(
-                        found,
-                        format!(
-                            "the latest stable release {version} is affected by {}",
-                            ids(&live)
-                        ),
-                        json!({"version": version, "vulnerabilities": live.iter().map(|v| &v.id).collect::<Vec<_>>()}),
+                Decided::refuted(observed(
+                    found,
+                    format!(
+                        "the latest stable release {version} is affected by {}",
+                        ids(&live)
                     ),
-                )
+                    json!({"version": version, "vulnerabilities": live.iter().map(|v| &v.id).collect::<Vec<_>>()}),
+                ))
             }
         }
-        None => decided(
-            Attestation::NoAssertion,
-            missing(lookup, &format!("vulnerabilities of {version} unknown")),
-        ),
+        None => Decided::unknown(missing(
+            lookup,
+            &format!("vulnerabilities of {version} unknown"),
+        )),
     };
     // The version in use is not what the field asks about, but a reviewer
     // needs it next to the answer.
@@ -520,7 +600,7 @@ pub fn fixed_vulnerabilities(f: &Facts, latest: Option<&str>) -> Decided<Attesta
                 if live.is_empty() {
                     json!({"version": v, "vulnerabilities": [], "fixedIn": []})
                 } else {
-                    d.evidence.reason.push_str(&format!(
+                    d.evidence_mut().reason.push_str(&format!(
                         "; the version in use, {v}, is affected by {}",
                         ids(&live)
                     ));
@@ -529,7 +609,7 @@ pub fn fixed_vulnerabilities(f: &Facts, latest: Option<&str>) -> Decided<Attesta
             }
             None => json!({"version": v, "unknown": l.why_not()}),
         };
-        let obs = d.evidence.observed.get_or_insert_with(|| json!({}));
+        let obs = d.evidence_mut().observed.get_or_insert_with(|| json!({}));
         if let Some(o) = obs.as_object_mut() {
             o.insert("inUse".into(), note);
         }
@@ -537,336 +617,324 @@ pub fn fixed_vulnerabilities(f: &Facts, latest: Option<&str>) -> Decided<Attesta
     d
 }
 
+/// What a resolved graph shows: the problems found (vulnerable, deprecated
+/// or removed packages) and why it cannot show their absence.
+struct GraphFindings {
+    problems: Vec<String>,
+    unknown: Vec<String>,
+}
+
+fn graph_findings(g: &Graph, count_deprecation: bool) -> GraphFindings {
+    let mut problems: Vec<String> = g
+        .resolved
+        .removed
+        .iter()
+        .map(|r| format!("{r} has been removed from the registry"))
+        .collect();
+    let mut unknown: Vec<String> = g.resolved.gaps.clone();
+    for (n, l) in g.resolved.nodes.iter().zip(&g.vulns) {
+        match l.found() {
+            Some(x) => {
+                let live = unwithdrawn(&x.value);
+                if !live.is_empty() {
+                    problems.push(format!(
+                        "{}@{} (via {}) is affected by {}",
+                        n.name,
+                        n.version,
+                        n.via,
+                        ids(&live)
+                    ));
+                } else if let Err(why) = x.closed() {
+                    unknown.push(format!("{}@{}: {why}", n.name, n.version));
+                }
+            }
+            None => unknown.push(format!("{}@{}: {}", n.name, n.version, l.why_not())),
+        }
+        if count_deprecation {
+            match &n.deprecated {
+                Flag::Yes(msg) => {
+                    problems.push(format!("{}@{} is deprecated ({msg})", n.name, n.version))
+                }
+                Flag::Unknown => unknown.push(format!(
+                    "{}@{}: whether it is deprecated is unknown",
+                    n.name, n.version
+                )),
+                Flag::No => {}
+            }
+        }
+    }
+    GraphFindings { problems, unknown }
+}
+
+fn summarize(list: &[String], n: usize) -> String {
+    let mut s = list.iter().take(n).cloned().collect::<Vec<_>>().join("; ");
+    if list.len() > n {
+        s.push_str(&format!("; and {} more", list.len() - n));
+    }
+    s
+}
+
 /// CleanReleaseAvailable: some release has no known vulnerability, itself or
-/// in its resolved dependencies. True needs a release with no known
-/// vulnerability and a resolved dependency graph with none either (or no
-/// dependencies); False needs every stable release to be affected itself.
-pub fn clean_release_available(f: &Facts, latest: Option<&str>) -> Decided<Attestation> {
+/// in what installing it pulls in. True needs such a release whose own
+/// check and whole resolved graph are closed-world; False needs every
+/// stable release of a complete release list to be affected itself.
+pub fn clean_release_available(f: &Facts) -> Decided<Attestation> {
     let Some(found) = f.registry.found() else {
-        return decided(
-            Attestation::NoAssertion,
-            missing(&f.registry, "no release list"),
-        );
+        return Decided::unknown(missing(&f.registry, "no release list"));
     };
     let stable = stable_releases(f.ecosystem, &found.value.releases);
     if stable.is_empty() {
-        return decided(
-            Attestation::NoAssertion,
-            no_data(&found.source, "there is no stable release to check"),
-        );
+        return Decided::unknown(no_data(
+            &found.source,
+            "there is no stable release to check",
+        ));
     }
-    let mut all_affected = true;
     let mut checked = 0;
+    let mut all_affected = true;
+    let mut notes: Vec<String> = Vec::new();
     for r in &stable {
-        let Some(lookup) = f.vulns.get(&r.version) else {
-            all_affected = false;
-            continue;
-        };
-        let Some(v) = lookup.found() else {
+        let Some(v) = f.vulns.get(&r.version).and_then(|l| l.found()) else {
             all_affected = false;
             continue;
         };
         checked += 1;
-        let live = unwithdrawn(&v.value);
-        if !live.is_empty() {
+        if !unwithdrawn(&v.value).is_empty() {
             continue;
         }
         all_affected = false;
-        // A release clean itself: its dependencies decide.
-        if Some(r.version.as_str()) != latest {
+        // Clean itself: what installing it pulls in decides.
+        let Some(g) = f.graphs.get(&r.version) else {
+            continue;
+        };
+        let findings = graph_findings(g, false);
+        if !findings.problems.is_empty() {
+            notes.push(format!(
+                "{} is clean itself but pulls in: {}",
+                r.version,
+                summarize(&findings.problems, 3)
+            ));
             continue;
         }
-        let declared = r
-            .dependencies
-            .as_ref()
-            .map(|d| d.iter().filter(|x| counts_at_runtime(x.kind)).count());
-        if declared == Some(0) {
-            return decided(
-                Attestation::True,
-                observed(
-                    v,
-                    format!(
-                        "release {} has no known vulnerability and no runtime dependencies",
-                        r.version
-                    ),
-                    json!({"version": r.version, "dependencies": 0}),
-                ),
-            );
-        }
-        match f.graph.found() {
-            Some(graph) => {
-                let mut unknown = Vec::new();
-                let mut dirty = Vec::new();
-                for (node, nv) in &graph.value {
-                    if node.relation == "SELF" {
-                        continue;
-                    }
-                    match nv.found() {
-                        Some(x) if unwithdrawn(&x.value).is_empty() => {}
-                        Some(x) => dirty.push(format!(
-                            "{}@{} ({})",
-                            node.name,
-                            node.version,
-                            ids(&unwithdrawn(&x.value))
-                        )),
-                        None => unknown.push(format!("{}@{}", node.name, node.version)),
-                    }
-                }
-                if dirty.is_empty() && unknown.is_empty() {
-                    return decided(
-                        Attestation::True,
-                        observed(
-                            graph,
-                            format!(
-                                "release {} and the {} packages of its resolved dependency graph have no known vulnerability",
-                                r.version,
-                                graph.value.len().saturating_sub(1)
-                            ),
-                            json!({"version": r.version, "graphSize": graph.value.len()}),
-                        ),
-                    );
-                }
-                let mut e = observed(
-                    graph,
-                    if dirty.is_empty() {
-                        format!(
-                            "release {} has no known vulnerability, but these dependencies could not be checked: {}",
-                            r.version,
-                            unknown.join(", ")
-                        )
-                    } else {
-                        format!(
-                            "release {} has no known vulnerability itself, but its resolved dependencies do: {}",
-                            r.version,
-                            dirty.join("; ")
-                        )
-                    },
-                    json!({"version": r.version, "affectedDependencies": dirty, "unchecked": unknown}),
-                );
-                e.code = ReasonCode::NoData;
-                return decided(Attestation::NoAssertion, e);
-            }
-            None => {
-                let mut e = missing(
-                    &f.graph,
-                    &format!(
-                        "release {} has no known vulnerability itself, but its resolved dependency graph is unknown",
-                        r.version
-                    ),
-                );
-                e.code = ReasonCode::NoData;
-                return decided(Attestation::NoAssertion, e);
-            }
+        let e = observed(
+            v,
+            format!(
+                "release {} and the {} packages installing it pulls in ({}) have no known vulnerability",
+                r.version,
+                g.resolved.nodes.len(),
+                g.resolved.method
+            ),
+            json!({"version": r.version, "graphSize": g.resolved.nodes.len()}),
+        );
+        let closed = Closed::all([
+            found.closed(),
+            v.closed(),
+            Closed::check(findings.unknown.is_empty(), || {
+                format!(
+                    "the graph of {}: {}",
+                    r.version,
+                    summarize(&findings.unknown, 3)
+                )
+            }),
+        ]);
+        match closed {
+            Ok(c) => return Decided::proven(c, e),
+            Err(why) => notes.push(format!("{} is clean itself, but {why}", r.version)),
         }
     }
     if all_affected && checked == stable.len() {
-        return decided(
-            Attestation::False,
-            observed(
-                found,
-                format!(
-                    "every one of the {checked} stable releases is affected by a known vulnerability"
-                ),
-                json!({"stableReleases": checked}),
+        let e = observed(
+            found,
+            format!(
+                "every one of the {checked} stable releases is affected by a known vulnerability"
             ),
+            json!({"stableReleases": checked}),
         );
+        // "No release is clean" is a claim about every release: the list
+        // must be complete.
+        return match found.closed() {
+            Ok(_) => Decided::refuted(e),
+            Err(why) => Decided::unknown(incomplete(e, &why)),
+        };
     }
-    decided(
-        Attestation::NoAssertion,
-        no_data(
+    let mut reason = format!(
+        "{checked} of {} stable releases were checked{}; no clean release with a complete, clean dependency graph was found",
+        stable.len(),
+        if f.all_releases_checked {
+            ""
+        } else {
+            " (the newest ones)"
+        }
+    );
+    if !notes.is_empty() {
+        reason.push_str(&format!(": {}", summarize(&notes, 3)));
+    }
+    Decided::unknown(Evidence::new(
+        "tacos-sbom",
+        ReasonCode::IncompleteEvidence,
+        reason,
+    ))
+}
+
+/// DependenciesAreManaged: installing the latest stable release pulls in no
+/// package with a known vulnerability, none deprecated and none removed.
+/// True needs the whole resolved graph and a closed check of every node.
+pub fn dependencies_are_managed(f: &Facts, latest: &Latest) -> Decided<Attestation> {
+    let Some(version) = latest.version.as_deref() else {
+        return Decided::unknown(no_data("tacos-sbom", "no latest stable release is known"));
+    };
+    let Some(g) = f.graphs.get(version) else {
+        return Decided::unknown(no_data(
             "tacos-sbom",
-            format!(
-                "{checked} of {} stable releases were checked; no clean release with a known dependency graph was found",
-                stable.len()
-            ),
-        ),
-    )
-}
-
-fn counts_at_runtime(kind: crate::sources::model::DependencyKind) -> bool {
-    use crate::sources::model::DependencyKind::*;
-    matches!(kind, Normal | Optional)
-}
-
-/// DependenciesAreManaged: the latest release's dependencies all have no
-/// known vulnerability in their latest releases and none is deprecated.
-pub fn dependencies_are_managed(f: &Facts, latest: Option<&str>) -> Decided<Attestation> {
-    let Some(version) = latest else {
-        return decided(
-            Attestation::NoAssertion,
-            no_data("tacos-sbom", "no latest stable release is known"),
-        );
+            format!("the dependencies of {version} were not resolved"),
+        ));
     };
-    let Some(deps) = f.dependencies.found() else {
-        return decided(
-            Attestation::NoAssertion,
-            missing(
-                &f.dependencies,
-                &format!("the dependencies of {version} are unknown"),
-            ),
-        );
+    let findings = graph_findings(g, true);
+    let summary = json!({
+        "version": version,
+        "resolved": g.resolved.method,
+        "packages": g.resolved.nodes.len(),
+        "problems": findings.problems,
+        "unknown": findings.unknown.iter().take(20).collect::<Vec<_>>(),
+    });
+    let source = match f.registry.found() {
+        Some(r) => r.source.clone(),
+        None => "tacos-sbom".into(),
     };
-    if deps.value.is_empty() {
-        return decided(
-            Attestation::True,
-            observed(
-                deps,
-                format!("release {version} has no runtime dependencies"),
-                json!({"dependencies": []}),
-            ),
+    let mut e = Evidence::new(source, ReasonCode::Observed, "");
+    e.observed = Some(summary);
+    if !findings.problems.is_empty() {
+        e.reason = format!(
+            "installing {version} pulls in: {}",
+            summarize(&findings.problems, 5)
         );
+        return Decided::refuted(e);
     }
-    let mut bad = Vec::new();
-    let mut unknown = Vec::new();
-    for d in &deps.value {
-        if let Flag::Yes(msg) = &d.deprecated {
-            bad.push(format!("{} is deprecated ({msg})", d.name));
-        }
-        match (&d.latest, d.vulns_latest.found()) {
-            (Some(l), Some(v)) => {
-                let live = unwithdrawn(&v.value);
-                if !live.is_empty() {
-                    bad.push(format!("{}@{l} is affected by {}", d.name, ids(&live)));
-                }
-            }
-            (Some(l), None) => {
-                unknown.push(format!("{}@{l}: {}", d.name, d.vulns_latest.why_not()))
-            }
-            (None, _) => unknown.push(format!(
-                "{}: {}",
-                d.name,
-                d.latest_missing
-                    .as_deref()
-                    .unwrap_or("latest release unknown")
-            )),
-        }
-        if d.deprecated == Flag::Unknown {
-            unknown.push(format!("{}: deprecation unknown", d.name));
+    e.reason = format!(
+        "the {} packages installing {version} pulls in ({}) have no known vulnerability and none is deprecated or removed",
+        g.resolved.nodes.len(),
+        g.resolved.method
+    );
+    let closed = Closed::all([
+        latest.closed.clone(),
+        Closed::check(findings.unknown.is_empty(), || {
+            summarize(&findings.unknown, 5)
+        }),
+    ]);
+    match closed {
+        Ok(c) => Decided::proven(c, e),
+        Err(why) => {
+            e.reason = format!(
+                "no problem found among the {} packages resolved for {version}",
+                g.resolved.nodes.len()
+            );
+            Decided::unknown(incomplete(e, &why))
         }
     }
-    let summary = json!({"dependencies": deps.value.iter().map(|d| json!({"name": d.name, "latest": d.latest})).collect::<Vec<_>>(), "problems": bad, "unknown": unknown});
-    if !bad.is_empty() {
-        return decided(
-            Attestation::False,
-            observed(
-                deps,
-                format!("dependencies of {version}: {}", bad.join("; ")),
-                summary,
-            ),
-        );
-    }
-    if !unknown.is_empty() {
-        let mut e = observed(
-            deps,
-            format!(
-                "{} dependencies of {version} could not be fully checked: {}",
-                unknown.len(),
-                unknown.join("; ")
-            ),
-            summary,
-        );
-        e.code = ReasonCode::NoData;
-        return decided(Attestation::NoAssertion, e);
-    }
-    decided(
-        Attestation::True,
-        observed(
-            deps,
-            format!(
-                "the {} runtime dependencies of {version} have no known vulnerability in their latest releases and none is deprecated",
-                deps.value.len()
-            ),
-            summary,
-        ),
-    )
 }
 
 pub fn known_vulnerabilities_url(f: &Facts) -> Decided<Asserted<String>> {
     match &f.vulnerabilities_listing {
-        Some(url) => decided(
-            Asserted::Value(url.clone()),
-            Evidence::new(
+        Some(url) => {
+            let e = Evidence::new(
                 "OSV",
                 ReasonCode::FromPurl,
                 format!(
                     "OSV's listing of {} advisories for this package",
                     f.ecosystem.osv_name().unwrap_or("")
                 ),
-            ),
-        ),
-        None => decided(
-            Asserted::NoAssertion,
-            Evidence::new(
-                "OSV",
-                ReasonCode::NotApplicable,
-                "OSV does not cover this package's ecosystem",
-            ),
-        ),
+            );
+            // OSV serves this listing for every package of the ecosystems it
+            // covers: the URL rests on the package URL alone.
+            match Closed::check(f.ecosystem.osv_name().is_some(), || {
+                "OSV does not cover this ecosystem".into()
+            }) {
+                Ok(c) => Decided::asserted(c, url.clone(), e),
+                Err(why) => Decided::unknown(incomplete(e, &why)),
+            }
+        }
+        None => Decided::unknown(Evidence::new(
+            "OSV",
+            ReasonCode::NotApplicable,
+            "OSV does not cover this package's ecosystem",
+        )),
     }
 }
 
 // ---- maintainers and status --------------------------------------------------
 
+/// MultipleMaintainers: more than one *person* can publish. Names are
+/// compared case-insensitively; an organisation or team among the owners
+/// hides how many people it has.
 pub fn multiple_maintainers(f: &Facts) -> Decided<Attestation> {
     let Some(found) = f.registry.found() else {
-        return decided(
-            Attestation::NoAssertion,
-            missing(&f.registry, "maintainers unknown"),
-        );
+        return Decided::unknown(missing(&f.registry, "maintainers unknown"));
     };
-    match &found.value.maintainers {
-        Some(m) if m.len() > 1 => decided(
-            Attestation::True,
+    let Some(m) = &found.value.maintainers else {
+        return Decided::unknown(with_code(
             observed(
-                found,
-                format!("{} maintainers can publish in {}", m.len(), found.source),
-                json!({"maintainers": m}),
-            ),
-        ),
-        Some(m) if m.len() == 1 => decided(
-            Attestation::False,
-            observed(
-                found,
-                format!("1 maintainer can publish in {}", found.source),
-                json!({"maintainers": m}),
-            ),
-        ),
-        _ => {
-            let mut e = observed(
                 found,
                 format!(
-                    "{}'s answer does not list maintainers (mirrors strip them)",
+                    "{}'s answer does not list who can publish (mirrors strip it)",
                     found.source
                 ),
                 json!({"maintainers": null}),
+            ),
+            ReasonCode::NoData,
+        ));
+    };
+    let people = m.people();
+    let obs = json!({"accounts": m.accounts, "people": people, "organisation": m.organisation});
+    match (people.len(), &m.organisation) {
+        (n, _) if n > 1 => {
+            let e = observed(
+                found,
+                format!("{n} people can publish in {}", found.source),
+                obs,
             );
-            e.code = ReasonCode::NoData;
-            decided(Attestation::NoAssertion, e)
+            match found.closed() {
+                Ok(c) => Decided::proven(c, e),
+                Err(why) => Decided::unknown(incomplete(e, &why)),
+            }
         }
+        (1, None) => Decided::refuted(observed(
+            found,
+            format!("1 person can publish in {}", found.source),
+            obs,
+        )),
+        (n, Some(org)) => Decided::unknown(with_code(
+            observed(
+                found,
+                format!(
+                    "{n} account(s) listed, and the organisation or team {org:?} can publish too: how many people it has is unknown"
+                ),
+                obs,
+            ),
+            ReasonCode::NoData,
+        )),
+        (_, None) => Decided::unknown(with_code(
+            observed(found, "the answer lists no one who can publish", obs),
+            ReasonCode::NoData,
+        )),
     }
 }
 
+/// PackageStatus: Removed, Deprecated or Inactive when found (partial
+/// evidence can show them); Active only on a complete answer that shows
+/// the current release undeprecated and a release within the threshold.
 pub fn package_status(
     f: &Facts,
-    latest: Option<&str>,
+    latest: &Latest,
     cfg: &Assessment,
 ) -> Decided<Asserted<PackageStatus>> {
     let Some(found) = f.registry.found() else {
-        return decided(
-            Asserted::NoAssertion,
-            missing(&f.registry, "status unknown"),
-        );
+        return Decided::unknown(missing(&f.registry, "status unknown"));
     };
     let pkg = &found.value;
-    let status = |s: Status| {
-        Asserted::Value(PackageStatus {
-            status: s,
-            last_modified: timestamp(f.now),
-        })
-    };
+    let now = timestamp(f.now);
     if pkg.removed {
-        return decided(
-            status(Status::Removed),
+        return Decided::adverse(
+            Adverse::Removed,
+            now,
             observed(
                 found,
                 format!(
@@ -877,9 +945,10 @@ pub fn package_status(
             ),
         );
     }
-    if !pkg.releases.is_empty() && pkg.releases.iter().all(|r| r.yanked.is_yes()) {
-        return decided(
-            status(Status::Removed),
+    if pkg.releases.iter().all(|r| r.yanked.is_yes()) {
+        return Decided::adverse(
+            Adverse::Removed,
+            now,
             observed(
                 found,
                 "every release is yanked",
@@ -887,52 +956,41 @@ pub fn package_status(
             ),
         );
     }
-    let tag = pkg.latest_tag.as_deref().or(latest);
-    let current = tag.and_then(|v| release(pkg, v));
-    let depsdev_deprecated = f
-        .depsdev_latest
-        .found()
-        .and_then(|d| d.value.is_deprecated.map(|x| (d, x)));
-    match (current.map(|r| &r.deprecated), depsdev_deprecated) {
-        (Some(Flag::Yes(msg)), _) => {
-            return decided(
-                status(Status::Deprecated),
-                observed(
-                    found,
-                    format!("release {} is deprecated: {msg}", tag.unwrap_or_default()),
-                    json!({"deprecated": msg}),
-                ),
-            );
-        }
-        (_, Some((d, true))) => {
-            let why = d.value.deprecated_reason.clone().unwrap_or_default();
-            return decided(
-                status(Status::Deprecated),
-                observed(
-                    d,
-                    format!("deps.dev marks {} deprecated {why}", d.value.version),
-                    json!({"isDeprecated": true}),
-                ),
-            );
-        }
-        (Some(Flag::No), _) | (_, Some((_, false))) => {}
-        _ => {
-            let mut e = observed(
+    let tag = pkg.latest_tag.as_deref().or(latest.version.as_deref());
+    let current = tag.and_then(|v| pkg.release(v));
+    if let Some(Flag::Yes(msg)) = current.map(|r| &r.deprecated) {
+        return Decided::adverse(
+            Adverse::Deprecated,
+            now,
+            observed(
                 found,
-                "whether the package is deprecated is unknown: the registry answer carries no deprecation notices",
-                json!({"deprecation": null}),
-            );
-            e.code = ReasonCode::NoData;
-            return decided(Asserted::NoAssertion, e);
-        }
+                format!("release {} is deprecated: {msg}", tag.unwrap_or_default()),
+                json!({"deprecated": msg}),
+            ),
+        );
+    }
+    if let Some(d) = f.depsdev_latest.found()
+        && d.value.is_deprecated == Some(true)
+    {
+        let why = d.value.deprecated_reason.clone().unwrap_or_default();
+        return Decided::adverse(
+            Adverse::Deprecated,
+            now,
+            observed(
+                d,
+                format!("deps.dev marks {} deprecated {why}", d.value.version),
+                json!({"isDeprecated": true}),
+            ),
+        );
     }
     if pkg
         .classifiers
         .iter()
         .any(|c| c.contains("Development Status :: 7 - Inactive"))
     {
-        return decided(
-            status(Status::Inactive),
+        return Decided::adverse(
+            Adverse::Inactive,
+            now,
             observed(
                 found,
                 "the package declares the classifier Development Status :: 7 - Inactive",
@@ -940,55 +998,99 @@ pub fn package_status(
             ),
         );
     }
-    if !pkg.times_trustworthy {
-        let mut e = observed(
-            found,
-            "release times are unknown (the registry answer has no trustworthy publish times)",
-            json!({"times": null}),
-        );
-        e.code = ReasonCode::NoData;
-        return decided(Asserted::NoAssertion, e);
+    // The age of the newest release decides Active or Inactive, and needs
+    // every release's time: a release without one might be the newest.
+    let untimed: Vec<&str> = pkg
+        .releases
+        .iter()
+        .filter(|r| r.published.is_none())
+        .map(|r| r.version.as_str())
+        .collect();
+    if !pkg.times_trustworthy || !untimed.is_empty() {
+        return Decided::unknown(with_code(
+            observed(
+                found,
+                if pkg.times_trustworthy {
+                    format!(
+                        "{} release(s) have no readable publish time ({}), so the newest release's age is unknown",
+                        untimed.len(),
+                        untimed
+                            .iter()
+                            .take(5)
+                            .copied()
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    )
+                } else {
+                    "release times are unknown (the registry answer has no trustworthy publish times)".into()
+                },
+                json!({"times": null}),
+            ),
+            ReasonCode::IncompleteEvidence,
+        ));
     }
-    let newest = pkg
+    let Some((when, version)) = pkg
         .releases
         .iter()
         .filter_map(|r| r.published.map(|p| (p, &r.version)))
-        .max_by_key(|(p, _)| *p);
-    let Some((when, version)) = newest else {
-        let mut e = observed(
-            found,
-            "no release has a publish time",
-            json!({"times": null}),
-        );
-        e.code = ReasonCode::NoData;
-        return decided(Asserted::NoAssertion, e);
+        .max_by_key(|(p, _)| *p)
+    else {
+        return Decided::unknown(with_code(
+            observed(
+                found,
+                "no release has a publish time",
+                json!({"times": null}),
+            ),
+            ReasonCode::NoData,
+        ));
     };
     let days = (f.now - when).whole_days();
     let obs = json!({"newestRelease": version, "published": timestamp(when), "days": days, "threshold": cfg.inactive_after_days});
     if days > cfg.inactive_after_days {
-        decided(
-            status(Status::Inactive),
-            observed(
-                found,
-                format!(
-                    "the newest release ({version}) is {days} days old, over the {}-day threshold",
-                    cfg.inactive_after_days
-                ),
-                obs,
+        let e = observed(
+            found,
+            format!(
+                "the newest release ({version}) is {days} days old, over the {}-day threshold",
+                cfg.inactive_after_days
             ),
-        )
-    } else {
-        decided(
-            status(Status::Active),
-            observed(
-                found,
-                format!(
-                    "not deprecated; the newest release ({version}) is {days} days old, within the {}-day threshold",
-                    cfg.inactive_after_days
-                ),
-                obs,
-            ),
-        )
+            obs,
+        );
+        return match found.closed() {
+            Ok(_) => Decided::adverse(Adverse::Inactive, now, e),
+            Err(why) => Decided::unknown(incomplete(e, &why)),
+        };
+    }
+    let e = observed(
+        found,
+        format!(
+            "not deprecated; the newest release ({version}) is {days} days old, within the {}-day threshold",
+            cfg.inactive_after_days
+        ),
+        obs,
+    );
+    let depsdev_says_no = f
+        .depsdev_latest
+        .found()
+        .is_some_and(|d| d.value.is_deprecated == Some(false) && d.closed().is_ok());
+    let closed = Closed::all([
+        found.closed(),
+        Closed::check(
+            current.is_some_and(|r| r.deprecated == Flag::No) || depsdev_says_no,
+            || {
+                "whether the current release is deprecated is unknown (the registry answer carries no deprecation notices)".into()
+            },
+        ),
+    ]);
+    match closed {
+        Ok(c) => Decided::asserted(
+            c,
+            PackageStatus {
+                status: crate::tacos::Status::Active,
+                last_modified: now,
+            },
+            e,
+        ),
+        Err(why) => Decided::unknown(incomplete(e, &why)),
     }
 }
 
@@ -996,54 +1098,54 @@ pub fn package_status(
 
 fn scorecard_check(f: &Facts, check: &str, threshold: i32, field: &str) -> Decided<Attestation> {
     let Some(found) = f.scorecard.found() else {
-        return decided(
-            Attestation::NoAssertion,
-            missing(&f.scorecard, &format!("no Scorecard result for {field}")),
-        );
+        return Decided::unknown(missing(
+            &f.scorecard,
+            &format!("no Scorecard result for {field}"),
+        ));
     };
     let Some(c) = found.value.check(check) else {
-        let mut e = observed(
-            found,
-            format!("the Scorecard result has no {check} check"),
-            json!({"check": check}),
-        );
-        e.code = ReasonCode::NoData;
-        return decided(Attestation::NoAssertion, e);
+        return Decided::unknown(with_code(
+            observed(
+                found,
+                format!("the Scorecard result has no {check} check"),
+                json!({"check": check}),
+            ),
+            ReasonCode::NoData,
+        ));
     };
     let obs = json!({"repository": found.value.repository, "check": check, "score": c.score, "threshold": threshold, "reason": c.reason});
     if c.score < 0 {
-        let mut e = observed(
-            found,
-            format!("Scorecard's {check} check was inconclusive (-1)"),
-            obs,
-        );
-        e.code = ReasonCode::NoData;
-        return decided(Attestation::NoAssertion, e);
+        return Decided::unknown(with_code(
+            observed(
+                found,
+                format!("Scorecard's {check} check was inconclusive (-1)"),
+                obs,
+            ),
+            ReasonCode::NoData,
+        ));
     }
     if c.score >= threshold {
-        decided(
-            Attestation::True,
-            observed(
-                found,
-                format!(
-                    "Scorecard {check} scores {}/10, at or above the threshold {threshold}",
-                    c.score
-                ),
-                obs,
+        let e = observed(
+            found,
+            format!(
+                "Scorecard {check} scores {}/10 for {}, at or above the threshold {threshold}",
+                c.score, found.value.repository
             ),
-        )
+            obs,
+        );
+        match found.closed() {
+            Ok(cl) => Decided::proven(cl, e),
+            Err(why) => Decided::unknown(incomplete(e, &why)),
+        }
     } else {
-        decided(
-            Attestation::False,
-            observed(
-                found,
-                format!(
-                    "Scorecard {check} scores {}/10, below the threshold {threshold}",
-                    c.score
-                ),
-                obs,
+        Decided::refuted(observed(
+            found,
+            format!(
+                "Scorecard {check} scores {}/10 for {}, below the threshold {threshold}",
+                c.score, found.value.repository
             ),
-        )
+            obs,
+        ))
     }
 }
 
@@ -1073,10 +1175,7 @@ pub fn fuzzing(f: &Facts, cfg: &Assessment) -> Decided<Attestation> {
 /// pass; False when both are conclusive and fail.
 pub fn security_responsive(f: &Facts, cfg: &Assessment) -> Decided<Attestation> {
     let Some(found) = f.scorecard.found() else {
-        return decided(
-            Attestation::NoAssertion,
-            missing(&f.scorecard, "no Scorecard result"),
-        );
+        return Decided::unknown(missing(&f.scorecard, "no Scorecard result"));
     };
     let m = found.value.check("Maintained").map(|c| c.score);
     let p = found.value.check("Security-Policy").map(|c| c.score);
@@ -1085,53 +1184,45 @@ pub fn security_responsive(f: &Facts, cfg: &Assessment) -> Decided<Attestation> 
         (Some(m), Some(p))
             if m >= cfg.scorecard_maintained && p >= cfg.scorecard_security_policy =>
         {
-            decided(
-                Attestation::True,
-                observed(
-                    found,
-                    format!(
-                        "Scorecard Maintained {m}/10 and Security-Policy {p}/10 meet the thresholds ({} and {})",
-                        cfg.scorecard_maintained, cfg.scorecard_security_policy
-                    ),
-                    obs,
+            let e = observed(
+                found,
+                format!(
+                    "Scorecard Maintained {m}/10 and Security-Policy {p}/10 meet the thresholds ({} and {})",
+                    cfg.scorecard_maintained, cfg.scorecard_security_policy
                 ),
-            )
+                obs,
+            );
+            match found.closed() {
+                Ok(c) => Decided::proven(c, e),
+                Err(why) => Decided::unknown(incomplete(e, &why)),
+            }
         }
         (Some(m), Some(p))
             if (0..cfg.scorecard_maintained).contains(&m)
                 && (0..cfg.scorecard_security_policy).contains(&p) =>
         {
-            decided(
-                Attestation::False,
-                observed(
-                    found,
-                    format!(
-                        "Scorecard Maintained {m}/10 and Security-Policy {p}/10 are both below the thresholds"
-                    ),
-                    obs,
+            Decided::refuted(observed(
+                found,
+                format!(
+                    "Scorecard Maintained {m}/10 and Security-Policy {p}/10 are both below the thresholds"
                 ),
-            )
+                obs,
+            ))
         }
-        _ => {
-            let mut e = observed(
+        _ => Decided::unknown(with_code(
+            observed(
                 found,
                 "Scorecard's Maintained and Security-Policy checks do not agree or are inconclusive",
                 obs,
-            );
-            e.code = ReasonCode::NoData;
-            decided(Attestation::NoAssertion, e)
-        }
+            ),
+            ReasonCode::NoData,
+        )),
     }
 }
 
 /// The security policy GitHub shows for a repository whose policy Scorecard found.
 pub fn security_policy(f: &Facts) -> (Decided<Asserted<String>>, Decided<Asserted<String>>) {
-    let none = |e: Evidence| {
-        (
-            decided(Asserted::NoAssertion, e.clone()),
-            decided(Asserted::NoAssertion, e),
-        )
-    };
+    let none = |e: Evidence| (Decided::unknown(e.clone()), Decided::unknown(e));
     let Some(found) = f.scorecard.found() else {
         return none(missing(&f.scorecard, "no Scorecard result"));
     };
@@ -1140,44 +1231,45 @@ pub fn security_policy(f: &Facts) -> (Decided<Asserted<String>>, Decided<Asserte
     match score {
         Some(s) if s > 0 && repo.starts_with("github.com/") => {
             let url = format!("https://{repo}/security/policy");
-            let policy = decided(
-                Asserted::Value(url.clone()),
-                observed(
-                    found,
-                    format!("Scorecard found a security policy ({s}/10); GitHub shows it at {url}"),
-                    json!({"Security-Policy": s}),
-                ),
+            let pe = observed(
+                found,
+                format!("Scorecard found a security policy ({s}/10); GitHub shows it at {url}"),
+                json!({"Security-Policy": s}),
             );
-            let contact = decided(
-                Asserted::Value(url.clone()),
-                observed(
-                    found,
-                    format!(
-                        "the security policy at {url} is the published way to report vulnerabilities"
-                    ),
-                    json!({"Security-Policy": s}),
+            let ce = observed(
+                found,
+                format!(
+                    "the security policy at {url} is the published way to report vulnerabilities"
                 ),
+                json!({"Security-Policy": s}),
             );
-            (policy, contact)
+            match found.closed() {
+                Ok(c) => (
+                    Decided::asserted(c, url.clone(), pe),
+                    Decided::asserted(c, url, ce),
+                ),
+                Err(why) => (
+                    Decided::unknown(incomplete(pe, &why)),
+                    Decided::unknown(incomplete(ce, &why)),
+                ),
+            }
         }
-        Some(s) => {
-            let mut e = observed(
+        Some(s) => none(with_code(
+            observed(
                 found,
                 format!("Scorecard found no usable security policy (Security-Policy {s}/10)"),
                 json!({"Security-Policy": s}),
-            );
-            e.code = ReasonCode::NoData;
-            none(e)
-        }
-        None => {
-            let mut e = observed(
+            ),
+            ReasonCode::NoData,
+        )),
+        None => none(with_code(
+            observed(
                 found,
                 "the Scorecard result has no Security-Policy check",
                 json!({}),
-            );
-            e.code = ReasonCode::NoData;
-            none(e)
-        }
+            ),
+            ReasonCode::NoData,
+        )),
     }
 }
 

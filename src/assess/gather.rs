@@ -1,22 +1,26 @@
 //! Collecting the facts for many packages at once, in phases so that every
-//! service is asked each thing once and batch endpoints are used: releases,
-//! then the latest releases' dependencies, then vulnerabilities for every
-//! version that matters in one batch, then dependency graphs and Scorecard.
+//! service is asked each thing once and batch endpoints are used: releases;
+//! vulnerabilities of the releases that matter, in one batch; what
+//! installing the latest (and the newest clean) release pulls in, resolved
+//! by each ecosystem's rules, and that graph's vulnerabilities; deps.dev;
+//! then Scorecard for each validated upstream repository.
 
-use std::collections::{BTreeSet, HashMap, HashSet};
+use std::collections::{BTreeSet, HashMap};
 use std::sync::Arc;
 
 use time::OffsetDateTime;
 
-use super::fields::{self, DependencyFacts, Facts};
+use super::fields::{self, Facts, Graph};
+use super::resolve::{self, Resolved};
 use crate::config::Assessment;
 use crate::purl::Purl;
 use crate::sources::hub::{Sources, VulnKey};
-use crate::sources::model::{DependencyKind, Ecosystem, Flag, RegistryPackage};
+use crate::sources::model::{DepsDevVersion, Ecosystem, RegistryPackage, Vulnerability};
 use crate::sources::{Lookup, repo_url};
 use crate::tacos::Statement;
 
-/// Most stable releases checked for CleanReleaseAvailable, newest first.
+/// Stable releases checked against the OSV API for CleanReleaseAvailable,
+/// newest first (an offline database checks every release).
 const CLEAN_CANDIDATES: usize = 10;
 
 /// Progress of a long assessment, for a person watching.
@@ -33,6 +37,8 @@ pub struct Assessor {
 fn eco_of(p: &Purl) -> Ecosystem {
     Ecosystem::from_purl_type(p.ty())
 }
+
+type Key = (Ecosystem, String);
 
 /// Run `f` over `items` concurrently (the client limits requests per host).
 async fn each<T, R, F, Fut>(items: Vec<T>, f: F) -> Vec<R>
@@ -55,6 +61,10 @@ where
     out.into_iter().map(|(_, r)| r).collect()
 }
 
+fn plural(n: usize, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
+}
+
 impl Assessor {
     /// Statements for `packages` (canonical PURL with version, and the
     /// releases of that package in use), in the same order.
@@ -64,85 +74,51 @@ impl Assessor {
         progress: &dyn Progress,
     ) -> Vec<Statement> {
         // 1. Releases of every distinct package.
-        let names: Vec<(Ecosystem, String)> = packages
+        let names: Vec<Key> = packages
             .iter()
             .map(|(p, _)| (eco_of(p), p.registry_name()))
             .collect::<BTreeSet<_>>()
             .into_iter()
             .collect();
-        progress.phase(&format!("looking up {} packages", names.len()));
-        let registries = self.registries(names).await;
-
-        // 2. Latest stable releases, and the dependencies of each.
-        let latest: HashMap<(Ecosystem, String), Option<String>> = registries
+        progress.phase(&format!(
+            "looking up {}",
+            plural(names.len(), "package", "packages")
+        ));
+        let sources = self.sources.clone();
+        let registries: HashMap<Key, Lookup<RegistryPackage>> = each(names, move |k| {
+            let s = sources.clone();
+            async move {
+                let l = s.registry(k.0, &k.1).await;
+                (k, l)
+            }
+        })
+        .await
+        .into_iter()
+        .collect();
+        let latest: HashMap<Key, Option<String>> = registries
             .iter()
             .map(|(k, l)| {
                 let v = l
                     .value()
                     .and_then(|pkg| fields::newest_stable(k.0, &pkg.releases))
-                    .map(|(r, _, _)| r.version.clone());
+                    .map(|(r, _)| r.version.clone());
                 (k.clone(), v)
             })
             .collect();
-        let mut dep_names: HashMap<(Ecosystem, String), Vec<String>> = HashMap::new();
-        let mut wanted: BTreeSet<(Ecosystem, String)> = BTreeSet::new();
+
+        // 2. Vulnerabilities of the releases that matter, in one batch.
+        let all_releases = self.sources.has_osv_db();
+        let mut queries: Vec<VulnKey> = Vec::new();
         for (k, l) in &registries {
             let Some(pkg) = l.value() else { continue };
-            let Some(Some(v)) = latest.get(k) else {
-                continue;
+            let stable = fields::stable_releases(k.0, &pkg.releases);
+            let take = if all_releases {
+                stable.len()
+            } else {
+                CLEAN_CANDIDATES
             };
-            let Some(deps) = pkg
-                .releases
-                .iter()
-                .find(|r| &r.version == v)
-                .and_then(|r| r.dependencies.as_ref())
-            else {
-                continue;
-            };
-            let mut names: Vec<String> = deps
-                .iter()
-                .filter(|d| matches!(d.kind, DependencyKind::Normal | DependencyKind::Optional))
-                .map(|d| d.name.clone())
-                .collect::<BTreeSet<_>>()
-                .into_iter()
-                .collect();
-            names.truncate(self.cfg.max_dependencies);
-            for n in &names {
-                if !registries.contains_key(&(k.0, n.clone())) {
-                    wanted.insert((k.0, n.clone()));
-                }
-            }
-            dep_names.insert(k.clone(), names);
-        }
-        progress.phase(&format!("looking up {} dependencies", wanted.len()));
-        let mut all = registries;
-        all.extend(self.registries(wanted.into_iter().collect()).await);
-        let dep_latest: HashMap<(Ecosystem, String), Option<String>> = all
-            .iter()
-            .map(|(k, l)| {
-                let v = l
-                    .value()
-                    .and_then(|pkg| fields::newest_stable(k.0, &pkg.releases))
-                    .map(|(r, _, _)| r.version.clone());
-                (k.clone(), v)
-            })
-            .collect();
-
-        // 3. Vulnerabilities of every version that matters, in one batch.
-        let mut queries: Vec<VulnKey> = Vec::new();
-        for (k, l) in all.iter() {
-            let Some(pkg) = l.value() else { continue };
-            let is_package = dep_names.contains_key(k) || latest.contains_key(k);
-            if latest.contains_key(k) && is_package {
-                for r in fields::stable_releases(k.0, &pkg.releases)
-                    .into_iter()
-                    .take(CLEAN_CANDIDATES)
-                {
-                    queries.push((k.0, k.1.clone(), r.version.clone()));
-                }
-            }
-            if let Some(Some(v)) = dep_latest.get(k) {
-                queries.push((k.0, k.1.clone(), v.clone()));
+            for r in stable.into_iter().take(take) {
+                queries.push((k.0, k.1.clone(), r.version.clone()));
             }
         }
         for (purl, _) in packages {
@@ -151,23 +127,80 @@ impl Assessor {
             }
         }
         progress.phase(&format!(
-            "checking {} versions for known vulnerabilities",
-            queries.len()
+            "checking {} for known vulnerabilities",
+            plural(queries.len(), "version", "versions")
         ));
         let mut vulns = self.sources.vulnerabilities(queries).await;
 
-        // 4. deps.dev's view of each latest release, and the dependency graph
-        //    of the latest releases that are clean themselves.
+        // 3. What installing the latest release pulls in, and the newest
+        //    release that is clean itself when that is another one.
+        let mut roots: BTreeSet<VulnKey> = BTreeSet::new();
+        for (k, l) in &registries {
+            let Some(pkg) = l.value() else { continue };
+            if let Some(Some(v)) = latest.get(k) {
+                roots.insert((k.0, k.1.clone(), v.clone()));
+            }
+            let clean = fields::stable_releases(k.0, &pkg.releases)
+                .into_iter()
+                .find(|r| {
+                    vulns
+                        .get(&(k.0, k.1.clone(), r.version.clone()))
+                        .and_then(|l| l.value())
+                        .is_some_and(|v| v.iter().all(|x| x.withdrawn))
+                });
+            if let Some(r) = clean {
+                roots.insert((k.0, k.1.clone(), r.version.clone()));
+            }
+        }
+        progress.phase(&format!(
+            "resolving what installing {} pulls in",
+            plural(roots.len(), "release", "releases")
+        ));
+        let sources = self.sources.clone();
+        let cap = self.cfg.max_dependencies;
+        let resolved: HashMap<VulnKey, Resolved> =
+            each(roots.into_iter().collect(), move |k: VulnKey| {
+                let s = sources.clone();
+                async move {
+                    let r = resolve::resolve(&s, k.0, &k.1, &k.2, cap).await;
+                    (k, r)
+                }
+            })
+            .await
+            .into_iter()
+            .collect();
+        let node_queries: Vec<VulnKey> = resolved
+            .iter()
+            .flat_map(|(k, r)| {
+                r.nodes
+                    .iter()
+                    .map(|n| (k.0, n.name.clone(), n.version.clone()))
+                    .collect::<Vec<_>>()
+            })
+            .filter(|q| !vulns.contains_key(q))
+            .collect::<BTreeSet<_>>()
+            .into_iter()
+            .collect();
+        if !node_queries.is_empty() {
+            progress.phase(&format!(
+                "checking {} of dependencies for known vulnerabilities",
+                plural(node_queries.len(), "version", "versions")
+            ));
+            vulns.extend(self.sources.vulnerabilities(node_queries).await);
+        }
+
+        // 4. deps.dev's view of each latest release (licenses, links,
+        //    deprecation).
         let latest_keys: Vec<VulnKey> = latest
             .iter()
             .filter_map(|(k, v)| v.as_ref().map(|v| (k.0, k.1.clone(), v.clone())))
             .collect();
         progress.phase(&format!(
-            "asking deps.dev about {} releases",
-            latest_keys.len()
+            "asking deps.dev about {}",
+            plural(latest_keys.len(), "release", "releases")
         ));
         let sources = self.sources.clone();
-        let depsdev: HashMap<VulnKey, _> = each(latest_keys.clone(), move |k| {
+        let depsdev: HashMap<VulnKey, Lookup<DepsDevVersion>> = each(latest_keys, move |k| {
             let s = sources.clone();
             async move {
                 let l = s.depsdev_version(k.0, &k.1, &k.2).await;
@@ -177,68 +210,49 @@ impl Assessor {
         .await
         .into_iter()
         .collect();
-        let clean: Vec<VulnKey> = latest_keys
-            .into_iter()
-            .filter(|k| {
-                vulns
-                    .get(k)
-                    .and_then(|l| l.value())
-                    .is_some_and(|v| v.iter().all(|x| x.withdrawn))
-            })
-            .collect();
-        let sources = self.sources.clone();
-        let graphs: HashMap<VulnKey, _> = each(clean, move |k| {
-            let s = sources.clone();
-            async move {
-                let l = s.dependency_graph(k.0, &k.1, &k.2).await;
-                (k, l)
-            }
-        })
-        .await
-        .into_iter()
-        .collect();
-        let node_queries: Vec<VulnKey> = graphs
-            .iter()
-            .flat_map(|(k, g)| {
-                g.value()
-                    .into_iter()
-                    .flatten()
-                    .filter(|n| n.relation != "SELF")
-                    .map(|n| (k.0, n.name.clone(), n.version.clone()))
-                    .collect::<Vec<_>>()
-            })
-            .filter(|q| !vulns.contains_key(q))
-            .collect();
-        if !node_queries.is_empty() {
-            progress.phase(&format!(
-                "checking {} dependency versions for known vulnerabilities",
-                node_queries.len()
-            ));
-            vulns.extend(self.sources.vulnerabilities(node_queries).await);
-        }
-
-        // 5. Scorecard for each upstream repository.
-        let mut repos: HashMap<(Ecosystem, String), String> = HashMap::new();
-        for (k, v) in &latest {
-            let Some(pkg) = all.get(k).and_then(|l| l.value()) else {
-                continue;
+        let depsdev_of =
+            |k: &Key| -> Lookup<DepsDevVersion> {
+                match latest.get(k).cloned().flatten() {
+                    Some(v) => depsdev.get(&(k.0, k.1.clone(), v)).cloned().unwrap_or(
+                        Lookup::Unavailable {
+                            source: "deps.dev".into(),
+                            reason: "not asked".into(),
+                        },
+                    ),
+                    None => Lookup::Unavailable {
+                        source: "deps.dev".into(),
+                        reason: "no latest stable release to ask about".into(),
+                    },
+                }
             };
-            let dd = v
-                .as_ref()
-                .and_then(|v| depsdev.get(&(k.0, k.1.clone(), v.clone())));
-            if let Some(repo) = repository_of(pkg, v.as_deref(), dd.and_then(|d| d.value())) {
-                repos.insert(k.clone(), repo);
-            }
+
+        // 5. Scorecard, only for a validated upstream repository.
+        let mut repos: HashMap<Key, Result<String, String>> = HashMap::new();
+        for k in registries.keys() {
+            let reg = &registries[k];
+            let dd = depsdev_of(k);
+            let v = latest.get(k).cloned().flatten();
+            let r = match fields::repository(reg, &dd, v.as_deref()) {
+                None => Err("no upstream repository is established".to_string()),
+                Some(r) => match (r.closed, repo_url::scorecard_repo(&r.url)) {
+                    (Err(why), _) => {
+                        Err(format!("the upstream repository is not established: {why}"))
+                    }
+                    (Ok(_), None) => Err(format!("Scorecard does not cover {}", r.url)),
+                    (Ok(_), Some(id)) => Ok(id),
+                },
+            };
+            repos.insert(k.clone(), r);
         }
         let distinct: Vec<String> = repos
             .values()
-            .cloned()
+            .filter_map(|r| r.as_ref().ok().cloned())
             .collect::<BTreeSet<_>>()
             .into_iter()
             .collect();
         progress.phase(&format!(
-            "asking OpenSSF Scorecard about {} repositories",
-            distinct.len()
+            "asking OpenSSF Scorecard about {}",
+            plural(distinct.len(), "repository", "repositories")
         ));
         let sources = self.sources.clone();
         let scorecards: HashMap<String, _> = each(distinct, move |r| {
@@ -253,86 +267,83 @@ impl Assessor {
         .collect();
 
         // 6. The statements.
+        let not_checked = || Lookup::Unavailable {
+            source: "OSV".into(),
+            reason: "not checked".into(),
+        };
         packages
             .iter()
             .map(|(purl, in_use)| {
                 let key = (eco_of(purl), purl.registry_name());
-                let registry = all.get(&key).cloned().unwrap_or(Lookup::Unavailable {
-                    source: "tacos-sbom".into(),
-                    reason: "not looked up".into(),
-                });
-                let v = latest.get(&key).cloned().flatten();
-                let vkey = v.as_ref().map(|v| (key.0, key.1.clone(), v.clone()));
-                let versions_checked: HashMap<String, Lookup<_>> = registry
+                let registry = registries
+                    .get(&key)
+                    .cloned()
+                    .unwrap_or(Lookup::Unavailable {
+                        source: "tacos-sbom".into(),
+                        reason: "not looked up".into(),
+                    });
+                let checked: HashMap<String, Lookup<Vec<Vulnerability>>> = registry
                     .value()
                     .map(|pkg| {
-                        fields::stable_releases(key.0, &pkg.releases)
-                            .into_iter()
+                        pkg.releases
+                            .iter()
                             .filter_map(|r| {
-                                vulns.get(&(key.0, key.1.clone(), r.version.clone())).map(|l| (r.version.clone(), l.clone()))
+                                vulns
+                                    .get(&(key.0, key.1.clone(), r.version.clone()))
+                                    .map(|l| (r.version.clone(), l.clone()))
                             })
                             .collect()
                     })
                     .unwrap_or_default();
-                let dependencies = match (&registry, dep_names.get(&key)) {
-                    (_, Some(names)) => {
-                        let found = registry.found().expect("dependencies come from a registry answer");
-                        Lookup::Found(crate::sources::Found {
-                            value: names.iter().map(|n| self.dependency(key.0, n, &all, &dep_latest, &vulns)).collect(),
-                            source: found.source.clone(),
-                            url: found.url.clone(),
-                            at: found.at,
-                        })
-                    }
-                    (Lookup::Found(found), None) => Lookup::Unavailable {
-                        source: found.source.clone(),
-                        reason: match &v {
-                            Some(v) => format!("the registry answer does not list the dependencies of {v}"),
-                            None => "no latest stable release".into(),
-                        },
-                    },
-                    (other, None) => other.clone().map(|_| Vec::new()),
-                };
-                let graph = match vkey.as_ref().and_then(|k| graphs.get(k)) {
-                    Some(g) => g.clone().map(|nodes| {
-                        nodes
-                            .into_iter()
+                let graphs: HashMap<String, Graph> = resolved
+                    .iter()
+                    .filter(|(k, _)| k.0 == key.0 && k.1 == key.1)
+                    .map(|(k, r)| {
+                        let node_vulns = r
+                            .nodes
+                            .iter()
                             .map(|n| {
-                                let l = vulns.get(&(key.0, n.name.clone(), n.version.clone())).cloned().unwrap_or(Lookup::Unavailable {
-                                    source: "OSV".into(),
-                                    reason: "not checked".into(),
-                                });
-                                (n, l)
+                                vulns
+                                    .get(&(k.0, n.name.clone(), n.version.clone()))
+                                    .cloned()
+                                    .unwrap_or_else(not_checked)
                             })
-                            .collect()
-                    }),
-                    None => Lookup::Unavailable {
-                        source: "deps.dev".into(),
-                        reason: "no dependency graph was asked for (the latest stable release is unknown or not clean itself)".into(),
-                    },
-                };
+                            .collect();
+                        (
+                            k.2.clone(),
+                            Graph {
+                                resolved: r.clone(),
+                                vulns: node_vulns,
+                            },
+                        )
+                    })
+                    .collect();
                 let facts = Facts {
                     in_use: purl.version().map(|v| {
-                        let l = vulns.get(&(key.0, key.1.clone(), v.to_string())).cloned().unwrap_or(Lookup::Unavailable {
-                            source: "OSV".into(),
-                            reason: "not checked".into(),
-                        });
+                        let l = vulns
+                            .get(&(key.0, key.1.clone(), v.to_string()))
+                            .cloned()
+                            .unwrap_or_else(not_checked);
                         (v.to_string(), l)
                     }),
                     purl: purl.clone(),
                     ecosystem: key.0,
-                    depsdev_latest: vkey.as_ref().and_then(|k| depsdev.get(k)).cloned().unwrap_or(Lookup::Unavailable {
-                        source: "deps.dev".into(),
-                        reason: "no latest stable release to ask about".into(),
-                    }),
-                    vulns: versions_checked,
-                    dependencies,
-                    graph,
+                    depsdev_latest: depsdev_of(&key),
+                    vulns: checked,
+                    all_releases_checked: all_releases,
+                    graphs,
                     scorecard: match repos.get(&key) {
-                        Some(r) => scorecards.get(r).cloned().unwrap_or(Lookup::Unavailable { source: "OpenSSF Scorecard".into(), reason: "not asked".into() }),
+                        Some(Ok(r)) => scorecards.get(r).cloned().unwrap_or(Lookup::Unavailable {
+                            source: "OpenSSF Scorecard".into(),
+                            reason: "not asked".into(),
+                        }),
+                        Some(Err(why)) => Lookup::NotApplicable {
+                            source: "OpenSSF Scorecard".into(),
+                            why: why.clone(),
+                        },
                         None => Lookup::NotApplicable {
                             source: "OpenSSF Scorecard".into(),
-                            why: "no upstream repository on a host Scorecard covers is known".into(),
+                            why: "no upstream repository is established".into(),
                         },
                     },
                     vulnerabilities_listing: self.sources.vulnerabilities_listing(key.0, &key.1),
@@ -343,111 +354,4 @@ impl Assessor {
             })
             .collect()
     }
-
-    async fn registries(
-        &self,
-        names: Vec<(Ecosystem, String)>,
-    ) -> HashMap<(Ecosystem, String), Lookup<RegistryPackage>> {
-        let sources = self.sources.clone();
-        each(names, move |k| {
-            let s = sources.clone();
-            async move {
-                let l = s.registry(k.0, &k.1).await;
-                (k, l)
-            }
-        })
-        .await
-        .into_iter()
-        .collect()
-    }
-
-    fn dependency(
-        &self,
-        eco: Ecosystem,
-        name: &str,
-        all: &HashMap<(Ecosystem, String), Lookup<RegistryPackage>>,
-        dep_latest: &HashMap<(Ecosystem, String), Option<String>>,
-        vulns: &HashMap<VulnKey, Lookup<Vec<crate::sources::model::Vulnerability>>>,
-    ) -> DependencyFacts {
-        let key = (eco, name.to_string());
-        let reg = all.get(&key);
-        let latest = dep_latest.get(&key).cloned().flatten();
-        let deprecated = match (reg.and_then(|l| l.value()), &latest) {
-            (Some(pkg), Some(v)) if pkg.removed => {
-                Flag::Yes(format!("{} was removed from the registry ({v})", name))
-            }
-            (Some(pkg), Some(v)) => {
-                let tag = pkg.latest_tag.as_deref().unwrap_or(v);
-                pkg.releases
-                    .iter()
-                    .find(|r| r.version == tag)
-                    .map(|r| r.deprecated.clone())
-                    .unwrap_or_default()
-            }
-            _ => Flag::Unknown,
-        };
-        DependencyFacts {
-            name: name.to_string(),
-            latest_missing: match (&latest, reg) {
-                (Some(_), _) => None,
-                (None, Some(l)) if l.value().is_some() => Some("no stable release".into()),
-                (None, Some(l)) => Some(l.why_not()),
-                (None, None) => Some("not looked up".into()),
-            },
-            vulns_latest: match &latest {
-                Some(v) => vulns
-                    .get(&(eco, name.to_string(), v.clone()))
-                    .cloned()
-                    .unwrap_or(Lookup::Unavailable {
-                        source: "OSV".into(),
-                        reason: "not checked".into(),
-                    }),
-                None => Lookup::Unavailable {
-                    source: "OSV".into(),
-                    reason: "no latest release to check".into(),
-                },
-            },
-            latest,
-            deprecated,
-        }
-    }
-}
-
-/// `github.com/org/repo` for Scorecard, from what the registry or deps.dev declare.
-fn repository_of(
-    pkg: &RegistryPackage,
-    latest: Option<&str>,
-    dd: Option<&crate::sources::model::DepsDevVersion>,
-) -> Option<String> {
-    let mut candidates: Vec<String> = Vec::new();
-    if let Some(v) = latest
-        && let Some(r) = pkg
-            .releases
-            .iter()
-            .find(|r| r.version == v)
-            .and_then(|r| r.repository.clone())
-    {
-        candidates.push(r);
-    }
-    candidates.extend(pkg.repository.clone());
-    candidates.extend(pkg.links.iter().map(|(_, u)| u.clone()));
-    if let Some(d) = dd {
-        candidates.extend(
-            d.links
-                .iter()
-                .filter(|(l, _)| l == "SOURCE_REPO")
-                .map(|(_, u)| u.clone()),
-        );
-        candidates.extend(
-            d.related_projects
-                .iter()
-                .filter(|(_, rel)| rel == "SOURCE_REPO")
-                .map(|(id, _)| format!("https://{id}")),
-        );
-    }
-    let mut seen = HashSet::new();
-    candidates
-        .into_iter()
-        .filter(|c| seen.insert(c.clone()))
-        .find_map(|c| repo_url::normalize(&c).and_then(|u| repo_url::scorecard_repo(&u)))
 }

@@ -6,11 +6,27 @@
 //! overrides an automatic False. Reports that disagree among themselves on a
 //! field the assessment left NOASSERTION leave it NOASSERTION, with a
 //! conflict. Identity fields and ReleasesInUse are never taken from reports.
+//!
+//! A report is evidence like any other: a True, an "Active" or any value
+//! from it needs it to be closed-world for that field (read without
+//! repairs, and, for fields that change with time, no older than
+//! `[reports] max_age_days`); a False or an adverse status it states is
+//! taken from any report.
 
 use std::collections::BTreeMap;
 
+use time::OffsetDateTime;
+
+use crate::sources::Closed;
 use crate::sources::reports::{PublishedStatement, PublishedValue};
-use crate::tacos::{Asserted, Evidence, Field, ReasonCode, Statement};
+use crate::tacos::{Asserted, Attestation, Evidence, Field, ReasonCode, Statement, Status};
+
+/// What a merge judges reports by.
+#[derive(Debug, Clone, Copy)]
+pub struct Freshness {
+    pub now: OffsetDateTime,
+    pub max_age_days: i64,
+}
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Conflict {
@@ -21,8 +37,28 @@ pub struct Conflict {
     pub origin: String,
 }
 
-fn apply(statement: &mut Statement, field: Field, value: &PublishedValue) -> bool {
+/// Whether a published value asserts something (a True, a value, "Active")
+/// rather than state a finding (a False, an adverse status).
+fn is_positive(value: &PublishedValue) -> bool {
     match value {
+        PublishedValue::Attestation(a) => *a == Attestation::True,
+        PublishedValue::Status(s) => s.status == Status::Active,
+        PublishedValue::NoAssertion => false,
+        _ => true,
+    }
+}
+
+/// Set a field from a published value. A positive value needs `proof`.
+fn apply(
+    statement: &mut Statement,
+    field: Field,
+    value: &PublishedValue,
+    proof: Result<Closed, String>,
+) -> Result<bool, String> {
+    if is_positive(value) {
+        let _witness: Closed = proof?;
+    }
+    Ok(match value {
         PublishedValue::Attestation(a) => statement.set_attestation(field, *a),
         PublishedValue::Text(t) => match statement.text_mut(field) {
             Some(slot) => {
@@ -44,10 +80,14 @@ fn apply(statement: &mut Statement, field: Field, value: &PublishedValue) -> boo
             true
         }
         _ => false,
-    }
+    })
 }
 
-pub fn merge(statement: &mut Statement, published: &[&PublishedStatement]) -> Vec<Conflict> {
+pub fn merge(
+    statement: &mut Statement,
+    published: &[&PublishedStatement],
+    freshness: Freshness,
+) -> Vec<Conflict> {
     let mut conflicts = Vec::new();
     // Per field: the distinct published values, with who said each.
     let mut by_field: BTreeMap<Field, Vec<(String, &PublishedValue, &PublishedStatement)>> =
@@ -104,18 +144,31 @@ pub fn merge(statement: &mut Statement, published: &[&PublishedStatement]) -> Ve
             format!(" (repaired: {})", p.repairs.join("; "))
         };
         if auto_unknown {
-            if apply(statement, field, value) {
-                statement.set_evidence(
-                    field,
-                    Evidence::new(
+            let proof = p.closed_for(field, freshness.now, freshness.max_age_days);
+            match apply(statement, field, value, proof) {
+                Ok(true) => {
+                    let mut e = Evidence::new(
                         p.origin.clone(),
                         ReasonCode::FromReport,
                         format!(
-                            "{shown}, as the published report {} states{repairs}",
-                            p.origin
+                            "{shown}, as the published report {} states ({}){repairs}",
+                            p.origin,
+                            p.signature.describe()
                         ),
-                    ),
-                );
+                    );
+                    e.as_of = p.date.map(super::fields::timestamp);
+                    statement.set_evidence(field, e);
+                }
+                Ok(false) => {}
+                Err(why) => {
+                    if let Some(e) = statement.evidence.get_mut(&field) {
+                        e.reason.push_str(&format!(
+                            "; the published report {} states {shown}, not taken: {why}",
+                            p.origin
+                        ));
+                        e.code = ReasonCode::IncompleteEvidence;
+                    }
+                }
             }
         } else if *shown == automatic {
             if let Some(e) = statement.evidence.get_mut(&field) {
@@ -147,7 +200,6 @@ mod tests {
     use super::*;
     use crate::purl::Purl;
     use crate::sources::reports::parse_report;
-    use crate::tacos::Attestation;
 
     fn statement() -> Statement {
         let mut s = crate::assess::identity(
@@ -164,13 +216,20 @@ mod tests {
         parse_report(text, "r.json").unwrap()
     }
 
+    fn fresh() -> Freshness {
+        Freshness {
+            now: time::macros::datetime!(2026-11-23 00:00 UTC),
+            max_age_days: 180,
+        }
+    }
+
     #[test]
     fn published_values_fill_unknowns_and_never_overturn_a_false() {
         let r = report(
             r#"[{"PURL": "pkg:npm/x", "SuccessionPlan": "True", "FixedVulnerabilities": "True", "CodeReviewPractice": "True", "PackageName": "evil", "SDLCPolicyURL": "https://example.invalid/sdlc"}]"#,
         );
         let mut s = statement();
-        let conflicts = merge(&mut s, &[&r.statements[0]]);
+        let conflicts = merge(&mut s, &[&r.statements[0]], fresh());
         assert_eq!(s.succession_plan, Attestation::True);
         assert_eq!(
             s.evidence[&Field::SuccessionPlan].code,
@@ -200,12 +259,40 @@ mod tests {
         let a = report(r#"[{"PURL": "pkg:npm/x", "SuccessionPlan": "True"}]"#);
         let b = report(r#"[{"PURL": "pkg:npm/x", "SuccessionPlan": "False"}]"#);
         let mut s = statement();
-        let conflicts = merge(&mut s, &[&a.statements[0], &b.statements[0]]);
+        let conflicts = merge(&mut s, &[&a.statements[0], &b.statements[0]], fresh());
         assert_eq!(s.succession_plan, Attestation::NoAssertion);
         assert_eq!(
             s.evidence[&Field::SuccessionPlan].code,
             ReasonCode::Conflict
         );
         assert_eq!(conflicts.len(), 2);
+    }
+
+    #[test]
+    fn an_old_or_repaired_report_cannot_set_a_true_but_can_a_false() {
+        // 2019: too old for fields that change with time.
+        let old = report(
+            r#"{"LastModifiedDateTimeUTC": "2019-05-01T00:00:00Z", "statements": [{"PURL": "pkg:npm/x", "CleanReleaseAvailable": "True", "DependenciesAreManaged": "False", "SuccessionPlan": "True", "PackageStatus": {"Status": "Active", "LastModifiedDateTimeUTC": "2019-05-01T00:00:00Z"}}]}"#,
+        );
+        let mut s = statement();
+        merge(&mut s, &[&old.statements[0]], fresh());
+        assert_eq!(s.clean_release_available, Attestation::NoAssertion);
+        assert!(
+            s.evidence[&Field::CleanReleaseAvailable]
+                .reason
+                .contains("2019-05-01")
+        );
+        assert_eq!(s.package_status, Asserted::NoAssertion);
+        assert_eq!(s.dependencies_are_managed, Attestation::False);
+        // Whether a succession plan exists does not expire with the release.
+        assert_eq!(s.succession_plan, Attestation::True);
+        // A report that needed repairs (a trailing comma) gives no True.
+        let repaired = report(
+            r#"{"LastModifiedDateTimeUTC": "2026-11-01T00:00:00Z", "statements": [{"PURL": "pkg:npm/x", "SuccessionPlan": "True", "DocumentedBuildPractices": "False",}]}"#,
+        );
+        let mut s = statement();
+        merge(&mut s, &[&repaired.statements[0]], fresh());
+        assert_eq!(s.succession_plan, Attestation::NoAssertion);
+        assert_eq!(s.documented_build_practices, Attestation::False);
     }
 }

@@ -7,7 +7,10 @@ pub mod fields;
 pub mod gather;
 pub mod license;
 pub mod merge;
+pub mod platform;
+pub mod resolve;
 pub mod session;
+pub mod verdict;
 
 use crate::purl::Purl;
 use crate::tacos::{Evidence, Field, ReasonCode, Statement};
@@ -71,75 +74,110 @@ pub fn not_assessed() -> Evidence {
 }
 
 /// The full statement for one package version from the facts gathered about
-/// it: every field decided by its own function in [`fields`].
+/// it: every field decided by its own function in [`fields`], each value
+/// made through [`verdict::Decided`].
 pub fn statement(
     facts: &fields::Facts,
     releases_in_use: Vec<String>,
     cfg: &crate::config::Assessment,
 ) -> Statement {
-    use crate::tacos::Asserted;
     let mut s = identity(&facts.purl, releases_in_use, &not_assessed());
     let latest = fields::latest_stable(facts);
-    let version = latest.value.clone();
-    let v = version.as_deref();
-    s.latest_stable_release = match &latest.value {
-        Some(x) => Asserted::Value(x.clone()),
-        None => Asserted::NoAssertion,
-    };
-    s.set_evidence(Field::LatestStableRelease, latest.evidence);
-
-    let d = fields::upstream_repository(facts, v);
-    s.upstream_repository_url = d.value;
-    s.set_evidence(Field::UpstreamRepositoryUrl, d.evidence);
-    let d = fields::license_latest(facts, v);
-    s.spdx_license_latest_release = d.value;
-    s.set_evidence(Field::SpdxLicenseLatestRelease, d.evidence);
+    let v = latest.version.as_deref();
+    macro_rules! set {
+        ($slot:ident, $field:expr, $decided:expr) => {{
+            let (value, evidence) = $decided.into_parts();
+            s.$slot = value;
+            s.set_evidence($field, evidence);
+        }};
+    }
+    set!(
+        latest_stable_release,
+        Field::LatestStableRelease,
+        latest.decided.clone()
+    );
+    set!(
+        upstream_repository_url,
+        Field::UpstreamRepositoryUrl,
+        fields::upstream_repository(facts, v)
+    );
+    set!(
+        spdx_license_latest_release,
+        Field::SpdxLicenseLatestRelease,
+        fields::license_latest(facts, &latest)
+    );
     s.set_evidence(Field::Sbom, fields::sbom_list());
-    let d = fields::known_releases_url(facts);
-    s.known_releases_url = d.value;
-    s.set_evidence(Field::KnownReleasesUrl, d.evidence);
-    let d = fields::known_vulnerabilities_url(facts);
-    s.known_vulnerabilities_url = d.value;
-    s.set_evidence(Field::KnownVulnerabilitiesUrl, d.evidence);
-
-    let d = fields::fixed_vulnerabilities(facts, v);
-    s.fixed_vulnerabilities = d.value;
-    s.set_evidence(Field::FixedVulnerabilities, d.evidence);
-    let d = fields::clean_release_available(facts, v);
-    s.clean_release_available = d.value;
-    s.set_evidence(Field::CleanReleaseAvailable, d.evidence);
-    let d = fields::dependencies_are_managed(facts, v);
-    s.dependencies_are_managed = d.value;
-    s.set_evidence(Field::DependenciesAreManaged, d.evidence);
-
-    let d = fields::multiple_maintainers(facts);
-    s.multiple_maintainers = d.value;
-    s.set_evidence(Field::MultipleMaintainers, d.evidence);
-    let d = fields::package_status(facts, v, cfg);
-    s.package_status = d.value;
-    s.set_evidence(Field::PackageStatus, d.evidence);
-    let d = fields::income_streams(facts, v);
-    s.income_streams = d.value;
-    s.set_evidence(Field::IncomeStreams, d.evidence);
-
-    let d = fields::no_binaries(facts, cfg);
-    s.no_binaries_in_repository = d.value;
-    s.set_evidence(Field::NoBinariesInRepository, d.evidence);
-    let d = fields::code_review(facts, cfg);
-    s.code_review_practice = d.value;
-    s.set_evidence(Field::CodeReviewPractice, d.evidence);
-    let d = fields::fuzzing(facts, cfg);
-    s.fuzzing_practice = d.value;
-    s.set_evidence(Field::FuzzingPractice, d.evidence);
-    let d = fields::security_responsive(facts, cfg);
-    s.security_responsive = d.value;
-    s.set_evidence(Field::SecurityResponsive, d.evidence);
+    set!(
+        known_releases_url,
+        Field::KnownReleasesUrl,
+        fields::known_releases_url(facts)
+    );
+    set!(
+        known_vulnerabilities_url,
+        Field::KnownVulnerabilitiesUrl,
+        fields::known_vulnerabilities_url(facts)
+    );
+    set!(
+        fixed_vulnerabilities,
+        Field::FixedVulnerabilities,
+        fields::fixed_vulnerabilities(facts, &latest)
+    );
+    set!(
+        clean_release_available,
+        Field::CleanReleaseAvailable,
+        fields::clean_release_available(facts)
+    );
+    set!(
+        dependencies_are_managed,
+        Field::DependenciesAreManaged,
+        fields::dependencies_are_managed(facts, &latest)
+    );
+    set!(
+        multiple_maintainers,
+        Field::MultipleMaintainers,
+        fields::multiple_maintainers(facts)
+    );
+    set!(
+        package_status,
+        Field::PackageStatus,
+        fields::package_status(facts, &latest, cfg)
+    );
+    set!(
+        income_streams,
+        Field::IncomeStreams,
+        fields::income_streams(facts, v)
+    );
+    set!(
+        no_binaries_in_repository,
+        Field::NoBinariesInRepository,
+        fields::no_binaries(facts, cfg)
+    );
+    set!(
+        code_review_practice,
+        Field::CodeReviewPractice,
+        fields::code_review(facts, cfg)
+    );
+    set!(
+        fuzzing_practice,
+        Field::FuzzingPractice,
+        fields::fuzzing(facts, cfg)
+    );
+    set!(
+        security_responsive,
+        Field::SecurityResponsive,
+        fields::security_responsive(facts, cfg)
+    );
     let (policy, contact) = fields::security_policy(facts);
-    s.package_security_policy_url = policy.value;
-    s.set_evidence(Field::PackageSecurityPolicyUrl, policy.evidence);
-    s.package_security_contact = contact.value;
-    s.set_evidence(Field::PackageSecurityContact, contact.evidence);
-
+    set!(
+        package_security_policy_url,
+        Field::PackageSecurityPolicyUrl,
+        policy
+    );
+    set!(
+        package_security_contact,
+        Field::PackageSecurityContact,
+        contact
+    );
     for field in Field::ALL.into_iter().filter(|f| f.is_attested_only()) {
         s.set_evidence(field, fields::attested_only(field.name()));
     }

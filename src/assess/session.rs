@@ -16,7 +16,7 @@ use crate::purl::Purl;
 use crate::sources::cache::Cache;
 use crate::sources::endpoints::Endpoints;
 use crate::sources::http::{Client, Service, Stats};
-use crate::sources::hub::Sources;
+use crate::sources::hub::{Limits, Sources};
 use crate::sources::osv_db::OsvDb;
 use crate::sources::reports::{self, ReportIndex};
 use crate::tacos::Statement;
@@ -68,6 +68,7 @@ impl Session {
             network.concurrency = n;
         }
         let endpoints = Endpoints::resolve(&config).map_err(|e| e.to_string())?;
+        let mut notes = Vec::new();
         let cache = if opts.no_cache {
             None
         } else {
@@ -76,8 +77,14 @@ impl Session {
                 .clone()
                 .or_else(|| config.cache.dir.clone())
                 .or_else(default_cache_dir);
-            match dir {
-                Some(d) => Some(Cache::open(&d).map_err(|e| e.to_string())?),
+            match dir.map(|d| Cache::open(&d)) {
+                Some(Ok(c)) => Some(c),
+                // A cache only saves requests: without one the run goes on.
+                Some(Err(e)) if !opts.offline => {
+                    notes.push(format!("{e}; going on without a cache"));
+                    None
+                }
+                Some(Err(e)) => return Err(e.to_string()),
                 None => None,
             }
         };
@@ -100,16 +107,33 @@ impl Session {
         )?;
         let osv_web =
             std::env::var("TACOS_OSV_WEB_URL").unwrap_or_else(|_| "https://osv.dev".into());
-        let sources = Arc::new(Sources::new(client, endpoints, osv_db, osv_web));
+        let limits = Limits {
+            now,
+            max_osv_db_age_days: config.assessment.max_osv_db_age_days,
+            max_scorecard_age_days: config.assessment.max_scorecard_age_days,
+        };
+        let sources = Arc::new(Sources::new(client, endpoints, osv_db, osv_web, limits));
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)
             .enable_all()
             .build()
             .map_err(|e| format!("cannot start the async runtime: {e}"))?;
-        let mut notes = Vec::new();
         let mut published = Vec::new();
+        let report_key = match &config.reports.key {
+            Some(path) => {
+                let text = std::fs::read_to_string(path).map_err(|e| {
+                    format!("{}: cannot read the [reports] key: {e}", path.display())
+                })?;
+                Some(
+                    crate::attest::PublicKey::from_pem(&text)
+                        .map_err(|e| format!("{}: {e}", path.display()))?,
+                )
+            }
+            None => None,
+        };
         if let Some(src) = &opts.reports {
-            let (found, errors) = runtime.block_on(load_reports(&sources, src));
+            let (found, errors) =
+                runtime.block_on(load_reports(&sources, src, report_key.as_ref()));
             published.extend(found);
             notes.extend(errors);
         }
@@ -118,7 +142,7 @@ impl Session {
         {
             match std::env::var("TIDELIFT_API_KEY") {
                 Ok(token) if !token.is_empty() => {
-                    match runtime.block_on(tidelift(&sources, org, project, &token)) {
+                    match runtime.block_on(tidelift(&sources, org, project, &token, report_key.as_ref())) {
                         Ok(r) => published.push(r),
                         Err(e) => notes.push(e),
                     }
@@ -151,10 +175,14 @@ impl Session {
             .runtime
             .block_on(self.assessor.assess(packages, progress));
         let mut conflicts = Vec::new();
+        let freshness = merge::Freshness {
+            now: self.assessor.now,
+            max_age_days: self.config.reports.max_age_days,
+        };
         for ((purl, _), statement) in packages.iter().zip(statements.iter_mut()) {
             let found = self.reports.find(purl);
             if !found.is_empty() {
-                conflicts.extend(merge::merge(statement, &found));
+                conflicts.extend(merge::merge(statement, &found, freshness));
             }
         }
         Outcome {
@@ -174,11 +202,17 @@ impl Session {
     pub fn is_offline(&self) -> bool {
         self.sources.client().is_offline()
     }
+
+    /// Problems that did not stop the run (the cache could not be written).
+    pub fn warnings(&self) -> Vec<String> {
+        self.sources.client().warnings()
+    }
 }
 
 async fn load_reports(
     sources: &Sources,
     src: &str,
+    key: Option<&crate::attest::PublicKey>,
 ) -> (Vec<reports::PublishedReport>, Vec<String>) {
     if src.starts_with("https://") || src.starts_with("http://") {
         let url = match Url::parse(src) {
@@ -187,8 +221,11 @@ async fn load_reports(
         };
         return match sources.client().get(Service::Reports, &url).await {
             Ok(f) if f.status == 200 => {
-                match reports::parse_report(&String::from_utf8_lossy(&f.body), &f.url) {
-                    Ok(r) => (vec![r], vec![]),
+                match reports::read_report(&String::from_utf8_lossy(&f.body), &f.url, key) {
+                    Ok(r) => {
+                        sources.client().remember(&f);
+                        (vec![r], vec![])
+                    }
                     Err(e) => (vec![], vec![e.to_string()]),
                 }
             }
@@ -196,7 +233,7 @@ async fn load_reports(
             Err(e) => (vec![], vec![e.to_string()]),
         };
     }
-    let (found, errors) = reports::load_dir_or_file(std::path::Path::new(src));
+    let (found, errors) = reports::load_dir_or_file(std::path::Path::new(src), key);
     (found, errors.into_iter().map(|e| e.to_string()).collect())
 }
 
@@ -205,6 +242,7 @@ async fn tidelift(
     org: &str,
     project: &str,
     token: &str,
+    key: Option<&crate::attest::PublicKey>,
 ) -> Result<reports::PublishedReport, String> {
     let base = sources
         .tidelift_base()
@@ -220,5 +258,5 @@ async fn tidelift(
     if f.status != 200 {
         return Err(format!("{}: HTTP {}", f.url, f.status));
     }
-    reports::parse_report(&String::from_utf8_lossy(&f.body), &f.url).map_err(|e| e.to_string())
+    reports::read_report(&String::from_utf8_lossy(&f.body), &f.url, key).map_err(|e| e.to_string())
 }

@@ -29,13 +29,17 @@ pub struct CacheError {
 }
 
 impl Cache {
+    /// Open (or create) the cache in `dir`. The directory is created 0700
+    /// and the database file 0600: answers can reveal what an organisation
+    /// uses.
     pub fn open(dir: &Path) -> Result<Cache, CacheError> {
         let err = |message: String| CacheError {
             path: dir.to_path_buf(),
             message,
         };
-        std::fs::create_dir_all(dir).map_err(|e| err(e.to_string()))?;
+        create_private_dir(dir).map_err(|e| err(e.to_string()))?;
         let path = dir.join("responses.sqlite3");
+        create_private_file(&path).map_err(|e| err(e.to_string()))?;
         let conn = Connection::open(&path).map_err(|e| err(e.to_string()))?;
         conn.busy_timeout(std::time::Duration::from_secs(10))
             .map_err(|e| err(e.to_string()))?;
@@ -78,15 +82,54 @@ impl Cache {
         .flatten()
     }
 
-    /// Store an answer; a failure to store only costs a later request.
-    pub fn put(&self, key: &str, entry: &Entry) {
+    /// Store an answer. The caller decides what a failure costs (a warning:
+    /// only a later request).
+    pub fn put(&self, key: &str, entry: &Entry) -> Result<(), String> {
+        let conn = self
+            .conn
+            .lock()
+            .map_err(|_| "the cache lock is poisoned".to_string())?;
+        conn.execute(
+            "INSERT OR REPLACE INTO responses (key, status, body, fetched_at) VALUES (?1, ?2, ?3, ?4)",
+            params![key, entry.status as i64, entry.body, entry.fetched_at],
+        )
+        .map(|_| ())
+        .map_err(|e| e.to_string())
+    }
+
+    /// Forget an answer (one found malformed after it was stored).
+    pub fn remove(&self, key: &str) {
         if let Ok(conn) = self.conn.lock() {
-            let _ = conn.execute(
-                "INSERT OR REPLACE INTO responses (key, status, body, fetched_at) VALUES (?1, ?2, ?3, ?4)",
-                params![key, entry.status as i64, entry.body, entry.fetched_at],
-            );
+            let _ = conn.execute("DELETE FROM responses WHERE key = ?1", params![key]);
         }
     }
+}
+
+fn create_private_dir(dir: &Path) -> std::io::Result<()> {
+    if dir.is_dir() {
+        return Ok(());
+    }
+    let mut b = std::fs::DirBuilder::new();
+    b.recursive(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::DirBuilderExt;
+        b.mode(0o700);
+    }
+    b.create(dir)
+}
+
+/// Create the database file 0600 before SQLite opens it (SQLite gives its
+/// WAL and shared-memory files the database file's mode).
+fn create_private_file(path: &Path) -> std::io::Result<()> {
+    let mut o = std::fs::OpenOptions::new();
+    o.write(true).create(true).truncate(false);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        o.mode(0o600);
+    }
+    o.open(path).map(|_| ())
 }
 
 #[cfg(test)]
@@ -102,9 +145,35 @@ mod tests {
             body: b"nope".to_vec(),
             fetched_at: 42,
         };
-        a.put("k", &e);
+        a.put("k", &e).unwrap();
         let b = Cache::open(dir.path()).unwrap();
         assert_eq!(b.get("k"), Some(e));
         assert_eq!(b.get("other"), None);
+        b.remove("k");
+        assert_eq!(a.get("k"), None);
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn the_cache_is_private_to_its_owner() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let d = dir.path().join("c");
+        let c = Cache::open(&d).unwrap();
+        c.put(
+            "k",
+            &Entry {
+                status: 200,
+                body: b"x".to_vec(),
+                fetched_at: 1,
+            },
+        )
+        .unwrap();
+        let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode(&d), 0o700);
+        for f in std::fs::read_dir(&d).unwrap() {
+            let p = f.unwrap().path();
+            assert_eq!(mode(&p), 0o600, "{}", p.display());
+        }
     }
 }

@@ -7,7 +7,7 @@ use serde::Deserialize;
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
-use super::model::{Dependency, DependencyKind, Flag, RegistryPackage, Release};
+use super::model::{Dependency, DependencyKind, Flag, Maintainers, RegistryPackage, Release};
 
 /// The index path: `1/a`, `2/ab`, `3/a/abc`, `ab/cd/abcd...`, lowercased.
 pub fn index_path(name: &str) -> String {
@@ -33,15 +33,29 @@ struct IndexLine {
     deps: Vec<IndexDep>,
     #[serde(default)]
     yanked: bool,
+    #[serde(default)]
+    features: std::collections::BTreeMap<String, Vec<String>>,
+    /// Features using `dep:`/`?` syntax (index format v2) live here.
+    #[serde(default)]
+    features2: Option<std::collections::BTreeMap<String, Vec<String>>>,
+    /// When the version was published (the index carries it since 2024,
+    /// backfilled for older versions).
+    #[serde(default)]
+    pubtime: Option<String>,
 }
 
 #[derive(Deserialize)]
 struct IndexDep {
     name: String,
-    #[serde(default)]
     req: String,
     #[serde(default)]
+    features: Vec<String>,
+    #[serde(default)]
     optional: bool,
+    #[serde(default = "yes")]
+    default_features: bool,
+    #[serde(default)]
+    target: Option<String>,
     #[serde(default)]
     kind: Option<String>,
     /// The real crate name when the dependency is renamed.
@@ -49,25 +63,49 @@ struct IndexDep {
     package: Option<String>,
 }
 
-pub fn parse_index(bytes: &[u8]) -> Result<RegistryPackage, String> {
-    let text =
-        std::str::from_utf8(bytes).map_err(|_| "crates index file: not UTF-8".to_string())?;
-    let mut pkg = RegistryPackage {
-        // Times, licenses and repository come only from the web API.
-        times_trustworthy: false,
-        ..RegistryPackage::default()
-    };
+fn yes() -> bool {
+    true
+}
+
+/// An index file for `requested`, every line checked: a line that is not a
+/// version record of that crate makes the whole answer malformed.
+pub fn parse_index(bytes: &[u8], requested: &str) -> Result<RegistryPackage, String> {
+    let text = std::str::from_utf8(bytes).map_err(|_| "not UTF-8".to_string())?;
+    let mut pkg = RegistryPackage::default();
     for (i, line) in text
         .lines()
         .enumerate()
         .filter(|(_, l)| !l.trim().is_empty())
     {
         let l: IndexLine =
-            serde_json::from_str(line).map_err(|e| format!("crates index line {}: {e}", i + 1))?;
+            serde_json::from_str(line).map_err(|e| format!("line {}: {e}", i + 1))?;
+        if !l.name.eq_ignore_ascii_case(requested) {
+            return Err(format!(
+                "line {} is about {:?}, not {requested:?}",
+                i + 1,
+                l.name
+            ));
+        }
+        if ::semver::Version::parse(&l.vers).is_err() {
+            return Err(format!(
+                "line {}: {:?} is not a SemVer version",
+                i + 1,
+                l.vers
+            ));
+        }
+        let published =
+            match &l.pubtime {
+                Some(t) => Some(OffsetDateTime::parse(t, &Rfc3339).map_err(|_| {
+                    format!("line {}: `pubtime` {t:?} is not an RFC 3339 time", i + 1)
+                })?),
+                None => None,
+            };
+        let mut features = l.features;
+        features.extend(l.features2.unwrap_or_default());
         pkg.name = l.name;
         pkg.releases.push(Release {
             version: l.vers,
-            published: None,
+            published,
             yanked: if l.yanked {
                 Flag::Yes("yanked".into())
             } else {
@@ -80,24 +118,34 @@ pub fn parse_index(bytes: &[u8]) -> Result<RegistryPackage, String> {
             dependencies: Some(
                 l.deps
                     .into_iter()
-                    .map(|d| Dependency {
-                        name: d.package.unwrap_or(d.name),
-                        requirement: d.req,
-                        kind: match (d.kind.as_deref(), d.optional) {
-                            (Some("dev"), _) => DependencyKind::Dev,
-                            (Some("build"), _) => DependencyKind::Build,
-                            (_, true) => DependencyKind::Optional,
-                            _ => DependencyKind::Normal,
-                        },
+                    .map(|d| {
+                        let real = d.package.clone().unwrap_or_else(|| d.name.clone());
+                        Dependency {
+                            alias: Some(d.name),
+                            name: real,
+                            requirement: d.req,
+                            kind: match (d.kind.as_deref(), d.optional) {
+                                (Some("dev"), _) => DependencyKind::Dev,
+                                (Some("build"), _) => DependencyKind::Build,
+                                (_, true) => DependencyKind::Optional,
+                                _ => DependencyKind::Normal,
+                            },
+                            condition: d.target,
+                            features: d.features,
+                            default_features: d.default_features,
+                        }
                     })
                     .collect(),
             ),
+            features: Some(features),
             funding: None,
         });
     }
     if pkg.releases.is_empty() {
-        return Err("crates index file: no versions".into());
+        return Err("no versions".into());
     }
+    // Publish times are the registry's own when every version has one.
+    pkg.times_trustworthy = pkg.releases.iter().all(|r| r.published.is_some());
     Ok(pkg)
 }
 
@@ -133,6 +181,8 @@ pub struct CratesApiCrate {
 #[derive(Debug, Clone, Deserialize)]
 pub struct ApiCrate {
     #[serde(default)]
+    pub name: Option<String>,
+    #[serde(default)]
     pub repository: Option<String>,
     #[serde(default)]
     pub homepage: Option<String>,
@@ -151,14 +201,20 @@ pub struct ApiVersion {
     pub yanked: bool,
 }
 
-pub fn parse_api_crate(bytes: &[u8]) -> Result<CratesApiCrate, String> {
-    serde_json::from_slice(bytes).map_err(|e| format!("crates.io API crate: {e}"))
+pub fn parse_api_crate(bytes: &[u8], requested: &str) -> Result<CratesApiCrate, String> {
+    let c: CratesApiCrate =
+        serde_json::from_slice(bytes).map_err(|e| format!("not the documented shape: {e}"))?;
+    match &c.krate.name {
+        Some(n) if n.eq_ignore_ascii_case(requested) => Ok(c),
+        other => Err(format!("the answer is about {other:?}, not {requested:?}")),
+    }
 }
 
 impl CratesApiCrate {
-    /// Fill in what the index lacks. Publish times are trusted only when the
-    /// answer knows every version the index lists (a stale answer would make
-    /// an active crate look inactive).
+    /// Fill in what the index lacks: repository, licenses, and publish times
+    /// where the index has none. API times are used only when the answer
+    /// knows every version the index lists (a stale answer would make an
+    /// active crate look inactive).
     pub fn merge_into(&self, pkg: &mut RegistryPackage) {
         pkg.repository = self.krate.repository.clone().or(pkg.repository.take());
         if let Some(h) = &self.krate.homepage {
@@ -172,7 +228,7 @@ impl CratesApiCrate {
             if let Some(v) = self.versions.iter().find(|v| v.num == r.version) {
                 r.license = v.license.clone().or(r.license.take());
                 r.repository = self.krate.repository.clone();
-                if complete {
+                if complete && r.published.is_none() {
                     r.published = v
                         .created_at
                         .as_deref()
@@ -180,7 +236,7 @@ impl CratesApiCrate {
                 }
             }
         }
-        pkg.times_trustworthy = complete;
+        pkg.times_trustworthy = pkg.releases.iter().all(|r| r.published.is_some());
         if complete {
             pkg.modified = self
                 .krate
@@ -191,18 +247,29 @@ impl CratesApiCrate {
     }
 }
 
-/// `/owners`: user logins and team names.
-pub fn parse_owners(bytes: &[u8]) -> Result<Vec<String>, String> {
+/// `/owners`: user logins, and a team (which hides how many people can
+/// publish) as the organisation.
+pub fn parse_owners(bytes: &[u8]) -> Result<Maintainers, String> {
     let v: serde_json::Value =
-        serde_json::from_slice(bytes).map_err(|e| format!("crates.io owners: {e}"))?;
+        serde_json::from_slice(bytes).map_err(|e| format!("not JSON: {e}"))?;
     let users = v
         .get("users")
         .and_then(|u| u.as_array())
-        .ok_or("crates.io owners: no users list")?;
-    Ok(users
-        .iter()
-        .filter_map(|u| u.get("login").and_then(|l| l.as_str()).map(str::to_string))
-        .collect())
+        .ok_or("no `users` list")?;
+    let mut m = Maintainers::default();
+    for u in users {
+        let login = u
+            .get("login")
+            .and_then(|l| l.as_str())
+            .ok_or("an owner without a login")?;
+        match u.get("kind").and_then(|k| k.as_str()) {
+            Some("team") => m.organisation = Some(login.to_string()),
+            // Team logins look like `github:org:team`.
+            _ if login.starts_with("github:") => m.organisation = Some(login.to_string()),
+            _ => m.accounts.push(login.to_string()),
+        }
+    }
+    Ok(m)
 }
 
 #[cfg(test)]
@@ -235,8 +302,11 @@ mod tests {
 
     #[test]
     fn parses_index_files_and_merges_the_api() {
-        let mut chrono =
-            parse_index(&fixture(&format!("crates/index/{}", index_path("chrono")))).unwrap();
+        let mut chrono = parse_index(
+            &fixture(&format!("crates/index/{}", index_path("chrono"))),
+            "chrono",
+        )
+        .unwrap();
         assert!(chrono.releases.iter().any(|r| r.version == "0.4.19"));
         assert!(chrono.releases.iter().any(|r| r.yanked.is_yes()));
         let deps = chrono
@@ -247,18 +317,32 @@ mod tests {
             .clone()
             .unwrap();
         assert!(deps.iter().any(|d| d.kind == DependencyKind::Dev));
-        assert!(!chrono.times_trustworthy);
-        // The recorded API answer for `time` is old: it does not make the
-        // current crate look inactive.
-        let mut time =
-            parse_index(&fixture(&format!("crates/index/{}", index_path("time")))).unwrap();
-        let api = parse_api_crate(&fixture("crates-api-examples/time.json")).unwrap();
+        assert!(
+            chrono.times_trustworthy,
+            "the index carries pubtime for every version"
+        );
+        // The recorded API answer for `time` is old: its times do not replace
+        // the index's, so it does not make the current crate look inactive.
+        let mut time = parse_index(
+            &fixture(&format!("crates/index/{}", index_path("time"))),
+            "time",
+        )
+        .unwrap();
+        let api = parse_api_crate(&fixture("crates-api-examples/time.json"), "time").unwrap();
+        assert!(parse_api_crate(&fixture("crates-api-examples/time.json"), "regex").is_err());
         api.merge_into(&mut time);
         assert_eq!(
             time.repository.as_deref(),
             Some("https://github.com/rust-lang/time")
         );
-        assert!(!time.times_trustworthy);
+        assert!(time.times_trustworthy);
+        let newest = time
+            .releases
+            .iter()
+            .filter_map(|r| r.published)
+            .max()
+            .unwrap();
+        assert!(newest.year() >= 2024, "{newest}");
         let old = time
             .releases
             .iter()
@@ -266,10 +350,20 @@ mod tests {
             .unwrap();
         assert_eq!(old.license.as_deref(), Some("MIT/Apache-2.0"));
         chrono.name.clear();
-        assert!(parse_index(b"").is_err());
-        assert_eq!(
-            parse_owners(br#"{"users":[{"login":"a"},{"login":"b"}]}"#).unwrap(),
-            vec!["a", "b"]
+        assert!(parse_index(b"", "x").is_err());
+        assert!(
+            parse_index(
+                &fixture(&format!("crates/index/{}", index_path("log"))),
+                "chrono"
+            )
+            .is_err()
         );
+        assert!(parse_index(b"{\"name\":\"x\",\"vers\":1}", "x").is_err());
+        let o = parse_owners(
+            br#"{"users":[{"login":"a"},{"login":"A"},{"login":"github:org:t","kind":"team"}]}"#,
+        )
+        .unwrap();
+        assert_eq!(o.people(), vec!["a"]);
+        assert_eq!(o.organisation.as_deref(), Some("github:org:t"));
     }
 }

@@ -1,12 +1,11 @@
-//! deps.dev API v3: GetPackage, GetVersion, GetDependencies, GetProject.
+//! deps.dev API v3: GetPackage, GetVersion, GetDependencies, each answer
+//! checked at the boundary (shape, and that it is about what was asked).
 
 use serde_json::Value;
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
-use super::model::{
-    DepsDevPackage, DepsDevProject, DepsDevVersion, DepsDevVersionSummary, GraphNode,
-};
+use super::model::{DepsDevPackage, DepsDevVersion, DepsDevVersionSummary, GraphNode};
 
 /// deps.dev wants every character outside the unreserved set encoded, so a
 /// name like `@scope/name` becomes `%40scope%2Fname`.
@@ -34,175 +33,219 @@ pub fn dependencies_path(system: &str, name: &str, version: &str) -> String {
     format!("{}:dependencies", version_path(system, name, version))
 }
 
-pub fn project_path(id: &str) -> String {
-    format!("v3/projects/{}", enc(id))
-}
+type Obj = serde_json::Map<String, Value>;
 
-fn time_of(v: &Value) -> Option<OffsetDateTime> {
-    v.as_str()
-        .and_then(|s| OffsetDateTime::parse(s, &Rfc3339).ok())
-}
-
-fn json(bytes: &[u8], what: &str) -> Result<Value, String> {
-    let v: Value = serde_json::from_slice(bytes).map_err(|e| format!("deps.dev {what}: {e}"))?;
-    if !v.is_object() {
-        return Err(format!("deps.dev {what}: not a JSON object"));
+fn json(bytes: &[u8]) -> Result<Obj, String> {
+    match serde_json::from_slice(bytes).map_err(|e| format!("not JSON: {e}"))? {
+        Value::Object(o) => Ok(o),
+        other => Err(format!("{}, not an object", super::npm::kind(&other))),
     }
-    Ok(v)
 }
 
-pub fn parse_package(bytes: &[u8]) -> Result<DepsDevPackage, String> {
-    let v = json(bytes, "package")?;
-    let versions = v
-        .get("versions")
-        .and_then(Value::as_array)
-        .ok_or("deps.dev package: no versions")?;
-    Ok(DepsDevPackage {
-        versions: versions
-            .iter()
-            .filter_map(|x| {
-                Some(DepsDevVersionSummary {
-                    version: x.get("versionKey")?.get("version")?.as_str()?.to_string(),
-                    published: x.get("publishedAt").and_then(time_of),
-                    is_default: x.get("isDefault").and_then(Value::as_bool).unwrap_or(false),
-                    // Protocol-buffer JSON leaves false values out.
-                    is_deprecated: x
-                        .get("isDeprecated")
-                        .and_then(Value::as_bool)
-                        .unwrap_or(false),
-                })
-            })
-            .collect(),
-    })
+fn opt_bool(o: &Obj, key: &str) -> Result<Option<bool>, String> {
+    match o.get(key) {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::Bool(b)) => Ok(Some(*b)),
+        Some(other) => Err(format!("`{key}` is {}", super::npm::kind(other))),
+    }
 }
 
-pub fn parse_version(bytes: &[u8]) -> Result<DepsDevVersion, String> {
-    let v = json(bytes, "version")?;
-    let version = v
+fn opt_time(o: &Obj, key: &str) -> Result<Option<OffsetDateTime>, String> {
+    match o.get(key) {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::String(t)) => OffsetDateTime::parse(t, &Rfc3339)
+            .map(Some)
+            .map_err(|_| format!("`{key}` {t:?} is not an RFC 3339 time")),
+        Some(other) => Err(format!("`{key}` is {}", super::npm::kind(other))),
+    }
+}
+
+fn list<'a>(o: &'a Obj, key: &str) -> Result<&'a [Value], String> {
+    match o.get(key) {
+        None | Some(Value::Null) => Ok(&[]),
+        Some(Value::Array(a)) => Ok(a),
+        Some(other) => Err(format!(
+            "`{key}` is {}, not a list",
+            super::npm::kind(other)
+        )),
+    }
+}
+
+/// `versionKey`'s name and version, checked to be what was asked.
+fn version_key(o: &Obj, name: &str, version: Option<&str>) -> Result<(String, String), String> {
+    let k = o
         .get("versionKey")
-        .and_then(|k| k.get("version"))
+        .and_then(Value::as_object)
+        .ok_or("no `versionKey` object")?;
+    let n = k
+        .get("name")
         .and_then(Value::as_str)
-        .ok_or("deps.dev version: no versionKey")?
-        .to_string();
-    let strings = |key: &str, inner: Option<&str>| -> Vec<String> {
-        v.get(key)
-            .and_then(Value::as_array)
-            .into_iter()
-            .flatten()
-            .filter_map(|x| match inner {
-                Some(i) => x.get(i).and_then(Value::as_str),
-                None => x.as_str(),
+        .ok_or("no `versionKey.name`")?;
+    let v = k
+        .get("version")
+        .and_then(Value::as_str)
+        .ok_or("no `versionKey.version`")?;
+    if !same_name(n, name) {
+        return Err(format!("the answer is about {n:?}, not {name:?}"));
+    }
+    if let Some(want) = version
+        && v != want
+    {
+        return Err(format!("the answer is about version {v:?}, not {want:?}"));
+    }
+    Ok((n.to_string(), v.to_string()))
+}
+
+/// deps.dev spells names as each system does; PyPI's are normalized.
+fn same_name(a: &str, b: &str) -> bool {
+    use super::model::Ecosystem;
+    use super::osv_record::normalize_name;
+    a == b || normalize_name(Ecosystem::PyPi, a) == normalize_name(Ecosystem::PyPi, b)
+}
+
+pub fn parse_package(bytes: &[u8], name: &str) -> Result<DepsDevPackage, String> {
+    let v = json(bytes)?;
+    if let Some(k) = v
+        .get("packageKey")
+        .and_then(|k| k.get("name"))
+        .and_then(Value::as_str)
+        && !same_name(k, name)
+    {
+        return Err(format!("the answer is about {k:?}, not {name:?}"));
+    }
+    let versions = match v.get("versions") {
+        Some(Value::Array(a)) => a,
+        Some(other) => return Err(format!("`versions` is {}", super::npm::kind(other))),
+        None => return Err("no `versions`".into()),
+    };
+    let mut out = Vec::new();
+    for x in versions {
+        let x = x.as_object().ok_or("a version that is not an object")?;
+        let (_, version) = version_key(x, name, None)?;
+        out.push(DepsDevVersionSummary {
+            version,
+            published: opt_time(x, "publishedAt")?,
+            is_default: opt_bool(x, "isDefault")?.unwrap_or(false),
+            // Protocol-buffer JSON leaves false values out.
+            is_deprecated: opt_bool(x, "isDeprecated")?.unwrap_or(false),
+        });
+    }
+    Ok(DepsDevPackage { versions: out })
+}
+
+pub fn parse_version(bytes: &[u8], name: &str, version: &str) -> Result<DepsDevVersion, String> {
+    let v = json(bytes)?;
+    let (_, version) = version_key(&v, name, Some(version))?;
+    let strings = |key: &str, inner: Option<&str>| -> Result<Vec<String>, String> {
+        list(&v, key)?
+            .iter()
+            .map(|x| {
+                match inner {
+                    Some(i) => x.get(i).and_then(Value::as_str),
+                    None => x.as_str(),
+                }
+                .map(str::to_string)
+                .ok_or_else(|| format!("an entry of `{key}` is not as documented"))
             })
-            .map(str::to_string)
             .collect()
     };
-    let non_empty = |key: &str| {
-        v.get(key)
-            .and_then(Value::as_array)
-            .is_some_and(|a| !a.is_empty())
-    };
+    let mut links = Vec::new();
+    for l in list(&v, "links")? {
+        match (
+            l.get("label").and_then(Value::as_str),
+            l.get("url").and_then(Value::as_str),
+        ) {
+            (Some(a), Some(b)) => links.push((a.to_string(), b.to_string())),
+            _ => return Err("a link without a label or url".into()),
+        }
+    }
+    let mut related_projects = Vec::new();
+    for p in list(&v, "relatedProjects")? {
+        let id = p
+            .get("projectKey")
+            .and_then(|k| k.get("id"))
+            .and_then(Value::as_str)
+            .ok_or("a related project without an id")?;
+        let rel = p
+            .get("relationType")
+            .and_then(Value::as_str)
+            .unwrap_or_default();
+        related_projects.push((id.to_string(), rel.to_string()));
+    }
     Ok(DepsDevVersion {
         version,
-        published: v.get("publishedAt").and_then(time_of),
-        is_default: v.get("isDefault").and_then(Value::as_bool),
-        is_deprecated: v.get("isDeprecated").and_then(Value::as_bool),
+        published: opt_time(&v, "publishedAt")?,
+        is_default: opt_bool(&v, "isDefault")?,
+        is_deprecated: opt_bool(&v, "isDeprecated")?,
         deprecated_reason: v
             .get("deprecatedReason")
             .and_then(Value::as_str)
             .filter(|s| !s.is_empty())
             .map(str::to_string),
-        licenses: strings("licenses", None),
-        advisory_ids: strings("advisoryKeys", Some("id")),
-        links: v
-            .get("links")
-            .and_then(Value::as_array)
-            .into_iter()
-            .flatten()
-            .filter_map(|l| {
-                Some((
-                    l.get("label")?.as_str()?.to_string(),
-                    l.get("url")?.as_str()?.to_string(),
-                ))
-            })
-            .collect(),
-        related_projects: v
-            .get("relatedProjects")
-            .and_then(Value::as_array)
-            .into_iter()
-            .flatten()
-            .filter_map(|p| {
-                Some((
-                    p.get("projectKey")?.get("id")?.as_str()?.to_string(),
-                    p.get("relationType")
-                        .and_then(Value::as_str)
-                        .unwrap_or_default()
-                        .to_string(),
-                ))
-            })
-            .collect(),
-        has_attestations: non_empty("attestations"),
-        has_slsa_provenance: non_empty("slsaProvenances"),
+        licenses: strings("licenses", None)?,
+        advisory_ids: strings("advisoryKeys", Some("id"))?,
+        links,
+        related_projects,
+        has_attestations: !list(&v, "attestations")?.is_empty(),
+        has_slsa_provenance: !list(&v, "slsaProvenances")?.is_empty(),
     })
 }
 
-pub fn parse_dependencies(bytes: &[u8]) -> Result<Vec<GraphNode>, String> {
-    let v = json(bytes, "dependencies")?;
-    let nodes = v
-        .get("nodes")
-        .and_then(Value::as_array)
-        .ok_or("deps.dev dependencies: no nodes")?;
-    if let Some(err) = v
-        .get("error")
-        .and_then(Value::as_str)
-        .filter(|e| !e.is_empty())
-    {
-        return Err(format!("deps.dev could not resolve the graph: {err}"));
-    }
-    nodes
-        .iter()
-        .map(|n| {
-            let k = n
-                .get("versionKey")
-                .ok_or("deps.dev dependencies: node without versionKey")?;
-            Ok(GraphNode {
-                name: k
-                    .get("name")
-                    .and_then(Value::as_str)
-                    .unwrap_or_default()
-                    .to_string(),
-                version: k
-                    .get("version")
-                    .and_then(Value::as_str)
-                    .unwrap_or_default()
-                    .to_string(),
-                relation: n
-                    .get("relation")
-                    .and_then(Value::as_str)
-                    .unwrap_or("INDIRECT")
-                    .to_string(),
-            })
-        })
-        .collect()
-}
-
-pub fn parse_project(bytes: &[u8]) -> Result<DepsDevProject, String> {
-    let v = json(bytes, "project")?;
-    Ok(DepsDevProject {
-        id: v
-            .get("projectKey")
-            .and_then(|k| k.get("id"))
+/// deps.dev's resolved graph for one version. The first node must be the
+/// version asked about; a graph deps.dev could not fully resolve comes with
+/// its error, which the caller records as partial coverage.
+pub fn parse_dependencies(
+    bytes: &[u8],
+    name: &str,
+    version: &str,
+) -> Result<(Vec<GraphNode>, Option<String>), String> {
+    let v = json(bytes)?;
+    let nodes = match v.get("nodes") {
+        Some(Value::Array(a)) => a,
+        Some(other) => return Err(format!("`nodes` is {}", super::npm::kind(other))),
+        None => return Err("no `nodes`".into()),
+    };
+    let mut out = Vec::new();
+    for (i, n) in nodes.iter().enumerate() {
+        let n = n.as_object().ok_or("a node that is not an object")?;
+        let k = n
+            .get("versionKey")
+            .and_then(Value::as_object)
+            .ok_or("a node without versionKey")?;
+        let node_name = k
+            .get("name")
             .and_then(Value::as_str)
-            .unwrap_or_default()
-            .to_string(),
-        scorecard: v
-            .get("scorecard")
-            .and_then(|s| super::scorecard::parse_value(s).ok()),
-        oss_fuzz_line_coverage: v.get("ossFuzz").and_then(|o| {
-            let lines = o.get("lineCount")?.as_f64()?;
-            let covered = o.get("lineCoverCount")?.as_f64()?;
-            (lines > 0.0).then(|| covered / lines)
-        }),
-    })
+            .ok_or("a node without a name")?;
+        let node_version = k
+            .get("version")
+            .and_then(Value::as_str)
+            .ok_or("a node without a version")?;
+        let relation = match n.get("relation").and_then(Value::as_str) {
+            Some(r @ ("SELF" | "DIRECT" | "INDIRECT")) => r,
+            other => return Err(format!("a node's relation is {other:?}")),
+        };
+        if i == 0 && (relation != "SELF" || !same_name(node_name, name) || node_version != version)
+        {
+            return Err(format!(
+                "the graph starts at {node_name}@{node_version} ({relation}), not {name}@{version}"
+            ));
+        }
+        out.push(GraphNode {
+            name: node_name.to_string(),
+            version: node_version.to_string(),
+            relation: relation.to_string(),
+        });
+    }
+    if out.is_empty() {
+        return Err("the graph has no nodes, not even the version asked about".into());
+    }
+    let error = match v.get("error") {
+        None | Some(Value::Null) => None,
+        Some(Value::String(e)) if e.is_empty() => None,
+        Some(Value::String(e)) => Some(e.clone()),
+        Some(other) => return Err(format!("`error` is {}", super::npm::kind(other))),
+    };
+    Ok((out, error))
 }
 
 #[cfg(test)]
@@ -213,7 +256,10 @@ mod tests {
     fn parses_the_recorded_version() {
         let p = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
             .join("tests/fixtures/api/depsdev/npm-lodash-4.17.20.getversion.json");
-        let v = parse_version(&std::fs::read(p).unwrap()).unwrap();
+        let bytes = std::fs::read(p).unwrap();
+        assert!(parse_version(&bytes, "lodash", "4.17.21").is_err());
+        assert!(parse_version(&bytes, "underscore", "4.17.20").is_err());
+        let v = parse_version(&bytes, "lodash", "4.17.20").unwrap();
         assert_eq!(v.version, "4.17.20");
         assert_eq!(v.advisory_ids.len(), 5);
         assert_eq!(v.licenses, vec!["MIT"]);
@@ -232,6 +278,13 @@ mod tests {
             version_path("NPM", "@babel/core", "7.0.0"),
             "v3/systems/NPM/packages/%40babel%2Fcore/versions/7.0.0"
         );
-        assert!(parse_version(b"[]").is_err());
+        assert!(parse_version(b"[]", "x", "1").is_err());
+        assert!(parse_dependencies(br#"{"nodes": []}"#, "x", "1").is_err());
+        let g = br#"{"nodes": [{"versionKey": {"name": "x", "version": "1"}, "relation": "SELF"},
+                              {"versionKey": {"name": "y", "version": "2"}, "relation": "DIRECT"}],
+                   "error": "could not resolve z"}"#;
+        let (nodes, err) = parse_dependencies(g, "x", "1").unwrap();
+        assert_eq!(nodes.len(), 2);
+        assert_eq!(err.as_deref(), Some("could not resolve z"));
     }
 }

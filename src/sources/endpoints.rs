@@ -63,9 +63,10 @@ fn env(name: &str) -> Option<String> {
 }
 
 fn parse(setting: &str, value: &str) -> Result<Url, EndpointError> {
+    // The value may hold credentials; messages show it redacted.
     let err = |why: &str| EndpointError {
         setting: setting.to_string(),
-        value: value.to_string(),
+        value: super::http::redact_text(value),
         why: why.to_string(),
     };
     let trimmed = value.trim().trim_end_matches('/');
@@ -380,6 +381,8 @@ mod tests {
             "http://127.0.0.1:9/osv/"
         );
         assert!(parse("x", "file:///etc").is_err());
+        let e = parse("TACOS_NPM_REGISTRY_URL", "ftp://u:hunter2@host/npm").unwrap_err();
+        assert!(!e.to_string().contains("hunter2"), "{e}");
         assert!(parse("x", "not a url").is_err());
     }
 

@@ -58,6 +58,10 @@ impl fmt::Display for Service {
 }
 
 /// An answer: 2xx or 404 (which callers need to tell "not found" from failure).
+///
+/// It is not cached when it arrives: the adapter that asked validates it
+/// first and then calls [`Client::remember`], so a malformed answer (HTML
+/// with status 200, truncated JSON, the wrong shape) is never served again.
 #[derive(Debug, Clone)]
 pub struct Fetched {
     pub status: u16,
@@ -66,6 +70,9 @@ pub struct Fetched {
     pub url: String,
     pub retrieved_at: OffsetDateTime,
     pub from_cache: bool,
+    /// The cache key, when the answer may be cached at all (never for
+    /// requests that carry credentials).
+    cache_key: Option<String>,
 }
 
 impl Fetched {
@@ -118,6 +125,9 @@ pub struct Client {
     down: Mutex<BTreeMap<Service, String>>,
     inflight: Mutex<HashMap<String, Shared>>,
     stats: Mutex<BTreeMap<Service, Stats>>,
+    /// Problems worth a warning that do not stop the run (the cache could
+    /// not be written, say), each once.
+    warnings: Mutex<Vec<String>>,
 }
 
 /// After this many connection failures in a row, a service is down for the run.
@@ -173,7 +183,49 @@ impl Client {
             down: Mutex::new(BTreeMap::new()),
             inflight: Mutex::new(HashMap::new()),
             stats: Mutex::new(BTreeMap::new()),
+            warnings: Mutex::new(Vec::new()),
         })
+    }
+
+    /// Warnings collected this run, each once.
+    pub fn warnings(&self) -> Vec<String> {
+        self.warnings.lock().expect("warnings lock").clone()
+    }
+
+    pub fn warn(&self, message: String) {
+        let mut w = self.warnings.lock().expect("warnings lock");
+        if !w.contains(&message) {
+            w.push(message);
+        }
+    }
+
+    /// Cache an answer its adapter has validated. A failure to store costs
+    /// only a later request, so it is a warning, not an error.
+    pub fn remember(&self, f: &Fetched) {
+        let (Some(cache), Some(key)) = (&self.cache, &f.cache_key) else {
+            return;
+        };
+        if f.from_cache {
+            return;
+        }
+        let entry = Entry {
+            status: f.status,
+            body: f.body.to_vec(),
+            fetched_at: f.retrieved_at.unix_timestamp(),
+        };
+        if let Err(e) = cache.put(key, &entry) {
+            self.warn(format!(
+                "the cache {} could not be written ({e}); later runs will ask again",
+                cache.path().display()
+            ));
+        }
+    }
+
+    /// Drop a cached answer that its adapter found malformed.
+    pub fn forget(&self, f: &Fetched) {
+        if let (Some(cache), Some(key), true) = (&self.cache, &f.cache_key, f.from_cache) {
+            cache.remove(key);
+        }
     }
 
     pub fn is_offline(&self) -> bool {
@@ -213,6 +265,15 @@ impl Client {
         self.fetch(service, url, None, Some(token)).await
     }
 
+    /// GET bypassing the cache: for an answer whose cached copy its
+    /// adapter found malformed.
+    pub async fn get_fresh(&self, service: Service, url: &Url) -> Result<Fetched, FetchError> {
+        let shown = redact(url);
+        let key = (!carries_credentials(url)).then(|| cache_key(url, None));
+        self.fetch_network(service, url, None, None, &shown, key)
+            .await
+    }
+
     async fn fetch(
         &self,
         service: Service,
@@ -220,18 +281,24 @@ impl Client {
         body: Option<Vec<u8>>,
         token: Option<&str>,
     ) -> Result<Fetched, FetchError> {
-        let key = cache_key(url, body.as_deref());
+        let shown = redact(url);
+        // One request in flight per request, keyed without credentials.
+        let flight = format!(
+            "{}{}",
+            token.map(|_| "auth ").unwrap_or_default(),
+            cache_key_shown(&shown, body.as_deref())
+        );
         let cell = {
             let mut map = self.inflight.lock().expect("inflight lock");
-            map.entry(key.clone()).or_default().clone()
+            map.entry(flight.clone()).or_default().clone()
         };
         let result = cell
-            .get_or_init(|| self.fetch_once(service, url, body.as_deref(), token, &key))
+            .get_or_init(|| self.fetch_once(service, url, body.as_deref(), token, &shown))
             .await
             .clone();
         // Later asks go to the cache (or the network again if uncached): a
         // run keeps parsed answers, not raw bodies.
-        self.inflight.lock().expect("inflight lock").remove(&key);
+        self.inflight.lock().expect("inflight lock").remove(&flight);
         result
     }
 
@@ -241,14 +308,13 @@ impl Client {
         url: &Url,
         body: Option<&[u8]>,
         token: Option<&str>,
-        key: &str,
+        shown: &str,
     ) -> Result<Fetched, FetchError> {
-        let shown = redact(url);
         let now = OffsetDateTime::now_utc().unix_timestamp();
         // Answers to authenticated requests are never cached: the next run
-        // may not hold the token.
-        let cache = self.cache.as_ref().filter(|_| token.is_none());
-        if let Some(cache) = cache
+        // may not hold the credentials, and cache keys must never hold them.
+        let key = (token.is_none() && !carries_credentials(url)).then(|| cache_key(url, body));
+        if let (Some(cache), Some(key)) = (&self.cache, &key)
             && let Some(entry) = cache.get(key)
             && (self.offline || now - entry.fetched_at < self.ttl_seconds)
         {
@@ -256,12 +322,27 @@ impl Client {
             return Ok(Fetched {
                 status: entry.status,
                 body: entry.body.into(),
-                url: shown,
+                url: shown.to_string(),
                 retrieved_at: OffsetDateTime::from_unix_timestamp(entry.fetched_at)
                     .unwrap_or(OffsetDateTime::UNIX_EPOCH),
                 from_cache: true,
+                cache_key: Some(key.clone()),
             });
         }
+        self.fetch_network(service, url, body, token, shown, key)
+            .await
+    }
+
+    async fn fetch_network(
+        &self,
+        service: Service,
+        url: &Url,
+        body: Option<&[u8]>,
+        token: Option<&str>,
+        shown: &str,
+        key: Option<String>,
+    ) -> Result<Fetched, FetchError> {
+        let shown = shown.to_string();
         if self.offline {
             return Err(FetchError::NotCached { url: shown });
         }
@@ -271,23 +352,14 @@ impl Client {
                 reason: reason.clone(),
             });
         }
-        let result = self.attempts(service, url, body, token, &shown).await;
-        match &result {
+        let mut result = self.attempts(service, url, body, token, &shown).await;
+        match &mut result {
             Ok(f) => {
                 self.connect_failures
                     .lock()
                     .expect("lock")
                     .insert(service, 0);
-                if let Some(cache) = cache {
-                    cache.put(
-                        key,
-                        &Entry {
-                            status: f.status,
-                            body: f.body.to_vec(),
-                            fetched_at: f.retrieved_at.unix_timestamp(),
-                        },
-                    );
-                }
+                f.cache_key = key;
             }
             Err(_) => self.count(service, |s| s.failures += 1),
         }
@@ -398,7 +470,7 @@ impl Client {
         }
         let mut response = match req.send().await {
             Ok(r) => r,
-            Err(e) => return classify(&e, shown),
+            Err(e) => return classify(e, shown),
         };
         let status = response.status().as_u16();
         if status == 429 || status == 503 || (500..600).contains(&status) || status == 408 {
@@ -453,7 +525,10 @@ impl Client {
                 Ok(None) => break,
                 Err(e) => {
                     return Attempt::Retry {
-                        reason: format!("the response broke off: {}", error_chain(&e)),
+                        reason: format!(
+                            "the response broke off: {}",
+                            error_chain(&e.without_url())
+                        ),
                         after: None,
                     };
                 }
@@ -465,6 +540,7 @@ impl Client {
             url: shown.to_string(),
             retrieved_at: OffsetDateTime::now_utc(),
             from_cache: false,
+            cache_key: None,
         })
     }
 
@@ -507,7 +583,10 @@ enum Attempt {
     Fatal(FetchError),
 }
 
-fn classify(e: &reqwest::Error, shown: &str) -> Attempt {
+fn classify(e: reqwest::Error, shown: &str) -> Attempt {
+    // reqwest puts the full URL, credentials included, into its messages.
+    let e = e.without_url();
+    let e = &e;
     let message = error_chain(e);
     if e.is_redirect() {
         return Attempt::Fatal(FetchError::Redirect {
@@ -571,17 +650,51 @@ fn backoff(attempt: u32) -> Duration {
 }
 
 fn cache_key(url: &Url, body: Option<&[u8]>) -> String {
+    cache_key_shown(&redact(url), body)
+}
+
+fn cache_key_shown(shown: &str, body: Option<&[u8]>) -> String {
     match body {
-        None => format!("GET {url}"),
+        None => format!("GET {shown}"),
         Some(b) => {
             let d = Sha256::digest(b);
             let hex: String = d.iter().take(16).map(|x| format!("{x:02x}")).collect();
-            format!("POST {url} {hex}")
+            format!("POST {shown} {hex}")
         }
     }
 }
 
-/// A URL as it may be shown: no credentials, no query values that look secret.
+/// Query parameter names whose values are secrets (compared in lowercase,
+/// as substrings, so `access_token`, `X-Amz-Signature` and `apiKey` match).
+const SECRET_QUERY_KEYS: [&str; 10] = [
+    "token",
+    "key",
+    "secret",
+    "password",
+    "passwd",
+    "auth",
+    "sig",
+    "credential",
+    "session",
+    "pwd",
+];
+
+fn is_secret_key(k: &str) -> bool {
+    let k = k.to_ascii_lowercase();
+    SECRET_QUERY_KEYS.iter().any(|s| k.contains(s))
+}
+
+/// Whether a URL carries credentials: userinfo, or a query parameter whose
+/// name says it is a secret.
+pub fn carries_credentials(url: &Url) -> bool {
+    !url.username().is_empty()
+        || url.password().is_some()
+        || url.query_pairs().any(|(k, _)| is_secret_key(&k))
+}
+
+/// A URL as it may be shown, stored in the cache or written to a file:
+/// userinfo removed, the values of credential-like query parameters replaced.
+/// The one redaction every message, cache key and output goes through.
 pub fn redact(url: &Url) -> String {
     let mut u = url.clone();
     let _ = u.set_username("");
@@ -590,18 +703,30 @@ pub fn redact(url: &Url) -> String {
         let pairs: Vec<(String, String)> = u
             .query_pairs()
             .map(|(k, v)| {
-                let secret = ["token", "key", "secret", "password", "auth", "sig"]
-                    .iter()
-                    .any(|s| k.to_ascii_lowercase().contains(s));
-                (
-                    k.into_owned(),
-                    if secret { "***".into() } else { v.into_owned() },
-                )
+                let v = if is_secret_key(&k) {
+                    "REDACTED".into()
+                } else {
+                    v.into_owned()
+                };
+                (k.into_owned(), v)
             })
             .collect();
         u.query_pairs_mut().clear().extend_pairs(pairs);
     }
     u.to_string()
+}
+
+/// A URL-like text as it may be shown: [`redact`] when it parses, else with
+/// anything between `//` and `@` removed (a setting with a bad scheme must
+/// not print its password either).
+pub fn redact_text(text: &str) -> String {
+    if let Ok(u) = Url::parse(text.trim()) {
+        return redact(&u);
+    }
+    match (text.find("//"), text.rfind('@')) {
+        (Some(i), Some(j)) if j > i + 2 => format!("{}//{}", &text[..i], &text[j + 1..]),
+        _ => text.to_string(),
+    }
 }
 
 #[cfg(test)]
@@ -610,8 +735,24 @@ mod tests {
 
     #[test]
     fn redacts_credentials() {
-        let u = Url::parse("https://user:pw@h.example/p?token=abc&x=1").unwrap();
-        assert_eq!(redact(&u), "https://h.example/p?token=***&x=1");
+        let u = Url::parse("https://user:pw@h.example/p?token=abc&x=1&X-Amz-Signature=s&apiKey=k")
+            .unwrap();
+        let shown = redact(&u);
+        assert_eq!(
+            shown,
+            "https://h.example/p?token=REDACTED&x=1&X-Amz-Signature=REDACTED&apiKey=REDACTED"
+        );
+        assert!(carries_credentials(&u));
+        assert!(!carries_credentials(
+            &Url::parse("https://h.example/p?x=1").unwrap()
+        ));
+        for secret in ["user", "pw", "abc", "=s&", "=k"] {
+            assert!(!shown.contains(secret), "{shown}");
+            assert!(!cache_key(&u, None).contains(secret));
+        }
+        assert_eq!(redact_text("ftp://u:pw@host/npm"), "ftp://host/npm");
+        assert_eq!(redact_text("not a url u:pw@x"), "not a url u:pw@x");
+        assert_eq!(redact_text("x//u:pw@y"), "x//y");
     }
 
     #[test]

@@ -13,14 +13,14 @@ use tokio::sync::OnceCell;
 use url::Url;
 
 use super::endpoints::{Endpoint, Endpoints};
-use super::http::{Client, FetchError, Fetched, Service, Stats};
+use super::http::{Client, FetchError, Service, Stats};
 use super::model::{
-    DepsDevPackage, DepsDevVersion, Ecosystem, Flag, GraphNode, RegistryPackage, Release,
-    Scorecard, Vulnerability,
+    Dependency, DepsDevPackage, DepsDevVersion, Ecosystem, Flag, GraphNode, RegistryPackage,
+    Release, Scorecard, Vulnerability,
 };
 use super::osv_db::OsvDb;
 use super::osv_record::OsvRecord;
-use super::{Found, Lookup, crates, depsdev, npm, osv, pypi, scorecard};
+use super::{Coverage, Found, Lookup, crates, depsdev, npm, osv, pypi, scorecard};
 
 type Memo<K, V> = Mutex<HashMap<K, Arc<OnceCell<V>>>>;
 
@@ -43,12 +43,22 @@ where
 /// A vulnerability query: a package version in an ecosystem.
 pub type VulnKey = (Ecosystem, String, String);
 
+/// The age limits answers are judged by, and the time they are judged at.
+#[derive(Debug, Clone, Copy)]
+pub struct Limits {
+    pub now: OffsetDateTime,
+    pub max_osv_db_age_days: i64,
+    pub max_scorecard_age_days: i64,
+}
+
 pub struct Sources {
     client: Client,
     endpoints: Endpoints,
     osv_db: Option<(PathBuf, OsvDb)>,
     osv_web: String,
+    limits: Limits,
     registry: Memo<(Ecosystem, String), Lookup<RegistryPackage>>,
+    pypi_releases: Memo<(String, String), Lookup<Option<Vec<Dependency>>>>,
     depsdev_version: Memo<VulnKey, Lookup<DepsDevVersion>>,
     graphs: Memo<VulnKey, Lookup<Vec<GraphNode>>>,
     scorecards: Memo<String, Lookup<Scorecard>>,
@@ -62,19 +72,28 @@ impl Sources {
         endpoints: Endpoints,
         osv_db: Option<(PathBuf, OsvDb)>,
         osv_web: String,
+        limits: Limits,
     ) -> Sources {
         Sources {
             client,
             endpoints,
             osv_db,
             osv_web,
+            limits,
             registry: Mutex::default(),
+            pypi_releases: Mutex::default(),
             depsdev_version: Mutex::default(),
             graphs: Mutex::default(),
             scorecards: Mutex::default(),
             vuln_records: Mutex::default(),
             crates_api: OnceCell::new(),
         }
+    }
+
+    /// Whether vulnerabilities come from an offline database (which can
+    /// check every release cheaply).
+    pub fn has_osv_db(&self) -> bool {
+        self.osv_db.is_some()
     }
 
     pub fn client(&self) -> &Client {
@@ -109,12 +128,14 @@ impl Sources {
     }
 
     /// GET `path` under a service's base and turn the answer into a lookup.
+    /// The answer is checked by `parse` before it is cached; a cached
+    /// answer that no longer passes is dropped and asked for again.
     async fn get_parsed<T>(
         &self,
         service: Service,
         base: &Url,
         path: &str,
-        parse: impl FnOnce(&[u8]) -> Result<T, String>,
+        parse: impl Fn(&[u8]) -> Result<T, String>,
     ) -> Lookup<T> {
         let source = service.name().to_string();
         let url = match base.join(path.trim_start_matches('/')) {
@@ -126,10 +147,42 @@ impl Sources {
                 };
             }
         };
-        match self.client.get(service, &url).await {
-            Ok(f) => to_lookup(service, f, parse),
-            Err(e) => unavailable(service, e),
+        let mut fetched = self.client.get(service, &url).await;
+        for attempt in 0..2 {
+            let f = match fetched {
+                Ok(f) => f,
+                Err(e) => return unavailable(service, e),
+            };
+            if f.is_not_found() {
+                self.client.remember(&f);
+                return Lookup::NotFound {
+                    source,
+                    url: f.url,
+                    at: f.retrieved_at,
+                };
+            }
+            match parse(&f.body) {
+                Ok(value) => {
+                    self.client.remember(&f);
+                    return Lookup::Found(Found::complete(value, source, f.url, f.retrieved_at));
+                }
+                Err(e) if f.from_cache && attempt == 0 && !self.client.is_offline() => {
+                    // Stored by an older run, or damaged: not an answer.
+                    self.client.forget(&f);
+                    let _ = e;
+                    fetched = self.client.get_fresh(service, &url).await;
+                }
+                Err(e) => {
+                    self.client.forget(&f);
+                    return Lookup::Malformed {
+                        reason: format!("malformed answer from {source} ({}): {e}", f.url),
+                        source,
+                        url: f.url,
+                    };
+                }
+            }
         }
+        unreachable!("the loop returns on its second pass")
     }
 
     /// The package's releases: its registry where there is an adapter,
@@ -160,20 +213,20 @@ impl Sources {
         match eco {
             Ecosystem::Npm => {
                 self.get_parsed(service, &base, &npm::packument_path(name), |b| {
-                    npm::parse_packument(b).map_err(|e| e.to_string())
+                    npm::parse_packument(b, name)
                 })
                 .await
             }
             Ecosystem::PyPi => {
                 self.get_parsed(service, &base, &pypi::project_path(name), |b| {
-                    pypi::parse_project(b).map_err(|e| e.to_string())
+                    pypi::parse_project(b, name)
                 })
                 .await
             }
             _ => {
                 let mut index = self
                     .get_parsed(service, &base, &crates::index_path(name), |b| {
-                        crates::parse_index(b).map_err(|e| e.to_string())
+                        crates::parse_index(b, name)
                     })
                     .await;
                 if let Lookup::Found(found) = &mut index {
@@ -184,7 +237,39 @@ impl Sources {
         }
     }
 
-    /// The crates.io web API adds what the index lacks: repository, times,
+    /// One PyPI release's dependencies (the project answer has only the
+    /// newest release's): for resolving a range that excludes the newest.
+    pub async fn pypi_release_dependencies(
+        &self,
+        name: &str,
+        version: &str,
+    ) -> Lookup<Option<Vec<Dependency>>> {
+        memo(
+            &self.pypi_releases,
+            (name.to_string(), version.to_string()),
+            || async {
+                let base = match self.base(Service::PyPi) {
+                    Ok(b) => b.clone(),
+                    Err(why) => {
+                        return Lookup::Unavailable {
+                            source: Service::PyPi.name().into(),
+                            reason: format!("not configured: {why}"),
+                        };
+                    }
+                };
+                self.get_parsed(
+                    Service::PyPi,
+                    &base,
+                    &pypi::release_path(name, version),
+                    |b| pypi::parse_release(b, name, version),
+                )
+                .await
+            },
+        )
+        .await
+    }
+
+    /// The crates.io web API adds what the index lacks: repository,
     /// licenses and owners. Its absence leaves those unknown.
     async fn enrich_from_crates_api(&self, name: &str, pkg: &mut RegistryPackage) {
         let Some(api) = self.crates_api_base().await else {
@@ -195,7 +280,7 @@ impl Sources {
                 Service::CratesApi,
                 &api,
                 &crates::api_crate_path(name),
-                |b| crates::parse_api_crate(b).map_err(|e| e.to_string()),
+                |b| crates::parse_api_crate(b, name),
             )
             .await;
         if let Some(k) = krate.value() {
@@ -206,12 +291,13 @@ impl Sources {
                 Service::CratesApi,
                 &api,
                 &crates::api_owners_path(name),
-                |b| crates::parse_owners(b).map_err(|e| e.to_string()),
+                crates::parse_owners,
             )
             .await;
         if let Some(o) = owners.value() {
             pkg.maintainers = Some(o.clone());
         }
+        // The index already holds the crate's release times (`pubtime`).
     }
 
     async fn crates_api_base(&self) -> Option<Url> {
@@ -222,9 +308,12 @@ impl Sources {
                 }
                 let index = self.base(Service::CratesIndex).ok()?.clone();
                 let config = self
-                    .get_parsed(Service::CratesIndex, &index, "config.json", |b| {
-                        crates::parse_index_config(b).map_err(|e| e.to_string())
-                    })
+                    .get_parsed(
+                        Service::CratesIndex,
+                        &index,
+                        "config.json",
+                        crates::parse_index_config,
+                    )
                     .await;
                 let api = config.value()?.1.clone()?;
                 let mut url = Url::parse(&api).ok()?;
@@ -244,10 +333,10 @@ impl Sources {
         self.depsdev(
             eco,
             |system| depsdev::package_path(system, name),
-            depsdev::parse_package,
+            |b| depsdev::parse_package(b, name),
         )
         .await
-        .map(|p| from_depsdev(name, p))
+        .map(|p| from_depsdev(eco, name, p))
     }
 
     pub async fn depsdev_version(
@@ -261,7 +350,7 @@ impl Sources {
             self.depsdev(
                 eco,
                 |system| depsdev::version_path(system, name, version),
-                depsdev::parse_version,
+                |b| depsdev::parse_version(b, name, version),
             )
         })
         .await
@@ -274,12 +363,27 @@ impl Sources {
         version: &str,
     ) -> Lookup<Vec<GraphNode>> {
         let key = (eco, name.to_string(), version.to_string());
-        memo(&self.graphs, key, || {
-            self.depsdev(
-                eco,
-                |system| depsdev::dependencies_path(system, name, version),
-                depsdev::parse_dependencies,
-            )
+        memo(&self.graphs, key, || async {
+            let graph = self
+                .depsdev(
+                    eco,
+                    |system| depsdev::dependencies_path(system, name, version),
+                    |b| depsdev::parse_dependencies(b, name, version),
+                )
+                .await;
+            // A graph deps.dev could not fully resolve can show a problem,
+            // never the absence of one.
+            match graph {
+                Lookup::Found(mut f) => {
+                    let (nodes, error) = std::mem::take(&mut f.value);
+                    if let Some(e) = error {
+                        f.coverage =
+                            Coverage::Partial(format!("deps.dev could not resolve all of it: {e}"));
+                    }
+                    Lookup::Found(f.map(|_| nodes))
+                }
+                other => other.map(|(nodes, _)| nodes),
+            }
         })
         .await
     }
@@ -289,7 +393,7 @@ impl Sources {
         &self,
         eco: Ecosystem,
         path: impl FnOnce(&str) -> String,
-        parse: impl FnOnce(&[u8]) -> Result<T, String>,
+        parse: impl Fn(&[u8]) -> Result<T, String>,
     ) -> Lookup<T> {
         let Some(system) = eco.depsdev_name() else {
             return Lookup::NotApplicable {
@@ -311,6 +415,8 @@ impl Sources {
     }
 
     /// OpenSSF Scorecard for `github.com/org/repo`; not scanned → NotFound.
+    /// A result older than the limit is stale: it can show a failing check,
+    /// not a passing one.
     pub async fn scorecard(&self, repo: &str) -> Lookup<Scorecard> {
         memo(&self.scorecards, repo.to_string(), || async {
             let base = match self.base(Service::Scorecard) {
@@ -322,13 +428,26 @@ impl Sources {
                     };
                 }
             };
-            self.get_parsed(
-                Service::Scorecard,
-                &base,
-                &scorecard::project_path(repo),
-                |b| scorecard::parse(b).map_err(|e| e.to_string()),
-            )
-            .await
+            let mut l = self
+                .get_parsed(
+                    Service::Scorecard,
+                    &base,
+                    &scorecard::project_path(repo),
+                    |b| scorecard::parse(b, repo),
+                )
+                .await;
+            if let Lookup::Found(f) = &mut l {
+                f.as_of = f.value.date;
+                let days = (self.limits.now - f.value.date).whole_days();
+                if days > self.limits.max_scorecard_age_days {
+                    f.coverage = Coverage::Stale(format!(
+                        "Scorecard ran on {}, {days} days before this run, over the {}-day limit ([assessment] max_scorecard_age_days)",
+                        f.value.date.date(),
+                        self.limits.max_scorecard_age_days
+                    ));
+                }
+            }
+            l
         })
         .await
     }
@@ -375,26 +494,31 @@ impl Sources {
                         continue;
                     }
                     let r = db.query(q.0, &q.1, &q.2);
-                    let lookup = if r.affected.is_empty() && !r.undecided.is_empty() {
-                        Lookup::Unavailable {
-                            source,
-                            reason: format!(
-                                "records that could not be evaluated: {}",
-                                r.undecided
-                                    .iter()
-                                    .map(|(id, why)| format!("{id} ({why})"))
-                                    .collect::<Vec<_>>()
-                                    .join(", ")
-                            ),
-                        }
-                    } else {
-                        Lookup::Found(Found {
-                            value: r.affected,
-                            source,
-                            url: format!("file://{}", path.display()),
-                            at: OffsetDateTime::now_utc(),
-                        })
-                    };
+                    let mut coverage =
+                        db.coverage(q.0, self.limits.now, self.limits.max_osv_db_age_days);
+                    if !r.undecided.is_empty() {
+                        coverage = coverage.and(Coverage::Partial(format!(
+                            "records that could not be evaluated for {}: {}",
+                            q.2,
+                            r.undecided
+                                .iter()
+                                .map(|(id, why)| format!("{id} ({why})"))
+                                .collect::<Vec<_>>()
+                                .join(", ")
+                        )));
+                    }
+                    let at = OffsetDateTime::now_utc();
+                    let lookup = Lookup::Found(Found {
+                        value: r.affected,
+                        source,
+                        url: format!("file://{}", path.display()),
+                        at,
+                        as_of: db
+                            .snapshot(q.0)
+                            .and_then(|s| s.newest)
+                            .unwrap_or(OffsetDateTime::UNIX_EPOCH),
+                        coverage,
+                    });
                     out.insert(q, lookup);
                 }
                 None => online.push(q),
@@ -449,7 +573,16 @@ impl Sources {
                     if f.status != 200 {
                         return Err(format!("HTTP {}", f.status));
                     }
-                    osv::parse_querybatch(&f.body, chunk.len())
+                    match osv::parse_querybatch(&f.body, chunk.len()) {
+                        Ok(r) => {
+                            self.client.remember(&f);
+                            Ok(r)
+                        }
+                        Err(e) => {
+                            self.client.forget(&f);
+                            Err(format!("malformed answer from OSV: {e}"))
+                        }
+                    }
                 });
                 match parsed {
                     Ok(results) => {
@@ -522,17 +655,14 @@ impl Sources {
                 .collect();
             out.insert(
                 q,
-                Lookup::Found(Found {
-                    value: vulns,
-                    source: "OSV".into(),
-                    url: url.to_string(),
-                    at,
-                }),
+                Lookup::Found(Found::complete(vulns, "OSV", super::http::redact(&url), at)),
             );
         }
         out
     }
 
+    /// A record's details; `None` when they cannot be had (the record then
+    /// counts as live: known to affect, details unknown).
     async fn osv_record(&self, base: &Url, id: &str) -> Option<OsvRecord> {
         memo(&self.vuln_records, id.to_string(), || async {
             let url = base.join(&osv::vuln_path(id)).ok()?;
@@ -540,36 +670,18 @@ impl Sources {
             if f.status != 200 {
                 return None;
             }
-            serde_json::from_slice(&f.body).ok()
+            match serde_json::from_slice::<OsvRecord>(&f.body) {
+                Ok(r) if r.id == id => {
+                    self.client.remember(&f);
+                    Some(r)
+                }
+                _ => {
+                    self.client.forget(&f);
+                    None
+                }
+            }
         })
         .await
-    }
-}
-
-fn to_lookup<T>(
-    service: Service,
-    f: Fetched,
-    parse: impl FnOnce(&[u8]) -> Result<T, String>,
-) -> Lookup<T> {
-    let source = service.name().to_string();
-    if f.is_not_found() {
-        return Lookup::NotFound {
-            source,
-            url: f.url,
-            at: f.retrieved_at,
-        };
-    }
-    match parse(&f.body) {
-        Ok(value) => Lookup::Found(Found {
-            value,
-            source,
-            url: f.url,
-            at: f.retrieved_at,
-        }),
-        Err(e) => Lookup::Unavailable {
-            source,
-            reason: format!("unusable answer from {}: {e}", f.url),
-        },
     }
 }
 
@@ -581,7 +693,13 @@ fn unavailable<T>(service: Service, e: FetchError) -> Lookup<T> {
 }
 
 /// deps.dev's version list seen as a registry listing (its times are real).
-fn from_depsdev(name: &str, p: DepsDevPackage) -> RegistryPackage {
+/// Maven has no yanking; deps.dev does not report Go retractions or NuGet
+/// unlisting, so there whether a release was withdrawn is unknown.
+fn from_depsdev(eco: Ecosystem, name: &str, p: DepsDevPackage) -> RegistryPackage {
+    let yanked = match eco {
+        Ecosystem::Maven => Flag::No,
+        _ => Flag::Unknown,
+    };
     RegistryPackage {
         name: name.to_string(),
         latest_tag: p
@@ -589,13 +707,14 @@ fn from_depsdev(name: &str, p: DepsDevPackage) -> RegistryPackage {
             .iter()
             .find(|v| v.is_default)
             .map(|v| v.version.clone()),
+        times_trustworthy: p.versions.iter().all(|v| v.published.is_some()),
         releases: p
             .versions
             .into_iter()
             .map(|v| Release {
                 version: v.version,
                 published: v.published,
-                yanked: Flag::Unknown,
+                yanked: yanked.clone(),
                 deprecated: if v.is_deprecated {
                     Flag::Yes("deprecated on deps.dev".into())
                 } else {
@@ -604,7 +723,6 @@ fn from_depsdev(name: &str, p: DepsDevPackage) -> RegistryPackage {
                 ..Release::default()
             })
             .collect(),
-        times_trustworthy: true,
         ..RegistryPackage::default()
     }
 }

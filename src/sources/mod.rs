@@ -1,5 +1,13 @@
 //! Upstream services: one adapter per service, the shared HTTP client, the
 //! cache and the offline OSV database.
+//!
+//! Every answer comes back as a [`Lookup`]. A [`Found`] answer says how much
+//! of the truth it holds ([`Coverage`]) and what time it describes
+//! (`as_of`), because a True may rest only on *closed-world* evidence: a
+//! complete, well-formed, current answer from the source authoritative for
+//! the question. [`Found::closed`] is the one place that judges that, and the
+//! [`Closed`] witness it returns is what the assessment needs to assert a
+//! True or a value; partial or stale answers can still establish a False.
 
 pub mod cache;
 pub mod crates;
@@ -19,6 +27,63 @@ pub mod scorecard;
 
 use time::OffsetDateTime;
 
+/// How much of the truth an answer holds.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Coverage {
+    /// The whole, well-formed answer of the source authoritative for the
+    /// question, within its age limit.
+    Complete,
+    /// Known to leave things out (a partial database, a repaired report, a
+    /// capped list); says what.
+    Partial(String),
+    /// Older than its limit allows; says how old.
+    Stale(String),
+}
+
+impl Coverage {
+    /// The word used in evidence: `complete`, `partial` or `stale`.
+    pub fn word(&self) -> &'static str {
+        match self {
+            Coverage::Complete => "complete",
+            Coverage::Partial(_) => "partial",
+            Coverage::Stale(_) => "stale",
+        }
+    }
+
+    /// The narrower of two: an answer built from both is as incomplete as
+    /// either.
+    pub fn and(self, other: Coverage) -> Coverage {
+        match (self, other) {
+            (Coverage::Complete, o) | (o, Coverage::Complete) => o,
+            (a @ Coverage::Stale(_), _) | (_, a @ Coverage::Stale(_)) => a,
+            (a, _) => a,
+        }
+    }
+}
+
+/// A witness that the evidence behind a value is closed-world. Only
+/// [`Found::closed`] and [`Closed::check`] make one, so every True and every
+/// asserted value can be traced to the checks that allowed it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[must_use]
+pub struct Closed(());
+
+impl Closed {
+    /// A fact about an answer that must hold for it to be closed-world (a
+    /// list that is known, not merely absent): `Err(why)` when it does not.
+    pub fn check(ok: bool, why: impl FnOnce() -> String) -> Result<Closed, String> {
+        if ok { Ok(Closed(())) } else { Err(why()) }
+    }
+
+    /// Closed only if every part is.
+    pub fn all(parts: impl IntoIterator<Item = Result<Closed, String>>) -> Result<Closed, String> {
+        for p in parts {
+            let _: Closed = p?;
+        }
+        Ok(Closed(()))
+    }
+}
+
 /// What asking one source about one thing came to.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Lookup<T> {
@@ -30,8 +95,16 @@ pub enum Lookup<T> {
         url: String,
         at: OffsetDateTime,
     },
-    /// No usable answer: unreachable, offline and not cached, a malformed
-    /// answer, or the source is not configured.
+    /// The source answered, but not in the shape it documents (wrong types,
+    /// missing keys, HTML, truncated, out of range, another package's
+    /// answer). Never cached; never a value.
+    Malformed {
+        source: String,
+        url: String,
+        reason: String,
+    },
+    /// No usable answer: unreachable, offline and not cached, or the source
+    /// is not configured.
     Unavailable { source: String, reason: String },
     /// The source does not cover this (another ecosystem, say).
     NotApplicable { source: String, why: String },
@@ -43,7 +116,51 @@ pub struct Found<T> {
     pub source: String,
     /// Where it came from, credentials removed.
     pub url: String,
+    /// When it was retrieved (from the service, the cache or a file).
     pub at: OffsetDateTime,
+    /// The time the answer describes: `at` for a live answer, the snapshot
+    /// time of an offline database, the date of a published report.
+    pub as_of: OffsetDateTime,
+    pub coverage: Coverage,
+}
+
+impl<T> Found<T> {
+    /// A complete, current answer retrieved at `at`.
+    pub fn complete(
+        value: T,
+        source: impl Into<String>,
+        url: impl Into<String>,
+        at: OffsetDateTime,
+    ) -> Found<T> {
+        Found {
+            value,
+            source: source.into(),
+            url: url.into(),
+            at,
+            as_of: at,
+            coverage: Coverage::Complete,
+        }
+    }
+
+    /// Whether a True or a value may rest on this answer.
+    pub fn closed(&self) -> Result<Closed, String> {
+        match &self.coverage {
+            Coverage::Complete => Ok(Closed(())),
+            Coverage::Partial(why) => Err(format!("{}'s answer is incomplete: {why}", self.source)),
+            Coverage::Stale(why) => Err(format!("{}'s answer is too old: {why}", self.source)),
+        }
+    }
+
+    pub fn map<U>(self, f: impl FnOnce(T) -> U) -> Found<U> {
+        Found {
+            value: f(self.value),
+            source: self.source,
+            url: self.url,
+            at: self.at,
+            as_of: self.as_of,
+            coverage: self.coverage,
+        }
+    }
 }
 
 impl<T> Lookup<T> {
@@ -58,11 +175,24 @@ impl<T> Lookup<T> {
         self.found().map(|f| &f.value)
     }
 
+    /// Closed-world evidence from this lookup, or why not.
+    pub fn closed(&self) -> Result<Closed, String> {
+        match self {
+            Lookup::Found(f) => f.closed(),
+            other => Err(other.why_not()),
+        }
+    }
+
     /// Why there is no value, in a few words (for evidence reasons).
     pub fn why_not(&self) -> String {
         match self {
-            Lookup::Found(f) => format!("{} answered", f.source),
+            Lookup::Found(f) => match &f.coverage {
+                Coverage::Complete => format!("{} answered", f.source),
+                Coverage::Partial(w) => format!("{}'s answer is incomplete: {w}", f.source),
+                Coverage::Stale(w) => format!("{}'s answer is too old: {w}", f.source),
+            },
             Lookup::NotFound { source, .. } => format!("{source} does not know this package"),
+            Lookup::Malformed { reason, .. } => reason.clone(),
             Lookup::Unavailable { source, reason } => format!("{source} unavailable: {reason}"),
             Lookup::NotApplicable { source, why } => format!("{source} not applicable: {why}"),
         }
@@ -70,15 +200,48 @@ impl<T> Lookup<T> {
 
     pub fn map<U>(self, f: impl FnOnce(T) -> U) -> Lookup<U> {
         match self {
-            Lookup::Found(x) => Lookup::Found(Found {
-                value: f(x.value),
-                source: x.source,
-                url: x.url,
-                at: x.at,
-            }),
+            Lookup::Found(x) => Lookup::Found(x.map(f)),
             Lookup::NotFound { source, url, at } => Lookup::NotFound { source, url, at },
+            Lookup::Malformed {
+                source,
+                url,
+                reason,
+            } => Lookup::Malformed {
+                source,
+                url,
+                reason,
+            },
             Lookup::Unavailable { source, reason } => Lookup::Unavailable { source, reason },
             Lookup::NotApplicable { source, why } => Lookup::NotApplicable { source, why },
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_complete_answers_are_closed() {
+        let at = OffsetDateTime::UNIX_EPOCH;
+        let mut f = Found::complete(1, "s", "u", at);
+        assert!(f.closed().is_ok());
+        f.coverage = Coverage::Partial("3 of 9 pages".into());
+        assert!(f.closed().unwrap_err().contains("3 of 9 pages"));
+        f.coverage = Coverage::Stale("400 days old".into());
+        assert!(f.closed().unwrap_err().contains("400 days old"));
+        assert!(
+            Lookup::<u8>::Unavailable {
+                source: "s".into(),
+                reason: "down".into()
+            }
+            .closed()
+            .is_err()
+        );
+        assert_eq!(
+            Coverage::Complete.and(Coverage::Partial("x".into())),
+            Coverage::Partial("x".into())
+        );
+        assert!(Closed::all([Ok(Closed(())), Err("no".to_string())]).is_err());
     }
 }

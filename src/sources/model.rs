@@ -78,25 +78,84 @@ impl Flag {
     }
 }
 
-/// A declared dependency of one release.
+/// A declared dependency of one release, with what its ecosystem's resolver
+/// needs to decide whether and how a default install pulls it in.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Dependency {
-    /// The dependency's name as its registry spells it.
+    /// The dependency's name as its registry spells it (Cargo: the real
+    /// package name, not the key it is renamed to).
     pub name: String,
-    /// The version requirement as written (`^1.2.3`, `>=2,<3`, ...).
+    /// The version requirement as written (`^1.2.3`, `>=2,<3`,
+    /// `npm:other@^1`, a PEP 508 specifier, ...).
     pub requirement: String,
-    /// `normal`, `dev`, `build`, `optional`, `peer`: only `normal` (and
-    /// optional runtime) dependencies count for the assessment.
     pub kind: DependencyKind,
+    /// When it applies: a PEP 508 environment marker (PyPI) or a target
+    /// `cfg(...)`/triple (Cargo), as written.
+    pub condition: Option<String>,
+    /// PyPI: the extras asked of the dependency. Cargo: the features enabled
+    /// on it.
+    pub features: Vec<String>,
+    /// Cargo: whether the dependency's default features are on.
+    pub default_features: bool,
+    /// Cargo: the key the dependent names it by (features refer to that).
+    pub alias: Option<String>,
+}
+
+impl Dependency {
+    pub fn new(
+        name: impl Into<String>,
+        requirement: impl Into<String>,
+        kind: DependencyKind,
+    ) -> Dependency {
+        Dependency {
+            name: name.into(),
+            requirement: requirement.into(),
+            kind,
+            condition: None,
+            features: Vec::new(),
+            default_features: true,
+            alias: None,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum DependencyKind {
+    /// Installed with the package.
     Normal,
+    /// npm `optionalDependencies` (installed when they can be); Cargo
+    /// optional dependencies (only when a feature enables them); PyPI
+    /// requirements behind an extra.
     Optional,
+    /// npm `peerDependencies` (installed by default since npm 7).
+    Peer,
+    /// npm peer dependencies marked optional in `peerDependenciesMeta`.
+    PeerOptional,
     Dev,
     Build,
-    Peer,
+}
+
+/// Who can publish a package.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Maintainers {
+    /// Accounts, as the registry names them (deduplicated by [`Maintainers::people`]).
+    pub accounts: Vec<String>,
+    /// An organisation or team that can publish (PyPI organisation, a GitHub
+    /// team among a crate's owners): its members are people the list does
+    /// not show.
+    pub organisation: Option<String>,
+}
+
+impl Maintainers {
+    /// Distinct accounts, compared case-insensitively.
+    pub fn people(&self) -> Vec<&str> {
+        let mut seen = std::collections::HashSet::new();
+        self.accounts
+            .iter()
+            .map(|a| a.trim())
+            .filter(|a| !a.is_empty() && seen.insert(a.to_lowercase()))
+            .collect()
+    }
 }
 
 /// A funding declaration.
@@ -119,8 +178,11 @@ pub struct Release {
     /// License as the release declares it, verbatim (not yet normalized).
     pub license: Option<String>,
     pub repository: Option<String>,
-    /// `None` when the source did not list dependencies.
+    /// `None` when the source did not list dependencies, or listed them in
+    /// a form that cannot be read (unknown is never "none").
     pub dependencies: Option<Vec<Dependency>>,
+    /// Cargo features: name to what it enables (`dep:x`, `x/feat`, other features).
+    pub features: Option<std::collections::BTreeMap<String, Vec<String>>>,
     pub funding: Option<Vec<Funding>>,
 }
 
@@ -133,9 +195,10 @@ pub struct RegistryPackage {
     /// The version the registry marks as current (npm `dist-tags.latest`,
     /// PyPI `info.version`, crates.io `max_stable_version`).
     pub latest_tag: Option<String>,
-    /// Accounts that can publish; `None` when the answer does not say.
-    pub maintainers: Option<Vec<String>>,
-    /// The registry removed the package (e.g. for malware): an empty listing.
+    /// Who can publish; `None` when the answer does not say.
+    pub maintainers: Option<Maintainers>,
+    /// The registry removed the package (e.g. for malware): an empty listing
+    /// or an unpublished marker.
     pub removed: bool,
     /// Repository URL declared for the package as a whole, verbatim.
     pub repository: Option<String>,
@@ -147,7 +210,14 @@ pub struct RegistryPackage {
     /// When the package listing was last modified, if the source says truthfully.
     pub modified: Option<OffsetDateTime>,
     /// Whether release times can be trusted (false for sanitized mirrors).
+    /// A release whose time is missing or unreadable has `published: None`.
     pub times_trustworthy: bool,
+}
+
+impl RegistryPackage {
+    pub fn release(&self, version: &str) -> Option<&Release> {
+        self.releases.iter().find(|r| r.version == version)
+    }
 }
 
 /// A vulnerability record that applies to a package, reduced to what the
@@ -168,7 +238,8 @@ pub struct Vulnerability {
 pub struct Scorecard {
     /// `github.com/org/repo`.
     pub repository: String,
-    pub date: Option<String>,
+    /// When Scorecard ran.
+    pub date: OffsetDateTime,
     pub score: Option<f64>,
     pub checks: Vec<ScorecardCheck>,
 }
@@ -229,12 +300,4 @@ pub struct GraphNode {
     pub version: String,
     /// `SELF`, `DIRECT` or `INDIRECT`.
     pub relation: String,
-}
-
-/// deps.dev's view of a source project.
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct DepsDevProject {
-    pub id: String,
-    pub scorecard: Option<Scorecard>,
-    pub oss_fuzz_line_coverage: Option<f64>,
 }

@@ -3,6 +3,15 @@
 //! `all.zip`, or a directory holding such zips. Hostile archives are bounded
 //! (entry count, entry size, total size); names inside archives are never
 //! used as paths.
+//!
+//! A database is a dated snapshot. Its as-of time is the newest `modified`
+//! among an ecosystem's records (a lower bound of when it was exported, so
+//! never younger than it is). It is *complete* for an ecosystem only when it
+//! is that ecosystem's whole export as OSV publishes it: a file `all.zip` in
+//! a directory named for the ecosystem (`PyPI/all.zip`, `npm/all.zip`,
+//! `crates.io/all.zip`), every entry of it readable. Anything else (loose
+//! records, a renamed or partly unreadable archive) can prove a
+//! vulnerability, never the absence of one.
 
 use std::collections::{HashMap, HashSet};
 use std::io::Read;
@@ -20,8 +29,18 @@ const MAX_DEPTH: usize = 8;
 pub struct OsvDb {
     by_package: HashMap<(String, String), Vec<Arc<OsvRecord>>>,
     by_id: HashMap<String, Arc<OsvRecord>>,
-    ecosystems: HashSet<String>,
+    ecosystems: HashMap<String, EcosystemSnapshot>,
     skipped: Vec<(String, String)>,
+    /// Ecosystems whose whole export (`<Ecosystem>/all.zip`) was read in full.
+    whole_exports: HashSet<String>,
+}
+
+/// What the database holds for one ecosystem.
+#[derive(Debug, Clone, Default)]
+pub struct EcosystemSnapshot {
+    pub records: usize,
+    /// The newest `modified` of its records.
+    pub newest: Option<time::OffsetDateTime>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -47,8 +66,9 @@ impl OsvDb {
         let mut db = OsvDb {
             by_package: HashMap::new(),
             by_id: HashMap::new(),
-            ecosystems: HashSet::new(),
+            ecosystems: HashMap::new(),
             skipped: Vec::new(),
+            whole_exports: HashSet::new(),
         };
         let meta = std::fs::metadata(path).map_err(|e| err(e.to_string()))?;
         let mut total = 0u64;
@@ -101,6 +121,24 @@ impl OsvDb {
     }
 
     fn load_zip(&mut self, path: &Path, total: &mut u64) -> Result<(), String> {
+        let skipped_before = self.skipped.len();
+        self.read_zip(path, total)?;
+        // OSV publishes each ecosystem's whole export as `<Ecosystem>/all.zip`.
+        let export_of = path
+            .file_name()
+            .filter(|n| *n == "all.zip")
+            .and_then(|_| path.parent()?.file_name())
+            .map(|d| d.to_string_lossy().into_owned());
+        if let Some(eco) = export_of
+            && self.skipped.len() == skipped_before
+            && self.ecosystems.contains_key(&eco)
+        {
+            self.whole_exports.insert(eco);
+        }
+        Ok(())
+    }
+
+    fn read_zip(&mut self, path: &Path, total: &mut u64) -> Result<(), String> {
         let file = std::fs::File::open(path).map_err(|e| format!("{}: {e}", path.display()))?;
         let mut zip = zip::ZipArchive::new(std::io::BufReader::new(file))
             .map_err(|e| format!("{}: not a readable zip archive: {e}", path.display()))?;
@@ -167,17 +205,27 @@ impl OsvDb {
             }
         };
         let record = Arc::new(record);
+        let modified = record.modified.as_deref().and_then(|m| {
+            time::OffsetDateTime::parse(m, &time::format_description::well_known::Rfc3339).ok()
+        });
         let mut keys = HashSet::new();
         for a in &record.affected {
             let Some(p) = &a.package else { continue };
             let eco = base_ecosystem(&p.ecosystem).to_string();
-            self.ecosystems.insert(eco.clone());
             let norm = if eco == "PyPI" {
                 normalize_name(Ecosystem::PyPi, &p.name)
             } else {
                 p.name.clone()
             };
             keys.insert((eco, norm));
+        }
+        let ecosystems: HashSet<&String> = keys.iter().map(|(e, _)| e).collect();
+        for eco in ecosystems {
+            let snap = self.ecosystems.entry(eco.clone()).or_default();
+            snap.records += 1;
+            if modified > snap.newest {
+                snap.newest = modified;
+            }
         }
         for k in keys {
             self.by_package.entry(k).or_default().push(record.clone());
@@ -199,7 +247,45 @@ impl OsvDb {
     }
 
     pub fn covers(&self, eco: Ecosystem) -> bool {
-        eco.osv_name().is_some_and(|e| self.ecosystems.contains(e))
+        eco.osv_name()
+            .is_some_and(|e| self.ecosystems.contains_key(e))
+    }
+
+    /// What the database holds for an ecosystem.
+    pub fn snapshot(&self, eco: Ecosystem) -> Option<&EcosystemSnapshot> {
+        self.ecosystems.get(eco.osv_name()?)
+    }
+
+    /// How far the database can be trusted for an ecosystem at `now`: the
+    /// whole export, no older than `max_age_days`, is complete.
+    pub fn coverage(
+        &self,
+        eco: Ecosystem,
+        now: time::OffsetDateTime,
+        max_age_days: i64,
+    ) -> super::Coverage {
+        use super::Coverage;
+        let name = eco.osv_name().unwrap_or("");
+        let Some(snap) = self.snapshot(eco) else {
+            return Coverage::Partial(format!("it holds no {name} records"));
+        };
+        if !self.whole_exports.contains(name) {
+            return Coverage::Partial(format!(
+                "it is not {name}'s whole export ({name}/all.zip): {} {name} records, which cannot show that an advisory is absent",
+                snap.records
+            ));
+        }
+        match snap.newest {
+            None => Coverage::Stale(format!(
+                "no {name} record carries a modified time, so its age is unknown"
+            )),
+            Some(t) if (now - t).whole_days() > max_age_days => Coverage::Stale(format!(
+                "its newest {name} record is from {}, {} days before this run, over the {max_age_days}-day limit ([assessment] max_osv_db_age_days)",
+                t.date(),
+                (now - t).whole_days()
+            )),
+            Some(_) => Coverage::Complete,
+        }
     }
 
     pub fn get(&self, id: &str) -> Option<&OsvRecord> {

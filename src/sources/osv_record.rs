@@ -159,13 +159,48 @@ impl OsvRecord {
     }
 }
 
+/// An event version as the ecosystem would read it. Records write bounds
+/// like `0.2` or `1.0` where SemVer needs three parts; npm's and Cargo's
+/// readers take `1.0` as `1.0.0`, so the missing parts are zeros.
+fn as_bound(eco: Ecosystem, semver_range: bool, v: &str) -> String {
+    let semverish =
+        semver_range || matches!(eco, Ecosystem::Npm | Ecosystem::Cargo | Ecosystem::Go);
+    if !semverish {
+        return v.to_string();
+    }
+    let (prefix, rest) = match v.strip_prefix('v') {
+        Some(r) => ("v", r),
+        None => ("", v),
+    };
+    let cut = rest.find(['-', '+']).unwrap_or(rest.len());
+    let (core, tail) = rest.split_at(cut);
+    let parts: Vec<&str> = core.split('.').collect();
+    if parts.len() >= 3
+        || parts
+            .iter()
+            .any(|p| p.is_empty() || !p.bytes().all(|b| b.is_ascii_digit()))
+    {
+        return v.to_string();
+    }
+    let mut padded = parts.join(".");
+    for _ in parts.len()..3 {
+        padded.push_str(".0");
+    }
+    format!("{prefix}{padded}{tail}")
+}
+
 fn range_affects(eco: Ecosystem, range: &Range, version: &str) -> Verdict {
+    let semver_range = range.kind == "SEMVER";
     let order = |a: &str, b: &str| -> Option<Ordering> {
-        if range.kind == "SEMVER" {
+        let (a, b) = (
+            as_bound(eco, semver_range, a),
+            as_bound(eco, semver_range, b),
+        );
+        if semver_range {
             let p = |s: &str| ::semver::Version::parse(s.strip_prefix('v').unwrap_or(s)).ok();
-            Some(p(a)?.cmp_precedence(&p(b)?))
+            Some(p(&a)?.cmp_precedence(&p(&b)?))
         } else {
-            versions::compare(eco, a, b)
+            versions::compare(eco, &a, &b)
         }
     };
     match range.kind.as_str() {
@@ -294,6 +329,39 @@ mod tests {
             r.affects(Ecosystem::PyPi, "jinja2", "3.0.0rc1"),
             Verdict::NotAffected
         );
+    }
+
+    #[test]
+    fn two_part_event_versions_read_as_the_ecosystem_reads_them() {
+        let r = rec(serde_json::json!({"id": "T", "affected": [{
+            "package": {"ecosystem": "crates.io", "name": "a"},
+            "ranges": [{"type": "SEMVER", "events": [{"introduced": "0.2"}, {"fixed": "1.0"}]}]
+        }]}));
+        assert_eq!(
+            r.affects(Ecosystem::Cargo, "a", "0.1.9"),
+            Verdict::NotAffected
+        );
+        assert_eq!(r.affects(Ecosystem::Cargo, "a", "0.2.0"), Verdict::Affected);
+        assert_eq!(r.affects(Ecosystem::Cargo, "a", "0.9.3"), Verdict::Affected);
+        assert_eq!(
+            r.affects(Ecosystem::Cargo, "a", "1.0.0"),
+            Verdict::NotAffected
+        );
+        let r = rec(serde_json::json!({"id": "N", "affected": [{
+            "package": {"ecosystem": "npm", "name": "b"},
+            "ranges": [{"type": "ECOSYSTEM", "events": [{"introduced": "0"}, {"fixed": "2.1"}]}]
+        }]}));
+        assert_eq!(r.affects(Ecosystem::Npm, "b", "2.0.9"), Verdict::Affected);
+        assert_eq!(
+            r.affects(Ecosystem::Npm, "b", "2.1.0"),
+            Verdict::NotAffected
+        );
+        assert_eq!(as_bound(Ecosystem::Go, false, "v1.2"), "v1.2.0");
+        assert_eq!(
+            as_bound(Ecosystem::Npm, false, "1.0-beta.1"),
+            "1.0.0-beta.1"
+        );
+        assert_eq!(as_bound(Ecosystem::PyPi, false, "1.0"), "1.0");
     }
 
     #[test]

@@ -7,7 +7,9 @@ use serde_json::Value;
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
-use super::model::{Dependency, DependencyKind, Flag, Funding, RegistryPackage, Release};
+use super::model::{
+    Dependency, DependencyKind, Flag, Funding, Maintainers, RegistryPackage, Release,
+};
 use super::osv_record::normalize_name;
 use super::{model::Ecosystem, npm, repo_url};
 
@@ -19,52 +21,122 @@ pub fn project_path(name: &str) -> String {
     format!("/pypi/{safe}/json")
 }
 
-pub fn parse_project(bytes: &[u8]) -> Result<RegistryPackage, String> {
-    let v: Value = serde_json::from_slice(bytes).map_err(|e| format!("PyPI project: {e}"))?;
-    let info = v
-        .get("info")
-        .and_then(Value::as_object)
-        .ok_or("PyPI project: no info object")?;
-    let current = info
-        .get("version")
-        .and_then(Value::as_str)
-        .map(str::to_string);
-    let str_of = |k: &str| {
-        info.get(k)
-            .and_then(Value::as_str)
-            .map(str::trim)
-            .filter(|s| !s.is_empty())
+/// `/pypi/{name}/{version}/json`: one release's metadata.
+pub fn release_path(name: &str, version: &str) -> String {
+    let safe = |x: &str| -> String {
+        x.chars()
+            .filter(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.' | '+' | '!'))
+            .collect()
     };
-    let classifiers: Vec<String> = info
-        .get("classifiers")
-        .and_then(Value::as_array)
-        .into_iter()
-        .flatten()
-        .filter_map(|c| c.as_str().map(str::to_string))
-        .collect();
-    let mut links: Vec<(String, String)> = info
-        .get("project_urls")
-        .and_then(Value::as_object)
-        .into_iter()
-        .flatten()
-        .filter_map(|(k, u)| u.as_str().map(|u| (k.clone(), u.to_string())))
-        .collect();
-    if let Some(h) = str_of("home_page") {
+    format!("/pypi/{}/{}/json", safe(name), safe(version))
+}
+
+type Obj = serde_json::Map<String, Value>;
+
+fn field<'a>(o: &'a Obj, key: &str) -> Option<&'a Value> {
+    o.get(key).filter(|v| !v.is_null())
+}
+
+fn opt_str<'a>(o: &'a Obj, key: &str) -> Result<Option<&'a str>, String> {
+    match field(o, key) {
+        None => Ok(None),
+        Some(Value::String(s)) => Ok(Some(s.as_str())),
+        Some(other) => Err(format!(
+            "`info.{key}` is {}, not a string",
+            npm::kind(other)
+        )),
+    }
+}
+
+/// The `info` object, checked to be about `requested`.
+fn info<'a>(v: &'a Value, requested: &str) -> Result<&'a Obj, String> {
+    let info = match v.get("info") {
+        Some(Value::Object(i)) => i,
+        Some(other) => return Err(format!("`info` is {}, not an object", npm::kind(other))),
+        None => return Err("no `info` object".into()),
+    };
+    let name = opt_str(info, "name")?.ok_or("no `info.name`")?;
+    if normalize_name(Ecosystem::PyPi, name) != normalize_name(Ecosystem::PyPi, requested) {
+        return Err(format!("the answer is about {name:?}, not {requested:?}"));
+    }
+    Ok(info)
+}
+
+/// What a release's metadata says it depends on. `requires_dist: null` is
+/// "none" only when the metadata is new enough to say so (core metadata 2.2
+/// lists its dynamic fields, and Requires-Dist is not among them); otherwise
+/// the dependencies may live in a setup.py the index never saw, and they are
+/// unknown.
+fn requires_dist(info: &Obj) -> Result<Option<Vec<Dependency>>, String> {
+    match field(info, "requires_dist") {
+        Some(Value::Array(items)) => {
+            let mut out = Vec::new();
+            for r in items {
+                let r = r
+                    .as_str()
+                    .ok_or_else(|| format!("a `requires_dist` entry is {}", npm::kind(r)))?;
+                out.push(requirement(r).ok_or_else(|| format!("unreadable requirement {r:?}"))?);
+            }
+            Ok(Some(out))
+        }
+        Some(other) => Err(format!(
+            "`requires_dist` is {}, not a list",
+            npm::kind(other)
+        )),
+        None => {
+            let dynamic = match field(info, "dynamic") {
+                Some(Value::Array(d)) => Some(d),
+                Some(other) => {
+                    return Err(format!("`dynamic` is {}, not a list", npm::kind(other)));
+                }
+                None => None,
+            };
+            let declared_static = dynamic.is_some_and(|d| {
+                !d.iter().any(|x| {
+                    x.as_str()
+                        .is_some_and(|x| x.eq_ignore_ascii_case("requires-dist"))
+                })
+            });
+            Ok(declared_static.then(Vec::new))
+        }
+    }
+}
+
+/// Read a project answer for `requested`, checking its shape at the boundary.
+pub fn parse_project(bytes: &[u8], requested: &str) -> Result<RegistryPackage, String> {
+    let v: Value = serde_json::from_slice(bytes).map_err(|e| format!("not JSON: {e}"))?;
+    let info = info(&v, requested)?;
+    let current = opt_str(info, "version")?
+        .ok_or("no `info.version`")?
+        .to_string();
+    let str_of = |k: &str| -> Result<Option<&str>, String> {
+        Ok(opt_str(info, k)?.map(str::trim).filter(|s| !s.is_empty()))
+    };
+    let classifiers: Vec<String> = match field(info, "classifiers") {
+        None => vec![],
+        Some(Value::Array(c)) => c
+            .iter()
+            .filter_map(|c| c.as_str().map(str::to_string))
+            .collect(),
+        Some(other) => return Err(format!("`classifiers` is {}", npm::kind(other))),
+    };
+    let mut links: Vec<(String, String)> = match field(info, "project_urls") {
+        None => vec![],
+        Some(Value::Object(m)) => m
+            .iter()
+            .filter_map(|(k, u)| u.as_str().map(|u| (k.clone(), u.to_string())))
+            .collect(),
+        Some(other) => return Err(format!("`project_urls` is {}", npm::kind(other))),
+    };
+    if let Some(h) = str_of("home_page")? {
         links.push(("Homepage".into(), h.to_string()));
     }
+    // Only a link labelled as the source is the repository; a homepage that
+    // happens to point at a code host may be anyone's.
     let repository = links
         .iter()
-        .find(|(k, _)| {
-            let k = k.to_ascii_lowercase();
-            ["source", "source code", "repository", "code", "github"].contains(&k.as_str())
-        })
-        .or_else(|| {
-            links
-                .iter()
-                .find(|(_, u)| u.contains("github.com/") || u.contains("gitlab.com/"))
-        })
-        .map(|(_, u)| u.clone())
-        .filter(|u| repo_url::normalize(u).is_some());
+        .filter(|(k, _)| repo_url::is_source_label(k))
+        .find_map(|(_, u)| repo_url::repository(u).map(|_| u.clone()));
     let funding: Vec<Funding> = links
         .iter()
         .filter(|(k, _)| {
@@ -84,13 +156,11 @@ pub fn parse_project(bytes: &[u8]) -> Result<RegistryPackage, String> {
         })
         .map(|(_, u)| npm::funding_entry(None, u))
         .collect();
-    let license = str_of("license_expression")
+    let license = str_of("license_expression")?
         .map(str::to_string)
-        .or_else(|| {
-            str_of("license")
-                .filter(|l| l.len() <= 100 && !l.contains('\n'))
-                .map(str::to_string)
-        })
+        .or(str_of("license")?
+            .filter(|l| l.len() <= 100 && !l.contains('\n'))
+            .map(str::to_string))
         .or_else(|| {
             let ls: Vec<&String> = classifiers
                 .iter()
@@ -98,45 +168,64 @@ pub fn parse_project(bytes: &[u8]) -> Result<RegistryPackage, String> {
                 .collect();
             (ls.len() == 1).then(|| ls[0].clone())
         });
-    let dependencies: Vec<Dependency> = info
-        .get("requires_dist")
-        .and_then(Value::as_array)
-        .into_iter()
-        .flatten()
-        .filter_map(|r| r.as_str().and_then(requirement))
-        .collect();
+    let dependencies = requires_dist(info)?;
+    let files_of = match v.get("releases") {
+        Some(Value::Object(m)) => m,
+        Some(other) => return Err(format!("`releases` is {}, not an object", npm::kind(other))),
+        None => return Err("no `releases`".into()),
+    };
     let mut releases = Vec::new();
-    for (ver, files) in v
-        .get("releases")
-        .and_then(Value::as_object)
-        .into_iter()
-        .flatten()
-    {
-        let files = files.as_array().map(Vec::as_slice).unwrap_or_default();
-        let yanked = if files.is_empty() {
-            Flag::Unknown
-        } else if files
-            .iter()
-            .all(|f| f.get("yanked") == Some(&Value::Bool(true)))
-        {
-            let reason = files[0]
-                .get("yanked_reason")
+    let mut times_complete = true;
+    for (ver, files) in files_of {
+        let files = files
+            .as_array()
+            .ok_or_else(|| format!("the files of {ver} are {}, not a list", npm::kind(files)))?;
+        let mut yanked_all = !files.is_empty();
+        let mut reason = None;
+        let mut published: Option<OffsetDateTime> = None;
+        for f in files {
+            let f = f
+                .as_object()
+                .ok_or_else(|| format!("a file of {ver} is not an object"))?;
+            match f.get("yanked") {
+                Some(Value::Bool(true)) => {
+                    if reason.is_none() {
+                        reason = f
+                            .get("yanked_reason")
+                            .and_then(Value::as_str)
+                            .map(str::to_string);
+                    }
+                }
+                Some(Value::Bool(false)) | None => yanked_all = false,
+                Some(other) => {
+                    return Err(format!(
+                        "`yanked` of a file of {ver} is {}",
+                        npm::kind(other)
+                    ));
+                }
+            }
+            match f
+                .get("upload_time_iso_8601")
                 .and_then(Value::as_str)
-                .unwrap_or("yanked");
-            Flag::Yes(if reason.is_empty() {
-                "yanked".into()
-            } else {
-                reason.to_string()
-            })
+                .map(|s| OffsetDateTime::parse(s, &Rfc3339))
+            {
+                Some(Ok(t)) => published = Some(published.map_or(t, |p| p.min(t))),
+                _ => times_complete = false,
+            }
+        }
+        let yanked = if files.is_empty() {
+            // Nothing to install: pip never picks a version without files.
+            Flag::Yes("no files to install".into())
+        } else if yanked_all {
+            Flag::Yes(
+                reason
+                    .filter(|r| !r.is_empty())
+                    .unwrap_or_else(|| "yanked".into()),
+            )
         } else {
             Flag::No
         };
-        let published = files
-            .iter()
-            .filter_map(|f| f.get("upload_time_iso_8601").and_then(Value::as_str))
-            .filter_map(|s| OffsetDateTime::parse(s, &Rfc3339).ok())
-            .min();
-        let is_current = current.as_deref() == Some(ver.as_str());
+        let is_current = current == *ver;
         releases.push(Release {
             version: ver.clone(),
             published,
@@ -146,10 +235,11 @@ pub fn parse_project(bytes: &[u8]) -> Result<RegistryPackage, String> {
             license: if is_current { license.clone() } else { None },
             repository: if is_current { repository.clone() } else { None },
             dependencies: if is_current {
-                Some(dependencies.clone())
+                dependencies.clone()
             } else {
                 None
             },
+            features: None,
             funding: if is_current {
                 Some(funding.clone())
             } else {
@@ -157,34 +247,81 @@ pub fn parse_project(bytes: &[u8]) -> Result<RegistryPackage, String> {
             },
         });
     }
-    let maintainers = v
-        .get("ownership")
-        .and_then(|o| o.get("roles"))
-        .and_then(Value::as_array)
-        .filter(|r| !r.is_empty())
-        .map(|r| {
-            r.iter()
-                .filter_map(|x| x.get("user").and_then(Value::as_str).map(str::to_string))
-                .collect()
-        });
+    let maintainers = match v.get("ownership") {
+        None | Some(Value::Null) => None,
+        Some(Value::Object(o)) => {
+            let organisation = match o.get("organization") {
+                None | Some(Value::Null) => None,
+                Some(Value::String(s)) => Some(s.clone()),
+                Some(other) => {
+                    return Err(format!("`ownership.organization` is {}", npm::kind(other)));
+                }
+            };
+            let roles = match o.get("roles") {
+                Some(Value::Array(r)) => r,
+                _ => return Err("`ownership.roles` is not a list".into()),
+            };
+            let mut accounts = Vec::new();
+            for r in roles {
+                match r.get("user").and_then(Value::as_str) {
+                    Some(u) => accounts.push(u.to_string()),
+                    None => return Err("an `ownership.roles` entry without a user".into()),
+                }
+            }
+            // An organisation with no listed roles says nothing about who
+            // publishes beyond "its members".
+            (!accounts.is_empty() || organisation.is_some()).then_some(Maintainers {
+                accounts,
+                organisation,
+            })
+        }
+        Some(other) => return Err(format!("`ownership` is {}", npm::kind(other))),
+    };
     Ok(RegistryPackage {
-        name: str_of("name").unwrap_or_default().to_string(),
-        removed: false,
-        latest_tag: current,
+        name: opt_str(info, "name")?.unwrap_or_default().to_string(),
+        removed: releases.is_empty(),
+        latest_tag: Some(current),
         maintainers,
         repository,
         links,
         funding: Some(funding),
         classifiers,
         modified: None,
-        times_trustworthy: true,
+        // Upload times are PyPI's own; a file without one leaves its
+        // release's time unknown.
+        times_trustworthy: times_complete,
         releases,
     })
 }
 
-/// A `requires_dist` entry: `name[extra] (>=1) ; marker`.
+/// A release answer (`/pypi/{name}/{version}/json`): its dependencies, for
+/// resolving a version other than the newest.
+pub fn parse_release(
+    bytes: &[u8],
+    requested: &str,
+    version: &str,
+) -> Result<Option<Vec<Dependency>>, String> {
+    let v: Value = serde_json::from_slice(bytes).map_err(|e| format!("not JSON: {e}"))?;
+    let info = info(&v, requested)?;
+    match opt_str(info, "version")? {
+        Some(x) if x == version => {}
+        other => {
+            return Err(format!(
+                "the answer is about version {other:?}, not {version:?}"
+            ));
+        }
+    }
+    requires_dist(info)
+}
+
+/// A `requires_dist` entry (PEP 508): `name[extra] (>=1) ; marker`. The
+/// whole string is kept for the resolver; a requirement behind an extra is
+/// optional (a default install does not ask for extras).
 fn requirement(s: &str) -> Option<Dependency> {
-    let (spec, marker) = s.split_once(';').unwrap_or((s, ""));
+    let (spec, marker) = match s.split_once(';') {
+        Some((a, b)) => (a, Some(b.trim().to_string())),
+        None => (s, None),
+    };
     let spec = spec.trim();
     let end = spec
         .find(|c: char| !(c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.')))
@@ -194,24 +331,37 @@ fn requirement(s: &str) -> Option<Dependency> {
         return None;
     }
     let rest = spec[end..].trim();
-    let rest = if rest.starts_with('[') {
-        rest.split_once(']').map(|(_, r)| r).unwrap_or("")
-    } else {
-        rest
+    let (features, rest) = match rest.strip_prefix('[') {
+        Some(r) => {
+            let (extras, after) = r.split_once(']')?;
+            (
+                extras
+                    .split(',')
+                    .map(|e| normalize_name(Ecosystem::PyPi, e.trim()))
+                    .filter(|e| !e.is_empty())
+                    .collect(),
+                after.trim(),
+            )
+        }
+        None => (Vec::new(), rest),
     };
+    let behind_extra = marker.as_deref().is_some_and(|m| m.contains("extra"));
     Some(Dependency {
         name: normalize_name(Ecosystem::PyPi, name),
         requirement: rest
-            .trim()
             .trim_start_matches('(')
             .trim_end_matches(')')
             .trim()
             .to_string(),
-        kind: if marker.contains("extra") {
+        kind: if behind_extra {
             DependencyKind::Optional
         } else {
             DependencyKind::Normal
         },
+        condition: marker,
+        features,
+        default_features: true,
+        alias: None,
     })
 }
 
@@ -236,15 +386,17 @@ mod tests {
 
     #[test]
     fn parses_real_projects() {
-        let u = parse_project(&fixture("urllib3")).unwrap();
+        let u = parse_project(&fixture("urllib3"), "urllib3").unwrap();
         assert_eq!(u.latest_tag.as_deref(), Some("2.8.0"));
-        assert_eq!(u.maintainers.as_ref().unwrap().len(), 3);
+        assert_eq!(u.maintainers.as_ref().unwrap().people().len(), 3);
         let latest = u.releases.iter().find(|r| r.version == "2.8.0").unwrap();
         assert_eq!(latest.license.as_deref(), Some("MIT"));
         assert!(latest.published.is_some());
         assert!(u.releases.iter().any(|r| r.version == "1.26.4"));
-        let d = parse_project(&fixture("Django")).unwrap();
-        assert_eq!(d.maintainers, None, "organization-owned, no roles listed");
+        let d = parse_project(&fixture("Django"), "django").unwrap();
+        let m = d.maintainers.as_ref().unwrap();
+        assert!(m.people().is_empty(), "organization-owned, no roles listed");
+        assert_eq!(m.organisation.as_deref(), Some("django"));
         assert!(
             d.funding
                 .as_ref()
@@ -252,7 +404,7 @@ mod tests {
                 .iter()
                 .any(|f| f.url.contains("djangoproject"))
         );
-        let r = parse_project(&fixture("requests")).unwrap();
+        let r = parse_project(&fixture("requests"), "requests").unwrap();
         let deps = r
             .releases
             .iter()
@@ -267,12 +419,40 @@ mod tests {
             "{deps:?}"
         );
         assert!(deps.iter().any(|d| d.kind == DependencyKind::Optional));
-        assert!(parse_project(b"{}").is_err());
+        assert!(parse_project(b"{}", "x").is_err());
+        assert!(parse_project(&fixture("urllib3"), "requests").is_err());
+    }
+
+    #[test]
+    fn missing_dependency_metadata_is_unknown_unless_declared_static() {
+        // luigi 3.6.0 installs tornado and python-daemon from setup.py; its
+        // metadata has no Requires-Dist.
+        let luigi = std::fs::read(
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("tests/fixtures/registry/pypi-examples/pypi_response_luigi.json"),
+        )
+        .unwrap();
+        let p = parse_project(&luigi, "luigi").unwrap();
+        let latest = p.release(p.latest_tag.as_deref().unwrap()).unwrap();
+        assert_eq!(latest.dependencies, None);
+        // certifi's metadata lists its dynamic fields and Requires-Dist is
+        // not one: it has none.
+        let c = parse_project(&fixture("certifi"), "certifi").unwrap();
+        assert_eq!(
+            c.release(c.latest_tag.as_deref().unwrap())
+                .unwrap()
+                .dependencies,
+            Some(vec![])
+        );
+        let bad =
+            r#"{"info": {"name": "x", "version": "1", "requires_dist": "a>1"}, "releases": {}}"#;
+        assert!(parse_project(bad.as_bytes(), "x").is_err());
     }
 
     #[test]
     fn reads_requirements() {
         let d = requirement("charset_normalizer<4,>=2 ; extra == \"x\"").unwrap();
+        assert_eq!(d.condition.as_deref(), Some("extra == \"x\""));
         assert_eq!(
             (d.name.as_str(), d.requirement.as_str(), d.kind),
             ("charset-normalizer", "<4,>=2", DependencyKind::Optional)

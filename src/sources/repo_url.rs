@@ -56,6 +56,102 @@ pub fn normalize(raw: &str) -> Option<String> {
     Some(url.to_string().trim_end_matches('/').to_string())
 }
 
+/// Forges whose repository URLs are `https://host/owner/repo` exactly.
+const TWO_SEGMENT_FORGES: [&str; 3] = ["github.com", "bitbucket.org", "codeberg.org"];
+
+/// Last path segments that name a page of a repository, not the repository.
+const PAGES: [&str; 16] = [
+    "issues",
+    "pulls",
+    "pull",
+    "actions",
+    "wiki",
+    "wikis",
+    "releases",
+    "tags",
+    "discussions",
+    "security",
+    "projects",
+    "milestones",
+    "commits",
+    "merge_requests",
+    "pipelines",
+    "sponsors",
+];
+
+/// A repository URL, validated: [`normalize`]d, and not a page of a
+/// repository (its issues, actions, wiki, ...) or a user's profile. On the
+/// forges whose layout is known, the path must be exactly the repository's.
+pub fn repository(raw: &str) -> Option<String> {
+    let url = normalize(raw)?;
+    let u = url::Url::parse(&url).ok()?;
+    let host = u.host_str()?.to_ascii_lowercase();
+    let parts: Vec<&str> = u.path().split('/').filter(|p| !p.is_empty()).collect();
+    if parts.is_empty() {
+        return None;
+    }
+    if TWO_SEGMENT_FORGES.contains(&host.as_str()) {
+        return (parts.len() == 2 && !PAGES.contains(&parts[1])).then_some(url);
+    }
+    if host == "gitlab.com" {
+        // GitLab nests groups; pages sit behind `/-/`.
+        if parts.len() < 2 || parts.contains(&"-") {
+            return None;
+        }
+    }
+    if parts.iter().any(|p| PAGES.contains(p)) {
+        return None;
+    }
+    Some(url)
+}
+
+/// Whether a project-link label means "the source repository". Labels are
+/// compared as PyPI compares them for its icons: lowercase, punctuation and
+/// spaces removed (`Source Code`, `GitHub: repo`, `Repository`). Labels
+/// naming anything else (issues, docs, CI, a homepage) are not.
+pub fn is_source_label(label: &str) -> bool {
+    let l: String = label
+        .chars()
+        .filter(|c| c.is_alphanumeric())
+        .collect::<String>()
+        .to_lowercase();
+    const EXACT: [&str; 22] = [
+        "source",
+        "sources",
+        "sourcecode",
+        "code",
+        "repository",
+        "repo",
+        "github",
+        "gitlab",
+        "bitbucket",
+        "codeberg",
+        "git",
+        "scm",
+        "vcs",
+        "sourcerepository",
+        "coderepository",
+        "gitrepository",
+        "sourceongithub",
+        "codeongithub",
+        "sourceongitlab",
+        "githubproject",
+        "gitlabproject",
+        "sourcegithub",
+    ];
+    if EXACT.contains(&l.as_str()) {
+        return true;
+    }
+    // `GitHub: repo`, `GitLab repository`, `GitHub source`.
+    ["github", "gitlab", "bitbucket", "codeberg"]
+        .iter()
+        .any(|forge| {
+            l.strip_prefix(forge).is_some_and(|rest| {
+                ["repo", "repository", "source", "sourcecode", "code"].contains(&rest)
+            })
+        })
+}
+
 /// `github.com/org/repo` for the hosts Scorecard covers.
 pub fn scorecard_repo(url: &str) -> Option<String> {
     let u = url::Url::parse(url).ok()?;
@@ -108,6 +204,46 @@ mod tests {
             assert_eq!(normalize(raw).as_deref(), Some(want), "{raw}");
         }
         assert_eq!(normalize("file:../x"), None);
+        for page in [
+            "https://github.com/aio-libs/aiohttp/actions",
+            "https://github.com/aio-libs/frozenlist/issues",
+            "https://github.com/pyca/pynacl/releases",
+            "https://github.com/someone",
+            "https://gitlab.com/group/project/-/issues",
+            "https://example.org/x/issues",
+        ] {
+            assert_eq!(repository(page), None, "{page}");
+        }
+        assert_eq!(
+            repository("git+https://github.com/x/y.git").as_deref(),
+            Some("https://github.com/x/y")
+        );
+        assert_eq!(
+            repository("https://gitlab.com/group/sub/project").as_deref(),
+            Some("https://gitlab.com/group/sub/project")
+        );
+        for yes in [
+            "Source",
+            "Source Code",
+            "GitHub: repo",
+            "Repository",
+            "source",
+            "Code",
+            "GitHub",
+        ] {
+            assert!(is_source_label(yes), "{yes}");
+        }
+        for no in [
+            "Homepage",
+            "GitHub: issues",
+            "Issue tracker",
+            "Documentation",
+            "CI",
+            "Changelog",
+            "Funding",
+        ] {
+            assert!(!is_source_label(no), "{no}");
+        }
         assert_eq!(normalize(""), None);
         assert_eq!(
             scorecard_repo("https://github.com/Org/Repo/issues").as_deref(),

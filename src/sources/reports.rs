@@ -48,7 +48,86 @@ pub struct PublishedStatement {
     pub fields: Vec<(Field, PublishedValue)>,
     /// Where it came from: the file or URL, the author and the time.
     pub origin: String,
+    /// Everything repaired to read it, the report's own repairs included:
+    /// a repaired answer is not a well-formed one.
     pub repairs: Vec<String>,
+    /// The report's date (`LastModifiedDateTimeUTC`), if it has a readable one.
+    pub date: Option<OffsetDateTime>,
+    /// Whether the report was signed, and what checking the signature showed.
+    pub signature: Signature,
+}
+
+/// What is known of a report's signature.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Signature {
+    Unsigned,
+    /// Verified with the configured key (its key id).
+    Verified(String),
+    /// Signed, but no key is configured to check it with.
+    NotChecked,
+}
+
+impl Signature {
+    pub fn describe(&self) -> String {
+        match self {
+            Signature::Unsigned => "unsigned".into(),
+            Signature::Verified(id) => format!("signature verified with key {id}"),
+            Signature::NotChecked => {
+                "signed, signature not checked (no [reports] key configured)".into()
+            }
+        }
+    }
+}
+
+impl PublishedStatement {
+    /// Fields whose truth changes with time: a report's value for them
+    /// counts only while the report is young enough.
+    pub fn is_time_sensitive(field: Field) -> bool {
+        matches!(
+            field,
+            Field::FixedVulnerabilities
+                | Field::CleanReleaseAvailable
+                | Field::DependenciesAreManaged
+                | Field::SecurityResponsive
+                | Field::PackageStatus
+                | Field::MultipleMaintainers
+                | Field::LatestStableRelease
+                | Field::SpdxLicenseLatestRelease
+        )
+    }
+
+    /// Whether a True or a value from this report may be taken for `field`
+    /// at `now`: the report read without repairs and, for a field that
+    /// changes with time, no older than `max_age_days`.
+    pub fn closed_for(
+        &self,
+        field: Field,
+        now: OffsetDateTime,
+        max_age_days: i64,
+    ) -> Result<super::Closed, String> {
+        super::Closed::all([
+            super::Closed::check(self.repairs.is_empty(), || {
+                format!(
+                    "the report had to be repaired to be read ({})",
+                    self.repairs.join("; ")
+                )
+            }),
+            super::Closed::check(
+                !Self::is_time_sensitive(field)
+                    || self
+                        .date
+                        .is_some_and(|d| (now - d).whole_days() <= max_age_days),
+                || match self.date {
+                    Some(d) => format!(
+                        "the report is from {}, {} days old, and {field} changes with time (limit {max_age_days} days, [reports] max_age_days)",
+                        d.date(),
+                        (now - d).whole_days()
+                    ),
+                    None => format!("the report is undated, and {field} changes with time"),
+                },
+            ),
+        ])
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -468,7 +547,68 @@ fn statement(
         fields,
         origin: origin.to_string(),
         repairs,
+        date: None,
+        signature: Signature::Unsigned,
     })
+}
+
+/// Read a published report, which may be signed: a DSSE envelope (as this
+/// tool writes reports) or a Sigstore bundle holding one. With `key`, a
+/// signed report must verify with it or it is refused; without, the
+/// evidence says the signature was not checked.
+pub fn read_report(
+    text: &str,
+    origin: &str,
+    key: Option<&crate::attest::PublicKey>,
+) -> Result<PublishedReport, ReportError> {
+    let err = |message: String| ReportError {
+        origin: origin.to_string(),
+        message,
+    };
+    let value: Option<Value> = serde_json::from_str(text).ok();
+    let envelope = value.as_ref().and_then(|v| {
+        let env = v.get("dsseEnvelope").unwrap_or(v);
+        (env.get("payloadType").is_some() && env.get("signatures").is_some()).then_some(env)
+    });
+    let Some(env) = envelope else {
+        return parse_report(text, origin);
+    };
+    let envelope: crate::attest::dsse::Envelope =
+        serde_json::from_value(env.clone()).map_err(|e| {
+            err(format!(
+                "a signed report whose envelope cannot be read: {e}"
+            ))
+        })?;
+    let (payload, signature) = match key {
+        Some(k) => (
+            envelope.verify(k).map_err(|e| {
+                err(format!(
+                    "the report's signature does not verify with the configured key: {e}"
+                ))
+            })?,
+            Signature::Verified(k.key_id().chars().take(16).collect()),
+        ),
+        None => (
+            envelope.payload_bytes().map_err(|e| {
+                err(format!(
+                    "the signed report's payload cannot be decoded: {e}"
+                ))
+            })?,
+            Signature::NotChecked,
+        ),
+    };
+    let payload: Value = serde_json::from_slice(&payload)
+        .map_err(|e| err(format!("the signed report's payload is not JSON: {e}")))?;
+    // An in-toto Statement carries the report as its predicate.
+    let inner = match payload.get("predicate") {
+        Some(p) if payload.get("_type").is_some() => p.clone(),
+        _ => payload,
+    };
+    let mut report = parse_report(&inner.to_string(), origin)?;
+    for s in &mut report.statements {
+        s.signature = signature.clone();
+    }
+    Ok(report)
 }
 
 pub fn parse_report(text: &str, origin: &str) -> Result<PublishedReport, ReportError> {
@@ -509,9 +649,17 @@ pub fn parse_report(text: &str, origin: &str) -> Result<PublishedReport, ReportE
         report.author.as_deref().unwrap_or("unknown"),
         report.last_modified.as_deref().unwrap_or("undated")
     );
+    let date = report
+        .last_modified
+        .as_deref()
+        .and_then(|d| OffsetDateTime::parse(d, &Rfc3339).ok());
     for (i, s) in list.iter().enumerate() {
         match statement(s, &who, report.last_modified.as_deref()) {
-            Ok(st) => report.statements.push(st),
+            Ok(mut st) => {
+                st.repairs.splice(0..0, report.repairs.iter().cloned());
+                st.date = date;
+                report.statements.push(st);
+            }
             Err(e) => report.skipped.push(format!("statement {}: {e}", i + 1)),
         }
     }
@@ -525,7 +673,10 @@ pub fn parse_report(text: &str, origin: &str) -> Result<PublishedReport, ReportE
 }
 
 /// Every report in a directory (`*.json`, not recursive), or one file.
-pub fn load_dir_or_file(path: &Path) -> (Vec<PublishedReport>, Vec<ReportError>) {
+pub fn load_dir_or_file(
+    path: &Path,
+    key: Option<&crate::attest::PublicKey>,
+) -> (Vec<PublishedReport>, Vec<ReportError>) {
     let files: Vec<std::path::PathBuf> = if path.is_dir() {
         let mut v: Vec<_> = std::fs::read_dir(path)
             .into_iter()
@@ -561,7 +712,7 @@ pub fn load_dir_or_file(path: &Path) -> (Vec<PublishedReport>, Vec<ReportError>)
             _ => {}
         }
         match std::fs::read(&f) {
-            Ok(b) => match parse_report(&String::from_utf8_lossy(&b), &origin) {
+            Ok(b) => match read_report(&String::from_utf8_lossy(&b), &origin, key) {
                 Ok(r) => reports.push(r),
                 Err(e) => errors.push(e),
             },

@@ -340,6 +340,14 @@ pub enum ReasonCode {
     FromReport,
     /// Published reports and automatic evidence disagree.
     Conflict,
+    /// A source answered, but not in its documented shape (wrong types,
+    /// another package's answer, HTML, truncated): no value was taken.
+    MalformedAnswer,
+    /// The evidence found does not establish the value: it is partial (a
+    /// partial database, a capped or unresolved graph, a repaired report),
+    /// stale, or leaves a needed fact unknown. A True or a value needs
+    /// complete, current evidence.
+    IncompleteEvidence,
 }
 
 /// The evidence behind one field's value.
@@ -360,6 +368,15 @@ pub struct Evidence {
         skip_serializing_if = "Option::is_none"
     )]
     pub retrieved_at: Option<String>,
+    /// The time the evidence describes, when it is not the time it was
+    /// retrieved: an offline database's snapshot, a report's date, the day
+    /// Scorecard ran.
+    #[serde(rename = "AsOfUTC", default, skip_serializing_if = "Option::is_none")]
+    pub as_of: Option<String>,
+    /// `partial` or `stale` when the source's answer was not complete and
+    /// current (absent when it was).
+    #[serde(rename = "Coverage", default, skip_serializing_if = "Option::is_none")]
+    pub coverage: Option<String>,
     /// What the source said, as far as it bears on the value.
     #[serde(rename = "Observed", default, skip_serializing_if = "Option::is_none")]
     pub observed: Option<serde_json::Value>,
@@ -373,6 +390,8 @@ impl Evidence {
             reason: reason.into(),
             url: None,
             retrieved_at: None,
+            as_of: None,
+            coverage: None,
             observed: None,
         }
     }

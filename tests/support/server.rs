@@ -42,6 +42,8 @@ pub enum Fault {
     Huge(u64),
     /// A redirect to this location.
     Redirect(String),
+    /// Answer with this status and body (every time).
+    Body { status: u16, body: Vec<u8> },
 }
 
 struct State {
@@ -50,6 +52,8 @@ struct State {
     delay: Mutex<Duration>,
     faults: Mutex<Vec<(String, Fault)>>,
     counts: Mutex<BTreeMap<String, u64>>,
+    /// Answers that were neither 200 nor 404: a client does not cache them.
+    errors: Mutex<u64>,
     osv: Osv,
 }
 
@@ -68,6 +72,7 @@ impl FixtureServer {
             delay: Mutex::new(Duration::ZERO),
             faults: Mutex::new(Vec::new()),
             counts: Mutex::new(BTreeMap::new()),
+            errors: Mutex::new(0),
             osv,
         });
         let (tx, rx) = std::sync::mpsc::channel();
@@ -127,7 +132,8 @@ impl FixtureServer {
         *self.state.delay.lock().unwrap() = d;
     }
 
-    /// Apply `fault` to requests whose path starts with `prefix`.
+    /// Apply `fault` to requests whose path starts with `prefix` (or, for
+    /// a prefix ending in `$`, whose path is exactly the rest).
     pub fn fault(&self, prefix: &str, fault: Fault) {
         self.state
             .faults
@@ -147,6 +153,11 @@ impl FixtureServer {
 
     pub fn total(&self) -> u64 {
         self.counts().values().sum()
+    }
+
+    /// Answers so far that were neither 200 nor 404.
+    pub fn error_answers(&self) -> u64 {
+        *self.state.errors.lock().unwrap()
     }
 
     pub fn reset_counts(&self) {
@@ -231,6 +242,11 @@ impl Answer {
     fn not_found() -> Answer {
         Answer::json(404, &json!({"code": 5, "message": "not found"}))
     }
+    /// What was not recorded is not known to be absent: a registry's 404
+    /// means "removed", so an unrecorded package gets an error instead.
+    fn not_recorded() -> Answer {
+        Answer::json(424, &json!({"error": "not recorded in the test fixtures"}))
+    }
 }
 
 async fn serve(mut stream: TcpStream, st: Arc<State>) -> std::io::Result<()> {
@@ -253,7 +269,11 @@ async fn serve(mut stream: TcpStream, st: Arc<State>) -> std::io::Result<()> {
         let mut faults = st.faults.lock().unwrap();
         let mut found = None;
         for (prefix, f) in faults.iter_mut() {
-            if req.path.starts_with(prefix.as_str()) {
+            let hit = match prefix.strip_suffix('$') {
+                Some(exact) => req.path.split('?').next() == Some(exact),
+                None => req.path.starts_with(prefix.as_str()),
+            };
+            if hit {
                 match f {
                     Fault::Status { times, .. } | Fault::TooMany { times, .. } if *times == 0 => {
                         continue;
@@ -305,6 +325,12 @@ async fn serve(mut stream: TcpStream, st: Arc<State>) -> std::io::Result<()> {
             gzip: false,
             headers: vec![("retry-after".into(), retry_after.to_string())],
         },
+        Some(Fault::Body { status, body }) => Answer {
+            status,
+            body,
+            gzip: false,
+            headers: vec![],
+        },
         Some(Fault::Redirect(to)) => Answer {
             status: 302,
             body: vec![],
@@ -313,6 +339,9 @@ async fn serve(mut stream: TcpStream, st: Arc<State>) -> std::io::Result<()> {
         },
         None => route(&st, &req),
     };
+    if answer.status != 200 && answer.status != 404 {
+        *st.errors.lock().unwrap() += 1;
+    }
     let reason = match answer.status {
         200 => "OK",
         302 => "Found",
@@ -432,14 +461,14 @@ fn route(st: &State, req: &Request) -> Answer {
     let parts: Vec<&str> = path.trim_start_matches('/').splitn(2, '/').collect();
     let (service, rest) = (parts[0], parts.get(1).copied().unwrap_or(""));
     match service {
-        "npm" => file_answer(&npm_file(st, &pct_decode(rest))).unwrap_or_else(Answer::not_found),
+        "npm" => file_answer(&npm_file(st, &pct_decode(rest))).unwrap_or_else(Answer::not_recorded),
         "pypi" => {
             let name = rest
                 .strip_prefix("pypi/")
                 .and_then(|r| r.strip_suffix("/json"));
             name.and_then(|n| pypi_file(st, &pct_decode(n)))
                 .and_then(|p| file_answer(&p))
-                .unwrap_or_else(Answer::not_found)
+                .unwrap_or_else(Answer::not_recorded)
         }
         "crates-index" => {
             if rest == "config.json" {
@@ -453,7 +482,7 @@ fn route(st: &State, req: &Request) -> Answer {
                 return Answer::not_found();
             }
             file_answer(&st.fixtures.join("registry/crates/index").join(rest))
-                .unwrap_or_else(Answer::not_found)
+                .unwrap_or_else(Answer::not_recorded)
         }
         "crates-api" => {
             let name = rest.strip_prefix("api/v1/crates/").unwrap_or("");
@@ -465,7 +494,7 @@ fn route(st: &State, req: &Request) -> Answer {
                     .join("registry/crates-api-examples")
                     .join(format!("{name}.json")),
             )
-            .unwrap_or_else(Answer::not_found)
+            .unwrap_or_else(Answer::not_recorded)
         }
         "osv" => osv_route(st, &req.method, rest, &req.body),
         // Tidelift's attestation-report API: answers a report for any

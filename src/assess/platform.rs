@@ -1,0 +1,227 @@
+//! The install a resolved dependency graph describes: a default install on
+//! 64-bit Linux. PyPI requirements are filtered by their PEP 508 markers
+//! for CPython 3.12 there (no extras asked for); Cargo target dependencies
+//! by their `cfg(...)` or triple for `x86_64-unknown-linux-gnu`. Evidence
+//! names this environment, since another platform may pull in other
+//! packages.
+
+use std::str::FromStr;
+use std::sync::OnceLock;
+
+use pep508_rs::{ExtraName, MarkerEnvironment, MarkerEnvironmentBuilder, MarkerTree};
+
+/// Said in evidence about every resolved graph.
+pub const DESCRIPTION: &str = "a default install on x86_64 Linux (PyPI: CPython 3.12, no extras; Cargo: target x86_64-unknown-linux-gnu, default features)";
+
+fn python() -> &'static MarkerEnvironment {
+    static ENV: OnceLock<MarkerEnvironment> = OnceLock::new();
+    ENV.get_or_init(|| {
+        MarkerEnvironment::try_from(MarkerEnvironmentBuilder {
+            implementation_name: "cpython",
+            implementation_version: "3.12.7",
+            os_name: "posix",
+            platform_machine: "x86_64",
+            platform_python_implementation: "CPython",
+            platform_release: "",
+            platform_system: "Linux",
+            platform_version: "",
+            python_full_version: "3.12.7",
+            python_version: "3.12",
+            sys_platform: "linux",
+        })
+        .expect("fixed versions parse")
+    })
+}
+
+/// Whether a PEP 508 marker holds for the default install with `extras`
+/// asked of the package; `Err` when the marker cannot be read.
+pub fn python_marker(marker: &str, extras: &[String]) -> Result<bool, String> {
+    let tree = MarkerTree::from_str(marker).map_err(|e| format!("marker {marker:?}: {e}"))?;
+    let extras: Vec<ExtraName> = extras
+        .iter()
+        .filter_map(|e| ExtraName::from_str(e).ok())
+        .collect();
+    Ok(tree.evaluate(python(), &extras))
+}
+
+const TRIPLE: &str = "x86_64-unknown-linux-gnu";
+
+/// Whether a Cargo target dependency applies on the host; `None` when the
+/// condition names something this reader does not know.
+pub fn cargo_target(condition: &str) -> Option<bool> {
+    let c = condition.trim();
+    if let Some(rest) = c.strip_prefix("cfg(") {
+        return Cfg::new(rest.strip_suffix(')')?).eval();
+    }
+    // A plain triple.
+    c.chars()
+        .all(|ch| ch.is_ascii_alphanumeric() || ch == '-' || ch == '_' || ch == '.')
+        .then(|| c == TRIPLE)
+}
+
+/// A tiny reader of `cfg(...)` expressions: `all`, `any`, `not`, names and
+/// `key = "value"` pairs.
+struct Cfg<'a> {
+    s: &'a str,
+    pos: usize,
+}
+
+impl<'a> Cfg<'a> {
+    fn new(s: &'a str) -> Cfg<'a> {
+        Cfg { s, pos: 0 }
+    }
+
+    fn eval(mut self) -> Option<bool> {
+        let v = self.expr()?;
+        self.ws();
+        (self.pos == self.s.len()).then_some(v)
+    }
+
+    fn ws(&mut self) {
+        while self.s[self.pos..].starts_with([' ', '\t', '\n']) {
+            self.pos += 1;
+        }
+    }
+
+    fn ident(&mut self) -> Option<&'a str> {
+        self.ws();
+        let rest = &self.s[self.pos..];
+        let len = rest
+            .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+            .unwrap_or(rest.len());
+        if len == 0 {
+            return None;
+        }
+        self.pos += len;
+        Some(&rest[..len])
+    }
+
+    fn eat(&mut self, c: char) -> bool {
+        self.ws();
+        if self.s[self.pos..].starts_with(c) {
+            self.pos += c.len_utf8();
+            true
+        } else {
+            false
+        }
+    }
+
+    fn string(&mut self) -> Option<&'a str> {
+        if !self.eat('"') {
+            return None;
+        }
+        let rest = &self.s[self.pos..];
+        let end = rest.find('"')?;
+        self.pos += end + 1;
+        Some(&rest[..end])
+    }
+
+    fn list(&mut self) -> Option<Vec<bool>> {
+        if !self.eat('(') {
+            return None;
+        }
+        let mut out = Vec::new();
+        if self.eat(')') {
+            return Some(out);
+        }
+        loop {
+            out.push(self.expr()?);
+            if self.eat(')') {
+                return Some(out);
+            }
+            if !self.eat(',') {
+                return None;
+            }
+            if self.eat(')') {
+                return Some(out);
+            }
+        }
+    }
+
+    fn expr(&mut self) -> Option<bool> {
+        let name = self.ident()?;
+        match name {
+            "all" => Some(self.list()?.into_iter().all(|x| x)),
+            "any" => Some(self.list()?.into_iter().any(|x| x)),
+            "not" => {
+                let l = self.list()?;
+                (l.len() == 1).then(|| !l[0])
+            }
+            _ if self.eat('=') => {
+                let value = self.string()?;
+                let want = match name {
+                    "target_os" => "linux",
+                    "target_family" => "unix",
+                    "target_arch" => "x86_64",
+                    "target_env" => "gnu",
+                    "target_vendor" => "unknown",
+                    "target_pointer_width" => "64",
+                    "target_endian" => "little",
+                    "target_abi" => "",
+                    "target_has_atomic" => {
+                        return Some(matches!(value, "8" | "16" | "32" | "64" | "ptr"));
+                    }
+                    // `feature = ...` is not allowed in target tables, and
+                    // anything else is unknown here.
+                    _ => return None,
+                };
+                Some(value == want)
+            }
+            "unix" => Some(true),
+            "windows" | "wasm" | "miri" | "test" | "debug_assertions" | "doc" | "doctest" => {
+                Some(false)
+            }
+            _ => None,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn markers_for_a_default_cpython_install() {
+        assert_eq!(python_marker("python_version >= \"3.8\"", &[]), Ok(true));
+        assert_eq!(python_marker("python_version < \"3\"", &[]), Ok(false));
+        assert_eq!(python_marker("sys_platform == \"win32\"", &[]), Ok(false));
+        assert_eq!(python_marker("extra == \"socks\"", &[]), Ok(false));
+        assert_eq!(
+            python_marker("extra == \"socks\"", &["socks".into()]),
+            Ok(true)
+        );
+        assert_eq!(
+            python_marker(
+                "platform_python_implementation != \"PyPy\" and extra == \"x\"",
+                &[]
+            ),
+            Ok(false)
+        );
+        assert!(python_marker("python_version >>> 3", &[]).is_err());
+    }
+
+    #[test]
+    fn cargo_targets_for_linux() {
+        for (c, want) in [
+            ("cfg(unix)", Some(true)),
+            ("cfg(windows)", Some(false)),
+            ("cfg(not(windows))", Some(true)),
+            ("cfg(target_os = \"linux\")", Some(true)),
+            (
+                "cfg(any(target_os = \"macos\", target_os = \"ios\"))",
+                Some(false),
+            ),
+            (
+                "cfg(all(target_arch = \"x86_64\", not(target_env = \"msvc\")))",
+                Some(true),
+            ),
+            ("x86_64-pc-windows-gnu", Some(false)),
+            ("x86_64-unknown-linux-gnu", Some(true)),
+            ("cfg(some_unknown_flag)", None),
+            ("cfg(all(unix,))", Some(true)),
+            ("cfg(", None),
+        ] {
+            assert_eq!(cargo_target(c), want, "{c}");
+        }
+    }
+}

@@ -1,7 +1,8 @@
 //! How many values each field gets, per sample, against the recorded answers
 //! served from loopback: the figures behind "determinacy does not drop".
 //! Not a check (the numbers move when the rules do, on purpose); run with
-//! `cargo test --test determinacy -- --ignored --nocapture`.
+//! `cargo test --test determinacy -- --ignored --nocapture` (with
+//! `TACOS_DETERMINACY_DUMP=DIR` it also writes every statement there).
 
 mod common;
 #[path = "support/server.rs"]
@@ -77,6 +78,10 @@ fn determinacy_table() {
         );
         assert!(o.status.success(), "{}", stderr(&o));
         let all = statements(&tmp.join("tacos-attestations"));
+        if let Some(dir) = std::env::var_os("TACOS_DETERMINACY_DUMP") {
+            let out = std::path::Path::new(&dir).join(format!("{sample}.statements.json"));
+            std::fs::write(out, serde_json::to_string_pretty(&all).unwrap()).unwrap();
+        }
         let mut counts: BTreeMap<String, [usize; 3]> = BTreeMap::new();
         for s in &all {
             for (k, v) in s.as_object().unwrap() {

@@ -192,12 +192,18 @@ pub fn latest_stable(f: &Facts) -> Latest {
         );
     };
     let version = release.version.clone();
-    let unreadable: Vec<&str> = pkg
-        .releases
-        .iter()
-        .filter(|r| versions::is_prerelease(f.ecosystem, &r.version).is_none())
-        .map(|r| r.version.as_str())
-        .collect();
+    // A version the ecosystem's order cannot read might be the newest,
+    // except where the client never installs one: pip skips versions that
+    // are not PEP 440, and the npm and Cargo registries accept only SemVer.
+    let unreadable: Vec<&str> = match f.ecosystem {
+        Ecosystem::PyPi | Ecosystem::Npm | Ecosystem::Cargo => vec![],
+        eco => pkg
+            .releases
+            .iter()
+            .filter(|r| versions::is_prerelease(eco, &r.version).is_none())
+            .map(|r| r.version.as_str())
+            .collect(),
+    };
     let closed = Closed::all([
         found.closed(),
         Closed::check(release.deprecated != Flag::Unknown, || {
@@ -666,6 +672,24 @@ fn graph_findings(g: &Graph, count_deprecation: bool) -> GraphFindings {
     GraphFindings { problems, unknown }
 }
 
+fn packages(n: usize) -> String {
+    if n == 1 {
+        "1 package".into()
+    } else {
+        format!("{n} packages")
+    }
+}
+
+/// The resolved packages, for the evidence (at most 200).
+fn graph_list(g: &Graph) -> Vec<String> {
+    g.resolved
+        .nodes
+        .iter()
+        .take(200)
+        .map(|n| format!("{}@{}", n.name, n.version))
+        .collect()
+}
+
 fn summarize(list: &[String], n: usize) -> String {
     let mut s = list.iter().take(n).cloned().collect::<Vec<_>>().join("; ");
     if list.len() > n {
@@ -717,13 +741,19 @@ pub fn clean_release_available(f: &Facts) -> Decided<Attestation> {
         }
         let e = observed(
             v,
-            format!(
-                "release {} and the {} packages installing it pulls in ({}) have no known vulnerability",
-                r.version,
-                g.resolved.nodes.len(),
-                g.resolved.method
-            ),
-            json!({"version": r.version, "graphSize": g.resolved.nodes.len()}),
+            match g.resolved.nodes.len() {
+                0 => format!(
+                    "release {} has no known vulnerability and installs no other package ({})",
+                    r.version, g.resolved.method
+                ),
+                n => format!(
+                    "release {} and the {} installing it pulls in ({}) have no known vulnerability",
+                    r.version,
+                    packages(n),
+                    g.resolved.method
+                ),
+            },
+            json!({"version": r.version, "graph": graph_list(g)}),
         );
         let closed = Closed::all([
             found.closed(),
@@ -792,7 +822,7 @@ pub fn dependencies_are_managed(f: &Facts, latest: &Latest) -> Decided<Attestati
     let summary = json!({
         "version": version,
         "resolved": g.resolved.method,
-        "packages": g.resolved.nodes.len(),
+        "graph": graph_list(g),
         "problems": findings.problems,
         "unknown": findings.unknown.iter().take(20).collect::<Vec<_>>(),
     });
@@ -809,11 +839,17 @@ pub fn dependencies_are_managed(f: &Facts, latest: &Latest) -> Decided<Attestati
         );
         return Decided::refuted(e);
     }
-    e.reason = format!(
-        "the {} packages installing {version} pulls in ({}) have no known vulnerability and none is deprecated or removed",
-        g.resolved.nodes.len(),
-        g.resolved.method
-    );
+    e.reason = match g.resolved.nodes.len() {
+        0 => format!(
+            "installing {version} pulls in no other package ({})",
+            g.resolved.method
+        ),
+        n => format!(
+            "the {} installing {version} pulls in ({}) have no known vulnerability and none is deprecated or removed",
+            packages(n),
+            g.resolved.method
+        ),
+    };
     let closed = Closed::all([
         latest.closed.clone(),
         Closed::check(findings.unknown.is_empty(), || {
@@ -824,8 +860,8 @@ pub fn dependencies_are_managed(f: &Facts, latest: &Latest) -> Decided<Attestati
         Ok(c) => Decided::proven(c, e),
         Err(why) => {
             e.reason = format!(
-                "no problem found among the {} packages resolved for {version}",
-                g.resolved.nodes.len()
+                "no problem found among the {} resolved for {version}",
+                packages(g.resolved.nodes.len())
             );
             Decided::unknown(incomplete(e, &why))
         }
@@ -1000,10 +1036,12 @@ pub fn package_status(
     }
     // The age of the newest release decides Active or Inactive, and needs
     // every release's time: a release without one might be the newest.
+    // (A withdrawn release without a time, such as a PyPI version with no
+    // files, was never installable and says nothing of activity.)
     let untimed: Vec<&str> = pkg
         .releases
         .iter()
-        .filter(|r| r.published.is_none())
+        .filter(|r| r.published.is_none() && !r.yanked.is_yes())
         .map(|r| r.version.as_str())
         .collect();
     if !pkg.times_trustworthy || !untimed.is_empty() {

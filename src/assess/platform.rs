@@ -10,9 +10,6 @@ use std::sync::OnceLock;
 
 use pep508_rs::{ExtraName, MarkerEnvironment, MarkerEnvironmentBuilder, MarkerTree};
 
-/// Said in evidence about every resolved graph.
-pub const DESCRIPTION: &str = "a default install on x86_64 Linux (PyPI: CPython 3.12, no extras; Cargo: target x86_64-unknown-linux-gnu, default features)";
-
 fn python() -> &'static MarkerEnvironment {
     static ENV: OnceLock<MarkerEnvironment> = OnceLock::new();
     ENV.get_or_init(|| {
@@ -60,21 +57,27 @@ pub fn cargo_target(condition: &str) -> Option<bool> {
 }
 
 /// A tiny reader of `cfg(...)` expressions: `all`, `any`, `not`, names and
-/// `key = "value"` pairs.
+/// `key = "value"` pairs. Unknown predicates are unknown, not false, and the
+/// logic is three-valued: `all(windows, unknown)` is still false.
 struct Cfg<'a> {
     s: &'a str,
     pos: usize,
 }
+
+/// A parsed predicate's value: `None` when it cannot be known here.
+type Tri = Option<bool>;
 
 impl<'a> Cfg<'a> {
     fn new(s: &'a str) -> Cfg<'a> {
         Cfg { s, pos: 0 }
     }
 
+    /// `None` for text that is not a cfg expression, or whose value
+    /// depends on a predicate this reader does not know.
     fn eval(mut self) -> Option<bool> {
         let v = self.expr()?;
         self.ws();
-        (self.pos == self.s.len()).then_some(v)
+        if self.pos == self.s.len() { v } else { None }
     }
 
     fn ws(&mut self) {
@@ -116,7 +119,8 @@ impl<'a> Cfg<'a> {
         Some(&rest[..end])
     }
 
-    fn list(&mut self) -> Option<Vec<bool>> {
+    /// `( expr, expr, ... )`; the outer `None` is a syntax error.
+    fn list(&mut self) -> Option<Vec<Tri>> {
         if !self.eat('(') {
             return None;
         }
@@ -138,41 +142,60 @@ impl<'a> Cfg<'a> {
         }
     }
 
-    fn expr(&mut self) -> Option<bool> {
+    /// The outer `None` is a syntax error; the inner, an unknown value.
+    fn expr(&mut self) -> Option<Tri> {
         let name = self.ident()?;
-        match name {
-            "all" => Some(self.list()?.into_iter().all(|x| x)),
-            "any" => Some(self.list()?.into_iter().any(|x| x)),
+        Some(match name {
+            "all" => {
+                let l = self.list()?;
+                if l.contains(&Some(false)) {
+                    Some(false)
+                } else if l.iter().all(|x| *x == Some(true)) {
+                    Some(true)
+                } else {
+                    None
+                }
+            }
+            "any" => {
+                let l = self.list()?;
+                if l.contains(&Some(true)) {
+                    Some(true)
+                } else if l.iter().all(|x| *x == Some(false)) {
+                    Some(false)
+                } else {
+                    None
+                }
+            }
             "not" => {
                 let l = self.list()?;
-                (l.len() == 1).then(|| !l[0])
+                if l.len() != 1 {
+                    return None;
+                }
+                l[0].map(|x| !x)
             }
             _ if self.eat('=') => {
                 let value = self.string()?;
-                let want = match name {
-                    "target_os" => "linux",
-                    "target_family" => "unix",
-                    "target_arch" => "x86_64",
-                    "target_env" => "gnu",
-                    "target_vendor" => "unknown",
-                    "target_pointer_width" => "64",
-                    "target_endian" => "little",
-                    "target_abi" => "",
-                    "target_has_atomic" => {
-                        return Some(matches!(value, "8" | "16" | "32" | "64" | "ptr"));
-                    }
-                    // `feature = ...` is not allowed in target tables, and
-                    // anything else is unknown here.
-                    _ => return None,
-                };
-                Some(value == want)
+                match name {
+                    "target_os" => Some(value == "linux"),
+                    "target_family" => Some(value == "unix"),
+                    "target_arch" => Some(value == "x86_64"),
+                    "target_env" => Some(value == "gnu"),
+                    "target_vendor" => Some(value == "unknown"),
+                    "target_pointer_width" => Some(value == "64"),
+                    "target_endian" => Some(value == "little"),
+                    "target_abi" => Some(value.is_empty()),
+                    "target_has_atomic" => Some(matches!(value, "8" | "16" | "32" | "64" | "ptr")),
+                    // The baseline x86_64 features; others depend on flags.
+                    "target_feature" if matches!(value, "sse" | "sse2" | "fxsr") => Some(true),
+                    _ => None,
+                }
             }
             "unix" => Some(true),
             "windows" | "wasm" | "miri" | "test" | "debug_assertions" | "doc" | "doctest" => {
                 Some(false)
             }
             _ => None,
-        }
+        })
     }
 }
 
@@ -220,6 +243,13 @@ mod tests {
             ("cfg(some_unknown_flag)", None),
             ("cfg(all(unix,))", Some(true)),
             ("cfg(", None),
+            ("cfg(all(unix", None),
+            (
+                "cfg(any(target_arch = \"x86_64\", all(target_arch = \"wasm32\", target_feature = \"simd128\")))",
+                Some(true),
+            ),
+            ("cfg(all(windows, some_flag))", Some(false)),
+            ("cfg(all(unix, some_flag))", None),
         ] {
             assert_eq!(cargo_target(c), want, "{c}");
         }

@@ -132,14 +132,12 @@ struct Walk {
 impl Walk {
     fn new(sources: Arc<Sources>, eco: Ecosystem, cap: usize) -> Walk {
         let method = match eco {
-            Ecosystem::Npm => {
-                "resolved by npm's rules (ranges to the highest matching release, preferring the `latest` tag and undeprecated releases; dependencies, optional and peer dependencies) from the registry's metadata"
-            }
+            Ecosystem::Npm => "resolved by npm's rules from the registry's metadata",
             Ecosystem::PyPi => {
-                "resolved by pip's rules (PEP 440 specifiers to the highest matching release that is not yanked or a pre-release; PEP 508 markers evaluated, extras only where asked) from PyPI's metadata"
+                "resolved by pip's rules from PyPI's metadata (CPython 3.12 on x86_64 Linux, no extras)"
             }
             _ => {
-                "resolved by Cargo's rules (requirements to the highest matching release that is not yanked; optional dependencies only where an enabled feature turns them on; build and dev dependencies left out) from the index"
+                "resolved by Cargo's rules from the index (x86_64-unknown-linux-gnu, default features, no build or dev dependencies)"
             }
         };
         Walk {
@@ -147,7 +145,7 @@ impl Walk {
             eco,
             cap,
             out: Resolved {
-                method: format!("{method}, for {}", platform::DESCRIPTION),
+                method: method.to_string(),
                 ..Resolved::default()
             },
             enabled: BTreeMap::new(),
@@ -292,7 +290,12 @@ impl Walk {
         pkg: &RegistryPackage,
         release: &Release,
     ) -> Option<Vec<Dependency>> {
-        if release.dependencies.is_some() || self.eco != Ecosystem::PyPi {
+        // PyPI's project answer describes only the newest release; others
+        // have their own endpoint.
+        if release.dependencies.is_some()
+            || self.eco != Ecosystem::PyPi
+            || pkg.latest_tag.as_deref() == Some(release.version.as_str())
+        {
             return release.dependencies.clone();
         }
         match self
@@ -302,7 +305,6 @@ impl Walk {
         {
             Lookup::Found(f) => f.value,
             other => {
-                let _ = pkg;
                 self.gap(format!(
                     "{name}@{}: no per-release metadata ({})",
                     release.version,
@@ -316,7 +318,13 @@ impl Walk {
     /// The version a requirement resolves to, by the ecosystem's rules.
     fn pick(&mut self, pkg: &RegistryPackage, w: &Want) -> Result<String, String> {
         match self.eco {
-            Ecosystem::Npm => npm_pick(pkg, &w.name, &w.requirement),
+            Ecosystem::Npm => {
+                let (v, doubt) = npm_pick(pkg, &w.name, &w.requirement)?;
+                if let Some(why) = doubt {
+                    self.gap(why);
+                }
+                Ok(v)
+            }
             Ecosystem::PyPi => {
                 if let Some(v) = self.pypi_pick.get(&w.name).cloned() {
                     return if pypi_satisfies(&w.requirement, &v)? {
@@ -536,14 +544,21 @@ fn npm_spec(name: &str, spec: &str) -> Result<(String, String), String> {
 
 /// npm's choice for a range: the `latest` tag when it satisfies and is not
 /// deprecated, else the highest satisfying undeprecated release, else the
-/// highest satisfying one.
-fn npm_pick(pkg: &RegistryPackage, name: &str, spec: &str) -> Result<String, String> {
+/// highest satisfying one. When the answer does not say which releases are
+/// deprecated and more than one satisfies, npm's choice is uncertain: the
+/// second value says so.
+fn npm_pick(
+    pkg: &RegistryPackage,
+    name: &str,
+    spec: &str,
+) -> Result<(String, Option<String>), String> {
     let spec = spec.trim();
     if spec == "latest" {
-        return pkg
+        let v = pkg
             .latest_tag
             .clone()
-            .ok_or_else(|| format!("{name} has no `latest` tag"));
+            .ok_or_else(|| format!("{name} has no `latest` tag"))?;
+        return Ok((v, None));
     }
     let range = nodejs_semver::Range::parse(if spec.is_empty() { "*" } else { spec })
         .map_err(|_| format!("{name}@{spec:?}: not a range npm resolves from the registry (a tag other than latest?)"))?;
@@ -552,11 +567,18 @@ fn npm_pick(pkg: &RegistryPackage, name: &str, spec: &str) -> Result<String, Str
         .iter()
         .filter(|r| nodejs_semver::Version::parse(&r.version).is_ok_and(|v| range.satisfies(&v)))
         .collect();
+    let doubt = (satisfying.len() > 1
+        && satisfying.iter().any(|r| r.deprecated == Flag::Unknown))
+    .then(|| {
+        format!(
+            "npm avoids deprecated releases, and the registry answer does not say which releases of {name} are: its choice for {spec:?} is uncertain"
+        )
+    });
     if let Some(latest) = pkg.latest_tag.as_deref()
         && let Some(r) = satisfying.iter().find(|r| r.version == latest)
         && !r.deprecated.is_yes()
     {
-        return Ok(r.version.clone());
+        return Ok((r.version.clone(), doubt));
     }
     let highest = |list: Vec<&&Release>| {
         list.into_iter()
@@ -573,6 +595,7 @@ fn npm_pick(pkg: &RegistryPackage, name: &str, spec: &str) -> Result<String, Str
             .collect(),
     )
     .or_else(|| highest(satisfying.iter().collect()))
+    .map(|v| (v, doubt))
     .ok_or_else(|| format!("no release of {name} satisfies {spec:?}"))
 }
 
@@ -624,7 +647,7 @@ async fn depsdev(
     cap: usize,
 ) -> Resolved {
     let mut out = Resolved {
-        method: "resolved by deps.dev for the ecosystem's rules (its resolved graph)".into(),
+        method: "resolved by deps.dev".into(),
         ..Resolved::default()
     };
     let graph = sources.dependency_graph(eco, name, version).await;
@@ -715,12 +738,21 @@ mod tests {
             ],
             "1.2.0",
         );
+        let pick = |spec: &str| npm_pick(&p, "p", spec).map(|(v, _)| v);
         // The latest tag wins when it satisfies.
-        assert_eq!(npm_pick(&p, "p", "^1.0.0").unwrap(), "1.2.0");
-        assert_eq!(npm_pick(&p, "p", "latest").unwrap(), "1.2.0");
-        assert_eq!(npm_pick(&p, "p", ">=2").unwrap(), "2.0.0");
+        assert_eq!(pick("^1.0.0").unwrap(), "1.2.0");
+        assert_eq!(pick("latest").unwrap(), "1.2.0");
+        assert_eq!(pick(">=2").unwrap(), "2.0.0");
         // A deprecated release only when nothing else satisfies.
-        assert_eq!(npm_pick(&p, "p", "~1.3.0").unwrap(), "1.3.0");
+        assert_eq!(pick("~1.3.0").unwrap(), "1.3.0");
+        assert_eq!(npm_pick(&p, "p", "^1.0.0").unwrap().1, None);
+        // Unknown deprecations make a choice among several uncertain.
+        let mut q = p.clone();
+        q.releases
+            .iter_mut()
+            .for_each(|r| r.deprecated = Flag::Unknown);
+        assert!(npm_pick(&q, "p", "^1.0.0").unwrap().1.is_some());
+        assert!(npm_pick(&q, "p", "2.0.0").unwrap().1.is_none());
         assert!(npm_pick(&p, "p", "^3").is_err());
         assert!(npm_pick(&p, "p", "next").is_err());
         assert_eq!(

@@ -175,7 +175,6 @@ pub fn parse_project(bytes: &[u8], requested: &str) -> Result<RegistryPackage, S
         None => return Err("no `releases`".into()),
     };
     let mut releases = Vec::new();
-    let mut times_complete = true;
     for (ver, files) in files_of {
         let files = files
             .as_array()
@@ -210,7 +209,7 @@ pub fn parse_project(bytes: &[u8], requested: &str) -> Result<RegistryPackage, S
                 .map(|s| OffsetDateTime::parse(s, &Rfc3339))
             {
                 Some(Ok(t)) => published = Some(published.map_or(t, |p| p.min(t))),
-                _ => times_complete = false,
+                _ => {}
             }
         }
         let yanked = if files.is_empty() {
@@ -288,8 +287,8 @@ pub fn parse_project(bytes: &[u8], requested: &str) -> Result<RegistryPackage, S
         classifiers,
         modified: None,
         // Upload times are PyPI's own; a file without one leaves its
-        // release's time unknown.
-        times_trustworthy: times_complete,
+        // release's time unknown (`published: None`).
+        times_trustworthy: true,
         releases,
     })
 }

@@ -75,7 +75,14 @@ pub async fn resolve(
             let dd = depsdev(sources, eco, name, version, cap).await;
             match other {
                 // deps.dev fills in only when it knows the whole graph.
-                Some(r) if !dd.is_whole() => r,
+                Some(mut r) if !dd.is_whole() => {
+                    r.gaps.extend(
+                        dd.gaps
+                            .into_iter()
+                            .map(|g| format!("no help from deps.dev: {g}")),
+                    );
+                    r
+                }
                 _ => dd,
             }
         }

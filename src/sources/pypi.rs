@@ -203,13 +203,13 @@ pub fn parse_project(bytes: &[u8], requested: &str) -> Result<RegistryPackage, S
                     ));
                 }
             }
-            match f
+            // A file without a readable upload time leaves it unknown.
+            if let Some(Ok(t)) = f
                 .get("upload_time_iso_8601")
                 .and_then(Value::as_str)
                 .map(|s| OffsetDateTime::parse(s, &Rfc3339))
             {
-                Some(Ok(t)) => published = Some(published.map_or(t, |p| p.min(t))),
-                _ => {}
+                published = Some(published.map_or(t, |p| p.min(t)));
             }
         }
         let yanked = if files.is_empty() {

@@ -54,6 +54,8 @@ struct State {
     counts: Mutex<BTreeMap<String, u64>>,
     /// Answers that were neither 200 nor 404: a client does not cache them.
     errors: Mutex<u64>,
+    /// Requests per path (query included).
+    paths: Mutex<BTreeMap<String, u64>>,
     osv: Osv,
 }
 
@@ -73,6 +75,7 @@ impl FixtureServer {
             faults: Mutex::new(Vec::new()),
             counts: Mutex::new(BTreeMap::new()),
             errors: Mutex::new(0),
+            paths: Mutex::new(BTreeMap::new()),
             osv,
         });
         let (tx, rx) = std::sync::mpsc::channel();
@@ -153,6 +156,26 @@ impl FixtureServer {
 
     pub fn total(&self) -> u64 {
         self.counts().values().sum()
+    }
+
+    /// Requests so far for exactly this path.
+    pub fn hits(&self, path: &str) -> u64 {
+        self.state
+            .paths
+            .lock()
+            .unwrap()
+            .get(path)
+            .copied()
+            .unwrap_or(0)
+    }
+
+    /// Remove the faults set for `prefix`.
+    pub fn clear_fault(&self, prefix: &str) {
+        self.state
+            .faults
+            .lock()
+            .unwrap()
+            .retain(|(p, _)| p != prefix);
     }
 
     /// Answers so far that were neither 200 nor 404.
@@ -261,6 +284,11 @@ async fn serve(mut stream: TcpStream, st: Arc<State>) -> std::io::Result<()> {
         .unwrap_or("")
         .to_string();
     *st.counts.lock().unwrap().entry(service).or_default() += 1;
+    *st.paths
+        .lock()
+        .unwrap()
+        .entry(req.path.clone())
+        .or_default() += 1;
     let delay = *st.delay.lock().unwrap();
     if !delay.is_zero() {
         tokio::time::sleep(delay).await;

@@ -1,0 +1,1089 @@
+//! A True (or a value) only where the evidence proves it. Real recorded
+//! answers, and malformed, partial, stale and hostile variants of them,
+//! served from loopback: for every adapter, no variant may turn a field
+//! True or be cached; and one regression test per class of wrong True.
+
+mod common;
+#[path = "support/server.rs"]
+mod server;
+
+use std::collections::BTreeSet;
+
+use common::*;
+use serde_json::{Value, json};
+use server::{Fault, FixtureServer};
+
+fn start() -> FixtureServer {
+    FixtureServer::start(&fixtures())
+}
+
+/// `assess PURL` against the server with a private cache; the statement
+/// and stderr.
+fn assess(
+    srv: &FixtureServer,
+    tmp: &Temp,
+    purl: &str,
+    cache: &str,
+    config: Option<&str>,
+    flags: &[&str],
+) -> (Value, String) {
+    let mut env: Vec<(String, String)> = srv.env();
+    env.push((
+        "TACOS_OSV_WEB_URL".into(),
+        "https://osv.example.invalid".into(),
+    ));
+    let env_ref: Vec<(&str, &str)> = env.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    let cache_dir = tmp.join(cache);
+    let mut args = vec!["assess", purl, "--cache-dir", cache_dir.to_str().unwrap()];
+    let cfg_path = tmp.join(&format!("{cache}.toml"));
+    if let Some(c) = config {
+        std::fs::write(&cfg_path, c).unwrap();
+        args.extend(["--config", cfg_path.to_str().unwrap()]);
+    }
+    args.extend_from_slice(flags);
+    let o = tacos_env(tmp.path(), &args, &env_ref);
+    assert_ok(&o);
+    let v: Value = serde_json::from_str(&stdout(&o)).unwrap();
+    (v[0].clone(), stderr(&o))
+}
+
+/// Fields that hold True or a value, leaving out what the package URL and
+/// the SBOM establish by themselves.
+fn asserted(s: &Value) -> BTreeSet<String> {
+    let mut out = BTreeSet::new();
+    for (k, v) in s.as_object().unwrap() {
+        if matches!(
+            k.as_str(),
+            "Evidence"
+                | "PackageName"
+                | "PackagePlatform"
+                | "PURL"
+                | "ReleasesInUse"
+                | "KnownVulnerabilitiesURL"
+        ) {
+            continue;
+        }
+        let yes = match v {
+            Value::String(x) => x != "NOASSERTION" && x != "False",
+            Value::Array(a) => !a.is_empty(),
+            Value::Object(o) => o.get("Status").and_then(Value::as_str) == Some("Active"),
+            _ => false,
+        };
+        if yes {
+            out.insert(k.clone());
+        }
+    }
+    out
+}
+
+fn read(rel: &str) -> Vec<u8> {
+    std::fs::read(fixture(rel)).unwrap()
+}
+
+/// The recording's JSON with one change.
+fn with(base: &[u8], change: impl FnOnce(&mut Value)) -> Vec<u8> {
+    let mut v: Value = serde_json::from_slice(base).unwrap();
+    change(&mut v);
+    v.to_string().into_bytes()
+}
+
+/// Variants every answer gets: not JSON, cut off, and empty shapes.
+fn generic(base: &[u8]) -> Vec<(String, Vec<u8>)> {
+    vec![
+        (
+            "HTML with status 200".into(),
+            b"<html><body>Service temporarily moved</body></html>".to_vec(),
+        ),
+        ("truncated".into(), base[..base.len() / 2].to_vec()),
+        ("null".into(), b"null".to_vec()),
+        ("an empty object".into(), b"{}".to_vec()),
+        ("an empty list".into(), b"[]".to_vec()),
+    ]
+}
+
+/// Each key set to each wrong type; the required ones also removed (an
+/// optional key left out is a well-formed answer that says less).
+fn wrong_types(base: &[u8], required: &[&str], optional: &[&str]) -> Vec<(String, Vec<u8>)> {
+    let mut out = Vec::new();
+    for key in required.iter().chain(optional) {
+        let path: Vec<&str> = key.split('.').collect();
+        let original = path
+            .iter()
+            .try_fold(serde_json::from_slice::<Value>(base).unwrap(), |v, k| {
+                v.get(*k).cloned()
+            })
+            .unwrap_or(Value::Null);
+        for wrong in [
+            json!("x"),
+            json!(7),
+            json!(null),
+            json!([]),
+            json!({}),
+            json!(true),
+        ] {
+            // An optional key may also be null.
+            if std::mem::discriminant(&wrong) == std::mem::discriminant(&original)
+                || (wrong.is_null() && !required.contains(key))
+            {
+                continue;
+            }
+            let w = wrong.clone();
+            out.push((
+                format!("{key} = {wrong}"),
+                with(base, |v| {
+                    let (last, parents) = path.split_last().unwrap();
+                    let mut cur = v;
+                    for p in parents {
+                        cur = cur.get_mut(*p).unwrap();
+                    }
+                    cur[*last] = w;
+                }),
+            ));
+        }
+        if !required.contains(key) {
+            continue;
+        }
+        out.push((
+            format!("no {key}"),
+            with(base, |v| {
+                let (last, parents) = path.split_last().unwrap();
+                let mut cur = v;
+                for p in parents {
+                    cur = cur.get_mut(*p).unwrap();
+                }
+                cur.as_object_mut().unwrap().remove(*last);
+            }),
+        ));
+    }
+    out
+}
+
+/// Whether the cache in `dir` holds an answer for a URL ending in `path`.
+fn cached(dir: &std::path::Path, path: &str) -> bool {
+    let db = rusqlite::Connection::open(dir.join("responses.sqlite3")).unwrap();
+    let keys: Vec<String> = db
+        .prepare("SELECT key FROM responses")
+        .unwrap()
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect();
+    keys.iter().any(|k| {
+        let url = k.split_whitespace().nth(1).unwrap_or("");
+        url.ends_with(path)
+    })
+}
+
+/// One adapter under test: the package whose statement it feeds, the path
+/// its answer comes from, the healthy answer, and its malformed variants.
+struct Case {
+    adapter: &'static str,
+    purl: &'static str,
+    path: String,
+    healthy: Vec<u8>,
+    /// Served beside it (path, body) for the healthy statement to have
+    /// something to assert.
+    also: Vec<(String, Vec<u8>)>,
+    config: Option<&'static str>,
+    /// Fields this adapter's answer decides: none may be True under a
+    /// variant, and some must be on the healthy answer.
+    fields: &'static [&'static str],
+    variants: Vec<(String, Vec<u8>)>,
+}
+
+fn cases() -> Vec<Case> {
+    let lodash = read("registry/npm-complete-examples/lodash.json");
+    let urllib3 = read("registry/pypi/urllib3.json");
+    let chrono = read("registry/crates/index/ch/ro/chrono");
+    let scorecard = read("api/scorecard/github.com_ossf_scorecard.2025-11-15.json");
+    let depsdev = read("api/depsdev/npm-lodash-4.17.20.getversion.json");
+    let batch = read("api/osv/querybatch-npm-single-vuln.response.json");
+    // The recorded result, as if Scorecard had scanned lodash's repository:
+    // a test construction, so that the healthy answer asserts something.
+    let lodash_scorecard = with(&scorecard, |v| {
+        v["repo"]["name"] = json!("github.com/lodash/lodash")
+    });
+    let scorecard_path = "/scorecard/projects/github.com/lodash/lodash".to_string();
+    let old_scorecard_ok = "[assessment]\nmax_scorecard_age_days = 100000\n";
+
+    let mut npm = generic(&lodash);
+    npm.extend(wrong_types(
+        &lodash,
+        &["name", "versions"],
+        &["maintainers", "dist-tags", "time"],
+    ));
+    npm.push((
+        "another package's answer".into(),
+        read("registry/npm-complete-examples/chalk.json"),
+    ));
+    npm.push((
+        "a release that says it is another version".into(),
+        with(&lodash, |v| {
+            v["versions"]["4.17.21"]["version"] = json!("4.17.20")
+        }),
+    ));
+
+    let mut pypi = generic(&urllib3);
+    pypi.extend(wrong_types(
+        &urllib3,
+        &["info", "info.name", "info.version", "releases"],
+        &["info.requires_dist", "ownership", "info.project_urls"],
+    ));
+    pypi.push((
+        "another package's answer".into(),
+        read("registry/pypi/idna.json"),
+    ));
+
+    let chrono_text = String::from_utf8(chrono.clone()).unwrap();
+    let mut crates = generic(&chrono);
+    crates.push((
+        "another crate's index file".into(),
+        read("registry/crates/index/3/l/log"),
+    ));
+    crates.push((
+        "a version that is not a string".into(),
+        chrono_text
+            .replacen("\"vers\":\"0.1.0\"", "\"vers\":1", 1)
+            .replacen("\"vers\": \"0.1.0\"", "\"vers\": 1", 1)
+            .into_bytes(),
+    ));
+    crates.push((
+        "yanked as a string".into(),
+        chrono_text
+            .replace("\"yanked\":false", "\"yanked\":\"no\"")
+            .replace("\"yanked\": false", "\"yanked\": \"no\"")
+            .into_bytes(),
+    ));
+    crates.push((
+        "a line cut off".into(),
+        chrono_text.as_bytes()[..chrono_text.len() - 40].to_vec(),
+    ));
+
+    let mut sc = generic(&lodash_scorecard);
+    sc.extend(wrong_types(
+        &lodash_scorecard,
+        &["date", "repo", "checks"],
+        &[],
+    ));
+    sc.push(("another repository's answer".into(), scorecard.clone()));
+    sc.push((
+        "a score out of range (99)".into(),
+        with(&lodash_scorecard, |v| v["checks"][0]["score"] = json!(99)),
+    ));
+    sc.push((
+        "a score out of range (-5)".into(),
+        with(&lodash_scorecard, |v| v["checks"][1]["score"] = json!(-5)),
+    ));
+    sc.push((
+        "an undated answer".into(),
+        with(&lodash_scorecard, |v| v["date"] = json!("someday")),
+    ));
+
+    let mut osv = generic(&batch);
+    osv.extend(wrong_types(&batch, &["results"], &[]));
+    osv.push((
+        "another query's answer (one result too many)".into(),
+        read("api/osv/querybatch-mixed-npm-packagist-go.response.json"),
+    ));
+    osv.push((
+        "vulns that is not a list".into(),
+        with(&batch, |v| v["results"][0]["vulns"] = json!("GHSA-x")),
+    ));
+
+    let mut dd = generic(&depsdev);
+    dd.extend(wrong_types(
+        &depsdev,
+        &["versionKey"],
+        &["licenses", "links", "isDeprecated", "publishedAt"],
+    ));
+    dd.push(("another version's answer".into(), depsdev.clone()));
+
+    vec![
+        Case {
+            adapter: "npm registry",
+            purl: "pkg:npm/lodash@4.17.15",
+            path: "/npm/lodash".into(),
+            healthy: lodash.clone(),
+            also: vec![],
+            config: None,
+            fields: &[
+                "LatestStableRelease",
+                "MultipleMaintainers",
+                "FixedVulnerabilities",
+                "KnownReleasesURL",
+                "UpstreamRepositoryURL",
+            ],
+            variants: npm,
+        },
+        Case {
+            adapter: "PyPI",
+            purl: "pkg:pypi/urllib3@1.26.4",
+            path: "/pypi/pypi/urllib3/json".into(),
+            healthy: urllib3.clone(),
+            also: vec![],
+            config: None,
+            fields: &[
+                "LatestStableRelease",
+                "MultipleMaintainers",
+                "FixedVulnerabilities",
+                "PackageStatus",
+                "SPDXLicenseLatestRelease",
+            ],
+            variants: pypi,
+        },
+        Case {
+            adapter: "crates.io index",
+            purl: "pkg:cargo/chrono@0.4.19",
+            path: "/crates-index/ch/ro/chrono".into(),
+            healthy: chrono.clone(),
+            also: vec![],
+            config: None,
+            fields: &[
+                "LatestStableRelease",
+                "FixedVulnerabilities",
+                "PackageStatus",
+                "KnownReleasesURL",
+            ],
+            variants: crates,
+        },
+        Case {
+            adapter: "OpenSSF Scorecard",
+            purl: "pkg:npm/lodash@4.17.15",
+            path: scorecard_path.clone(),
+            healthy: lodash_scorecard.clone(),
+            also: vec![("/npm/lodash".into(), lodash.clone())],
+            config: Some(old_scorecard_ok),
+            fields: &[
+                "CodeReviewPractice",
+                "SecurityResponsive",
+                "PackageSecurityPolicyURL",
+                "NoBinariesInRepository",
+            ],
+            variants: sc,
+        },
+        Case {
+            adapter: "OSV",
+            // Django's latest release installs asgiref and sqlparse: every
+            // vulnerability field depends on OSV's answers.
+            purl: "pkg:pypi/django@3.1",
+            path: "/osv/v1/querybatch".into(),
+            healthy: Vec::new(),
+            also: vec![],
+            config: None,
+            fields: &[
+                "FixedVulnerabilities",
+                "CleanReleaseAvailable",
+                "DependenciesAreManaged",
+            ],
+            variants: osv,
+        },
+        Case {
+            adapter: "deps.dev",
+            purl: "pkg:npm/lodash@4.17.15",
+            path: "/depsdev/v3/systems/NPM/packages/lodash/versions/4.17.21".into(),
+            healthy: Vec::new(),
+            also: vec![("/npm/lodash".into(), lodash)],
+            config: None,
+            fields: &[],
+            variants: dd,
+        },
+    ]
+}
+
+#[test]
+fn no_malformed_answer_from_any_adapter_makes_a_true_or_is_cached() {
+    let srv = start();
+    let tmp = Temp::new();
+    let mut ran = 0;
+    for case in cases() {
+        srv.clear_faults();
+        for (path, body) in &case.also {
+            srv.fault(
+                &format!("{path}$"),
+                Fault::Body {
+                    status: 200,
+                    body: body.clone(),
+                },
+            );
+        }
+        // The healthy answer (the server's own where none is given) asserts
+        // the fields this adapter decides: otherwise this test proves nothing.
+        let exact = format!("{}$", case.path);
+        if !case.healthy.is_empty() {
+            srv.fault(
+                &exact,
+                Fault::Body {
+                    status: 200,
+                    body: case.healthy.clone(),
+                },
+            );
+        }
+        let healthy_cache = format!("healthy-{}", case.adapter);
+        let (healthy, _) = assess(&srv, &tmp, case.purl, &healthy_cache, case.config, &[]);
+        let healthy_fields = asserted(&healthy);
+        // (A healthy answer is cached: the check below can tell.)
+        assert!(
+            cached(&tmp.join(&healthy_cache), &case.path),
+            "{}: the healthy answer was not cached",
+            case.adapter
+        );
+        for f in case.fields {
+            assert!(
+                healthy_fields.contains(*f),
+                "{}: the healthy answer does not assert {f}: {}",
+                case.adapter,
+                healthy["Evidence"][*f]
+            );
+        }
+        // With the adapter's answer unusable, what the other sources assert.
+        srv.clear_fault(&exact);
+        srv.fault(
+            &exact,
+            Fault::Body {
+                status: 400,
+                body: b"{}".to_vec(),
+            },
+        );
+        let (without, _) = assess(
+            &srv,
+            &tmp,
+            case.purl,
+            &format!("without-{}", case.adapter),
+            case.config,
+            &[],
+        );
+        let others = asserted(&without);
+        for (i, (label, body)) in case.variants.iter().enumerate() {
+            srv.clear_fault(&exact);
+            srv.fault(
+                &exact,
+                Fault::Body {
+                    status: 200,
+                    body: body.clone(),
+                },
+            );
+            let cache = format!("{}-{i}", case.adapter);
+            let (s, _) = assess(&srv, &tmp, case.purl, &cache, case.config, &[]);
+            let now = asserted(&s);
+            let gained: Vec<&String> = now.difference(&others).collect();
+            assert!(
+                gained.is_empty(),
+                "{} answering {label}: {gained:?} asserted: {}",
+                case.adapter,
+                gained
+                    .iter()
+                    .map(|f| s["Evidence"][f.as_str()].to_string())
+                    .collect::<Vec<_>>()
+                    .join("\n")
+            );
+            for f in case.fields {
+                assert_ne!(s[*f], "True", "{} answering {label}: {f}", case.adapter);
+            }
+            // Not cached: the cache holds no answer for the path, and with
+            // the fault gone the next run asks again.
+            assert!(
+                !cached(&tmp.join(&cache), &case.path),
+                "{} answering {label}: the answer was cached",
+                case.adapter
+            );
+            srv.clear_fault(&exact);
+            let before = srv.hits(&case.path);
+            assess(&srv, &tmp, case.purl, &cache, case.config, &[]);
+            assert!(
+                srv.hits(&case.path) > before,
+                "{} answering {label}: the answer was cached",
+                case.adapter
+            );
+            ran += 1;
+        }
+    }
+    assert!(ran > 60, "{ran} variants");
+}
+
+// ---- one regression test per class ------------------------------------------
+
+/// A complete npm packument (maintainers, deprecation notices, publish
+/// times), hand-written for an edge case.
+fn packument(name: &str, versions: &[(&str, Value)]) -> Vec<u8> {
+    let mut vs = serde_json::Map::new();
+    let mut time = serde_json::Map::new();
+    time.insert("created".into(), json!("2026-01-01T00:00:00Z"));
+    time.insert("modified".into(), json!("2026-10-01T00:00:00Z"));
+    for (i, (v, meta)) in versions.iter().enumerate() {
+        let mut m = meta.clone();
+        m["name"] = json!(name);
+        m["version"] = json!(v);
+        vs.insert(v.to_string(), m);
+        time.insert(
+            v.to_string(),
+            json!(format!("2026-0{}-01T00:00:00Z", i % 9 + 1)),
+        );
+    }
+    json!({
+        "name": name,
+        "dist-tags": {"latest": versions.last().unwrap().0},
+        "maintainers": [{"name": "alice"}, {"name": "bob"}],
+        "versions": vs,
+        "time": time,
+    })
+    .to_string()
+    .into_bytes()
+}
+
+/// Answer `path` with `body` from now on (replacing an earlier answer).
+fn serve(srv: &FixtureServer, path: &str, body: Vec<u8>) {
+    let exact = format!("{path}$");
+    srv.clear_fault(&exact);
+    srv.fault(&exact, Fault::Body { status: 200, body });
+}
+
+#[test]
+fn unknown_dependencies_are_not_no_dependencies() {
+    let srv = start();
+    let tmp = Temp::new();
+    // luigi 3.6.0 installs tornado and python-daemon from its setup.py; its
+    // index metadata has no Requires-Dist.
+    serve(
+        &srv,
+        "/pypi/pypi/luigi/json",
+        read("registry/pypi-examples/pypi_response_luigi.json"),
+    );
+    let (s, _) = assess(&srv, &tmp, "pkg:pypi/luigi@3.6.0", "luigi", None, &[]);
+    assert_eq!(
+        s["FixedVulnerabilities"], "True",
+        "{}",
+        s["Evidence"]["FixedVulnerabilities"]
+    );
+    for f in ["DependenciesAreManaged", "CleanReleaseAvailable"] {
+        assert_eq!(s[f], "NOASSERTION", "{f}: {}", s["Evidence"][f]);
+        assert!(
+            s["Evidence"][f].to_string().contains("depends on"),
+            "{f}: {}",
+            s["Evidence"][f]
+        );
+    }
+    // npm dependencies written as a string or a list.
+    for (i, deps) in [json!("lodash"), json!(["lodash"])].into_iter().enumerate() {
+        let name = format!("tacos-odd-deps-{i}");
+        serve(
+            &srv,
+            &format!("/npm/{name}"),
+            packument(&name, &[("1.0.0", json!({"dependencies": deps}))]),
+        );
+        let (s, _) = assess(
+            &srv,
+            &tmp,
+            &format!("pkg:npm/{name}@1.0.0"),
+            "npm",
+            None,
+            &[],
+        );
+        assert_eq!(
+            s["FixedVulnerabilities"], "True",
+            "{}",
+            s["Evidence"]["FixedVulnerabilities"]
+        );
+        for f in ["DependenciesAreManaged", "CleanReleaseAvailable"] {
+            assert_eq!(s[f], "NOASSERTION", "{deps} {f}: {}", s["Evidence"][f]);
+        }
+    }
+    // A dependency that is not from the registry sends resolution to
+    // deps.dev, whose empty graph is a malformed answer, not "no packages".
+    serve(
+        &srv,
+        "/npm/tacos-git-dep",
+        packument(
+            "tacos-git-dep",
+            &[("1.0.0", json!({"dependencies": {"x": "github:a/b"}}))],
+        ),
+    );
+    serve(
+        &srv,
+        "/depsdev/v3/systems/NPM/packages/tacos-git-dep/versions/1.0.0:dependencies",
+        br#"{"nodes":[]}"#.to_vec(),
+    );
+    let (s, _) = assess(&srv, &tmp, "pkg:npm/tacos-git-dep@1.0.0", "git", None, &[]);
+    assert_eq!(
+        s["DependenciesAreManaged"], "NOASSERTION",
+        "{}",
+        s["Evidence"]["DependenciesAreManaged"]
+    );
+    let why = s["Evidence"]["DependenciesAreManaged"].to_string();
+    assert!(
+        why.contains("not from the registry") && why.contains("deps.dev"),
+        "{why}"
+    );
+}
+
+#[test]
+fn dependencies_are_resolved_as_the_ecosystem_installs_them() {
+    let srv = start();
+    let tmp = Temp::new();
+    serve(
+        &srv,
+        "/npm/lodash",
+        read("registry/npm-complete-examples/lodash.json"),
+    );
+    // A range resolves to lodash 4.17.19, which is vulnerable, though
+    // lodash's own latest release is not.
+    serve(
+        &srv,
+        "/npm/tacos-range",
+        packument(
+            "tacos-range",
+            &[("1.0.0", json!({"dependencies": {"lodash": "<4.17.20"}}))],
+        ),
+    );
+    let (s, _) = assess(&srv, &tmp, "pkg:npm/tacos-range@1.0.0", "range", None, &[]);
+    assert_eq!(
+        s["DependenciesAreManaged"], "False",
+        "{}",
+        s["Evidence"]["DependenciesAreManaged"]
+    );
+    let why = s["Evidence"]["DependenciesAreManaged"]["Reason"]
+        .as_str()
+        .unwrap();
+    assert!(
+        why.contains("lodash@4.17.19") && why.contains("GHSA-"),
+        "{why}"
+    );
+    assert_eq!(
+        s["CleanReleaseAvailable"], "NOASSERTION",
+        "{}",
+        s["Evidence"]["CleanReleaseAvailable"]
+    );
+
+    // A dependency the registry removed (malware): installing fails.
+    serve(
+        &srv,
+        "/npm/tacos-removed",
+        packument(
+            "tacos-removed",
+            &[(
+                "1.0.0",
+                json!({"dependencies": {"flatmap-stream": "^0.1.0"}}),
+            )],
+        ),
+    );
+    let (s, _) = assess(
+        &srv,
+        &tmp,
+        "pkg:npm/tacos-removed@1.0.0",
+        "removed",
+        None,
+        &[],
+    );
+    assert_eq!(
+        s["DependenciesAreManaged"], "False",
+        "{}",
+        s["Evidence"]["DependenciesAreManaged"]
+    );
+    assert!(
+        s["Evidence"]["DependenciesAreManaged"]["Reason"]
+            .as_str()
+            .unwrap()
+            .contains("flatmap-stream")
+    );
+
+    // More packages than the cap: not silently dropped.
+    serve(
+        &srv,
+        "/npm/tacos-wide",
+        packument(
+            "tacos-wide",
+            &[(
+                "1.0.0",
+                json!({"dependencies": {"lodash": "^4.17.21", "ms": "*"}}),
+            )],
+        ),
+    );
+    let (s, _) = assess(
+        &srv,
+        &tmp,
+        "pkg:npm/tacos-wide@1.0.0",
+        "wide",
+        Some("[assessment]\nmax_dependencies = 1\n"),
+        &[],
+    );
+    assert_eq!(s["DependenciesAreManaged"], "NOASSERTION");
+    assert!(
+        s["Evidence"]["DependenciesAreManaged"]
+            .to_string()
+            .contains("max_dependencies"),
+        "{}",
+        s["Evidence"]["DependenciesAreManaged"]
+    );
+
+    // A PyPI requirement behind an extra is not installed by default.
+    let (s, _) = assess(
+        &srv,
+        &tmp,
+        "pkg:pypi/requests@2.25.1",
+        "requests",
+        None,
+        &[],
+    );
+    let graph = s["Evidence"]["DependenciesAreManaged"]["Observed"]["graph"].to_string();
+    assert!(
+        graph.contains("urllib3@") && graph.contains("idna@"),
+        "{graph}"
+    );
+    assert!(
+        !graph.to_lowercase().contains("pysocks"),
+        "extras are not installed: {graph}"
+    );
+
+    // A Cargo optional dependency only when a default feature enables it:
+    // chrono's serde is optional and off by default.
+    let (s, _) = assess(&srv, &tmp, "pkg:cargo/chrono@0.4.19", "chrono", None, &[]);
+    let graph = s["Evidence"]["DependenciesAreManaged"]["Observed"]["graph"].to_string();
+    assert!(!graph.contains("\"serde@"), "{graph}");
+}
+
+#[test]
+fn the_repository_is_validated_and_scorecard_answers_only_for_it() {
+    let srv = start();
+    let tmp = Temp::new();
+    let old_ok = "[assessment]\nmax_scorecard_age_days = 100000\n";
+    // No repository field; the homepage is another project's GitHub.
+    serve(
+        &srv,
+        "/npm/tacos-homepage",
+        with(&packument("tacos-homepage", &[("1.0.0", json!({}))]), |v| {
+            v["homepage"] = json!("https://github.com/ossf/scorecard")
+        }),
+    );
+    let (s, _) = assess(
+        &srv,
+        &tmp,
+        "pkg:npm/tacos-homepage@1.0.0",
+        "homepage",
+        Some(old_ok),
+        &[],
+    );
+    assert_eq!(s["UpstreamRepositoryURL"], "NOASSERTION");
+    for f in [
+        "CodeReviewPractice",
+        "NoBinariesInRepository",
+        "FuzzingPractice",
+        "SecurityResponsive",
+        "PackageSecurityPolicyURL",
+    ] {
+        assert_eq!(s[f], "NOASSERTION", "{f}: {}", s["Evidence"][f]);
+    }
+    assert_eq!(
+        srv.hits("/scorecard/projects/github.com/ossf/scorecard"),
+        0,
+        "Scorecard is not asked about a guessed repository"
+    );
+
+    // Scorecard answering about another repository than the one asked.
+    serve(
+        &srv,
+        "/npm/lodash",
+        read("registry/npm-complete-examples/lodash.json"),
+    );
+    serve(
+        &srv,
+        "/scorecard/projects/github.com/lodash/lodash",
+        read("api/scorecard/github.com_ossf_scorecard.2025-11-15.json"),
+    );
+    let (s, _) = assess(
+        &srv,
+        &tmp,
+        "pkg:npm/lodash@4.17.15",
+        "other-repo",
+        Some(old_ok),
+        &[],
+    );
+    assert_eq!(
+        s["UpstreamRepositoryURL"],
+        "https://github.com/lodash/lodash"
+    );
+    assert_eq!(s["CodeReviewPractice"], "NOASSERTION");
+    assert_eq!(
+        s["Evidence"]["CodeReviewPractice"]["ReasonCode"], "malformed-answer",
+        "{}",
+        s["Evidence"]["CodeReviewPractice"]
+    );
+
+    // A stale result (the recording is from 2025) can show a failing check
+    // but not a passing one.
+    let lodash_sc = with(
+        &read("api/scorecard/github.com_ossf_scorecard.2025-11-15.json"),
+        |v| v["repo"]["name"] = json!("github.com/lodash/lodash"),
+    );
+    serve(
+        &srv,
+        "/scorecard/projects/github.com/lodash/lodash",
+        lodash_sc,
+    );
+    let (s, _) = assess(&srv, &tmp, "pkg:npm/lodash@4.17.15", "stale-sc", None, &[]);
+    let e = &s["Evidence"]["CodeReviewPractice"];
+    assert_eq!(s["CodeReviewPractice"], "NOASSERTION", "{e}");
+    assert!(
+        e["Reason"]
+            .as_str()
+            .unwrap()
+            .contains("max_scorecard_age_days"),
+        "{e}"
+    );
+    assert_eq!(e["AsOfUTC"], "2025-11-15T02:10:48Z", "{e}");
+}
+
+#[test]
+fn published_reports_expire_for_what_changes_with_time() {
+    let srv = start();
+    let tmp = Temp::new();
+    std::fs::create_dir(tmp.join("old")).unwrap();
+    std::fs::create_dir(tmp.join("new")).unwrap();
+    let body = |date: &str| {
+        format!(
+            r#"{{"author": "Vendor", "LastModifiedDateTimeUTC": "{date}", "statements": [{{"PURL": "pkg:npm/lodash",
+            "FixedVulnerabilities": "True", "CleanReleaseAvailable": "True", "DependenciesAreManaged": "True",
+            "SecurityResponsive": "True", "MultipleMaintainers": "True",
+            "PackageStatus": {{"Status": "Active", "LastModifiedDateTimeUTC": "{date}"}}, "SuccessionPlan": "True"}}]}}"#
+        )
+    };
+    std::fs::write(tmp.join("old/r.json"), body("2019-06-01T00:00:00Z")).unwrap();
+    std::fs::write(tmp.join("new/r.json"), body("2026-10-01T00:00:00Z")).unwrap();
+    let reports = |d: &str| tmp.join(d).to_string_lossy().into_owned();
+    let (old, _) = assess(
+        &srv,
+        &tmp,
+        "pkg:npm/lodash@4.17.15",
+        "old",
+        None,
+        &["--reports", &reports("old")],
+    );
+    // (CleanReleaseAvailable is True on the assessment's own evidence here,
+    // so the report cannot change it.)
+    assert_eq!(old["CleanReleaseAvailable"], "True");
+    for f in [
+        "FixedVulnerabilities",
+        "DependenciesAreManaged",
+        "SecurityResponsive",
+        "MultipleMaintainers",
+    ] {
+        assert_ne!(old[f], "True", "{f}: {}", old["Evidence"][f]);
+        assert!(
+            old["Evidence"][f]["Reason"]
+                .as_str()
+                .unwrap()
+                .contains("2019-06-01"),
+            "{f}: {}",
+            old["Evidence"][f]
+        );
+    }
+    assert_eq!(old["PackageStatus"], "NOASSERTION");
+    // What does not change with a release is taken, with the report's date.
+    assert_eq!(old["SuccessionPlan"], "True");
+    assert_eq!(
+        old["Evidence"]["SuccessionPlan"]["AsOfUTC"],
+        "2019-06-01T00:00:00Z"
+    );
+    let (new, _) = assess(
+        &srv,
+        &tmp,
+        "pkg:npm/lodash@4.17.15",
+        "new",
+        None,
+        &["--reports", &reports("new")],
+    );
+    for f in [
+        "FixedVulnerabilities",
+        "DependenciesAreManaged",
+        "SecurityResponsive",
+        "MultipleMaintainers",
+    ] {
+        assert_eq!(new[f], "True", "{f}: {}", new["Evidence"][f]);
+        assert_eq!(new["Evidence"][f]["ReasonCode"], "from-report");
+    }
+    assert_eq!(new["PackageStatus"]["Status"], "Active");
+}
+
+#[test]
+fn signed_reports_are_verified_when_a_key_is_configured() {
+    let srv = start();
+    let tmp = Temp::new();
+    // A report signed by this tool: enrich an SBOM and take its report.
+    tmp.copy_in(
+        &repo().join("sample-sboms/pypi-flask-django-env.cdx16.json"),
+        "in.json",
+    );
+    let mut env: Vec<(String, String)> = srv.env();
+    env.push((
+        "TACOS_OSV_WEB_URL".into(),
+        "https://osv.example.invalid".into(),
+    ));
+    let env_ref: Vec<(&str, &str)> = env.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    let o = tacos_env(
+        tmp.path(),
+        &["enrich", "in.json", "-o", "out.json", "--no-cache"],
+        &env_ref,
+    );
+    assert_ok(&o);
+    let report = std::fs::read_dir(tmp.join("tacos-attestations"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| p.to_string_lossy().ends_with(".tacos-report.dsse.json"))
+        .unwrap();
+    std::fs::create_dir(tmp.join("signed")).unwrap();
+    std::fs::copy(&report, tmp.join("signed/report.json")).unwrap();
+    let signed = tmp.join("signed").to_string_lossy().into_owned();
+    let key = tmp.join("tacos-attestations/tacos-sbom.pub.pem");
+    // Without a key: read, and the evidence says the signature was not checked.
+    let (s, _) = assess(
+        &srv,
+        &tmp,
+        "pkg:pypi/urllib3@1.26.4",
+        "unchecked",
+        None,
+        &["--reports", &signed],
+    );
+    assert!(
+        s["Evidence"].to_string().contains("not checked")
+            || s["Evidence"].to_string().contains("agrees"),
+        "{}",
+        s["Evidence"]
+    );
+    // With the right key: verified.
+    let cfg = format!("[reports]\nkey = {:?}\n", key.to_string_lossy());
+    let (_, err) = assess(
+        &srv,
+        &tmp,
+        "pkg:pypi/urllib3@1.26.4",
+        "verified",
+        Some(&cfg),
+        &["--reports", &signed],
+    );
+    assert!(!err.contains("does not verify"), "{err}");
+    // With another key: refused, and said so.
+    let other = tmp.join("other");
+    assert_ok(&tacos(
+        tmp.path(),
+        &["keygen", "--out", other.to_str().unwrap()],
+    ));
+    let cfg = format!(
+        "[reports]\nkey = {:?}\n",
+        tmp.join("other.pub").to_string_lossy()
+    );
+    let (_, err) = assess(
+        &srv,
+        &tmp,
+        "pkg:pypi/urllib3@1.26.4",
+        "wrong-key",
+        Some(&cfg),
+        &["--reports", &signed],
+    );
+    assert!(
+        err.contains("does not verify with the configured key"),
+        "{err}"
+    );
+}
+
+#[test]
+fn people_are_counted_not_names() {
+    let srv = start();
+    let tmp = Temp::new();
+    // One person listed twice.
+    serve(
+        &srv,
+        "/npm/tacos-twice",
+        with(&packument("tacos-twice", &[("1.0.0", json!({}))]), |v| {
+            v["maintainers"] = json!([{"name": "alice"}, {"name": "Alice"}])
+        }),
+    );
+    let (s, _) = assess(&srv, &tmp, "pkg:npm/tacos-twice@1.0.0", "twice", None, &[]);
+    assert_eq!(
+        s["MultipleMaintainers"], "False",
+        "{}",
+        s["Evidence"]["MultipleMaintainers"]
+    );
+    // A PyPI project owned by an organisation, one role listed: its
+    // members can publish too, so the count is unknown.
+    let (s, _) = assess(&srv, &tmp, "pkg:pypi/certifi@2020.12.5", "org", None, &[]);
+    assert_eq!(
+        s["MultipleMaintainers"], "NOASSERTION",
+        "{}",
+        s["Evidence"]["MultipleMaintainers"]
+    );
+    assert!(
+        s["Evidence"]["MultipleMaintainers"]["Reason"]
+            .as_str()
+            .unwrap()
+            .contains("certifi")
+    );
+}
+
+#[test]
+fn wrong_shapes_are_read_as_what_they_are() {
+    let srv = start();
+    let tmp = Temp::new();
+    // `"deprecated": true` is a deprecation, as npm reads it.
+    serve(
+        &srv,
+        "/npm/tacos-dep-bool",
+        packument("tacos-dep-bool", &[("1.0.0", json!({"deprecated": true}))]),
+    );
+    let (s, _) = assess(&srv, &tmp, "pkg:npm/tacos-dep-bool@1.0.0", "dep", None, &[]);
+    assert_eq!(
+        s["PackageStatus"]["Status"], "Deprecated",
+        "{}",
+        s["Evidence"]["PackageStatus"]
+    );
+    // A packument without `versions` is malformed, not a removed package.
+    serve(
+        &srv,
+        "/npm/tacos-no-versions",
+        br#"{"name": "tacos-no-versions", "dist-tags": {}}"#.to_vec(),
+    );
+    let (s, _) = assess(
+        &srv,
+        &tmp,
+        "pkg:npm/tacos-no-versions@1.0.0",
+        "nov",
+        None,
+        &[],
+    );
+    assert_eq!(s["PackageStatus"], "NOASSERTION");
+    assert_eq!(
+        s["Evidence"]["PackageStatus"]["ReasonCode"],
+        "malformed-answer"
+    );
+    // An unreadable time on the newest release: its age is unknown, so an
+    // older release is not taken for the newest.
+    serve(
+        &srv,
+        "/npm/tacos-bad-time",
+        with(
+            &packument(
+                "tacos-bad-time",
+                &[("1.0.0", json!({})), ("2.0.0", json!({}))],
+            ),
+            |v| {
+                v["time"]["1.0.0"] = json!("2019-01-01T00:00:00Z");
+                v["time"]["2.0.0"] = json!("last tuesday");
+            },
+        ),
+    );
+    let (s, _) = assess(
+        &srv,
+        &tmp,
+        "pkg:npm/tacos-bad-time@1.0.0",
+        "time",
+        None,
+        &[],
+    );
+    assert_eq!(
+        s["PackageStatus"], "NOASSERTION",
+        "{}",
+        s["Evidence"]["PackageStatus"]
+    );
+    assert!(
+        s["Evidence"]["PackageStatus"]["Reason"]
+            .as_str()
+            .unwrap()
+            .contains("2.0.0")
+    );
+}

@@ -977,6 +977,11 @@ fn report_session(session: &assess::session::Session, outcome: &assess::session:
     for warning in session.warnings() {
         ui.say(&format!("warning: {warning}"));
     }
+    for (service, (n, why)) in session.unconfigured() {
+        ui.say(&format!(
+            "warning: {n} package(s) got no data from the {service}: {why}"
+        ));
+    }
     for (service, reason) in session.down_services() {
         ui.say(&format!(
             "note: {service} was unreachable this run ({reason}); fields it decides are NOASSERTION"

@@ -499,27 +499,85 @@ fn an_unreachable_service_is_named_once_and_the_run_finishes_fast() {
 fn an_unconfigured_registry_is_unknown_with_how_to_configure_it() {
     let srv = start();
     let tmp = Temp::new();
-    let mut env: Vec<(String, String)> = srv
+    let base: Vec<(String, String)> = srv
         .env()
         .into_iter()
-        .filter(|(k, _)| k != "TACOS_PYPI_URL")
+        .filter(|(k, _)| {
+            k != "TACOS_PYPI_URL" && k != "TACOS_CRATES_INDEX_URL" && k != "TACOS_CRATES_API_URL"
+        })
+        .chain([
+            ("TACOS_PYPI_URL".to_string(), String::new()),
+            ("TACOS_CRATES_INDEX_URL".to_string(), String::new()),
+            ("TACOS_CRATES_API_URL".to_string(), String::new()),
+            ("HOME".into(), tmp.path().to_string_lossy().into_owned()),
+            (
+                "CARGO_HOME".into(),
+                tmp.join("cargo-home").to_string_lossy().into_owned(),
+            ),
+            ("PIP_INDEX_URL".into(), String::new()),
+        ])
         .collect();
-    env.push(("TACOS_PYPI_URL".into(), String::new()));
-    env.push(("HOME".into(), tmp.path().to_string_lossy().into_owned()));
-    env.push(("PIP_INDEX_URL".into(), String::new()));
-    env.push(("PIP_CONFIG_FILE".into(), "/nonexistent".into()));
-    let env_ref: Vec<(&str, &str)> = env.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
-    let o = tacos_env(
-        tmp.path(),
-        &["assess", "pkg:pypi/urllib3@1.26.4", "--no-cache"],
-        &env_ref,
+    let run = |extra: &[(&str, &str)], purl: &str| {
+        let mut env = base.clone();
+        env.extend(extra.iter().map(|(k, v)| (k.to_string(), v.to_string())));
+        let env_ref: Vec<(&str, &str)> =
+            env.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+        let o = tacos_env(tmp.path(), &["assess", purl, "--no-cache"], &env_ref);
+        assert_ok(&o);
+        let v: Value = serde_json::from_str(&stdout(&o)).unwrap();
+        (v[0].clone(), stderr(&o))
+    };
+    // No pip to ask and nothing configured: unknown, with the fix, and the
+    // run says so once.
+    let empty = tmp.join("empty-path");
+    std::fs::create_dir(&empty).unwrap();
+    let (s, err) = run(
+        &[
+            ("PATH", empty.to_str().unwrap()),
+            ("PIP_CONFIG_FILE", "/nonexistent"),
+        ],
+        "pkg:pypi/urllib3@1.26.4",
     );
-    assert_ok(&o);
-    let v: Value = serde_json::from_str(&stdout(&o)).unwrap();
-    let reason = v[0]["Evidence"]["LatestStableRelease"]["Reason"]
+    let reason = s["Evidence"]["LatestStableRelease"]["Reason"]
         .as_str()
         .unwrap();
     assert!(reason.contains("TACOS_PYPI_URL"), "{reason}");
+    assert_eq!(err.matches("got no data from the PyPI").count(), 1, "{err}");
+    // pip's own configuration, as pip reads it (the real pip is asked).
+    let conf = tmp.join("pip.conf");
+    std::fs::write(
+        &conf,
+        format!("[global]\nindex-url = {}/simple\n", srv.url("pypi")),
+    )
+    .unwrap();
+    let (s, err) = run(
+        &[("PIP_CONFIG_FILE", conf.to_str().unwrap())],
+        "pkg:pypi/urllib3@1.26.4",
+    );
+    assert_eq!(s["LatestStableRelease"], "2.8.0", "{err}");
+    // Cargo: no stable cargo command prints its default, so a source
+    // replacement in cargo's configuration, in cargo's own syntax.
+    let (s, err) = run(&[], "pkg:cargo/chrono@0.4.19");
+    assert_eq!(s["LatestStableRelease"], "NOASSERTION");
+    assert!(err.contains("TACOS_CRATES_INDEX_URL=sparse+"), "{err}");
+    std::fs::create_dir_all(tmp.join(".cargo")).unwrap();
+    std::fs::write(
+        tmp.join(".cargo/config.toml"),
+        format!(
+            "[source.crates-io]\nreplace-with = \"mirror\"\n[source.mirror]\nregistry = \"sparse+{}/\"\n",
+            srv.url("crates-index")
+        ),
+    )
+    .unwrap();
+    let (s, err) = run(&[], "pkg:cargo/chrono@0.4.19");
+    assert_ne!(s["LatestStableRelease"], "NOASSERTION", "{err}");
+    std::fs::remove_file(tmp.join(".cargo/config.toml")).unwrap();
+    let sparse = format!("sparse+{}/", srv.url("crates-index"));
+    let (s, err) = run(
+        &[("TACOS_CRATES_INDEX_URL", &sparse)],
+        "pkg:cargo/chrono@0.4.19",
+    );
+    assert_ne!(s["LatestStableRelease"], "NOASSERTION", "{err}");
 }
 
 #[test]

@@ -203,6 +203,17 @@ impl Session {
         self.sources.client().is_offline()
     }
 
+    /// Registries that packages needed but that have no endpoint: per
+    /// service, the number of packages and why (with the fix).
+    pub fn unconfigured(&self) -> BTreeMap<Service, (usize, String)> {
+        self.sources.unconfigured()
+    }
+
+    /// Every endpoint in effect and where it came from.
+    pub fn endpoints(&self) -> Vec<crate::sources::endpoints::EndpointInfo> {
+        self.sources.endpoints().describe()
+    }
+
     /// Problems that did not stop the run (the cache could not be written).
     pub fn warnings(&self) -> Vec<String> {
         self.sources.client().warnings()

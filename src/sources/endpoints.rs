@@ -22,7 +22,7 @@ const GITHUB_DEFAULT: &str = "https://api.github.com";
 const TIDELIFT_DEFAULT: &str = "https://api.tidelift.com";
 
 /// A resolved endpoint, or why there is none.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone)]
 pub enum Endpoint {
     Url {
         url: Url,
@@ -30,23 +30,34 @@ pub enum Endpoint {
     },
     Missing(String),
     /// Asked of the ecosystem's client the first time it is needed (running
-    /// `npm` takes a noticeable moment, and most runs have no npm packages).
-    Discover,
+    /// `npm` or `pip` takes a noticeable moment, and most runs need only one
+    /// ecosystem).
+    Discover(fn() -> Endpoint),
 }
 
 impl Endpoint {
     pub fn url(&self) -> Option<&Url> {
         match self {
             Endpoint::Url { url, .. } => Some(url),
-            Endpoint::Missing(_) | Endpoint::Discover => None,
+            Endpoint::Missing(_) | Endpoint::Discover(_) => None,
         }
     }
 }
 
-#[derive(Debug, Clone)]
+/// One endpoint as shown to a person: the URL (redacted) and where it came
+/// from, or why there is none.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EndpointInfo {
+    pub service: Service,
+    pub url: Option<String>,
+    /// The setting it came from, or why there is no URL.
+    pub from: String,
+}
+
+#[derive(Debug)]
 pub struct Endpoints {
     map: BTreeMap<Service, Endpoint>,
-    discovered: std::sync::OnceLock<Endpoint>,
+    discovered: BTreeMap<Service, std::sync::OnceLock<Endpoint>>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -60,6 +71,26 @@ pub struct EndpointError {
 /// Read one environment variable, empty counting as unset.
 fn env(name: &str) -> Option<String> {
     std::env::var(name).ok().filter(|v| !v.trim().is_empty())
+}
+
+/// A PyPI index as pip writes it (`.../simple`), as the base of the JSON API.
+fn parse_pypi(setting: &str, value: &str) -> Result<Url, EndpointError> {
+    let base = value.trim().trim_end_matches('/');
+    parse(setting, base.strip_suffix("/simple").unwrap_or(base))
+}
+
+/// A Cargo index as cargo writes it: `sparse+https://...` (or the bare URL).
+/// A git index cannot be read file by file.
+fn parse_cargo(setting: &str, value: &str) -> Result<Url, EndpointError> {
+    let v = value.trim();
+    if v.starts_with("git+") || v.ends_with(".git") {
+        return Err(EndpointError {
+            setting: setting.to_string(),
+            value: super::http::redact_text(v),
+            why: "a git index; only sparse indexes (sparse+https://...) can be read".into(),
+        });
+    }
+    parse(setting, v.strip_prefix("sparse+").unwrap_or(v))
 }
 
 fn parse(setting: &str, value: &str) -> Result<Url, EndpointError> {
@@ -94,14 +125,19 @@ impl Endpoints {
                         configured: &Option<String>,
                         fallback: &dyn Fn() -> Endpoint|
          -> Result<(), EndpointError> {
+            let read = match service {
+                Service::PyPi => parse_pypi,
+                Service::CratesIndex => parse_cargo,
+                _ => parse,
+            };
             let ep = if let Some(v) = env(var) {
                 Endpoint::Url {
-                    url: parse(var, &v)?,
+                    url: read(var, &v)?,
                     from: var.to_string(),
                 }
             } else if let Some(v) = configured {
                 Endpoint::Url {
-                    url: parse("config", v)?,
+                    url: read("config", v)?,
                     from: "config file".to_string(),
                 }
             } else {
@@ -142,9 +178,11 @@ impl Endpoints {
             &builtin(TIDELIFT_DEFAULT),
         )?;
         pick(Service::Npm, "TACOS_NPM_REGISTRY_URL", &c.npm, &|| {
-            Endpoint::Discover
+            Endpoint::Discover(npm_client_registry)
         })?;
-        pick(Service::PyPi, "TACOS_PYPI_URL", &c.pypi, &pip_index)?;
+        pick(Service::PyPi, "TACOS_PYPI_URL", &c.pypi, &|| {
+            Endpoint::Discover(pip_index)
+        })?;
         pick(
             Service::CratesIndex,
             "TACOS_CRATES_INDEX_URL",
@@ -161,17 +199,39 @@ impl Endpoints {
                 )
             },
         )?;
-        Ok(Endpoints {
-            map,
-            discovered: std::sync::OnceLock::new(),
-        })
+        let discovered = map
+            .iter()
+            .filter(|(_, e)| matches!(e, Endpoint::Discover(_)))
+            .map(|(s, _)| (*s, std::sync::OnceLock::new()))
+            .collect();
+        Ok(Endpoints { map, discovered })
     }
 
     pub fn get(&self, service: Service) -> &Endpoint {
         match self.map.get(&service).expect("every service is resolved") {
-            Endpoint::Discover => self.discovered.get_or_init(npm_client_registry),
+            Endpoint::Discover(ask) => self.discovered[&service].get_or_init(ask),
             other => other,
         }
+    }
+
+    /// Every service's endpoint and where it came from (asking the
+    /// ecosystems' clients where needed): for `doctor` and messages.
+    pub fn describe(&self) -> Vec<EndpointInfo> {
+        self.map
+            .keys()
+            .map(|s| {
+                let (url, from) = match self.get(*s) {
+                    Endpoint::Url { url, from } => (Some(super::http::redact(url)), from.clone()),
+                    Endpoint::Missing(why) => (None, why.clone()),
+                    Endpoint::Discover(_) => (None, "not discovered".into()),
+                };
+                EndpointInfo {
+                    service: *s,
+                    url,
+                    from,
+                }
+            })
+            .collect()
     }
 
     pub fn set(&mut self, service: Service, url: Url, from: &str) {
@@ -235,12 +295,44 @@ fn npm_client_registry() -> Endpoint {
     }
 }
 
-/// pip's index-url (`PIP_INDEX_URL`, pip config files), turned into the base
-/// of the JSON API (`.../simple` → `...`).
+/// pip's index: `PIP_INDEX_URL`, then pip's own configuration as pip reads
+/// it (`pip config get`), then the index pip uses when nothing is set, asked
+/// of pip itself; turned into the base of the JSON API (`.../simple` →
+/// `...`). Without a pip to ask, pip's configuration files are read.
 fn pip_index() -> Endpoint {
-    let mut candidates: Vec<(String, String)> = Vec::new();
     if let Some(v) = env("PIP_INDEX_URL") {
-        candidates.push(("PIP_INDEX_URL".into(), v));
+        return match parse_pypi("PIP_INDEX_URL", &v) {
+            Ok(url) => Endpoint::Url {
+                url,
+                from: "PIP_INDEX_URL".into(),
+            },
+            Err(e) => Endpoint::Missing(e.to_string()),
+        };
+    }
+    let python = ["python3", "python"]
+        .into_iter()
+        .find(|p| run_with_timeout(p, &["-m", "pip", "--version"]).is_some());
+    if let Some(py) = python {
+        for key in ["global.index-url", "install.index-url"] {
+            if let Some(v) = run_with_timeout(py, &["-m", "pip", "config", "get", key])
+                && let Ok(url) = parse_pypi("pip config", &v)
+            {
+                return Endpoint::Url {
+                    url,
+                    from: format!("pip config ({key})"),
+                };
+            }
+        }
+        // pip's built-in default, as pip itself defines it.
+        let ask = "from pip._internal.models.index import PyPI; print(PyPI.simple_url)";
+        if let Some(v) = run_with_timeout(py, &["-c", ask])
+            && let Ok(url) = parse_pypi("pip's default index", &v)
+        {
+            return Endpoint::Url {
+                url,
+                from: "pip's default index".into(),
+            };
+        }
     }
     let mut files: Vec<PathBuf> = Vec::new();
     if let Some(f) = std::env::var_os("PIP_CONFIG_FILE") {
@@ -253,26 +345,31 @@ fn pip_index() -> Endpoint {
     }
     files.push(PathBuf::from("/etc/pip.conf"));
     for f in &files {
-        if let Some(v) = ini_value(f, Some("global"), "index-url") {
-            candidates.push((f.display().to_string(), v));
-        }
-    }
-    for (from, value) in candidates {
-        let base = value.trim().trim_end_matches('/');
-        let base = base.strip_suffix("/simple").unwrap_or(base);
-        if let Ok(url) = parse(&from, base) {
-            return Endpoint::Url { url, from };
+        if let Some(v) = ini_value(f, Some("global"), "index-url")
+            && let Ok(url) = parse_pypi(&f.display().to_string(), &v)
+        {
+            return Endpoint::Url {
+                url,
+                from: f.display().to_string(),
+            };
         }
     }
     Endpoint::Missing(
-        "no PyPI index configured: set TACOS_PYPI_URL, PIP_INDEX_URL or pip's index-url, or [endpoints] pypi".into(),
+        "no PyPI index found: pip is not installed and none is configured; set TACOS_PYPI_URL (or PIP_INDEX_URL) to your index, e.g. https://<index>/simple".into(),
     )
 }
 
-/// cargo's source replacement for crates-io (`[source.crates-io]
-/// replace-with`, then that source's `registry`), sparse indexes only.
-fn cargo_index() -> Endpoint {
-    let mut files: Vec<PathBuf> = vec![PathBuf::from(".cargo/config.toml")];
+/// Cargo's configuration files, as cargo reads them: `.cargo/config.toml`
+/// (or `.cargo/config`) in the working directory and each parent, then
+/// `$CARGO_HOME`.
+fn cargo_config_files() -> Vec<PathBuf> {
+    let mut files = Vec::new();
+    if let Ok(cwd) = std::env::current_dir() {
+        for dir in cwd.ancestors() {
+            files.push(dir.join(".cargo/config.toml"));
+            files.push(dir.join(".cargo/config"));
+        }
+    }
     let cargo_home = std::env::var_os("CARGO_HOME")
         .map(PathBuf::from)
         .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cargo")));
@@ -280,8 +377,16 @@ fn cargo_index() -> Endpoint {
         files.push(h.join("config.toml"));
         files.push(h.join("config"));
     }
-    for f in &files {
-        let Ok(text) = std::fs::read_to_string(f) else {
+    files
+}
+
+/// cargo's source replacement for crates-io (`[source.crates-io]
+/// replace-with`, then that source's `registry`, or `[registries.NAME]
+/// index`), sparse indexes only. Cargo's own default is printed by no stable
+/// cargo command, so without a replacement the index must be configured.
+fn cargo_index() -> Endpoint {
+    for f in cargo_config_files() {
+        let Ok(text) = std::fs::read_to_string(&f) else {
             continue;
         };
         let Ok(doc) = text.parse::<toml::Table>() else {
@@ -304,17 +409,18 @@ fn cargo_index() -> Endpoint {
                     .and_then(|r| r.get("index"))
             })
             .and_then(|v| v.as_str());
-        if let Some(index) = index.and_then(|i| i.strip_prefix("sparse+"))
-            && let Ok(url) = parse(&f.display().to_string(), index)
-        {
-            return Endpoint::Url {
-                url,
-                from: f.display().to_string(),
+        if let Some(index) = index {
+            return match parse_cargo(&f.display().to_string(), index) {
+                Ok(url) => Endpoint::Url {
+                    url,
+                    from: f.display().to_string(),
+                },
+                Err(e) => Endpoint::Missing(e.to_string()),
             };
         }
     }
     Endpoint::Missing(
-        "no sparse crates index configured: set TACOS_CRATES_INDEX_URL, a cargo source replacement, or [endpoints] crates_index".into(),
+        "no Cargo registry index configured (no stable cargo command prints cargo's default, and no source replacement is set); set TACOS_CRATES_INDEX_URL=sparse+https://<index>/ or a [source.crates-io] replace-with in .cargo/config.toml".into(),
     )
 }
 
@@ -381,6 +487,19 @@ mod tests {
             "http://127.0.0.1:9/osv/"
         );
         assert!(parse("x", "file:///etc").is_err());
+        assert_eq!(
+            parse_cargo("x", "sparse+http://127.0.0.1:9/index/")
+                .unwrap()
+                .as_str(),
+            "http://127.0.0.1:9/index/"
+        );
+        assert!(parse_cargo("x", "git+https://example.invalid/index.git").is_err());
+        assert_eq!(
+            parse_pypi("x", "http://127.0.0.1:9/pypi/simple/")
+                .unwrap()
+                .as_str(),
+            "http://127.0.0.1:9/pypi/"
+        );
         let e = parse("TACOS_NPM_REGISTRY_URL", "ftp://u:hunter2@host/npm").unwrap_err();
         assert!(!e.to_string().contains("hunter2"), "{e}");
         assert!(parse("x", "not a url").is_err());

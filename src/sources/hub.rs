@@ -64,6 +64,9 @@ pub struct Sources {
     scorecards: Memo<String, Lookup<Scorecard>>,
     vuln_records: Memo<String, Option<OsvRecord>>,
     crates_api: OnceCell<Option<Url>>,
+    /// Registries asked about packages without an endpoint: how many
+    /// packages, and why there is none.
+    unconfigured: Mutex<BTreeMap<Service, (usize, String)>>,
 }
 
 impl Sources {
@@ -87,7 +90,19 @@ impl Sources {
             scorecards: Mutex::default(),
             vuln_records: Mutex::default(),
             crates_api: OnceCell::new(),
+            unconfigured: Mutex::default(),
         }
+    }
+
+    /// Every endpoint in effect and where it came from.
+    pub fn endpoints(&self) -> &Endpoints {
+        &self.endpoints
+    }
+
+    /// Registries that packages needed but that have no endpoint: per
+    /// service, the number of packages and the reason (with the fix).
+    pub fn unconfigured(&self) -> BTreeMap<Service, (usize, String)> {
+        self.unconfigured.lock().expect("unconfigured lock").clone()
     }
 
     /// Whether vulnerabilities come from an offline database (which can
@@ -123,7 +138,7 @@ impl Sources {
         match self.endpoints.get(service) {
             Endpoint::Url { url, .. } => Ok(url),
             Endpoint::Missing(why) => Err(why.clone()),
-            Endpoint::Discover => Err("the endpoint could not be discovered".into()),
+            Endpoint::Discover(_) => Err("the endpoint could not be discovered".into()),
         }
     }
 
@@ -204,6 +219,9 @@ impl Sources {
         let base = match self.base(service) {
             Ok(b) => b.clone(),
             Err(why) => {
+                let mut u = self.unconfigured.lock().expect("unconfigured lock");
+                let entry = u.entry(service).or_insert((0, why.clone()));
+                entry.0 += 1;
                 return Lookup::Unavailable {
                     source: service.name().into(),
                     reason: format!("not configured: {why}"),

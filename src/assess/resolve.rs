@@ -679,10 +679,22 @@ async fn depsdev(
             "the graph has more than {cap} packages ([assessment] max_dependencies)"
         ));
     }
-    let names: BTreeSet<String> = nodes.iter().take(cap).map(|n| n.name.clone()).collect();
+    let names: BTreeSet<String> = nodes
+        .iter()
+        .take(cap)
+        .filter(|n| !n.bundled)
+        .map(|n| n.name.clone())
+        .collect();
     let regs = lookups(sources, eco, names).await;
     let root = format!("{name}@{version}");
     for n in nodes.into_iter().take(cap) {
+        if n.bundled {
+            out.gaps.push(format!(
+                "{} is bundled inside another package: its registry identity is not established",
+                n.name
+            ));
+            continue;
+        }
         let deprecated = match regs.get(&n.name) {
             Some(Lookup::Found(f)) => f
                 .value

@@ -206,6 +206,7 @@ pub fn parse_dependencies(
         None => return Err("no `nodes`".into()),
     };
     let mut out = Vec::new();
+    let mut node_errors = Vec::new();
     for (i, n) in nodes.iter().enumerate() {
         let n = n.as_object().ok_or("a node that is not an object")?;
         let k = n
@@ -230,21 +231,30 @@ pub fn parse_dependencies(
                 "the graph starts at {node_name}@{node_version} ({relation}), not {name}@{version}"
             ));
         }
+        // A node's own errors (an unresolved requirement) make the graph as
+        // a whole uncertain.
+        for e in list(n, "errors")? {
+            if let Some(e) = e.as_str().filter(|e| !e.is_empty()) {
+                node_errors.push(format!("{node_name}@{node_version}: {e}"));
+            }
+        }
         out.push(GraphNode {
             name: node_name.to_string(),
             version: node_version.to_string(),
             relation: relation.to_string(),
+            bundled: opt_bool(n, "bundled")?.unwrap_or(false),
         });
     }
     if out.is_empty() {
         return Err("the graph has no nodes, not even the version asked about".into());
     }
-    let error = match v.get("error") {
-        None | Some(Value::Null) => None,
-        Some(Value::String(e)) if e.is_empty() => None,
-        Some(Value::String(e)) => Some(e.clone()),
+    match v.get("error") {
+        None | Some(Value::Null) => {}
+        Some(Value::String(e)) if e.is_empty() => {}
+        Some(Value::String(e)) => node_errors.insert(0, e.clone()),
         Some(other) => return Err(format!("`error` is {}", super::npm::kind(other))),
-    };
+    }
+    let error = (!node_errors.is_empty()).then(|| node_errors.join("; "));
     Ok((out, error))
 }
 

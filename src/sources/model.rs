@@ -300,4 +300,7 @@ pub struct GraphNode {
     pub version: String,
     /// `SELF`, `DIRECT` or `INDIRECT`.
     pub relation: String,
+    /// Shipped inside another package's tarball (npm): its name encodes
+    /// where (`a>1.2.3>b>c`), not a registry identity.
+    pub bundled: bool,
 }

@@ -217,6 +217,9 @@ fn range_affects(eco: Ecosystem, range: &Range, version: &str) -> Verdict {
         return Verdict::Affected;
     }
     // Sort events by version ("0" first), as the schema's algorithm says.
+    // Every event's version must be readable first, so that the sort's
+    // comparison is a total order (an unreadable pair compared "equal"
+    // would not be one, and sorting panics on that).
     let key = |e: &Event| -> Option<String> {
         e.introduced
             .clone()
@@ -224,24 +227,30 @@ fn range_affects(eco: Ecosystem, range: &Range, version: &str) -> Verdict {
             .or_else(|| e.last_affected.clone())
             .or_else(|| e.limit.clone())
     };
-    let mut events: Vec<&Event> = range.events.iter().collect();
-    let mut unreadable = None;
-    events.sort_by(|a, b| {
-        let (ka, kb) = (key(a).unwrap_or_default(), key(b).unwrap_or_default());
-        if ka == "0" && introduced_zero(a) {
-            return Ordering::Less;
+    let mut events: Vec<(&Event, String)> = Vec::new();
+    for e in &range.events {
+        let Some(k) = key(e) else { continue };
+        let readable = introduced_zero(e) || k == "*" || order(&k, &k).is_some();
+        if !readable {
+            return Verdict::Unknown(format!("event version {k:?} cannot be ordered"));
         }
-        if kb == "0" && introduced_zero(b) {
-            return Ordering::Greater;
-        }
-        order(&ka, &kb).unwrap_or_else(|| {
-            unreadable = Some(format!("event versions {ka:?}/{kb:?} cannot be ordered"));
-            Ordering::Equal
-        })
-    });
-    if let Some(why) = unreadable {
-        return Verdict::Unknown(why);
+        events.push((e, k));
     }
+    events.sort_by(
+        |(a, ka), (b, kb)| match (introduced_zero(a), introduced_zero(b)) {
+            (true, true) => Ordering::Equal,
+            (true, false) => Ordering::Less,
+            (false, true) => Ordering::Greater,
+            // `*` (an unbounded limit) sorts last.
+            _ => match (ka.as_str(), kb.as_str()) {
+                ("*", "*") => Ordering::Equal,
+                ("*", _) => Ordering::Greater,
+                (_, "*") => Ordering::Less,
+                _ => order(ka, kb).expect("every event version was read above"),
+            },
+        },
+    );
+    let events: Vec<&Event> = events.into_iter().map(|(e, _)| e).collect();
     // limit: versions at or above every limit are outside the range.
     let limits: Vec<&str> = events.iter().filter_map(|e| e.limit.as_deref()).collect();
     if !limits.is_empty()
@@ -362,6 +371,33 @@ mod tests {
             "1.0.0-beta.1"
         );
         assert_eq!(as_bound(Ecosystem::PyPi, false, "1.0"), "1.0");
+    }
+
+    #[test]
+    fn unorderable_event_versions_are_unknown_not_a_panic() {
+        // Found by fuzzing: mixing readable and unreadable event versions
+        // made the sort's comparison no total order, and the sort panicked.
+        let r: OsvRecord = serde_json::from_str(r#"{"id": "X-1", "affected": [{"package": {"ecosystem": "crates.io", "name": "a"}, "ranges": [{"type": "SEMVER", "events": [{"introduced": "0"}, {"introduced": "0"}, {"fixed": "1.0.0"}, {"introduced": "x&"}, {"fixed": "2.0.0"}, {"introduced": "0.5.0"}, {"fixed": "y&"}, {"introduced": "3.0.0"}, {"fixed": "0.1.0"}, {"introduced": "z"}, {"fixed": "1.5.0"}, {"introduced": "0"}, {"fixed": "4.0.0"}, {"introduced": "w"}, {"fixed": "0.2.0"}, {"introduced": "2.5.0"}, {"fixed": "v"}, {"introduced": "0"}, {"fixed": "5.0.0"}, {"introduced": "u"}, {"fixed": "0.3.0"}]}]}]}"#).unwrap();
+        for v in ["0.0.1", "1.0.0", "9.9.9", "garbage"] {
+            assert!(
+                matches!(r.affects(Ecosystem::Cargo, "a", v), Verdict::Unknown(_)),
+                "{v}"
+            );
+        }
+        // Many readable events in any order sort fine.
+        let r = rec(serde_json::json!({"id": "Y", "affected": [{
+            "package": {"ecosystem": "crates.io", "name": "a"},
+            "ranges": [{"type": "SEMVER", "events": [
+                {"fixed": "2.0.0"}, {"introduced": "0"}, {"limit": "*"}, {"introduced": "0"},
+                {"introduced": "1.5.0"}, {"fixed": "1.0.0"}, {"last_affected": "3.0.0"}, {"introduced": "2.5.0"}
+            ]}]
+        }]}));
+        assert_eq!(r.affects(Ecosystem::Cargo, "a", "0.5.0"), Verdict::Affected);
+        assert_eq!(
+            r.affects(Ecosystem::Cargo, "a", "1.2.0"),
+            Verdict::NotAffected
+        );
+        assert_eq!(r.affects(Ecosystem::Cargo, "a", "2.7.0"), Verdict::Affected);
     }
 
     #[test]

@@ -34,7 +34,8 @@ const EXIT_BAD_INPUT: u8 = 2;
                   also verify without --key, unless --allow-unauthenticated); 2 bad usage or bad input."
 )]
 struct Cli {
-    /// Print nothing but errors.
+    /// Print nothing but errors and the warnings that change what a result
+    /// means (such as verify's "signer not proven").
     #[arg(short, long, global = true)]
     quiet: bool,
     #[command(subcommand)]
@@ -183,7 +184,8 @@ struct VerifyArgs {
     sboms: Vec<PathBuf>,
     /// Public key (SPKI PEM) the artifacts must be signed with. Without it,
     /// the key written beside the artifacts is used, which proves they are
-    /// intact but not who signed them.
+    /// intact but not who signed them: a warning says so (even with -q) and
+    /// the exit code is 1 unless --allow-unauthenticated.
     #[arg(long, value_name = "PUBKEY")]
     key: Option<PathBuf>,
     /// Directory that holds the artifacts, when it is not where the

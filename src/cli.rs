@@ -5,14 +5,16 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::Mutex;
 
-use anyhow::{Context, Result, anyhow, bail};
+use anyhow::{Result, anyhow, bail};
 use clap::{Args, Parser, Subcommand};
 use time::OffsetDateTime;
 use url::Url;
 
+use tacos_sbom::attest::keyfile::{self, KeyFileError};
 use tacos_sbom::attest::{KeyAlgorithm, PublicKey, SigningKey};
 use tacos_sbom::config::Config;
 use tacos_sbom::enrich::{self, Output, Reporter};
+use tacos_sbom::term::{escape, escape_json};
 use tacos_sbom::{assess, fsutil, purl::Purl, tacos, verify};
 
 /// Exit codes: 0 success, 1 a check failed, 2 bad usage or bad input.
@@ -28,10 +30,12 @@ const EXIT_BAD_INPUT: u8 = 2;
                   writes a signed TACOS attestation (in-toto Statement v1 in a DSSE envelope) per \
                   distinct package, and writes the SBOM back, unchanged otherwise, with an external \
                   reference to each component's attestation.\n\n\
-                  Exit codes: 0 success; 1 a check failed (verify); 2 bad usage or bad input."
+                  Exit codes: 0 success; 1 a check failed (verify, package, report, a policy; \
+                  also verify without --key, unless --allow-unauthenticated); 2 bad usage or bad input."
 )]
 struct Cli {
-    /// Print nothing but errors.
+    /// Print nothing but errors and the warnings that change what a result
+    /// means (such as verify's "signer not proven").
     #[arg(short, long, global = true)]
     quiet: bool,
     #[command(subcommand)]
@@ -127,19 +131,20 @@ impl PolicyArgs {
 fn gate(
     policy: &tacos_sbom::report::policy::Policy,
     statements: &[tacos::Statement],
+    ui: &Ui,
 ) -> Result<bool> {
     if policy.is_empty() {
         return Ok(true);
     }
     let violations = policy.evaluate(statements).map_err(bad)?;
     for v in &violations {
-        eprintln!("POLICY {v}");
+        ui.warn(&format!("POLICY {v}"));
     }
-    eprintln!(
+    ui.warn(&format!(
         "policy: {} violation(s) in {} statement(s)",
         violations.len(),
         statements.len()
-    );
+    ));
     Ok(violations.is_empty())
 }
 
@@ -179,13 +184,30 @@ struct VerifyArgs {
     sboms: Vec<PathBuf>,
     /// Public key (SPKI PEM) the artifacts must be signed with. Without it,
     /// the key written beside the artifacts is used, which proves they are
-    /// intact but not who signed them.
+    /// intact but not who signed them: a warning says so (even with -q) and
+    /// the exit code is 1 unless --allow-unauthenticated.
     #[arg(long, value_name = "PUBKEY")]
     key: Option<PathBuf>,
     /// Directory that holds the artifacts, when it is not where the
     /// references point (a copy of published artifacts, or a moved folder).
     #[arg(long, value_name = "DIR")]
     attestations_dir: Option<PathBuf>,
+    #[command(flatten)]
+    trust: TrustArgs,
+}
+
+/// What `verify` (and `package`, which refuses what `verify` fails) may accept.
+#[derive(Args, Clone, Copy, Default)]
+struct TrustArgs {
+    /// Without --key, accept artifacts checked only with the public key found
+    /// beside them (exit 0 instead of 1). That proves they are intact, not
+    /// who signed them: whoever could replace them could replace that key.
+    #[arg(long)]
+    allow_unauthenticated: bool,
+    /// Accept components that have a package URL but no TACOS reference
+    /// (by default each one fails).
+    #[arg(long)]
+    allow_missing: bool,
 }
 
 #[derive(Args)]
@@ -226,6 +248,8 @@ struct PackageArgs {
     /// Directory that holds the artifacts, when not where the references point.
     #[arg(long, value_name = "DIR")]
     attestations_dir: Option<PathBuf>,
+    #[command(flatten)]
+    trust: TrustArgs,
 }
 
 #[derive(Args)]
@@ -295,7 +319,7 @@ pub fn main() -> ExitCode {
     match result {
         Ok(code) => code,
         Err(e) => {
-            eprintln!("error: {e:#}");
+            ui.warn(&format!("error: {e:#}"));
             // Everything that stops a command before it ran is bad input or
             // usage; failed checks are reported through Ok(code).
             ExitCode::from(EXIT_BAD_INPUT)
@@ -319,14 +343,31 @@ impl Ui {
         }
     }
 
+    /// A message for a person watching; none with -q.
     fn say(&self, msg: &str) {
-        if self.quiet {
-            return;
+        if !self.quiet {
+            self.emit(msg);
         }
+    }
+
+    /// An error or a warning: printed even with -q.
+    fn warn(&self, msg: &str) {
+        self.emit(msg);
+    }
+
+    /// Every line on stderr goes through here, and so through `escape`:
+    /// messages echo names, PURLs, paths and upstream text from input.
+    fn emit(&self, msg: &str) {
+        let msg = escape(msg);
         match &*self.bar.lock().expect("progress lock") {
             Some(bar) => bar.println(msg),
             None => eprintln!("{msg}"),
         }
+    }
+
+    /// A result line on stdout (`FAIL ...`), escaped like the rest.
+    fn out(&self, msg: &str) {
+        println!("{}", escape(msg));
     }
 
     fn finish(&self) {
@@ -408,12 +449,16 @@ fn run_enrich(args: EnrichArgs, ui: &Ui) -> Result<ExitCode> {
     };
     let mut plan = enrich::plan(&inputs, &opts, ui).map_err(|e| bad(e.to_string()))?;
     for f in plan.take_failures() {
-        eprintln!("error: {f}");
+        ui.warn(&format!("error: {f}"));
         failed_inputs += 1;
     }
     if plan.is_empty() {
         return Ok(ExitCode::from(EXIT_BAD_INPUT));
     }
+    // Every place an output goes must take it before anything is written, a
+    // key created or a service asked.
+    plan.check_outputs(&opts)
+        .map_err(|e| bad(format!("{e}; nothing was written")))?;
     // Only now, with something to sign, is a key read (or created).
     let key = load_signing_key(args.key.as_deref(), ui)?;
     let session = open_session(&args.sources, config, opts.now)?;
@@ -429,7 +474,7 @@ fn run_enrich(args: EnrichArgs, ui: &Ui) -> Result<ExitCode> {
         enrich::execute(plan, statements, &opts, &key, ui).map_err(|e| bad(e.to_string()))?;
     ui.finish();
     for f in &summary.failures {
-        eprintln!("error: {f}");
+        ui.warn(&format!("error: {f}"));
         failed_inputs += 1;
     }
     for doc in &summary.documents {
@@ -487,7 +532,7 @@ fn run_enrich(args: EnrichArgs, ui: &Ui) -> Result<ExitCode> {
         .filter(|s| seen.insert(s.purl.clone()))
         .cloned()
         .collect();
-    let passed = gate(&policy, &all)?;
+    let passed = gate(&policy, &all, ui)?;
     Ok(if failed_inputs > 0 {
         ExitCode::from(EXIT_BAD_INPUT)
     } else if !passed {
@@ -499,56 +544,54 @@ fn run_enrich(args: EnrichArgs, ui: &Ui) -> Result<ExitCode> {
 
 fn parse_base_url(s: &str) -> Result<Url> {
     let url = Url::parse(s).map_err(|e| {
+        // An unparsable URL cannot be redacted; never echo what may hold a secret.
+        let shown = if s.contains(['@', '?', '#']) {
+            "(not shown: it may hold credentials)".to_string()
+        } else {
+            format!("{s:?}")
+        };
         bad(format!(
-            "--base-url {s:?} is not a URL ({e}); give an absolute URL such as https://example.com/attestations/"
+            "--base-url {shown} is not a URL ({e}); give an absolute URL such as https://example.com/attestations/"
         ))
     })?;
+    // The redaction every message uses (sources::http::redact) decides what
+    // counts as a secret; the base URL is written into every reference.
+    let shown = tacos_sbom::sources::http::redact(&url);
+    if !url.username().is_empty() || url.password().is_some() || shown != url.as_str() {
+        bail!(bad(format!(
+            "--base-url {shown} carries credentials (user name, password or a secret query parameter); \
+             reference URLs are written into the SBOM, which is shared: give the URL readers use, without credentials"
+        )));
+    }
     if !matches!(url.scheme(), "https" | "http" | "file") || url.cannot_be_a_base() {
         bail!(bad(format!(
-            "--base-url {s:?} must be an http, https or file URL that can hold paths"
+            "--base-url {shown} must be an http, https or file URL that can hold paths"
         )));
     }
     if url.query().is_some() || url.fragment().is_some() {
         bail!(bad(format!(
-            "--base-url {s:?} must not have a query or fragment"
+            "--base-url {shown} must not have a query or fragment"
         )));
     }
     Ok(url)
 }
 
-/// Where the default signing key lives.
-fn config_dir() -> Option<PathBuf> {
-    if let Some(d) = std::env::var_os("TACOS_SBOM_CONFIG_DIR") {
-        return Some(PathBuf::from(d));
-    }
-    if let Some(d) = std::env::var_os("XDG_CONFIG_HOME").filter(|d| !d.is_empty()) {
-        return Some(PathBuf::from(d).join("tacos-sbom"));
-    }
-    std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".config").join("tacos-sbom"))
+/// A key file error as a bad-input error (exit 2).
+fn key_err(e: KeyFileError) -> anyhow::Error {
+    bad(e.to_string())
 }
 
-fn read_key(path: &Path) -> Result<SigningKey> {
-    let text = std::fs::read(path).map_err(|e| {
-        bad(format!(
-            "{}: cannot read the signing key: {e}",
-            path.display()
-        ))
-    })?;
-    let text = String::from_utf8(text).map_err(|_| {
-        bad(format!(
-            "{}: not a PEM key file (binary data)",
-            path.display()
-        ))
-    })?;
-    let password = std::env::var("COSIGN_PASSWORD").ok();
-    SigningKey::from_pem(&text, password.as_deref().map(str::as_bytes))
-        .map_err(|e| bad(format!("{}: {e}", path.display())))
+fn cosign_password() -> Option<Vec<u8>> {
+    std::env::var_os("COSIGN_PASSWORD").map(|p| p.into_encoded_bytes())
 }
 
 fn load_signing_key(explicit: Option<&Path>, ui: &Ui) -> Result<SigningKey> {
-    let from_env = std::env::var_os("TACOS_SIGNING_KEY").map(PathBuf::from);
+    let password = cosign_password();
+    let from_env = std::env::var_os("TACOS_SIGNING_KEY")
+        .filter(|v| !v.is_empty())
+        .map(PathBuf::from);
     if let Some(path) = explicit.map(Path::to_path_buf).or(from_env) {
-        let key = read_key(&path)?;
+        let key = keyfile::read_signing_key(&path, password.as_deref()).map_err(key_err)?;
         ui.say(&format!(
             "signing with {} ({}, key id {})",
             path.display(),
@@ -557,66 +600,30 @@ fn load_signing_key(explicit: Option<&Path>, ui: &Ui) -> Result<SigningKey> {
         ));
         return Ok(key);
     }
-    let dir = config_dir().ok_or_else(|| {
+    let dir = keyfile::default_key_dir().ok_or_else(|| {
         bad("no --key given and no home directory to keep a default key in; pass --key or set TACOS_SIGNING_KEY")
     })?;
-    let path = dir.join("signing-key.pem");
-    if path.exists() {
-        let key = read_key(&path)?;
+    let (key, path, created) = keyfile::load_or_create_default(&dir, password.as_deref())
+        .map_err(|e| bad(format!("the default signing key in {}: {e}", dir.display())))?;
+    if created {
+        ui.say(&format!(
+            "created a new signing key {} (ecdsa-p256, key id {}); keep it to sign future runs with the same key",
+            path.display(),
+            short_id(&key.public_key())
+        ));
+    } else {
         ui.say(&format!(
             "signing with the default key {} ({}, key id {}); pass --key to use another",
             path.display(),
             key.algorithm(),
             short_id(&key.public_key())
         ));
-        return Ok(key);
     }
-    let key = SigningKey::generate(KeyAlgorithm::EcdsaP256);
-    write_key_pair(&key, &path, &dir.join("signing-key.pub.pem"), false)
-        .with_context(|| format!("creating the default signing key in {}", dir.display()))?;
-    ui.say(&format!(
-        "created a new signing key {} (ecdsa-p256, key id {}); keep it to sign future runs with the same key",
-        path.display(),
-        short_id(&key.public_key())
-    ));
     Ok(key)
 }
 
 fn short_id(key: &PublicKey) -> String {
     key.key_id().chars().take(16).collect()
-}
-
-fn write_key_pair(key: &SigningKey, private: &Path, public: &Path, force: bool) -> Result<()> {
-    if let Some(dir) = private.parent().filter(|d| !d.as_os_str().is_empty()) {
-        std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
-    }
-    for p in [private, public] {
-        if p.exists() && !force {
-            bail!(bad(format!(
-                "{} exists; pass --force to overwrite it",
-                p.display()
-            )));
-        }
-    }
-    let mut f = fsutil::AtomicFile::create(private)
-        .with_context(|| format!("writing {}", private.display()))?;
-    f.writer().write_all(key.to_pkcs8_pem().as_bytes())?;
-    #[cfg(unix)]
-    let mode = {
-        use std::os::unix::fs::PermissionsExt;
-        Some(std::fs::Permissions::from_mode(0o600))
-    };
-    #[cfg(not(unix))]
-    let mode = None;
-    f.commit(true, mode)
-        .with_context(|| format!("writing {}", private.display()))?;
-    let mut f = fsutil::AtomicFile::create(public)
-        .with_context(|| format!("writing {}", public.display()))?;
-    f.writer()
-        .write_all(key.public_key().to_spki_pem().as_bytes())?;
-    f.commit(true, None)
-        .with_context(|| format!("writing {}", public.display()))?;
-    Ok(())
 }
 
 fn run_keygen(args: KeygenArgs, ui: &Ui) -> Result<ExitCode> {
@@ -628,7 +635,10 @@ fn run_keygen(args: KeygenArgs, ui: &Ui) -> Result<ExitCode> {
     let prefix = args.out.to_string_lossy();
     let private = PathBuf::from(format!("{prefix}.key"));
     let public = PathBuf::from(format!("{prefix}.pub"));
-    write_key_pair(&key, &private, &public, args.force)?;
+    keyfile::write_key_pair(&key, &private, &public, args.force).map_err(|e| match e {
+        KeyFileError::Exists { .. } => bad(format!("{e}; pass --force to overwrite it")),
+        e => key_err(e),
+    })?;
     ui.say(&format!(
         "wrote {} (private, mode 0600) and {} ({alg}, key id {})",
         private.display(),
@@ -638,22 +648,45 @@ fn run_keygen(args: KeygenArgs, ui: &Ui) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
+/// The trusted public key from --key, if given.
+fn trusted_key(path: Option<&Path>) -> Result<Option<PublicKey>> {
+    path.map(|p| keyfile::read_public_key(p).map_err(key_err))
+        .transpose()
+}
+
+/// Say what a verification without --key did and did not prove. Printed
+/// even with -q: it is the one line that tells an intact set of artifacts
+/// from an authentic one.
+fn warn_unproven(sbom: &Path, outcome: &verify::Outcome, opts: &verify::Options, ui: &Ui) {
+    if !outcome.signer_unproven() {
+        return;
+    }
+    let keys: Vec<String> = outcome
+        .keys_used_from_artifacts
+        .iter()
+        .map(|k| k.display().to_string())
+        .collect();
+    ui.warn(&format!(
+        "warning: {}: signer not proven: no --key given, so signatures were checked with {} found beside the artifacts; \
+         that proves they are intact, not who signed them (whoever could replace them could replace that key too)",
+        sbom.display(),
+        keys.join(", ")
+    ));
+    if !opts.allow_unauthenticated {
+        ui.warn(&format!(
+            "error: {}: pass --key with the signer's public key (obtained apart from the artifacts), \
+             or --allow-unauthenticated to accept intact but unauthenticated artifacts",
+            sbom.display()
+        ));
+    }
+}
+
 fn run_verify(args: VerifyArgs, ui: &Ui) -> Result<ExitCode> {
-    let key = match &args.key {
-        Some(path) => {
-            let text = std::fs::read_to_string(path).map_err(|e| {
-                bad(format!(
-                    "{}: cannot read the public key: {e}",
-                    path.display()
-                ))
-            })?;
-            Some(PublicKey::from_pem(&text).map_err(|e| bad(format!("{}: {e}", path.display())))?)
-        }
-        None => None,
-    };
     let opts = verify::Options {
-        key,
+        key: trusted_key(args.key.as_deref())?,
         attestations_dir: args.attestations_dir,
+        allow_missing: args.trust.allow_missing,
+        allow_unauthenticated: args.trust.allow_unauthenticated,
     };
     let mut failed = false;
     let mut bad_input = false;
@@ -661,24 +694,24 @@ fn run_verify(args: VerifyArgs, ui: &Ui) -> Result<ExitCode> {
         let outcome = match verify::verify(sbom, &opts) {
             Ok(o) => o,
             Err(e) => {
-                eprintln!("error: {e}");
+                ui.warn(&format!("error: {e}"));
                 bad_input = true;
                 continue;
             }
         };
         for f in &outcome.failures {
-            println!("FAIL {}: {f}", sbom.display());
+            ui.out(&format!("FAIL {}: {f}", sbom.display()));
         }
-        for k in &outcome.keys_used_from_artifacts {
+        if outcome.without_reference > 0 && opts.allow_missing {
             ui.say(&format!(
-                "note: no --key given; verified with {} found beside the artifacts (this proves they are intact, not who signed them)",
-                k.display()
+                "note: {} components with a package URL have no TACOS reference (accepted: --allow-missing)",
+                outcome.without_reference
             ));
         }
-        if outcome.without_reference > 0 {
+        if outcome.component_references == 0 && outcome.references > 0 {
             ui.say(&format!(
-                "note: {} components with a package URL have no TACOS reference",
-                outcome.without_reference
+                "note: {}: no component was attested (no component has a TACOS reference); only the application report was verified",
+                sbom.display()
             ));
         }
         ui.say(&format!(
@@ -687,7 +720,8 @@ fn run_verify(args: VerifyArgs, ui: &Ui) -> Result<ExitCode> {
             outcome.verified,
             outcome.references
         ));
-        failed |= !outcome.failures.is_empty();
+        warn_unproven(sbom, &outcome, &opts, ui);
+        failed |= !outcome.passed(&opts);
     }
     Ok(if bad_input {
         ExitCode::from(EXIT_BAD_INPUT)
@@ -714,18 +748,12 @@ fn run_assess(args: AssessArgs, ui: &Ui) -> Result<ExitCode> {
     let outcome = session.assess(&packages, ui);
     report_session(&session, &outcome, ui);
     let out = serde_json::to_string_pretty(&outcome.statements)?;
-    println!("{out}");
+    println!("{}", escape_json(&out));
     Ok(ExitCode::SUCCESS)
 }
 
 fn read_public_key(path: &Path) -> Result<PublicKey> {
-    let text = std::fs::read_to_string(path).map_err(|e| {
-        bad(format!(
-            "{}: cannot read the public key: {e}",
-            path.display()
-        ))
-    })?;
-    PublicKey::from_pem(&text).map_err(|e| bad(format!("{}: {e}", path.display())))
+    keyfile::read_public_key(path).map_err(key_err)
 }
 
 /// The report INPUT names, and whether everything it rests on checked out.
@@ -734,6 +762,7 @@ fn load_report(args: &ReportArgs, ui: &Ui) -> Result<(tacos::Report, bool)> {
     let opts = verify::Options {
         key: key.clone(),
         attestations_dir: args.attestations_dir.clone(),
+        ..verify::Options::default()
     };
     match tacos_sbom::sbom::Sbom::read(&args.input) {
         Ok(sbom) => {
@@ -752,7 +781,7 @@ fn load_report(args: &ReportArgs, ui: &Ui) -> Result<(tacos::Report, bool)> {
             let (statements, failures) = verify::referenced_statements(&args.input, &opts)
                 .map_err(|e| bad(e.to_string()))?;
             for f in &failures {
-                eprintln!("FAIL {}: {f}", args.input.display());
+                ui.warn(&format!("FAIL {}: {f}", args.input.display()));
             }
             if statements.is_empty() {
                 bail!(bad(format!(
@@ -840,9 +869,12 @@ fn run_report(args: ReportArgs, ui: &Ui) -> Result<ExitCode> {
                 summary.packages
             ));
         }
-        None => print!("{text}"),
+        None => match args.format.as_str() {
+            "json" => print!("{}", escape_json(&text)),
+            _ => print!("{}", escape(&text)),
+        },
     }
-    let passed = gate(&policy, &report.statements)?;
+    let passed = gate(&policy, &report.statements, ui)?;
     Ok(if intact && passed {
         ExitCode::SUCCESS
     } else {
@@ -851,20 +883,25 @@ fn run_report(args: ReportArgs, ui: &Ui) -> Result<ExitCode> {
 }
 
 fn run_package(args: PackageArgs, ui: &Ui) -> Result<ExitCode> {
-    let key = args.key.as_deref().map(read_public_key).transpose()?;
+    let key = trusted_key(args.key.as_deref())?;
+    // The same rules and flags as `verify`: a bundle is only made of what
+    // `verify` would pass.
     let opts = verify::Options {
         key: key.clone(),
         attestations_dir: args.attestations_dir.clone(),
+        allow_missing: args.trust.allow_missing,
+        allow_unauthenticated: args.trust.allow_unauthenticated,
     };
     let outcome = verify::verify(&args.input, &opts).map_err(|e| bad(e.to_string()))?;
-    if !outcome.failures.is_empty() {
-        for f in &outcome.failures {
-            eprintln!("FAIL {}: {f}", args.input.display());
-        }
-        eprintln!(
+    for f in &outcome.failures {
+        ui.warn(&format!("FAIL {}: {f}", args.input.display()));
+    }
+    warn_unproven(&args.input, &outcome, &opts, ui);
+    if !outcome.passed(&opts) {
+        ui.warn(&format!(
             "error: {} does not verify; no bundle written",
             args.input.display()
-        );
+        ));
         return Ok(ExitCode::from(EXIT_CHECK_FAILED));
     }
     let files = verify::referenced_files(&args.input, &opts)

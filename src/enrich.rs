@@ -11,7 +11,7 @@ use url::Url;
 
 use crate::assess;
 use crate::attest::{self, Artifact, Sha256Hex, Signer, Subject};
-use crate::fsutil::{self, AtomicFile};
+use crate::fsutil::{self, AtomicFile, Written};
 use crate::purl::Purl;
 use crate::sbom::{Changes, ComponentId, Format, Reference, Role, Sbom, SbomError, Tool};
 use crate::tacos::{self, Statement};
@@ -241,6 +241,62 @@ pub struct Plan {
 }
 
 impl Plan {
+    /// Where the artifacts go: `--attestations-dir`, else beside the first output.
+    fn attestations_dir(&self, opts: &Options) -> Option<PathBuf> {
+        let first = self.loaded.first()?;
+        Some(match &opts.attestations_dir {
+            Some(d) => d.clone(),
+            None => first
+                .output
+                .parent()
+                .map(|p| p.join(DEFAULT_ATTESTATIONS_DIR))
+                .unwrap_or_else(|| PathBuf::from(DEFAULT_ATTESTATIONS_DIR)),
+        })
+    }
+
+    /// Check, before anything is written, that every place an output goes
+    /// can take it: each output file's directory and the attestations
+    /// directory (artifacts, reports and the public key), each by creating
+    /// and removing a probe file; and that no output name is taken by a
+    /// directory. Leaves nothing behind, creates no directory.
+    pub fn check_outputs(&self, opts: &Options) -> Result<(), EnrichError> {
+        let taken = |path: &Path| EnrichError::Output {
+            path: path.to_path_buf(),
+            message: "a directory has this name, so the output cannot be written there".into(),
+        };
+        let mut dirs = Vec::new();
+        for l in &self.loaded {
+            if l.output.is_dir() {
+                return Err(taken(&l.output));
+            }
+            dirs.push(
+                l.output
+                    .parent()
+                    .filter(|p| !p.as_os_str().is_empty())
+                    .unwrap_or(Path::new("."))
+                    .to_path_buf(),
+            );
+        }
+        if let Some(dir) = self.attestations_dir(opts) {
+            let key = dir.join(PUBLIC_KEY_FILE);
+            if key.is_dir() {
+                return Err(taken(&key));
+            }
+            dirs.push(dir);
+        }
+        dirs.sort();
+        dirs.dedup();
+        for dir in dirs {
+            fsutil::probe_writable(&dir).map_err(|e| EnrichError::Output {
+                path: dir.clone(),
+                message: format!(
+                    "cannot write here ({e}); choose a writable place with -o or --attestations-dir"
+                ),
+            })?;
+        }
+        Ok(())
+    }
+
     /// Whether no input could be read, so there is nothing to sign or write.
     pub fn is_empty(&self) -> bool {
         self.loaded.is_empty()
@@ -385,10 +441,14 @@ pub fn execute(
             .map(|p| p.join(DEFAULT_ATTESTATIONS_DIR))
             .unwrap_or_else(|| PathBuf::from(DEFAULT_ATTESTATIONS_DIR)),
     };
-    fs::create_dir_all(&dir).map_err(|source| EnrichError::Write {
-        path: dir.clone(),
-        source,
-    })?;
+    // Everything created from here on is taken back if the run fails.
+    let mut created = Rollback::default();
+    created
+        .create_dir_all(&dir)
+        .map_err(|source| EnrichError::Write {
+            path: dir.clone(),
+            source,
+        })?;
     let dir = fsutil::absolute(&dir).map_err(|source| EnrichError::Write {
         path: dir.clone(),
         source,
@@ -414,17 +474,21 @@ pub fn execute(
         jobs.len(),
         dir.display()
     ));
-    let (artifacts, written) = sign_and_write(&jobs, &dir, signer, reporter)?;
+    let (artifacts, written) = sign_and_write(&jobs, &dir, signer, reporter, &mut created)?;
     summary.artifacts_written = written;
 
     if let Some(pem) = signer.public_key_pem() {
         let key_path = dir.join(PUBLIC_KEY_FILE);
+        let existed = fs::symlink_metadata(&key_path).is_ok();
         fsutil::write_if_changed(&key_path, pem.as_bytes()).map_err(|source| {
             EnrichError::Write {
                 path: key_path.clone(),
                 source,
             }
         })?;
+        if !existed {
+            created.file(key_path.clone());
+        }
         summary.public_key = Some(key_path);
     }
     summary.attestations_dir = Some(dir.clone());
@@ -434,7 +498,7 @@ pub fn execute(
     for mut l in loaded {
         let report = application_report(&l, &by_purl, &dir, opts, &tool);
         let placed = match l.sbom.can_hold_document_reference() {
-            true => Some(sign_report(&l, &report, &dir, signer)?),
+            true => Some(sign_report(&l, &report, &dir, signer, &mut created)?),
             false => {
                 l.summary.report_note = Some(
                     "the SPDX document describes no package to attach the application report to"
@@ -446,7 +510,17 @@ pub fn execute(
         if let Some((file, _)) = &placed {
             l.summary.report = Some(dir.join(file));
         }
-        match write_document(&l, &artifacts, placed.as_ref(), &by_purl, &dir, opts, &tool) {
+        let written = write_document(
+            &l,
+            &artifacts,
+            placed.as_ref(),
+            &by_purl,
+            &dir,
+            opts,
+            &tool,
+            &mut created,
+        );
+        match written {
             Ok(()) => {
                 summary.documents.push(l.summary);
                 summary.reports.push(report);
@@ -454,7 +528,69 @@ pub fn execute(
             Err(e) => summary.failures.push(e),
         }
     }
+    if summary.documents.is_empty() {
+        // No SBOM was written: its artifacts, report and key would only be
+        // partial output. `created` takes them back as it goes.
+        summary.artifacts_written = 0;
+        summary.attestations_dir = None;
+        summary.public_key = None;
+    } else {
+        created.keep();
+    }
     Ok(summary)
+}
+
+/// Files and directories a run created. Unless `keep` is called, they are
+/// removed again when this is dropped — on an error return and while a panic
+/// unwinds alike — so a run that fails leaves no partial output behind.
+/// Files that existed before the run are never listed, so never removed.
+#[derive(Default)]
+struct Rollback {
+    files: Vec<PathBuf>,
+    dirs: Vec<PathBuf>,
+    keep: bool,
+}
+
+impl Rollback {
+    /// `fs::create_dir_all`, remembering each directory it creates.
+    fn create_dir_all(&mut self, dir: &Path) -> std::io::Result<()> {
+        let mut missing = Vec::new();
+        let mut d = dir;
+        while fs::symlink_metadata(d).is_err() {
+            missing.push(d.to_path_buf());
+            match d.parent() {
+                Some(p) if !p.as_os_str().is_empty() => d = p,
+                _ => break,
+            }
+        }
+        fs::create_dir_all(dir)?;
+        // Outermost first, so that removal in reverse goes innermost first.
+        self.dirs.extend(missing.into_iter().rev());
+        Ok(())
+    }
+
+    fn file(&mut self, path: PathBuf) {
+        self.files.push(path);
+    }
+
+    fn keep(&mut self) {
+        self.keep = true;
+    }
+}
+
+impl Drop for Rollback {
+    fn drop(&mut self) {
+        if self.keep {
+            return;
+        }
+        for f in self.files.iter().rev() {
+            let _ = fs::remove_file(f);
+        }
+        for d in self.dirs.iter().rev() {
+            // Only if empty: never what someone else put there meanwhile.
+            let _ = fs::remove_dir(d);
+        }
+    }
 }
 
 /// CycloneDX 1.6 `declarations` and `definitions` for one document, when it
@@ -560,6 +696,7 @@ fn sign_report(
     report: &tacos::Report,
     dir: &Path,
     signer: &dyn Signer,
+    created: &mut Rollback,
 ) -> Result<(String, Sha256Hex), EnrichError> {
     let subject_component = l
         .sbom
@@ -579,8 +716,11 @@ fn sign_report(
     let artifact = attest::build_report_artifact(signer, subject, report)
         .map_err(|source| EnrichError::Sign { purl: name, source })?;
     let path = dir.join(&artifact.file_name);
-    fsutil::write_content_addressed(&path, &artifact.bytes)
-        .map_err(|source| EnrichError::Write { path, source })?;
+    match fsutil::write_content_addressed(&path, &artifact.bytes) {
+        Ok(Written::New) => created.file(path),
+        Ok(_) => {}
+        Err(source) => return Err(EnrichError::Write { path, source }),
+    }
     Ok((artifact.file_name, artifact.sha256))
 }
 
@@ -678,6 +818,7 @@ fn sign_and_write(
     dir: &Path,
     signer: &dyn Signer,
     reporter: &dyn Reporter,
+    created: &mut Rollback,
 ) -> Result<(Placed, usize), EnrichError> {
     let threads = std::thread::available_parallelism()
         .map(|n| n.get())
@@ -709,9 +850,15 @@ fn sign_and_write(
         for (n, received) in rx.into_iter().enumerate() {
             let (canonical, artifact) = received?;
             let path = dir.join(&artifact.file_name);
-            let wrote = fsutil::write_content_addressed(&path, &artifact.bytes)
-                .map_err(|source| EnrichError::Write { path, source })?;
-            written += usize::from(wrote);
+            match fsutil::write_content_addressed(&path, &artifact.bytes) {
+                Ok(Written::New) => {
+                    created.file(path);
+                    written += 1;
+                }
+                Ok(Written::Replaced) => written += 1,
+                Ok(Written::Unchanged) => {}
+                Err(source) => return Err(EnrichError::Write { path, source }),
+            }
             artifacts.insert(canonical, (artifact.file_name, artifact.sha256));
             if (n + 1).is_multiple_of(64) || n + 1 == jobs.len() {
                 reporter.progress(n + 1, jobs.len());
@@ -756,6 +903,7 @@ fn encode_segment(s: &str) -> String {
     out
 }
 
+#[allow(clippy::too_many_arguments)]
 fn write_document(
     l: &Loaded,
     artifacts: &Placed,
@@ -764,12 +912,15 @@ fn write_document(
     dir: &Path,
     opts: &Options,
     tool: &Tool,
+    created: &mut Rollback,
 ) -> Result<(), EnrichError> {
     if let Some(parent) = l.output.parent().filter(|p| !p.as_os_str().is_empty()) {
-        fs::create_dir_all(parent).map_err(|source| EnrichError::Write {
-            path: parent.to_path_buf(),
-            source,
-        })?;
+        created
+            .create_dir_all(parent)
+            .map_err(|source| EnrichError::Write {
+                path: parent.to_path_buf(),
+                source,
+            })?;
     }
     let component_refs = l
         .resolved

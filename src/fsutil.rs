@@ -8,15 +8,29 @@ use std::sync::atomic::{AtomicU64, Ordering};
 static COUNTER: AtomicU64 = AtomicU64::new(0);
 
 /// A temporary file beside `target` that becomes `target` on `commit`, and is
-/// removed if dropped before that.
+/// removed on every other path: dropped before `commit`, or `commit` failing.
 pub struct AtomicFile {
     target: PathBuf,
     temp: PathBuf,
     writer: Option<BufWriter<File>>,
+    /// Whether the temporary file still exists and is ours to remove.
+    pending: bool,
 }
 
 impl AtomicFile {
+    /// A temporary file with the default mode (0666 less the umask).
     pub fn create(target: &Path) -> io::Result<AtomicFile> {
+        AtomicFile::create_mode(target, None)
+    }
+
+    /// A temporary file that only its owner can read or write (0600 on Unix),
+    /// from the moment it exists: for private keys, which must never be
+    /// readable by others, not even while being written.
+    pub fn create_private(target: &Path) -> io::Result<AtomicFile> {
+        AtomicFile::create_mode(target, Some(0o600))
+    }
+
+    fn create_mode(target: &Path, mode: Option<u32>) -> io::Result<AtomicFile> {
         let dir = target.parent().filter(|p| !p.as_os_str().is_empty());
         let name = target
             .file_name()
@@ -31,15 +45,27 @@ impl AtomicFile {
             Some(d) => d.join(temp_name),
             None => PathBuf::from(temp_name),
         };
-        let file = OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .open(&temp)?;
+        let mut options = OpenOptions::new();
+        options.write(true).create_new(true);
+        #[cfg(unix)]
+        if let Some(mode) = mode {
+            use std::os::unix::fs::OpenOptionsExt;
+            options.mode(mode);
+        }
+        #[cfg(not(unix))]
+        let _ = mode;
+        let file = options.open(&temp)?;
         Ok(AtomicFile {
             target: target.to_path_buf(),
             temp,
             writer: Some(BufWriter::with_capacity(1 << 16, file)),
+            pending: true,
         })
+    }
+
+    /// Where the bytes are written until `commit`.
+    pub fn temp_path(&self) -> &Path {
+        &self.temp
     }
 
     pub fn writer(&mut self) -> &mut BufWriter<File> {
@@ -50,6 +76,40 @@ impl AtomicFile {
 
     /// Flush, optionally fsync, copy `permissions` if given, and rename over the target.
     pub fn commit(mut self, sync: bool, permissions: Option<fs::Permissions>) -> io::Result<()> {
+        self.finish(sync, permissions)?;
+        fs::rename(&self.temp, &self.target)?;
+        self.pending = false;
+        Ok(())
+    }
+
+    /// Like `commit`, but never replaces an existing target: fails with
+    /// `AlreadyExists` instead, even if another process created it meanwhile.
+    pub fn commit_new(mut self, sync: bool) -> io::Result<()> {
+        self.finish(sync, None)?;
+        // A hard link is created atomically and only where nothing exists.
+        match fs::hard_link(&self.temp, &self.target) {
+            Ok(()) => {}
+            Err(e) if e.kind() == io::ErrorKind::AlreadyExists => return Err(e),
+            // File systems without hard links: check, then rename.
+            Err(_) => {
+                if fs::symlink_metadata(&self.target).is_ok() {
+                    return Err(io::Error::new(
+                        io::ErrorKind::AlreadyExists,
+                        "the file exists",
+                    ));
+                }
+                fs::rename(&self.temp, &self.target)?;
+                self.pending = false;
+                return Ok(());
+            }
+        }
+        // The target holds the bytes now; the temporary name goes.
+        self.pending = false;
+        let _ = fs::remove_file(&self.temp);
+        Ok(())
+    }
+
+    fn finish(&mut self, sync: bool, permissions: Option<fs::Permissions>) -> io::Result<()> {
         let writer = self.writer.take().expect("commit is called once");
         let file = writer.into_inner().map_err(|e| e.into_error())?;
         if let Some(p) = permissions {
@@ -58,16 +118,15 @@ impl AtomicFile {
         if sync {
             file.sync_all()?;
         }
-        drop(file);
-        fs::rename(&self.temp, &self.target)?;
         Ok(())
     }
 }
 
 impl Drop for AtomicFile {
     fn drop(&mut self) {
-        if self.writer.is_some() {
-            self.writer = None;
+        // Close before removing (the order matters on Windows).
+        self.writer = None;
+        if self.pending {
             let _ = fs::remove_file(&self.temp);
         }
     }
@@ -87,19 +146,94 @@ pub fn write_if_changed(target: &Path, bytes: &[u8]) -> io::Result<bool> {
     Ok(true)
 }
 
+/// What `write_content_addressed` did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Written {
+    /// The file did not exist and was created.
+    New,
+    /// A file of that name held other bytes and was replaced.
+    Replaced,
+    /// The file already held exactly these bytes.
+    Unchanged,
+}
+
 /// Write a file whose name is derived from its content. A new file is written
 /// in place (one directory operation, which matters for thousands of
-/// artifacts); an interrupted write leaves bytes that differ from the content,
-/// which the next run finds and replaces atomically. Returns whether it wrote.
-pub fn write_content_addressed(target: &Path, bytes: &[u8]) -> io::Result<bool> {
+/// artifacts); a failed write removes what it wrote, and an interrupted one
+/// leaves bytes that differ from the content, which the next run finds and
+/// replaces atomically.
+pub fn write_content_addressed(target: &Path, bytes: &[u8]) -> io::Result<Written> {
     match OpenOptions::new().write(true).create_new(true).open(target) {
-        Ok(mut f) => {
-            f.write_all(bytes)?;
-            Ok(true)
+        Ok(mut f) => match f.write_all(bytes) {
+            Ok(()) => Ok(Written::New),
+            Err(e) => {
+                // Leave nothing half-written behind (a full disk, a quota).
+                drop(f);
+                let _ = fs::remove_file(target);
+                Err(e)
+            }
+        },
+        Err(e) if e.kind() == io::ErrorKind::AlreadyExists => {
+            Ok(match write_if_changed(target, bytes)? {
+                true => Written::Replaced,
+                false => Written::Unchanged,
+            })
         }
-        Err(e) if e.kind() == io::ErrorKind::AlreadyExists => write_if_changed(target, bytes),
         Err(e) => Err(e),
     }
+}
+
+/// Check, without leaving anything behind, that files can be created in
+/// `dir`, or, if it does not exist yet, in the nearest ancestor that does
+/// (where it would be created). The check is a real one: a probe file is
+/// created and removed, so it answers for read-only mounts, ACLs and root
+/// alike, where permission bits would not.
+pub fn probe_writable(dir: &Path) -> io::Result<()> {
+    let mut existing = dir;
+    loop {
+        match fs::metadata(existing) {
+            Ok(m) if m.is_dir() => break,
+            Ok(_) => {
+                return Err(io::Error::new(
+                    io::ErrorKind::NotADirectory,
+                    format!("{} is not a directory", existing.display()),
+                ));
+            }
+            // Missing, or under a file: look at the parent, which says which.
+            Err(e)
+                if matches!(
+                    e.kind(),
+                    io::ErrorKind::NotFound | io::ErrorKind::NotADirectory
+                ) =>
+            {
+                match existing.parent() {
+                    Some(p) if !p.as_os_str().is_empty() => existing = p,
+                    // A relative path's first part: it lives in the current directory.
+                    _ => {
+                        existing = Path::new(".");
+                        break;
+                    }
+                }
+            }
+            Err(e) => return Err(e),
+        }
+    }
+    let probe = existing.join(format!(
+        ".tacos-sbom-probe-{}-{}",
+        std::process::id(),
+        COUNTER.fetch_add(1, Ordering::Relaxed)
+    ));
+    let name_it = |e: io::Error| match existing == dir {
+        true => e,
+        // Say which directory said no, when it is not the one asked about.
+        false => io::Error::new(e.kind(), format!("{}: {e}", existing.display())),
+    };
+    OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(&probe)
+        .map_err(name_it)?;
+    fs::remove_file(&probe).map_err(name_it)
 }
 
 /// An absolute, normalized form of `path` (symlinks in existing parents are
@@ -172,6 +306,84 @@ mod tests {
         assert_eq!(r, Path::new("c/d.json"));
         let r = relative_path(Path::new("/a/b/x"), Path::new("/a/c/d.json"));
         assert_eq!(r, Path::new("../../c/d.json"));
+    }
+
+    fn scratch(name: &str) -> PathBuf {
+        let dir = std::env::temp_dir().join(format!(
+            "tacos-fsutil-{name}-{}-{}",
+            std::process::id(),
+            COUNTER.fetch_add(1, Ordering::Relaxed)
+        ));
+        fs::create_dir_all(&dir).unwrap();
+        dir
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_private_file_is_owner_only_from_the_moment_it_exists() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = scratch("private");
+        let target = dir.join("k.key");
+        let mut f = AtomicFile::create_private(&target).unwrap();
+        let mode = fs::metadata(f.temp_path()).unwrap().permissions().mode() & 0o777;
+        assert_eq!(
+            mode, 0o600,
+            "the temporary file, before anything is written"
+        );
+        f.writer().write_all(b"secret").unwrap();
+        f.commit(true, None).unwrap();
+        let mode = fs::metadata(&target).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o600);
+        fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn a_failed_commit_leaves_no_temporary_file() {
+        let dir = scratch("failed");
+        // Renaming a file over a directory fails.
+        let target = dir.join("taken");
+        fs::create_dir(&target).unwrap();
+        let mut f = AtomicFile::create_private(&target).unwrap();
+        f.writer().write_all(b"secret").unwrap();
+        assert!(f.commit(true, None).is_err());
+        let left: Vec<_> = fs::read_dir(&dir)
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .collect();
+        assert_eq!(left, vec![target.clone()], "only the directory is left");
+        fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn commit_new_never_replaces_a_file() {
+        let dir = scratch("new");
+        let target = dir.join("k.key");
+        fs::write(&target, "mine").unwrap();
+        let mut f = AtomicFile::create_private(&target).unwrap();
+        f.writer().write_all(b"theirs").unwrap();
+        let err = f.commit_new(true).unwrap_err();
+        assert_eq!(err.kind(), io::ErrorKind::AlreadyExists);
+        assert_eq!(fs::read_to_string(&target).unwrap(), "mine");
+        assert_eq!(fs::read_dir(&dir).unwrap().count(), 1);
+        fs::remove_file(&target).unwrap();
+        let mut f = AtomicFile::create_private(&target).unwrap();
+        f.writer().write_all(b"new").unwrap();
+        f.commit_new(true).unwrap();
+        assert_eq!(fs::read_to_string(&target).unwrap(), "new");
+        assert_eq!(fs::read_dir(&dir).unwrap().count(), 1);
+        fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn probing_leaves_nothing_and_reports_what_is_not_a_directory() {
+        let dir = scratch("probe");
+        probe_writable(&dir).unwrap();
+        probe_writable(&dir.join("not/yet/made")).unwrap();
+        assert_eq!(fs::read_dir(&dir).unwrap().count(), 0);
+        fs::write(dir.join("file"), "x").unwrap();
+        let err = probe_writable(&dir.join("file/sub")).unwrap_err();
+        assert!(err.to_string().contains("is not a directory"), "{err}");
+        fs::remove_dir_all(&dir).unwrap();
     }
 
     #[test]

@@ -15,5 +15,6 @@ pub mod report;
 pub mod sbom;
 pub mod sources;
 pub mod tacos;
+pub mod term;
 pub mod verify;
 pub mod versions;

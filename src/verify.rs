@@ -17,7 +17,7 @@ use crate::enrich::{
 };
 use crate::fsutil;
 use crate::purl::Purl;
-use crate::sbom::{Sbom, SbomError};
+use crate::sbom::{FoundReference, Sbom, SbomError};
 use crate::tacos::{Report, Statement};
 
 /// Artifacts larger than this are refused unread.
@@ -30,6 +30,12 @@ pub struct Options {
     pub key: Option<PublicKey>,
     /// A directory that may hold the artifacts (and may be outside the SBOM's).
     pub attestations_dir: Option<PathBuf>,
+    /// Accept components that have a valid PURL but no TACOS reference
+    /// (counted, not failed).
+    pub allow_missing: bool,
+    /// Accept artifacts checked only with the key found beside them, which
+    /// proves they are intact but not who signed them.
+    pub allow_unauthenticated: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -55,8 +61,24 @@ pub struct Outcome {
     pub failures: Vec<Failure>,
     /// Dependencies with a valid PURL but no TACOS reference.
     pub without_reference: usize,
+    /// References on components (the rest are application reports).
+    pub component_references: usize,
     /// Public keys found beside artifacts and used because no --key was given.
     pub keys_used_from_artifacts: Vec<PathBuf>,
+}
+
+impl Outcome {
+    /// Whether some signature was checked only with a key found beside the
+    /// artifacts: whoever could replace the artifacts could replace that key.
+    pub fn signer_unproven(&self) -> bool {
+        !self.keys_used_from_artifacts.is_empty()
+    }
+
+    /// Whether the SBOM verifies under `opts`: no failure, and the signer
+    /// proven unless `allow_unauthenticated`.
+    pub fn passed(&self, opts: &Options) -> bool {
+        self.failures.is_empty() && (opts.allow_unauthenticated || !self.signer_unproven())
+    }
 }
 
 pub fn verify(path: &Path, opts: &Options) -> Result<Outcome, SbomError> {
@@ -74,6 +96,7 @@ pub fn verify(path: &Path, opts: &Options) -> Result<Outcome, SbomError> {
     let found = sbom.found_references(REFERENCE_MARKER, SPDX_REFERENCE_TYPE);
     let mut outcome = Outcome {
         references: found.len(),
+        component_references: found.len(),
         ..Outcome::default()
     };
     let mut keys_beside: HashMap<PathBuf, Result<PublicKey, String>> = HashMap::new();
@@ -89,8 +112,7 @@ pub fn verify(path: &Path, opts: &Options) -> Result<Outcome, SbomError> {
             what,
         };
         let result = check_one(
-            &reference.url,
-            reference.sha256.as_deref(),
+            reference,
             expected.as_deref().map_err(Clone::clone),
             &sbom_dir,
             attestations_dir.as_deref(),
@@ -102,19 +124,35 @@ pub fn verify(path: &Path, opts: &Options) -> Result<Outcome, SbomError> {
             Err(what) => outcome.failures.push(fail(what)),
         }
     }
-    for (c, has_ref) in components.iter().zip(&referenced) {
-        if !has_ref
-            && c.role == crate::sbom::Role::Dependency
-            && expected_purl(c.purl.as_deref(), c.version.as_deref()).is_ok()
-        {
-            outcome.without_reference += 1;
+    let document_references =
+        sbom.found_document_references(REPORT_MARKER, SPDX_REPORT_REFERENCE_TYPE);
+    let unreferenced: Vec<(&crate::sbom::Component, String)> = components
+        .iter()
+        .zip(&referenced)
+        .filter(|(c, has_ref)| !**has_ref && c.role == crate::sbom::Role::Dependency)
+        .filter_map(|(c, _)| {
+            expected_purl(c.purl.as_deref(), c.version.as_deref())
+                .ok()
+                .map(|p| (c, p))
+        })
+        .collect();
+    outcome.without_reference = unreferenced.len();
+    // An SBOM with no reference at all gets one failure below, not one per
+    // component.
+    let enriched = !found.is_empty() || !document_references.is_empty();
+    if enriched && !opts.allow_missing {
+        for (c, purl) in unreferenced {
+            outcome.failures.push(Failure {
+                component: c.label.clone(),
+                purl: Some(purl),
+                what: "has a package URL but no TACOS reference (not enriched, or its reference was removed); pass --allow-missing to accept that".into(),
+            });
         }
     }
-    for r in sbom.found_document_references(REPORT_MARKER, SPDX_REPORT_REFERENCE_TYPE) {
+    for r in document_references {
         outcome.references += 1;
         match check_report(
-            &r.url,
-            r.sha256.as_deref(),
+            &r,
             &sbom_dir,
             attestations_dir.as_deref(),
             opts.key.as_ref(),
@@ -128,7 +166,7 @@ pub fn verify(path: &Path, opts: &Options) -> Result<Outcome, SbomError> {
             }),
         }
     }
-    if found.is_empty() {
+    if !enriched {
         outcome.failures.push(Failure {
             component: path.display().to_string(),
             purl: None,
@@ -158,17 +196,30 @@ fn expected_purl(raw: Option<&str>, version: Option<&str>) -> Result<String, Str
 /// Locate and read the artifact a reference names, check its digest, and
 /// pick the key to check its signature with.
 fn read_checked(
-    url: &str,
-    recorded: Option<&str>,
+    reference: &FoundReference,
     sbom_dir: &Path,
     attestations_dir: Option<&Path>,
     key: Option<&PublicKey>,
     keys_beside: &mut HashMap<PathBuf, Result<PublicKey, String>>,
 ) -> Result<(Vec<u8>, PublicKey, PathBuf), String> {
-    let recorded = recorded
+    let recorded = reference
+        .sha256
+        .as_deref()
         .and_then(Sha256Hex::parse)
         .ok_or("the reference records no SHA-256 of the artifact")?;
-    let path = locate(url, sbom_dir, attestations_dir)?;
+    // The digest is written twice (hashes and comment); both must agree, or
+    // a reader trusting either one could be shown a different artifact.
+    if let Some(in_comment) = reference
+        .comment_sha256
+        .as_deref()
+        .and_then(Sha256Hex::parse)
+        && in_comment != recorded
+    {
+        return Err(format!(
+            "the reference's hashes record SHA-256 {recorded} but its comment records {in_comment}; one of them was altered"
+        ));
+    }
+    let path = locate(&reference.url, sbom_dir, attestations_dir)?;
     let bytes = read_limited(&path)?;
     let actual = Sha256Hex::of(&bytes);
     if actual != recorded {
@@ -201,8 +252,7 @@ fn read_checked(
 }
 
 fn check_one(
-    url: &str,
-    recorded: Option<&str>,
+    reference: &FoundReference,
     expected: Result<&str, String>,
     sbom_dir: &Path,
     attestations_dir: Option<&Path>,
@@ -210,8 +260,7 @@ fn check_one(
     keys_beside: &mut HashMap<PathBuf, Result<PublicKey, String>>,
 ) -> Result<(), String> {
     let expected = expected?;
-    let (bytes, key, path) =
-        read_checked(url, recorded, sbom_dir, attestations_dir, key, keys_beside)?;
+    let (bytes, key, path) = read_checked(reference, sbom_dir, attestations_dir, key, keys_beside)?;
     let verified =
         attest::verify_artifact(&bytes, &key).map_err(|e| format!("{}: {e}", path.display()))?;
     let subjects: Vec<&str> = verified
@@ -240,15 +289,13 @@ fn check_one(
 
 /// Check an application report reference; return the report.
 fn check_report(
-    url: &str,
-    recorded: Option<&str>,
+    reference: &FoundReference,
     sbom_dir: &Path,
     attestations_dir: Option<&Path>,
     key: Option<&PublicKey>,
     keys_beside: &mut HashMap<PathBuf, Result<PublicKey, String>>,
 ) -> Result<Report, String> {
-    let (bytes, key, path) =
-        read_checked(url, recorded, sbom_dir, attestations_dir, key, keys_beside)?;
+    let (bytes, key, path) = read_checked(reference, sbom_dir, attestations_dir, key, keys_beside)?;
     let verified = attest::verify_report_artifact(&bytes, &key)
         .map_err(|e| format!("{}: {e}", path.display()))?;
     serde_json::from_value(verified.statement.predicate).map_err(|e| {
@@ -277,8 +324,7 @@ pub fn referenced_report(
         .first()
         .map(|r| {
             check_report(
-                &r.url,
-                r.sha256.as_deref(),
+                r,
                 &sbom_dir,
                 attestations_dir.as_deref(),
                 opts.key.as_ref(),
@@ -306,8 +352,7 @@ pub fn referenced_statements(
     for (id, r) in sbom.found_references(REFERENCE_MARKER, SPDX_REFERENCE_TYPE) {
         let c = &components[id.0];
         let got = read_checked(
-            &r.url,
-            r.sha256.as_deref(),
+            &r,
             &sbom_dir,
             attestations_dir.as_deref(),
             opts.key.as_ref(),

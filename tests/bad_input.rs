@@ -330,3 +330,274 @@ fn a_component_without_or_with_an_invalid_purl_is_reported_and_the_run_goes_on()
         "{out}"
     );
 }
+
+/// Issue 8, item 3: a `--base-url` with credentials was written into every
+/// reference of the SBOM. Refused, and the secret is not echoed.
+#[test]
+fn a_base_url_with_credentials_is_refused_without_showing_them() {
+    let tmp = Temp::new();
+    tmp.copy_in(
+        &repo().join("sample-sboms/pypi-flask-django-env.cdx16.json"),
+        "in.json",
+    );
+    for url in [
+        "https://deploy:s3cr3t-pw@attest.example.invalid/tacos/",
+        "https://ghp_s3cr3t@attest.example.invalid/tacos/",
+        "https://attest.example.invalid/tacos/?token=s3cr3t",
+        "https://attest.example.invalid/tacos/?X-Amz-Signature=s3cr3t",
+        "https://u:s3cr3t@attest .example.invalid/",
+    ] {
+        let err = refused(
+            &tmp,
+            &["enrich", "in.json", "--base-url", url],
+            &["--base-url"],
+        );
+        assert!(!err.contains("s3cr3t"), "the secret is shown: {err}");
+        assert!(!err.contains("panicked"), "{err}");
+    }
+    let err = refused(
+        &tmp,
+        &[
+            "enrich",
+            "in.json",
+            "--base-url",
+            "https://deploy:s3cr3t-pw@attest.example.invalid/tacos/",
+        ],
+        &["carries credentials"],
+    );
+    assert!(err.contains("attest.example.invalid/tacos/"), "{err}");
+}
+
+/// A directory nobody can create files in, root included (`chattr +i`
+/// where the file system has it, else mode 0555); `None` where neither holds
+/// (then the test has nothing to show).
+struct ReadOnlyDir(std::path::PathBuf);
+
+impl ReadOnlyDir {
+    fn make(path: std::path::PathBuf) -> Option<ReadOnlyDir> {
+        std::fs::create_dir_all(&path).unwrap();
+        let immutable = std::process::Command::new("chattr")
+            .arg("+i")
+            .arg(&path)
+            .output()
+            .is_ok_and(|o| o.status.success());
+        if !immutable {
+            use std::os::unix::fs::PermissionsExt;
+            std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o555)).unwrap();
+        }
+        let dir = ReadOnlyDir(path);
+        let probe = dir.0.join("probe");
+        if std::fs::write(&probe, "x").is_ok() {
+            let _ = std::fs::remove_file(&probe);
+            eprintln!("cannot make a read-only directory here; skipping");
+            return None;
+        }
+        Some(dir)
+    }
+}
+
+impl Drop for ReadOnlyDir {
+    fn drop(&mut self) {
+        use std::os::unix::fs::PermissionsExt;
+        let _ = std::process::Command::new("chattr")
+            .arg("-i")
+            .arg(&self.0)
+            .output();
+        let _ = std::fs::set_permissions(&self.0, std::fs::Permissions::from_mode(0o755));
+    }
+}
+
+/// Issue 8, item 6: a read-only output directory was noticed only after the
+/// artifacts, the report and the key were written.
+#[test]
+fn a_read_only_output_place_stops_the_run_before_anything_is_written() {
+    let tmp = Temp::new();
+    tmp.copy_in(
+        &repo().join("sample-sboms/pypi-flask-django-env.cdx16.json"),
+        "in.json",
+    );
+    let Some(_ro) = ReadOnlyDir::make(tmp.join("ro")) else {
+        return;
+    };
+    for args in [
+        // The output's directory is read-only, the artifacts' is not.
+        &[
+            "enrich",
+            "in.json",
+            "-o",
+            "ro/out.json",
+            "--attestations-dir",
+            "att",
+        ][..],
+        // The artifacts' directory would be created inside a read-only one.
+        &[
+            "enrich",
+            "in.json",
+            "-o",
+            "out.json",
+            "--attestations-dir",
+            "ro/att",
+        ][..],
+        // The default: artifacts beside the output, in a read-only place.
+        &["enrich", "in.json", "-o", "ro/sub/out.json"][..],
+    ] {
+        let err = refused(
+            &tmp,
+            args,
+            &["ro", "cannot write here", "nothing was written"],
+        );
+        assert!(
+            !tmp.join(".tacos-config").exists(),
+            "no key is created for a run that cannot write: {err}"
+        );
+    }
+}
+
+/// Issue 8, item 1: a run that fails after signing (here the SBOM layer
+/// panicked while writing; however it fails) left
+/// `tacos-attestations/tacos-sbom.pub.pem` behind.
+#[test]
+fn a_run_that_fails_leaves_no_partial_output() {
+    let tmp = Temp::new();
+    write(
+        &tmp,
+        "x.json",
+        br#"{"spdxVersion":"SPDX-2.3","creationInfo":{}}"#,
+    );
+    let o = tacos(tmp.path(), &["enrich", "x.json", "-o", "o.json"]);
+    if o.status.success() {
+        return; // Nothing failed, so there is nothing to leave behind.
+    }
+    let left: Vec<String> = tmp
+        .files()
+        .into_iter()
+        .filter(|f| !f.starts_with(".tacos-config/") && !f.starts_with(".cache/"))
+        .collect();
+    assert_eq!(left, vec!["x.json".to_string()], "{}", stderr(&o));
+    assert!(!tmp.join("tacos-attestations").exists());
+}
+
+/// A signer that signs `n` times with a real key, then fails, as a remote
+/// signer might.
+struct FailingAfter {
+    key: tacos_sbom::attest::SigningKey,
+    left: std::sync::atomic::AtomicUsize,
+}
+
+impl tacos_sbom::attest::Signer for FailingAfter {
+    fn key_id(&self) -> String {
+        self.key.public().key_id()
+    }
+    fn public_key_pem(&self) -> Option<String> {
+        Some(self.key.public().to_spki_pem())
+    }
+    fn sign(&self, message: &[u8]) -> Result<Vec<u8>, tacos_sbom::attest::dsse::SignError> {
+        use std::sync::atomic::Ordering;
+        if self
+            .left
+            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1))
+            .is_err()
+        {
+            return Err(tacos_sbom::attest::dsse::SignError::Failed(
+                "the signing service went away".into(),
+            ));
+        }
+        Ok(self.key.sign_bytes(message))
+    }
+}
+
+struct Quiet;
+
+impl tacos_sbom::enrich::Reporter for Quiet {
+    fn note(&self, _: &str) {}
+    fn progress(&self, _: usize, _: usize) {}
+}
+
+/// Signing that fails half-way takes back the artifacts already written.
+#[test]
+fn a_signing_failure_half_way_takes_back_what_was_written() {
+    use tacos_sbom::enrich;
+    let tmp = Temp::new();
+    let input = tmp.copy_in(
+        &repo().join("sample-sboms/pypi-flask-django-env.cdx16.json"),
+        "in.json",
+    );
+    let opts = enrich::Options {
+        output: enrich::Output::File(tmp.join("out/out.json")),
+        attestations_dir: Some(tmp.join("att")),
+        base_url: None,
+        now: time::OffsetDateTime::UNIX_EPOCH,
+        organization: None,
+        declarations: false,
+    };
+    let plan = enrich::plan(&[(input, false)], &opts, &Quiet).unwrap();
+    plan.check_outputs(&opts).unwrap();
+    let signer = FailingAfter {
+        key: tacos_sbom::attest::SigningKey::generate(tacos_sbom::attest::KeyAlgorithm::Ed25519),
+        left: 5.into(),
+    };
+    let err = enrich::execute(plan, Default::default(), &opts, &signer, &Quiet).unwrap_err();
+    assert!(
+        err.to_string().contains("signing service went away"),
+        "{err}"
+    );
+    assert_eq!(tmp.files(), vec!["in.json".to_string()]);
+    assert!(!tmp.join("att").exists() && !tmp.join("out").exists());
+}
+
+/// Issue 8, item 7: raw escape sequences in SBOM names and PURLs (and file
+/// names) reached the terminal.
+#[test]
+fn control_characters_from_input_never_reach_the_terminal() {
+    let tmp = Temp::new();
+    let evil = "\u{1b}]0;owned\u{7}\u{1b}[2J\u{1b}[1A\rOK \u{9b}31m\u{202e}";
+    let doc = serde_json::json!({
+        "bomFormat": "CycloneDX", "specVersion": "1.5", "version": 1,
+        "components": [
+            {"type": "library", "name": format!("left-pad{evil}"), "version": "1.3.0", "purl": "pkg:npm/left-pad@1.3.0"},
+            {"type": "library", "name": format!("nopurl{evil}"), "version": "1"},
+            {"type": "library", "name": "broken", "version": "1", "purl": format!("npm/broken{evil}@1")}
+        ]
+    });
+    let name = "in\u{1b}[31m.json";
+    write(&tmp, name, doc.to_string().as_bytes());
+    let o = tacos(tmp.path(), &["enrich", name, "-o", "out.json"]);
+    assert_ok(&o);
+    let raw = |b: &[u8]| {
+        let t = String::from_utf8_lossy(b);
+        t.chars()
+            .find(|c| (c.is_control() && *c != '\n' && *c != '\t') || *c == '\u{202e}')
+    };
+    assert_eq!(raw(&o.stderr), None, "{:?}", stderr(&o));
+    assert!(
+        stderr(&o).contains("nopurl\\x1b]0;owned\\x07"),
+        "{}",
+        stderr(&o)
+    );
+    assert!(stderr(&o).contains("in\\x1b[31m.json"), "{}", stderr(&o));
+
+    // FAIL lines on stdout too: the component's artifact goes missing.
+    for e in std::fs::read_dir(tmp.join("tacos-attestations")).unwrap() {
+        let p = e.unwrap().path();
+        if p.to_string_lossy().contains("left-pad") {
+            std::fs::remove_file(p).unwrap();
+        }
+    }
+    let o = tacos(
+        tmp.path(),
+        &[
+            "verify",
+            "out.json",
+            "--key",
+            ".tacos-config/signing-key.pub.pem",
+        ],
+    );
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        stdout(&o).contains("FAIL out.json: left-pad\\x1b]0;owned"),
+        "{}",
+        stdout(&o)
+    );
+    assert_eq!(raw(&o.stdout), None, "{:?}", stdout(&o));
+    assert_eq!(raw(&o.stderr), None, "{:?}", stderr(&o));
+}

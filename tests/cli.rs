@@ -132,7 +132,13 @@ fn several_inputs_share_one_pass_over_distinct_packages() {
     assert!(tmp.join("out/a.tacos.json").exists() && tmp.join("out/b.tacos.json").exists());
     assert_ok(&tacos(
         tmp.path(),
-        &["verify", "out/a.tacos.json", "out/b.tacos.json"],
+        &[
+            "verify",
+            "out/a.tacos.json",
+            "out/b.tacos.json",
+            "--key",
+            ".tacos-config/signing-key.pub.pem",
+        ],
     ));
 }
 
@@ -311,4 +317,62 @@ fn usage_errors_exit_2_and_help_exits_0() {
     ] {
         assert!(stdout(&o).contains(flag), "{flag}");
     }
+}
+
+#[cfg(unix)]
+fn mode(path: &std::path::Path) -> u32 {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::metadata(path).unwrap().permissions().mode() & 0o777
+}
+
+/// Issue 8, item 2: keys and the directories made for them are never more
+/// open than their owner, whatever the umask says (under umask 000 a key
+/// directory used to come out 0777).
+#[cfg(unix)]
+#[test]
+fn key_files_and_key_directories_are_owner_only_under_any_umask() {
+    let tmp = Temp::new();
+    let o = tacos_umask(tmp.path(), "000", &["keygen", "--out", "keys/ci/k"]);
+    assert_ok(&o);
+    assert_eq!(mode(&tmp.join("keys/ci/k.key")), 0o600);
+    assert_eq!(mode(&tmp.join("keys")), 0o700);
+    assert_eq!(mode(&tmp.join("keys/ci")), 0o700);
+
+    // The default key, created on first use in a fresh config directory.
+    sample(&tmp, "pypi-flask-django-env.cdx16.json");
+    let o = tacos_umask(
+        tmp.path(),
+        "000",
+        &["enrich", "pypi-flask-django-env.cdx16.json"],
+    );
+    assert_ok(&o);
+    assert!(stderr(&o).contains("created a new signing key"));
+    assert_eq!(mode(&tmp.join(".tacos-config")), 0o700);
+    assert_eq!(mode(&tmp.join(".tacos-config/signing-key.pem")), 0o600);
+    assert!(
+        tmp.files().iter().all(|f| !f.contains(".tmp-")),
+        "{:?}",
+        tmp.files()
+    );
+}
+
+/// Issue 8, item 2: a failed key write left `.NAME.tmp-*` holding the whole
+/// private key.
+#[test]
+fn a_failed_key_write_leaves_no_temporary_copy_of_the_key() {
+    let tmp = Temp::new();
+    // The private key's name is taken by a directory: the final rename fails.
+    std::fs::create_dir(tmp.join("k.key")).unwrap();
+    let o = tacos(tmp.path(), &["keygen", "--out", "k", "--force"]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(stderr(&o).contains("k.key"), "{}", stderr(&o));
+    let left: Vec<String> = std::fs::read_dir(tmp.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert!(
+        left.iter().all(|n| !n.contains(".tmp-")),
+        "temporary key files left: {left:?}"
+    );
+    assert!(!tmp.join("k.pub").exists(), "{left:?}");
 }

@@ -112,7 +112,10 @@ fn the_application_report_is_signed_referenced_and_verified() {
     );
     assert_eq!(code, 0, "{text}");
 
-    let o = tacos(tmp.path(), &["verify", "out.json"]);
+    let o = tacos(
+        tmp.path(),
+        &["verify", "out.json", "--allow-unauthenticated"],
+    );
     assert_ok(&o);
     assert!(stderr(&o).contains("24 of 24"), "{}", stderr(&o));
     // A flipped byte in the report fails verification, naming it.
@@ -284,7 +287,10 @@ fn the_policy_gate_fails_ci_with_the_violations() {
 }
 
 fn bundle(tmp: &Temp, out: &str) -> Vec<u8> {
-    let o = tacos(tmp.path(), &["package", "out.json", "-o", out]);
+    let o = tacos(
+        tmp.path(),
+        &["package", "out.json", "-o", out, "--allow-unauthenticated"],
+    );
     assert_ok(&o);
     std::fs::read(tmp.join(out)).unwrap()
 }
@@ -364,7 +370,16 @@ fn the_evidence_bundle_is_reproducible_complete_and_safe() {
     let text = std::fs::read_to_string(tmp.join("out.json")).unwrap();
     let evil = text.replacen("\"url\": \"tacos-attestations/", "\"url\": \"../../etc/", 1);
     std::fs::write(tmp.join("out.json"), evil).unwrap();
-    let o = tacos(tmp.path(), &["package", "out.json", "-o", "evil.tar.gz"]);
+    let o = tacos(
+        tmp.path(),
+        &[
+            "package",
+            "out.json",
+            "-o",
+            "evil.tar.gz",
+            "--allow-unauthenticated",
+        ],
+    );
     assert_ne!(o.status.code(), Some(0));
     assert!(!tmp.join("evil.tar.gz").exists());
 }

@@ -154,7 +154,7 @@ fn a_flipped_byte_in_an_artifact_fails_naming_the_component() {
         assert_eq!(text.lines().count(), 1, "only that component fails: {text}");
     }
     std::fs::write(&path, &original).unwrap();
-    assert_ok(&verify(&tmp, &[]));
+    assert_ok(&verify(&tmp, &["--allow-unauthenticated"]));
 }
 
 #[test]
@@ -281,7 +281,14 @@ fn base_url_references_verify_against_a_local_copy() {
         Some(1),
         "remote artifacts need a local copy"
     );
-    assert_ok(&verify(&tmp, &["--attestations-dir", "tacos-attestations"]));
+    assert_ok(&verify(
+        &tmp,
+        &[
+            "--attestations-dir",
+            "tacos-attestations",
+            "--allow-unauthenticated",
+        ],
+    ));
 }
 
 #[test]
@@ -325,4 +332,213 @@ fn keys_from_keygen_and_cosign_sign_verifiable_artifacts() {
     assert_ok(&o);
     let cosign_pub = repo().join("tests/data/keys/cosign.pub");
     assert_ok(&verify(&tmp, &["--key", cosign_pub.to_str().unwrap()]));
+}
+
+const OWN_KEY: &str = ".tacos-config/signing-key.pub.pem";
+
+/// Issue 8, item 8: an attacker who can write beside the artifacts replaces
+/// them and the public key there. Without --key, `verify -q` used to exit 0
+/// and print nothing.
+#[test]
+fn without_a_key_the_signer_is_unproven_even_when_quiet() {
+    let sample = "pypi-flask-django-env.cdx16.json";
+    let (tmp, _) = enriched(sample);
+    assert_ok(&tacos(tmp.path(), &["keygen", "--out", "attacker"]));
+    // The attacker re-signs everything with their own key, into the same place.
+    assert_ok(&tacos(
+        tmp.path(),
+        &["enrich", sample, "-o", "out.json", "--key", "attacker.key"],
+    ));
+
+    let o = tacos(tmp.path(), &["-q", "verify", "out.json"]);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    let err = stderr(&o);
+    assert!(err.contains("signer not proven"), "{err}");
+    assert!(err.contains("--allow-unauthenticated"), "{err}");
+    assert_eq!(stdout(&o), "", "no component failed");
+
+    // Accepting integrity only is a decision, and still says what it means.
+    let o = tacos(
+        tmp.path(),
+        &["-q", "verify", "out.json", "--allow-unauthenticated"],
+    );
+    assert_ok(&o);
+    assert!(stderr(&o).contains("signer not proven"), "{}", stderr(&o));
+
+    // The key obtained apart from the artifacts tells the truth.
+    let o = tacos(tmp.path(), &["-q", "verify", "out.json", "--key", OWN_KEY]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        stdout(&o).contains("signature does not verify"),
+        "{}",
+        stdout(&o)
+    );
+    assert!(!stderr(&o).contains("signer not proven"));
+
+    // `package` refuses the same, and takes the same flag.
+    let o = tacos(tmp.path(), &["package", "out.json", "-o", "b.tar.gz"]);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    assert!(!tmp.join("b.tar.gz").exists());
+    let o = tacos(
+        tmp.path(),
+        &[
+            "package",
+            "out.json",
+            "-o",
+            "b.tar.gz",
+            "--allow-unauthenticated",
+        ],
+    );
+    assert_ok(&o);
+}
+
+/// Remove the TACOS reference of the component whose PURL contains `purl`.
+fn drop_reference(path: &std::path::Path, purl: &str) {
+    let mut doc: Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    let component = doc["components"]
+        .as_array_mut()
+        .unwrap()
+        .iter_mut()
+        .find(|c| c["purl"].as_str().is_some_and(|p| p.contains(purl)))
+        .unwrap();
+    component["externalReferences"]
+        .as_array_mut()
+        .unwrap()
+        .retain(|r| r["type"] != "attestation");
+    std::fs::write(path, serde_json::to_string_pretty(&doc).unwrap()).unwrap();
+}
+
+/// Issue 8, item 8: a component whose reference was removed passed with a
+/// note, and `package` bundled it.
+#[test]
+fn a_component_with_a_purl_and_no_reference_fails_unless_allowed() {
+    let (tmp, out) = enriched("pypi-flask-django-env.cdx16.json");
+    drop_reference(&out, "pkg:pypi/jinja2");
+    let o = verify(&tmp, &["--key", OWN_KEY]);
+    assert_eq!(o.status.code(), Some(1));
+    let fails = stdout(&o);
+    assert!(
+        fails.contains("pkg:pypi/jinja2@2.11.2") && fails.contains("no TACOS reference"),
+        "{fails}"
+    );
+    assert_eq!(fails.lines().count(), 1, "{fails}");
+
+    let o = verify(&tmp, &["--key", OWN_KEY, "--allow-missing"]);
+    assert_ok(&o);
+    assert!(
+        stderr(&o).contains("1 components with a package URL have no TACOS reference"),
+        "{}",
+        stderr(&o)
+    );
+
+    let o = tacos(
+        tmp.path(),
+        &["package", "out.json", "-o", "b.tar.gz", "--key", OWN_KEY],
+    );
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stderr(&o).contains("no TACOS reference"), "{}", stderr(&o));
+    assert!(!tmp.join("b.tar.gz").exists());
+    let o = tacos(
+        tmp.path(),
+        &[
+            "package",
+            "out.json",
+            "-o",
+            "b.tar.gz",
+            "--key",
+            OWN_KEY,
+            "--allow-missing",
+        ],
+    );
+    assert_ok(&o);
+}
+
+/// Issue 8, item 8: real SBOMs whose components have no PURL (a CBOM, a VEX
+/// document) get only the application report; `enrich && verify` failed on
+/// them with "no TACOS references" beside "1 of 1 TACOS references verified".
+#[test]
+fn an_sbom_whose_only_reference_is_the_application_report_verifies() {
+    for src in [
+        "sbom/cyclonedx/bom-examples/CBOM/Protocol/bom.json",
+        "sbom/cyclonedx/bom-examples/VEX/CISA-Use-Cases/Case-2/vex.json",
+    ] {
+        let tmp = Temp::new();
+        tmp.copy_in(&fixture(src), "in.json");
+        assert_ok(&tacos(tmp.path(), &["enrich", "in.json", "-o", "out.json"]));
+        let o = verify(&tmp, &["--key", OWN_KEY]);
+        assert_ok(&o);
+        let err = stderr(&o);
+        assert!(err.contains("no component was attested"), "{src}: {err}");
+        assert!(err.contains("1 of 1 TACOS references verified"), "{err}");
+    }
+}
+
+/// Issue 8, item 8: in SPDX the artifact digest is in the reference comment,
+/// after the PURL; a PURL that carries a digest of its own (an OCI image by
+/// digest, a checksum qualifier) made `verify` take the PURL's.
+#[test]
+fn spdx_digests_are_read_where_this_tool_wrote_them() {
+    let tmp = Temp::new();
+    let image = "a".repeat(64);
+    let checksum = "c".repeat(64);
+    let doc = serde_json::json!({
+        "spdxVersion": "SPDX-2.3",
+        "dataLicense": "CC0-1.0",
+        "SPDXID": "SPDXRef-DOCUMENT",
+        "name": "images",
+        "documentNamespace": "https://example.invalid/spdx/images",
+        "creationInfo": {"created": "2026-11-23T00:00:00Z", "creators": ["Tool: hand-written"]},
+        "documentDescribes": ["SPDXRef-app"],
+        "packages": [
+            {"SPDXID": "SPDXRef-app", "name": "app", "downloadLocation": "NOASSERTION"},
+            {"SPDXID": "SPDXRef-image", "name": "debian", "versionInfo": format!("sha256:{image}"),
+             "downloadLocation": "NOASSERTION",
+             "externalRefs": [{"referenceCategory": "PACKAGE-MANAGER", "referenceType": "purl",
+                "referenceLocator": format!("pkg:oci/debian@sha256%3A{image}?repository_url=registry.example/library/debian")}]},
+            {"SPDXID": "SPDXRef-archive", "name": "x", "versionInfo": "1",
+             "downloadLocation": "NOASSERTION",
+             "externalRefs": [{"referenceCategory": "PACKAGE-MANAGER", "referenceType": "purl",
+                "referenceLocator": format!("pkg:generic/x@1?checksum=sha256:{checksum}")}]}
+        ],
+        "relationships": [
+            {"spdxElementId": "SPDXRef-DOCUMENT", "relationshipType": "DESCRIBES", "relatedSpdxElement": "SPDXRef-app"}
+        ]
+    });
+    std::fs::write(
+        tmp.join("in.json"),
+        serde_json::to_string_pretty(&doc).unwrap(),
+    )
+    .unwrap();
+    assert_ok(&tacos(tmp.path(), &["enrich", "in.json", "-o", "out.json"]));
+    let text = std::fs::read_to_string(tmp.join("out.json")).unwrap();
+    assert!(text.contains(&image) && text.contains(&checksum));
+    let o = verify(&tmp, &["--key", OWN_KEY]);
+    assert_ok(&o);
+    assert!(
+        stderr(&o).contains("3 of 3 TACOS references verified"),
+        "{}",
+        stderr(&o)
+    );
+}
+
+/// Issue 8, item 8: CycloneDX references carry the digest twice (hashes and
+/// comment); the comment's was never compared.
+#[test]
+fn a_cyclonedx_comment_digest_that_disagrees_with_hashes_fails() {
+    let (tmp, out) = enriched("pypi-flask-django-env.cdx16.json");
+    let text = std::fs::read_to_string(&out).unwrap();
+    let doc: Value = serde_json::from_str(&text).unwrap();
+    let (_, digest) = reference_of(&doc, "pkg:pypi/click");
+    let other = "0".repeat(64);
+    let altered = text.replace(&format!("sha256:{digest}"), &format!("sha256:{other}"));
+    assert_ne!(altered, text);
+    std::fs::write(&out, altered).unwrap();
+    let o = verify(&tmp, &["--key", OWN_KEY]);
+    assert_eq!(o.status.code(), Some(1));
+    let fails = stdout(&o);
+    assert!(
+        fails.contains("pkg:pypi/click@") && fails.contains("its comment records"),
+        "{fails}"
+    );
+    assert_eq!(fails.lines().count(), 1, "{fails}");
 }

@@ -26,8 +26,10 @@ const OID_EC_PUBLIC_KEY: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.84
 const OID_P256: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.10045.3.1.7");
 const OID_ED25519: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.3.101.112");
 
-/// Refuse scrypt parameters that would need more than this much memory (cosign uses 64 MiB).
-const SCRYPT_MAX_MEMORY: u64 = 1 << 30;
+/// Refuse scrypt parameters whose work (128 × r × N × p bytes mixed) exceeds this: cosign's
+/// keys need 64 MiB (N = 65536, r = 8, p = 1). A key file cannot make a run spend a gigabyte of
+/// memory or minutes of CPU before the password is even checked.
+const SCRYPT_MAX_WORK: u64 = 256 << 20;
 
 /// The signature algorithms this tool signs and verifies with.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -536,8 +538,11 @@ fn decrypt_cosign(body: &[u8], password: Option<&[u8]>) -> Result<Vec<u8>, KeyEr
         )));
     }
     let ScryptParams { n, r, p } = doc.kdf.params;
-    let memory = u64::from(r).saturating_mul(128).saturating_mul(n);
-    if !n.is_power_of_two() || n < 2 || r == 0 || p == 0 || p > 16 || memory > SCRYPT_MAX_MEMORY {
+    let work = u64::from(r)
+        .saturating_mul(128)
+        .saturating_mul(n)
+        .saturating_mul(u64::from(p));
+    if !n.is_power_of_two() || n < 2 || r == 0 || p == 0 || p > 16 || work > SCRYPT_MAX_WORK {
         return Err(KeyError::UnsupportedEncryption(format!(
             "scrypt N={n} r={r} p={p} is out of range"
         )));
@@ -905,6 +910,24 @@ zoB4hq1j9GhAR2p93vQ=
         let encrypted = cosign_encrypt(&der, b"");
         let loaded = SigningKey::from_pem(&encrypted, Some(b"")).unwrap();
         assert_eq!(loaded.public_key(), key.public_key());
+    }
+
+    #[test]
+    fn cosign_scrypt_parameters_are_bounded_before_any_work() {
+        // 1 GiB of memory (N = 2^20, r = 8) was accepted and run, and p multiplied the time.
+        for (n, r, p) in [(1u64 << 20, 8, 1), (1 << 16, 8, 16), (1 << 18, 8, 2)] {
+            let body = format!(
+                r#"{{"kdf":{{"name":"scrypt","params":{{"N":{n},"r":{r},"p":{p}}},"salt":""}},"cipher":{{"name":"nacl/secretbox","nonce":"AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"}},"ciphertext":""}}"#
+            );
+            let pem = encode_pem("ENCRYPTED COSIGN PRIVATE KEY", body.as_bytes());
+            let started = std::time::Instant::now();
+            let err = SigningKey::from_pem(&pem, Some(b"x")).unwrap_err();
+            assert!(
+                matches!(err, KeyError::UnsupportedEncryption(ref m) if m.contains("out of range")),
+                "N={n} r={r} p={p}: {err}"
+            );
+            assert!(started.elapsed() < std::time::Duration::from_millis(100));
+        }
     }
 
     #[test]

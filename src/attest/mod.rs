@@ -2,6 +2,7 @@
 //! statement, in a signed DSSE envelope, written one file per package.
 
 pub mod dsse;
+pub mod keyfile;
 pub mod keys;
 
 use std::fmt;
@@ -10,6 +11,7 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 pub use dsse::{Envelope, INTOTO_PAYLOAD_TYPE, Signer};
+pub use keyfile::KeyFileError;
 pub use keys::{KeyAlgorithm, KeyError, PublicKey, SigningKey};
 
 pub const STATEMENT_TYPE: &str = "https://in-toto.io/Statement/v1";

@@ -113,13 +113,13 @@ fn found_in(doc: &Document, node: &Node, marker: &str) -> Vec<FoundReference> {
             })
             .and_then(|h| doc.get_str(h, "content"))
             .map(|c| c.to_ascii_lowercase());
-        let sha256 = from_hashes.or_else(|| {
-            doc.get_str(r, "comment")
-                .and_then(|c| sha256_in_comment(&c))
-        });
+        let comment_sha256 = doc
+            .get_str(r, "comment")
+            .and_then(|c| sha256_in_comment(&c));
         out.push(FoundReference {
             url: doc.get_str(r, "url").unwrap_or_default().into_owned(),
-            sha256,
+            sha256: from_hashes.or_else(|| comment_sha256.clone()),
+            comment_sha256,
         });
     }
     out

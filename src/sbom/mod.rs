@@ -185,6 +185,8 @@ pub struct FoundReference {
     pub url: String,
     /// From the reference's hashes, else from `sha256:<hex>` in its comment.
     pub sha256: Option<String>,
+    /// The digest repeated in the comment, which `verify` holds to `sha256`.
+    pub comment_sha256: Option<String>,
 }
 
 /// What to tell a document about the tool that changed it.
@@ -507,13 +509,19 @@ fn normalize_alg(alg: &str) -> String {
 }
 
 /// `sha256:<64 hex>` in free text, as this tool writes it in comments.
+/// The artifact digest at the position this tool writes it: the end of its
+/// reference comment (`...; sha256:<hex>`). Only there: the comment names the
+/// PURL first, and a PURL may carry digests of its own
+/// (`pkg:oci/x@sha256:...`, `?checksum=sha256:...`).
 fn sha256_in_comment(comment: &str) -> Option<String> {
-    let at = comment.find("sha256:")?;
-    let hex: String = comment[at + 7..]
-        .chars()
-        .take_while(|c| c.is_ascii_hexdigit())
-        .collect();
-    (hex.len() == 64).then(|| hex.to_ascii_lowercase())
+    let comment = comment.trim_end();
+    let comment = comment.strip_suffix('.').unwrap_or(comment);
+    let at = comment.rfind("sha256:")?;
+    let hex = &comment[at + 7..];
+    let before = comment[..at].trim_end_matches(' ');
+    let marked = before.is_empty() || before.ends_with(';');
+    (marked && hex.len() == 64 && hex.bytes().all(|b| b.is_ascii_hexdigit()))
+        .then(|| hex.to_ascii_lowercase())
 }
 
 fn label_for(
@@ -583,8 +591,22 @@ mod tests {
         let hex = "ab".repeat(32);
         assert_eq!(
             sha256_in_comment(&format!("TACOS; sha256:{hex}.")),
-            Some(hex)
+            Some(hex.clone())
         );
         assert_eq!(sha256_in_comment("sha256:abc"), None);
+        // The PURL's own digests come first; the artifact's is the marked last one.
+        let other = "b".repeat(64);
+        assert_eq!(
+            sha256_in_comment(&format!(
+                "TACOS attestation for pkg:oci/x@sha256:{other}?checksum=sha256:{other} (...); sha256:{hex}"
+            )),
+            Some(hex.clone())
+        );
+        assert_eq!(
+            sha256_in_comment(&format!(
+                "TACOS attestation for pkg:generic/x?checksum=sha256:{other}"
+            )),
+            None
+        );
     }
 }

@@ -177,6 +177,7 @@ pub(super) fn found_references(
                         sha256: doc
                             .get_str(r, "comment")
                             .and_then(|c| sha256_in_comment(&c)),
+                        comment_sha256: None,
                     },
                 ));
             }

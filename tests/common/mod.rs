@@ -103,7 +103,31 @@ pub fn tacos(cwd: &Path, args: &[&str]) -> Output {
 }
 
 pub fn tacos_env(cwd: &Path, args: &[&str], env: &[(&str, &str)]) -> Output {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_tacos-sbom"));
+    command(
+        Command::new(env!("CARGO_BIN_EXE_tacos-sbom")),
+        cwd,
+        args,
+        env,
+    )
+    .output()
+    .expect("the binary runs")
+}
+
+/// The real binary run by `sh` after `umask MASK`, so that the modes of the
+/// files and directories it creates show what it asked for.
+pub fn tacos_umask(cwd: &Path, mask: &str, args: &[&str]) -> Output {
+    let mut sh = Command::new("sh");
+    sh.arg("-c")
+        .arg(format!("umask {mask} && exec \"$0\" \"$@\""))
+        .arg(env!("CARGO_BIN_EXE_tacos-sbom"));
+    command(sh, cwd, args, &[])
+        .output()
+        .expect("the binary runs")
+}
+
+/// `cmd` set up as the tests run the binary: in `cwd`, with a private config
+/// directory, a fixed clock and every service on a closed port.
+fn command(mut cmd: Command, cwd: &Path, args: &[&str], env: &[(&str, &str)]) -> Command {
     cmd.current_dir(cwd)
         .args(args)
         .env("TACOS_SBOM_CONFIG_DIR", cwd.join(".tacos-config"))
@@ -133,7 +157,7 @@ pub fn tacos_env(cwd: &Path, args: &[&str], env: &[(&str, &str)]) -> Output {
             cmd.env(k, v);
         }
     }
-    cmd.output().expect("the binary runs")
+    cmd
 }
 
 pub fn stderr(o: &Output) -> String {

@@ -585,6 +585,15 @@ pub struct Editor<'d> {
     doc: &'d Document,
     style: Style,
     edits: Vec<Edit>,
+    fills: Vec<Fill>,
+}
+
+/// Members or elements waiting to be written into an empty container.
+struct Fill {
+    start: usize,
+    end: usize,
+    object: bool,
+    items: Vec<String>,
 }
 
 impl<'d> Editor<'d> {
@@ -593,6 +602,7 @@ impl<'d> Editor<'d> {
             doc,
             style: doc.style(),
             edits: Vec::new(),
+            fills: Vec::new(),
         }
     }
 
@@ -630,16 +640,13 @@ impl<'d> Editor<'d> {
                 self.insert(last.value.end, body);
             }
             [] => {
-                let outer = line_indent(self.doc.text(), object.start).to_string();
-                let inner = self.style.deeper(&outer);
+                let inner = self.fill_indent(object);
                 let body = format!(
-                    "{{{}{}{}{}}}",
-                    self.style.separator(&inner),
+                    "{}{}",
                     self.style.key_prefix(key),
-                    self.style.render(value, &inner),
-                    self.style.separator(&outer)
+                    self.style.render(value, &inner)
                 );
-                self.replace_raw(object, body);
+                self.fill(object, body);
             }
         }
     }
@@ -657,16 +664,31 @@ impl<'d> Editor<'d> {
                 self.insert(last.end, body);
             }
             [] => {
-                let outer = line_indent(self.doc.text(), array.start).to_string();
-                let inner = self.style.deeper(&outer);
-                let body = format!(
-                    "[{}{}{}]",
-                    self.style.separator(&inner),
-                    self.style.render(value, &inner),
-                    self.style.separator(&outer)
-                );
-                self.replace_raw(array, body);
+                let inner = self.fill_indent(array);
+                let body = self.style.render(value, &inner);
+                self.fill(array, body);
             }
+        }
+    }
+
+    /// The indentation of the members of an empty container once filled.
+    fn fill_indent(&self, container: &Node) -> String {
+        let outer = line_indent(self.doc.text(), container.start);
+        self.style.deeper(outer)
+    }
+
+    /// Queue a member or element for an empty container. Every addition to
+    /// one empty container becomes a single replacement of it at `finish`,
+    /// because separate replacements of the same bytes would overlap.
+    fn fill(&mut self, container: &Node, rendered: String) {
+        match self.fills.iter_mut().find(|f| f.start == container.start) {
+            Some(f) => f.items.push(rendered),
+            None => self.fills.push(Fill {
+                start: container.start,
+                end: container.end,
+                object: container.is_object(),
+                items: vec![rendered],
+            }),
         }
     }
 
@@ -729,6 +751,26 @@ impl<'d> Editor<'d> {
     /// The edits in text order. Panics in debug builds if two overlap, which
     /// would be a bug in the caller.
     pub fn finish(mut self) -> Edited<'d> {
+        for fill in std::mem::take(&mut self.fills) {
+            let outer = line_indent(self.doc.text(), fill.start).to_string();
+            let inner = self.style.deeper(&outer);
+            let (open, close) = if fill.object { ('{', '}') } else { ('[', ']') };
+            let mut body = String::from(open);
+            for (i, item) in fill.items.iter().enumerate() {
+                if i > 0 {
+                    body.push(',');
+                }
+                body.push_str(&self.style.separator(&inner));
+                body.push_str(item);
+            }
+            body.push_str(&self.style.separator(&outer));
+            body.push(close);
+            self.edits.push(Edit {
+                start: fill.start,
+                end: fill.end,
+                text: body,
+            });
+        }
         self.edits.sort_by_key(|e| (e.start, e.end));
         for pair in self.edits.windows(2) {
             debug_assert!(
@@ -873,6 +915,33 @@ mod tests {
         assert_eq!(
             ed.finish().to_string_lossless(),
             "{\n  \"x\": {\n    \"e\": [\n      \"s\"\n    ]\n  }\n}"
+        );
+    }
+
+    /// Regression (issue 8, item 1): two members added to one empty object
+    /// were two overlapping replacements of its bytes, and writing panicked.
+    #[test]
+    fn several_additions_to_one_empty_container_become_one_edit() {
+        let d = doc(r#"{"spdxVersion":"SPDX-2.3","creationInfo":{},"l":[]}"#);
+        let mut ed = Editor::new(&d);
+        let info = d.root().get("creationInfo").unwrap();
+        ed.append_member(info, "creators", &json!(["Tool: x-1"]));
+        ed.append_member(info, "created", &json!("2026-01-01T00:00:00Z"));
+        let l = d.root().get("l").unwrap();
+        ed.append_item(l, &json!(1));
+        ed.append_item(l, &json!(2));
+        assert_eq!(
+            ed.finish().to_string_lossless(),
+            r#"{"spdxVersion":"SPDX-2.3","creationInfo":{"creators":["Tool: x-1"],"created":"2026-01-01T00:00:00Z"},"l":[1,2]}"#
+        );
+        let d = doc("{\n  \"o\": {}\n}");
+        let mut ed = Editor::new(&d);
+        let o = d.root().get("o").unwrap();
+        ed.append_member(o, "a", &json!(1));
+        ed.append_member(o, "b", &json!([true]));
+        assert_eq!(
+            ed.finish().to_string_lossless(),
+            "{\n  \"o\": {\n    \"a\": 1,\n    \"b\": [\n      true\n    ]\n  }\n}"
         );
     }
 

@@ -252,19 +252,19 @@ fn unsupported_formats_are_refused_by_content_whatever_their_name() {
     let tmp = Temp::new();
     for (src, name, what) in [
         (
-            "sbom/cyclonedx/bom-examples/SBOM/laravel-7.12.0/bom.1.3.xml",
+            "sbom/cyclonedx/bom-examples/SBOM/laravel-7.12.0/bom.1.1.xml",
             "a.json",
-            "CycloneDX XML is not supported yet",
+            "CycloneDX 1.1 XML is not supported; tacos-sbom reads CycloneDX 1.2 and later",
         ),
         (
-            "sbom/spdx/tools-python/SPDXTagExample-v2.3.spdx",
+            "sbom/spdx/tools-python/SPDXYAMLExample-v2.3.spdx.yaml",
             "b.json",
-            "SPDX tag-value is not supported yet",
+            "SPDX YAML is not supported; convert it",
         ),
         (
-            "sbom/spdx/spdx-examples/software/example11/spdx3.0/sbom.spdx3.json",
+            "sbom/spdx/tools-python/SPDXRdfExample-v2.3.spdx.rdf.xml",
             "c.json",
-            "SPDX 3 JSON-LD is not supported yet",
+            "SPDX RDF/XML is not supported; convert it",
         ),
     ] {
         tmp.copy_in(&fixture(src), name);

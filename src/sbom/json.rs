@@ -6,9 +6,9 @@
 //! tree of byte spans over the original text, and every change is a splice of
 //! new text into those bytes. Untouched bytes are copied through verbatim.
 
+use super::splice::{Edit, Edited};
 use std::borrow::Cow;
 use std::fmt;
-use std::io::{self, Write};
 
 /// Deepest nesting accepted. Real SBOMs stay far below this (a CycloneDX
 /// component nested 100 deep is about 200 levels); hostile input is refused
@@ -459,7 +459,8 @@ pub struct Style {
     pub indent: Option<String>,
     pub newline: &'static str,
     /// Whether `"key": value` has a space after the colon.
-    pub space_after_colon: bool,
+    /// What separates a key from its value.
+    pub colon: String,
 }
 
 impl Style {
@@ -476,14 +477,19 @@ impl Style {
             None if text[root.start..root.end].contains('\n') => Some("  ".to_string()),
             None => None,
         };
-        let space_after_colon = first_member.is_none_or(|m| {
-            let after_key = &text[m.key_start..m.value.start];
-            after_key.ends_with(' ')
-        });
+        // The separator between a key and its value, as the document
+        // writes it (`:`, `: ` or ` : `).
+        let colon = first_member
+            .and_then(|m| {
+                let key_len = scan_key_len(&text[m.key_start..]);
+                let between = &text[m.key_start + key_len..m.value.start];
+                (!between.contains('\n')).then(|| between.to_string())
+            })
+            .unwrap_or_else(|| if indent.is_some() { ": " } else { ":" }.to_string());
         Style {
             indent,
             newline,
-            space_after_colon,
+            colon,
         }
     }
 
@@ -506,10 +512,7 @@ impl Style {
                     }
                     self.break_line(&inner, out);
                     out.push_str(&serde_json::Value::String(k.clone()).to_string());
-                    out.push(':');
-                    if self.space_after_colon && self.indent.is_some() {
-                        out.push(' ');
-                    }
+                    out.push_str(&self.colon);
                     self.render_into(v, &inner, out);
                 }
                 self.break_line(base, out);
@@ -555,13 +558,22 @@ impl Style {
     }
 
     fn key_prefix(&self, key: &str) -> String {
-        let colon = if self.space_after_colon && self.indent.is_some() {
-            ": "
-        } else {
-            ":"
-        };
-        format!("{}{colon}", serde_json::Value::String(key.to_string()))
+        format!(
+            "{}{}",
+            serde_json::Value::String(key.to_string()),
+            self.colon
+        )
     }
+}
+
+/// The length of the JSON string at the start of `s`, quotes included.
+fn scan_key_len(s: &str) -> usize {
+    let b = s.as_bytes();
+    let mut i = 1;
+    while i < b.len() && b[i] != b'"' {
+        i += if b[i] == b'\\' { 2 } else { 1 };
+    }
+    (i + 1).min(b.len())
 }
 
 /// The leading whitespace of the line that `offset` is on.
@@ -570,14 +582,6 @@ pub fn line_indent(text: &str, offset: usize) -> &str {
     let line = &text[line_start..];
     let len = line.len() - line.trim_start_matches([' ', '\t']).len();
     &line[..len]
-}
-
-/// One splice: replace `start..end` with `text` (an insertion when they are equal).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Edit {
-    pub start: usize,
-    pub end: usize,
-    pub text: String,
 }
 
 /// Collects splices against one document and writes the edited text.
@@ -654,13 +658,35 @@ impl<'d> Editor<'d> {
     /// Add an element at the end of an array node.
     pub fn append_item(&mut self, array: &Node, value: &serde_json::Value) {
         match array.items() {
-            [first, .., last] | [first @ last] => {
+            [first, ..] => {
+                let last = array.items().last().expect("not empty");
                 let (style, indent) = self.layout_of(array.start, first.start);
-                let body = format!(
-                    ",{}{}",
-                    style.separator(&indent),
-                    style.render(value, &indent)
-                );
+                let body = if style.indent.is_some() {
+                    format!(
+                        ",{}{}",
+                        style.separator(&indent),
+                        style.render(value, &indent)
+                    )
+                } else {
+                    // Inline: the spacing the array already uses after its
+                    // commas; a value pretty-printed like the last item when
+                    // that one spans lines (`[ {` ... `}, {` ... `} ]`).
+                    let text = self.doc.text();
+                    let after_comma = match array.items() {
+                        [.., prev, last] => {
+                            let gap = &text[prev.end..last.start];
+                            gap[gap.find(',').map_or(0, |i| i + 1)..].to_string()
+                        }
+                        _ => text[array.start + 1..first.start].to_string(),
+                    };
+                    let rendered =
+                        if self.style.indent.is_some() && self.doc.raw(last).contains('\n') {
+                            self.style.render(value, line_indent(text, last.start))
+                        } else {
+                            style.render(value, "")
+                        };
+                    format!(",{after_comma}{rendered}")
+                };
                 self.insert(last.end, body);
             }
             [] => {
@@ -748,8 +774,7 @@ impl<'d> Editor<'d> {
         });
     }
 
-    /// The edits in text order. Panics in debug builds if two overlap, which
-    /// would be a bug in the caller.
+    /// The edits in text order.
     pub fn finish(mut self) -> Edited<'d> {
         for fill in std::mem::take(&mut self.fills) {
             let outer = line_indent(self.doc.text(), fill.start).to_string();
@@ -771,48 +796,7 @@ impl<'d> Editor<'d> {
                 text: body,
             });
         }
-        self.edits.sort_by_key(|e| (e.start, e.end));
-        for pair in self.edits.windows(2) {
-            debug_assert!(
-                pair[0].end <= pair[1].start,
-                "overlapping JSON edits: {:?} and {:?}",
-                pair[0],
-                pair[1]
-            );
-        }
-        Edited {
-            text: self.doc.text(),
-            edits: self.edits,
-        }
-    }
-}
-
-/// A document with its edits applied, written lazily.
-pub struct Edited<'d> {
-    text: &'d str,
-    edits: Vec<Edit>,
-}
-
-impl Edited<'_> {
-    pub fn write_to(&self, out: &mut impl Write) -> io::Result<()> {
-        let mut pos = 0;
-        for edit in &self.edits {
-            out.write_all(&self.text.as_bytes()[pos..edit.start])?;
-            out.write_all(edit.text.as_bytes())?;
-            pos = edit.end;
-        }
-        out.write_all(&self.text.as_bytes()[pos..])
-    }
-
-    pub fn to_string_lossless(&self) -> String {
-        let mut out = Vec::with_capacity(self.text.len() + 1024);
-        self.write_to(&mut out)
-            .expect("writing to a Vec cannot fail");
-        String::from_utf8(out).expect("edits are UTF-8")
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.edits.is_empty()
+        Edited::new(self.doc.text(), self.edits)
     }
 }
 

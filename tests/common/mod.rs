@@ -45,6 +45,45 @@ pub fn json_sbom_fixtures() -> Vec<PathBuf> {
     out
 }
 
+/// A text file's content and encoding, decoded here independently of the
+/// tool: UTF-8 (a byte-order mark dropped), or UTF-16 with its mark.
+pub fn read_text(path: &Path) -> (String, &'static str) {
+    let bytes = std::fs::read(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let utf16 = |b: &[u8], le: bool| {
+        let units: Vec<u16> = b
+            .chunks_exact(2)
+            .map(|c| {
+                if le {
+                    u16::from_le_bytes([c[0], c[1]])
+                } else {
+                    u16::from_be_bytes([c[0], c[1]])
+                }
+            })
+            .collect();
+        String::from_utf16(&units).unwrap()
+    };
+    match bytes.as_slice() {
+        [0xFF, 0xFE, rest @ ..] => (utf16(rest, true), "UTF-16LE"),
+        [0xFE, 0xFF, rest @ ..] => (utf16(rest, false), "UTF-16BE"),
+        [0xEF, 0xBB, 0xBF, rest @ ..] => (String::from_utf8(rest.to_vec()).unwrap(), "UTF-8 BOM"),
+        _ => (String::from_utf8(bytes).unwrap(), "UTF-8"),
+    }
+}
+
+/// A path the independent checkers can read: the file itself when it is
+/// UTF-8, else a UTF-8 copy beside it (spdx-tools and the CycloneDX library
+/// read UTF-8 only; the encoding itself is checked by `read_text`).
+pub fn utf8_for_checkers(path: &Path) -> PathBuf {
+    let (text, encoding) = read_text(path);
+    if encoding == "UTF-8" {
+        return path.to_path_buf();
+    }
+    let name = path.file_name().unwrap().to_string_lossy();
+    let copy = path.with_file_name(format!("utf8-{name}"));
+    std::fs::write(&copy, text).unwrap();
+    copy
+}
+
 pub struct Temp(tempfile::TempDir);
 
 impl Temp {
@@ -302,4 +341,360 @@ pub fn raw_tokens(text: &str) -> Vec<&str> {
         }
     }
     out
+}
+
+// ---- lossless comparison for CycloneDX XML, SPDX tag-value and SPDX 3 -----
+//
+// One helper per format, each independent of the tool's own readers: the
+// XML and tag-value helpers work on the text, the SPDX 3 one on serde_json.
+
+/// The fixed creation time the tests run at (`EPOCH`).
+pub const EPOCH_TIME: &str = "2026-11-23T00:00:00Z";
+
+/// Offset and value span of the `version` attribute in the root start tag.
+fn root_version_attr(text: &str) -> (usize, usize, Option<(usize, usize)>) {
+    let b = text.as_bytes();
+    let mut i = 0;
+    let start = loop {
+        let at = i + text[i..].find('<').expect("a root element");
+        if b[at + 1].is_ascii_alphabetic() || b[at + 1] == b'_' {
+            break at;
+        }
+        i = at + 1;
+    };
+    let end = start + text[start..].find('>').unwrap() + 1;
+    let tag = &text[start..end];
+    let attr = [" version=\"", " version='", "\nversion=\"", "\tversion=\""]
+        .iter()
+        .find_map(|p| tag.find(p).map(|k| (k, p.len())))
+        .map(|(k, len)| {
+            let vs = start + k + len;
+            let quote = b[vs - 1] as char;
+            (vs, vs + text[vs..].find(quote).unwrap())
+        });
+    (start, end, attr)
+}
+
+/// The end of the element whose start tag begins at `at`.
+fn xml_element_end(text: &str, at: usize) -> usize {
+    let name_len = text[at + 1..]
+        .find(|c: char| c.is_whitespace() || c == '>' || c == '/')
+        .unwrap();
+    let name = &text[at + 1..at + 1 + name_len];
+    let open = format!("<{name}");
+    let close = format!("</{name}>");
+    let mut depth = 0usize;
+    let mut i = at;
+    loop {
+        let next_open = text[i..].find(&open).map(|k| i + k);
+        let next_close = text[i..].find(&close).map(|k| i + k);
+        match (next_open, next_close) {
+            (Some(o), c) if c.is_none_or(|c| o < c) => {
+                let after = text.as_bytes()[o + open.len()];
+                let tag_end = o + text[o..].find('>').unwrap();
+                if after.is_ascii_whitespace() || after == b'>' || after == b'/' {
+                    if text.as_bytes()[tag_end - 1] == b'/' {
+                        if depth == 0 {
+                            return tag_end + 1;
+                        }
+                    } else {
+                        depth += 1;
+                    }
+                }
+                i = tag_end + 1;
+            }
+            (_, Some(c)) => {
+                depth -= 1;
+                i = c + close.len();
+                if depth == 0 {
+                    return i;
+                }
+            }
+            _ => panic!("unclosed <{name}> in the output"),
+        }
+    }
+}
+
+/// Whether an inserted XML block is one enrich may add: its references
+/// (comment starting `TACOS attestation` / `TACOS report`), the tool, and the
+/// wrappers that hold only those.
+fn allowed_xml_block(block: &str) -> bool {
+    let outer = block.trim_start();
+    let name: String = outer[1..]
+        .chars()
+        .take_while(|c| !c.is_whitespace() && *c != '>' && *c != '/')
+        .collect();
+    let local = name.rsplit(':').next().unwrap();
+    let allowed = [
+        "reference",
+        "externalReferences",
+        "tool",
+        "tools",
+        "component",
+        "components",
+        "metadata",
+    ];
+    if !allowed.contains(&local) {
+        return false;
+    }
+    let refs_ok = block
+        .split("<reference")
+        .skip(1)
+        .chain(block.split(":reference").skip(1))
+        .all(|r| {
+            let body = &r[..r.find("reference>").unwrap_or(r.len())];
+            body.contains("TACOS attestation") || body.contains("TACOS report")
+        });
+    let tools_ok = !(block.contains("<tool>") || block.contains("component type=\"application\""))
+        || block.contains(">tacos-sbom<");
+    refs_ok && tools_ok && (block.contains("TACOS") || block.contains(">tacos-sbom<"))
+}
+
+/// CycloneDX XML: the output minus the elements enrich inserted is
+/// byte-identical to the input, apart from the root's `version` attribute,
+/// which must have gone up by one. Returns the inserted blocks.
+pub fn xml_lossless(input: &str, output: &str) -> Result<Vec<String>, String> {
+    let (_, _, in_attr) = root_version_attr(input);
+    let (_, out_end, out_attr) = root_version_attr(output);
+    let old = in_attr.map_or(1, |(s, e)| input[s..e].trim().parse::<u64>().unwrap());
+    let (s, e) = out_attr.ok_or("the output's root has no version attribute")?;
+    let new: u64 = output[s..e]
+        .parse()
+        .map_err(|_| "version is not a number")?;
+    if new != old + 1 {
+        return Err(format!("version went from {old} to {new}"));
+    }
+    // Undo the version change so the rest can be compared byte for byte.
+    let output = match in_attr {
+        Some((is, ie)) => format!("{}{}{}", &output[..s], &input[is..ie], &output[e..]),
+        None => {
+            let attr_start = output[..s].rfind(" version=").unwrap();
+            format!("{}{}", &output[..attr_start], &output[e + 1..])
+        }
+    };
+    let _ = out_end;
+    let (a, b) = (input.as_bytes(), output.as_bytes());
+    let (mut i, mut j) = (0, 0);
+    let mut blocks = Vec::new();
+    while j < b.len() {
+        if i < a.len() && a[i] == b[j] {
+            i += 1;
+            j += 1;
+            continue;
+        }
+        // Back to the end of the last tag: the insertion starts with the
+        // whitespace that precedes the inserted element.
+        let mut j0 = j;
+        while j0 > 0 && !b[j0 - 1].is_ascii_whitespace() && b[j0 - 1] != b'>' {
+            j0 -= 1;
+        }
+        while j0 > 0 && b[j0 - 1].is_ascii_whitespace() {
+            j0 -= 1;
+        }
+        let lt = j0
+            + output[j0..]
+                .find('<')
+                .ok_or("trailing text in the output")?;
+        if !output[j0..lt].trim().is_empty() {
+            return Err(format!(
+                "changed text at output byte {j}: {:?} where the input has {:?}",
+                &output[j0..(j + 40).min(output.len())],
+                &input[i.saturating_sub(j - j0)..(i + 40).min(input.len())]
+            ));
+        }
+        let end = xml_element_end(&output, lt);
+        let block = &output[j0..end];
+        if !allowed_xml_block(block) {
+            return Err(format!(
+                "an inserted element that enrich may not add, at output byte {lt}:\n{block}"
+            ));
+        }
+        blocks.push(block.to_string());
+        i -= j - j0;
+        j = end;
+    }
+    if i != a.len() {
+        return Err(format!(
+            "the output lacks the input's bytes from {i}: {:?}",
+            &input[i..(i + 60).min(input.len())]
+        ));
+    }
+    Ok(blocks)
+}
+
+/// SPDX tag-value, line by line: the output is the input plus this tool's
+/// `ExternalRef` lines (each with its `ExternalRefComment`) and `Creator`
+/// line, with `DocumentNamespace` made new and `Created` set. Returns the
+/// number of references added.
+pub fn tagvalue_lossless(input: &str, output: &str) -> Result<usize, String> {
+    let a: Vec<&str> = input.split_inclusive('\n').collect();
+    let b: Vec<&str> = output.split_inclusive('\n').collect();
+    let (mut i, mut j, mut refs) = (0, 0, 0);
+    let value = |l: &str| l.split_once(':').unwrap().1.trim().to_string();
+    while j < b.len() {
+        if i < a.len() && a[i] == b[j] {
+            i += 1;
+            j += 1;
+        } else if b[j].starts_with("Creator: Tool: tacos-sbom-") {
+            j += 1;
+        } else if b[j].starts_with("ExternalRef: OTHER tacos-") {
+            j += 1;
+            if !b
+                .get(j)
+                .is_some_and(|l| l.starts_with("ExternalRefComment: <text>TACOS"))
+            {
+                return Err(format!(
+                    "output line {}: our ExternalRef without its comment",
+                    j + 1
+                ));
+            }
+            while !b[j].contains("</text>") {
+                j += 1;
+            }
+            j += 1;
+            refs += 1;
+        } else if i < a.len()
+            && a[i].starts_with("DocumentNamespace:")
+            && b[j].starts_with("DocumentNamespace:")
+        {
+            let (old, new) = (value(a[i]), value(b[j]));
+            let base = old
+                .split("/tacos-sbom/")
+                .next()
+                .unwrap()
+                .trim_end_matches('/');
+            if new == old || !new.starts_with(&format!("{base}/tacos-sbom/")) {
+                return Err(format!("namespace {old} became {new}"));
+            }
+            i += 1;
+            j += 1;
+        } else if i < a.len() && a[i].starts_with("Created:") && b[j].starts_with("Created:") {
+            if value(b[j]) != EPOCH_TIME {
+                return Err(format!("Created is {}", value(b[j])));
+            }
+            i += 1;
+            j += 1;
+        } else {
+            return Err(format!(
+                "input line {} {:?} became output line {} {:?}",
+                i + 1,
+                a.get(i),
+                j + 1,
+                b[j]
+            ));
+        }
+    }
+    if i != a.len() {
+        return Err(format!("input lines from {} are missing", i + 1));
+    }
+    Ok(refs)
+}
+
+/// SPDX 3 JSON-LD, by structure (serde_json, key order kept) and by raw
+/// tokens: the output minus this tool's `externalRef` entries, `Tool` element
+/// and `createdUsing` entry, with `created` restored, equals the input.
+/// Returns the number of references added.
+pub fn spdx3_lossless(input: &str, output: &str) -> Result<usize, String> {
+    use serde_json::Value;
+    let mut inp: Value = serde_json::from_str(input).map_err(|e| e.to_string())?;
+    let mut out: Value = serde_json::from_str(output).map_err(|e| e.to_string())?;
+    // This tool's own additions are taken out of both sides, so that the
+    // helper also compares a re-enriched document with the first output.
+    fn strip(doc: &mut Value) -> Result<(usize, Vec<(bool, bool)>), String> {
+        let is_tool_id = |v: &Value| {
+            v.as_str()
+                .is_some_and(|s| s.starts_with("urn:tacos-sbom:tool:"))
+        };
+        let graph = doc["@graph"].as_array_mut().ok_or("no @graph")?;
+        graph.retain(|el| !is_tool_id(&el["spdxId"]));
+        let mut refs = 0;
+        let mut emptied = Vec::new();
+        for el in graph.iter_mut() {
+            let map = el.as_object_mut().ok_or("an element is not an object")?;
+            let mut e = (false, false);
+            if let Some(Value::Array(list)) = map.get_mut("externalRef") {
+                let before = list.len();
+                list.retain(|r| {
+                    !(r["externalRefType"] == "secureSoftwareAttestation"
+                        && r["comment"]
+                            .as_str()
+                            .is_some_and(|c| c.starts_with("TACOS ")))
+                });
+                refs += before - list.len();
+                e.0 = list.is_empty();
+            }
+            if let Some(Value::Array(list)) = map.get_mut("createdUsing") {
+                list.retain(|t| !is_tool_id(t));
+                e.1 = list.is_empty();
+            }
+            emptied.push(e);
+        }
+        Ok((refs, emptied))
+    }
+    let (in_refs, _) = strip(&mut inp)?;
+    let (out_refs, emptied) = strip(&mut out)?;
+    let in_graph = inp["@graph"].as_array().unwrap().clone();
+    let graph = out["@graph"].as_array_mut().unwrap();
+    if graph.len() != in_graph.len() {
+        return Err(format!(
+            "{} elements, the input has {}",
+            graph.len(),
+            in_graph.len()
+        ));
+    }
+    for ((el, orig), (no_refs, no_tools)) in graph.iter_mut().zip(&in_graph).zip(emptied) {
+        let map = el.as_object_mut().unwrap();
+        if no_refs && orig.get("externalRef").is_none() {
+            map.shift_remove("externalRef");
+        }
+        if no_tools && orig.get("createdUsing").is_none() {
+            map.shift_remove("createdUsing");
+        }
+        if map.get("created") != orig.get("created") && map.contains_key("created") {
+            if map["created"] != EPOCH_TIME {
+                return Err(format!("created is {}", map["created"]));
+            }
+            match orig.get("created") {
+                Some(c) => {
+                    map.insert("created".into(), c.clone());
+                }
+                None => {
+                    map.shift_remove("created");
+                }
+            }
+        }
+    }
+    let refs = out_refs
+        .checked_sub(in_refs)
+        .ok_or("references were removed")?;
+    let (a, b) = (
+        serde_json::to_string(&inp).unwrap(),
+        serde_json::to_string(&out).unwrap(),
+    );
+    if a != b {
+        return Err("the output minus the allowed changes differs from the input".into());
+    }
+    // No lexeme rewritten: every raw token of the input is in the output,
+    // but the creation times.
+    let mut counts: std::collections::HashMap<&str, i64> = Default::default();
+    for t in raw_tokens(input) {
+        *counts.entry(t).or_default() += 1;
+    }
+    for t in raw_tokens(output) {
+        *counts.entry(t).or_default() -= 1;
+    }
+    let created: Vec<String> = in_graph
+        .iter()
+        .filter_map(|el| el["created"].as_str().map(|c| format!("{c:?}")))
+        .collect();
+    let lost: Vec<_> = counts
+        .iter()
+        .filter(|(t, n)| **n > 0 && !created.iter().any(|c| c == *t))
+        .collect();
+    if !lost.is_empty() {
+        return Err(format!(
+            "lexemes of the input missing from the output: {lost:?}"
+        ));
+    }
+    Ok(refs)
 }

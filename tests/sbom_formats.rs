@@ -1,0 +1,386 @@
+//! Every CycloneDX XML, SPDX tag-value and SPDX 3 fixture enriches, loses
+//! nothing (by its format's comparison helper), stays valid by the
+//! independent checkers, verifies, and re-enriches without duplicates; in the
+//! encoding it came in.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+
+use common::*;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    CdxXml,
+    TagValue,
+    Spdx3,
+}
+
+/// Classify a fixture by its content, independently of the tool.
+fn kind_of(path: &Path) -> Option<Kind> {
+    let (text, _) = read_text(path);
+    let head = text.trim_start();
+    if head.starts_with('<') {
+        let ns = head.find("cyclonedx.org/schema/bom/1.")?;
+        let minor = head[ns + "cyclonedx.org/schema/bom/1.".len()..]
+            .chars()
+            .next()?;
+        return (('2'..='7').contains(&minor)).then_some(Kind::CdxXml);
+    }
+    if head.starts_with('{') {
+        let v: serde_json::Value = serde_json::from_str(&text).ok()?;
+        return v["@context"]
+            .to_string()
+            .contains("spdx.org/rdf/3")
+            .then_some(Kind::Spdx3);
+    }
+    text.lines()
+        .any(|l| l.starts_with("SPDXVersion: SPDX-2."))
+        .then_some(Kind::TagValue)
+}
+
+fn fixtures_of(kind: Kind) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    let mut stack = vec![fixture("sbom")];
+    while let Some(dir) = stack.pop() {
+        for e in std::fs::read_dir(&dir).unwrap() {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                stack.push(p);
+            } else if kind_of(&p) == Some(kind) {
+                out.push(p);
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+struct Enriched {
+    fixture: PathBuf,
+    input: PathBuf,
+    output: PathBuf,
+    /// References added, by the format's comparison helper.
+    refs: usize,
+    /// Whether one of them is the application report's.
+    report: bool,
+}
+
+/// The format's comparison: the references it found, or why it failed.
+fn lossless(kind: Kind, input: &str, output: &str) -> Result<usize, String> {
+    match kind {
+        Kind::CdxXml => xml_lossless(input, output).map(|blocks| {
+            blocks
+                .iter()
+                .map(|b| b.matches("reference type=\"").count())
+                .sum()
+        }),
+        Kind::TagValue => tagvalue_lossless(input, output),
+        Kind::Spdx3 => spdx3_lossless(input, output),
+    }
+}
+
+fn file_name_for(fixture: &Path, prefix: &str, idx: usize) -> String {
+    format!(
+        "{prefix}{idx}-{}",
+        fixture.file_name().unwrap().to_string_lossy()
+    )
+}
+
+fn enrich_all(tmp: &Temp, kind: Kind, files: &[PathBuf]) -> Vec<Enriched> {
+    let mut results = Vec::new();
+    for (idx, f) in files.iter().enumerate() {
+        let name = file_name_for(f, "in", idx);
+        let input = tmp.copy_in(f, &name);
+        let out_name = file_name_for(f, "out", idx);
+        let o = tacos(
+            tmp.path(),
+            &[
+                "enrich",
+                &name,
+                "-o",
+                &out_name,
+                "--attestations-dir",
+                "att",
+            ],
+        );
+        assert_ok(&o);
+        let output = tmp.join(&out_name);
+        let (in_text, in_enc) = read_text(&input);
+        let (out_text, out_enc) = read_text(&output);
+        assert_eq!(
+            in_enc,
+            out_enc,
+            "{}: written in another encoding",
+            f.display()
+        );
+        let refs = lossless(kind, &in_text, &out_text)
+            .unwrap_or_else(|e| panic!("{}: not lossless: {e}", f.display()));
+        // Every reference written is in the output (the application report
+        // is counted apart from the components' references).
+        let err = stderr(&o);
+        let written: usize = err
+            .lines()
+            .find_map(|l| {
+                let (_, rest) = l.split_once(" with PURL, ")?;
+                rest.split_whitespace().next()?.parse().ok()
+            })
+            .unwrap_or_else(|| panic!("no summary line:\n{err}"));
+        let report = usize::from(err.contains("application report for"));
+        assert_eq!(
+            refs,
+            written + report,
+            "{}: {refs} references in the output, {written} + {report} reported:\n{err}",
+            f.display()
+        );
+        results.push(Enriched {
+            fixture: f.clone(),
+            input,
+            output,
+            refs,
+            report: report == 1,
+        });
+    }
+    results
+}
+
+/// `verify` proves every reference written; enriching again changes only
+/// what a new run must change, and adds no reference.
+fn verify_and_reenrich(tmp: &Temp, kind: Kind, results: &[Enriched]) {
+    for r in results {
+        let out = r.output.to_str().unwrap();
+        let o = tacos(
+            tmp.path(),
+            &[
+                "verify",
+                out,
+                "--key",
+                "att/tacos-sbom.pub.pem",
+                "--attestations-dir",
+                "att",
+            ],
+        );
+        let all = format!("{} of {} TACOS references verified", r.refs, r.refs);
+        assert!(
+            stderr(&o).contains(&all),
+            "{}: {}{}",
+            r.fixture.display(),
+            stdout(&o),
+            stderr(&o)
+        );
+        if r.refs == usize::from(r.report) {
+            // Only the application report is referenced (no component has a
+            // PURL). `verify` still calls that a failure: issue 8, item 8,
+            // which changes verify's rules on another branch.
+            assert!(stdout(&o).contains("no TACOS references in this SBOM"));
+        } else {
+            assert_ok(&o);
+        }
+        let again = r.output.with_file_name(format!(
+            "again-{}",
+            r.output.file_name().unwrap().to_string_lossy()
+        ));
+        let o = tacos(
+            tmp.path(),
+            &[
+                "enrich",
+                out,
+                "-o",
+                again.to_str().unwrap(),
+                "--attestations-dir",
+                "att",
+            ],
+        );
+        assert_ok(&o);
+        let (first, enc1) = read_text(&r.output);
+        let (second, enc2) = read_text(&again);
+        assert_eq!(enc1, enc2);
+        let added = lossless(kind, &first, &second)
+            .unwrap_or_else(|e| panic!("{}: re-enriching changed more: {e}", r.fixture.display()));
+        assert_eq!(
+            added,
+            0,
+            "{}: re-enriching added references",
+            r.fixture.display()
+        );
+    }
+}
+
+#[test]
+fn every_cyclonedx_xml_fixture() {
+    let files = fixtures_of(Kind::CdxXml);
+    assert!(files.len() >= 10, "{files:?}");
+    let tmp = Temp::new();
+    let results = enrich_all(&tmp, Kind::CdxXml, &files);
+    assert!(results.iter().map(|r| r.refs).sum::<usize>() > 1500);
+    let versions: std::collections::BTreeSet<String> = files
+        .iter()
+        .map(|f| {
+            let (t, _) = read_text(f);
+            let at = t.find("schema/bom/1.").unwrap() + "schema/bom/".len();
+            t[at..at + 3].to_string()
+        })
+        .collect();
+    assert_eq!(
+        versions.into_iter().collect::<Vec<_>>(),
+        ["1.2", "1.3", "1.4", "1.5", "1.6", "1.7"]
+    );
+    // The official XSD judges every output whose input it accepts.
+    let runs = |paths: Vec<&PathBuf>| -> Vec<Vec<String>> {
+        paths
+            .into_iter()
+            .map(|p| vec![utf8_for_checkers(p).to_string_lossy().into_owned()])
+            .collect()
+    };
+    let before = judge_batch(
+        "validate-cdx.py",
+        &runs(results.iter().map(|r| &r.input).collect()),
+        &[],
+    );
+    let after = judge_batch(
+        "validate-cdx.py",
+        &runs(results.iter().map(|r| &r.output).collect()),
+        &[],
+    );
+    for ((r, (b, _)), (a, text)) in results.iter().zip(before).zip(after) {
+        assert!(
+            a == 0 || b != 0,
+            "{}: the output is not valid CycloneDX XML:\n{text}",
+            r.fixture.display()
+        );
+        assert_eq!(b, 0, "{}: the input is not valid", r.fixture.display());
+    }
+    verify_and_reenrich(&tmp, Kind::CdxXml, &results);
+}
+
+/// Messages of a checker's errors (indented lines), for comparing the input's
+/// with the output's.
+fn checker_errors(script: &str, path: &Path) -> (String, Vec<String>) {
+    let (_, text) = judge(script, &[utf8_for_checkers(path).to_str().unwrap()]);
+    let mut lines: Vec<String> = text
+        .lines()
+        .filter(|l| l.starts_with("  ") && !l.contains("ERROR:root"))
+        .map(str::to_string)
+        .collect();
+    lines.sort();
+    lines.dedup();
+    (text, lines)
+}
+
+#[test]
+fn every_spdx_tag_value_fixture() {
+    let files = fixtures_of(Kind::TagValue);
+    assert!(files.len() >= 10, "{files:?}");
+    let tmp = Temp::new();
+    let results = enrich_all(&tmp, Kind::TagValue, &files);
+    assert!(results.iter().map(|r| r.refs).sum::<usize>() >= 10);
+    // spdx-tools finds no error in an output that it did not find in its input.
+    for r in &results {
+        let (_, before) = checker_errors("validate-spdx.sh", &r.input);
+        let (text, after) = checker_errors("validate-spdx.sh", &r.output);
+        let new: Vec<&String> = after.iter().filter(|l| !before.contains(l)).collect();
+        assert!(
+            new.is_empty(),
+            "{}: enrich introduced SPDX errors: {new:?}\n{text}",
+            r.fixture.display()
+        );
+        if before.is_empty() {
+            assert!(
+                text.contains("VALID") && !text.contains("INVALID"),
+                "{text}"
+            );
+        }
+    }
+    verify_and_reenrich(&tmp, Kind::TagValue, &results);
+}
+
+#[test]
+fn every_spdx3_fixture() {
+    let files = fixtures_of(Kind::Spdx3);
+    assert!(files.len() >= 6, "{files:?}");
+    let tmp = Temp::new();
+    let results = enrich_all(&tmp, Kind::Spdx3, &files);
+    assert!(results.iter().map(|r| r.refs).sum::<usize>() >= 5);
+    // spdx-python-model finds no error in an output that it did not find in
+    // its input.
+    for r in &results {
+        let (_, before) = checker_errors("validate-spdx3.py", &r.input);
+        let (text, after) = checker_errors("validate-spdx3.py", &r.output);
+        assert!(text.contains("spdx-python-model"), "{text}");
+        let new: Vec<&String> = after.iter().filter(|l| !before.contains(l)).collect();
+        assert!(
+            new.is_empty(),
+            "{}: enrich introduced SPDX 3 errors: {new:?}\n{text}",
+            r.fixture.display()
+        );
+        if before.is_empty() {
+            assert!(text.contains("validate-spdx3: VALID"), "{text}");
+        }
+    }
+    verify_and_reenrich(&tmp, Kind::Spdx3, &results);
+}
+
+/// UTF-16 (both byte orders) and UTF-8 with a byte-order mark come back in
+/// the encoding they came in, losslessly, for JSON and XML.
+#[test]
+fn encodings_are_read_and_written_back_as_they_came() {
+    let tmp = Temp::new();
+    let xml = read_text(&fixture("sbom/generated/pypi-flask-django-env.cdx15.xml")).0;
+    let json = read_text(&fixture("sbom/generated/pypi-flask-django-env.cdx16.json")).0;
+    let encode = |text: &str, enc: &str| -> Vec<u8> {
+        match enc {
+            "UTF-16LE" => [0xFF, 0xFE]
+                .into_iter()
+                .chain(text.encode_utf16().flat_map(u16::to_le_bytes))
+                .collect(),
+            "UTF-16BE" => [0xFE, 0xFF]
+                .into_iter()
+                .chain(text.encode_utf16().flat_map(u16::to_be_bytes))
+                .collect(),
+            _ => [0xEF, 0xBB, 0xBF].into_iter().chain(text.bytes()).collect(),
+        }
+    };
+    for (i, enc) in ["UTF-16LE", "UTF-16BE", "UTF-8 BOM"].iter().enumerate() {
+        for (text, ext) in [(&xml, "xml"), (&json, "json")] {
+            let name = format!("in{i}.{ext}");
+            std::fs::write(tmp.join(&name), encode(text, enc)).unwrap();
+            let out = format!("out{i}.{ext}");
+            let o = tacos(
+                tmp.path(),
+                &["enrich", &name, "-o", &out, "--attestations-dir", "att"],
+            );
+            assert_ok(&o);
+            let (out_text, out_enc) = read_text(&tmp.join(&out));
+            assert_eq!(out_enc, *enc, "{name}");
+            if ext == "xml" {
+                let blocks = xml_lossless(text, &out_text).unwrap();
+                assert!(blocks.len() >= 20, "{name}: {} blocks", blocks.len());
+                let (code, report) = judge(
+                    "validate-cdx.py",
+                    &[utf8_for_checkers(&tmp.join(&out)).to_str().unwrap()],
+                );
+                assert_eq!(code, 0, "{report}");
+            } else {
+                let a: serde_json::Value = serde_json::from_str(text).unwrap();
+                let b: serde_json::Value = serde_json::from_str(&out_text).unwrap();
+                assert_eq!(
+                    a["components"].as_array().unwrap().len(),
+                    b["components"].as_array().unwrap().len()
+                );
+                assert!(out_text.contains("TACOS attestation for pkg:pypi/flask@1.1.2"));
+            }
+            let o = tacos(
+                tmp.path(),
+                &[
+                    "verify",
+                    &out,
+                    "--key",
+                    "att/tacos-sbom.pub.pem",
+                    "--attestations-dir",
+                    "att",
+                ],
+            );
+            assert_ok(&o);
+        }
+    }
+}

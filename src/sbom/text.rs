@@ -62,6 +62,9 @@ pub(super) fn sniff(path: &Path, head: &[u8]) -> Result<(), SbomError> {
         return Ok(());
     }
     let head = head.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(head);
+    if let Some(e) = mixed_boms(head) {
+        return Err(not_text(path, e));
+    }
     if head.contains(&0) {
         return Err(not_text(path, nul_reason(head)));
     }
@@ -73,6 +76,13 @@ pub(super) fn sniff(path: &Path, head: &[u8]) -> Result<(), SbomError> {
         return Err(not_text(path, not_utf8_reason(head, e.valid_up_to())));
     }
     Ok(())
+}
+
+/// A UTF-16 byte-order mark right after a UTF-8 one: a file converted twice.
+fn mixed_boms(after_utf8_bom: &[u8]) -> Option<&'static str> {
+    (after_utf8_bom.starts_with(b"\xFF\xFE") || after_utf8_bom.starts_with(b"\xFE\xFF")).then_some(
+        "it starts with a UTF-8 byte-order mark followed by a UTF-16 one (the file was converted twice); remove the first three bytes",
+    )
 }
 
 fn unsupported_bom(bytes: &[u8]) -> Option<&'static str> {
@@ -135,6 +145,9 @@ pub(super) fn decode(path: &Path, bytes: Vec<u8>) -> Result<(String, Encoding), 
         };
         if encoding == Encoding::Utf8Bom {
             bytes.drain(..3);
+            if let Some(e) = mixed_boms(&bytes) {
+                return Err(not_text(path, e));
+            }
         }
         let text = String::from_utf8(bytes).map_err(|e| {
             let at = e.utf8_error().valid_up_to();
@@ -294,11 +307,10 @@ mod tests {
                 .unwrap_err()
                 .contains("two byte-order marks")
         );
-        // A UTF-8 BOM followed by UTF-16: not UTF-8.
         assert!(
             dec(b"\xEF\xBB\xBF\xFF\xFE{\x00")
                 .unwrap_err()
-                .contains("UTF-8")
+                .contains("a UTF-8 byte-order mark followed by a UTF-16 one")
         );
         assert!(dec(b"\x00\x01\x02garbage").unwrap_err().contains("binary"));
     }

@@ -174,7 +174,12 @@ impl Document {
                 Ok(x) => x,
                 Err(e) => {
                     let at = reader.error_position() as usize;
-                    return Err(err(at, format!("not well-formed: {e}")));
+                    let message = e.to_string();
+                    let hint = match message.contains("end of input") {
+                        true => " (is the file truncated?)",
+                        false => "",
+                    };
+                    return Err(err(at, format!("not well-formed: {message}{hint}")));
                 }
             };
             let end = reader.buffer_position() as usize;

@@ -384,3 +384,152 @@ fn encodings_are_read_and_written_back_as_they_came() {
         }
     }
 }
+
+/// Layouts the real fixtures do not show, written by hand: namespace
+/// prefixes, an empty `<bom/>`, an empty `<externalReferences/>`, one-line
+/// XML, CRLF with tabs, tools holding only services, vendor elements; for
+/// tag-value a last line without a line end and CRLF; for SPDX 3 a PURL in
+/// `externalIdentifier` and an inline `CreationInfo`. Each output is
+/// lossless, valid by the independent checker, and verifies.
+#[test]
+fn hand_written_edge_cases() {
+    let tmp = Temp::new();
+    let xml_cases = [
+        (
+            "prefixed.xml",
+            "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<cdx:bom xmlns:cdx=\"http://cyclonedx.org/schema/bom/1.5\" xmlns:v=\"urn:vendor\" version=\"3\">\n  <cdx:components>\n    <cdx:component type=\"library\" bom-ref=\"a\">\n      <cdx:name>left-pad</cdx:name>\n      <cdx:version>1.3.0</cdx:version>\n      <cdx:purl>pkg:npm/left-pad@1.3.0</cdx:purl>\n      <cdx:externalReferences/>\n      <cdx:properties><cdx:property name=\"p\">q</cdx:property></cdx:properties>\n      <v:extra>vendor &amp; co</v:extra>\n    </cdx:component>\n    <cdx:component type=\"library\">\n      <cdx:name><![CDATA[is-odd]]></cdx:name>\n      <cdx:purl>pkg:npm/is-odd@3.0.1</cdx:purl>\n      <!-- no references yet -->\n    </cdx:component>\n  </cdx:components>\n</cdx:bom>\n",
+        ),
+        (
+            "empty.xml",
+            "<?xml version=\"1.0\"?>\n<bom xmlns=\"http://cyclonedx.org/schema/bom/1.6\" serialNumber=\"urn:uuid:3e671687-395b-41f5-a30f-a58921a69b79\"/>\n",
+        ),
+        (
+            "oneline.xml",
+            "<bom xmlns=\"http://cyclonedx.org/schema/bom/1.4\" version=\"1\"><components><component type=\"library\"><name>a</name><version>1.0.0</version><purl>pkg:npm/a@1.0.0</purl></component></components></bom>",
+        ),
+        (
+            "crlf.xml",
+            "<?xml version=\"1.0\"?>\r\n<bom xmlns=\"http://cyclonedx.org/schema/bom/1.3\" version=\"7\">\r\n\t<metadata>\r\n\t\t<timestamp>2020-01-01T00:00:00Z</timestamp>\r\n\t\t<component type=\"application\">\r\n\t\t\t<name>app</name>\r\n\t\t\t<version>1</version>\r\n\t\t</component>\r\n\t</metadata>\r\n\t<components>\r\n\t\t<component type=\"library\">\r\n\t\t\t<name>b</name>\r\n\t\t\t<version>2.0</version>\r\n\t\t\t<purl>pkg:pypi/b@2.0</purl>\r\n\t\t</component>\r\n\t</components>\r\n</bom>\r\n",
+        ),
+        (
+            "services.xml",
+            "<?xml version=\"1.0\"?>\n<bom xmlns=\"http://cyclonedx.org/schema/bom/1.6\" version=\"1\">\n  <metadata>\n    <tools>\n      <services>\n        <service>\n          <name>scanner</name>\n        </service>\n      </services>\n    </tools>\n  </metadata>\n  <components>\n    <component type=\"library\">\n      <name>c</name>\n      <purl>pkg:cargo/c@0.1.0</purl>\n    </component>\n  </components>\n</bom>\n",
+        ),
+    ];
+    for (name, text) in xml_cases {
+        std::fs::write(tmp.join(name), text).unwrap();
+        let out = format!("out-{name}");
+        let o = tacos(
+            tmp.path(),
+            &["enrich", name, "-o", &out, "--attestations-dir", "att"],
+        );
+        assert_ok(&o);
+        let (written, _) = read_text(&tmp.join(&out));
+        xml_lossless(text, &written).unwrap_or_else(|e| panic!("{name}: {e}\n{written}"));
+        let (code, report) = judge("validate-cdx.py", &[tmp.join(&out).to_str().unwrap()]);
+        assert_eq!(code, 0, "{name}:\n{written}\n{report}");
+        let o = tacos(
+            tmp.path(),
+            &[
+                "verify",
+                &out,
+                "--key",
+                "att/tacos-sbom.pub.pem",
+                "--attestations-dir",
+                "att",
+            ],
+        );
+        if name == "empty.xml" {
+            // Only the report is referenced: see `verify_and_reenrich`.
+            assert!(stderr(&o).contains("1 of 1 TACOS references verified"));
+        } else {
+            assert_ok(&o);
+        }
+        if name == "prefixed.xml" {
+            assert!(
+                written.contains("<cdx:reference type=\"attestation\">"),
+                "{written}"
+            );
+            assert!(written.contains("<v:extra>vendor &amp; co</v:extra>"));
+        }
+    }
+
+    let tag_value = "SPDXVersion: SPDX-2.3\r\nDataLicense: CC0-1.0\r\nSPDXID: SPDXRef-DOCUMENT\r\nDocumentName: edge\r\nDocumentNamespace: https://example.com/edge\r\nCreator: Person: A\r\nCreated: 2020-01-01T00:00:00Z\r\n\r\n# the package\r\nPackageName: left-pad\r\nSPDXID: SPDXRef-left-pad\r\nPackageVersion: 1.3.0\r\nPackageDownloadLocation: NOASSERTION\r\nFilesAnalyzed: false\r\nPackageComment: <text>two\r\nlines: with a colon</text>\r\nExternalRef: PACKAGE-MANAGER purl pkg:npm/left-pad@1.3.0\r\nRelationship: SPDXRef-DOCUMENT DESCRIBES SPDXRef-app\r\n\r\nPackageName: app\r\nSPDXID: SPDXRef-app\r\nPackageDownloadLocation: NOASSERTION\r\nFilesAnalyzed: false\r\nExternalRef: PACKAGE-MANAGER purl pkg:npm/app@2.0.0";
+    std::fs::write(tmp.join("edge.spdx"), tag_value).unwrap();
+    let o = tacos(
+        tmp.path(),
+        &[
+            "enrich",
+            "edge.spdx",
+            "-o",
+            "out-edge.spdx",
+            "--attestations-dir",
+            "att",
+        ],
+    );
+    assert_ok(&o);
+    let (written, _) = read_text(&tmp.join("out-edge.spdx"));
+    assert_eq!(tagvalue_lossless(tag_value, &written), Ok(2), "{written}");
+    let (code, report) = judge(
+        "validate-spdx.sh",
+        &[tmp.join("out-edge.spdx").to_str().unwrap()],
+    );
+    assert_eq!(code, 0, "{written}\n{report}");
+
+    let spdx3 = serde_json::json!({
+        "@context": "https://spdx.org/rdf/3.0.1/spdx-context.jsonld",
+        "@graph": [
+            {"type": "Person", "spdxId": "https://example.com/edge/person",
+             "name": "A", "creationInfo": "_:ci"},
+            {"type": "CreationInfo", "@id": "_:ci", "specVersion": "3.0.1",
+             "createdBy": ["https://example.com/edge/person"], "created": "2020-01-01T00:00:00Z"},
+            {"type": "SpdxDocument", "spdxId": "https://example.com/edge/doc",
+             "creationInfo": {"type": "CreationInfo", "specVersion": "3.0.1",
+                              "createdBy": ["https://example.com/edge/person"],
+                              "created": "2020-01-01T00:00:00Z"},
+             "rootElement": ["https://example.com/edge/app"]},
+            {"type": "software_Package", "spdxId": "https://example.com/edge/app",
+             "name": "app", "creationInfo": "_:ci", "software_packageVersion": "2.0.0"},
+            {"type": "software_Package", "spdxId": "https://example.com/edge/left-pad",
+             "name": "left-pad", "creationInfo": "_:ci",
+             "externalIdentifier": [{"type": "ExternalIdentifier",
+                                     "externalIdentifierType": "packageUrl",
+                                     "identifier": "pkg:npm/left-pad@1.3.0"}]}
+        ]
+    });
+    let text = serde_json::to_string_pretty(&spdx3).unwrap();
+    std::fs::write(tmp.join("edge.spdx3.json"), &text).unwrap();
+    let o = tacos(
+        tmp.path(),
+        &[
+            "enrich",
+            "edge.spdx3.json",
+            "-o",
+            "out-edge.spdx3.json",
+            "--attestations-dir",
+            "att",
+        ],
+    );
+    assert_ok(&o);
+    let (written, _) = read_text(&tmp.join("out-edge.spdx3.json"));
+    assert_eq!(spdx3_lossless(&text, &written), Ok(2), "{written}");
+    let (code, report) = judge(
+        "validate-spdx3.py",
+        &[tmp.join("out-edge.spdx3.json").to_str().unwrap()],
+    );
+    assert_eq!(code, 0, "{written}\n{report}");
+    for out in ["out-edge.spdx", "out-edge.spdx3.json"] {
+        let o = tacos(
+            tmp.path(),
+            &[
+                "verify",
+                out,
+                "--key",
+                "att/tacos-sbom.pub.pem",
+                "--attestations-dir",
+                "att",
+            ],
+        );
+        assert_ok(&o);
+    }
+}

@@ -497,7 +497,11 @@ fn many_inputs_one_rule() {
         tmp.copy_in(&fixture(src), name);
     }
     let xml = fixture_text("sbom/generated/pypi-flask-django-env.cdx15.xml");
-    write(&tmp, "dir/h-truncated.xml", &xml.as_bytes()[..xml.len() / 3]);
+    write(
+        &tmp,
+        "dir/h-truncated.xml",
+        &xml.as_bytes()[..xml.len() / 3],
+    );
     write(&tmp, "dir/notes.txt", b"not looked at");
     write(&tmp, "named-notes.txt", b"hello");
     let o = tacos(

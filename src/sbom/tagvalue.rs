@@ -480,10 +480,10 @@ impl Document {
                     .find(|&i| PACKAGE_TAGS.contains(&self.entries[i].tag.as_str()))
                     .unwrap_or(p.first);
                 let (at, needs_nl) = self.after(anchor);
-                let text = if needs_nl {
-                    format!("{nl}{rest}")
-                } else {
-                    rest
+                // A file that ends without a line end keeps ending so.
+                let text = match needs_nl {
+                    true => format!("{nl}{}", rest.strip_suffix(nl).unwrap_or(&rest)),
+                    false => rest,
                 };
                 // After an edit that ends at the same place, never inside it.
                 edits.push(Edit::insert(at, text));

@@ -415,6 +415,31 @@ fn xml_element_end(text: &str, at: usize) -> usize {
     }
 }
 
+/// Offsets of the start tags of elements with this local name, with any
+/// namespace prefix.
+fn start_tags(block: &str, local: &str) -> Vec<usize> {
+    let b = block.as_bytes();
+    let mut out = Vec::new();
+    let mut from = 0;
+    while let Some(k) = block[from..].find(local) {
+        let at = from + k;
+        from = at + local.len();
+        let after = b.get(from).copied().unwrap_or(b'>');
+        if !(after == b' ' || after == b'>') {
+            continue;
+        }
+        // Back over a prefix to the '<'.
+        let mut s = at;
+        while s > 0 && (b[s - 1].is_ascii_alphanumeric() || b[s - 1] == b':' || b[s - 1] == b'_') {
+            s -= 1;
+        }
+        if s > 0 && b[s - 1] == b'<' && (s == at || b[at - 1] == b':') {
+            out.push(s - 1);
+        }
+    }
+    out
+}
+
 /// Whether an inserted XML block is one enrich may add: its references
 /// (comment starting `TACOS attestation` / `TACOS report`), the tool, and the
 /// wrappers that hold only those.
@@ -437,17 +462,51 @@ fn allowed_xml_block(block: &str) -> bool {
     if !allowed.contains(&local) {
         return false;
     }
-    let refs_ok = block
-        .split("<reference")
-        .skip(1)
-        .chain(block.split(":reference").skip(1))
-        .all(|r| {
-            let body = &r[..r.find("reference>").unwrap_or(r.len())];
-            body.contains("TACOS attestation") || body.contains("TACOS report")
-        });
-    let tools_ok = !(block.contains("<tool>") || block.contains("component type=\"application\""))
-        || block.contains(">tacos-sbom<");
+    // The element at `at`, up to its end tag (`</local>` or `</p:local>`).
+    let body_at = |at: usize, local: &str| {
+        let pat = format!("{local}>");
+        let mut from = at + 1;
+        while let Some(k) = block[from..].find(&pat) {
+            let m = from + k;
+            let lt = block[..m].rfind('<').unwrap_or(0);
+            if block[lt..].starts_with("</") {
+                return &block[at..m];
+            }
+            from = m + pat.len();
+        }
+        &block[at..]
+    };
+    let refs_ok = start_tags(block, "reference").into_iter().all(|at| {
+        let body = body_at(at, "reference");
+        body.contains("TACOS attestation") || body.contains("TACOS report")
+    });
+    let tools_ok = ["tool", "component"].iter().all(|local| {
+        start_tags(block, local)
+            .into_iter()
+            .all(|at| body_at(at, local).contains(">tacos-sbom<"))
+    });
     refs_ok && tools_ok && (block.contains("TACOS") || block.contains(">tacos-sbom<"))
+}
+
+/// The elements of a run of siblings, and whether only whitespace is
+/// between them.
+fn sibling_elements(text: &str) -> Option<Vec<&str>> {
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < text.len() {
+        let rest = &text[i..];
+        let lt = rest.find('<').unwrap_or(rest.len());
+        if !rest[..lt].trim().is_empty() {
+            return None;
+        }
+        if lt == rest.len() {
+            break;
+        }
+        let end = xml_element_end(text, i + lt);
+        out.push(&text[i..end]);
+        i = end;
+    }
+    Some(out)
 }
 
 /// CycloneDX XML: the output minus the elements enrich inserted is
@@ -485,6 +544,11 @@ pub fn xml_lossless(input: &str, output: &str) -> Result<Vec<String>, String> {
         // Back to the end of the last tag: the insertion starts with the
         // whitespace that precedes the inserted element.
         let mut j0 = j;
+        let last_lt = output[..j].rfind('<');
+        if last_lt > output[..j].rfind('>') {
+            // Inside a start tag: the whole element is what changed.
+            j0 = last_lt.unwrap();
+        }
         while j0 > 0 && !b[j0 - 1].is_ascii_whitespace() && b[j0 - 1] != b'>' {
             j0 -= 1;
         }
@@ -503,6 +567,32 @@ pub fn xml_lossless(input: &str, output: &str) -> Result<Vec<String>, String> {
             ));
         }
         let end = xml_element_end(&output, lt);
+        let i0 = i - (j - j0);
+        // An empty element (`<x/>`) of the input given content: the same
+        // start tag, then only elements enrich may add.
+        let in_lt = i0 + (input[i0..].len() - input[i0..].trim_start().len());
+        let out_head = &output[lt..lt + output[lt..].find('>').unwrap() + 1];
+        let in_head_len = input[in_lt..].find('>').map_or(0, |k| k + 1);
+        let in_head = &input[in_lt..in_lt + in_head_len];
+        let filled = in_head.ends_with("/>")
+            && in_head[..in_head.len() - 2].trim_end() == &out_head[..out_head.len() - 1];
+        if filled {
+            let close = output[..end].rfind("</").unwrap();
+            let inner = &output[lt + out_head.len()..close];
+            let children =
+                sibling_elements(inner).ok_or_else(|| format!("text added inside {in_head}"))?;
+            for child in children {
+                if !allowed_xml_block(child) {
+                    return Err(format!(
+                        "an element that enrich may not add, in {in_head}:\n{child}"
+                    ));
+                }
+                blocks.push(child.to_string());
+            }
+            i = in_lt + in_head_len;
+            j = end;
+            continue;
+        }
         let block = &output[j0..end];
         if !allowed_xml_block(block) {
             return Err(format!(
@@ -510,7 +600,7 @@ pub fn xml_lossless(input: &str, output: &str) -> Result<Vec<String>, String> {
             ));
         }
         blocks.push(block.to_string());
-        i -= j - j0;
+        i = i0;
         j = end;
     }
     if i != a.len() {
@@ -531,8 +621,16 @@ pub fn tagvalue_lossless(input: &str, output: &str) -> Result<usize, String> {
     let b: Vec<&str> = output.split_inclusive('\n').collect();
     let (mut i, mut j, mut refs) = (0, 0, 0);
     let value = |l: &str| l.split_once(':').unwrap().1.trim().to_string();
+    // The input's last line may lack a line end that lines added after it
+    // need.
+    let same = |i: usize, j: usize| {
+        a[i] == b[j]
+            || (i + 1 == a.len()
+                && !a[i].ends_with('\n')
+                && b[j].trim_end_matches(['\r', '\n']) == a[i])
+    };
     while j < b.len() {
-        if i < a.len() && a[i] == b[j] {
+        if i < a.len() && same(i, j) {
             i += 1;
             j += 1;
         } else if b[j].starts_with("Creator: Tool: tacos-sbom-") {
@@ -595,24 +693,33 @@ pub fn tagvalue_lossless(input: &str, output: &str) -> Result<usize, String> {
 /// and `createdUsing` entry, with `created` restored, equals the input.
 /// Returns the number of references added.
 pub fn spdx3_lossless(input: &str, output: &str) -> Result<usize, String> {
-    use serde_json::Value;
+    use serde_json::{Map, Value};
     let mut inp: Value = serde_json::from_str(input).map_err(|e| e.to_string())?;
     let mut out: Value = serde_json::from_str(output).map_err(|e| e.to_string())?;
+    let is_tool_id = |v: &Value| {
+        v.as_str()
+            .is_some_and(|s| s.starts_with("urn:tacos-sbom:tool:"))
+    };
     // This tool's own additions are taken out of both sides, so that the
     // helper also compares a re-enriched document with the first output.
-    fn strip(doc: &mut Value) -> Result<(usize, Vec<(bool, bool)>), String> {
-        let is_tool_id = |v: &Value| {
-            v.as_str()
-                .is_some_and(|s| s.starts_with("urn:tacos-sbom:tool:"))
-        };
+    let strip = |doc: &mut Value| -> Result<usize, String> {
         let graph = doc["@graph"].as_array_mut().ok_or("no @graph")?;
         graph.retain(|el| !is_tool_id(&el["spdxId"]));
         let mut refs = 0;
-        let mut emptied = Vec::new();
         for el in graph.iter_mut() {
-            let map = el.as_object_mut().ok_or("an element is not an object")?;
-            let mut e = (false, false);
-            if let Some(Value::Array(list)) = map.get_mut("externalRef") {
+            let drop_tool = |v: &mut Value| {
+                if let Some(Value::Array(list)) = v.get_mut("createdUsing") {
+                    list.retain(|t| {
+                        !t.as_str()
+                            .is_some_and(|s| s.starts_with("urn:tacos-sbom:tool:"))
+                    });
+                }
+            };
+            drop_tool(el);
+            if let Some(info) = el.get_mut("creationInfo") {
+                drop_tool(info);
+            }
+            if let Some(Value::Array(list)) = el.get_mut("externalRef") {
                 let before = list.len();
                 list.retain(|r| {
                     !(r["externalRefType"] == "secureSoftwareAttestation"
@@ -621,18 +728,48 @@ pub fn spdx3_lossless(input: &str, output: &str) -> Result<usize, String> {
                             .is_some_and(|c| c.starts_with("TACOS ")))
                 });
                 refs += before - list.len();
-                e.0 = list.is_empty();
             }
-            if let Some(Value::Array(list)) = map.get_mut("createdUsing") {
-                list.retain(|t| !is_tool_id(t));
-                e.1 = list.is_empty();
-            }
-            emptied.push(e);
         }
-        Ok((refs, emptied))
+        Ok(refs)
+    };
+    let in_refs = strip(&mut inp)?;
+    let out_refs = strip(&mut out)?;
+    // An element, or a CreationInfo inline in one: the tool taken out of
+    // `createdUsing`, `created` put back (each checked), lists this tool
+    // created removed again.
+    fn restore(out: &mut Map<String, Value>, orig: &Map<String, Value>) -> Result<(), String> {
+        if let Some(Value::Array(list)) = out.get("createdUsing")
+            && list.is_empty()
+            && orig.get("createdUsing").is_none()
+        {
+            out.shift_remove("createdUsing");
+        }
+        if let Some(Value::Array(list)) = out.get("externalRef")
+            && list.is_empty()
+            && orig.get("externalRef").is_none()
+        {
+            out.shift_remove("externalRef");
+        }
+        if out.contains_key("created") && out.get("created") != orig.get("created") {
+            if out["created"] != EPOCH_TIME {
+                return Err(format!("created is {}", out["created"]));
+            }
+            match orig.get("created") {
+                Some(c) => {
+                    out.insert("created".into(), c.clone());
+                }
+                None => {
+                    out.shift_remove("created");
+                }
+            }
+        }
+        if let (Some(Value::Object(o)), Some(Value::Object(i))) =
+            (out.get_mut("creationInfo"), orig.get("creationInfo"))
+        {
+            restore(o, i)?;
+        }
+        Ok(())
     }
-    let (in_refs, _) = strip(&mut inp)?;
-    let (out_refs, emptied) = strip(&mut out)?;
     let in_graph = inp["@graph"].as_array().unwrap().clone();
     let graph = out["@graph"].as_array_mut().unwrap();
     if graph.len() != in_graph.len() {
@@ -642,27 +779,11 @@ pub fn spdx3_lossless(input: &str, output: &str) -> Result<usize, String> {
             in_graph.len()
         ));
     }
-    for ((el, orig), (no_refs, no_tools)) in graph.iter_mut().zip(&in_graph).zip(emptied) {
-        let map = el.as_object_mut().unwrap();
-        if no_refs && orig.get("externalRef").is_none() {
-            map.shift_remove("externalRef");
-        }
-        if no_tools && orig.get("createdUsing").is_none() {
-            map.shift_remove("createdUsing");
-        }
-        if map.get("created") != orig.get("created") && map.contains_key("created") {
-            if map["created"] != EPOCH_TIME {
-                return Err(format!("created is {}", map["created"]));
-            }
-            match orig.get("created") {
-                Some(c) => {
-                    map.insert("created".into(), c.clone());
-                }
-                None => {
-                    map.shift_remove("created");
-                }
-            }
-        }
+    for (el, orig) in graph.iter_mut().zip(&in_graph) {
+        let (Some(o), Some(i)) = (el.as_object_mut(), orig.as_object()) else {
+            return Err("an element is not an object".into());
+        };
+        restore(o, i)?;
     }
     let refs = out_refs
         .checked_sub(in_refs)
@@ -685,7 +806,8 @@ pub fn spdx3_lossless(input: &str, output: &str) -> Result<usize, String> {
     }
     let created: Vec<String> = in_graph
         .iter()
-        .filter_map(|el| el["created"].as_str().map(|c| format!("{c:?}")))
+        .flat_map(|el| [&el["created"], &el["creationInfo"]["created"]])
+        .filter_map(|c| c.as_str().map(|c| format!("{c:?}")))
         .collect();
     let lost: Vec<_> = counts
         .iter()

@@ -865,6 +865,9 @@ fn write_document(
         now: opts.now,
     };
     let edited = l.sbom.enrich(&changes);
+    // The edits hold their own text now; the references need not stay
+    // alive while the document is written (on large SBOMs, tens of MB).
+    drop(changes);
     let write_err = |source| EnrichError::Write {
         path: l.output.clone(),
         source,

@@ -52,7 +52,7 @@ fn malformed(path: &Path, doc: &Document, el: &Element, why: String) -> SbomErro
 /// the size limit; a `version` that is an integer; the component count.
 pub(super) fn check(path: &Path, doc: &Document, limits: &Limits) -> Result<(), SbomError> {
     let root = doc.root();
-    if root.local != "bom" {
+    if &*root.local != "bom" {
         return Err(malformed(
             path,
             doc,
@@ -468,7 +468,7 @@ impl<'d> Editor<'d> {
                     self.fills.push(Fill {
                         tag_close: parent.start + slash,
                         head_end: parent.head_end,
-                        qname: parent.qname.clone(),
+                        qname: parent.qname.to_string(),
                         indent: fill_indent,
                         items: vec![(rank, item)],
                     });
@@ -489,7 +489,7 @@ impl<'d> Editor<'d> {
         let after = parent
             .children
             .iter()
-            .rfind(|c| c.in_ns && before.contains(&c.local.as_str()));
+            .rfind(|c| c.in_ns && before.contains(&&*c.local));
         self.add_child(parent, after, rank, el);
     }
 

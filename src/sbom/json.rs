@@ -8,6 +8,8 @@
 
 use super::splice::{Edit, Edited};
 use std::borrow::Cow;
+use std::collections::HashMap;
+use std::sync::Arc;
 use std::fmt;
 
 /// Deepest nesting accepted. Real SBOMs stay far below this (a CycloneDX
@@ -55,8 +57,9 @@ pub enum Kind {
 
 #[derive(Debug, Clone)]
 pub struct Member {
-    /// The decoded key.
-    pub key: String,
+    /// The decoded key, interned: a document has few distinct keys and
+    /// many members.
+    pub key: Arc<str>,
     /// Offset of the key's opening quote.
     pub key_start: usize,
     pub value: Node,
@@ -114,7 +117,7 @@ impl Node {
             Kind::Object(members) => members
                 .iter()
                 .rev()
-                .find(|m| m.key == key)
+                .find(|m| &*m.key == key)
                 .map(|m| &m.value),
             _ => None,
         }
@@ -122,7 +125,7 @@ impl Node {
 
     pub fn member(&self, key: &str) -> Option<&Member> {
         match &self.kind {
-            Kind::Object(members) => members.iter().rev().find(|m| m.key == key),
+            Kind::Object(members) => members.iter().rev().find(|m| &*m.key == key),
             _ => None,
         }
     }
@@ -206,6 +209,7 @@ struct Parser<'a> {
     text: &'a str,
     bytes: &'a [u8],
     pos: usize,
+    keys: HashMap<Box<str>, Arc<str>>,
 }
 
 impl<'a> Parser<'a> {
@@ -214,6 +218,7 @@ impl<'a> Parser<'a> {
             text,
             bytes: text.as_bytes(),
             pos: 0,
+            keys: HashMap::new(),
         }
     }
 
@@ -318,7 +323,15 @@ impl<'a> Parser<'a> {
             }
             let key_start = self.pos;
             self.scan_string()?;
-            let key = decode_string(&self.text[key_start + 1..self.pos - 1]).into_owned();
+            let decoded = decode_string(&self.text[key_start + 1..self.pos - 1]);
+            let key = match self.keys.get(decoded.as_ref()) {
+                Some(k) => k.clone(),
+                None => {
+                    let k: Arc<str> = decoded.as_ref().into();
+                    self.keys.insert(decoded.into(), k.clone());
+                    k
+                }
+            };
             self.skip_ws();
             if self.bytes.get(self.pos) != Some(&b':') {
                 return Err(self.error("expected ':' after a member name"));
@@ -336,6 +349,9 @@ impl<'a> Parser<'a> {
                 Some(b',') => self.pos += 1,
                 Some(b'}') => {
                     self.pos += 1;
+                    // Vectors grow by doubling; the tree lives as long as
+                    // the document, so it keeps no spare capacity.
+                    members.shrink_to_fit();
                     return Ok(Kind::Object(members));
                 }
                 None => {
@@ -364,6 +380,7 @@ impl<'a> Parser<'a> {
                 Some(b',') => self.pos += 1,
                 Some(b']') => {
                     self.pos += 1;
+                    items.shrink_to_fit();
                     return Ok(Kind::Array(items));
                 }
                 None => {

@@ -12,7 +12,9 @@
 //! read, and refusing them closes the door on entity expansion (XXE, "billion
 //! laughs") for every reader downstream of us too.
 
+use std::collections::HashMap;
 use std::path::Path;
+use std::sync::Arc;
 
 use quick_xml::events::Event;
 use quick_xml::name::ResolveResult;
@@ -26,7 +28,7 @@ pub const MAX_DEPTH: usize = 512;
 /// One attribute: its name as written and where its value is.
 #[derive(Debug, Clone)]
 pub struct Attr {
-    pub name: String,
+    pub name: Arc<str>,
     /// The value between the quotes, as written (entities not decoded).
     pub value_start: usize,
     pub value_end: usize,
@@ -46,9 +48,10 @@ pub struct Element {
     pub end: usize,
     /// `<x/>`: no content and no end tag.
     pub empty: bool,
-    /// The name as written, with its prefix.
-    pub qname: String,
-    pub local: String,
+    /// The name as written, with its prefix. Names are interned: a document
+    /// has few distinct ones and many elements.
+    pub qname: Arc<str>,
+    pub local: Arc<str>,
     /// Whether the element is in the document's main namespace (that of the
     /// root element).
     pub in_ns: bool,
@@ -68,19 +71,19 @@ impl Element {
     }
 
     pub fn attr(&self, name: &str) -> Option<&Attr> {
-        self.attrs.iter().find(|a| a.name == name)
+        self.attrs.iter().find(|a| &*a.name == name)
     }
 
     /// The first child in the main namespace with this local name.
     pub fn child(&self, local: &str) -> Option<&Element> {
-        self.children.iter().find(|c| c.in_ns && c.local == local)
+        self.children.iter().find(|c| c.in_ns && &*c.local == local)
     }
 
     /// Every child in the main namespace with this local name.
     pub fn children_named<'s>(&'s self, local: &'s str) -> impl Iterator<Item = &'s Element> {
         self.children
             .iter()
-            .filter(move |c| c.in_ns && c.local == local)
+            .filter(move |c| c.in_ns && &*c.local == local)
     }
 
     /// Bytes of content between the tags.
@@ -151,6 +154,17 @@ impl Document {
                 message,
             }
         };
+        let mut names: HashMap<String, Arc<str>> = HashMap::new();
+        let mut intern = |s: &str| -> Arc<str> {
+            match names.get(s) {
+                Some(n) => n.clone(),
+                None => {
+                    let n: Arc<str> = s.into();
+                    names.insert(s.to_string(), n.clone());
+                    n
+                }
+            }
+        };
         let mut reader = NsReader::from_str(&text);
         reader.config_mut().check_comments = true;
         let mut stack: Vec<Open> = Vec::new();
@@ -213,8 +227,8 @@ impl Document {
                             format!("elements nested deeper than {MAX_DEPTH} levels"),
                         ));
                     }
-                    let qname = s.name().0.to_string();
-                    let local = s.local_name().into_inner().to_string();
+                    let qname = intern(s.name().0);
+                    let local = intern(s.local_name().into_inner());
                     if stack.is_empty() {
                         root_ns = Some(ns_name.clone().unwrap_or_default());
                     }
@@ -224,7 +238,7 @@ impl Document {
                     // element is kept as a span.
                     let keep = in_ns && stack.last().is_none_or(|o| o.keep);
                     let attrs = if keep {
-                        scan_attributes(&text, pos, end, qname.len())
+                        scan_attributes(&text, pos, end, qname.len(), &mut intern)
                             .map_err(|(at, m)| err(at, m))?
                     } else {
                         Vec::new()
@@ -257,6 +271,7 @@ impl Document {
                     };
                     open.el.close_start = pos;
                     open.el.end = end;
+                    open.el.children.shrink_to_fit();
                     if !open.keep {
                         open.el.children = Vec::new();
                         open.el.attrs = Vec::new();
@@ -434,6 +449,7 @@ fn scan_attributes(
     start: usize,
     end: usize,
     name_len: usize,
+    intern: &mut impl FnMut(&str) -> Arc<str>,
 ) -> Result<Vec<Attr>, (usize, String)> {
     let b = text.as_bytes();
     let mut i = start + 1 + name_len;
@@ -483,11 +499,11 @@ fn scan_attributes(
                 format!("'<' in the value of the attribute {name}"),
             ));
         }
-        if out.iter().any(|a| a.name == name) {
+        if out.iter().any(|a| &*a.name == name) {
             return Err((name_start, format!("the attribute {name} appears twice")));
         }
         out.push(Attr {
-            name: name.to_string(),
+            name: intern(name),
             value_start,
             value_end,
             value: decode_attr(raw, value_start)?,
@@ -541,7 +557,7 @@ mod tests {
         let d = parse(src).unwrap();
         assert_eq!(d.namespace, "urn:x");
         let root = d.root();
-        assert_eq!(root.qname, "b:bom");
+        assert_eq!(&*root.qname, "b:bom");
         assert_eq!(root.prefix(), Some("b"));
         let v = root.attr("version").unwrap();
         assert_eq!(&src[v.value_start..v.value_end], "3");

@@ -347,8 +347,12 @@ pub fn plan(
         };
         match load(input, output, &limits) {
             Ok(l) => {
+                let encoding = match l.sbom.encoding() {
+                    crate::sbom::Encoding::Utf8 => String::new(),
+                    e => format!(" in {}", e.name()),
+                };
                 reporter.note(&format!(
-                    "read {}: {}, {} components",
+                    "read {}: {}{encoding}, {} components",
                     input.display(),
                     l.summary.format,
                     l.summary.components

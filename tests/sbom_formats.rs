@@ -350,6 +350,13 @@ fn encodings_are_read_and_written_back_as_they_came() {
                 &["enrich", &name, "-o", &out, "--attestations-dir", "att"],
             );
             assert_ok(&o);
+            if enc.starts_with("UTF-16") {
+                assert!(
+                    stderr(&o).contains(&format!("in {enc}, ")),
+                    "{}",
+                    stderr(&o)
+                );
+            }
             let (out_text, out_enc) = read_text(&tmp.join(&out));
             assert_eq!(out_enc, *enc, "{name}");
             if ext == "xml" {

@@ -9,8 +9,8 @@
 use super::splice::{Edit, Edited};
 use std::borrow::Cow;
 use std::collections::HashMap;
-use std::sync::Arc;
 use std::fmt;
+use std::sync::Arc;
 
 /// Deepest nesting accepted. Real SBOMs stay far below this (a CycloneDX
 /// component nested 100 deep is about 200 levels); hostile input is refused

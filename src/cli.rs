@@ -446,6 +446,7 @@ fn run_enrich(args: EnrichArgs, ui: &Ui) -> Result<ExitCode> {
         now: now()?,
         organization: config.report.organization.clone(),
         declarations: args.declarations,
+        max_input_bytes: config.input.max_bytes,
     };
     let mut plan = enrich::plan(&inputs, &opts, ui).map_err(|e| bad(e.to_string()))?;
     for f in plan.take_failures() {
@@ -533,6 +534,12 @@ fn run_enrich(args: EnrichArgs, ui: &Ui) -> Result<ExitCode> {
         .cloned()
         .collect();
     let passed = gate(&policy, &all, ui)?;
+    if failed_inputs > 0 {
+        eprintln!(
+            "{failed_inputs} of {} inputs skipped for the errors above; nothing was written for them",
+            inputs.len()
+        );
+    }
     Ok(if failed_inputs > 0 {
         ExitCode::from(EXIT_BAD_INPUT)
     } else if !passed {

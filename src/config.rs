@@ -31,6 +31,8 @@ pub struct Config {
     pub tidelift: Tidelift,
     #[serde(default)]
     pub policy: crate::report::policy::Policy,
+    #[serde(default)]
+    pub input: Input,
 }
 
 /// Base URLs of the upstream services.
@@ -167,6 +169,22 @@ pub struct Tidelift {
     pub project: Option<String>,
 }
 
+/// Bounds on the SBOMs read.
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct Input {
+    /// Largest SBOM read, in bytes; may lower the built-in 1 GiB, not raise it.
+    pub max_bytes: u64,
+}
+
+impl Default for Input {
+    fn default() -> Self {
+        Input {
+            max_bytes: crate::sbom::MAX_INPUT_BYTES,
+        }
+    }
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
     #[error("{path}: cannot read: {source}")]
@@ -209,6 +227,15 @@ impl Config {
             return Err(ConfigError::Invalid {
                 path: path.to_path_buf(),
                 message: "network.concurrency must be at least 1".into(),
+            });
+        }
+        if !(1..=crate::sbom::MAX_INPUT_BYTES).contains(&config.input.max_bytes) {
+            return Err(ConfigError::Invalid {
+                path: path.to_path_buf(),
+                message: format!(
+                    "input.max_bytes must be between 1 and {} (it can lower the built-in limit, not raise it)",
+                    crate::sbom::MAX_INPUT_BYTES
+                ),
             });
         }
         Ok(config)

@@ -62,6 +62,8 @@ pub struct Options {
     pub organization: Option<String>,
     /// Also express the assessment as CycloneDX 1.6 `declarations`.
     pub declarations: bool,
+    /// Largest SBOM read, in bytes (`[input] max_bytes`).
+    pub max_input_bytes: u64,
 }
 
 /// Progress and notes for a person watching; the CLI decides how to show them.
@@ -69,6 +71,16 @@ pub trait Reporter: Sync {
     fn note(&self, message: &str);
     /// `done` of `total` artifacts signed.
     fn progress(&self, done: usize, total: usize);
+}
+
+/// A value from the input as a message shows it: at most 200 characters,
+/// so that a huge one cannot flood the terminal.
+fn shown(s: &str) -> std::borrow::Cow<'_, str> {
+    const MAX: usize = 200;
+    match s.char_indices().nth(MAX) {
+        Some((cut, _)) => format!("{}... ({} bytes)", &s[..cut], s.len()).into(),
+        None => s.into(),
+    }
 }
 
 /// Why a component got no reference.
@@ -89,7 +101,7 @@ impl std::fmt::Display for SkipReason {
         match self {
             SkipReason::NoPurl => f.write_str("no package URL"),
             SkipReason::InvalidPurl { purl, why } => {
-                write!(f, "invalid package URL {purl:?}: {why}")
+                write!(f, "invalid package URL {:?}: {why}", shown(purl))
             }
         }
     }
@@ -157,8 +169,11 @@ pub enum EnrichError {
     },
 }
 
-/// Expand directories into the SBOM files they hold (not recursively), skipping
-/// this tool's own outputs. Files named explicitly are kept as they are.
+/// Expand directories into the files they hold that may be SBOMs (not
+/// recursively), skipping this tool's own outputs. Files named explicitly
+/// are kept as they are. The flag marks files found in a directory: one
+/// that turns out not to be an SBOM at all is passed over quietly, while
+/// one that is an SBOM the tool cannot read is reported like a named file.
 pub fn expand_inputs(paths: &[PathBuf]) -> Result<Vec<(PathBuf, bool)>, EnrichError> {
     let mut out = Vec::new();
     for p in paths {
@@ -174,7 +189,7 @@ pub fn expand_inputs(paths: &[PathBuf]) -> Result<Vec<(PathBuf, bool)>, EnrichEr
                         .file_name()
                         .map(|n| n.to_string_lossy())
                         .unwrap_or_default();
-                    f.is_file() && name.ends_with(".json") && !name.contains(".tacos.")
+                    f.is_file() && sbom_like_name(&name)
                 })
                 .collect();
             found.sort();
@@ -186,7 +201,21 @@ pub fn expand_inputs(paths: &[PathBuf]) -> Result<Vec<(PathBuf, bool)>, EnrichEr
     Ok(out)
 }
 
-/// `bom.json` → `bom.tacos.json`; `x.cdx.json` → `x.tacos.cdx.json`.
+/// Whether a file in a directory may hold an SBOM in any serialization the
+/// tool reads or names (CycloneDX JSON/XML/protobuf, SPDX JSON, tag-value,
+/// YAML, XML, RDF, SPDX 3 JSON-LD), and is not one of its own outputs.
+fn sbom_like_name(name: &str) -> bool {
+    let name = name.to_ascii_lowercase();
+    let ours = name.contains(".tacos.") || name.contains(".tacos-report.");
+    let extensions = [
+        ".json", ".jsonld", ".xml", ".spdx", ".tv", ".yaml", ".yml", ".rdf", ".cdx", ".bom",
+        ".cdx.bin",
+    ];
+    !ours && extensions.iter().any(|e| name.ends_with(e))
+}
+
+/// `bom.json` → `bom.tacos.json`; `x.cdx.json` → `x.tacos.cdx.json`;
+/// `bom.xml` → `bom.tacos.xml`: the output keeps the input's extension.
 pub fn derived_name(input: &Path) -> String {
     let name = input
         .file_name()
@@ -195,7 +224,19 @@ pub fn derived_name(input: &Path) -> String {
     if name.contains(".tacos.") {
         return name;
     }
-    for suffix in [".cdx.json", ".spdx.json", ".bom.json", ".json"] {
+    for suffix in [
+        ".cdx.json",
+        ".spdx.json",
+        ".spdx3.json",
+        ".bom.json",
+        ".cdx.xml",
+        ".bom.xml",
+        ".json",
+        ".jsonld",
+        ".xml",
+        ".spdx",
+        ".tv",
+    ] {
         if let Some(stem) = name.strip_suffix(suffix)
             && !stem.is_empty()
         {
@@ -356,10 +397,18 @@ pub fn plan(
                 output.display()
             )));
         }
-        match load(input, output) {
+        let limits = crate::sbom::Limits {
+            max_input_bytes: opts.max_input_bytes,
+            ..Default::default()
+        };
+        match load(input, output, &limits) {
             Ok(l) => {
+                let encoding = match l.sbom.encoding() {
+                    crate::sbom::Encoding::Utf8 => String::new(),
+                    e => format!(" in {}", e.name()),
+                };
                 reporter.note(&format!(
-                    "read {}: {}, {} components",
+                    "read {}: {}{encoding}, {} components",
                     input.display(),
                     l.summary.format,
                     l.summary.components
@@ -731,8 +780,12 @@ fn same_file(a: &Path, b: &Path) -> bool {
     }
 }
 
-fn load(input: &Path, output: PathBuf) -> Result<Loaded, EnrichError> {
-    let sbom = Sbom::read(input)?;
+fn load(
+    input: &Path,
+    output: PathBuf,
+    limits: &crate::sbom::Limits,
+) -> Result<Loaded, EnrichError> {
+    let sbom = Sbom::read_with(input, limits)?;
     let mut summary = DocSummary {
         input: input.to_path_buf(),
         output: output.clone(),
@@ -768,14 +821,14 @@ fn load(input: &Path, output: PathBuf) -> Result<Loaded, EnrichError> {
                 return Err(EnrichError::PathTraversal {
                     path: input.to_path_buf(),
                     component: c.label.clone(),
-                    purl: raw.to_string(),
+                    purl: shown(raw).into_owned(),
                 });
             }
             Err(_) if names_a_path(raw) => {
                 return Err(EnrichError::PathTraversal {
                     path: input.to_path_buf(),
                     component: c.label.clone(),
-                    purl: raw.to_string(),
+                    purl: shown(raw).into_owned(),
                 });
             }
             Ok(p) => resolved.push((c.id, p.to_string())),
@@ -967,6 +1020,9 @@ fn write_document(
         now: opts.now,
     };
     let edited = l.sbom.enrich(&changes);
+    // The edits hold their own text now; the references need not stay
+    // alive while the document is written (on large SBOMs, tens of MB).
+    drop(changes);
     let write_err = |source| EnrichError::Write {
         path: l.output.clone(),
         source,

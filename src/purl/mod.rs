@@ -10,9 +10,15 @@ use std::collections::BTreeMap;
 use std::fmt;
 use std::str::FromStr;
 
+/// Longest PURL accepted, in bytes. Real ones are far shorter; a longer one
+/// would be copied into every statement, reason and file name made from it.
+pub const MAX_LEN: usize = 4096;
+
 /// Why a PURL string or a set of components was rejected.
 #[derive(Debug, thiserror::Error, Clone, PartialEq)]
 pub enum PurlError {
+    #[error("it is {0} bytes long, over the {MAX_LEN}-byte limit for a package URL")]
+    TooLong(usize),
     #[error("missing 'pkg:' scheme")]
     MissingScheme,
     #[error("type is empty")]
@@ -64,6 +70,9 @@ impl Purl {
     /// Parses a PURL string (purl-spec "how to parse"), then validates and
     /// canonicalizes it with the rules of its type.
     pub fn parse(s: &str) -> Result<Purl, PurlError> {
+        if s.len() > MAX_LEN {
+            return Err(PurlError::TooLong(s.len()));
+        }
         // The spec splits from the right on '#' and then '?'.
         let (rest, subpath) = split_opt(s.rsplit_once('#'), s);
         let (rest, qualifiers) = split_opt(rest.rsplit_once('?'), rest);
@@ -683,6 +692,21 @@ mod tests {
             check_idempotent(&s);
         }
         assert!(successes > 1000, "fuzzer too weak: {successes} successes");
+    }
+
+    /// Issue 8, item 5: one 16 MB PURL took 2.2 GB and wrote 875 MB of
+    /// artifacts; PURLs are now bounded.
+    #[test]
+    fn refuses_purls_over_the_length_limit() {
+        let at_limit = format!("pkg:npm/{}", "a".repeat(MAX_LEN - "pkg:npm/".len()));
+        assert_eq!(at_limit.len(), MAX_LEN);
+        assert!(Purl::parse(&at_limit).is_ok());
+        let over = format!("{at_limit}a");
+        assert_eq!(Purl::parse(&over), Err(PurlError::TooLong(MAX_LEN + 1)));
+        assert_eq!(
+            PurlError::TooLong(5000).to_string(),
+            "it is 5000 bytes long, over the 4096-byte limit for a package URL"
+        );
     }
 
     #[test]

@@ -2,11 +2,60 @@
 
 use serde_json::{Value, json};
 
-use super::json::{Document, Edited, Editor, Kind, Node};
+use super::check::{Checker, Want};
+use super::json::{Document, Editor, Kind, Node};
+use super::splice::Edited;
 use super::{
-    CdxVersion, Changes, Component, ComponentId, FoundReference, Hash, Reference, Role, label_for,
-    normalize_alg, sha256_in_comment,
+    CdxVersion, Changes, Component, ComponentId, FoundReference, Hash, Reference, Role, SbomError,
+    label_for, normalize_alg, sha256_in_comment,
 };
+
+/// Check the type of every field this module reads, so that a wrong one is
+/// refused instead of read as absent.
+pub(super) fn check(c: &mut Checker<'_>) -> Result<(), SbomError> {
+    let root = c.doc().root();
+    c.member(root, "version", Want::Integer)?;
+    c.strings(root, &["serialNumber"])?;
+    if let Some(metadata) = c.member(root, "metadata", Want::Object)? {
+        c.within("metadata", |c| {
+            if let Some(subject) = c.member(metadata, "component", Want::Object)? {
+                c.within("component", |c| check_component(c, subject))?;
+            }
+            match c.member(metadata, "tools", Want::ArrayOrObject)? {
+                Some(tools) if tools.is_array() => {
+                    c.each(metadata, "tools", Want::Object, |c, t| {
+                        c.strings(t, &["name"])
+                    })
+                }
+                Some(tools) => c.within("tools", |c| {
+                    c.each(tools, "components", Want::Object, |c, t| {
+                        c.strings(t, &["name"])
+                    })
+                }),
+                None => Ok(()),
+            }
+        })?;
+    }
+    c.each(root, "components", Want::Object, check_component)?;
+    c.each(root, "externalReferences", Want::Object, check_reference)
+}
+
+fn check_component<'a>(c: &mut Checker<'a>, node: &'a Node) -> Result<(), SbomError> {
+    c.count_component()?;
+    c.strings(node, &["name", "group", "version", "purl", "bom-ref"])?;
+    c.each(node, "hashes", Want::Object, check_hash)?;
+    c.each(node, "externalReferences", Want::Object, check_reference)?;
+    c.each(node, "components", Want::Object, check_component)
+}
+
+fn check_reference<'a>(c: &mut Checker<'a>, node: &'a Node) -> Result<(), SbomError> {
+    c.strings(node, &["type", "url", "comment"])?;
+    c.each(node, "hashes", Want::Object, check_hash)
+}
+
+fn check_hash<'a>(c: &mut Checker<'a>, node: &'a Node) -> Result<(), SbomError> {
+    c.strings(node, &["alg", "content"])
+}
 
 /// Components in traversal order: the subject (`metadata.component`) and its
 /// sub-components first, then `components` at every depth.

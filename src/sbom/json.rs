@@ -6,9 +6,11 @@
 //! tree of byte spans over the original text, and every change is a splice of
 //! new text into those bytes. Untouched bytes are copied through verbatim.
 
+use super::splice::{Edit, Edited};
 use std::borrow::Cow;
+use std::collections::HashMap;
 use std::fmt;
-use std::io::{self, Write};
+use std::sync::Arc;
 
 /// Deepest nesting accepted. Real SBOMs stay far below this (a CycloneDX
 /// component nested 100 deep is about 200 levels); hostile input is refused
@@ -55,8 +57,9 @@ pub enum Kind {
 
 #[derive(Debug, Clone)]
 pub struct Member {
-    /// The decoded key.
-    pub key: String,
+    /// The decoded key, interned: a document has few distinct keys and
+    /// many members.
+    pub key: Arc<str>,
     /// Offset of the key's opening quote.
     pub key_start: usize,
     pub value: Node,
@@ -114,7 +117,7 @@ impl Node {
             Kind::Object(members) => members
                 .iter()
                 .rev()
-                .find(|m| m.key == key)
+                .find(|m| &*m.key == key)
                 .map(|m| &m.value),
             _ => None,
         }
@@ -122,7 +125,7 @@ impl Node {
 
     pub fn member(&self, key: &str) -> Option<&Member> {
         match &self.kind {
-            Kind::Object(members) => members.iter().rev().find(|m| m.key == key),
+            Kind::Object(members) => members.iter().rev().find(|m| &*m.key == key),
             _ => None,
         }
     }
@@ -206,6 +209,7 @@ struct Parser<'a> {
     text: &'a str,
     bytes: &'a [u8],
     pos: usize,
+    keys: HashMap<Box<str>, Arc<str>>,
 }
 
 impl<'a> Parser<'a> {
@@ -214,6 +218,7 @@ impl<'a> Parser<'a> {
             text,
             bytes: text.as_bytes(),
             pos: 0,
+            keys: HashMap::new(),
         }
     }
 
@@ -318,7 +323,15 @@ impl<'a> Parser<'a> {
             }
             let key_start = self.pos;
             self.scan_string()?;
-            let key = decode_string(&self.text[key_start + 1..self.pos - 1]).into_owned();
+            let decoded = decode_string(&self.text[key_start + 1..self.pos - 1]);
+            let key = match self.keys.get(decoded.as_ref()) {
+                Some(k) => k.clone(),
+                None => {
+                    let k: Arc<str> = decoded.as_ref().into();
+                    self.keys.insert(decoded.into(), k.clone());
+                    k
+                }
+            };
             self.skip_ws();
             if self.bytes.get(self.pos) != Some(&b':') {
                 return Err(self.error("expected ':' after a member name"));
@@ -336,6 +349,9 @@ impl<'a> Parser<'a> {
                 Some(b',') => self.pos += 1,
                 Some(b'}') => {
                     self.pos += 1;
+                    // Vectors grow by doubling; the tree lives as long as
+                    // the document, so it keeps no spare capacity.
+                    members.shrink_to_fit();
                     return Ok(Kind::Object(members));
                 }
                 None => {
@@ -364,6 +380,7 @@ impl<'a> Parser<'a> {
                 Some(b',') => self.pos += 1,
                 Some(b']') => {
                     self.pos += 1;
+                    items.shrink_to_fit();
                     return Ok(Kind::Array(items));
                 }
                 None => {
@@ -459,7 +476,8 @@ pub struct Style {
     pub indent: Option<String>,
     pub newline: &'static str,
     /// Whether `"key": value` has a space after the colon.
-    pub space_after_colon: bool,
+    /// What separates a key from its value.
+    pub colon: String,
 }
 
 impl Style {
@@ -476,14 +494,19 @@ impl Style {
             None if text[root.start..root.end].contains('\n') => Some("  ".to_string()),
             None => None,
         };
-        let space_after_colon = first_member.is_none_or(|m| {
-            let after_key = &text[m.key_start..m.value.start];
-            after_key.ends_with(' ')
-        });
+        // The separator between a key and its value, as the document
+        // writes it (`:`, `: ` or ` : `).
+        let colon = first_member
+            .and_then(|m| {
+                let key_len = scan_key_len(&text[m.key_start..]);
+                let between = &text[m.key_start + key_len..m.value.start];
+                (!between.contains('\n')).then(|| between.to_string())
+            })
+            .unwrap_or_else(|| if indent.is_some() { ": " } else { ":" }.to_string());
         Style {
             indent,
             newline,
-            space_after_colon,
+            colon,
         }
     }
 
@@ -506,10 +529,7 @@ impl Style {
                     }
                     self.break_line(&inner, out);
                     out.push_str(&serde_json::Value::String(k.clone()).to_string());
-                    out.push(':');
-                    if self.space_after_colon && self.indent.is_some() {
-                        out.push(' ');
-                    }
+                    out.push_str(&self.colon);
                     self.render_into(v, &inner, out);
                 }
                 self.break_line(base, out);
@@ -555,13 +575,22 @@ impl Style {
     }
 
     fn key_prefix(&self, key: &str) -> String {
-        let colon = if self.space_after_colon && self.indent.is_some() {
-            ": "
-        } else {
-            ":"
-        };
-        format!("{}{colon}", serde_json::Value::String(key.to_string()))
+        format!(
+            "{}{}",
+            serde_json::Value::String(key.to_string()),
+            self.colon
+        )
     }
+}
+
+/// The length of the JSON string at the start of `s`, quotes included.
+fn scan_key_len(s: &str) -> usize {
+    let b = s.as_bytes();
+    let mut i = 1;
+    while i < b.len() && b[i] != b'"' {
+        i += if b[i] == b'\\' { 2 } else { 1 };
+    }
+    (i + 1).min(b.len())
 }
 
 /// The leading whitespace of the line that `offset` is on.
@@ -572,19 +601,20 @@ pub fn line_indent(text: &str, offset: usize) -> &str {
     &line[..len]
 }
 
-/// One splice: replace `start..end` with `text` (an insertion when they are equal).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Edit {
-    pub start: usize,
-    pub end: usize,
-    pub text: String,
-}
-
 /// Collects splices against one document and writes the edited text.
 pub struct Editor<'d> {
     doc: &'d Document,
     style: Style,
     edits: Vec<Edit>,
+    fills: Vec<Fill>,
+}
+
+/// Members or elements waiting to be written into an empty container.
+struct Fill {
+    start: usize,
+    end: usize,
+    object: bool,
+    items: Vec<String>,
 }
 
 impl<'d> Editor<'d> {
@@ -593,6 +623,7 @@ impl<'d> Editor<'d> {
             doc,
             style: doc.style(),
             edits: Vec::new(),
+            fills: Vec::new(),
         }
     }
 
@@ -630,16 +661,13 @@ impl<'d> Editor<'d> {
                 self.insert(last.value.end, body);
             }
             [] => {
-                let outer = line_indent(self.doc.text(), object.start).to_string();
-                let inner = self.style.deeper(&outer);
+                let inner = self.fill_indent(object);
                 let body = format!(
-                    "{{{}{}{}{}}}",
-                    self.style.separator(&inner),
+                    "{}{}",
                     self.style.key_prefix(key),
-                    self.style.render(value, &inner),
-                    self.style.separator(&outer)
+                    self.style.render(value, &inner)
                 );
-                self.replace_raw(object, body);
+                self.fill(object, body);
             }
         }
     }
@@ -647,26 +675,63 @@ impl<'d> Editor<'d> {
     /// Add an element at the end of an array node.
     pub fn append_item(&mut self, array: &Node, value: &serde_json::Value) {
         match array.items() {
-            [first, .., last] | [first @ last] => {
+            [first, ..] => {
+                let last = array.items().last().expect("not empty");
                 let (style, indent) = self.layout_of(array.start, first.start);
-                let body = format!(
-                    ",{}{}",
-                    style.separator(&indent),
-                    style.render(value, &indent)
-                );
+                let body = if style.indent.is_some() {
+                    format!(
+                        ",{}{}",
+                        style.separator(&indent),
+                        style.render(value, &indent)
+                    )
+                } else {
+                    // Inline: the spacing the array already uses after its
+                    // commas; a value pretty-printed like the last item when
+                    // that one spans lines (`[ {` ... `}, {` ... `} ]`).
+                    let text = self.doc.text();
+                    let after_comma = match array.items() {
+                        [.., prev, last] => {
+                            let gap = &text[prev.end..last.start];
+                            gap[gap.find(',').map_or(0, |i| i + 1)..].to_string()
+                        }
+                        _ => text[array.start + 1..first.start].to_string(),
+                    };
+                    let rendered =
+                        if self.style.indent.is_some() && self.doc.raw(last).contains('\n') {
+                            self.style.render(value, line_indent(text, last.start))
+                        } else {
+                            style.render(value, "")
+                        };
+                    format!(",{after_comma}{rendered}")
+                };
                 self.insert(last.end, body);
             }
             [] => {
-                let outer = line_indent(self.doc.text(), array.start).to_string();
-                let inner = self.style.deeper(&outer);
-                let body = format!(
-                    "[{}{}{}]",
-                    self.style.separator(&inner),
-                    self.style.render(value, &inner),
-                    self.style.separator(&outer)
-                );
-                self.replace_raw(array, body);
+                let inner = self.fill_indent(array);
+                let body = self.style.render(value, &inner);
+                self.fill(array, body);
             }
+        }
+    }
+
+    /// The indentation of the members of an empty container once filled.
+    fn fill_indent(&self, container: &Node) -> String {
+        let outer = line_indent(self.doc.text(), container.start);
+        self.style.deeper(outer)
+    }
+
+    /// Queue a member or element for an empty container. Every addition to
+    /// one empty container becomes a single replacement of it at `finish`,
+    /// because separate replacements of the same bytes would overlap.
+    fn fill(&mut self, container: &Node, rendered: String) {
+        match self.fills.iter_mut().find(|f| f.start == container.start) {
+            Some(f) => f.items.push(rendered),
+            None => self.fills.push(Fill {
+                start: container.start,
+                end: container.end,
+                object: container.is_object(),
+                items: vec![rendered],
+            }),
         }
     }
 
@@ -726,51 +791,29 @@ impl<'d> Editor<'d> {
         });
     }
 
-    /// The edits in text order. Panics in debug builds if two overlap, which
-    /// would be a bug in the caller.
+    /// The edits in text order.
     pub fn finish(mut self) -> Edited<'d> {
-        self.edits.sort_by_key(|e| (e.start, e.end));
-        for pair in self.edits.windows(2) {
-            debug_assert!(
-                pair[0].end <= pair[1].start,
-                "overlapping JSON edits: {:?} and {:?}",
-                pair[0],
-                pair[1]
-            );
+        for fill in std::mem::take(&mut self.fills) {
+            let outer = line_indent(self.doc.text(), fill.start).to_string();
+            let inner = self.style.deeper(&outer);
+            let (open, close) = if fill.object { ('{', '}') } else { ('[', ']') };
+            let mut body = String::from(open);
+            for (i, item) in fill.items.iter().enumerate() {
+                if i > 0 {
+                    body.push(',');
+                }
+                body.push_str(&self.style.separator(&inner));
+                body.push_str(item);
+            }
+            body.push_str(&self.style.separator(&outer));
+            body.push(close);
+            self.edits.push(Edit {
+                start: fill.start,
+                end: fill.end,
+                text: body,
+            });
         }
-        Edited {
-            text: self.doc.text(),
-            edits: self.edits,
-        }
-    }
-}
-
-/// A document with its edits applied, written lazily.
-pub struct Edited<'d> {
-    text: &'d str,
-    edits: Vec<Edit>,
-}
-
-impl Edited<'_> {
-    pub fn write_to(&self, out: &mut impl Write) -> io::Result<()> {
-        let mut pos = 0;
-        for edit in &self.edits {
-            out.write_all(&self.text.as_bytes()[pos..edit.start])?;
-            out.write_all(edit.text.as_bytes())?;
-            pos = edit.end;
-        }
-        out.write_all(&self.text.as_bytes()[pos..])
-    }
-
-    pub fn to_string_lossless(&self) -> String {
-        let mut out = Vec::with_capacity(self.text.len() + 1024);
-        self.write_to(&mut out)
-            .expect("writing to a Vec cannot fail");
-        String::from_utf8(out).expect("edits are UTF-8")
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.edits.is_empty()
+        Edited::new(self.doc.text(), self.edits)
     }
 }
 
@@ -873,6 +916,33 @@ mod tests {
         assert_eq!(
             ed.finish().to_string_lossless(),
             "{\n  \"x\": {\n    \"e\": [\n      \"s\"\n    ]\n  }\n}"
+        );
+    }
+
+    /// Regression (issue 8, item 1): two members added to one empty object
+    /// were two overlapping replacements of its bytes, and writing panicked.
+    #[test]
+    fn several_additions_to_one_empty_container_become_one_edit() {
+        let d = doc(r#"{"spdxVersion":"SPDX-2.3","creationInfo":{},"l":[]}"#);
+        let mut ed = Editor::new(&d);
+        let info = d.root().get("creationInfo").unwrap();
+        ed.append_member(info, "creators", &json!(["Tool: x-1"]));
+        ed.append_member(info, "created", &json!("2026-01-01T00:00:00Z"));
+        let l = d.root().get("l").unwrap();
+        ed.append_item(l, &json!(1));
+        ed.append_item(l, &json!(2));
+        assert_eq!(
+            ed.finish().to_string_lossless(),
+            r#"{"spdxVersion":"SPDX-2.3","creationInfo":{"creators":["Tool: x-1"],"created":"2026-01-01T00:00:00Z"},"l":[1,2]}"#
+        );
+        let d = doc("{\n  \"o\": {}\n}");
+        let mut ed = Editor::new(&d);
+        let o = d.root().get("o").unwrap();
+        ed.append_member(o, "a", &json!(1));
+        ed.append_member(o, "b", &json!([true]));
+        assert_eq!(
+            ed.finish().to_string_lossless(),
+            "{\n  \"o\": {\n    \"a\": 1,\n    \"b\": [\n      true\n    ]\n  }\n}"
         );
     }
 

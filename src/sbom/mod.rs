@@ -4,10 +4,24 @@
 //! This module knows nothing of TACOS. It is given references to add (a URL,
 //! a SHA-256 and a comment) and a marker that identifies references it added
 //! before, so that enriching a document twice replaces rather than duplicates.
+//!
+//! Formats: CycloneDX 1.2-1.7 JSON (`cyclonedx`) and XML (`cyclonedx_xml`),
+//! SPDX 2.2/2.3 JSON (`spdx`) and tag-value (`tagvalue`), SPDX 3.0 JSON-LD
+//! (`spdx3`); each in UTF-8 (with or without a byte-order mark) or UTF-16
+//! with a byte-order mark (`text`). Every format is read into spans over its
+//! text and written by splicing (`splice`), so what is not changed is copied
+//! through byte for byte.
 
+mod check;
 mod cyclonedx;
+mod cyclonedx_xml;
 pub mod json;
 mod spdx;
+mod spdx3;
+mod splice;
+mod tagvalue;
+mod text;
+mod xml;
 
 use std::borrow::Cow;
 use std::fmt;
@@ -16,10 +30,37 @@ use std::path::{Path, PathBuf};
 
 use time::OffsetDateTime;
 
-pub use json::{Edited, ParseError};
+pub use json::ParseError;
+pub use splice::Edited;
+pub use text::Encoding;
 
-/// Inputs larger than this are refused before they are read.
+/// Inputs larger than this are refused before they are read, unless a lower
+/// limit is configured.
 pub const MAX_INPUT_BYTES: u64 = 1 << 30;
+/// Most components (packages) one document may list.
+pub const MAX_COMPONENTS: usize = 200_000;
+/// Longest value the tool reads from a document (a name, version, PURL,
+/// reference URL or comment), in bytes as written.
+pub const MAX_STRING_BYTES: usize = 64 << 10;
+
+/// Bounds on what one document may ask of the reader, so that memory stays
+/// within a small multiple of the input.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limits {
+    pub max_input_bytes: u64,
+    pub max_components: usize,
+    pub max_string_bytes: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            max_input_bytes: MAX_INPUT_BYTES,
+            max_components: MAX_COMPONENTS,
+            max_string_bytes: MAX_STRING_BYTES,
+        }
+    }
+}
 
 #[derive(Debug, thiserror::Error)]
 pub enum SbomError {
@@ -37,21 +78,53 @@ pub enum SbomError {
         size: u64,
         limit: u64,
     },
-    #[error("{path}: not a text file ({why}); expected a CycloneDX or SPDX JSON SBOM")]
-    NotText { path: PathBuf, why: &'static str },
+    #[error("{path}: not a text file ({why}); expected a CycloneDX or SPDX SBOM")]
+    NotText { path: PathBuf, why: String },
     #[error("{path}: {source}")]
     InvalidJson {
         path: PathBuf,
         #[source]
         source: ParseError,
     },
+    #[error("{path}: invalid XML at line {line}, column {column}: {message}")]
+    InvalidXml {
+        path: PathBuf,
+        line: usize,
+        column: usize,
+        message: String,
+    },
     #[error("{path}: not an SBOM: {why}")]
     NotAnSbom { path: PathBuf, why: String },
-    #[error("{path}: {what} is not supported yet; convert it to {instead} first")]
+    #[error("{path}: {what} is not supported; {fix}")]
     Unsupported {
         path: PathBuf,
         what: String,
-        instead: &'static str,
+        fix: String,
+    },
+    #[error("{path}: {at} is {found}; expected {expected}")]
+    WrongType {
+        path: PathBuf,
+        /// Where: a JSON path such as `$.components[3].externalReferences`.
+        at: String,
+        found: &'static str,
+        expected: &'static str,
+    },
+    #[error(
+        "{path}: {at} is {size} bytes long, over the {limit}-byte limit for a value the tool reads"
+    )]
+    ValueTooLong {
+        path: PathBuf,
+        at: String,
+        size: usize,
+        limit: usize,
+    },
+    #[error("{path}: more than {limit} components; split the SBOM")]
+    TooManyComponents { path: PathBuf, limit: usize },
+    #[error("{path}: {at}: {why}")]
+    Malformed {
+        path: PathBuf,
+        at: String,
+        why: String,
     },
 }
 
@@ -63,8 +136,13 @@ impl SbomError {
             | SbomError::TooLarge { path, .. }
             | SbomError::NotText { path, .. }
             | SbomError::InvalidJson { path, .. }
+            | SbomError::InvalidXml { path, .. }
             | SbomError::NotAnSbom { path, .. }
-            | SbomError::Unsupported { path, .. } => path,
+            | SbomError::Unsupported { path, .. }
+            | SbomError::WrongType { path, .. }
+            | SbomError::ValueTooLong { path, .. }
+            | SbomError::TooManyComponents { path, .. }
+            | SbomError::Malformed { path, .. } => path,
         }
     }
 }
@@ -120,16 +198,37 @@ impl SpdxVersion {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Spdx3Version {
+    V3_0_0,
+    V3_0_1,
+}
+
+impl Spdx3Version {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::V3_0_0 => "3.0.0",
+            Self::V3_0_1 => "3.0.1",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Format {
     CycloneDxJson(CdxVersion),
+    CycloneDxXml(CdxVersion),
     SpdxJson(SpdxVersion),
+    SpdxTagValue(SpdxVersion),
+    Spdx3Json(Spdx3Version),
 }
 
 impl fmt::Display for Format {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Format::CycloneDxJson(v) => write!(f, "CycloneDX {} JSON", v.as_str()),
+            Format::CycloneDxXml(v) => write!(f, "CycloneDX {} XML", v.as_str()),
             Format::SpdxJson(v) => write!(f, "{} JSON", v.as_str()),
+            Format::SpdxTagValue(v) => write!(f, "{} tag-value", v.as_str()),
+            Format::Spdx3Json(v) => write!(f, "SPDX {} JSON-LD", v.as_str()),
         }
     }
 }
@@ -221,17 +320,32 @@ pub struct Changes<'a> {
     pub now: OffsetDateTime,
 }
 
+/// A parsed document, in the layer its format is read with.
+#[derive(Debug)]
+enum Body {
+    /// CycloneDX JSON, SPDX 2 JSON, SPDX 3 JSON-LD.
+    Json(json::Document),
+    Xml(xml::Document),
+    TagValue(tagvalue::Document),
+}
+
 /// A parsed SBOM that can be written back with changes.
 #[derive(Debug)]
 pub struct Sbom {
     path: PathBuf,
     format: Format,
-    doc: json::Document,
+    encoding: Encoding,
+    body: Body,
 }
 
 impl Sbom {
     /// Read and detect an SBOM. The format comes from the content, not the name.
     pub fn read(path: &Path) -> Result<Sbom, SbomError> {
+        Sbom::read_with(path, &Limits::default())
+    }
+
+    /// Read and detect an SBOM within `limits`.
+    pub fn read_with(path: &Path, limits: &Limits) -> Result<Sbom, SbomError> {
         let io = |source| SbomError::Io {
             path: path.to_path_buf(),
             source,
@@ -244,11 +358,11 @@ impl Sbom {
                 why: "it is a directory".into(),
             });
         }
-        if meta.len() > MAX_INPUT_BYTES {
+        if meta.len() > limits.max_input_bytes {
             return Err(SbomError::TooLarge {
                 path: path.to_path_buf(),
                 size: meta.len(),
-                limit: MAX_INPUT_BYTES,
+                limit: limits.max_input_bytes,
             });
         }
         // Look at the start before reading the rest, so that a large binary
@@ -256,42 +370,77 @@ impl Sbom {
         let mut head = Vec::with_capacity(8192);
         let mut file = file;
         (&mut file).take(8192).read_to_end(&mut head).map_err(io)?;
-        sniff_text(path, &head)?;
+        if let Some(refusal) = refuse_binary_format(path, &head) {
+            return Err(refusal);
+        }
+        text::sniff(path, &head)?;
         let mut bytes = head;
         bytes.reserve(meta.len() as usize);
-        file.take(MAX_INPUT_BYTES)
+        // One byte over the limit is enough to know the file grew past it.
+        file.take((limits.max_input_bytes + 1).saturating_sub(bytes.len() as u64))
             .read_to_end(&mut bytes)
             .map_err(io)?;
-        Sbom::from_bytes(path, bytes)
+        Sbom::from_bytes_with(path, bytes, limits)
     }
 
     /// Detect and parse an SBOM from bytes; `path` is used in messages.
     pub fn from_bytes(path: &Path, bytes: Vec<u8>) -> Result<Sbom, SbomError> {
-        sniff_text(path, &bytes)?;
-        let text = String::from_utf8(bytes).map_err(|_| SbomError::NotText {
-            path: path.to_path_buf(),
-            why: "it is not valid UTF-8",
-        })?;
-        let start = text.trim_start_matches(['\u{FEFF}', ' ', '\t', '\r', '\n']);
-        match start.as_bytes().first() {
-            None => Err(SbomError::Empty {
-                path: path.to_path_buf(),
-            }),
-            Some(b'{' | b'[') => Sbom::from_json(path, text),
-            Some(b'<') => Err(refuse_xml(path, start)),
-            _ if looks_like_tag_value(start) => Err(SbomError::Unsupported {
-                path: path.to_path_buf(),
-                what: "SPDX tag-value".into(),
-                instead: "SPDX 2.3 JSON (for example with `pyspdxtools -i IN -o OUT.spdx.json`)",
-            }),
-            _ => Err(SbomError::NotAnSbom {
-                path: path.to_path_buf(),
-                why: "it is neither JSON, XML nor SPDX tag-value".into(),
-            }),
-        }
+        Sbom::from_bytes_with(path, bytes, &Limits::default())
     }
 
-    fn from_json(path: &Path, text: String) -> Result<Sbom, SbomError> {
+    /// Detect and parse an SBOM from bytes within `limits`.
+    pub fn from_bytes_with(
+        path: &Path,
+        bytes: Vec<u8>,
+        limits: &Limits,
+    ) -> Result<Sbom, SbomError> {
+        if bytes.len() as u64 > limits.max_input_bytes {
+            return Err(SbomError::TooLarge {
+                path: path.to_path_buf(),
+                size: bytes.len() as u64,
+                limit: limits.max_input_bytes,
+            });
+        }
+        if let Some(refusal) = refuse_binary_format(path, &bytes) {
+            return Err(refusal);
+        }
+        let (text, encoding) = text::decode(path, bytes)?;
+        let start = text.trim_start_matches([' ', '\t', '\r', '\n']);
+        let (format, body) = match start.as_bytes().first() {
+            None => {
+                return Err(SbomError::Empty {
+                    path: path.to_path_buf(),
+                });
+            }
+            Some(b'{' | b'[') => Sbom::from_json(path, text, limits)?,
+            Some(b'<') => Sbom::from_xml(path, text, encoding, limits)?,
+            _ if tagvalue::looks_like(start) => {
+                let doc = tagvalue::Document::parse(path, text, limits)?;
+                (Format::SpdxTagValue(doc.version()), Body::TagValue(doc))
+            }
+            _ if looks_like_spdx_yaml(start) => {
+                return Err(SbomError::Unsupported {
+                    path: path.to_path_buf(),
+                    what: "SPDX YAML".into(),
+                    fix: convert_spdx(encoding),
+                });
+            }
+            _ => {
+                return Err(SbomError::NotAnSbom {
+                    path: path.to_path_buf(),
+                    why: "it is neither JSON, XML nor SPDX tag-value".into(),
+                });
+            }
+        };
+        Ok(Sbom {
+            path: path.to_path_buf(),
+            format,
+            encoding,
+            body,
+        })
+    }
+
+    fn from_json(path: &Path, text: String, limits: &Limits) -> Result<(Format, Body), SbomError> {
         let doc = json::Document::parse(text).map_err(|source| SbomError::InvalidJson {
             path: path.to_path_buf(),
             source,
@@ -304,48 +453,97 @@ impl Sbom {
         if !root.is_object() {
             return Err(not_sbom("the top level is not a JSON object"));
         }
-        let format = if let Some(bom_format) = doc.get_str(root, "bomFormat") {
+        let mut checker = check::Checker::new(&doc, path, limits);
+        let format = if let Some(bom_format) =
+            checker.member(root, "bomFormat", check::Want::String)?
+        {
+            let bom_format = doc.str(bom_format).unwrap_or_default();
             if bom_format != "CycloneDX" {
                 return Err(not_sbom(&format!(
                     "bomFormat is {bom_format:?}, expected \"CycloneDX\""
                 )));
             }
-            let spec = doc.get_str(root, "specVersion").unwrap_or_default();
+            let spec = checker
+                .member(root, "specVersion", check::Want::String)?
+                .and_then(|n| doc.str(n))
+                .unwrap_or_default();
             match CdxVersion::parse(&spec) {
                 Some(v) => Format::CycloneDxJson(v),
                 None => {
                     return Err(SbomError::Unsupported {
                         path: path.to_path_buf(),
                         what: format!("CycloneDX specVersion {spec:?}"),
-                        instead: "CycloneDX 1.2 to 1.7 JSON",
+                        fix: "tacos-sbom reads CycloneDX 1.2 to 1.7".into(),
                     });
                 }
             }
-        } else if let Some(spdx) = doc.get_str(root, "spdxVersion") {
-            match spdx.as_ref() {
+        } else if let Some(v) = checker.member(root, "spdxVersion", check::Want::String)? {
+            match doc.str(v).unwrap_or_default().as_ref() {
                 "SPDX-2.2" => Format::SpdxJson(SpdxVersion::V2_2),
                 "SPDX-2.3" => Format::SpdxJson(SpdxVersion::V2_3),
-                other if other.starts_with("SPDX-3") => return Err(refuse_spdx3(path)),
                 other => {
                     return Err(SbomError::Unsupported {
                         path: path.to_path_buf(),
                         what: format!("spdxVersion {other:?}"),
-                        instead: "SPDX 2.2 or 2.3 JSON",
+                        fix: "tacos-sbom reads SPDX 2.2 and 2.3 (JSON and tag-value) and SPDX 3.0 JSON-LD".into(),
                     });
                 }
             }
-        } else if is_spdx3(&doc) {
-            return Err(refuse_spdx3(path));
+        } else if spdx3::is_spdx3(&doc) {
+            let v = spdx3::version(&doc).unwrap_or_default();
+            let version = match v.as_str() {
+                "3.0.0" => Spdx3Version::V3_0_0,
+                "3.0.1" => Spdx3Version::V3_0_1,
+                _ => {
+                    return Err(SbomError::Unsupported {
+                        path: path.to_path_buf(),
+                        what: format!("SPDX {v} JSON-LD"),
+                        fix: "tacos-sbom reads SPDX 3.0.0 and 3.0.1".into(),
+                    });
+                }
+            };
+            checker.member(root, "@graph", check::Want::Array)?;
+            Format::Spdx3Json(version)
         } else {
             return Err(not_sbom(
-                "it has neither \"bomFormat\" (CycloneDX) nor \"spdxVersion\" (SPDX)",
+                "it has neither \"bomFormat\" (CycloneDX), \"spdxVersion\" (SPDX 2) nor an SPDX 3 \"@context\"",
             ));
         };
-        Ok(Sbom {
-            path: path.to_path_buf(),
-            format,
-            doc,
-        })
+        match format {
+            Format::CycloneDxJson(_) => cyclonedx::check(&mut checker)?,
+            Format::SpdxJson(_) => spdx::check(&mut checker)?,
+            _ => spdx3::check(&mut checker)?,
+        }
+        drop(checker);
+        Ok((format, Body::Json(doc)))
+    }
+
+    fn from_xml(
+        path: &Path,
+        text: String,
+        encoding: Encoding,
+        limits: &Limits,
+    ) -> Result<(Format, Body), SbomError> {
+        if let Some(refusal) = refuse_spdx_xml(path, &text, encoding) {
+            return Err(refusal);
+        }
+        let doc = xml::Document::parse(path, text)?;
+        check_declared_encoding(path, &doc, encoding)?;
+        if !doc
+            .namespace
+            .starts_with("http://cyclonedx.org/schema/bom/")
+        {
+            return Err(SbomError::NotAnSbom {
+                path: path.to_path_buf(),
+                why: format!(
+                    "it is XML, but its root element <{}> is not in a CycloneDX namespace",
+                    doc.root().qname
+                ),
+            });
+        }
+        let version = cyclonedx_xml::version(path, &doc)?;
+        cyclonedx_xml::check(path, &doc, limits)?;
+        Ok((Format::CycloneDxXml(version), Body::Xml(doc)))
     }
 
     pub fn path(&self) -> &Path {
@@ -356,37 +554,57 @@ impl Sbom {
         self.format
     }
 
+    /// The encoding the document came in, and is written back in.
+    pub fn encoding(&self) -> Encoding {
+        self.encoding
+    }
+
+    /// The document's text, decoded (without a byte-order mark).
     pub fn text(&self) -> &str {
-        self.doc.text()
+        match &self.body {
+            Body::Json(d) => d.text(),
+            Body::Xml(d) => d.text(),
+            Body::TagValue(d) => d.text(),
+        }
     }
 
     /// Every component at every nesting depth, the subject(s) included and
     /// marked, in document order.
     pub fn components(&self) -> Vec<Component> {
-        match self.format {
-            Format::CycloneDxJson(_) => cyclonedx::components(&self.doc),
-            Format::SpdxJson(_) => spdx::components(&self.doc),
+        match (&self.body, self.format) {
+            (Body::Json(d), Format::CycloneDxJson(_)) => cyclonedx::components(d),
+            (Body::Json(d), Format::SpdxJson(_)) => spdx::components(d),
+            (Body::Json(d), _) => spdx3::components(d),
+            (Body::Xml(d), _) => cyclonedx_xml::components(d),
+            (Body::TagValue(d), _) => d.components(),
         }
     }
 
     /// A name for the document's subject, for reports: its name and version,
     /// or the document name.
     pub fn subject_name(&self) -> Option<String> {
-        match self.format {
-            Format::CycloneDxJson(_) => cyclonedx::subject_name(&self.doc),
-            Format::SpdxJson(_) => spdx::subject_name(&self.doc),
+        match (&self.body, self.format) {
+            (Body::Json(d), Format::CycloneDxJson(_)) => cyclonedx::subject_name(d),
+            (Body::Json(d), Format::SpdxJson(_)) => spdx::subject_name(d),
+            (Body::Json(d), _) => spdx3::subject_name(d),
+            (Body::Xml(d), _) => cyclonedx_xml::subject_name(d),
+            (Body::TagValue(d), _) => d.subject_name(),
         }
     }
 
-    /// References this tool wrote (recognized by `marker`), per component.
+    /// References this tool wrote, per component: recognized by the comment
+    /// prefix `marker` (CycloneDX, SPDX 3) or the SPDX 2 reference type.
     pub fn found_references(
         &self,
         marker: &str,
         spdx_reference_type: &str,
     ) -> Vec<(ComponentId, FoundReference)> {
-        match self.format {
-            Format::CycloneDxJson(_) => cyclonedx::found_references(&self.doc, marker),
-            Format::SpdxJson(_) => spdx::found_references(&self.doc, spdx_reference_type),
+        match (&self.body, self.format) {
+            (Body::Json(d), Format::CycloneDxJson(_)) => cyclonedx::found_references(d, marker),
+            (Body::Json(d), Format::SpdxJson(_)) => spdx::found_references(d, spdx_reference_type),
+            (Body::Json(d), _) => spdx3::found_references(d, marker),
+            (Body::Xml(d), _) => cyclonedx_xml::found_references(d, marker),
+            (Body::TagValue(d), _) => d.found_references(spdx_reference_type),
         }
     }
 
@@ -396,18 +614,28 @@ impl Sbom {
         marker: &str,
         spdx_reference_type: &str,
     ) -> Vec<FoundReference> {
-        match self.format {
-            Format::CycloneDxJson(_) => cyclonedx::found_document_references(&self.doc, marker),
-            Format::SpdxJson(_) => spdx::found_document_references(&self.doc, spdx_reference_type),
+        match (&self.body, self.format) {
+            (Body::Json(d), Format::CycloneDxJson(_)) => {
+                cyclonedx::found_document_references(d, marker)
+            }
+            (Body::Json(d), Format::SpdxJson(_)) => {
+                spdx::found_document_references(d, spdx_reference_type)
+            }
+            (Body::Json(d), _) => spdx3::found_document_references(d, marker),
+            (Body::Xml(d), _) => cyclonedx_xml::found_document_references(d, marker),
+            (Body::TagValue(d), _) => d.found_document_references(spdx_reference_type),
         }
     }
 
     /// Whether a document-level reference has a place: always in CycloneDX;
     /// in SPDX only when the document describes a package.
     pub fn can_hold_document_reference(&self) -> bool {
-        match self.format {
-            Format::CycloneDxJson(_) => true,
-            Format::SpdxJson(_) => spdx::described_package_index(&self.doc).is_some(),
+        match (&self.body, self.format) {
+            (_, Format::CycloneDxJson(_) | Format::CycloneDxXml(_)) => true,
+            (Body::Json(d), Format::SpdxJson(_)) => spdx::described_package_index(d).is_some(),
+            (Body::Json(d), _) => spdx3::described_package_index(d).is_some(),
+            (Body::TagValue(d), _) => d.described_package_index().is_some(),
+            (Body::Xml(_), _) => false,
         }
     }
 
@@ -419,85 +647,116 @@ impl Sbom {
             .and_then(|c| c.purl)
     }
 
-    /// The source text of a top-level member, if the document has one.
+    /// The source text of a top-level JSON member, if the document is JSON
+    /// and has one.
     pub fn root_member_text(&self, key: &str) -> Option<&str> {
-        self.doc.root().get(key).map(|n| self.doc.raw(n))
+        match &self.body {
+            Body::Json(d) => d.root().get(key).map(|n| d.raw(n)),
+            _ => None,
+        }
     }
 
-    /// The document with `changes` applied; untouched bytes are copied through.
+    /// The document with `changes` applied, in its own encoding; untouched
+    /// bytes are copied through.
     pub fn enrich(&self, changes: &Changes<'_>) -> Edited<'_> {
-        match self.format {
-            Format::CycloneDxJson(v) => cyclonedx::enrich(&self.doc, v, changes),
-            Format::SpdxJson(_) => spdx::enrich(&self.doc, changes),
-        }
+        let edited = match (&self.body, self.format) {
+            (Body::Json(d), Format::CycloneDxJson(v)) => cyclonedx::enrich(d, v, changes),
+            (Body::Json(d), Format::SpdxJson(_)) => spdx::enrich(d, changes),
+            (Body::Json(d), _) => spdx3::enrich(d, changes),
+            (Body::Xml(d), Format::CycloneDxXml(v)) => {
+                Edited::new(d.text(), cyclonedx_xml::enrich(d, v, changes))
+            }
+            (Body::Xml(d), _) => Edited::new(d.text(), Vec::new()),
+            (Body::TagValue(d), _) => Edited::new(d.text(), d.enrich(changes)),
+        };
+        edited.in_encoding(self.encoding)
     }
 }
 
-fn sniff_text(path: &Path, head: &[u8]) -> Result<(), SbomError> {
-    let not_text = |why| SbomError::NotText {
-        path: path.to_path_buf(),
-        why,
+/// How to turn the SPDX serializations tacos-sbom does not read into one it
+/// does. spdx-tools picks its reader by the file extension, and reads UTF-8
+/// only.
+fn convert_spdx(encoding: Encoding) -> String {
+    let first = match encoding.is_utf16() {
+        true => "first convert it to UTF-8 (`iconv -f UTF-16 -t UTF-8 IN > IN8`), then ",
+        false => "",
     };
-    if head.starts_with(&[0xFF, 0xFE]) || head.starts_with(&[0xFE, 0xFF]) {
-        return Err(not_text(
-            "it is UTF-16; convert it to UTF-8, e.g. with `iconv -f UTF-16 -t UTF-8`",
-        ));
-    }
-    if head.contains(&0) {
-        return Err(not_text("it contains NUL bytes, so it is binary"));
-    }
-    // The head may end inside a multi-byte character; only an error before
-    // the last 3 bytes means the data is not UTF-8.
-    if let Err(e) = std::str::from_utf8(head)
-        && (e.error_len().is_some() || head.len() - e.valid_up_to() > 3)
+    format!(
+        "{first}convert it to SPDX JSON or tag-value, e.g. with spdx-tools: `pyspdxtools -i IN -o OUT.spdx.json` (it reads YAML from .yaml/.yml, XML from .xml and RDF/XML from .rdf/.rdf.xml files)"
+    )
+}
+
+/// CycloneDX protobuf (the `Bom` message starts with field 1, the spec
+/// version string "1.x"), recognised before the text checks call it binary.
+fn refuse_binary_format(path: &Path, head: &[u8]) -> Option<SbomError> {
+    let protobuf = head.len() >= 5
+        && head[0] == 0x0A
+        && (3..=4).contains(&head[1])
+        && head[2] == b'1'
+        && head[3] == b'.'
+        && head[4].is_ascii_digit();
+    protobuf.then(|| SbomError::Unsupported {
+        path: path.to_path_buf(),
+        what: "CycloneDX protobuf".into(),
+        fix: "convert it to CycloneDX JSON or XML, e.g. with the CycloneDX CLI: `cyclonedx convert --input-file IN --input-format protobuf --output-file OUT.cdx.json --output-format json`".into(),
+    })
+}
+
+/// SPDX's XML and RDF/XML serializations, told apart from CycloneDX XML by
+/// the start of the document.
+fn refuse_spdx_xml(path: &Path, text: &str, encoding: Encoding) -> Option<SbomError> {
+    let head: String = text.chars().take(4096).collect();
+    let what = if head.contains("spdx.org/rdf/terms") && head.contains("RDF") {
+        "SPDX RDF/XML"
+    } else if (head.contains("<Document>") || head.contains("<SpdxDocument"))
+        && head.contains("spdxVersion")
     {
-        return Err(not_text("it is not valid UTF-8"));
+        "SPDX XML"
+    } else {
+        return None;
+    };
+    Some(SbomError::Unsupported {
+        path: path.to_path_buf(),
+        what: what.into(),
+        fix: convert_spdx(encoding),
+    })
+}
+
+/// An XML declaration that names an encoding other than the one the bytes
+/// are in. With a byte-order mark the mark decides, as XML parsers do; real
+/// UTF-16 files often still declare UTF-8.
+fn check_declared_encoding(
+    path: &Path,
+    doc: &xml::Document,
+    encoding: Encoding,
+) -> Result<(), SbomError> {
+    let Some(declared) = &doc.declared_encoding else {
+        return Ok(());
+    };
+    let name = declared.to_ascii_uppercase();
+    let known = matches!(
+        name.as_str(),
+        "UTF-8" | "UTF8" | "UTF-16" | "UTF-16LE" | "UTF-16BE"
+    );
+    if !known || (encoding == Encoding::Utf8 && name.starts_with("UTF-16")) {
+        return Err(SbomError::NotText {
+            path: path.to_path_buf(),
+            why: format!(
+                "the XML declaration names the encoding {declared}, but the file is {}; tacos-sbom reads UTF-8 and UTF-16 with a byte-order mark: convert it, e.g. with `iconv -f {declared} -t UTF-8`, and correct the declaration",
+                encoding.name()
+            ),
+        });
     }
     Ok(())
 }
 
-fn refuse_xml(path: &Path, start: &str) -> SbomError {
-    let head: String = start.chars().take(4096).collect();
-    if head.contains("cyclonedx.org/schema/bom") {
-        SbomError::Unsupported {
-            path: path.to_path_buf(),
-            what: "CycloneDX XML".into(),
-            instead: "CycloneDX JSON (for example with `cyclonedx convert --output-format json`)",
-        }
-    } else if head.contains("spdx.org/rdf") {
-        SbomError::Unsupported {
-            path: path.to_path_buf(),
-            what: "SPDX RDF/XML".into(),
-            instead: "SPDX 2.3 JSON",
-        }
-    } else {
-        SbomError::NotAnSbom {
-            path: path.to_path_buf(),
-            why: "it is XML but not a CycloneDX BOM".into(),
-        }
-    }
-}
-
-fn refuse_spdx3(path: &Path) -> SbomError {
-    SbomError::Unsupported {
-        path: path.to_path_buf(),
-        what: "SPDX 3 JSON-LD".into(),
-        instead: "SPDX 2.3 JSON",
-    }
-}
-
-fn is_spdx3(doc: &json::Document) -> bool {
-    let Some(ctx) = doc.root().get("@context") else {
-        return false;
-    };
-    let mentions = |n: &json::Node| doc.str(n).is_some_and(|s| s.contains("spdx.org/rdf/3"));
-    mentions(ctx) || ctx.items().iter().any(mentions)
-}
-
-fn looks_like_tag_value(text: &str) -> bool {
-    text.lines()
-        .take(50)
-        .any(|l| l.trim_start().starts_with("SPDXVersion:"))
+/// SPDX YAML: a top-level `spdxVersion:` key (tag-value writes `SPDXVersion:`).
+fn looks_like_spdx_yaml(text: &str) -> bool {
+    text.lines().take(200).any(|l| {
+        let l = l.trim_start_matches("- ").trim_start();
+        let key = l.trim_start_matches(['"', '\'']);
+        key.starts_with("spdxVersion") && key.contains(':')
+    })
 }
 
 /// Normalize a hash algorithm name: `SHA-256` and `SHA256` become `sha256`.
@@ -559,30 +818,187 @@ mod tests {
         );
         assert_eq!(
             err(b"{\"name\": 1}"),
-            "in.json: not an SBOM: it has neither \"bomFormat\" (CycloneDX) nor \"spdxVersion\" (SPDX)"
+            "in.json: not an SBOM: it has neither \"bomFormat\" (CycloneDX), \"spdxVersion\" (SPDX 2) nor an SPDX 3 \"@context\""
         );
         assert!(err(b"\x00\x01garbage").contains("binary"));
-        assert!(err(b"\xff\xfe{\x00").contains("UTF-16"));
         assert!(err(b"\xc3\x28 not utf8").contains("not valid UTF-8"));
         assert!(err(b"[1,2]").contains("top level is not a JSON object"));
         assert!(err(b"hello").contains("neither JSON, XML nor SPDX tag-value"));
     }
 
+    /// Issue 8, item 4: every field read has its JSON type checked.
+    #[test]
+    fn wrong_json_types_name_the_path_and_the_type_found() {
+        let cdx = |body: &str| {
+            err(format!(r#"{{"bomFormat": "CycloneDX", "specVersion": "1.5", {body}}}"#).as_bytes())
+        };
+        for (body, want) in [
+            (
+                r#""components": {}"#,
+                "$.components is an object; expected an array",
+            ),
+            (
+                r#""components": "x""#,
+                "$.components is a string; expected an array",
+            ),
+            (
+                r#""components": 3"#,
+                "$.components is a number; expected an array",
+            ),
+            (
+                r#""components": null"#,
+                "$.components is null; expected an array",
+            ),
+            (
+                r#""components": [{"name": "a"}, 7]"#,
+                "$.components[1] is a number; expected an object",
+            ),
+            (
+                r#""components": [{"name": "a", "externalReferences": {}}]"#,
+                "$.components[0].externalReferences is an object; expected an array",
+            ),
+            (
+                r#""components": [{"name": "a", "purl": 5}]"#,
+                "$.components[0].purl is a number; expected a string",
+            ),
+            (
+                r#""components": [{"name": "a", "hashes": {"alg": "SHA-1"}}]"#,
+                "$.components[0].hashes is an object; expected an array",
+            ),
+            (
+                r#""components": [{"name": "a", "components": [{"bom-ref": []}]}]"#,
+                "$.components[0].components[0][\"bom-ref\"] is an array; expected a string",
+            ),
+            (
+                r#""version": "2""#,
+                "$.version is a string; expected an integer",
+            ),
+            (
+                r#""version": 1.5"#,
+                "$.version is a number with a fraction or exponent; expected an integer",
+            ),
+            (
+                r#""metadata": []"#,
+                "$.metadata is an array; expected an object",
+            ),
+            (
+                r#""metadata": {"tools": "x"}"#,
+                "$.metadata.tools is a string; expected an array or an object",
+            ),
+        ] {
+            assert_eq!(cdx(body), format!("in.json: {want}"), "{body}");
+        }
+        assert_eq!(
+            err(br#"{"bomFormat": "CycloneDX", "specVersion": 1.6}"#),
+            "in.json: $.specVersion is a number; expected a string"
+        );
+        assert_eq!(
+            err(br#"{"bomFormat": ["CycloneDX"]}"#),
+            "in.json: $.bomFormat is an array; expected a string"
+        );
+        let spdx = |body: &str| err(format!(r#"{{"spdxVersion": "SPDX-2.3", {body}}}"#).as_bytes());
+        for (body, want) in [
+            (
+                r#""packages": {}"#,
+                "$.packages is an object; expected an array",
+            ),
+            (
+                r#""packages": null"#,
+                "$.packages is null; expected an array",
+            ),
+            (
+                r#""packages": [{"externalRefs": [{"referenceLocator": false}]}]"#,
+                "$.packages[0].externalRefs[0].referenceLocator is a boolean; expected a string",
+            ),
+            (
+                r#""creationInfo": {"creators": "Tool: x"}"#,
+                "$.creationInfo.creators is a string; expected an array",
+            ),
+            (
+                r#""documentDescribes": [1]"#,
+                "$.documentDescribes[0] is a number; expected a string",
+            ),
+        ] {
+            assert_eq!(spdx(body), format!("in.json: {want}"), "{body}");
+        }
+        assert_eq!(
+            err(br#"{"spdxVersion": 2.3}"#),
+            "in.json: $.spdxVersion is a number; expected a string"
+        );
+    }
+
+    #[test]
+    fn bounds_strings_and_component_counts() {
+        let long = "a".repeat(MAX_STRING_BYTES + 1);
+        let e = err(format!(
+            r#"{{"bomFormat": "CycloneDX", "specVersion": "1.5", "components": [{{"purl": "{long}"}}]}}"#
+        )
+        .as_bytes());
+        assert!(
+            e.starts_with(
+                "in.json: $.components[0].purl is 65537 bytes long, over the 65536-byte limit"
+            ),
+            "{e}"
+        );
+        let limits = Limits {
+            max_components: 2,
+            ..Limits::default()
+        };
+        let doc = br#"{"bomFormat": "CycloneDX", "specVersion": "1.5", "components": [{"name": "a", "components": [{"name": "b"}, {"name": "c"}]}]}"#;
+        let e = Sbom::from_bytes_with(Path::new("in.json"), doc.to_vec(), &limits)
+            .unwrap_err()
+            .to_string();
+        assert_eq!(e, "in.json: more than 2 components; split the SBOM");
+        let limits = Limits {
+            max_input_bytes: 10,
+            ..Limits::default()
+        };
+        let e = Sbom::from_bytes_with(Path::new("in.json"), doc.to_vec(), &limits)
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("over the 10-byte limit"), "{e}");
+    }
+
     #[test]
     fn refuses_unsupported_formats_by_content() {
         assert!(
-            err(b"<?xml version=\"1.0\"?><bom xmlns=\"http://cyclonedx.org/schema/bom/1.4\"/>")
-                .contains("CycloneDX XML is not supported yet")
+            err(b"<?xml version=\"1.0\"?><bom xmlns=\"http://cyclonedx.org/schema/bom/1.1\"/>")
+                .contains(
+                    "CycloneDX 1.1 XML is not supported; tacos-sbom reads CycloneDX 1.2 and later"
+                )
         );
-        assert!(
-            err(b"SPDXVersion: SPDX-2.3\nDataLicense: CC0-1.0\n")
-                .contains("SPDX tag-value is not supported yet")
-        );
-        assert!(err(b"{\"@context\": \"https://spdx.org/rdf/3.0.1/spdx-context.jsonld\", \"@graph\": []}")
-            .contains("SPDX 3 JSON-LD is not supported yet"));
         assert!(
             err(b"{\"bomFormat\": \"CycloneDX\", \"specVersion\": \"2.0\"}")
                 .contains("specVersion \"2.0\"")
+        );
+        assert!(
+            err(b"---\nSPDXID: \"SPDXRef-DOCUMENT\"\nspdxVersion: \"SPDX-2.3\"\n")
+                .contains("SPDX YAML is not supported; convert it")
+        );
+        assert!(
+            err(b"<?xml version='1.0'?>\n<Document>\n  <SPDXID>SPDXRef-DOCUMENT</SPDXID>\n  <spdxVersion>SPDX-2.3</spdxVersion></Document>")
+                .contains("SPDX XML is not supported; convert it")
+        );
+        assert!(
+            err(b"<rdf:RDF xmlns:rdf=\"http://www.w3.org/1999/02/22-rdf-syntax-ns#\" xmlns:spdx=\"http://spdx.org/rdf/terms#\"/>")
+                .contains("SPDX RDF/XML is not supported")
+        );
+        assert!(
+            err(b"\x0a\x031.6\x10\x01\x1a\x2durn:uuid:").contains(
+                "CycloneDX protobuf is not supported; convert it to CycloneDX JSON or XML"
+            )
+        );
+        assert!(
+            err(
+                b"{\"@context\": \"https://spdx.org/rdf/3.1/spdx-context.jsonld\", \"@graph\": []}"
+            )
+            .contains("SPDX 3.1 JSON-LD is not supported")
+        );
+        assert!(err(b"SPDXVersion: SPDX-2.1\n").contains("SPDX tag-value of version \"SPDX-2.1\""));
+        assert!(err(b"<html><body/></html>").contains("not in a CycloneDX namespace"));
+        assert!(
+            err(b"<?xml version=\"1.0\" encoding=\"ISO-8859-1\"?><bom xmlns=\"http://cyclonedx.org/schema/bom/1.4\"/>")
+                .contains("names the encoding ISO-8859-1")
         );
     }
 

@@ -6,11 +6,51 @@ use serde_json::json;
 use sha2::{Digest, Sha256};
 use time::macros::format_description;
 
-use super::json::{Document, Edited, Editor, Node};
+use super::check::{Checker, Want};
+use super::json::{Document, Editor, Node};
+use super::splice::Edited;
 use super::{
-    Changes, Component, ComponentId, FoundReference, Hash, Reference, Role, label_for,
+    Changes, Component, ComponentId, FoundReference, Hash, Reference, Role, SbomError, label_for,
     normalize_alg, sha256_in_comment,
 };
+
+/// Check the type of every field this module reads, so that a wrong one is
+/// refused instead of read as absent.
+pub(super) fn check(c: &mut Checker<'_>) -> Result<(), SbomError> {
+    let root = c.doc().root();
+    c.strings(root, &["SPDXID", "name", "documentNamespace"])?;
+    c.each(root, "documentDescribes", Want::String, |_, _| Ok(()))?;
+    if let Some(info) = c.member(root, "creationInfo", Want::Object)? {
+        c.within("creationInfo", |c| {
+            c.strings(info, &["created"])?;
+            c.each(info, "creators", Want::String, |_, _| Ok(()))
+        })?;
+    }
+    c.each(root, "packages", Want::Object, |c, p| {
+        c.count_component()?;
+        c.strings(p, &["SPDXID", "name", "versionInfo"])?;
+        c.each(p, "checksums", Want::Object, |c, h| {
+            c.strings(h, &["algorithm", "checksumValue"])
+        })?;
+        c.each(p, "externalRefs", Want::Object, |c, r| {
+            c.strings(
+                r,
+                &[
+                    "referenceCategory",
+                    "referenceType",
+                    "referenceLocator",
+                    "comment",
+                ],
+            )
+        })
+    })?;
+    c.each(root, "relationships", Want::Object, |c, r| {
+        c.strings(
+            r,
+            &["spdxElementId", "relationshipType", "relatedSpdxElement"],
+        )
+    })
+}
 
 /// SPDXIDs of the elements the document describes.
 fn described(doc: &Document) -> HashSet<String> {
@@ -287,23 +327,26 @@ fn update_creation_info(ed: &mut Editor<'_>, doc: &Document, info: &Node, ch: &C
         Some(_) => {}
         None => ed.append_member(info, "creators", &json!([creator])),
     }
-    // spdx-tools wants seconds precision, no fraction.
-    let created = ch
-        .now
-        .format(format_description!(
-            "[year]-[month]-[day]T[hour]:[minute]:[second]Z"
-        ))
-        .expect("a UTC time formats");
+    let created = created(ch.now);
     match info.get("created") {
         Some(node) => ed.replace(node, &json!(created)),
         None => ed.append_member(info, "created", &json!(created)),
     }
 }
 
+/// A creation time as SPDX writes it. spdx-tools wants seconds precision,
+/// no fraction.
+pub(super) fn created(now: time::OffsetDateTime) -> String {
+    now.format(format_description!(
+        "[year]-[month]-[day]T[hour]:[minute]:[second]Z"
+    ))
+    .expect("a UTC time formats")
+}
+
 /// A changed document is a new document, so it gets a new namespace: the old
 /// one (without an earlier suffix of ours) plus a UUID derived from the input
 /// and the time, so that the same run on the same input gives the same name.
-fn new_namespace(old: &str, input: &str, ch: &Changes<'_>) -> String {
+pub(super) fn new_namespace(old: &str, input: &str, ch: &Changes<'_>) -> String {
     let marker = format!("/{}/", ch.tool.name);
     let base = match old.rfind(&marker) {
         Some(i) => &old[..i],

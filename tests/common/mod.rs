@@ -45,6 +45,45 @@ pub fn json_sbom_fixtures() -> Vec<PathBuf> {
     out
 }
 
+/// A text file's content and encoding, decoded here independently of the
+/// tool: UTF-8 (a byte-order mark dropped), or UTF-16 with its mark.
+pub fn read_text(path: &Path) -> (String, &'static str) {
+    let bytes = std::fs::read(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let utf16 = |b: &[u8], le: bool| {
+        let units: Vec<u16> = b
+            .chunks_exact(2)
+            .map(|c| {
+                if le {
+                    u16::from_le_bytes([c[0], c[1]])
+                } else {
+                    u16::from_be_bytes([c[0], c[1]])
+                }
+            })
+            .collect();
+        String::from_utf16(&units).unwrap()
+    };
+    match bytes.as_slice() {
+        [0xFF, 0xFE, rest @ ..] => (utf16(rest, true), "UTF-16LE"),
+        [0xFE, 0xFF, rest @ ..] => (utf16(rest, false), "UTF-16BE"),
+        [0xEF, 0xBB, 0xBF, rest @ ..] => (String::from_utf8(rest.to_vec()).unwrap(), "UTF-8 BOM"),
+        _ => (String::from_utf8(bytes).unwrap(), "UTF-8"),
+    }
+}
+
+/// A path the independent checkers can read: the file itself when it is
+/// UTF-8, else a UTF-8 copy beside it (spdx-tools and the CycloneDX library
+/// read UTF-8 only; the encoding itself is checked by `read_text`).
+pub fn utf8_for_checkers(path: &Path) -> PathBuf {
+    let (text, encoding) = read_text(path);
+    if encoding == "UTF-8" {
+        return path.to_path_buf();
+    }
+    let name = path.file_name().unwrap().to_string_lossy();
+    let copy = path.with_file_name(format!("utf8-{name}"));
+    std::fs::write(&copy, text).unwrap();
+    copy
+}
+
 pub struct Temp(tempfile::TempDir);
 
 impl Temp {
@@ -326,4 +365,482 @@ pub fn raw_tokens(text: &str) -> Vec<&str> {
         }
     }
     out
+}
+
+// ---- lossless comparison for CycloneDX XML, SPDX tag-value and SPDX 3 -----
+//
+// One helper per format, each independent of the tool's own readers: the
+// XML and tag-value helpers work on the text, the SPDX 3 one on serde_json.
+
+/// The fixed creation time the tests run at (`EPOCH`).
+pub const EPOCH_TIME: &str = "2026-11-23T00:00:00Z";
+
+/// Offset and value span of the `version` attribute in the root start tag.
+fn root_version_attr(text: &str) -> (usize, usize, Option<(usize, usize)>) {
+    let b = text.as_bytes();
+    let mut i = 0;
+    let start = loop {
+        let at = i + text[i..].find('<').expect("a root element");
+        if b[at + 1].is_ascii_alphabetic() || b[at + 1] == b'_' {
+            break at;
+        }
+        i = at + 1;
+    };
+    let end = start + text[start..].find('>').unwrap() + 1;
+    let tag = &text[start..end];
+    let attr = [" version=\"", " version='", "\nversion=\"", "\tversion=\""]
+        .iter()
+        .find_map(|p| tag.find(p).map(|k| (k, p.len())))
+        .map(|(k, len)| {
+            let vs = start + k + len;
+            let quote = b[vs - 1] as char;
+            (vs, vs + text[vs..].find(quote).unwrap())
+        });
+    (start, end, attr)
+}
+
+/// The end of the element whose start tag begins at `at`.
+fn xml_element_end(text: &str, at: usize) -> usize {
+    let name_len = text[at + 1..]
+        .find(|c: char| c.is_whitespace() || c == '>' || c == '/')
+        .unwrap();
+    let name = &text[at + 1..at + 1 + name_len];
+    let open = format!("<{name}");
+    let close = format!("</{name}>");
+    let mut depth = 0usize;
+    let mut i = at;
+    loop {
+        let next_open = text[i..].find(&open).map(|k| i + k);
+        let next_close = text[i..].find(&close).map(|k| i + k);
+        match (next_open, next_close) {
+            (Some(o), c) if c.is_none_or(|c| o < c) => {
+                let after = text.as_bytes()[o + open.len()];
+                let tag_end = o + text[o..].find('>').unwrap();
+                if after.is_ascii_whitespace() || after == b'>' || after == b'/' {
+                    if text.as_bytes()[tag_end - 1] == b'/' {
+                        if depth == 0 {
+                            return tag_end + 1;
+                        }
+                    } else {
+                        depth += 1;
+                    }
+                }
+                i = tag_end + 1;
+            }
+            (_, Some(c)) => {
+                depth -= 1;
+                i = c + close.len();
+                if depth == 0 {
+                    return i;
+                }
+            }
+            _ => panic!("unclosed <{name}> in the output"),
+        }
+    }
+}
+
+/// Offsets of the start tags of elements with this local name, with any
+/// namespace prefix.
+fn start_tags(block: &str, local: &str) -> Vec<usize> {
+    let b = block.as_bytes();
+    let mut out = Vec::new();
+    let mut from = 0;
+    while let Some(k) = block[from..].find(local) {
+        let at = from + k;
+        from = at + local.len();
+        let after = b.get(from).copied().unwrap_or(b'>');
+        if !(after == b' ' || after == b'>') {
+            continue;
+        }
+        // Back over a prefix to the '<'.
+        let mut s = at;
+        while s > 0 && (b[s - 1].is_ascii_alphanumeric() || b[s - 1] == b':' || b[s - 1] == b'_') {
+            s -= 1;
+        }
+        if s > 0 && b[s - 1] == b'<' && (s == at || b[at - 1] == b':') {
+            out.push(s - 1);
+        }
+    }
+    out
+}
+
+/// Whether an inserted XML block is one enrich may add: its references
+/// (comment starting `TACOS attestation` / `TACOS report`), the tool, and the
+/// wrappers that hold only those.
+fn allowed_xml_block(block: &str) -> bool {
+    let outer = block.trim_start();
+    let name: String = outer[1..]
+        .chars()
+        .take_while(|c| !c.is_whitespace() && *c != '>' && *c != '/')
+        .collect();
+    let local = name.rsplit(':').next().unwrap();
+    let allowed = [
+        "reference",
+        "externalReferences",
+        "tool",
+        "tools",
+        "component",
+        "components",
+        "metadata",
+    ];
+    if !allowed.contains(&local) {
+        return false;
+    }
+    // The element at `at`, up to its end tag (`</local>` or `</p:local>`).
+    let body_at = |at: usize, local: &str| {
+        let pat = format!("{local}>");
+        let mut from = at + 1;
+        while let Some(k) = block[from..].find(&pat) {
+            let m = from + k;
+            let lt = block[..m].rfind('<').unwrap_or(0);
+            if block[lt..].starts_with("</") {
+                return &block[at..m];
+            }
+            from = m + pat.len();
+        }
+        &block[at..]
+    };
+    let refs_ok = start_tags(block, "reference").into_iter().all(|at| {
+        let body = body_at(at, "reference");
+        body.contains("TACOS attestation") || body.contains("TACOS report")
+    });
+    let tools_ok = ["tool", "component"].iter().all(|local| {
+        start_tags(block, local)
+            .into_iter()
+            .all(|at| body_at(at, local).contains(">tacos-sbom<"))
+    });
+    refs_ok && tools_ok && (block.contains("TACOS") || block.contains(">tacos-sbom<"))
+}
+
+/// The elements of a run of siblings, and whether only whitespace is
+/// between them.
+fn sibling_elements(text: &str) -> Option<Vec<&str>> {
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < text.len() {
+        let rest = &text[i..];
+        let lt = rest.find('<').unwrap_or(rest.len());
+        if !rest[..lt].trim().is_empty() {
+            return None;
+        }
+        if lt == rest.len() {
+            break;
+        }
+        let end = xml_element_end(text, i + lt);
+        out.push(&text[i..end]);
+        i = end;
+    }
+    Some(out)
+}
+
+/// CycloneDX XML: the output minus the elements enrich inserted is
+/// byte-identical to the input, apart from the root's `version` attribute,
+/// which must have gone up by one. Returns the inserted blocks.
+pub fn xml_lossless(input: &str, output: &str) -> Result<Vec<String>, String> {
+    let (_, _, in_attr) = root_version_attr(input);
+    let (_, out_end, out_attr) = root_version_attr(output);
+    let old = in_attr.map_or(1, |(s, e)| input[s..e].trim().parse::<u64>().unwrap());
+    let (s, e) = out_attr.ok_or("the output's root has no version attribute")?;
+    let new: u64 = output[s..e]
+        .parse()
+        .map_err(|_| "version is not a number")?;
+    if new != old + 1 {
+        return Err(format!("version went from {old} to {new}"));
+    }
+    // Undo the version change so the rest can be compared byte for byte.
+    let output = match in_attr {
+        Some((is, ie)) => format!("{}{}{}", &output[..s], &input[is..ie], &output[e..]),
+        None => {
+            let attr_start = output[..s].rfind(" version=").unwrap();
+            format!("{}{}", &output[..attr_start], &output[e + 1..])
+        }
+    };
+    let _ = out_end;
+    let (a, b) = (input.as_bytes(), output.as_bytes());
+    let (mut i, mut j) = (0, 0);
+    let mut blocks = Vec::new();
+    while j < b.len() {
+        if i < a.len() && a[i] == b[j] {
+            i += 1;
+            j += 1;
+            continue;
+        }
+        // Back to the end of the last tag: the insertion starts with the
+        // whitespace that precedes the inserted element.
+        let mut j0 = j;
+        let last_lt = output[..j].rfind('<');
+        if last_lt > output[..j].rfind('>') {
+            // Inside a start tag: the whole element is what changed.
+            j0 = last_lt.unwrap();
+        }
+        while j0 > 0 && !b[j0 - 1].is_ascii_whitespace() && b[j0 - 1] != b'>' {
+            j0 -= 1;
+        }
+        while j0 > 0 && b[j0 - 1].is_ascii_whitespace() {
+            j0 -= 1;
+        }
+        let lt = j0
+            + output[j0..]
+                .find('<')
+                .ok_or("trailing text in the output")?;
+        if !output[j0..lt].trim().is_empty() {
+            return Err(format!(
+                "changed text at output byte {j}: {:?} where the input has {:?}",
+                &output[j0..(j + 40).min(output.len())],
+                &input[i.saturating_sub(j - j0)..(i + 40).min(input.len())]
+            ));
+        }
+        let end = xml_element_end(&output, lt);
+        let i0 = i - (j - j0);
+        // An empty element (`<x/>`) of the input given content: the same
+        // start tag, then only elements enrich may add.
+        let in_lt = i0 + (input[i0..].len() - input[i0..].trim_start().len());
+        let out_head = &output[lt..lt + output[lt..].find('>').unwrap() + 1];
+        let in_head_len = input[in_lt..].find('>').map_or(0, |k| k + 1);
+        let in_head = &input[in_lt..in_lt + in_head_len];
+        let filled = in_head.ends_with("/>")
+            && in_head[..in_head.len() - 2].trim_end() == &out_head[..out_head.len() - 1];
+        if filled {
+            let close = output[..end].rfind("</").unwrap();
+            let inner = &output[lt + out_head.len()..close];
+            let children =
+                sibling_elements(inner).ok_or_else(|| format!("text added inside {in_head}"))?;
+            for child in children {
+                if !allowed_xml_block(child) {
+                    return Err(format!(
+                        "an element that enrich may not add, in {in_head}:\n{child}"
+                    ));
+                }
+                blocks.push(child.to_string());
+            }
+            i = in_lt + in_head_len;
+            j = end;
+            continue;
+        }
+        let block = &output[j0..end];
+        if !allowed_xml_block(block) {
+            return Err(format!(
+                "an inserted element that enrich may not add, at output byte {lt}:\n{block}"
+            ));
+        }
+        blocks.push(block.to_string());
+        i = i0;
+        j = end;
+    }
+    if i != a.len() {
+        return Err(format!(
+            "the output lacks the input's bytes from {i}: {:?}",
+            &input[i..(i + 60).min(input.len())]
+        ));
+    }
+    Ok(blocks)
+}
+
+/// SPDX tag-value, line by line: the output is the input plus this tool's
+/// `ExternalRef` lines (each with its `ExternalRefComment`) and `Creator`
+/// line, with `DocumentNamespace` made new and `Created` set. Returns the
+/// number of references added.
+pub fn tagvalue_lossless(input: &str, output: &str) -> Result<usize, String> {
+    let a: Vec<&str> = input.split_inclusive('\n').collect();
+    let b: Vec<&str> = output.split_inclusive('\n').collect();
+    let (mut i, mut j, mut refs) = (0, 0, 0);
+    let value = |l: &str| l.split_once(':').unwrap().1.trim().to_string();
+    // The input's last line may lack a line end that lines added after it
+    // need.
+    let same = |i: usize, j: usize| {
+        a[i] == b[j]
+            || (i + 1 == a.len()
+                && !a[i].ends_with('\n')
+                && b[j].trim_end_matches(['\r', '\n']) == a[i])
+    };
+    while j < b.len() {
+        if i < a.len() && same(i, j) {
+            i += 1;
+            j += 1;
+        } else if b[j].starts_with("Creator: Tool: tacos-sbom-") {
+            j += 1;
+        } else if b[j].starts_with("ExternalRef: OTHER tacos-") {
+            j += 1;
+            if !b
+                .get(j)
+                .is_some_and(|l| l.starts_with("ExternalRefComment: <text>TACOS"))
+            {
+                return Err(format!(
+                    "output line {}: our ExternalRef without its comment",
+                    j + 1
+                ));
+            }
+            while !b[j].contains("</text>") {
+                j += 1;
+            }
+            j += 1;
+            refs += 1;
+        } else if i < a.len()
+            && a[i].starts_with("DocumentNamespace:")
+            && b[j].starts_with("DocumentNamespace:")
+        {
+            let (old, new) = (value(a[i]), value(b[j]));
+            let base = old
+                .split("/tacos-sbom/")
+                .next()
+                .unwrap()
+                .trim_end_matches('/');
+            if new == old || !new.starts_with(&format!("{base}/tacos-sbom/")) {
+                return Err(format!("namespace {old} became {new}"));
+            }
+            i += 1;
+            j += 1;
+        } else if i < a.len() && a[i].starts_with("Created:") && b[j].starts_with("Created:") {
+            if value(b[j]) != EPOCH_TIME {
+                return Err(format!("Created is {}", value(b[j])));
+            }
+            i += 1;
+            j += 1;
+        } else {
+            return Err(format!(
+                "input line {} {:?} became output line {} {:?}",
+                i + 1,
+                a.get(i),
+                j + 1,
+                b[j]
+            ));
+        }
+    }
+    if i != a.len() {
+        return Err(format!("input lines from {} are missing", i + 1));
+    }
+    Ok(refs)
+}
+
+/// SPDX 3 JSON-LD, by structure (serde_json, key order kept) and by raw
+/// tokens: the output minus this tool's `externalRef` entries, `Tool` element
+/// and `createdUsing` entry, with `created` restored, equals the input.
+/// Returns the number of references added.
+pub fn spdx3_lossless(input: &str, output: &str) -> Result<usize, String> {
+    use serde_json::{Map, Value};
+    let mut inp: Value = serde_json::from_str(input).map_err(|e| e.to_string())?;
+    let mut out: Value = serde_json::from_str(output).map_err(|e| e.to_string())?;
+    let is_tool_id = |v: &Value| {
+        v.as_str()
+            .is_some_and(|s| s.starts_with("urn:tacos-sbom:tool:"))
+    };
+    // This tool's own additions are taken out of both sides, so that the
+    // helper also compares a re-enriched document with the first output.
+    let strip = |doc: &mut Value| -> Result<usize, String> {
+        let graph = doc["@graph"].as_array_mut().ok_or("no @graph")?;
+        graph.retain(|el| !is_tool_id(&el["spdxId"]));
+        let mut refs = 0;
+        for el in graph.iter_mut() {
+            let drop_tool = |v: &mut Value| {
+                if let Some(Value::Array(list)) = v.get_mut("createdUsing") {
+                    list.retain(|t| {
+                        !t.as_str()
+                            .is_some_and(|s| s.starts_with("urn:tacos-sbom:tool:"))
+                    });
+                }
+            };
+            drop_tool(el);
+            if let Some(info) = el.get_mut("creationInfo") {
+                drop_tool(info);
+            }
+            if let Some(Value::Array(list)) = el.get_mut("externalRef") {
+                let before = list.len();
+                list.retain(|r| {
+                    !(r["externalRefType"] == "secureSoftwareAttestation"
+                        && r["comment"]
+                            .as_str()
+                            .is_some_and(|c| c.starts_with("TACOS ")))
+                });
+                refs += before - list.len();
+            }
+        }
+        Ok(refs)
+    };
+    let in_refs = strip(&mut inp)?;
+    let out_refs = strip(&mut out)?;
+    // An element, or a CreationInfo inline in one: the tool taken out of
+    // `createdUsing`, `created` put back (each checked), lists this tool
+    // created removed again.
+    fn restore(out: &mut Map<String, Value>, orig: &Map<String, Value>) -> Result<(), String> {
+        if let Some(Value::Array(list)) = out.get("createdUsing")
+            && list.is_empty()
+            && orig.get("createdUsing").is_none()
+        {
+            out.shift_remove("createdUsing");
+        }
+        if let Some(Value::Array(list)) = out.get("externalRef")
+            && list.is_empty()
+            && orig.get("externalRef").is_none()
+        {
+            out.shift_remove("externalRef");
+        }
+        if out.contains_key("created") && out.get("created") != orig.get("created") {
+            if out["created"] != EPOCH_TIME {
+                return Err(format!("created is {}", out["created"]));
+            }
+            match orig.get("created") {
+                Some(c) => {
+                    out.insert("created".into(), c.clone());
+                }
+                None => {
+                    out.shift_remove("created");
+                }
+            }
+        }
+        if let (Some(Value::Object(o)), Some(Value::Object(i))) =
+            (out.get_mut("creationInfo"), orig.get("creationInfo"))
+        {
+            restore(o, i)?;
+        }
+        Ok(())
+    }
+    let in_graph = inp["@graph"].as_array().unwrap().clone();
+    let graph = out["@graph"].as_array_mut().unwrap();
+    if graph.len() != in_graph.len() {
+        return Err(format!(
+            "{} elements, the input has {}",
+            graph.len(),
+            in_graph.len()
+        ));
+    }
+    for (el, orig) in graph.iter_mut().zip(&in_graph) {
+        let (Some(o), Some(i)) = (el.as_object_mut(), orig.as_object()) else {
+            return Err("an element is not an object".into());
+        };
+        restore(o, i)?;
+    }
+    let refs = out_refs
+        .checked_sub(in_refs)
+        .ok_or("references were removed")?;
+    let (a, b) = (
+        serde_json::to_string(&inp).unwrap(),
+        serde_json::to_string(&out).unwrap(),
+    );
+    if a != b {
+        return Err("the output minus the allowed changes differs from the input".into());
+    }
+    // No lexeme rewritten: every raw token of the input is in the output,
+    // but the creation times.
+    let mut counts: std::collections::HashMap<&str, i64> = Default::default();
+    for t in raw_tokens(input) {
+        *counts.entry(t).or_default() += 1;
+    }
+    for t in raw_tokens(output) {
+        *counts.entry(t).or_default() -= 1;
+    }
+    let created: Vec<String> = in_graph
+        .iter()
+        .flat_map(|el| [&el["created"], &el["creationInfo"]["created"]])
+        .filter_map(|c| c.as_str().map(|c| format!("{c:?}")))
+        .collect();
+    let lost: Vec<_> = counts
+        .iter()
+        .filter(|(t, n)| **n > 0 && !created.iter().any(|c| c == *t))
+        .collect();
+    if !lost.is_empty() {
+        return Err(format!(
+            "lexemes of the input missing from the output: {lost:?}"
+        ));
+    }
+    Ok(refs)
 }

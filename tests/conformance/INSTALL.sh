@@ -52,6 +52,7 @@ license-expression==30.4.4
 cryptography==50.0.2
 PyYAML==6.0.3
 lxml==6.1.3
+spdx-python-model==0.0.6
 EOF
 cat > "$PREFIX/constraints.txt" <<'EOF'
 arrow==1.4.0
@@ -97,6 +98,7 @@ securesystemslib==1.6.0
 semantic-version==2.10.0
 six==1.17.0
 sortedcontainers==2.4.0
+spdx-python-model==0.0.6
 spdx-tools==0.8.5
 typing_extensions==4.16.0
 tzdata==2026.6
@@ -140,11 +142,12 @@ from cyclonedx.validation.xml import XmlValidator
 from cyclonedx.schema import SchemaVersion
 from jsonschema.validators import Draft7Validator
 import securesystemslib.dsse, in_toto_attestation.v1.statement, packageurl, license_expression, spdx_tools
+from spdx_python_model.bindings import v3_0_1
 assert "iri-reference" in Draft7Validator.FORMAT_CHECKER.checkers, "jsonschema format extras missing"
 JsonStrictValidator(SchemaVersion.V1_6); XmlValidator(SchemaVersion.V1_6)
 for d in ("cyclonedx-python-lib", "jsonschema", "lxml", "spdx-tools", "check-jsonschema",
           "securesystemslib", "cryptography", "in-toto-attestation", "protobuf",
-          "packageurl-python", "license-expression"):
+          "packageurl-python", "license-expression", "spdx-python-model"):
     print("  %-22s %s" % (d, m.version(d)))
 EOF
 (cd "$PREFIX/node" && node -e '

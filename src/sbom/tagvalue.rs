@@ -1,0 +1,627 @@
+//! SPDX 2.2 and 2.3 tag-value, read and written line by line.
+//!
+//! The document is a list of `Tag: value` entries (a value may be a
+//! multi-line `<text>...</text>`), comments (`#`) and blank lines. Entries
+//! are read with their byte spans; changes are whole lines spliced in, or
+//! values replaced, so every other line comes out as it came in.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::path::Path;
+
+use super::splice::Edit;
+use super::{
+    Changes, Component, ComponentId, FoundReference, Hash, Limits, Reference, Role, SbomError,
+    SpdxVersion, label_for, normalize_alg, sha256_in_comment, spdx,
+};
+
+/// One `Tag: value` entry.
+#[derive(Debug, Clone)]
+struct Entry {
+    tag: String,
+    /// The value, `<text>` markers removed.
+    value: String,
+    /// Start of the entry's first line.
+    start: usize,
+    /// Where the value is (inside `<text>` markers, if any).
+    value_start: usize,
+    value_end: usize,
+    /// Just after the entry's last line, its line end included.
+    end: usize,
+    /// 1-based line number of the entry's first line.
+    line: usize,
+}
+
+/// Tags that start an element: each closes the package before it.
+const SECTION_STARTS: &[&str] = &["PackageName", "FileName", "SnippetSPDXID", "LicenseID"];
+
+/// Tags that belong to the package information section. References are
+/// written after the last of these, before files, relationships or
+/// annotations that follow the package.
+const PACKAGE_TAGS: &[&str] = &[
+    "PackageName",
+    "SPDXID",
+    "PackageVersion",
+    "PackageFileName",
+    "PackageSupplier",
+    "PackageOriginator",
+    "PackageDownloadLocation",
+    "FilesAnalyzed",
+    "PackageVerificationCode",
+    "PackageChecksum",
+    "PackageHomePage",
+    "PackageSourceInfo",
+    "PackageLicenseConcluded",
+    "PackageLicenseInfoFromFiles",
+    "PackageLicenseDeclared",
+    "PackageLicenseComments",
+    "PackageCopyrightText",
+    "PackageSummary",
+    "PackageDescription",
+    "PackageComment",
+    "ExternalRef",
+    "ExternalRefComment",
+    "PackageAttributionText",
+    "PrimaryPackagePurpose",
+    "ReleaseDate",
+    "BuiltDate",
+    "ValidUntilDate",
+];
+
+#[derive(Debug)]
+struct Package {
+    /// Indices into `entries`: the section, from `PackageName` on.
+    first: usize,
+    last: usize,
+}
+
+#[derive(Debug)]
+pub struct Document {
+    text: String,
+    entries: Vec<Entry>,
+    packages: Vec<Package>,
+    version: SpdxVersion,
+}
+
+fn malformed(path: &Path, line: usize, why: impl Into<String>) -> SbomError {
+    SbomError::Malformed {
+        path: path.to_path_buf(),
+        at: format!("line {line}"),
+        why: why.into(),
+    }
+}
+
+/// Whether the text reads as tag-value: its first entry line is a tag.
+pub(super) fn looks_like(text: &str) -> bool {
+    text.lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && !l.starts_with('#'))
+        .take(50)
+        .any(|l| l.starts_with("SPDXVersion:"))
+}
+
+impl Document {
+    pub fn parse(path: &Path, text: String, limits: &Limits) -> Result<Document, SbomError> {
+        let entries = read_entries(path, &text)?;
+        let version_entry = entries
+            .iter()
+            .find(|e| e.tag == "SPDXVersion")
+            .ok_or_else(|| malformed(path, 1, "no SPDXVersion line"))?;
+        let version = match version_entry.value.as_str() {
+            "SPDX-2.2" => SpdxVersion::V2_2,
+            "SPDX-2.3" => SpdxVersion::V2_3,
+            other => {
+                return Err(SbomError::Unsupported {
+                    path: path.to_path_buf(),
+                    what: format!("SPDX tag-value of version {other:?}"),
+                    fix: "tacos-sbom reads SPDX 2.2 and 2.3".into(),
+                });
+            }
+        };
+        let mut packages = Vec::new();
+        let mut open: Option<usize> = None;
+        for (i, e) in entries.iter().enumerate() {
+            if SECTION_STARTS.contains(&e.tag.as_str()) {
+                if let Some(first) = open.take() {
+                    packages.push(Package { first, last: i - 1 });
+                }
+                if e.tag == "PackageName" {
+                    open = Some(i);
+                }
+            }
+        }
+        if let Some(first) = open {
+            packages.push(Package {
+                first,
+                last: entries.len() - 1,
+            });
+        }
+        let doc = Document {
+            text,
+            entries,
+            packages,
+            version,
+        };
+        doc.check(path, limits)?;
+        Ok(doc)
+    }
+
+    pub fn text(&self) -> &str {
+        &self.text
+    }
+
+    pub fn version(&self) -> SpdxVersion {
+        self.version
+    }
+
+    /// Check what the tool reads: every package has one SPDXID, no SPDXID is
+    /// used twice, references and checksums have their fields, values are
+    /// within the size limit.
+    fn check(&self, path: &Path, limits: &Limits) -> Result<(), SbomError> {
+        if self.packages.len() > limits.max_components {
+            return Err(SbomError::TooManyComponents {
+                path: path.to_path_buf(),
+                limit: limits.max_components,
+            });
+        }
+        for e in &self.entries {
+            let read = matches!(
+                e.tag.as_str(),
+                "SPDXID"
+                    | "PackageName"
+                    | "PackageVersion"
+                    | "PackageChecksum"
+                    | "ExternalRef"
+                    | "ExternalRefComment"
+                    | "Relationship"
+                    | "DocumentNamespace"
+                    | "DocumentName"
+                    | "Creator"
+            );
+            if read && e.value.len() > limits.max_string_bytes {
+                return Err(SbomError::ValueTooLong {
+                    path: path.to_path_buf(),
+                    at: format!("line {} ({})", e.line, e.tag),
+                    size: e.value.len(),
+                    limit: limits.max_string_bytes,
+                });
+            }
+            match e.tag.as_str() {
+                "ExternalRef" if e.value.split_whitespace().count() < 3 => {
+                    return Err(malformed(
+                        path,
+                        e.line,
+                        format!(
+                            "ExternalRef needs a category, a type and a locator; found {:?}",
+                            e.value
+                        ),
+                    ));
+                }
+                "PackageChecksum" if !e.value.contains(':') => {
+                    return Err(malformed(
+                        path,
+                        e.line,
+                        format!(
+                            "PackageChecksum needs `ALGORITHM: value`; found {:?}",
+                            e.value
+                        ),
+                    ));
+                }
+                _ => {}
+            }
+        }
+        let mut seen: HashMap<&str, usize> = HashMap::new();
+        for e in self.entries.iter().filter(|e| e.tag == "SPDXID") {
+            if let Some(first) = seen.insert(e.value.as_str(), e.line) {
+                return Err(malformed(
+                    path,
+                    e.line,
+                    format!(
+                        "the SPDXID {:?} is also used on line {first}; each element needs its own",
+                        e.value
+                    ),
+                ));
+            }
+        }
+        for p in &self.packages {
+            let section = &self.entries[p.first..=p.last];
+            let ids = section
+                .iter()
+                .take_while(|e| e.tag != "FileName")
+                .filter(|e| e.tag == "SPDXID")
+                .count();
+            if ids == 0 {
+                return Err(malformed(
+                    path,
+                    self.entries[p.first].line,
+                    format!(
+                        "the package {:?} has no SPDXID",
+                        self.entries[p.first].value
+                    ),
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    fn section(&self, p: &Package) -> &[Entry] {
+        &self.entries[p.first..=p.last]
+    }
+
+    fn value<'a>(&'a self, p: &Package, tag: &str) -> Option<&'a str> {
+        self.section(p)
+            .iter()
+            .find(|e| e.tag == tag)
+            .map(|e| e.value.as_str())
+    }
+
+    fn document_id(&self) -> &str {
+        self.entries
+            .iter()
+            .take_while(|e| !SECTION_STARTS.contains(&e.tag.as_str()))
+            .find(|e| e.tag == "SPDXID")
+            .map_or("SPDXRef-DOCUMENT", |e| e.value.as_str())
+    }
+
+    /// SPDXIDs of the elements the document describes.
+    fn described(&self) -> HashSet<&str> {
+        let doc_id = self.document_id();
+        let mut out = HashSet::new();
+        for e in self.entries.iter().filter(|e| e.tag == "Relationship") {
+            let mut parts = e.value.split_whitespace();
+            let (Some(from), Some(kind), Some(to)) = (parts.next(), parts.next(), parts.next())
+            else {
+                continue;
+            };
+            match kind {
+                "DESCRIBES" if from == doc_id => out.insert(to),
+                "DESCRIBED_BY" if to == doc_id => out.insert(from),
+                _ => false,
+            };
+        }
+        out
+    }
+
+    fn package_id<'a>(&'a self, p: &Package) -> Option<&'a str> {
+        self.value(p, "SPDXID")
+    }
+
+    pub fn components(&self) -> Vec<Component> {
+        let subjects = self.described();
+        self.packages
+            .iter()
+            .enumerate()
+            .map(|(i, p)| {
+                let id = self.package_id(p);
+                let role = match id {
+                    Some(id) if subjects.contains(id) => Role::Subject,
+                    _ => Role::Dependency,
+                };
+                let name = self.value(p, "PackageName").map(str::to_string);
+                let version = self.value(p, "PackageVersion").map(str::to_string);
+                let hashes = self
+                    .section(p)
+                    .iter()
+                    .filter(|e| e.tag == "PackageChecksum")
+                    .filter_map(|e| {
+                        let (alg, hex) = e.value.split_once(':')?;
+                        Some(Hash {
+                            alg: normalize_alg(alg.trim()),
+                            hex: hex.trim().to_ascii_lowercase(),
+                        })
+                    })
+                    .collect();
+                let purl = self
+                    .section(p)
+                    .iter()
+                    .filter(|e| e.tag == "ExternalRef")
+                    .find_map(|e| {
+                        let mut f = e.value.split_whitespace();
+                        let (cat, ty, loc) = (f.next()?, f.next()?, f.next()?);
+                        ((cat == "PACKAGE-MANAGER" || cat == "PACKAGE_MANAGER") && ty == "purl")
+                            .then(|| loc.to_string())
+                    });
+                Component {
+                    id: ComponentId(i),
+                    role,
+                    label: label_for(id.map(Into::into), name.as_deref(), version.as_deref(), i),
+                    purl,
+                    bom_ref: None,
+                    name,
+                    version,
+                    hashes,
+                }
+            })
+            .collect()
+    }
+
+    pub fn subject_name(&self) -> Option<String> {
+        if let Some(i) = self.described_package_index() {
+            let p = &self.packages[i];
+            let name = self.value(p, "PackageName")?;
+            return Some(match self.value(p, "PackageVersion") {
+                Some(v) if !v.is_empty() => format!("{name}@{v}"),
+                _ => name.to_string(),
+            });
+        }
+        self.entries
+            .iter()
+            .find(|e| e.tag == "DocumentName")
+            .map(|e| e.value.clone())
+    }
+
+    pub fn described_package_index(&self) -> Option<usize> {
+        let subjects = self.described();
+        self.packages
+            .iter()
+            .position(|p| self.package_id(p).is_some_and(|id| subjects.contains(id)))
+    }
+
+    /// This tool's references in a package: the `ExternalRef` entry index,
+    /// the index of its `ExternalRefComment` (if it follows), and the found
+    /// reference.
+    fn ours(
+        &self,
+        p: &Package,
+        reference_type: &str,
+    ) -> Vec<(usize, Option<usize>, FoundReference)> {
+        let mut out = Vec::new();
+        for i in p.first..=p.last {
+            let e = &self.entries[i];
+            if e.tag != "ExternalRef" {
+                continue;
+            }
+            let mut f = e.value.split_whitespace();
+            let (Some("OTHER"), Some(ty), Some(loc)) = (f.next(), f.next(), f.next()) else {
+                continue;
+            };
+            if ty != reference_type {
+                continue;
+            }
+            let comment =
+                (i < p.last && self.entries[i + 1].tag == "ExternalRefComment").then_some(i + 1);
+            out.push((
+                i,
+                comment,
+                FoundReference {
+                    url: loc.to_string(),
+                    sha256: comment.and_then(|c| sha256_in_comment(&self.entries[c].value)),
+                    comment_sha256: None,
+                },
+            ));
+        }
+        out
+    }
+
+    pub fn found_references(&self, reference_type: &str) -> Vec<(ComponentId, FoundReference)> {
+        self.packages
+            .iter()
+            .enumerate()
+            .flat_map(|(i, p)| {
+                self.ours(p, reference_type)
+                    .into_iter()
+                    .map(move |(_, _, f)| (ComponentId(i), f))
+            })
+            .collect()
+    }
+
+    pub fn found_document_references(&self, reference_type: &str) -> Vec<FoundReference> {
+        let Some(i) = self.described_package_index() else {
+            return Vec::new();
+        };
+        self.ours(&self.packages[i], reference_type)
+            .into_iter()
+            .map(|(_, _, f)| f)
+            .collect()
+    }
+
+    fn newline(&self) -> &'static str {
+        if self.text.contains("\r\n") {
+            "\r\n"
+        } else {
+            "\n"
+        }
+    }
+
+    /// The place just after entry `i`, and whether a line end must be
+    /// written first (the file's last line may have none).
+    fn after(&self, i: usize) -> (usize, bool) {
+        let e = &self.entries[i];
+        (e.end, !self.text[..e.end].ends_with('\n'))
+    }
+
+    pub fn enrich(&self, ch: &Changes<'_>) -> Vec<Edit> {
+        let nl = self.newline();
+        let mut edits = Vec::new();
+        let lines = |r: &Reference, ty: &str| {
+            // The digest has no field of its own in SPDX 2; it goes in the
+            // comment, where `sha256_in_comment` finds it again.
+            format!(
+                "ExternalRef: OTHER {ty} {}{nl}ExternalRefComment: <text>{}</text>{nl}",
+                r.url,
+                r.comment.replace("</text>", "< /text>")
+            )
+        };
+        let mut by_package: BTreeMap<usize, Vec<(&Reference, &str)>> = BTreeMap::new();
+        for (id, r) in &ch.component_refs {
+            by_package
+                .entry(id.0)
+                .or_default()
+                .push((r, ch.spdx_reference_type));
+        }
+        if let Some(i) = self.described_package_index() {
+            for r in &ch.document_refs {
+                by_package
+                    .entry(i)
+                    .or_default()
+                    .push((r, ch.spdx_document_reference_type));
+            }
+        }
+        for (index, refs) in by_package {
+            let Some(p) = self.packages.get(index) else {
+                continue;
+            };
+            let mut types: Vec<&str> = refs.iter().map(|(_, t)| *t).collect();
+            types.dedup();
+            let mut old: Vec<(usize, Option<usize>)> = types
+                .iter()
+                .flat_map(|t| self.ours(p, t))
+                .map(|(i, c, _)| (i, c))
+                .collect();
+            old.sort();
+            let mut new = refs.iter().map(|(r, t)| lines(r, t));
+            for (i, comment) in &old {
+                let end = self.entries[comment.unwrap_or(*i)].end;
+                let text = new.next().unwrap_or_default();
+                edits.push(Edit::replace(self.entries[*i].start, end, text));
+            }
+            let rest: String = new.collect();
+            if !rest.is_empty() {
+                let anchor = (p.first..=p.last)
+                    .rev()
+                    .find(|&i| PACKAGE_TAGS.contains(&self.entries[i].tag.as_str()))
+                    .unwrap_or(p.first);
+                let (at, needs_nl) = self.after(anchor);
+                // A file that ends without a line end keeps ending so.
+                let text = match needs_nl {
+                    true => format!("{nl}{}", rest.strip_suffix(nl).unwrap_or(&rest)),
+                    false => rest,
+                };
+                // After an edit that ends at the same place, never inside it.
+                edits.push(Edit::insert(at, text));
+            }
+        }
+        self.update_creation_info(ch, nl, &mut edits);
+        edits
+    }
+
+    fn update_creation_info(&self, ch: &Changes<'_>, nl: &str, edits: &mut Vec<Edit>) {
+        let header_end = self
+            .entries
+            .iter()
+            .position(|e| SECTION_STARTS.contains(&e.tag.as_str()))
+            .unwrap_or(self.entries.len());
+        let header = &self.entries[..header_end];
+        let creator = format!("Tool: {}-{}", ch.tool.name, ch.tool.version);
+        let prefix = format!("Tool: {}-", ch.tool.name);
+        let find = |tag: &str| header.iter().rposition(|e| e.tag == tag);
+        match header
+            .iter()
+            .position(|e| e.tag == "Creator" && e.value.starts_with(&prefix))
+        {
+            Some(i) => {
+                let e = &header[i];
+                edits.push(Edit::replace(e.value_start, e.value_end, creator));
+            }
+            None => {
+                let anchor = find("Creator")
+                    .or_else(|| find("Created"))
+                    .or_else(|| header_end.checked_sub(1));
+                if let Some(i) = anchor {
+                    let (at, needs_nl) = self.after(i);
+                    let lead = if needs_nl { nl } else { "" };
+                    edits.push(Edit::insert(at, format!("{lead}Creator: {creator}{nl}")));
+                }
+            }
+        }
+        if let Some(i) = find("Created") {
+            let e = &header[i];
+            edits.push(Edit::replace(
+                e.value_start,
+                e.value_end,
+                spdx::created(ch.now),
+            ));
+        }
+        if let Some(i) = find("DocumentNamespace") {
+            let e = &header[i];
+            edits.push(Edit::replace(
+                e.value_start,
+                e.value_end,
+                spdx::new_namespace(&e.value, &self.text, ch),
+            ));
+        }
+    }
+}
+
+/// Read every `Tag: value` entry with its span.
+fn read_entries(path: &Path, text: &str) -> Result<Vec<Entry>, SbomError> {
+    let mut entries = Vec::new();
+    let mut pos = 0;
+    let mut line_no = 0;
+    while pos < text.len() {
+        line_no += 1;
+        let line_end = text[pos..].find('\n').map_or(text.len(), |i| pos + i + 1);
+        let line = &text[pos..line_end];
+        let content = line.trim_end_matches(['\r', '\n']);
+        let trimmed = content.trim();
+        if trimmed.is_empty() || trimmed.starts_with('#') {
+            pos = line_end;
+            continue;
+        }
+        let Some(colon) = content.find(':') else {
+            return Err(malformed(
+                path,
+                line_no,
+                format!("expected `Tag: value`, found {:?}", short(trimmed)),
+            ));
+        };
+        let tag = content[..colon].trim();
+        if tag.is_empty() || !tag.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
+            return Err(malformed(
+                path,
+                line_no,
+                format!("expected `Tag: value`, found {:?}", short(trimmed)),
+            ));
+        }
+        let after = pos + colon + 1;
+        let lead = text[after..].len() - text[after..].trim_start_matches([' ', '\t']).len();
+        let value_at = after + lead;
+        if text[value_at..].starts_with("<text>") {
+            let inner = value_at + "<text>".len();
+            let Some(close) = text[inner..].find("</text>") else {
+                return Err(malformed(
+                    path,
+                    line_no,
+                    format!("the <text> value of {tag} is not closed (is the file truncated?)"),
+                ));
+            };
+            let value_end = inner + close;
+            let end = text[value_end..]
+                .find('\n')
+                .map_or(text.len(), |i| value_end + i + 1);
+            let first_line = line_no;
+            line_no += text[pos..value_end].matches('\n').count();
+            entries.push(Entry {
+                tag: tag.to_string(),
+                value: text[inner..value_end].to_string(),
+                start: pos,
+                value_start: inner,
+                value_end,
+                end,
+                line: first_line,
+            });
+            pos = end;
+        } else {
+            let value_end = pos + content.len();
+            let value = text[value_at..value_end].trim_end();
+            entries.push(Entry {
+                tag: tag.to_string(),
+                value: value.to_string(),
+                start: pos,
+                value_start: value_at,
+                value_end: value_at + value.len(),
+                end: line_end,
+                line: line_no,
+            });
+            pos = line_end;
+        }
+    }
+    Ok(entries)
+}
+
+fn short(s: &str) -> String {
+    let mut out: String = s.chars().take(60).collect();
+    if out.len() < s.len() {
+        out.push_str("...");
+    }
+    out
+}

@@ -172,9 +172,14 @@ struct SourceArgs {
     /// Where answers are cached (default: ~/.cache/tacos-sbom).
     #[arg(long, value_name = "DIR")]
     cache_dir: Option<PathBuf>,
-    /// Neither read nor write the cache.
+    /// Neither read nor write the cache (nor the default assessment store).
     #[arg(long, conflicts_with = "offline")]
     no_cache: bool,
+    /// The assessment store shared by runs and runners: postgres://USER@HOST/DB
+    /// for a fleet, or a SQLite file. Default: $TACOS_STORE_URL, [store] url,
+    /// else assessments.sqlite3 in the cache directory.
+    #[arg(long, value_name = "URL")]
+    store: Option<String>,
 }
 
 #[derive(Args)]
@@ -1007,6 +1012,7 @@ fn open_session(
         cache_dir: args.cache_dir.clone(),
         no_cache: args.no_cache,
         concurrency: args.concurrency,
+        store: args.store.clone(),
     };
     assess::session::Session::open(config, &opts, now).map_err(bad)
 }
@@ -1020,6 +1026,24 @@ fn report_session(session: &assess::session::Session, outcome: &assess::session:
     }
     for warning in session.warnings() {
         ui.say(&format!("warning: {warning}"));
+    }
+    if let Some(store) = &outcome.store {
+        let mut line = format!(
+            "store {store}: {} statement(s) reused, {} assessed",
+            outcome.from_store, outcome.assessed
+        );
+        if outcome.waited_for > 0 {
+            line.push_str(&format!(
+                " ({} waited for while another runner assessed them)",
+                outcome.waited_for
+            ));
+        }
+        ui.say(&line);
+    }
+    if let Some(problem) = &outcome.store_problem {
+        ui.say(&format!(
+            "warning: {problem}; the rest was assessed without the store"
+        ));
     }
     for (service, (n, why)) in session.unconfigured() {
         ui.say(&format!(

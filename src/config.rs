@@ -28,6 +28,8 @@ pub struct Config {
     #[serde(default)]
     pub reports: Reports,
     #[serde(default)]
+    pub store: Store,
+    #[serde(default)]
     pub tidelift: Tidelift,
     #[serde(default)]
     pub policy: crate::report::policy::Policy,
@@ -129,6 +131,31 @@ impl Default for Assessment {
             max_dependencies: 500,
             max_osv_db_age_days: 7,
             max_scorecard_age_days: 30,
+        }
+    }
+}
+
+/// The assessment store shared by runs (and runners).
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct Store {
+    /// `postgres://user@host/db` for a fleet, or a SQLite file; default: a
+    /// SQLite file in the cache directory. `TACOS_STORE_URL` and `--store`
+    /// override it.
+    pub url: Option<String>,
+    /// How long a runner's claim on a package lasts before another runner
+    /// may assess it (a runner that died mid-claim holds it no longer).
+    pub claim_seconds: i64,
+    /// Connections to PostgreSQL per runner.
+    pub pool_size: usize,
+}
+
+impl Default for Store {
+    fn default() -> Self {
+        Store {
+            url: None,
+            claim_seconds: 600,
+            pool_size: 8,
         }
     }
 }

@@ -488,7 +488,17 @@ fn no_malformed_answer_from_any_adapter_makes_a_true_or_is_cached() {
             );
             srv.clear_fault(&exact);
             let before = srv.hits(&case.path);
-            assess(&srv, &tmp, case.purl, &cache, case.config, &[]);
+            // (A store of its own: the statement decided from the bad
+            // answer is not what this looks at.)
+            let store = tmp.join(&format!("{cache}-again.sqlite3"));
+            assess(
+                &srv,
+                &tmp,
+                case.purl,
+                &cache,
+                case.config,
+                &["--store", store.to_str().unwrap()],
+            );
             assert!(
                 srv.hits(&case.path) > before,
                 "{} answering {label}: the answer was cached",

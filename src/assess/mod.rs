@@ -49,6 +49,13 @@ pub fn identity(purl: &Purl, releases_in_use: Vec<String>, unassessed: &Evidence
     s.set_evidence(Field::PackageName, from_purl("name"));
     s.set_evidence(Field::PackagePlatform, from_purl("platform"));
     s.set_evidence(Field::Purl, from_purl("canonical form"));
+    set_releases_in_use(&mut s, releases_in_use);
+    s
+}
+
+/// Put this run's releases in use on a statement (one decided by an earlier
+/// run carries that run's).
+pub fn set_releases_in_use(s: &mut Statement, releases_in_use: Vec<String>) {
     let reason = match releases_in_use.len() {
         0 => "no version of this package is named in the SBOM(s)".to_string(),
         _ => format!(
@@ -61,7 +68,6 @@ pub fn identity(purl: &Purl, releases_in_use: Vec<String>, unassessed: &Evidence
         Evidence::new("sbom", ReasonCode::FromSbom, reason),
     );
     s.releases_in_use = releases_in_use;
-    s
 }
 
 /// The reason given for fields a run did not assess.

@@ -2,7 +2,7 @@
 //! database and published reports put together, and an async runtime to
 //! drive them from synchronous callers.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::path::PathBuf;
 use std::sync::Arc;
 
@@ -19,7 +19,11 @@ use crate::sources::http::{Client, Service, Stats};
 use crate::sources::hub::{Limits, Sources};
 use crate::sources::osv_db::OsvDb;
 use crate::sources::reports::{self, ReportIndex};
+use crate::store::Store;
 use crate::tacos::Statement;
+
+/// How many packages a runner claims at once.
+const CLAIM_CHUNK: usize = 100;
 
 /// What the command line adds to the configuration.
 #[derive(Debug, Clone, Default)]
@@ -30,6 +34,9 @@ pub struct Options {
     pub cache_dir: Option<PathBuf>,
     pub no_cache: bool,
     pub concurrency: Option<usize>,
+    /// The assessment store (`--store`); else `TACOS_STORE_URL`, `[store]
+    /// url`, or a SQLite file in the cache directory.
+    pub store: Option<String>,
 }
 
 pub struct Session {
@@ -40,6 +47,10 @@ pub struct Session {
     /// Problems met while reading published reports, reported once.
     pub notes: Vec<String>,
     config: Config,
+    store: Option<Box<dyn Store>>,
+    /// What makes stored statements comparable with this run's.
+    fingerprint: String,
+    runner: String,
 }
 
 /// What an assessment produced besides the statements.
@@ -47,6 +58,15 @@ pub struct Session {
 pub struct Outcome {
     pub statements: Vec<Statement>,
     pub conflicts: Vec<Conflict>,
+    /// Packages whose statement came from the store (decided by an earlier
+    /// run or by another runner), and those assessed by this run.
+    pub from_store: usize,
+    pub assessed: usize,
+    /// Packages another runner was assessing, that this run waited for.
+    pub waited_for: usize,
+    /// The store, as shown, if one was used; and a problem with it, if any.
+    pub store: Option<String>,
+    pub store_problem: Option<String>,
 }
 
 /// The default cache directory: `$XDG_CACHE_HOME/tacos-sbom`, else
@@ -105,6 +125,29 @@ impl Session {
             config.cache.ttl_hours,
             opts.offline,
         )?;
+        let store_url = opts
+            .store
+            .clone()
+            .or_else(|| {
+                std::env::var("TACOS_STORE_URL")
+                    .ok()
+                    .filter(|v| !v.trim().is_empty())
+            })
+            .or_else(|| config.store.url.clone());
+        let default_store = (!opts.no_cache)
+            .then(|| {
+                opts.cache_dir
+                    .clone()
+                    .or_else(|| config.cache.dir.clone())
+                    .or_else(default_cache_dir)
+            })
+            .flatten()
+            .map(|d| d.join("assessments.sqlite3").to_string_lossy().into_owned());
+        let fingerprint = crate::store::fingerprint(&[
+            &format!("{:?}", config.assessment),
+            &endpoints.fingerprint(),
+            &format!("offline={} osv-db={:?}", opts.offline, opts.osv_db),
+        ]);
         let osv_web =
             std::env::var("TACOS_OSV_WEB_URL").unwrap_or_else(|_| "https://osv.dev".into());
         let limits = Limits {
@@ -150,6 +193,21 @@ impl Session {
                 _ => notes.push("Tidelift is configured but TIDELIFT_API_KEY is not set; its report was not fetched".into()),
             }
         }
+        let store = match store_url.clone().or(default_store) {
+            Some(url) => {
+                match runtime.block_on(crate::store::open(&url, config.store.pool_size)) {
+                    Ok(s) => Some(s),
+                    // An explicit store must work; the default one only
+                    // saves work.
+                    Err(e) if store_url.is_some() => return Err(e.to_string()),
+                    Err(e) => {
+                        notes.push(format!("{e}; going on without the assessment store"));
+                        None
+                    }
+                }
+            }
+            None => None,
+        };
         let assessor = Assessor {
             sources: sources.clone(),
             cfg: config.assessment.clone(),
@@ -162,6 +220,9 @@ impl Session {
             reports: ReportIndex::new(published),
             notes,
             config,
+            store,
+            fingerprint,
+            runner: crate::store::runner_id(),
         })
     }
 
@@ -169,11 +230,43 @@ impl Session {
         &self.config
     }
 
-    /// Assess `packages` and merge what published reports say.
+    /// Assess `packages` and merge what published reports say. Statements
+    /// still fresh in the store are reused; the rest are claimed, assessed
+    /// and stored; packages another runner has claimed are waited for.
     pub fn assess(&self, packages: &[(Purl, Vec<String>)], progress: &dyn Progress) -> Outcome {
-        let mut statements = self
-            .runtime
-            .block_on(self.assessor.assess(packages, progress));
+        let mut outcome = Outcome::default();
+        let mut statements: Vec<Option<Statement>> = vec![None; packages.len()];
+        if let Some(store) = &self.store {
+            outcome.store = Some(store.describe());
+            if let Err(e) = self.through_store(
+                store.as_ref(),
+                packages,
+                &mut statements,
+                &mut outcome,
+                progress,
+            ) {
+                outcome.store_problem = Some(e.to_string());
+            }
+        }
+        // Whatever the store did not settle, this run assesses itself.
+        let rest: Vec<usize> = (0..packages.len())
+            .filter(|i| statements[*i].is_none())
+            .collect();
+        if !rest.is_empty() {
+            let batch: Vec<(Purl, Vec<String>)> =
+                rest.iter().map(|i| packages[*i].clone()).collect();
+            let decided = self
+                .runtime
+                .block_on(self.assessor.assess(&batch, progress));
+            outcome.assessed += decided.len();
+            for (i, s) in rest.into_iter().zip(decided) {
+                statements[i] = Some(s);
+            }
+        }
+        let mut statements: Vec<Statement> = statements
+            .into_iter()
+            .map(|s| s.expect("every package was decided"))
+            .collect();
         let mut conflicts = Vec::new();
         let freshness = merge::Freshness {
             now: self.assessor.now,
@@ -185,9 +278,139 @@ impl Session {
                 conflicts.extend(merge::merge(statement, &found, freshness));
             }
         }
-        Outcome {
-            statements,
-            conflicts,
+        outcome.statements = statements;
+        outcome.conflicts = conflicts;
+        outcome
+    }
+
+    /// Fill `statements` from the store, assessing (and storing) what this
+    /// runner claims, and waiting for what others hold.
+    fn through_store(
+        &self,
+        store: &dyn Store,
+        packages: &[(Purl, Vec<String>)],
+        statements: &mut [Option<Statement>],
+        outcome: &mut Outcome,
+        progress: &dyn Progress,
+    ) -> Result<(), crate::store::StoreError> {
+        let ttl = (self.config.cache.ttl_hours as i64).saturating_mul(3600);
+        let lease = self.config.store.claim_seconds.max(1);
+        let keys: Vec<String> = packages
+            .iter()
+            .map(|(p, _)| crate::store::key(&self.fingerprint, &p.to_string()))
+            .collect();
+        let by_key: HashMap<&str, usize> = keys
+            .iter()
+            .enumerate()
+            .map(|(i, k)| (k.as_str(), i))
+            .collect();
+        let take = |found: HashMap<String, crate::store::Stored>,
+                    statements: &mut [Option<Statement>]|
+         -> usize {
+            let mut n = 0;
+            for (k, stored) in found {
+                let Some(&i) = by_key.get(k.as_str()) else {
+                    continue;
+                };
+                // A statement that no longer reads (another version's
+                // shape) is assessed again.
+                if let Ok(mut s) = serde_json::from_str::<Statement>(&stored.statement)
+                    && statements[i].is_none()
+                {
+                    super::set_releases_in_use(&mut s, packages[i].1.clone());
+                    statements[i] = Some(s);
+                    n += 1;
+                }
+            }
+            n
+        };
+        let found = self.runtime.block_on(store.load(&keys, ttl))?;
+        outcome.from_store += take(found, statements);
+        // Since this runner last saw progress (its own or another's).
+        let mut started = std::time::Instant::now();
+        let mut announced = false;
+        loop {
+            let open: Vec<usize> = (0..packages.len())
+                .filter(|i| statements[*i].is_none())
+                .collect();
+            if open.is_empty() {
+                return Ok(());
+            }
+            let open_keys: Vec<String> = open.iter().map(|i| keys[*i].clone()).collect();
+            // Claim a slice at a time, so that runners given the same
+            // packages share them out instead of one taking them all.
+            let mut mine = Vec::new();
+            for chunk in open_keys.chunks(CLAIM_CHUNK) {
+                mine = self
+                    .runtime
+                    .block_on(store.claim(chunk, &self.runner, lease, ttl))?;
+                if !mine.is_empty() {
+                    break;
+                }
+            }
+            if !mine.is_empty() {
+                let idx: Vec<usize> = mine
+                    .iter()
+                    .filter_map(|k| by_key.get(k.as_str()).copied())
+                    .collect();
+                let batch: Vec<(Purl, Vec<String>)> =
+                    idx.iter().map(|i| packages[*i].clone()).collect();
+                // Renew the claims while assessing (slow services must not
+                // hand this runner's packages to another one).
+                let decided = self.runtime.block_on(async {
+                    let renew = async {
+                        loop {
+                            tokio::time::sleep(std::time::Duration::from_millis(
+                                (lease as u64 * 1000 / 3).max(200),
+                            ))
+                            .await;
+                            let _ = store.renew(&mine, &self.runner, lease).await;
+                        }
+                    };
+                    tokio::select! {
+                        d = self.assessor.assess(&batch, progress) => d,
+                        _ = renew => unreachable!("renewing never ends"),
+                    }
+                });
+                let items: Vec<(String, String)> = idx
+                    .iter()
+                    .zip(&decided)
+                    .map(|(i, s)| {
+                        (
+                            keys[*i].clone(),
+                            serde_json::to_string(s).expect("statements serialize"),
+                        )
+                    })
+                    .collect();
+                let saved = self.runtime.block_on(store.save(&items));
+                outcome.assessed += decided.len();
+                for (i, s) in idx.into_iter().zip(decided) {
+                    statements[i] = Some(s);
+                }
+                saved?;
+                started = std::time::Instant::now();
+                continue;
+            }
+            // Everything left is another runner's: wait for its results,
+            // or for its claims to expire (then claim them above).
+            if started.elapsed().as_secs() as i64 > 2 * lease + 60 {
+                return Ok(());
+            }
+            if !announced {
+                progress.phase(&format!(
+                    "waiting for {} package(s) another runner is assessing",
+                    open.len()
+                ));
+                announced = true;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(200));
+            let found = self.runtime.block_on(store.load(&open_keys, ttl))?;
+            let n = take(found, statements);
+            if n > 0 {
+                started = std::time::Instant::now();
+            }
+            outcome.from_store += n;
+            outcome.waited_for += n;
         }
     }
 

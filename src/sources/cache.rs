@@ -105,7 +105,7 @@ impl Cache {
     }
 }
 
-fn create_private_dir(dir: &Path) -> std::io::Result<()> {
+pub(crate) fn create_private_dir(dir: &Path) -> std::io::Result<()> {
     if dir.is_dir() {
         return Ok(());
     }
@@ -121,7 +121,7 @@ fn create_private_dir(dir: &Path) -> std::io::Result<()> {
 
 /// Create the database file 0600 before SQLite opens it (SQLite gives its
 /// WAL and shared-memory files the database file's mode).
-fn create_private_file(path: &Path) -> std::io::Result<()> {
+pub(crate) fn create_private_file(path: &Path) -> std::io::Result<()> {
     let mut o = std::fs::OpenOptions::new();
     o.write(true).create(true).truncate(false);
     #[cfg(unix)]

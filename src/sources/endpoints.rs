@@ -214,6 +214,23 @@ impl Endpoints {
         }
     }
 
+    /// The endpoints as configured, without asking any client: what
+    /// decides whether stored statements are comparable.
+    pub fn fingerprint(&self) -> String {
+        self.map
+            .iter()
+            .map(|(s, e)| {
+                let v = match e {
+                    Endpoint::Url { url, .. } => super::http::redact(url),
+                    Endpoint::Missing(_) => "missing".into(),
+                    Endpoint::Discover(_) => "the client's own".into(),
+                };
+                format!("{s}={v}")
+            })
+            .collect::<Vec<_>>()
+            .join(";")
+    }
+
     /// Every service's endpoint and where it came from (asking the
     /// ecosystems' clients where needed): for `doctor` and messages.
     pub fn describe(&self) -> Vec<EndpointInfo> {

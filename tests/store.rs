@@ -1,0 +1,224 @@
+//! The assessment store on a real PostgreSQL server (Debian's, started by
+//! the test on loopback): claims, migrations, and a fleet of runners that
+//! assesses each package once.
+
+mod common;
+#[path = "support/postgres.rs"]
+mod postgres;
+#[path = "support/server.rs"]
+mod server;
+
+use std::time::{Duration, Instant};
+
+use common::*;
+use postgres::Postgres;
+use tacos_sbom::store::Store;
+use tacos_sbom::store::postgres::PgStore;
+
+fn block<T>(f: impl std::future::Future<Output = T>) -> T {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap()
+        .block_on(f)
+}
+
+#[test]
+fn claims_are_exclusive_and_expire_and_migrations_run_once() {
+    let pg = Postgres::start();
+    let url = pg.database("claims");
+    block(async {
+        // Four first runs at once: the schema is made once.
+        let mut set = tokio::task::JoinSet::new();
+        for _ in 0..4 {
+            let url = url.clone();
+            set.spawn(async move { PgStore::connect(&url, 2).await.map(|_| ()) });
+        }
+        while let Some(r) = set.join_next().await {
+            r.unwrap().unwrap();
+        }
+        let a = PgStore::connect(&url, 2).await.unwrap();
+        let b = PgStore::connect(&url, 2).await.unwrap();
+        let keys = vec!["k1".to_string(), "k2".to_string()];
+        assert_eq!(a.claim(&keys, "a", 600, 3600).await.unwrap().len(), 2);
+        assert!(b.claim(&keys, "b", 600, 3600).await.unwrap().is_empty());
+        a.save(&[("k1".into(), "{\"x\":1}".into())]).await.unwrap();
+        let got = b.load(&keys, 3600).await.unwrap();
+        assert_eq!(got["k1"].statement, "{\"x\":1}");
+        assert!(!got.contains_key("k2"));
+        // A released claim, and then an expired one, can be taken.
+        a.release(&["k2".into()], "a").await.unwrap();
+        assert_eq!(
+            b.claim(&keys, "b", 1, 3600).await.unwrap(),
+            vec!["k2".to_string()]
+        );
+        assert!(a.claim(&keys, "a", 600, 3600).await.unwrap().is_empty());
+        tokio::time::sleep(Duration::from_millis(2100)).await;
+        assert_eq!(
+            a.claim(&keys, "a", 600, 3600).await.unwrap(),
+            vec!["k2".to_string()]
+        );
+        // Past the TTL a statement is stale: not loaded, claimable.
+        assert!(b.load(&keys, -1).await.unwrap().is_empty());
+        assert_eq!(
+            b.claim(&["k1".into()], "b", 600, -1).await.unwrap(),
+            vec!["k1".to_string()]
+        );
+    });
+}
+
+/// Run `enrich` as one runner of a fleet: the fixture server for every
+/// service, one PostgreSQL store.
+fn runner(
+    srv: &server::FixtureServer,
+    tmp: &Temp,
+    name: &str,
+    inputs: &[&str],
+    store: &str,
+    config: &str,
+) -> std::process::Child {
+    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_tacos-sbom"));
+    cmd.current_dir(tmp.path())
+        .arg("enrich")
+        .args(inputs)
+        .args([
+            "-o",
+            &format!("out-{name}"),
+            "--attestations-dir",
+            &format!("att-{name}"),
+        ])
+        .args([
+            "--store",
+            store,
+            "--cache-dir",
+            &format!("cache-{name}"),
+            "--config",
+            config,
+        ])
+        .env("TACOS_SBOM_CONFIG_DIR", tmp.join(".tacos-config"))
+        .env("SOURCE_DATE_EPOCH", EPOCH)
+        .env("TACOS_OSV_WEB_URL", "https://osv.example.invalid")
+        .env_remove("TACOS_SIGNING_KEY")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped());
+    for (k, v) in srv.env() {
+        cmd.env(k, v);
+    }
+    cmd.spawn().unwrap()
+}
+
+/// (reused, assessed, waited for) from a runner's stderr.
+fn store_line(err: &str) -> (usize, usize, usize) {
+    let line = err
+        .lines()
+        .find(|l| l.starts_with("store PostgreSQL"))
+        .unwrap_or_else(|| panic!("no store line: {err}"));
+    let nums: Vec<usize> = line
+        .split(|c: char| !c.is_ascii_digit())
+        .filter_map(|x| x.parse().ok())
+        .collect();
+    // The port and the numbers: take the last counts.
+    let n = nums.len();
+    if line.contains("waited for") {
+        (nums[n - 3], nums[n - 2], nums[n - 1])
+    } else {
+        (nums[n - 2], nums[n - 1], 0)
+    }
+}
+
+#[test]
+fn a_fleet_assesses_each_package_once_and_outlives_a_dead_runner() {
+    let pg = Postgres::start();
+    let store = pg.database("fleet");
+    let srv = server::FixtureServer::start(&fixtures());
+    let tmp = Temp::new();
+    let npm = tmp.copy_in(
+        &repo().join("sample-sboms/npm-webapp.cdx16.json"),
+        "npm.json",
+    );
+    let pypi = tmp.copy_in(
+        &repo().join("sample-sboms/pypi-flask-django-env.cdx16.json"),
+        "pypi.json",
+    );
+    let cargo = tmp.copy_in(
+        &repo().join("sample-sboms/cargo-cli.cargo-sbom.spdx23.json"),
+        "cargo.json",
+    );
+    let (npm, pypi, cargo) = (
+        npm.to_str().unwrap().to_string(),
+        pypi.to_str().unwrap().to_string(),
+        cargo.to_str().unwrap().to_string(),
+    );
+    let config = tmp.join("fleet.toml");
+    std::fs::write(&config, "[store]\nclaim_seconds = 4\n").unwrap();
+    let config = config.to_str().unwrap();
+    // Slow answers, so that the runners overlap.
+    srv.set_delay(Duration::from_millis(20));
+    let children = vec![
+        runner(&srv, &tmp, "a", &[&npm, &pypi], &store, config),
+        runner(&srv, &tmp, "b", &[&pypi, &cargo], &store, config),
+        runner(&srv, &tmp, "c", &[&cargo, &npm], &store, config),
+    ];
+    let mut assessed = 0;
+    for c in children {
+        let o = c.wait_with_output().unwrap();
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        let (_, a, _) = store_line(&String::from_utf8_lossy(&o.stderr));
+        assessed += a;
+    }
+    // Every distinct package of the three SBOMs was assessed by exactly one
+    // runner: 323 + 23 + 185.
+    assert_eq!(assessed, 323 + 23 + 185);
+
+    // A runner killed while it holds claims: the next one waits for the
+    // claims to expire (4 s), then assesses those packages itself.
+    let fresh = pg.database("dead");
+    srv.set_delay(Duration::from_millis(300));
+    let mut doomed = runner(&srv, &tmp, "doomed", &[&pypi], &fresh, config);
+    std::thread::sleep(Duration::from_millis(1500));
+    doomed.kill().unwrap();
+    doomed.wait().unwrap();
+    srv.set_delay(Duration::ZERO);
+    let started = Instant::now();
+    let o = runner(&srv, &tmp, "heir", &[&pypi], &fresh, config)
+        .wait_with_output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(o.status.success(), "{err}");
+    assert!(err.contains("waiting for"), "{err}");
+    let (_, assessed, _) = store_line(&err);
+    assert_eq!(assessed, 23, "{err}");
+    assert!(
+        started.elapsed() >= Duration::from_secs(2),
+        "{:?}",
+        started.elapsed()
+    );
+}
+
+#[test]
+fn a_store_password_is_never_shown() {
+    let tmp = Temp::new();
+    tmp.copy_in(
+        &repo().join("sample-sboms/pypi-flask-django-env.cdx16.json"),
+        "in.json",
+    );
+    // Nothing listens there: the connection fails, and the message names
+    // the store without its password.
+    let o = tacos(
+        tmp.path(),
+        &[
+            "enrich",
+            "in.json",
+            "-o",
+            "out.json",
+            "--store",
+            "postgres://tacos:s3cret-pw@127.0.0.1:9/db",
+        ],
+    );
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(stderr(&o).contains("127.0.0.1:9"), "{}", stderr(&o));
+    assert!(!stderr(&o).contains("s3cret-pw"), "{}", stderr(&o));
+    assert!(!stdout(&o).contains("s3cret-pw"));
+    assert!(!tmp.join("out.json").exists());
+}

@@ -342,18 +342,69 @@ fn a_second_run_makes_no_requests_for_what_is_fresh() {
     ));
     let first = srv.total();
     assert!(first > 20, "{:?}", srv.counts());
-    // What failed (an error answer) is not cached and is asked again; every
-    // answer that was given is.
-    let failed = srv.error_answers();
+    // The assessment store holds every decided statement: a second run
+    // reuses them all and asks nothing.
     let o = run(&srv, &tmp, &["enrich", "in.json", "-o", "b.json"], &[]);
+    assert_ok(&o);
+    assert_eq!(
+        srv.total(),
+        first,
+        "the second run asked: {:?}",
+        srv.counts()
+    );
+    assert!(
+        stderr(&o).contains("23 statement(s) reused, 0 assessed"),
+        "{}",
+        stderr(&o)
+    );
+    // With an empty store, the response cache answers: what failed (an
+    // error answer) is not cached and is asked again; every answer that was
+    // given is.
+    let failed = srv.error_answers();
+    let fresh_store = tmp.join("other-store.sqlite3");
+    let o = run(
+        &srv,
+        &tmp,
+        &[
+            "enrich",
+            "in.json",
+            "-o",
+            "c.json",
+            "--store",
+            fresh_store.to_str().unwrap(),
+        ],
+        &[],
+    );
     assert_ok(&o);
     assert_eq!(
         srv.total() - first,
         failed,
-        "the second run asked more than what failed: {:?}",
+        "the third run asked more than what failed: {:?}",
         srv.counts()
     );
     assert!(stderr(&o).contains("cached"), "{}", stderr(&o));
+    // Past the TTL, statements are decided again.
+    let cfg = tmp.join("no-ttl.toml");
+    std::fs::write(&cfg, "[cache]\nttl_hours = 0\n").unwrap();
+    let o = run(
+        &srv,
+        &tmp,
+        &[
+            "enrich",
+            "in.json",
+            "-o",
+            "d.json",
+            "--config",
+            cfg.to_str().unwrap(),
+        ],
+        &[],
+    );
+    assert_ok(&o);
+    assert!(
+        stderr(&o).contains("0 statement(s) reused, 23 assessed"),
+        "{}",
+        stderr(&o)
+    );
 }
 
 fn fast_config(tmp: &Temp) -> PathBuf {
@@ -665,4 +716,134 @@ fn the_tidelift_report_api_is_read_with_the_token() {
     assert_eq!(s["PackageManagerMFAEnabled"], "NOASSERTION");
     assert!(err.contains("HTTP 401"), "{err}");
     assert!(!err.contains("wrong"), "the token is never shown: {err}");
+}
+
+/// A statement's values and where each came from, without the times.
+fn values_and_sources(s: &Value) -> Value {
+    let mut s = s.clone();
+    fn strip(v: &mut Value) {
+        match v {
+            Value::Object(m) => {
+                m.retain(|k, _| !k.ends_with("UTC"));
+                m.values_mut().for_each(strip);
+            }
+            Value::Array(a) => a.iter_mut().for_each(strip),
+            _ => {}
+        }
+    }
+    strip(&mut s);
+    s
+}
+
+#[test]
+fn deps_dev_is_asked_in_batches_and_decides_the_same_as_one_by_one() {
+    let srv = start();
+    let tmp = Temp::new();
+    tmp.copy_in(
+        &repo().join("sample-sboms/npm-webapp.cdx16.json"),
+        "in.json",
+    );
+    // A small page, so that following the pages is tested.
+    srv.set_depsdev_page(7);
+    let enrich = |name: &str| {
+        let cache = tmp.join(&format!("cache-{name}"));
+        let o = run(
+            &srv,
+            &tmp,
+            &[
+                "enrich",
+                "in.json",
+                "-o",
+                &format!("{name}.json"),
+                "--attestations-dir",
+                &format!("att-{name}"),
+                "--cache-dir",
+                cache.to_str().unwrap(),
+            ],
+            &[],
+        );
+        assert_ok(&o);
+        (statements(&tmp.join(&format!("att-{name}"))), stderr(&o))
+    };
+    let (batched, _) = enrich("batched");
+    let pages = srv.hits("/depsdev/v3alpha/versionbatch");
+    // Only what the batch left unanswered (versions the stand-in does not
+    // know) is asked one by one.
+    let batched_singles = srv.hits_under("/depsdev/v3/systems/");
+    assert!(pages >= 2, "pages were followed: {pages}");
+
+    // The batch endpoint failing: every version asked one by one.
+    srv.fault(
+        "/depsdev/v3alpha/",
+        Fault::Status {
+            status: 503,
+            times: 1000,
+        },
+    );
+    let before = srv.hits_under("/depsdev/v3/systems/");
+    let (one_by_one, _) = enrich("single");
+    let asked_singly = srv.hits_under("/depsdev/v3/systems/") - before;
+    assert!(
+        asked_singly > pages + batched_singles,
+        "{asked_singly} vs {pages} pages"
+    );
+    srv.clear_faults();
+
+    // A hostile batch answer (about a package that was not asked): it is
+    // not believed; the versions are asked one by one.
+    srv.fault(
+        "/depsdev/v3alpha/",
+        Fault::Body {
+            status: 200,
+            body: br#"{"responses": [{"request": {"versionKey": {"system": "NPM", "name": "evil", "version": "1.0.0"}},
+                "version": {"versionKey": {"system": "NPM", "name": "evil", "version": "1.0.0"}, "licenses": ["MIT"]}}]}"#
+                .to_vec(),
+        },
+    );
+    let (hostile, err) = enrich("hostile");
+    assert!(err.contains("malformed answer from deps.dev"), "{err}");
+    srv.clear_faults();
+
+    assert_eq!(batched.len(), one_by_one.len());
+    for (purl, s) in &batched {
+        assert_eq!(
+            values_and_sources(s),
+            values_and_sources(&one_by_one[purl]),
+            "{purl}"
+        );
+        assert_eq!(
+            values_and_sources(s),
+            values_and_sources(&hostile[purl]),
+            "{purl}"
+        );
+    }
+
+    // What a batch answered is cached per version: a run on the same cache
+    // (with a fresh store) asks deps.dev nothing.
+    let before = srv.counts().get("depsdev").copied().unwrap_or(0);
+    let cache = tmp.join("cache-batched");
+    let o = run(
+        &srv,
+        &tmp,
+        &[
+            "enrich",
+            "in.json",
+            "-o",
+            "again.json",
+            "--attestations-dir",
+            "att-again",
+            "--cache-dir",
+            cache.to_str().unwrap(),
+            "--store",
+            tmp.join("fresh-store.sqlite3").to_str().unwrap(),
+        ],
+        &[],
+    );
+    assert_ok(&o);
+    assert_eq!(
+        srv.counts().get("depsdev").copied().unwrap_or(0),
+        before,
+        "{}",
+        stderr(&o)
+    );
 }

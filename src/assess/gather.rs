@@ -199,17 +199,8 @@ impl Assessor {
             "asking deps.dev about {}",
             plural(latest_keys.len(), "release", "releases")
         ));
-        let sources = self.sources.clone();
-        let depsdev: HashMap<VulnKey, Lookup<DepsDevVersion>> = each(latest_keys, move |k| {
-            let s = sources.clone();
-            async move {
-                let l = s.depsdev_version(k.0, &k.1, &k.2).await;
-                (k, l)
-            }
-        })
-        .await
-        .into_iter()
-        .collect();
+        let depsdev: HashMap<VulnKey, Lookup<DepsDevVersion>> =
+            self.sources.depsdev_versions(latest_keys).await;
         let depsdev_of =
             |k: &Key| -> Lookup<DepsDevVersion> {
                 match latest.get(k).cloned().flatten() {

@@ -1,4 +1,5 @@
-//! deps.dev API v3: GetPackage, GetVersion, GetDependencies, each answer
+//! deps.dev API v3: GetPackage, GetVersion, GetDependencies, and v3alpha's
+//! GetVersionBatch (many GetVersion answers in one, paginated), each answer
 //! checked at the boundary (shape, and that it is about what was asked).
 
 use serde_json::Value;
@@ -31,6 +32,84 @@ pub fn version_path(system: &str, name: &str, version: &str) -> String {
 
 pub fn dependencies_path(system: &str, name: &str, version: &str) -> String {
     format!("{}:dependencies", version_path(system, name, version))
+}
+
+/// GetVersionBatch, relative to the deps.dev base URL.
+pub const VERSION_BATCH_PATH: &str = "v3alpha/versionbatch";
+
+/// The most requests deps.dev takes in one batch.
+pub const MAX_BATCH: usize = 5000;
+
+/// A version as deps.dev names it: (system, name, version).
+pub type VersionKey = (String, String, String);
+
+/// The body of one GetVersionBatch call (every page repeats the requests).
+pub fn batch_body(keys: &[VersionKey], page_token: Option<&str>) -> Vec<u8> {
+    let requests: Vec<Value> = keys
+        .iter()
+        .map(|(s, n, v)| serde_json::json!({"versionKey": {"system": s, "name": n, "version": v}}))
+        .collect();
+    let mut body = serde_json::json!({ "requests": requests });
+    if let Some(t) = page_token {
+        body["pageToken"] = Value::String(t.to_string());
+    }
+    body.to_string().into_bytes()
+}
+
+/// One page of a GetVersionBatch answer.
+#[derive(Debug, Default)]
+pub struct BatchPage {
+    /// The versions deps.dev knows, each with its own JSON (the shape of a
+    /// GetVersion answer), as asked.
+    pub found: Vec<(VersionKey, DepsDevVersion, Vec<u8>)>,
+    /// Versions it answered without a `version`: not known to it, or not
+    /// answered; the caller asks GetVersion, whose 404 is definite.
+    pub unanswered: Vec<VersionKey>,
+    pub next_page_token: Option<String>,
+}
+
+/// Check a page against the requests: every response must be about a
+/// version that was asked, and its version about that same version.
+pub fn parse_batch(
+    bytes: &[u8],
+    asked: &std::collections::HashSet<VersionKey>,
+) -> Result<BatchPage, String> {
+    let o = json(bytes)?;
+    let mut page = BatchPage::default();
+    for r in list(&o, "responses")? {
+        let r = r.as_object().ok_or("a response that is not an object")?;
+        let k = r
+            .get("request")
+            .and_then(|q| q.get("versionKey"))
+            .and_then(Value::as_object)
+            .ok_or("a response without `request.versionKey`")?;
+        let field = |f: &str| -> Result<String, String> {
+            k.get(f)
+                .and_then(Value::as_str)
+                .map(str::to_string)
+                .ok_or_else(|| format!("a response whose request has no `versionKey.{f}`"))
+        };
+        let key = (field("system")?, field("name")?, field("version")?);
+        if !asked.contains(&key) {
+            return Err(format!("a response about {key:?}, which was not asked"));
+        }
+        match r.get("version") {
+            None | Some(Value::Null) => page.unanswered.push(key),
+            Some(Value::Object(v)) => {
+                let parsed = version_from(v, &key.1, &key.2)?;
+                let raw = serde_json::to_vec(v).expect("a JSON value serializes");
+                page.found.push((key, parsed, raw));
+            }
+            Some(other) => return Err(format!("`version` is {}", super::npm::kind(other))),
+        }
+    }
+    page.next_page_token = match o.get("nextPageToken") {
+        None | Some(Value::Null) => None,
+        Some(Value::String(t)) if t.is_empty() => None,
+        Some(Value::String(t)) => Some(t.clone()),
+        Some(other) => return Err(format!("`nextPageToken` is {}", super::npm::kind(other))),
+    };
+    Ok(page)
 }
 
 type Obj = serde_json::Map<String, Value>;
@@ -134,10 +213,13 @@ pub fn parse_package(bytes: &[u8], name: &str) -> Result<DepsDevPackage, String>
 }
 
 pub fn parse_version(bytes: &[u8], name: &str, version: &str) -> Result<DepsDevVersion, String> {
-    let v = json(bytes)?;
-    let (_, version) = version_key(&v, name, Some(version))?;
+    version_from(&json(bytes)?, name, version)
+}
+
+fn version_from(v: &Obj, name: &str, version: &str) -> Result<DepsDevVersion, String> {
+    let (_, version) = version_key(v, name, Some(version))?;
     let strings = |key: &str, inner: Option<&str>| -> Result<Vec<String>, String> {
-        list(&v, key)?
+        list(v, key)?
             .iter()
             .map(|x| {
                 match inner {
@@ -150,7 +232,7 @@ pub fn parse_version(bytes: &[u8], name: &str, version: &str) -> Result<DepsDevV
             .collect()
     };
     let mut links = Vec::new();
-    for l in list(&v, "links")? {
+    for l in list(v, "links")? {
         match (
             l.get("label").and_then(Value::as_str),
             l.get("url").and_then(Value::as_str),
@@ -160,7 +242,7 @@ pub fn parse_version(bytes: &[u8], name: &str, version: &str) -> Result<DepsDevV
         }
     }
     let mut related_projects = Vec::new();
-    for p in list(&v, "relatedProjects")? {
+    for p in list(v, "relatedProjects")? {
         let id = p
             .get("projectKey")
             .and_then(|k| k.get("id"))
@@ -174,9 +256,9 @@ pub fn parse_version(bytes: &[u8], name: &str, version: &str) -> Result<DepsDevV
     }
     Ok(DepsDevVersion {
         version,
-        published: opt_time(&v, "publishedAt")?,
-        is_default: opt_bool(&v, "isDefault")?,
-        is_deprecated: opt_bool(&v, "isDeprecated")?,
+        published: opt_time(v, "publishedAt")?,
+        is_default: opt_bool(v, "isDefault")?,
+        is_deprecated: opt_bool(v, "isDeprecated")?,
         deprecated_reason: v
             .get("deprecatedReason")
             .and_then(Value::as_str)
@@ -186,8 +268,8 @@ pub fn parse_version(bytes: &[u8], name: &str, version: &str) -> Result<DepsDevV
         advisory_ids: strings("advisoryKeys", Some("id"))?,
         links,
         related_projects,
-        has_attestations: !list(&v, "attestations")?.is_empty(),
-        has_slsa_provenance: !list(&v, "slsaProvenances")?.is_empty(),
+        has_attestations: !list(v, "attestations")?.is_empty(),
+        has_slsa_provenance: !list(v, "slsaProvenances")?.is_empty(),
     })
 }
 
@@ -296,5 +378,38 @@ mod tests {
         let (nodes, err) = parse_dependencies(g, "x", "1").unwrap();
         assert_eq!(nodes.len(), 2);
         assert_eq!(err.as_deref(), Some("could not resolve z"));
+    }
+
+    #[test]
+    fn a_batch_answer_is_checked_against_what_was_asked() {
+        let asked: std::collections::HashSet<VersionKey> = [
+            ("NPM".into(), "a".into(), "1.0.0".into()),
+            ("NPM".into(), "b".into(), "2.0.0".into()),
+        ]
+        .into_iter()
+        .collect();
+        let ok = br#"{"responses": [
+            {"request": {"versionKey": {"system": "NPM", "name": "a", "version": "1.0.0"}},
+             "version": {"versionKey": {"system": "NPM", "name": "a", "version": "1.0.0"}, "licenses": ["MIT"]}},
+            {"request": {"versionKey": {"system": "NPM", "name": "b", "version": "2.0.0"}}}],
+            "nextPageToken": "t2"}"#;
+        let p = parse_batch(ok, &asked).unwrap();
+        assert_eq!(p.found.len(), 1);
+        assert_eq!(p.found[0].1.licenses, vec!["MIT"]);
+        assert_eq!(
+            p.unanswered,
+            vec![("NPM".into(), "b".into(), "2.0.0".into())]
+        );
+        assert_eq!(p.next_page_token.as_deref(), Some("t2"));
+        // About something not asked; a version that is another's; a bad token.
+        let other = br#"{"responses": [{"request": {"versionKey": {"system": "NPM", "name": "c", "version": "1"}}}]}"#;
+        assert!(parse_batch(other, &asked).is_err());
+        let swapped = br#"{"responses": [
+            {"request": {"versionKey": {"system": "NPM", "name": "a", "version": "1.0.0"}},
+             "version": {"versionKey": {"system": "NPM", "name": "a", "version": "9.9.9"}}}]}"#;
+        assert!(parse_batch(swapped, &asked).is_err());
+        assert!(parse_batch(br#"{"responses": [], "nextPageToken": 3}"#, &asked).is_err());
+        assert!(parse_batch(br#"{"responses": {}}"#, &asked).is_err());
+        assert!(parse_batch(br#"[]"#, &asked).is_err());
     }
 }

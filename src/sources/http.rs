@@ -221,6 +221,35 @@ impl Client {
         }
     }
 
+    /// Whether a fresh answer to GET `url` is cached (no request is made).
+    pub fn is_cached(&self, url: &Url) -> bool {
+        if carries_credentials(url) {
+            return false;
+        }
+        let now = OffsetDateTime::now_utc().unix_timestamp();
+        self.cache.as_ref().is_some_and(|c| {
+            c.get(&cache_key(url, None))
+                .is_some_and(|e| self.offline || now - e.fetched_at < self.ttl_seconds)
+        })
+    }
+
+    /// Cache, as the answer to GET `url`, a part of a batch answer that its
+    /// adapter has validated and that has the shape GET would answer with:
+    /// a later run asking about that one thing finds it.
+    pub fn remember_as_get(&self, url: &Url, body: &[u8], retrieved_at: OffsetDateTime) {
+        if carries_credentials(url) {
+            return;
+        }
+        self.remember(&Fetched {
+            status: 200,
+            body: body.into(),
+            url: redact(url),
+            retrieved_at,
+            from_cache: false,
+            cache_key: Some(cache_key(url, None)),
+        });
+    }
+
     /// Drop a cached answer that its adapter found malformed.
     pub fn forget(&self, f: &Fetched) {
         if let (Some(cache), Some(key), true) = (&self.cache, &f.cache_key, f.from_cache) {

@@ -374,6 +374,133 @@ impl Sources {
         .await
     }
 
+    /// deps.dev's view of many versions: GetVersionBatch for those not
+    /// already known (cached answers are reused), up to 5,000 a call, every
+    /// page followed. Each answer in a batch is checked like a GetVersion
+    /// answer and cached as one, so the statement is the same whichever
+    /// way it was asked. What a batch leaves unanswered, or a batch that
+    /// fails, is asked with GetVersion (whose 404 is definite).
+    pub async fn depsdev_versions(
+        self: &Arc<Self>,
+        keys: Vec<VulnKey>,
+    ) -> HashMap<VulnKey, Lookup<DepsDevVersion>> {
+        let mut single: Vec<VulnKey> = Vec::new();
+        let mut batched: HashMap<depsdev::VersionKey, (VulnKey, Url)> = HashMap::new();
+        let base = self.base(Service::DepsDev).ok().cloned();
+        for k in keys.into_iter().collect::<BTreeSet<_>>() {
+            let (Some(system), Some(base)) = (k.0.depsdev_name(), &base) else {
+                single.push(k);
+                continue;
+            };
+            let known = self
+                .depsdev_version
+                .lock()
+                .expect("memo lock")
+                .get(&k)
+                .is_some_and(|c| c.initialized());
+            let url = base.join(&depsdev::version_path(system, &k.1, &k.2));
+            match url {
+                Ok(url) if !known && !self.client.is_cached(&url) && !self.client.is_offline() => {
+                    batched.insert((system.to_string(), k.1.clone(), k.2.clone()), (k, url));
+                }
+                _ => single.push(k),
+            }
+        }
+        if let Some(base) = &base
+            && !batched.is_empty()
+        {
+            let mut asked: Vec<depsdev::VersionKey> = batched.keys().cloned().collect();
+            asked.sort();
+            for chunk in asked.chunks(depsdev::MAX_BATCH) {
+                let answered = self.depsdev_batch(base, chunk).await;
+                for key in chunk {
+                    let (k, url) = &batched[key];
+                    match answered.get(key) {
+                        Some((value, raw, at)) => {
+                            self.client.remember_as_get(url, raw, *at);
+                            let found = Lookup::Found(Found::complete(
+                                value.clone(),
+                                Service::DepsDev.name().to_string(),
+                                super::http::redact(url),
+                                *at,
+                            ));
+                            let cell = self
+                                .depsdev_version
+                                .lock()
+                                .expect("memo lock")
+                                .entry(k.clone())
+                                .or_default()
+                                .clone();
+                            let _ = cell.set(found);
+                        }
+                        None => single.push(k.clone()),
+                    }
+                }
+            }
+        }
+        let mut set = tokio::task::JoinSet::new();
+        for k in single
+            .into_iter()
+            .chain(batched.into_values().map(|(k, _)| k))
+        {
+            let hub = self.clone();
+            set.spawn(async move {
+                let l = hub.depsdev_version(k.0, &k.1, &k.2).await;
+                (k, l)
+            });
+        }
+        let mut out = HashMap::new();
+        while let Some(r) = set.join_next().await {
+            let (k, l) = r.expect("deps.dev lookups do not panic");
+            out.insert(k, l);
+        }
+        out
+    }
+
+    /// One GetVersionBatch call, all its pages: what deps.dev answered with
+    /// a version. A page that is malformed, or a call that fails, ends it:
+    /// the rest is asked one by one.
+    async fn depsdev_batch(
+        &self,
+        base: &Url,
+        keys: &[depsdev::VersionKey],
+    ) -> HashMap<depsdev::VersionKey, (DepsDevVersion, Vec<u8>, OffsetDateTime)> {
+        let mut out = HashMap::new();
+        let Ok(url) = base.join(depsdev::VERSION_BATCH_PATH) else {
+            return out;
+        };
+        let asked: HashSet<depsdev::VersionKey> = keys.iter().cloned().collect();
+        let mut token: Option<String> = None;
+        let mut seen_tokens = HashSet::new();
+        // Each page must answer something: at most one page per key.
+        for _ in 0..=keys.len() {
+            let body = depsdev::batch_body(keys, token.as_deref());
+            let fetched = match self.client.post_json(Service::DepsDev, &url, body).await {
+                Ok(f) if f.status == 200 => f,
+                _ => break,
+            };
+            let page = match depsdev::parse_batch(&fetched.body, &asked) {
+                Ok(p) => p,
+                Err(e) => {
+                    self.client.warn(format!(
+                        "malformed answer from deps.dev ({}): {e}; asking one version at a time",
+                        fetched.url
+                    ));
+                    break;
+                }
+            };
+            let progress = page.found.len() + page.unanswered.len();
+            for (k, v, raw) in page.found {
+                out.insert(k, (v, raw, fetched.retrieved_at));
+            }
+            match page.next_page_token {
+                Some(t) if progress > 0 && seen_tokens.insert(t.clone()) => token = Some(t),
+                _ => break,
+            }
+        }
+        out
+    }
+
     pub async fn dependency_graph(
         &self,
         eco: Ecosystem,

@@ -57,6 +57,8 @@ struct State {
     /// Requests per path (query included).
     paths: Mutex<BTreeMap<String, u64>>,
     osv: Osv,
+    /// Responses per page of a deps.dev batch answer.
+    depsdev_page: Mutex<usize>,
 }
 
 pub struct FixtureServer {
@@ -77,6 +79,7 @@ impl FixtureServer {
             errors: Mutex::new(0),
             paths: Mutex::new(BTreeMap::new()),
             osv,
+            depsdev_page: Mutex::new(1000),
         });
         let (tx, rx) = std::sync::mpsc::channel();
         let st = state.clone();
@@ -131,6 +134,12 @@ impl FixtureServer {
         .collect()
     }
 
+    /// How many responses a page of a deps.dev batch answer holds (the
+    /// real page size is not documented).
+    pub fn set_depsdev_page(&self, n: usize) {
+        *self.state.depsdev_page.lock().unwrap() = n.max(1);
+    }
+
     pub fn set_delay(&self, d: Duration) {
         *self.state.delay.lock().unwrap() = d;
     }
@@ -167,6 +176,18 @@ impl FixtureServer {
             .get(path)
             .copied()
             .unwrap_or(0)
+    }
+
+    /// Requests so far whose path starts with `prefix`.
+    pub fn hits_under(&self, prefix: &str) -> u64 {
+        self.state
+            .paths
+            .lock()
+            .unwrap()
+            .iter()
+            .filter(|(p, _)| p.starts_with(prefix))
+            .map(|(_, n)| n)
+            .sum()
     }
 
     /// Remove the faults set for `prefix`.
@@ -546,6 +567,9 @@ fn route(st: &State, req: &Request) -> Answer {
                 }),
             )
         }
+        "depsdev" if req.method == "POST" && rest == "v3alpha/versionbatch" => {
+            depsdev_batch(st, &req.body)
+        }
         "depsdev" => depsdev_route(st, rest),
         "scorecard" => {
             let repo = rest.strip_prefix("projects/").unwrap_or("");
@@ -737,6 +761,74 @@ fn osv_route(st: &State, method: &str, rest: &str, body: &[u8]) -> Answer {
 }
 
 // ---- deps.dev stand-in ---------------------------------------------------
+
+/// `GetVersionBatch`: each request answered as `GetVersion` would answer
+/// it, a version it does not know left without `version`, in pages whose
+/// token is the offset of the next one.
+fn depsdev_batch(st: &State, body: &[u8]) -> Answer {
+    let Ok(req) = serde_json::from_slice::<Value>(body) else {
+        return Answer::json(400, &json!({"code": 3, "message": "invalid JSON"}));
+    };
+    let Some(requests) = req["requests"].as_array() else {
+        return Answer::json(400, &json!({"code": 3, "message": "no requests"}));
+    };
+    if requests.len() > 5000 {
+        return Answer::json(400, &json!({"code": 3, "message": "too many requests"}));
+    }
+    let start: usize = match req["pageToken"].as_str().filter(|t| !t.is_empty()) {
+        None => 0,
+        Some(t) => match t.strip_prefix("page-").and_then(|n| n.parse().ok()) {
+            Some(n) => n,
+            None => return Answer::json(400, &json!({"code": 3, "message": "bad page token"})),
+        },
+    };
+    let page = *st.depsdev_page.lock().unwrap();
+    let end = (start + page).min(requests.len());
+    let mut responses = Vec::new();
+    for r in &requests[start.min(end)..end] {
+        let k = &r["versionKey"];
+        let (Some(system), Some(name), Some(version)) = (
+            k["system"].as_str(),
+            k["name"].as_str(),
+            k["version"].as_str(),
+        ) else {
+            return Answer::json(
+                400,
+                &json!({"code": 3, "message": "a request without a versionKey"}),
+            );
+        };
+        let one = depsdev_route(
+            st,
+            &format!(
+                "v3/systems/{}/packages/{}/versions/{}",
+                system.to_ascii_lowercase(),
+                pct_encode(name),
+                pct_encode(version)
+            ),
+        );
+        let mut item = json!({"request": r});
+        if one.status == 200 {
+            item["version"] = serde_json::from_slice(&one.body).unwrap();
+        }
+        responses.push(item);
+    }
+    let mut out = json!({"responses": responses});
+    if end < requests.len() {
+        out["nextPageToken"] = json!(format!("page-{end}"));
+    }
+    Answer::json(200, &out)
+}
+
+fn pct_encode(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
 
 fn depsdev_route(st: &State, rest: &str) -> Answer {
     // v3/systems/{system}/packages/{name}[/versions/{version}]

@@ -22,14 +22,56 @@ pub const REFERENCE_MARKER: &str = "TACOS attestation";
 pub const SPDX_REFERENCE_TYPE: &str = "tacos-attestation";
 /// CycloneDX 1.5+ reference type.
 pub const CDX_REFERENCE_TYPE: &str = "attestation";
-/// Name of the public key file written beside the artifacts.
-pub const PUBLIC_KEY_FILE: &str = "tacos-sbom.pub.pem";
+/// Name of the public key file written beside the artifacts (`.pub`, like
+/// every public key this tool writes).
+pub const PUBLIC_KEY_FILE: &str = "tacos-sbom.pub";
+/// The name earlier versions gave it; still read.
+pub const LEGACY_PUBLIC_KEY_FILE: &str = "tacos-sbom.pub.pem";
 /// Default artifact directory name, beside the (first) output.
 pub const DEFAULT_ATTESTATIONS_DIR: &str = "tacos-attestations";
 /// Comments of document-level report references start with this.
 pub const REPORT_MARKER: &str = "TACOS report";
 /// SPDX `referenceType` of report references.
 pub const SPDX_REPORT_REFERENCE_TYPE: &str = "tacos-report";
+
+/// The name that stands for standard input (as an input) and standard
+/// output (as `-o`).
+pub const STDIO: &str = "-";
+
+/// Standard input, read once: a run may read its input more than once
+/// (verify, then report), but stdin can be read only once.
+static STDIN: std::sync::OnceLock<Result<Vec<u8>, String>> = std::sync::OnceLock::new();
+
+/// The bytes of an input file, or of standard input for `-`.
+pub fn input_bytes(path: &Path) -> std::io::Result<Vec<u8>> {
+    if path != Path::new(STDIO) {
+        return fs::read(path);
+    }
+    STDIN
+        .get_or_init(|| {
+            let mut bytes = Vec::new();
+            std::io::Read::read_to_end(
+                &mut std::io::Read::take(std::io::stdin().lock(), crate::sbom::MAX_INPUT_BYTES),
+                &mut bytes,
+            )
+            .map(|_| bytes)
+            .map_err(|e| e.to_string())
+        })
+        .clone()
+        .map_err(std::io::Error::other)
+}
+
+/// Read an SBOM from a file, or from standard input for `-`.
+pub fn read_sbom(path: &Path) -> Result<Sbom, SbomError> {
+    if path != Path::new(STDIO) {
+        return Sbom::read(path);
+    }
+    let bytes = input_bytes(path).map_err(|source| SbomError::Io {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    Sbom::from_bytes(path, bytes)
+}
 
 pub fn tool() -> Tool {
     Tool {
@@ -341,7 +383,8 @@ pub fn plan(
     let mut outputs_seen: HashMap<PathBuf, PathBuf> = HashMap::new();
     for (input, from_dir) in inputs {
         let output = output_path(input, &opts.output);
-        if opts.output != Output::InPlace && same_file(input, &output) {
+        let stdio = input == Path::new(STDIO) || output == Path::new(STDIO);
+        if opts.output != Output::InPlace && !stdio && same_file(input, &output) {
             return Err(EnrichError::Usage(format!(
                 "{}: the output would overwrite the input; pass -o OUTPUT, or --in-place to replace it",
                 input.display()
@@ -732,7 +775,7 @@ fn same_file(a: &Path, b: &Path) -> bool {
 }
 
 fn load(input: &Path, output: PathBuf) -> Result<Loaded, EnrichError> {
-    let sbom = Sbom::read(input)?;
+    let sbom = read_sbom(input)?;
     let mut summary = DocSummary {
         input: input.to_path_buf(),
         output: output.clone(),
@@ -971,6 +1014,14 @@ fn write_document(
         path: l.output.clone(),
         source,
     };
+    if l.output == Path::new(STDIO) {
+        let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+        return match edited.write_to(&mut out).and_then(|()| out.flush()) {
+            // The reader went away (`| head`): what it wanted it has.
+            Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+            other => other.map_err(write_err),
+        };
+    }
     let permissions = match opts.output {
         Output::InPlace => fs::metadata(&l.summary.input).ok().map(|m| m.permissions()),
         _ => None,

@@ -14,6 +14,7 @@ pub mod purl;
 pub mod report;
 pub mod sbom;
 pub mod sources;
+pub mod suggest;
 pub mod tacos;
 pub mod term;
 pub mod verify;

@@ -455,7 +455,7 @@ fn a_read_only_output_place_stops_the_run_before_anything_is_written() {
 
 /// Issue 8, item 1: a run that fails after signing (here the SBOM layer
 /// panicked while writing; however it fails) left
-/// `tacos-attestations/tacos-sbom.pub.pem` behind.
+/// `tacos-attestations/tacos-sbom.pub` behind.
 #[test]
 fn a_run_that_fails_leaves_no_partial_output() {
     let tmp = Temp::new();
@@ -585,12 +585,7 @@ fn control_characters_from_input_never_reach_the_terminal() {
     }
     let o = tacos(
         tmp.path(),
-        &[
-            "verify",
-            "out.json",
-            "--key",
-            ".tacos-config/signing-key.pub.pem",
-        ],
+        &["verify", "out.json", "--key", ".tacos-config/signing.pub"],
     );
     assert_eq!(o.status.code(), Some(1));
     assert!(

@@ -82,7 +82,7 @@ fn the_application_report_is_signed_referenced_and_verified() {
         .unwrap();
     assert_eq!(r["type"], "attestation");
     let path = tmp.join(r["url"].as_str().unwrap());
-    let key = tmp.join("tacos-attestations/tacos-sbom.pub.pem");
+    let key = tmp.join("tacos-attestations/tacos-sbom.pub");
     let (code, text) = judge(
         "verify-dsse.py",
         &[path.to_str().unwrap(), key.to_str().unwrap()],
@@ -340,7 +340,7 @@ fn the_evidence_bundle_is_reproducible_complete_and_safe() {
         "summary.html",
         "summary.json",
         "cisa-mapping.json",
-        "tacos-sbom.pub.pem",
+        "tacos-sbom.pub",
         "sbom/out.json",
     ] {
         assert!(names.iter().any(|n| n == want), "{want} in {names:?}");
@@ -362,7 +362,7 @@ fn the_evidence_bundle_is_reproducible_complete_and_safe() {
             "--attestations-dir",
             "attestations",
             "--key",
-            "tacos-sbom.pub.pem",
+            "tacos-sbom.pub",
         ],
     );
     assert_ok(&o);

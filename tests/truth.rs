@@ -931,7 +931,7 @@ fn signed_reports_are_verified_when_a_key_is_configured() {
     std::fs::create_dir(tmp.join("signed")).unwrap();
     std::fs::copy(&report, tmp.join("signed/report.json")).unwrap();
     let signed = tmp.join("signed").to_string_lossy().into_owned();
-    let key = tmp.join("tacos-attestations/tacos-sbom.pub.pem");
+    let key = tmp.join("tacos-attestations/tacos-sbom.pub");
     // Without a key: read, and the evidence says the signature was not checked.
     let (s, _) = assess(
         &srv,

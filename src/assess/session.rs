@@ -49,13 +49,13 @@ pub struct Outcome {
     pub conflicts: Vec<Conflict>,
 }
 
-/// The default cache directory: `$XDG_CACHE_HOME/tacos-sbom`, else
-/// `~/.cache/tacos-sbom`.
+/// The default cache directory: the platform's cache directory
+/// (`$XDG_CACHE_HOME`, else `~/.cache`, as etcetera reads them) + `tacos-sbom`.
 pub fn default_cache_dir() -> Option<PathBuf> {
-    if let Some(d) = std::env::var_os("XDG_CACHE_HOME").filter(|d| !d.is_empty()) {
-        return Some(PathBuf::from(d).join("tacos-sbom"));
-    }
-    std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cache").join("tacos-sbom"))
+    use etcetera::BaseStrategy as _;
+    etcetera::choose_base_strategy()
+        .ok()
+        .map(|s| s.cache_dir().join("tacos-sbom"))
 }
 
 impl Session {

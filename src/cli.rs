@@ -1498,10 +1498,11 @@ fn run_doctor(args: DoctorArgs, ui: &Ui) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-/// clap_complete's bash script names the functions of a hyphenated binary's
-/// subcommands after a split name (`tacos__subcmd__sbom__enrich`) while its
-/// dispatcher looks for `tacos__sbom__enrich` (clap issue 6421), so nothing
-/// past the subcommand completes. Renaming the prefix fixes it.
+/// clap_complete's bash script labels a hyphenated binary's subcommand
+/// branches `tacos__subcmd__sbom__subcmd__enrich` while its dispatcher looks
+/// for `tacos__sbom__subcmd__enrich` (clap issue 6421), so nothing past the
+/// subcommand completes. Renaming the labels' prefix fixes it; the test
+/// completes in a real bash.
 fn fix_bash_completion(script: &str) -> String {
     script.replace("tacos__subcmd__sbom", "tacos__sbom")
 }

@@ -525,7 +525,10 @@ fn the_html_summary_works_in_a_real_browser() {
     // No link leaves http(s) or the page's folder.
     for h in probe["hrefs"].as_array().unwrap() {
         let h = h.as_str().unwrap();
-        assert!(h.starts_with("file://") || h.starts_with("https://") || h.starts_with("http://"), "{h}");
+        assert!(
+            h.starts_with("file://") || h.starts_with("https://") || h.starts_with("http://"),
+            "{h}"
+        );
     }
 }
 

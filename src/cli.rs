@@ -789,7 +789,7 @@ fn run_enrich(args: EnrichArgs, ui: &Ui) -> Result<ExitCode> {
             _ => {}
         }
         // One line per reason, not one per component; -v lists them.
-        let mut by_reason: BTreeMap<String, Vec<&str>> = BTreeMap::new();
+        let mut by_reason: BTreeMap<String, Vec<&enrich::Skipped>> = BTreeMap::new();
         for s in &doc.skipped {
             let reason = match &s.reason {
                 enrich::SkipReason::NoPurl => "no package URL".to_string(),
@@ -797,25 +797,30 @@ fn run_enrich(args: EnrichArgs, ui: &Ui) -> Result<ExitCode> {
                     format!("invalid package URL: {why}")
                 }
             };
-            by_reason.entry(reason).or_default().push(&s.component);
-            ui.detail(&format!(
-                "  skipped {} in {}: {}",
-                s.component,
-                doc.input.display(),
-                s.reason
-            ));
+            by_reason.entry(reason).or_default().push(s);
         }
-        for (reason, names) in &by_reason {
-            ui.say(&format!(
-                "  skipped {} in {}: {reason}{}",
-                plural(names.len(), "component", "components"),
-                doc.input.display(),
-                if names.len() == 1 {
-                    format!(" ({})", names[0])
-                } else {
-                    String::new()
+        for (reason, skipped) in &by_reason {
+            let line = |s: &enrich::Skipped| {
+                format!(
+                    "  skipped {} in {}: {}",
+                    s.component,
+                    doc.input.display(),
+                    s.reason
+                )
+            };
+            match skipped.as_slice() {
+                [one] => ui.say(&line(one)),
+                many => {
+                    ui.say(&format!(
+                        "  skipped {} in {}: {reason}",
+                        plural(many.len(), "component", "components"),
+                        doc.input.display()
+                    ));
+                    for s in many {
+                        ui.detail(&line(s));
+                    }
                 }
-            ));
+            }
         }
         ui.say(&doc.line());
     }

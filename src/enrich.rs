@@ -513,8 +513,13 @@ pub fn execute(
         })
         .collect();
     reporter.note(&format!(
-        "signing {} attestations into {}",
+        "signing {} {} into {}",
         jobs.len(),
+        if jobs.len() == 1 {
+            "attestation"
+        } else {
+            "attestations"
+        },
         dir.display()
     ));
     let (artifacts, written) = sign_and_write(&jobs, &dir, signer, reporter, &mut created)?;
@@ -1037,12 +1042,12 @@ impl DocSummary {
     /// The one-line summary printed at the end of a run.
     pub fn line(&self) -> String {
         let mut line = format!(
-            "{} -> {}: {} components, {} with PURL, {} references written",
+            "{} -> {}: {}, {} with PURL, {} written",
             self.input.display(),
             self.output.display(),
-            self.components,
+            crate::report::plural(self.components, "component", "components"),
             self.with_purl,
-            self.references
+            crate::report::plural(self.references, "reference", "references")
         );
         if !self.skipped.is_empty() {
             let no_purl = self

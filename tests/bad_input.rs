@@ -320,7 +320,7 @@ fn a_component_without_or_with_an_invalid_purl_is_reported_and_the_run_goes_on()
     );
     assert!(err.contains("skipped cargo-ns"), "{err}");
     assert!(
-        err.contains("4 components, 3 with PURL, 1 references written, 3 skipped"),
+        err.contains("4 components, 3 with PURL, 1 reference written, 3 skipped"),
         "{err}"
     );
     // The PURL without a version took the component's.

@@ -1122,7 +1122,7 @@ fn run_verify(args: VerifyArgs, ui: &Ui) -> Result<ExitCode> {
         }
         if outcome.without_reference > 0 && opts.allow_missing {
             ui.say(&format!(
-                "note: {} with a package URL have no TACOS reference (accepted: --allow-missing)",
+                "note: {} with a package URL without a TACOS reference (accepted: --allow-missing)",
                 plural(outcome.without_reference, "component", "components")
             ));
         }

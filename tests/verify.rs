@@ -426,7 +426,7 @@ fn a_component_with_a_purl_and_no_reference_fails_unless_allowed() {
     let o = verify(&tmp, &["--key", OWN_KEY, "--allow-missing"]);
     assert_ok(&o);
     assert!(
-        stderr(&o).contains("1 components with a package URL have no TACOS reference"),
+        stderr(&o).contains("1 component with a package URL without a TACOS reference"),
         "{}",
         stderr(&o)
     );

@@ -431,13 +431,7 @@ fn encode_pem(label: &str, der: &[u8]) -> String {
 }
 
 fn to_hex(bytes: &[u8]) -> String {
-    const DIGITS: &[u8; 16] = b"0123456789abcdef";
-    let mut out = String::with_capacity(bytes.len() * 2);
-    for b in bytes {
-        out.push(DIGITS[usize::from(b >> 4)] as char);
-        out.push(DIGITS[usize::from(b & 0x0f)] as char);
-    }
-    out
+    hex::encode(bytes)
 }
 
 /// Map an algorithm identifier (from PKCS#8 or SPKI) to a supported algorithm.

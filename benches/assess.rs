@@ -45,6 +45,7 @@ fn main() {
             .arg("--cache-dir")
             .arg(work.join("cache"))
             .env("TACOS_SBOM_CONFIG_DIR", work.join("config"))
+            .env_remove("CI")
             .env("SOURCE_DATE_EPOCH", "1795392000");
         for (k, v) in srv.env() {
             cmd.env(k, v);

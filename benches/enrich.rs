@@ -73,7 +73,8 @@ fn main() {
                 .arg("--offline")
                 .arg("--cache-dir")
                 .arg(work.join("empty-cache"))
-                .env("TACOS_SBOM_CONFIG_DIR", work.join("config"));
+                .env("TACOS_SBOM_CONFIG_DIR", work.join("config"))
+                .env_remove("CI");
             c
         });
         let name = file.file_name().unwrap().to_string_lossy();

@@ -5,7 +5,7 @@
 //! paths, so unpacking never writes outside its folder).
 
 use std::io::Write;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use serde_json::json;
 
@@ -110,6 +110,88 @@ pub fn build(
     let mut bytes = gz.finish().map_err(io)?;
     bytes.flush().map_err(io)?;
     Ok(bytes)
+}
+
+/// A bundle made: its bytes, the folder it unpacks into, and how many
+/// artifacts it holds.
+pub struct Packaged {
+    pub bytes: Vec<u8>,
+    pub folder: String,
+    pub artifacts: usize,
+}
+
+fn file_name(p: &Path) -> String {
+    p.file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default()
+}
+
+/// Put an enriched SBOM (`input`, already verified), the artifacts it
+/// references (`files`), the public key and the summaries together, the
+/// summaries linking to the artifacts as they lie in the bundle.
+pub fn package(
+    input: &Path,
+    output: &Path,
+    files: &[PathBuf],
+    key_pem: Option<Vec<u8>>,
+    loaded: &crate::report::load::Loaded,
+) -> Result<Packaged, String> {
+    let read =
+        |p: &Path| crate::enrich::input_bytes(p).map_err(|e| format!("{}: {e}", p.display()));
+    let sbom_name = match file_name(input) {
+        n if n.is_empty() || n == crate::enrich::STDIO => "sbom.json".to_string(),
+        n => n,
+    };
+    let mut entries = vec![Entry {
+        path: format!("sbom/{sbom_name}"),
+        bytes: read(input)?,
+    }];
+    for f in files {
+        entries.push(Entry {
+            path: format!("attestations/{}", file_name(f)),
+            bytes: read(f)?,
+        });
+    }
+    if let Some(pem) = key_pem {
+        entries.push(Entry {
+            path: crate::enrich::PUBLIC_KEY_FILE.into(),
+            bytes: pem,
+        });
+    }
+    let summary = loaded.summary(|p| format!("attestations/{}", file_name(p)));
+    entries.push(Entry {
+        path: "summary.md".into(),
+        bytes: crate::report::render_markdown(&summary).into_bytes(),
+    });
+    entries.push(Entry {
+        path: "summary.html".into(),
+        bytes: crate::report::render_html(&summary).into_bytes(),
+    });
+    entries.push(Entry {
+        path: "summary.json".into(),
+        bytes: crate::report::render_json(&summary).into_bytes(),
+    });
+    entries.push(Entry {
+        path: "cisa-mapping.json".into(),
+        bytes: format!(
+            "{}\n",
+            serde_json::to_string_pretty(&summary.cisa).expect("serializes")
+        )
+        .into_bytes(),
+    });
+    let mtime = time::OffsetDateTime::parse(
+        &loaded.report.last_modified,
+        &time::format_description::well_known::Rfc3339,
+    )
+    .map(|t| t.unix_timestamp().max(0) as u64)
+    .unwrap_or(0);
+    let folder = folder_name(output);
+    let bytes = build(&folder, entries, &summary, mtime)?;
+    Ok(Packaged {
+        bytes,
+        folder,
+        artifacts: files.len(),
+    })
 }
 
 /// The bundle's folder name from its file name: `evidence.tar.gz` → `evidence`.

@@ -6,6 +6,7 @@ use std::fs;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
+use sha2::{Digest, Sha256};
 use time::OffsetDateTime;
 use url::Url;
 
@@ -22,14 +23,61 @@ pub const REFERENCE_MARKER: &str = "TACOS attestation";
 pub const SPDX_REFERENCE_TYPE: &str = "tacos-attestation";
 /// CycloneDX 1.5+ reference type.
 pub const CDX_REFERENCE_TYPE: &str = "attestation";
-/// Name of the public key file written beside the artifacts.
-pub const PUBLIC_KEY_FILE: &str = "tacos-sbom.pub.pem";
+/// Name of the public key file written beside the artifacts (`.pub`, like
+/// every public key this tool writes).
+pub const PUBLIC_KEY_FILE: &str = "tacos-sbom.pub";
+/// The name earlier versions gave it; still read.
+pub const LEGACY_PUBLIC_KEY_FILE: &str = "tacos-sbom.pub.pem";
 /// Default artifact directory name, beside the (first) output.
 pub const DEFAULT_ATTESTATIONS_DIR: &str = "tacos-attestations";
 /// Comments of document-level report references start with this.
 pub const REPORT_MARKER: &str = "TACOS report";
 /// SPDX `referenceType` of report references.
 pub const SPDX_REPORT_REFERENCE_TYPE: &str = "tacos-report";
+
+/// The name that stands for standard input (as an input) and standard
+/// output (as `-o`).
+pub const STDIO: &str = "-";
+
+/// Standard input, read once: a run may read its input more than once
+/// (verify, then report), but stdin can be read only once.
+static STDIN: std::sync::OnceLock<Result<Vec<u8>, String>> = std::sync::OnceLock::new();
+
+/// The bytes of an input file, or of standard input for `-`.
+pub fn input_bytes(path: &Path) -> std::io::Result<Vec<u8>> {
+    if path != Path::new(STDIO) {
+        return fs::read(path);
+    }
+    STDIN
+        .get_or_init(|| {
+            let mut bytes = Vec::new();
+            std::io::Read::read_to_end(
+                &mut std::io::Read::take(std::io::stdin().lock(), crate::sbom::MAX_INPUT_BYTES),
+                &mut bytes,
+            )
+            .map(|_| bytes)
+            .map_err(|e| e.to_string())
+        })
+        .clone()
+        .map_err(std::io::Error::other)
+}
+
+/// Read an SBOM from a file, or from standard input for `-`.
+pub fn read_sbom(path: &Path) -> Result<Sbom, SbomError> {
+    read_sbom_with(path, &crate::sbom::Limits::default())
+}
+
+/// [`read_sbom`] within `limits`.
+pub fn read_sbom_with(path: &Path, limits: &crate::sbom::Limits) -> Result<Sbom, SbomError> {
+    if path != Path::new(STDIO) {
+        return Sbom::read_with(path, limits);
+    }
+    let bytes = input_bytes(path).map_err(|source| SbomError::Io {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    Sbom::from_bytes_with(path, bytes, limits)
+}
 
 pub fn tool() -> Tool {
     Tool {
@@ -69,8 +117,8 @@ pub struct Options {
 /// Progress and notes for a person watching; the CLI decides how to show them.
 pub trait Reporter: Sync {
     fn note(&self, message: &str);
-    /// `done` of `total` artifacts signed.
-    fn progress(&self, done: usize, total: usize);
+    /// `done` of `total` in `phase` ("reading", "signing", "writing").
+    fn progress(&self, phase: &str, done: usize, total: usize);
 }
 
 /// A value from the input as a message shows it: at most 200 characters,
@@ -129,8 +177,9 @@ pub struct DocSummary {
 #[derive(Debug)]
 pub struct Summary {
     pub documents: Vec<DocSummary>,
-    /// The application reports, one per enriched document.
-    pub reports: Vec<tacos::Report>,
+    /// Every distinct package's statement, as signed (each once, however
+    /// many documents name it).
+    pub statements: Vec<Statement>,
     /// Inputs that could not be enriched; nothing was written for them.
     pub failures: Vec<EnrichError>,
     pub packages: usize,
@@ -153,6 +202,16 @@ pub enum EnrichError {
     },
     #[error("{path}: {message}")]
     Output { path: PathBuf, message: String },
+    #[error("{path}: cannot read: {source}")]
+    Read {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error(
+        "{path}: the file changed while this run was enriching it (its SHA-256 is not what was read first); nothing was written for it"
+    )]
+    Changed { path: PathBuf },
     #[error("{path}: cannot write: {source}")]
     Write {
         path: PathBuf,
@@ -169,36 +228,77 @@ pub enum EnrichError {
     },
 }
 
-/// Expand directories into the files they hold that may be SBOMs (not
-/// recursively), skipping this tool's own outputs. Files named explicitly
-/// are kept as they are. The flag marks files found in a directory: one
-/// that turns out not to be an SBOM at all is passed over quietly, while
-/// one that is an SBOM the tool cannot read is reported like a named file.
-pub fn expand_inputs(paths: &[PathBuf]) -> Result<Vec<(PathBuf, bool)>, EnrichError> {
+/// One input: a file named on the command line (or in a list), or found by
+/// walking a directory.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Input {
+    pub path: PathBuf,
+    /// The directory it was found under. A file found there that turns out
+    /// not to be an SBOM at all is passed over quietly (one that is an SBOM
+    /// the tool cannot read is reported like a named file), and with `-o
+    /// DIR` its output keeps its place relative to this directory.
+    pub root: Option<PathBuf>,
+}
+
+/// Expand directories, recursively, into the files they hold that may be
+/// SBOMs, skipping this tool's own outputs, hidden directories and
+/// symbolic links to directories (so a walk cannot loop or leave the tree).
+/// Files named explicitly are kept as they are.
+pub fn expand_inputs(paths: &[PathBuf]) -> Result<Vec<Input>, EnrichError> {
     let mut out = Vec::new();
     for p in paths {
-        if p.is_dir() {
-            let mut found: Vec<PathBuf> = fs::read_dir(p)
-                .map_err(|source| EnrichError::Write {
-                    path: p.clone(),
-                    source,
-                })?
-                .filter_map(|e| e.ok().map(|e| e.path()))
-                .filter(|f| {
-                    let name = f
-                        .file_name()
-                        .map(|n| n.to_string_lossy())
-                        .unwrap_or_default();
-                    f.is_file() && sbom_like_name(&name)
-                })
-                .collect();
+        if p != Path::new(STDIO) && p.is_dir() {
+            let mut found = Vec::new();
+            walk(p, &mut found)?;
             found.sort();
-            out.extend(found.into_iter().map(|f| (f, true)));
+            out.extend(found.into_iter().map(|f| Input {
+                path: f,
+                root: Some(p.clone()),
+            }));
         } else {
-            out.push((p.clone(), false));
+            out.push(Input {
+                path: p.clone(),
+                root: None,
+            });
         }
     }
     Ok(out)
+}
+
+fn walk(dir: &Path, found: &mut Vec<PathBuf>) -> Result<(), EnrichError> {
+    let entries = fs::read_dir(dir).map_err(|source| EnrichError::Read {
+        path: dir.to_path_buf(),
+        source,
+    })?;
+    for e in entries {
+        let e = e.map_err(|source| EnrichError::Read {
+            path: dir.to_path_buf(),
+            source,
+        })?;
+        let name = e.file_name().to_string_lossy().into_owned();
+        // The entry itself, not what a link points at.
+        let Ok(kind) = e.file_type() else { continue };
+        if kind.is_dir() {
+            if !name.starts_with('.') {
+                walk(&e.path(), found)?;
+            }
+        } else if (kind.is_file() || (kind.is_symlink() && e.path().is_file()))
+            && sbom_like_name(&name)
+        {
+            found.push(e.path());
+        }
+    }
+    Ok(())
+}
+
+/// Paths listed one per line in `text` (`--from-list`): blank lines are
+/// skipped, and so is the end-of-line `\r` of a list written on Windows.
+pub fn list_inputs(text: &str) -> Vec<PathBuf> {
+    text.lines()
+        .map(|l| l.strip_suffix('\r').unwrap_or(l))
+        .filter(|l| !l.trim().is_empty())
+        .map(PathBuf::from)
+        .collect()
 }
 
 /// Whether a file in a directory may hold an SBOM in any serialization the
@@ -246,12 +346,23 @@ pub fn derived_name(input: &Path) -> String {
     format!("{name}.tacos.json")
 }
 
-fn output_path(input: &Path, output: &Output) -> PathBuf {
+fn output_path(input: &Input, output: &Output) -> PathBuf {
+    let path = &input.path;
     match output {
-        Output::Beside => input.with_file_name(derived_name(input)),
+        Output::Beside => path.with_file_name(derived_name(path)),
         Output::File(f) => f.clone(),
-        Output::Dir(d) => d.join(derived_name(input)),
-        Output::InPlace => input.to_path_buf(),
+        // Found under a directory: the same place under DIR, so that two
+        // `bom.json` in different folders do not collide.
+        Output::Dir(d) => match input
+            .root
+            .as_ref()
+            .and_then(|r| path.strip_prefix(r).ok())
+            .and_then(Path::parent)
+        {
+            Some(rel) => d.join(rel).join(derived_name(path)),
+            None => d.join(derived_name(path)),
+        },
+        Output::InPlace => path.to_path_buf(),
     }
 }
 
@@ -270,21 +381,33 @@ struct Loaded {
     summary: DocSummary,
 }
 
+/// One input that was read. With several inputs the document itself is
+/// not kept: it is read again (and checked to be the same bytes) when its
+/// turn to be written comes, so memory holds one document at a time.
+struct Doc {
+    input: PathBuf,
+    output: PathBuf,
+    /// SHA-256 of the bytes first read.
+    digest: [u8; 32],
+    kept: Option<Loaded>,
+}
+
 /// The inputs read and their packages resolved, before anything is signed or
 /// written.
 pub struct Plan {
-    loaded: Vec<Loaded>,
+    docs: Vec<Doc>,
     failures: Vec<EnrichError>,
     /// By canonical PURL.
     packages: BTreeMap<String, Package>,
     /// Versions in use, by package (PURL without version).
     releases: HashMap<String, BTreeSet<String>>,
+    limits: crate::sbom::Limits,
 }
 
 impl Plan {
     /// Where the artifacts go: `--attestations-dir`, else beside the first output.
     fn attestations_dir(&self, opts: &Options) -> Option<PathBuf> {
-        let first = self.loaded.first()?;
+        let first = self.docs.first()?;
         Some(match &opts.attestations_dir {
             Some(d) => d.clone(),
             None => first
@@ -306,17 +429,30 @@ impl Plan {
             message: "a directory has this name, so the output cannot be written there".into(),
         };
         let mut dirs = Vec::new();
-        for l in &self.loaded {
+        for l in &self.docs {
+            if l.output == Path::new(STDIO) {
+                continue;
+            }
             if l.output.is_dir() {
                 return Err(taken(&l.output));
             }
-            dirs.push(
-                l.output
-                    .parent()
-                    .filter(|p| !p.as_os_str().is_empty())
-                    .unwrap_or(Path::new("."))
-                    .to_path_buf(),
-            );
+            // The directory, or the nearest one that exists (the rest is
+            // created when the output is written).
+            let mut dir = l
+                .output
+                .parent()
+                .filter(|p| !p.as_os_str().is_empty())
+                .unwrap_or(Path::new("."));
+            while !dir.exists() {
+                match dir.parent().filter(|p| !p.as_os_str().is_empty()) {
+                    Some(p) => dir = p,
+                    None => {
+                        dir = Path::new(".");
+                        break;
+                    }
+                }
+            }
+            dirs.push(dir.to_path_buf());
         }
         if let Some(dir) = self.attestations_dir(opts) {
             let key = dir.join(PUBLIC_KEY_FILE);
@@ -340,7 +476,12 @@ impl Plan {
 
     /// Whether no input could be read, so there is nothing to sign or write.
     pub fn is_empty(&self) -> bool {
-        self.loaded.is_empty()
+        self.docs.is_empty()
+    }
+
+    /// How many inputs were read.
+    pub fn documents(&self) -> usize {
+        self.docs.len()
     }
 
     /// Inputs that could not be read.
@@ -369,90 +510,128 @@ impl Plan {
 /// holds only what the SBOM establishes.
 pub type Statements = HashMap<String, Statement>;
 
-/// Read `inputs` (files; `from_dir` marks those found by expanding a
-/// directory, which are skipped quietly if they are not SBOMs) and resolve
-/// their packages, once across all of them.
+/// Read `inputs` and resolve their packages, once across all of them.
+/// With one input the document is kept for writing; with several, only
+/// what the assessment needs is kept (see [`Doc`]).
 pub fn plan(
-    inputs: &[(PathBuf, bool)],
+    inputs: &[Input],
     opts: &Options,
     reporter: &dyn Reporter,
 ) -> Result<Plan, EnrichError> {
     let mut failures = Vec::new();
-    let mut loaded = Vec::new();
+    let mut docs = Vec::new();
     let mut outputs_seen: HashMap<PathBuf, PathBuf> = HashMap::new();
-    for (input, from_dir) in inputs {
+    let limits = crate::sbom::Limits {
+        max_input_bytes: opts.max_input_bytes,
+        ..Default::default()
+    };
+    let keep = inputs.len() == 1;
+    // A line per input for a few; a count (with rate and ETA) for many.
+    let chatty = inputs.len() <= MAX_LINES_PER_INPUT;
+    let mut not_sboms = 0;
+    let mut packages: BTreeMap<String, Package> = BTreeMap::new();
+    let mut releases: HashMap<String, BTreeSet<String>> = HashMap::new();
+    if !chatty {
+        reporter.note(&format!("reading {} SBOMs", inputs.len()));
+    }
+    for (n, input) in inputs.iter().enumerate() {
         let output = output_path(input, &opts.output);
-        if opts.output != Output::InPlace && same_file(input, &output) {
+        let path = &input.path;
+        let stdio = path == Path::new(STDIO) || output == Path::new(STDIO);
+        if opts.output != Output::InPlace && !stdio && same_file(path, &output) {
             return Err(EnrichError::Usage(format!(
                 "{}: the output would overwrite the input; pass -o OUTPUT, or --in-place to replace it",
-                input.display()
+                path.display()
             )));
         }
         let key = fsutil::absolute(&output).unwrap_or_else(|_| output.clone());
-        if let Some(other) = outputs_seen.insert(key, input.clone()) {
+        if let Some(other) = outputs_seen.insert(key, path.clone()) {
             return Err(EnrichError::Usage(format!(
                 "{} and {} would both be written to {}; pass -o DIR with distinct names",
                 other.display(),
-                input.display(),
+                path.display(),
                 output.display()
             )));
         }
-        let limits = crate::sbom::Limits {
-            max_input_bytes: opts.max_input_bytes,
-            ..Default::default()
-        };
-        match load(input, output, &limits) {
-            Ok(l) => {
-                let encoding = match l.sbom.encoding() {
-                    crate::sbom::Encoding::Utf8 => String::new(),
-                    e => format!(" in {}", e.name()),
-                };
-                reporter.note(&format!(
-                    "read {}: {}{encoding}, {} components",
-                    input.display(),
-                    l.summary.format,
-                    l.summary.components
-                ));
-                loaded.push(l);
+        if !chatty {
+            reporter.progress("reading", n + 1, inputs.len());
+        }
+        match load(path, output.clone(), &limits) {
+            Ok((l, digest)) => {
+                if chatty {
+                    let encoding = match l.sbom.encoding() {
+                        crate::sbom::Encoding::Utf8 => String::new(),
+                        e => format!(" in {}", e.name()),
+                    };
+                    reporter.note(&format!(
+                        "read {}: {}{encoding}, {} components",
+                        path.display(),
+                        l.summary.format,
+                        l.summary.components
+                    ));
+                }
+                add_packages(&l, &mut packages, &mut releases);
+                docs.push(Doc {
+                    input: path.clone(),
+                    output,
+                    digest,
+                    kept: keep.then_some(l),
+                });
             }
-            Err(EnrichError::Sbom(SbomError::NotAnSbom { .. })) if *from_dir => {
-                reporter.note(&format!("skipped {}: not an SBOM", input.display()));
+            Err(EnrichError::Sbom(SbomError::NotAnSbom { .. })) if input.root.is_some() => {
+                not_sboms += 1;
+                if chatty {
+                    reporter.note(&format!("skipped {}: not an SBOM", path.display()));
+                }
             }
             Err(e) => failures.push(e),
         }
     }
-
-    // One pass over distinct packages across every input.
-    let mut packages: BTreeMap<String, Package> = BTreeMap::new();
-    let mut releases: HashMap<String, BTreeSet<String>> = HashMap::new();
-    for l in &loaded {
-        let components = l.sbom.components();
-        for (id, canonical) in &l.resolved {
-            let component = &components[id.0];
-            let purl = Purl::parse(canonical).expect("canonical PURLs parse");
-            if let Some(v) = purl.version() {
-                releases
-                    .entry(purl.package_id())
-                    .or_default()
-                    .insert(v.to_string());
-            }
-            let hashes: Vec<(String, String)> = component
-                .hashes
-                .iter()
-                .map(|h| (h.alg.clone(), h.hex.clone()))
-                .collect();
-            packages
-                .entry(canonical.clone())
-                .and_modify(|p| p.hashes.retain(|h| hashes.contains(h)))
-                .or_insert(Package { purl, hashes });
-        }
+    if !chatty && not_sboms > 0 {
+        reporter.note(&format!(
+            "passed over {} found in the directories that are not SBOMs",
+            crate::report::plural(not_sboms, "file", "files")
+        ));
     }
     Ok(Plan {
-        loaded,
+        docs,
         failures,
         packages,
         releases,
+        limits,
     })
+}
+
+/// Above this many inputs, reading and writing are counted, not listed.
+const MAX_LINES_PER_INPUT: usize = 20;
+
+/// Add a document's packages to the distinct set (a package's hashes are
+/// those every document that names it agrees on).
+fn add_packages(
+    l: &Loaded,
+    packages: &mut BTreeMap<String, Package>,
+    releases: &mut HashMap<String, BTreeSet<String>>,
+) {
+    let components = l.sbom.components();
+    for (id, canonical) in &l.resolved {
+        let component = &components[id.0];
+        let purl = Purl::parse(canonical).expect("canonical PURLs parse");
+        if let Some(v) = purl.version() {
+            releases
+                .entry(purl.package_id())
+                .or_default()
+                .insert(v.to_string());
+        }
+        let hashes: Vec<(String, String)> = component
+            .hashes
+            .iter()
+            .map(|h| (h.alg.clone(), h.hex.clone()))
+            .collect();
+        packages
+            .entry(canonical.clone())
+            .and_modify(|p| p.hashes.retain(|h| hashes.contains(h)))
+            .or_insert(Package { purl, hashes });
+    }
 }
 
 /// Sign and write every package's statement, then write each SBOM.
@@ -464,27 +643,28 @@ pub fn execute(
     reporter: &dyn Reporter,
 ) -> Result<Summary, EnrichError> {
     let Plan {
-        loaded,
+        docs,
         failures,
         packages,
         releases,
+        limits,
     } = plan;
     let mut summary = Summary {
         documents: Vec::new(),
-        reports: Vec::new(),
+        statements: Vec::new(),
         failures,
         packages: packages.len(),
         artifacts_written: 0,
         attestations_dir: None,
         public_key: None,
     };
-    if loaded.is_empty() {
+    if docs.is_empty() {
         return Ok(summary);
     }
 
     let dir = match &opts.attestations_dir {
         Some(d) => d.clone(),
-        None => loaded[0]
+        None => docs[0]
             .output
             .parent()
             .map(|p| p.join(DEFAULT_ATTESTATIONS_DIR))
@@ -519,8 +699,13 @@ pub fn execute(
         })
         .collect();
     reporter.note(&format!(
-        "signing {} attestations into {}",
+        "signing {} {} into {}",
         jobs.len(),
+        if jobs.len() == 1 {
+            "attestation"
+        } else {
+            "attestations"
+        },
         dir.display()
     ));
     let (artifacts, written) = sign_and_write(&jobs, &dir, signer, reporter, &mut created)?;
@@ -544,7 +729,31 @@ pub fn execute(
 
     let tool = tool();
     let by_purl: HashMap<&str, &Statement> = jobs.iter().map(|(c, s, _)| (c.as_str(), s)).collect();
-    for mut l in loaded {
+    let total = docs.len();
+    let chatty = total <= MAX_LINES_PER_INPUT;
+    if !chatty {
+        reporter.note(&format!("writing {total} SBOMs"));
+    }
+    for (n, doc) in docs.into_iter().enumerate() {
+        if !chatty {
+            reporter.progress("writing", n + 1, total);
+        }
+        let mut l = match doc.kept {
+            Some(l) => l,
+            None => match load(&doc.input, doc.output.clone(), &limits) {
+                Ok((l, digest)) if digest == doc.digest => l,
+                Ok(_) => {
+                    summary
+                        .failures
+                        .push(EnrichError::Changed { path: doc.input });
+                    continue;
+                }
+                Err(e) => {
+                    summary.failures.push(e);
+                    continue;
+                }
+            },
+        };
         let report = application_report(&l, &by_purl, &dir, opts, &tool);
         let placed = match l.sbom.can_hold_document_reference() {
             true => Some(sign_report(&l, &report, &dir, signer, &mut created)?),
@@ -570,10 +779,7 @@ pub fn execute(
             &mut created,
         );
         match written {
-            Ok(()) => {
-                summary.documents.push(l.summary);
-                summary.reports.push(report);
-            }
+            Ok(()) => summary.documents.push(l.summary),
             Err(e) => summary.failures.push(e),
         }
     }
@@ -585,6 +791,7 @@ pub fn execute(
         summary.public_key = None;
     } else {
         created.keep();
+        summary.statements = jobs.into_iter().map(|(_, s, _)| s).collect();
     }
     Ok(summary)
 }
@@ -784,8 +991,17 @@ fn load(
     input: &Path,
     output: PathBuf,
     limits: &crate::sbom::Limits,
-) -> Result<Loaded, EnrichError> {
-    let sbom = Sbom::read_with(input, limits)?;
+) -> Result<(Loaded, [u8; 32]), EnrichError> {
+    let bytes = if input == Path::new(STDIO) {
+        input_bytes(input).map_err(|source| SbomError::Io {
+            path: input.to_path_buf(),
+            source,
+        })?
+    } else {
+        Sbom::read_bytes(input, limits)?
+    };
+    let digest: [u8; 32] = Sha256::digest(&bytes).into();
+    let sbom = Sbom::from_bytes_with(input, bytes, limits)?;
     let mut summary = DocSummary {
         input: input.to_path_buf(),
         output: output.clone(),
@@ -842,12 +1058,15 @@ fn load(
         }
     }
     summary.references = resolved.len();
-    Ok(Loaded {
-        sbom,
-        output,
-        resolved,
-        summary,
-    })
+    Ok((
+        Loaded {
+            sbom,
+            output,
+            resolved,
+            summary,
+        },
+        digest,
+    ))
 }
 
 /// Whether a PURL, once percent-decoded, holds a `..` path segment: a PURL
@@ -914,7 +1133,7 @@ fn sign_and_write(
             }
             artifacts.insert(canonical, (artifact.file_name, artifact.sha256));
             if (n + 1).is_multiple_of(64) || n + 1 == jobs.len() {
-                reporter.progress(n + 1, jobs.len());
+                reporter.progress("signing", n + 1, jobs.len());
             }
         }
         Ok((artifacts, written))
@@ -1027,6 +1246,14 @@ fn write_document(
         path: l.output.clone(),
         source,
     };
+    if l.output == Path::new(STDIO) {
+        let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+        return match edited.write_to(&mut out).and_then(|()| out.flush()) {
+            // The reader went away (`| head`): what it wanted it has.
+            Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+            other => other.map_err(write_err),
+        };
+    }
     let permissions = match opts.output {
         Output::InPlace => fs::metadata(&l.summary.input).ok().map(|m| m.permissions()),
         _ => None,
@@ -1042,12 +1269,12 @@ impl DocSummary {
     /// The one-line summary printed at the end of a run.
     pub fn line(&self) -> String {
         let mut line = format!(
-            "{} -> {}: {} components, {} with PURL, {} references written",
+            "{} -> {}: {}, {} with PURL, {} written",
             self.input.display(),
             self.output.display(),
-            self.components,
+            crate::report::plural(self.components, "component", "components"),
             self.with_purl,
-            self.references
+            crate::report::plural(self.references, "reference", "references")
         );
         if !self.skipped.is_empty() {
             let no_purl = self

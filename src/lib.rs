@@ -15,6 +15,7 @@ pub mod report;
 pub mod sbom;
 pub mod sources;
 pub mod store;
+pub mod suggest;
 pub mod tacos;
 pub mod term;
 pub mod verify;

@@ -12,12 +12,12 @@ use url::Url;
 
 use crate::attest::{self, PublicKey, Sha256Hex};
 use crate::enrich::{
-    PUBLIC_KEY_FILE, REFERENCE_MARKER, REPORT_MARKER, SPDX_REFERENCE_TYPE,
+    LEGACY_PUBLIC_KEY_FILE, PUBLIC_KEY_FILE, REFERENCE_MARKER, REPORT_MARKER, SPDX_REFERENCE_TYPE,
     SPDX_REPORT_REFERENCE_TYPE,
 };
 use crate::fsutil;
 use crate::purl::Purl;
-use crate::sbom::{FoundReference, Sbom, SbomError};
+use crate::sbom::{FoundReference, SbomError};
 use crate::tacos::{Report, Statement};
 
 /// Artifacts larger than this are refused unread.
@@ -82,7 +82,7 @@ impl Outcome {
 }
 
 pub fn verify(path: &Path, opts: &Options) -> Result<Outcome, SbomError> {
-    let sbom = Sbom::read(path)?;
+    let sbom = crate::enrich::read_sbom(path)?;
     let sbom_dir = path
         .parent()
         .filter(|p| !p.as_os_str().is_empty())
@@ -231,10 +231,7 @@ fn read_checked(
     let key = match key {
         Some(k) => k.clone(),
         None => {
-            let beside = path
-                .parent()
-                .unwrap_or(Path::new("."))
-                .join(PUBLIC_KEY_FILE);
+            let beside = key_beside(path.parent().unwrap_or(Path::new(".")));
             keys_beside
                 .entry(beside.clone())
                 .or_insert_with(|| {
@@ -312,7 +309,7 @@ pub fn referenced_report(
     path: &Path,
     opts: &Options,
 ) -> Result<Option<Result<Report, String>>, SbomError> {
-    let sbom = Sbom::read(path)?;
+    let sbom = crate::enrich::read_sbom(path)?;
     let sbom_dir = sbom_dir(path);
     let attestations_dir = opts
         .attestations_dir
@@ -339,7 +336,7 @@ pub fn referenced_statements(
     path: &Path,
     opts: &Options,
 ) -> Result<(Vec<Statement>, Vec<Failure>), SbomError> {
-    let sbom = Sbom::read(path)?;
+    let sbom = crate::enrich::read_sbom(path)?;
     let sbom_dir = sbom_dir(path);
     let attestations_dir = opts
         .attestations_dir
@@ -383,7 +380,7 @@ pub fn referenced_files(
     path: &Path,
     opts: &Options,
 ) -> Result<Result<Vec<PathBuf>, String>, SbomError> {
-    let sbom = Sbom::read(path)?;
+    let sbom = crate::enrich::read_sbom(path)?;
     let sbom_dir = sbom_dir(path);
     let attestations_dir = opts
         .attestations_dir
@@ -409,6 +406,59 @@ pub fn referenced_files(
     out.sort();
     out.dedup();
     Ok(Ok(out))
+}
+
+/// The public key written beside artifacts in `dir`: `tacos-sbom.pub`, or
+/// the name earlier versions wrote (`tacos-sbom.pub.pem`) when only that
+/// one is there.
+pub fn key_beside(dir: &Path) -> PathBuf {
+    let current = dir.join(PUBLIC_KEY_FILE);
+    let legacy = dir.join(LEGACY_PUBLIC_KEY_FILE);
+    if !current.exists() && legacy.exists() {
+        legacy
+    } else {
+        current
+    }
+}
+
+/// Where the artifact of each component reference is, by the component's
+/// canonical PURL (references that cannot be located are left out; `verify`
+/// reports them).
+pub fn artifact_paths(
+    path: &Path,
+    opts: &Options,
+) -> Result<std::collections::BTreeMap<String, PathBuf>, SbomError> {
+    let sbom = crate::enrich::read_sbom(path)?;
+    let sbom_dir = sbom_dir(path);
+    let attestations_dir = opts
+        .attestations_dir
+        .as_ref()
+        .map(|d| fsutil::absolute(d).unwrap_or_else(|_| d.clone()));
+    let components = sbom.components();
+    let mut out = std::collections::BTreeMap::new();
+    for (id, r) in sbom.found_references(REFERENCE_MARKER, SPDX_REFERENCE_TYPE) {
+        let c = &components[id.0];
+        if let (Ok(purl), Ok(p)) = (
+            expected_purl(c.purl.as_deref(), c.version.as_deref()),
+            locate(&r.url, &sbom_dir, attestations_dir.as_deref()),
+        ) {
+            out.insert(purl, p);
+        }
+    }
+    Ok(out)
+}
+
+/// Where the application report an SBOM references is, when it names one.
+pub fn report_path(path: &Path, opts: &Options) -> Result<Option<PathBuf>, SbomError> {
+    let sbom = crate::enrich::read_sbom(path)?;
+    let attestations_dir = opts
+        .attestations_dir
+        .as_ref()
+        .map(|d| fsutil::absolute(d).unwrap_or_else(|_| d.clone()));
+    Ok(sbom
+        .found_document_references(REPORT_MARKER, SPDX_REPORT_REFERENCE_TYPE)
+        .first()
+        .and_then(|r| locate(&r.url, &sbom_dir(path), attestations_dir.as_deref()).ok()))
 }
 
 fn sbom_dir(path: &Path) -> PathBuf {

@@ -353,7 +353,7 @@ fn a_second_run_makes_no_requests_for_what_is_fresh() {
         srv.counts()
     );
     assert!(
-        stderr(&o).contains("23 statement(s) reused, 0 assessed"),
+        stderr(&o).contains("23 statements reused, 0 assessed"),
         "{}",
         stderr(&o)
     );
@@ -401,7 +401,7 @@ fn a_second_run_makes_no_requests_for_what_is_fresh() {
     );
     assert_ok(&o);
     assert!(
-        stderr(&o).contains("0 statement(s) reused, 23 assessed"),
+        stderr(&o).contains("0 statements reused, 23 assessed"),
         "{}",
         stderr(&o)
     );

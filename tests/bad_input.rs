@@ -320,7 +320,7 @@ fn a_component_without_or_with_an_invalid_purl_is_reported_and_the_run_goes_on()
     );
     assert!(err.contains("skipped cargo-ns"), "{err}");
     assert!(
-        err.contains("4 components, 3 with PURL, 1 references written, 3 skipped"),
+        err.contains("4 components, 3 with PURL, 1 reference written, 3 skipped"),
         "{err}"
     );
     // The PURL without a version took the component's.
@@ -455,7 +455,7 @@ fn a_read_only_output_place_stops_the_run_before_anything_is_written() {
 
 /// Issue 8, item 1: a run that fails after signing (here the SBOM layer
 /// panicked while writing; however it fails) left
-/// `tacos-attestations/tacos-sbom.pub.pem` behind.
+/// `tacos-attestations/tacos-sbom.pub` behind.
 /// A signer that signs `n` times with a real key, then fails, as a remote
 /// signer might.
 struct FailingAfter {
@@ -489,7 +489,7 @@ struct Quiet;
 
 impl tacos_sbom::enrich::Reporter for Quiet {
     fn note(&self, _: &str) {}
-    fn progress(&self, _: usize, _: usize) {}
+    fn progress(&self, _: &str, _: usize, _: usize) {}
 }
 
 /// Signing that fails half-way takes back the artifacts already written.
@@ -510,7 +510,15 @@ fn a_signing_failure_half_way_takes_back_what_was_written() {
         declarations: false,
         max_input_bytes: tacos_sbom::sbom::MAX_INPUT_BYTES,
     };
-    let plan = enrich::plan(&[(input, false)], &opts, &Quiet).unwrap();
+    let plan = enrich::plan(
+        &[enrich::Input {
+            path: input,
+            root: None,
+        }],
+        &opts,
+        &Quiet,
+    )
+    .unwrap();
     plan.check_outputs(&opts).unwrap();
     let signer = FailingAfter {
         key: tacos_sbom::attest::SigningKey::generate(tacos_sbom::attest::KeyAlgorithm::Ed25519),
@@ -565,12 +573,7 @@ fn control_characters_from_input_never_reach_the_terminal() {
     }
     let o = tacos(
         tmp.path(),
-        &[
-            "verify",
-            "out.json",
-            "--key",
-            ".tacos-config/signing-key.pub.pem",
-        ],
+        &["verify", "out.json", "--key", ".tacos-config/signing.pub"],
     );
     assert_eq!(o.status.code(), Some(1));
     assert!(

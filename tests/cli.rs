@@ -24,7 +24,7 @@ fn enrich_defaults_write_beside_the_input_and_say_where() {
     );
     assert!(err.contains("tacos-attestations"), "{err}");
     assert!(err.contains("public key:"), "{err}");
-    assert!(tmp.join("tacos-attestations/tacos-sbom.pub.pem").exists());
+    assert!(tmp.join("tacos-attestations/tacos-sbom.pub").exists());
     // A second run reuses the key it created.
     let o = tacos(tmp.path(), &["enrich", "cargo-cli.cargo-sbom.spdx23.json"]);
     assert_ok(&o);
@@ -137,7 +137,7 @@ fn several_inputs_share_one_pass_over_distinct_packages() {
             "out/a.tacos.json",
             "out/b.tacos.json",
             "--key",
-            ".tacos-config/signing-key.pub.pem",
+            ".tacos-config/signing.pub",
         ],
     ));
 }
@@ -348,7 +348,7 @@ fn key_files_and_key_directories_are_owner_only_under_any_umask() {
     assert_ok(&o);
     assert!(stderr(&o).contains("created a new signing key"));
     assert_eq!(mode(&tmp.join(".tacos-config")), 0o700);
-    assert_eq!(mode(&tmp.join(".tacos-config/signing-key.pem")), 0o600);
+    assert_eq!(mode(&tmp.join(".tacos-config/signing.key")), 0o600);
     assert!(
         tmp.files().iter().all(|f| !f.contains(".tmp-")),
         "{:?}",

@@ -190,7 +190,10 @@ fn enrich_one(tmp: &Temp, fixture: &Path, idx: usize) -> Enriched {
     }
     let line = stderr(&o);
     assert!(
-        line.contains(&format!("{refs} references written")),
+        line.contains(&format!(
+            "{refs} {} written",
+            if refs == 1 { "reference" } else { "references" }
+        )),
         "{}: summary disagrees with the {refs} references in the output:\n{line}",
         fixture.display()
     );

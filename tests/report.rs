@@ -82,7 +82,7 @@ fn the_application_report_is_signed_referenced_and_verified() {
         .unwrap();
     assert_eq!(r["type"], "attestation");
     let path = tmp.join(r["url"].as_str().unwrap());
-    let key = tmp.join("tacos-attestations/tacos-sbom.pub.pem");
+    let key = tmp.join("tacos-attestations/tacos-sbom.pub");
     let (code, text) = judge(
         "verify-dsse.py",
         &[path.to_str().unwrap(), key.to_str().unwrap()],
@@ -340,7 +340,7 @@ fn the_evidence_bundle_is_reproducible_complete_and_safe() {
         "summary.html",
         "summary.json",
         "cisa-mapping.json",
-        "tacos-sbom.pub.pem",
+        "tacos-sbom.pub",
         "sbom/out.json",
     ] {
         assert!(names.iter().any(|n| n == want), "{want} in {names:?}");
@@ -362,7 +362,7 @@ fn the_evidence_bundle_is_reproducible_complete_and_safe() {
             "--attestations-dir",
             "attestations",
             "--key",
-            "tacos-sbom.pub.pem",
+            "tacos-sbom.pub",
         ],
     );
     assert_ok(&o);
@@ -430,7 +430,11 @@ fn the_html_summary_works_in_a_real_browser() {
     let probe = "<script>(function(){var f=document.getElementById('filter');f.value='urllib3';f.dispatchEvent(new Event('input'));\
         var out=document.createElement('pre');out.id='probe';out.textContent=JSON.stringify({packages:document.getElementById('packages').textContent,\
         shown:document.getElementById('shown').textContent,rows:document.querySelectorAll('#findings tbody tr').length,\
-        bars:document.querySelectorAll('#chart rect').length,cisa:document.querySelectorAll('#cisa tbody tr').length});document.body.appendChild(out);})();</script>";
+        bars:document.querySelectorAll('#chart rect').length,cisa:document.querySelectorAll('#cisa tbody tr').length,\
+        verdict:document.getElementById('verdict-status').textContent,verdictShown:document.getElementById('verdict').getBoundingClientRect().height>0,\
+        verification:document.getElementById('verification').textContent,sha:document.getElementById('sbom-sha256').textContent,\
+        artifacts:Array.prototype.map.call(document.querySelectorAll('#findings a.artifact'),function(a){return a.getAttribute('href');}),\
+        hrefs:Array.prototype.map.call(document.querySelectorAll('a'),function(a){return a.href;})});document.body.appendChild(out);})();</script>";
     html = html.replace("</body>", &format!("{probe}</body>"));
     let page = tmp.join("probe.html");
     std::fs::write(&page, html).unwrap();
@@ -493,6 +497,39 @@ fn the_html_summary_works_in_a_real_browser() {
         bars + 3,
         "a bar per non-zero value, plus the legend"
     );
+    // The headline is shown and agrees with the rows.
+    assert_eq!(probe["verdict"], summary["verdict"]);
+    assert_eq!(probe["verdictShown"], true);
+    assert!(
+        probe["verification"]
+            .as_str()
+            .unwrap()
+            .contains("signer not proven"),
+        "{}",
+        probe["verification"]
+    );
+    use sha2::Digest;
+    let digest: String = sha2::Sha256::digest(std::fs::read(tmp.join("out.json")).unwrap())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    assert_eq!(probe["sha"], digest);
+    // Every finding links to its signed artifact, which is there.
+    let links = probe["artifacts"].as_array().unwrap();
+    assert_eq!(links.len(), risks.len());
+    for l in links {
+        let l = l.as_str().unwrap();
+        assert!(l.starts_with("tacos-attestations/"), "{l}");
+        assert!(tmp.join(&l.replace("%40", "@")).exists(), "{l}");
+    }
+    // No link leaves http(s) or the page's folder.
+    for h in probe["hrefs"].as_array().unwrap() {
+        let h = h.as_str().unwrap();
+        assert!(
+            h.starts_with("file://") || h.starts_with("https://") || h.starts_with("http://"),
+            "{h}"
+        );
+    }
 }
 
 #[test]

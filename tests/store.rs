@@ -100,6 +100,7 @@ fn runner(
         .env("SOURCE_DATE_EPOCH", EPOCH)
         .env("TACOS_OSV_WEB_URL", "https://osv.example.invalid")
         .env_remove("TACOS_SIGNING_KEY")
+        .env_remove("CI")
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::piped());
     for (k, v) in srv.env() {

@@ -180,6 +180,9 @@ struct Case {
     adapter: &'static str,
     purl: &'static str,
     path: String,
+    /// Where a good answer is cached, when not under `path` (a batch answer
+    /// is cached per item, as the single lookup's answer).
+    cache_path: Option<String>,
     healthy: Vec<u8>,
     /// Served beside it (path, body) for the healthy statement to have
     /// something to assert.
@@ -298,11 +301,46 @@ fn cases() -> Vec<Case> {
     ));
     dd.push(("another version's answer".into(), depsdev.clone()));
 
+    // deps.dev's batch: every GetVersion variant inside an otherwise good
+    // batch answer, and the batch's own shape broken.
+    let asked = json!({"versionKey": {"system": "NPM", "name": "lodash", "version": "4.17.21"}});
+    let mut dd_batch = generic(br#"{"responses": []}"#);
+    for (label, body) in &dd {
+        if let Ok(v) = serde_json::from_slice::<Value>(body) {
+            dd_batch.push((
+                format!("a batch holding {label}"),
+                json!({"responses": [{"request": asked, "version": v}]})
+                    .to_string()
+                    .into_bytes(),
+            ));
+        }
+    }
+    dd_batch.push((
+        "responses that is not a list".into(),
+        json!({"responses": {"request": asked}})
+            .to_string()
+            .into_bytes(),
+    ));
+    dd_batch.push((
+        "a response about a version not asked".into(),
+        json!({"responses": [{"request": {"versionKey": {"system": "NPM", "name": "lodash", "version": "4.17.20"}},
+                              "version": serde_json::from_slice::<Value>(&depsdev).unwrap()}]})
+        .to_string()
+        .into_bytes(),
+    ));
+    dd_batch.push((
+        "a page token that is a number".into(),
+        json!({"responses": [], "nextPageToken": 2})
+            .to_string()
+            .into_bytes(),
+    ));
+
     vec![
         Case {
             adapter: "npm registry",
             purl: "pkg:npm/lodash@4.17.15",
             path: "/npm/lodash".into(),
+            cache_path: None,
             healthy: lodash.clone(),
             also: vec![],
             config: None,
@@ -319,6 +357,7 @@ fn cases() -> Vec<Case> {
             adapter: "PyPI",
             purl: "pkg:pypi/urllib3@1.26.4",
             path: "/pypi/pypi/urllib3/json".into(),
+            cache_path: None,
             healthy: urllib3.clone(),
             also: vec![],
             config: None,
@@ -335,6 +374,7 @@ fn cases() -> Vec<Case> {
             adapter: "crates.io index",
             purl: "pkg:cargo/chrono@0.4.19",
             path: "/crates-index/ch/ro/chrono".into(),
+            cache_path: None,
             healthy: chrono.clone(),
             also: vec![],
             config: None,
@@ -350,6 +390,7 @@ fn cases() -> Vec<Case> {
             adapter: "OpenSSF Scorecard",
             purl: "pkg:npm/lodash@4.17.15",
             path: scorecard_path.clone(),
+            cache_path: None,
             healthy: lodash_scorecard.clone(),
             also: vec![("/npm/lodash".into(), lodash.clone())],
             config: Some(old_scorecard_ok),
@@ -367,6 +408,7 @@ fn cases() -> Vec<Case> {
             // vulnerability field depends on OSV's answers.
             purl: "pkg:pypi/django@3.1",
             path: "/osv/v1/querybatch".into(),
+            cache_path: None,
             healthy: Vec::new(),
             also: vec![],
             config: None,
@@ -381,11 +423,38 @@ fn cases() -> Vec<Case> {
             adapter: "deps.dev",
             purl: "pkg:npm/lodash@4.17.15",
             path: "/depsdev/v3/systems/NPM/packages/lodash/versions/4.17.21".into(),
+            cache_path: None,
             healthy: Vec::new(),
-            also: vec![("/npm/lodash".into(), lodash)],
+            // The batch answers nothing, so the version is asked by itself.
+            also: vec![
+                ("/npm/lodash".into(), lodash.clone()),
+                (
+                    "/depsdev/v3alpha/versionbatch".into(),
+                    br#"{"responses": []}"#.to_vec(),
+                ),
+            ],
             config: None,
             fields: &[],
             variants: dd,
+        },
+        Case {
+            adapter: "deps.dev batch",
+            purl: "pkg:npm/lodash@4.17.15",
+            path: "/depsdev/v3alpha/versionbatch".into(),
+            cache_path: Some("/depsdev/v3/systems/NPM/packages/lodash/versions/4.17.21".into()),
+            healthy: Vec::new(),
+            // The single lookup a bad batch falls back to is unusable too,
+            // so nothing good can come from elsewhere.
+            also: vec![
+                ("/npm/lodash".into(), lodash),
+                (
+                    "/depsdev/v3/systems/NPM/packages/lodash/versions/4.17.21".into(),
+                    b"null".to_vec(),
+                ),
+            ],
+            config: None,
+            fields: &[],
+            variants: dd_batch,
         },
     ]
 }
@@ -423,7 +492,10 @@ fn no_malformed_answer_from_any_adapter_makes_a_true_or_is_cached() {
         let healthy_fields = asserted(&healthy);
         // (A healthy answer is cached: the check below can tell.)
         assert!(
-            cached(&tmp.join(&healthy_cache), &case.path),
+            cached(
+                &tmp.join(&healthy_cache),
+                case.cache_path.as_ref().unwrap_or(&case.path)
+            ),
             "{}: the healthy answer was not cached",
             case.adapter
         );
@@ -482,7 +554,10 @@ fn no_malformed_answer_from_any_adapter_makes_a_true_or_is_cached() {
             // Not cached: the cache holds no answer for the path, and with
             // the fault gone the next run asks again.
             assert!(
-                !cached(&tmp.join(&cache), &case.path),
+                !cached(
+                    &tmp.join(&cache),
+                    case.cache_path.as_ref().unwrap_or(&case.path)
+                ),
                 "{} answering {label}: the answer was cached",
                 case.adapter
             );
@@ -941,7 +1016,7 @@ fn signed_reports_are_verified_when_a_key_is_configured() {
     std::fs::create_dir(tmp.join("signed")).unwrap();
     std::fs::copy(&report, tmp.join("signed/report.json")).unwrap();
     let signed = tmp.join("signed").to_string_lossy().into_owned();
-    let key = tmp.join("tacos-attestations/tacos-sbom.pub.pem");
+    let key = tmp.join("tacos-attestations/tacos-sbom.pub");
     // Without a key: read, and the evidence says the signature was not checked.
     let (s, _) = assess(
         &srv,

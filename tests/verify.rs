@@ -44,7 +44,7 @@ fn verify(tmp: &Temp, args: &[&str]) -> std::process::Output {
 fn every_artifact_verifies_with_ours_and_with_independent_implementations() {
     for sample in SAMPLES {
         let (tmp, _) = enriched(sample);
-        let key = tmp.join(".tacos-config/signing-key.pub.pem");
+        let key = tmp.join(".tacos-config/signing.pub");
         let o = verify(&tmp, &["--key", key.to_str().unwrap()]);
         assert_ok(&o);
         assert!(
@@ -334,7 +334,7 @@ fn keys_from_keygen_and_cosign_sign_verifiable_artifacts() {
     assert_ok(&verify(&tmp, &["--key", cosign_pub.to_str().unwrap()]));
 }
 
-const OWN_KEY: &str = ".tacos-config/signing-key.pub.pem";
+const OWN_KEY: &str = ".tacos-config/signing.pub";
 
 /// Issue 8, item 8: an attacker who can write beside the artifacts replaces
 /// them and the public key there. Without --key, `verify -q` used to exit 0
@@ -426,7 +426,7 @@ fn a_component_with_a_purl_and_no_reference_fails_unless_allowed() {
     let o = verify(&tmp, &["--key", OWN_KEY, "--allow-missing"]);
     assert_ok(&o);
     assert!(
-        stderr(&o).contains("1 components with a package URL have no TACOS reference"),
+        stderr(&o).contains("1 component with a package URL without a TACOS reference"),
         "{}",
         stderr(&o)
     );

@@ -26,6 +26,8 @@ const CLEAN_CANDIDATES: usize = 10;
 /// Progress of a long assessment, for a person watching.
 pub trait Progress: Sync {
     fn phase(&self, message: &str);
+    /// `done` of `total` items of the current phase finished.
+    fn progress(&self, _phase: &str, _done: usize, _total: usize) {}
 }
 
 pub struct Assessor {
@@ -41,7 +43,7 @@ fn eco_of(p: &Purl) -> Ecosystem {
 type Key = (Ecosystem, String);
 
 /// Run `f` over `items` concurrently (the client limits requests per host).
-async fn each<T, R, F, Fut>(items: Vec<T>, f: F) -> Vec<R>
+async fn each<T, R, F, Fut>(items: Vec<T>, f: F, (progress, phase): (&dyn Progress, &str)) -> Vec<R>
 where
     T: Send + 'static,
     R: Send + 'static,
@@ -54,8 +56,10 @@ where
         set.spawn(async move { (i, fut.await) });
     }
     let mut out: Vec<(usize, R)> = Vec::new();
+    let total = set.len();
     while let Some(r) = set.join_next().await {
         out.push(r.expect("assessment tasks do not panic"));
+        progress.progress(phase, out.len(), total);
     }
     out.sort_by_key(|(i, _)| *i);
     out.into_iter().map(|(_, r)| r).collect()
@@ -85,13 +89,17 @@ impl Assessor {
             plural(names.len(), "package", "packages")
         ));
         let sources = self.sources.clone();
-        let registries: HashMap<Key, Lookup<RegistryPackage>> = each(names, move |k| {
-            let s = sources.clone();
-            async move {
-                let l = s.registry(k.0, &k.1).await;
-                (k, l)
-            }
-        })
+        let registries: HashMap<Key, Lookup<RegistryPackage>> = each(
+            names,
+            move |k| {
+                let s = sources.clone();
+                async move {
+                    let l = s.registry(k.0, &k.1).await;
+                    (k, l)
+                }
+            },
+            (progress, "registries"),
+        )
         .await
         .into_iter()
         .collect();
@@ -158,17 +166,20 @@ impl Assessor {
         ));
         let sources = self.sources.clone();
         let cap = self.cfg.max_dependencies;
-        let resolved: HashMap<VulnKey, Resolved> =
-            each(roots.into_iter().collect(), move |k: VulnKey| {
+        let resolved: HashMap<VulnKey, Resolved> = each(
+            roots.into_iter().collect(),
+            move |k: VulnKey| {
                 let s = sources.clone();
                 async move {
                     let r = resolve::resolve(&s, k.0, &k.1, &k.2, cap).await;
                     (k, r)
                 }
-            })
-            .await
-            .into_iter()
-            .collect();
+            },
+            (progress, "dependencies"),
+        )
+        .await
+        .into_iter()
+        .collect();
         let node_queries: Vec<VulnKey> = resolved
             .iter()
             .flat_map(|(k, r)| {
@@ -246,13 +257,17 @@ impl Assessor {
             plural(distinct.len(), "repository", "repositories")
         ));
         let sources = self.sources.clone();
-        let scorecards: HashMap<String, _> = each(distinct, move |r| {
-            let s = sources.clone();
-            async move {
-                let l = s.scorecard(&r).await;
-                (r, l)
-            }
-        })
+        let scorecards: HashMap<String, _> = each(
+            distinct,
+            move |r| {
+                let s = sources.clone();
+                async move {
+                    let l = s.scorecard(&r).await;
+                    (r, l)
+                }
+            },
+            (progress, "Scorecard"),
+        )
         .await
         .into_iter()
         .collect();

@@ -69,13 +69,13 @@ pub struct Outcome {
     pub store_problem: Option<String>,
 }
 
-/// The default cache directory: `$XDG_CACHE_HOME/tacos-sbom`, else
-/// `~/.cache/tacos-sbom`.
+/// The default cache directory: the platform's cache directory
+/// (`$XDG_CACHE_HOME`, else `~/.cache`, as etcetera reads them) + `tacos-sbom`.
 pub fn default_cache_dir() -> Option<PathBuf> {
-    if let Some(d) = std::env::var_os("XDG_CACHE_HOME").filter(|d| !d.is_empty()) {
-        return Some(PathBuf::from(d).join("tacos-sbom"));
-    }
-    std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cache").join("tacos-sbom"))
+    use etcetera::BaseStrategy as _;
+    etcetera::choose_base_strategy()
+        .ok()
+        .map(|s| s.cache_dir().join("tacos-sbom"))
 }
 
 impl Session {
@@ -320,6 +320,13 @@ impl Session {
                     super::set_releases_in_use(&mut s, packages[i].1.clone());
                     statements[i] = Some(s);
                     n += 1;
+                    // Decided under the same endpoints: a missing registry
+                    // is still reported (and still fails --require-sources).
+                    let p = &packages[i].0;
+                    self.sources.note_unconfigured(
+                        crate::sources::model::Ecosystem::from_purl_type(p.ty()),
+                        &p.registry_name(),
+                    );
                 }
             }
             n

@@ -10,10 +10,24 @@ use std::path::{Path, PathBuf};
 use super::keys::{KeyAlgorithm, KeyError, PublicKey, SigningKey};
 use crate::fsutil::AtomicFile;
 
-/// The default signing key's file name, in the config directory.
-pub const DEFAULT_KEY_FILE: &str = "signing-key.pem";
+/// The default signing key's file name, in the config directory. Every key
+/// file this tool writes is named alike: `NAME.key` (private) and
+/// `NAME.pub` (public), as `keygen` and cosign name them.
+pub const DEFAULT_KEY_FILE: &str = "signing.key";
 /// Its public half, beside it.
-pub const DEFAULT_PUBLIC_KEY_FILE: &str = "signing-key.pub.pem";
+pub const DEFAULT_PUBLIC_KEY_FILE: &str = "signing.pub";
+/// The names earlier versions gave the default key; still read.
+pub const LEGACY_KEY_FILE: &str = "signing-key.pem";
+pub const LEGACY_PUBLIC_KEY_FILE: &str = "signing-key.pub.pem";
+
+/// How a private key file is written.
+#[derive(Debug, Clone, Copy)]
+pub enum PrivateFormat<'a> {
+    /// Unencrypted PKCS#8 PEM, readable by OpenSSL.
+    Pkcs8,
+    /// cosign's encrypted layout, with this password.
+    Cosign(&'a [u8]),
+}
 /// Key files are small; anything larger is not one (and is not read whole).
 const MAX_KEY_FILE_BYTES: u64 = 1 << 20;
 
@@ -52,18 +66,17 @@ pub enum KeyFileError {
     },
 }
 
-/// Where the default signing key lives: `$TACOS_SBOM_CONFIG_DIR`, else
-/// `$XDG_CONFIG_HOME/tacos-sbom`, else `~/.config/tacos-sbom`.
+/// Where the default signing key lives: `$TACOS_SBOM_CONFIG_DIR`, else the
+/// platform's config directory (`$XDG_CONFIG_HOME`, else `~/.config`, as
+/// etcetera reads them) + `tacos-sbom`.
 pub fn default_key_dir() -> Option<PathBuf> {
+    use etcetera::BaseStrategy as _;
     if let Some(d) = std::env::var_os("TACOS_SBOM_CONFIG_DIR").filter(|d| !d.is_empty()) {
         return Some(PathBuf::from(d));
     }
-    if let Some(d) = std::env::var_os("XDG_CONFIG_HOME").filter(|d| !d.is_empty()) {
-        return Some(PathBuf::from(d).join("tacos-sbom"));
-    }
-    std::env::var_os("HOME")
-        .filter(|h| !h.is_empty())
-        .map(|h| PathBuf::from(h).join(".config").join("tacos-sbom"))
+    etcetera::choose_base_strategy()
+        .ok()
+        .map(|s| s.config_dir().join("tacos-sbom"))
 }
 
 /// Read a key file as text, refusing binary and oversized files.
@@ -113,6 +126,10 @@ pub fn load_or_create_default(
     password: Option<&[u8]>,
 ) -> Result<(SigningKey, PathBuf, bool), KeyFileError> {
     let path = dir.join(DEFAULT_KEY_FILE);
+    let legacy = dir.join(LEGACY_KEY_FILE);
+    if fs::symlink_metadata(&path).is_err() && fs::symlink_metadata(&legacy).is_ok() {
+        return Ok((read_signing_key(&legacy, password)?, legacy, false));
+    }
     if fs::symlink_metadata(&path).is_ok() {
         return Ok((read_signing_key(&path, password)?, path, false));
     }
@@ -156,7 +173,25 @@ pub fn write_key_pair(
     public: &Path,
     overwrite: bool,
 ) -> Result<(), KeyFileError> {
-    write_key_pair_inspecting(key, private, public, overwrite, |_| {})
+    write_key_pair_inspecting(
+        key,
+        private,
+        public,
+        overwrite,
+        PrivateFormat::Pkcs8,
+        |_| {},
+    )
+}
+
+/// `write_key_pair`, with the private key in `format`.
+pub fn write_key_pair_as(
+    key: &SigningKey,
+    private: &Path,
+    public: &Path,
+    overwrite: bool,
+    format: PrivateFormat<'_>,
+) -> Result<(), KeyFileError> {
+    write_key_pair_inspecting(key, private, public, overwrite, format, |_| {})
 }
 
 /// `write_key_pair`, calling `inspect` with the private key's temporary file
@@ -167,6 +202,7 @@ fn write_key_pair_inspecting(
     private: &Path,
     public: &Path,
     overwrite: bool,
+    format: PrivateFormat<'_>,
     inspect: impl FnOnce(&Path),
 ) -> Result<(), KeyFileError> {
     if let Some(dir) = private.parent().filter(|d| !d.as_os_str().is_empty())
@@ -196,7 +232,13 @@ fn write_key_pair_inspecting(
     let mut private_file = AtomicFile::create_private(private).map_err(write_err(private))?;
     private_file
         .writer()
-        .write_all(key.to_pkcs8_pem().as_bytes())
+        .write_all(
+            match format {
+                PrivateFormat::Pkcs8 => key.to_pkcs8_pem(),
+                PrivateFormat::Cosign(password) => key.to_cosign_pem(password),
+            }
+            .as_bytes(),
+        )
         .and_then(|()| private_file.writer().flush())
         .map_err(write_err(private))?;
     inspect(private_file.temp_path());
@@ -258,6 +300,7 @@ mod tests {
             &private,
             &dir.path().join("keys/k.pub"),
             false,
+            PrivateFormat::Pkcs8,
             |temp| {
                 let text = fs::read_to_string(temp).unwrap();
                 assert!(text.contains("PRIVATE KEY"), "the key is in it by now");
@@ -331,6 +374,24 @@ mod tests {
         assert_eq!(first.public_key(), second.public_key());
         let public = read_public_key(&keys.join(DEFAULT_PUBLIC_KEY_FILE)).unwrap();
         assert_eq!(public, first.public_key());
+    }
+
+    #[test]
+    fn a_default_key_under_the_old_name_is_still_used() {
+        let dir = temp_dir();
+        let key = SigningKey::generate(KeyAlgorithm::Ed25519);
+        write_key_pair(
+            &key,
+            &dir.path().join(LEGACY_KEY_FILE),
+            &dir.path().join(LEGACY_PUBLIC_KEY_FILE),
+            false,
+        )
+        .unwrap();
+        let (found, path, created) = load_or_create_default(dir.path(), None).unwrap();
+        assert!(!created);
+        assert_eq!(path, dir.path().join(LEGACY_KEY_FILE));
+        assert_eq!(found.public_key(), key.public_key());
+        assert!(!dir.path().join(DEFAULT_KEY_FILE).exists());
     }
 
     #[test]

@@ -30,6 +30,8 @@ const OID_ED25519: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.3.101.112"
 /// keys need 64 MiB (N = 65536, r = 8, p = 1). A key file cannot make a run spend a gigabyte of
 /// memory or minutes of CPU before the password is even checked.
 const SCRYPT_MAX_WORK: u64 = 256 << 20;
+/// scrypt's N for keys this tool encrypts: cosign's own (2^15).
+const COSIGN_SCRYPT_LOG_N: u8 = 15;
 
 /// The signature algorithms this tool signs and verifies with.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -183,6 +185,49 @@ impl SigningKey {
 
     pub fn algorithm(&self) -> KeyAlgorithm {
         self.public.algorithm()
+    }
+
+    /// The key in cosign's encrypted layout (`ENCRYPTED SIGSTORE PRIVATE KEY`),
+    /// as `cosign generate-key-pair` writes it: PKCS#8 DER sealed with NaCl
+    /// secretbox (XSalsa20-Poly1305) under scrypt(password, 32-byte salt,
+    /// N = 32768, r = 8, p = 1), the body compact JSON. The inverse of what
+    /// [`SigningKey::from_pem`] reads, so cosign and this tool share key files.
+    pub fn to_cosign_pem(&self, password: &[u8]) -> String {
+        self.to_cosign_pem_with(password, COSIGN_SCRYPT_LOG_N)
+    }
+
+    fn to_cosign_pem_with(&self, password: &[u8], log_n: u8) -> String {
+        let der = pem::parse(self.to_pkcs8_pem())
+            .expect("our own PEM parses")
+            .into_contents();
+        let mut salt = [0u8; 32];
+        let mut nonce = [0u8; 24];
+        getrandom::fill(&mut salt).expect("the system random source works");
+        getrandom::fill(&mut nonce).expect("the system random source works");
+        let (r, p) = (8u32, 1u32);
+        let mut key = [0u8; 32];
+        scrypt::scrypt(
+            password,
+            &salt,
+            &scrypt::Params::new(log_n, r, p).expect("valid scrypt parameters"),
+            &mut key,
+        )
+        .expect("a 32-byte scrypt output length is always valid");
+        let cipher = XSalsa20Poly1305::new(&key.into());
+        key.fill(0);
+        let ciphertext = cipher
+            .encrypt(&nonce.into(), der.as_slice())
+            .expect("sealing in memory cannot fail");
+        let b64 = |b: &[u8]| base64::engine::general_purpose::STANDARD.encode(b);
+        // Key order and compactness as Go's encoding/json writes cosign's struct.
+        let body = format!(
+            r#"{{"kdf":{{"name":"scrypt","params":{{"N":{},"r":{r},"p":{p}}},"salt":"{}"}},"cipher":{{"name":"nacl/secretbox","nonce":"{}"}},"ciphertext":"{}"}}"#,
+            1u64 << log_n,
+            b64(&salt),
+            b64(&nonce),
+            b64(&ciphertext)
+        );
+        encode_pem("ENCRYPTED SIGSTORE PRIVATE KEY", body.as_bytes())
     }
 
     /// The key as unencrypted PKCS#8 PEM (`PRIVATE KEY`), readable by OpenSSL, pyca and Go.
@@ -386,13 +431,7 @@ fn encode_pem(label: &str, der: &[u8]) -> String {
 }
 
 fn to_hex(bytes: &[u8]) -> String {
-    const DIGITS: &[u8; 16] = b"0123456789abcdef";
-    let mut out = String::with_capacity(bytes.len() * 2);
-    for b in bytes {
-        out.push(DIGITS[usize::from(b >> 4)] as char);
-        out.push(DIGITS[usize::from(b & 0x0f)] as char);
-    }
-    out
+    hex::encode(bytes)
 }
 
 /// Map an algorithm identifier (from PKCS#8 or SPKI) to a supported algorithm.
@@ -900,6 +939,29 @@ zoB4hq1j9GhAR2p93vQ=
                 SigningKey::from_pem(&encrypted, None),
                 Err(KeyError::PasswordRequired)
             ));
+        }
+    }
+
+    /// The writer is the reader's inverse, with cosign's own parameters
+    /// and layout (the label cosign 2.x writes, compact JSON, N = 2^15).
+    #[test]
+    fn cosign_keys_written_here_read_back_with_the_password_only() {
+        for alg in both() {
+            let key = SigningKey::generate(alg);
+            let pem_text = key.to_cosign_pem(b"pw");
+            assert!(pem_text.starts_with("-----BEGIN ENCRYPTED SIGSTORE PRIVATE KEY-----\n"));
+            let body: serde_json::Value =
+                serde_json::from_slice(pem::parse(&pem_text).unwrap().contents()).unwrap();
+            assert_eq!(body["kdf"]["params"]["N"], 32768);
+            assert_eq!(body["cipher"]["name"], "nacl/secretbox");
+            let back = SigningKey::from_pem(&pem_text, Some(b"pw")).unwrap();
+            assert_eq!(back.public_key(), key.public_key());
+            assert!(matches!(
+                SigningKey::from_pem(&pem_text, Some(b"other")),
+                Err(KeyError::WrongPassword)
+            ));
+            // Fresh salt and nonce each time.
+            assert_ne!(pem_text, key.to_cosign_pem(b"pw"));
         }
     }
 

@@ -1,30 +1,22 @@
-//! The summary as one self-contained HTML page: no external assets, a chart
-//! of the value distribution per field (inline SVG), and a table of every
-//! finding a reviewer can sort and filter.
+//! The summary as one self-contained HTML page: no external assets, the
+//! verdict and what it rests on at the top, an inline SVG chart of the
+//! values per field, and a table of every finding a reviewer can sort and
+//! filter, each linked to its evidence and its signed artifact.
+//!
+//! Rendered with maud, which escapes every interpolated value by
+//! construction: text from SBOMs, registries and reports cannot become markup.
 
-use std::fmt::Write;
+use maud::{DOCTYPE, Markup, PreEscaped, html};
 
-use super::Summary;
-
-fn esc(s: &str) -> String {
-    let mut o = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => o.push_str("&amp;"),
-            '<' => o.push_str("&lt;"),
-            '>' => o.push_str("&gt;"),
-            '"' => o.push_str("&quot;"),
-            '\'' => o.push_str("&#39;"),
-            c => o.push(c),
-        }
-    }
-    o
-}
+use super::{Summary, label, plural};
 
 const STYLE: &str = "body{font-family:system-ui,sans-serif;margin:2em;max-width:1200px;color:#222}
 table{border-collapse:collapse;width:100%;margin:1em 0}th,td{border:1px solid #ccc;padding:4px 8px;text-align:left;vertical-align:top;font-size:14px}
 th{background:#f0f0f0;cursor:pointer}td.n{text-align:right}.t{fill:#2e7d32}.f{fill:#c62828}.u{fill:#9e9e9e}
 .Met{color:#2e7d32;font-weight:bold}.Not{color:#c62828;font-weight:bold}.Undetermined{color:#666;font-weight:bold}
+#verdict{font-size:1.4em;padding:.6em 1em;border-radius:6px;border:2px solid #999;display:inline-block}
+#verdict.Met{border-color:#2e7d32}#verdict.Not{border-color:#c62828}
+.id{font-family:monospace;color:#666;font-size:12px}code{font-size:12px}
 input{padding:4px;width:40em}svg text{font-size:12px}";
 
 const SCRIPT: &str = "(function(){
@@ -37,150 +29,207 @@ var rows=Array.prototype.slice.call(body.rows);rows.sort(function(a,b){var x=a.c
 asc=!asc;rows.forEach(function(r){body.appendChild(r);});});})(h);}
 })();";
 
-pub fn render_html(s: &Summary) -> String {
-    let mut o = String::new();
-    let _ = write!(
-        o,
-        "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>TACOS assessment: {}</title><style>{STYLE}</style></head><body>",
-        esc(&s.application)
-    );
-    let _ = write!(
-        o,
-        "<h1>TACOS assessment: {}</h1><p><span id=\"packages\">{}</span> packages, assessed by {} on {}.</p>",
-        esc(&s.application),
-        s.packages,
-        esc(&s.author),
-        esc(&s.generated)
-    );
+/// Whether a link target from input may be a link: an http(s) URL, or a
+/// relative path (an artifact beside the summary). Anything with another
+/// scheme (`javascript:`, `data:`) is shown as text only.
+pub(super) fn safe_href(target: &str) -> bool {
+    match target.split_once(':') {
+        Some((scheme, _)) if !scheme.contains('/') => {
+            scheme.eq_ignore_ascii_case("https") || scheme.eq_ignore_ascii_case("http")
+        }
+        _ => !target.is_empty() && !target.starts_with("//"),
+    }
+}
 
-    // Baseline chart: one stacked bar per field.
-    let _ = write!(o, "<h2>Security baseline</h2>");
+/// The CSS class of a status: its first word.
+fn class(status: &str) -> &str {
+    status.split(' ').next().unwrap_or("")
+}
+
+fn field(id: &str) -> Markup {
+    html! {
+        @let l = label(id);
+        @if l.is_empty() { code { (id) } } @else { (l) " " span.id { (id) } }
+    }
+}
+
+fn a(text: &str, target: &str, class: &str) -> Markup {
+    html! {
+        @if safe_href(target) { a class=(class) href=(target) { (text) } }
+    }
+}
+
+/// One field's stacked bar: (x, width, count, class, value) per non-zero value.
+fn bars(c: &super::Counts, width: f64) -> Vec<(f64, f64, usize, &'static str, &'static str)> {
+    let total = (c.yes + c.no + c.unknown).max(1) as f64;
+    let mut x = 230.0;
+    let mut out = Vec::new();
+    for (n, class, value) in [
+        (c.yes, "t", "True"),
+        (c.no, "f", "False"),
+        (c.unknown, "u", "NOASSERTION"),
+    ] {
+        let w = width * n as f64 / total;
+        if n > 0 {
+            out.push((x, w, n, class, value));
+        }
+        x += w;
+    }
+    out
+}
+
+fn chart(s: &Summary) -> Markup {
     let width = 600.0;
-    let row_h = 20;
+    let row_h = 20usize;
     let height = row_h * s.baseline.len() + 30;
-    let _ = write!(
-        o,
-        "<svg id=\"chart\" role=\"img\" aria-label=\"Values per field\" width=\"900\" height=\"{height}\" xmlns=\"http://www.w3.org/2000/svg\">"
-    );
-    for (i, c) in s.baseline.iter().enumerate() {
-        let total = (c.yes + c.no + c.unknown).max(1) as f64;
-        let y = i * row_h;
-        let _ = write!(o, "<text x=\"0\" y=\"{}\">{}</text>", y + 14, esc(&c.field));
-        let mut x = 230.0;
-        for (n, class, label) in [
-            (c.yes, "t", "True"),
-            (c.no, "f", "False"),
-            (c.unknown, "u", "NOASSERTION"),
-        ] {
-            let w = width * n as f64 / total;
-            if n > 0 {
-                let _ = write!(
-                    o,
-                    "<rect class=\"{class}\" x=\"{x:.1}\" y=\"{}\" width=\"{w:.1}\" height=\"{}\"><title>{}: {label} {n}</title></rect>",
-                    y + 2,
-                    row_h - 4,
-                    esc(&c.field)
-                );
+    let legend_y = row_h * s.baseline.len() + 20;
+    html! {
+        svg #chart role="img" aria-label="Values per field" width="900" height=(height) xmlns="http://www.w3.org/2000/svg" {
+            @for (i, c) in s.baseline.iter().enumerate() {
+                @let y = i * row_h;
+                text x="0" y=(y + 14) { (c.field) }
+                @for (x, w, n, class, value) in bars(c, width) {
+                    rect class=(class) x=(format!("{x:.1}")) y=(y + 2) width=(format!("{w:.1}")) height=(row_h - 4) {
+                        title { (c.field) ": " (value) " " (n) }
+                    }
+                }
             }
-            x += w;
+            rect.t x="230" y=(legend_y - 9) width="10" height="10" {}
+            text x="245" y=(legend_y) { "True" }
+            rect.f x="300" y=(legend_y - 9) width="10" height="10" {}
+            text x="315" y=(legend_y) { "False" }
+            rect.u x="370" y=(legend_y - 9) width="10" height="10" {}
+            text x="385" y=(legend_y) { "NOASSERTION" }
         }
     }
-    let legend_y = row_h * s.baseline.len() + 20;
-    let _ = write!(
-        o,
-        "<rect class=\"t\" x=\"230\" y=\"{}\" width=\"10\" height=\"10\"/><text x=\"245\" y=\"{legend_y}\">True</text><rect class=\"f\" x=\"300\" y=\"{}\" width=\"10\" height=\"10\"/><text x=\"315\" y=\"{legend_y}\">False</text><rect class=\"u\" x=\"370\" y=\"{}\" width=\"10\" height=\"10\"/><text x=\"385\" y=\"{legend_y}\">NOASSERTION</text></svg>",
-        legend_y - 9,
-        legend_y - 9,
-        legend_y - 9
-    );
-    let _ = write!(
-        o,
-        "<table id=\"baseline\"><thead><tr><th>field</th><th>True</th><th>False</th><th>NOASSERTION</th></tr></thead><tbody>"
-    );
-    for c in &s.baseline {
-        let _ = write!(
-            o,
-            "<tr data-field=\"{}\"><td>{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td></tr>",
-            esc(&c.field),
-            esc(&c.field),
-            c.yes,
-            c.no,
-            c.unknown
-        );
-    }
-    let _ = write!(o, "</tbody></table>");
+}
 
-    // CISA mapping.
-    let _ = write!(
-        o,
-        "<h2>CISA Secure Software Development Attestation Form</h2><p>Mapping: {}.</p>",
-        esc(&s.mapping_source)
-    );
-    let _ = write!(
-        o,
-        "<table id=\"cisa\"><thead><tr><th>row</th><th>requirement</th><th>EO 14028</th><th>SSDF</th><th>fields (True/False/NOASSERTION)</th><th>status</th></tr></thead><tbody>"
-    );
-    for r in &s.cisa {
-        let fields: Vec<String> = r
-            .fields
-            .iter()
-            .map(|c| format!("{} {}/{}/{}", esc(&c.field), c.yes, c.no, c.unknown))
-            .collect();
-        let class = r.status.split(' ').next().unwrap_or("");
-        let _ = write!(
-            o,
-            "<tr data-row=\"{}\"><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td class=\"{class}\">{}</td></tr>",
-            esc(&r.id),
-            esc(&r.id),
-            esc(&r.requirement),
-            esc(&r.eo14028),
-            esc(&r.ssdf.join(", ")),
-            fields.join("<br>"),
-            esc(&r.status)
-        );
-    }
-    let _ = write!(o, "</tbody></table>");
+pub fn render_html(s: &Summary) -> String {
+    let p = &s.provenance;
+    let page = html! {
+        (DOCTYPE)
+        html lang="en" {
+            head {
+                meta charset="utf-8";
+                title { "TACOS assessment: " (s.application) }
+                style { (PreEscaped(STYLE)) }
+            }
+            body {
+                h1 { "TACOS assessment: " (s.application) }
+                p #verdict class=(class(&s.verdict)) {
+                    "Verdict: " strong #verdict-status { (s.verdict) } " — " (s.verdict_explanation)
+                }
+                table #provenance {
+                    tbody {
+                        tr { th { "Verification" } td #verification class=(class(&p.verification)) {
+                            strong { (p.verification) } ": " (p.verification_detail) } }
+                        @if let Some(id) = &p.signer_key_id {
+                            tr { th { "Signer key id" } td { code #signer { (id) }
+                                @if !p.signer_proven { " (not proven: no trusted key was given)" } } }
+                        }
+                        tr { th { "Input" } td { (p.input) } }
+                        @if let Some(sha) = &p.sbom_sha256 {
+                            tr { th { "SBOM SHA-256" } td { code #sbom-sha256 { (sha) } } }
+                        }
+                        @if let Some(r) = &p.report_artifact {
+                            tr { th { "Signed report" } td { (a(r, r, "artifact")) } }
+                        }
+                        tr { th { "Assessed" } td {
+                            span #packages { (s.packages) } " packages, by " (s.author) " on " (s.generated) } }
+                    }
+                }
+                @if !s.violations.is_empty() {
+                    h2 { "Policy violations" }
+                    ul #violations { @for v in &s.violations { li { (v.message) } } }
+                }
+                h2 { "CISA Secure Software Development Attestation Form" }
+                p { "Mapping: " (s.mapping_source) "." }
+                table #cisa {
+                    thead { tr { th { "row" } th { "status" } th { "requirement" } th { "EO 14028" } th { "SSDF" } th { "fields (True/False/NOASSERTION)" } } }
+                    tbody {
+                        @for r in &s.cisa {
+                            tr data-row=(r.id) {
+                                td { (r.id) }
+                                td class=(class(&r.status)) { (r.status) br; small { (r.explanation) } }
+                                td { (r.requirement) }
+                                td { (r.eo14028) }
+                                td { (r.ssdf.join(", ")) }
+                                td { @for c in &r.fields { (field(&c.field)) " " (c.yes) "/" (c.no) "/" (c.unknown) br; } }
+                            }
+                        }
+                    }
+                }
+                h2 { "Security baseline" }
+                (chart(s))
+                table #baseline {
+                    thead { tr { th { "field" } th { "True" } th { "False" } th { "NOASSERTION" } } }
+                    tbody {
+                        @for c in &s.baseline {
+                            tr data-field=(c.field) {
+                                td { (field(&c.field)) }
+                                td.n { (c.yes) } td.n { (c.no) } td.n { (c.unknown) }
+                            }
+                        }
+                    }
+                }
+                h2 { "Identified risks" }
+                p {
+                    input #filter type="search" placeholder="filter by package, field or evidence";
+                    " showing " span #shown { (s.risks.len()) } " of " (s.risks.len())
+                }
+                table #findings {
+                    thead { tr { th { "package" } th { "field" } th { "value" } th { "evidence" } } }
+                    tbody {
+                        @for r in &s.risks {
+                            tr {
+                                td { (r.package) }
+                                td { (field(&r.field)) }
+                                td { (r.value) }
+                                td {
+                                    (r.reason)
+                                    @if let Some(u) = &r.evidence_url { " " (a("evidence", u, "evidence")) }
+                                    @if let Some(u) = &r.artifact { " " (a("signed artifact", u, "artifact")) }
+                                }
+                            }
+                        }
+                    }
+                }
+                h2 { "Known limitations" }
+                @if s.limitations.is_empty() { p { "Every field of every component was decided." } }
+                ul #limitations {
+                    @for l in &s.limitations {
+                        li {
+                            b { (l.cause) } " (" (l.source) "): "
+                            (plural(l.values, "NOASSERTION value", "NOASSERTION values")) " in "
+                            (plural(l.packages, "package", "packages")) " over "
+                            (plural(l.fields.len(), "field", "fields")) ", e.g. “" (l.example) "”"
+                            br; small { (l.fields.join(", ")) }
+                        }
+                    }
+                }
+                h2 { "Next steps" }
+                ul { @for n in &s.next_steps { li { (n) } } }
+                script { (PreEscaped(SCRIPT)) }
+            }
+        }
+    };
+    let mut out = page.into_string();
+    out.push('\n');
+    out
+}
 
-    // Findings: risks and limitations in one filterable, sortable table.
-    let _ = write!(
-        o,
-        "<h2>Identified risks</h2><p><input id=\"filter\" type=\"search\" placeholder=\"filter by package, field or evidence\"> showing <span id=\"shown\">{}</span> of {}</p>",
-        s.risks.len(),
-        s.risks.len()
-    );
-    let _ = write!(
-        o,
-        "<table id=\"findings\"><thead><tr><th>package</th><th>field</th><th>value</th><th>evidence</th></tr></thead><tbody>"
-    );
-    for r in &s.risks {
-        let _ = write!(
-            o,
-            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
-            esc(&r.package),
-            esc(&r.field),
-            esc(&r.value),
-            esc(&r.reason)
-        );
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_web_and_relative_links_are_links() {
+        assert!(safe_href("https://pypi.org/project/x"));
+        assert!(safe_href("attestations/npm_a@1.abc.tacos.dsse.json"));
+        assert!(!safe_href("javascript:alert(1)"));
+        assert!(!safe_href("JAVASCRIPT:alert(1)"));
+        assert!(!safe_href("data:text/html,x"));
+        assert!(!safe_href("//evil.example/x"));
+        assert!(!safe_href(""));
     }
-    let _ = write!(o, "</tbody></table><h2>Known limitations</h2><ul>");
-    for l in &s.limitations {
-        let causes: Vec<String> = l
-            .causes
-            .iter()
-            .map(|(code, n, ex)| format!("{n} {} (e.g. “{}”)", esc(code), esc(ex)))
-            .collect();
-        let _ = write!(
-            o,
-            "<li><b>{}</b>: NOASSERTION for {} package(s): {}</li>",
-            esc(&l.field),
-            l.packages,
-            causes.join("; ")
-        );
-    }
-    let _ = write!(o, "</ul><h2>Next steps</h2><ul>");
-    for n in &s.next_steps {
-        let _ = write!(o, "<li>{}</li>", esc(n));
-    }
-    let _ = writeln!(o, "</ul><script>{SCRIPT}</script></body></html>");
-    o
 }

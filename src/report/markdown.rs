@@ -1,29 +1,118 @@
-//! The summary as Markdown.
+//! The summary as Markdown: the verdict and what it rests on first, then
+//! the baseline, risks (each linked to its evidence and signed artifact),
+//! limitations by cause, next steps and the CISA form rows.
 
 use std::fmt::Write;
 
-use super::Summary;
+use super::{Summary, label, plural};
 
 fn cell(s: &str) -> String {
     s.replace('|', "\\|").replace('\n', " ")
 }
 
+/// A Markdown link, only for plain http(s) or relative targets.
+fn link(text: &str, target: &str) -> String {
+    if super::html::safe_href(target) {
+        format!(
+            "[{text}]({})",
+            target.replace(' ', "%20").replace(')', "%29")
+        )
+    } else {
+        String::new()
+    }
+}
+
+fn field(id: &str) -> String {
+    match label(id) {
+        "" => format!("`{id}`"),
+        l => format!("{l} (`{id}`)"),
+    }
+}
+
 pub fn render_markdown(s: &Summary) -> String {
     let mut o = String::new();
+    let p = &s.provenance;
     let _ = writeln!(o, "# TACOS assessment: {}\n", s.application);
     let _ = writeln!(
         o,
-        "{} packages, assessed by {} on {}.\n",
-        s.packages, s.author, s.generated
+        "**Verdict: {}** — {}.\n",
+        s.verdict, s.verdict_explanation
+    );
+    let _ = writeln!(o, "| | |\n|---|---|");
+    let _ = writeln!(
+        o,
+        "| Verification | **{}**: {} |",
+        p.verification,
+        cell(&p.verification_detail)
+    );
+    if let Some(id) = &p.signer_key_id {
+        let _ = writeln!(
+            o,
+            "| Signer key id | `{id}`{} |",
+            if p.signer_proven { "" } else { " (not proven)" }
+        );
+    }
+    let _ = writeln!(o, "| Input | {} |", cell(&p.input));
+    if let Some(sha) = &p.sbom_sha256 {
+        let _ = writeln!(o, "| SBOM SHA-256 | `{sha}` |");
+    }
+    if let Some(r) = &p.report_artifact {
+        let _ = writeln!(o, "| Signed report | {} |", link(r, r));
+    }
+    let _ = writeln!(
+        o,
+        "| Assessed | {}, by {} on {} |\n",
+        plural(s.packages, "package", "packages"),
+        cell(&s.author),
+        s.generated
     );
 
-    let _ = writeln!(o, "## Security baseline\n");
+    if !s.violations.is_empty() {
+        let _ = writeln!(o, "## Policy violations\n");
+        for v in &s.violations {
+            let _ = writeln!(o, "- {}", cell(&v.message));
+        }
+        let _ = writeln!(o);
+    }
+
+    let _ = writeln!(o, "## CISA Secure Software Development Attestation Form\n");
+    let _ = writeln!(o, "Mapping: {}.\n", s.mapping_source);
+    let _ = writeln!(
+        o,
+        "| row | status | EO 14028 | SSDF | TACOS fields (True/False/NOASSERTION) |\n|---|---|---|---|---|"
+    );
+    for r in &s.cisa {
+        let fields: Vec<String> = r
+            .fields
+            .iter()
+            .map(|c| format!("{} {}/{}/{}", field(&c.field), c.yes, c.no, c.unknown))
+            .collect();
+        let _ = writeln!(
+            o,
+            "| {} | **{}** — {} | {} | {} | {} |",
+            r.id,
+            r.status,
+            r.explanation,
+            r.eo14028,
+            r.ssdf.join(", "),
+            fields.join("<br>"),
+        );
+    }
+
+    let _ = writeln!(o, "\n## Security baseline\n");
     let _ = writeln!(
         o,
         "| field | True | False | NOASSERTION |\n|---|---:|---:|---:|"
     );
     for c in &s.baseline {
-        let _ = writeln!(o, "| {} | {} | {} | {} |", c.field, c.yes, c.no, c.unknown);
+        let _ = writeln!(
+            o,
+            "| {} | {} | {} | {} |",
+            field(&c.field),
+            c.yes,
+            c.no,
+            c.unknown
+        );
     }
 
     let _ = writeln!(o, "\n## Identified risks\n");
@@ -32,16 +121,25 @@ pub fn render_markdown(s: &Summary) -> String {
     } else {
         let _ = writeln!(
             o,
-            "| package | field | value | evidence |\n|---|---|---|---|"
+            "| package | field | value | evidence | links |\n|---|---|---|---|---|"
         );
         for r in &s.risks {
+            let links: Vec<String> = [
+                r.evidence_url.as_deref().map(|u| link("evidence", u)),
+                r.artifact.as_deref().map(|u| link("signed artifact", u)),
+            ]
+            .into_iter()
+            .flatten()
+            .filter(|l| !l.is_empty())
+            .collect();
             let _ = writeln!(
                 o,
-                "| {} | {} | {} | {} |",
+                "| {} | {} | {} | {} | {} |",
                 cell(&r.package),
-                r.field,
+                field(&r.field),
                 cell(&r.value),
-                cell(&r.reason)
+                cell(&r.reason),
+                links.join(" · ")
             );
         }
     }
@@ -51,18 +149,17 @@ pub fn render_markdown(s: &Summary) -> String {
         let _ = writeln!(o, "Every field of every component was decided.");
     }
     for l in &s.limitations {
-        let causes: Vec<String> = l
-            .causes
-            .iter()
-            .map(|(code, n, example)| format!("{n} {code} (e.g. \"{}\")", cell(example)))
-            .collect();
         let _ = writeln!(
             o,
-            "- **{}**: NOASSERTION for {} package(s): {}",
-            l.field,
-            l.packages,
-            causes.join("; ")
+            "- **{}** ({}): {} in {} over {}, e.g. \"{}\"",
+            l.cause,
+            cell(&l.source),
+            plural(l.values, "NOASSERTION value", "NOASSERTION values"),
+            plural(l.packages, "package", "packages"),
+            plural(l.fields.len(), "field", "fields"),
+            cell(&l.example)
         );
+        let _ = writeln!(o, "  - fields: {}", l.fields.join(", "));
     }
 
     let _ = writeln!(o, "\n## Next steps\n");
@@ -73,32 +170,6 @@ pub fn render_markdown(s: &Summary) -> String {
         let _ = writeln!(o, "- {n}");
     }
 
-    let _ = writeln!(
-        o,
-        "\n## CISA Secure Software Development Attestation Form\n"
-    );
-    let _ = writeln!(o, "Mapping: {}.\n", s.mapping_source);
-    let _ = writeln!(
-        o,
-        "| row | EO 14028 | SSDF | TACOS fields (True/False/NOASSERTION) | status |\n|---|---|---|---|---|"
-    );
-    for r in &s.cisa {
-        let fields: Vec<String> = r
-            .fields
-            .iter()
-            .map(|c| format!("{} {}/{}/{}", c.field, c.yes, c.no, c.unknown))
-            .collect();
-        let _ = writeln!(
-            o,
-            "| {} | {} | {} | {} | {} — {} |",
-            r.id,
-            r.eo14028,
-            r.ssdf.join(", "),
-            fields.join("<br>"),
-            r.status,
-            r.explanation
-        );
-    }
     for r in s.cisa.iter().filter(|r| !r.failing.is_empty()) {
         let _ = writeln!(
             o,
@@ -111,7 +182,7 @@ pub fn render_markdown(s: &Summary) -> String {
                 o,
                 "- {} — {} = {}: {}",
                 f.package,
-                f.field,
+                field(&f.field),
                 f.value,
                 cell(&f.reason)
             );

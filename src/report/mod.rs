@@ -6,8 +6,10 @@
 
 pub mod declarations;
 mod html;
+pub mod load;
 mod markdown;
 pub mod policy;
+pub mod sarif;
 
 use std::collections::BTreeMap;
 
@@ -83,9 +85,19 @@ pub struct Counts {
 pub struct Finding {
     pub purl: String,
     pub package: String,
+    /// The TACOS field id, as the framework writes it.
     pub field: String,
+    /// What the field means, for a reader who does not know the ids.
+    pub label: String,
     pub value: String,
     pub reason: String,
+    /// Where the evidence came from (the evidence's SourceURL).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub evidence_url: Option<String>,
+    /// The signed artifact that holds this statement, as a link from where
+    /// the summary is written.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub artifact: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -102,12 +114,38 @@ pub struct CisaRow {
     pub explanation: String,
 }
 
+/// One cause of NOASSERTION values, with how far it reaches: a reason code
+/// from one source, over every field and package it left undecided.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Limitation {
-    pub field: String,
+    /// The reason code (`source-unavailable`, `attested-only`, ...).
+    pub cause: String,
+    /// The evidence's source (`PyPI`, `OpenSSF Scorecard`, ...).
+    pub source: String,
     pub packages: usize,
-    /// Why, by reason code, with how many packages and an example reason.
-    pub causes: Vec<(String, usize, String)>,
+    pub values: usize,
+    pub fields: Vec<String>,
+    /// One reason as the evidence words it, shortened.
+    pub example: String,
+}
+
+/// What the summary rests on: the input, its digest and how its
+/// attestations checked out.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Provenance {
+    pub input: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sbom_sha256: Option<String>,
+    /// `verified`, `intact, signer not proven`, `failed` or `not checked`.
+    pub verification: String,
+    /// One line on what was checked and with which key.
+    pub verification_detail: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub signer_key_id: Option<String>,
+    pub signer_proven: bool,
+    /// The signed application report, as a link.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub report_artifact: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -125,6 +163,64 @@ pub struct Summary {
     pub limitations: Vec<Limitation>,
     pub next_steps: Vec<String>,
     pub cisa: Vec<CisaRow>,
+    /// The headline: `Met` only when every row is met, `Not met` when any
+    /// is not, else `Undetermined`.
+    pub verdict: String,
+    pub verdict_explanation: String,
+    pub provenance: Provenance,
+    /// Policy violations, when a policy was evaluated.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub violations: Vec<policy::Violation>,
+}
+
+/// `1 package`, `2 packages`.
+pub fn plural(n: usize, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
+}
+
+/// What each TACOS field means, in a reviewer's words.
+pub fn label(field: &str) -> &'static str {
+    match field {
+        "PackageName" => "Package name",
+        "PackagePlatform" => "Platform",
+        "PURL" => "Package URL",
+        "UpstreamRepositoryURL" => "Source repository",
+        "SPDXLicenseLatestRelease" => "License of the latest release",
+        "LatestStableRelease" => "Latest stable release",
+        "ReleasesInUse" => "Releases in use",
+        "SBOM" => "Published SBOM",
+        "PackageManagerMFAEnabled" => "MFA on the package registry",
+        "SourceRepoMFAEnabled" => "MFA on the source repository",
+        "DocumentedBuildPractices" => "Documented build practices",
+        "KnownReleasesURL" => "Release listing",
+        "CleanReleaseAvailable" => "A release without known vulnerabilities exists",
+        "FixedVulnerabilities" => "Latest release has no known vulnerabilities",
+        "DependenciesAreManaged" => "Dependencies free of known vulnerabilities and deprecations",
+        "KnownVulnerabilitiesURL" => "Vulnerability listing",
+        "PackageSecurityPolicyURL" => "Security policy",
+        "PackageSecurityContact" => "Security contact",
+        "SecurityResponsive" => "Responds to security issues",
+        "MultipleMaintainers" => "More than one maintainer",
+        "SuccessionPlan" => "Succession plan",
+        "NoBinariesInRepository" => "No binaries in the repository",
+        "CodeReviewPractice" => "Code review",
+        "FuzzingPractice" => "Fuzzing",
+        "SDLCPolicyURL" => "Development lifecycle policy",
+        "SDLCEvidenceDataURL" => "Development lifecycle evidence",
+        "PackageStatus" => "Maintained (status Active)",
+        "IncomeStreams" => "Funding",
+        _ => "",
+    }
+}
+
+/// Cut a reason to `max` characters at a character boundary.
+fn shorten(s: &str, max: usize) -> String {
+    if s.chars().count() <= max {
+        return s.to_string();
+    }
+    let mut out: String = s.chars().take(max).collect();
+    out.push('…');
+    out
 }
 
 fn short_name(s: &Statement) -> String {
@@ -168,8 +264,11 @@ fn finding(s: &Statement, field: Field) -> Finding {
         purl: s.purl.clone(),
         package: short_name(s),
         field: field.name().to_string(),
+        label: label(field.name()).to_string(),
         value,
         reason: reason(s, field),
+        evidence_url: s.evidence.get(&field).and_then(|e| e.url.clone()),
+        artifact: None,
     }
 }
 
@@ -204,37 +303,8 @@ pub fn summarize(report: &Report) -> Summary {
             }
         }
     }
-    let mut limitations = Vec::new();
-    for f in &fields {
-        let mut causes: BTreeMap<String, (usize, String)> = BTreeMap::new();
-        let mut n = 0;
-        for s in st.iter().filter(|s| outcome(s, *f) == Outcome::NoAssertion) {
-            n += 1;
-            let (code, why) = match s.evidence.get(f) {
-                Some(e) => (
-                    serde_json::to_value(e.code)
-                        .ok()
-                        .and_then(|v| v.as_str().map(str::to_string))
-                        .unwrap_or_default(),
-                    e.reason.clone(),
-                ),
-                None => ("unknown".into(), String::new()),
-            };
-            let entry = causes.entry(code).or_insert((0, why));
-            entry.0 += 1;
-        }
-        if n > 0 {
-            let mut causes: Vec<(String, usize, String)> =
-                causes.into_iter().map(|(k, (c, r))| (k, c, r)).collect();
-            causes.sort_by_key(|c| std::cmp::Reverse(c.1));
-            limitations.push(Limitation {
-                field: f.name().to_string(),
-                packages: n,
-                causes,
-            });
-        }
-    }
-    let cisa = mapping
+    let limitations = limitations(st, &fields);
+    let cisa: Vec<CisaRow> = mapping
         .rows
         .iter()
         .map(|row| {
@@ -259,12 +329,18 @@ pub fn summarize(report: &Report) -> Summary {
             } else if !failing.is_empty() {
                 (
                     "Not met",
-                    format!("{} False value(s) among the components", failing.len()),
+                    format!(
+                        "{} among the components",
+                        plural(failing.len(), "False value", "False values")
+                    ),
                 )
             } else if unknown > 0 {
                 (
                     "Undetermined",
-                    format!("{unknown} NOASSERTION value(s); no False"),
+                    format!(
+                        "{}; no False",
+                        plural(unknown, "NOASSERTION value", "NOASSERTION values")
+                    ),
                 )
             } else {
                 (
@@ -284,7 +360,17 @@ pub fn summarize(report: &Report) -> Summary {
             }
         })
         .collect();
+    let (verdict, verdict_explanation) = verdict(&cisa);
     Summary {
+        verdict,
+        verdict_explanation,
+        provenance: Provenance {
+            input: report.location.clone(),
+            verification: "not checked".into(),
+            verification_detail: "a TACOS report read as it is".into(),
+            ..Provenance::default()
+        },
+        violations: Vec::new(),
         application: report.application.clone(),
         author: report.author.clone(),
         generated: report.last_modified.clone(),
@@ -296,6 +382,79 @@ pub fn summarize(report: &Report) -> Summary {
         next_steps: next_steps(st),
         cisa,
     }
+}
+
+/// The overall verdict from the CISA rows.
+fn verdict(rows: &[CisaRow]) -> (String, String) {
+    let count = |status: &str| rows.iter().filter(|r| r.status == status).count();
+    let (met, not_met) = (count("Met"), count("Not met"));
+    let undetermined = rows.len() - met - not_met;
+    let status = if not_met > 0 {
+        "Not met"
+    } else if undetermined > 0 {
+        "Undetermined"
+    } else {
+        "Met"
+    };
+    (
+        status.to_string(),
+        format!(
+            "{met} of {} CISA form rows met, {not_met} not met, {undetermined} undetermined",
+            rows.len()
+        ),
+    )
+}
+
+/// NOASSERTION values grouped by cause (reason code and source), with the
+/// packages, values and fields each cause reaches: one line per cause, not
+/// one per package or per field.
+fn limitations(st: &[Statement], fields: &[Field]) -> Vec<Limitation> {
+    struct Group {
+        packages: std::collections::BTreeSet<String>,
+        values: usize,
+        fields: Vec<String>,
+        example: String,
+    }
+    let mut groups: BTreeMap<(String, String), Group> = BTreeMap::new();
+    for f in fields {
+        for s in st.iter().filter(|s| outcome(s, *f) == Outcome::NoAssertion) {
+            let (code, source, why) = match s.evidence.get(f) {
+                Some(e) => (
+                    serde_json::to_value(e.code)
+                        .ok()
+                        .and_then(|v| v.as_str().map(str::to_string))
+                        .unwrap_or_default(),
+                    e.source.clone(),
+                    e.reason.clone(),
+                ),
+                None => ("unknown".into(), String::new(), String::new()),
+            };
+            let g = groups.entry((code, source)).or_insert_with(|| Group {
+                packages: Default::default(),
+                values: 0,
+                fields: Vec::new(),
+                example: shorten(&why, 240),
+            });
+            g.packages.insert(s.purl.clone());
+            g.values += 1;
+            if !g.fields.iter().any(|x| x == f.name()) {
+                g.fields.push(f.name().to_string());
+            }
+        }
+    }
+    let mut out: Vec<Limitation> = groups
+        .into_iter()
+        .map(|((cause, source), g)| Limitation {
+            cause,
+            source,
+            packages: g.packages.len(),
+            values: g.values,
+            fields: g.fields,
+            example: g.example,
+        })
+        .collect();
+    out.sort_by_key(|l| std::cmp::Reverse(l.values));
+    out
 }
 
 /// Concrete steps: upgrades to clean releases, replacements, what to ask
@@ -361,8 +520,8 @@ fn next_steps(st: &[Statement]) -> Vec<String> {
             .map(|s| s.package_name.as_str())
             .collect();
         steps.push(format!(
-            "Ask the maintainers of {} package(s) ({}{}) for attestations of PackageManagerMFAEnabled, SourceRepoMFAEnabled, DocumentedBuildPractices, SuccessionPlan, SDLCPolicyURL and SDLCEvidenceDataURL, or merge their published TACOS reports with --reports.",
-            attested.len(),
+            "Ask the maintainers of {} ({}{}) for attestations of PackageManagerMFAEnabled, SourceRepoMFAEnabled, DocumentedBuildPractices, SuccessionPlan, SDLCPolicyURL and SDLCEvidenceDataURL, or merge their published TACOS reports with --reports.",
+            plural(attested.len(), "package", "packages"),
             names.join(", "),
             if attested.len() > 10 { ", ..." } else { "" }
         ));
@@ -378,7 +537,10 @@ fn next_steps(st: &[Statement]) -> Vec<String> {
         }
     }
     for (source, n) in unavailable {
-        steps.push(format!("Make {source} reachable (or configure it) and run again: {n} value(s) stayed NOASSERTION without it."));
+        steps.push(format!(
+            "Make {source} reachable (or configure it) and run again: {} stayed NOASSERTION without it.",
+            plural(n, "value", "values")
+        ));
     }
     steps
 }
@@ -473,7 +635,7 @@ mod tests {
         assert!(
             s.next_steps
                 .iter()
-                .any(|n| n.contains("Ask the maintainers of 2 package(s)"))
+                .any(|n| n.contains("Ask the maintainers of 2 packages"))
         );
     }
 

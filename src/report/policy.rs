@@ -1,9 +1,15 @@
 //! A policy gate for CI: fail when a component has a given value in a field
-//! (`FixedVulnerabilities=False`, `PackageStatus=Deprecated`), or when more
-//! than a share of all attestation values are NOASSERTION.
+//! (`FixedVulnerabilities=False`, `PackageStatus=Deprecated`), when more
+//! than a share of all attestation values are NOASSERTION, or (with
+//! `require_sources`) when an ecosystem in the SBOM has no registry to ask.
+//!
+//! Every rule is checked before any work is done, and values are taken only
+//! as the framework writes them: `FixedVulnerabilities=false` is refused
+//! with "did you mean", never read as a rule that matches nothing.
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
+use crate::suggest;
 use crate::tacos::{Asserted, Field, Statement};
 
 #[derive(Debug, Clone, Default, Deserialize, PartialEq)]
@@ -15,11 +21,100 @@ pub struct Policy {
     /// Fail when more than this percentage of attestation values is NOASSERTION.
     #[serde(default)]
     pub max_noassertion_percent: Option<f64>,
+    /// Fail when packages of an ecosystem got no registry data because no
+    /// registry is configured or discoverable for it.
+    #[serde(default)]
+    pub require_sources: bool,
+}
+
+/// What kind of rule a violation broke.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Kind {
+    FailOn,
+    MaxNoassertion,
+    RequireSources,
+}
+
+/// One violation: the rule, the package (when it is about one), and the
+/// line a person reads.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Violation {
+    pub kind: Kind,
+    /// The rule as written (`FixedVulnerabilities=False`), or the setting.
+    pub rule: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub purl: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub field: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub value: Option<String>,
+    /// Why the value is what it is (the evidence's reason), or the fix.
+    pub reason: String,
+    /// The evidence behind the value, when it names a URL.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub evidence_url: Option<String>,
+    pub message: String,
+}
+
+impl std::fmt::Display for Violation {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+/// The values a field can be compared with, when they are a closed set.
+fn values_of(field: Field) -> Option<&'static [&'static str]> {
+    if field.is_tri_state() {
+        return Some(&["True", "False", "NOASSERTION"]);
+    }
+    if field == Field::PackageStatus {
+        return Some(&[
+            "Active",
+            "Inactive",
+            "Deprecated",
+            "Removed",
+            "EOL",
+            "NOASSERTION",
+        ]);
+    }
+    None
+}
+
+/// A rule `FIELD=VALUE`, checked: the field exists and the value is one it
+/// can have, spelled as the framework spells it.
+fn rule(r: &str) -> Result<(Field, String), String> {
+    let (f, v) = r
+        .split_once('=')
+        .ok_or_else(|| format!("policy rule {r:?} is not FIELD=VALUE"))?;
+    let (f, v) = (f.trim(), v.trim());
+    let names: Vec<&str> = Field::ALL.iter().map(|f| f.name()).collect();
+    let field = Field::from_name(f).ok_or_else(|| {
+        let hint = suggest::closest(f, &names)
+            .map(|n| format!("; did you mean {n:?}?"))
+            .unwrap_or_default();
+        format!("policy rule {r:?}: {f:?} is not a TACOS field{hint}")
+    })?;
+    match values_of(field) {
+        Some(valid) => suggest::check(&format!("value of {field}"), v, valid)
+            .map_err(|e| format!("policy rule {r:?}: {e}"))?,
+        // Free values (URLs, licenses, versions): only NOASSERTION has one spelling.
+        None if v != "NOASSERTION" && v.eq_ignore_ascii_case("NOASSERTION") => {
+            return Err(format!(
+                "policy rule {r:?}: {v:?} is not how {field} is written; did you mean \"NOASSERTION\"?"
+            ));
+        }
+        None if v.is_empty() => {
+            return Err(format!("policy rule {r:?}: the value is empty"));
+        }
+        None => {}
+    }
+    Ok((field, v.to_string()))
 }
 
 impl Policy {
     pub fn is_empty(&self) -> bool {
-        self.fail_on.is_empty() && self.max_noassertion_percent.is_none()
+        self.fail_on.is_empty() && self.max_noassertion_percent.is_none() && !self.require_sources
     }
 
     /// Check the rules are well formed before any work is done.
@@ -37,8 +132,8 @@ impl Policy {
         Ok(())
     }
 
-    /// Every violation, one line each.
-    pub fn evaluate(&self, statements: &[Statement]) -> Result<Vec<String>, String> {
+    /// Every violation of the field rules and the NOASSERTION share.
+    pub fn evaluate(&self, statements: &[Statement]) -> Result<Vec<Violation>, String> {
         let mut out = Vec::new();
         for r in &self.fail_on {
             let (field, want) = rule(r)?;
@@ -51,34 +146,66 @@ impl Policy {
                     _ => s.display(field),
                 };
                 if value == want {
-                    let why = s
-                        .evidence
-                        .get(&field)
-                        .map(|e| e.reason.as_str())
-                        .unwrap_or("");
-                    out.push(format!("{} has {field}={want} ({r}): {why}", s.purl));
+                    let evidence = s.evidence.get(&field);
+                    let why = evidence.map(|e| e.reason.clone()).unwrap_or_default();
+                    out.push(Violation {
+                        kind: Kind::FailOn,
+                        rule: r.clone(),
+                        purl: Some(s.purl.clone()),
+                        field: Some(field.name().to_string()),
+                        value: Some(want.clone()),
+                        evidence_url: evidence.and_then(|e| e.url.clone()),
+                        message: format!("{} has {field}={want} ({r}): {why}", s.purl),
+                        reason: why,
+                    });
                 }
             }
         }
         if let Some(max) = self.max_noassertion_percent {
             let share = super::noassertion_percent(statements);
             if share > max {
-                out.push(format!(
+                let message = format!(
                     "{share:.1}% of attestation values are NOASSERTION, more than the {max}% allowed"
-                ));
+                );
+                out.push(Violation {
+                    kind: Kind::MaxNoassertion,
+                    rule: format!("max_noassertion_percent={max}"),
+                    purl: None,
+                    field: None,
+                    value: Some(format!("{share:.1}")),
+                    reason: "see the report's known limitations for why values stayed NOASSERTION"
+                        .into(),
+                    evidence_url: None,
+                    message,
+                });
             }
         }
         Ok(out)
     }
-}
 
-fn rule(r: &str) -> Result<(Field, String), String> {
-    let (f, v) = r
-        .split_once('=')
-        .ok_or_else(|| format!("policy rule {r:?} is not FIELD=VALUE"))?;
-    let field = Field::from_name(f.trim())
-        .ok_or_else(|| format!("policy rule {r:?}: {f:?} is not a TACOS field"))?;
-    Ok((field, v.trim().to_string()))
+    /// With `require_sources`, one violation per registry that packages
+    /// needed but that has no source: (service, packages, why with the fix).
+    pub fn unsourced(&self, unconfigured: &[(String, usize, String)]) -> Vec<Violation> {
+        if !self.require_sources {
+            return Vec::new();
+        }
+        unconfigured
+            .iter()
+            .map(|(service, n, why)| Violation {
+                kind: Kind::RequireSources,
+                rule: "require_sources".into(),
+                purl: None,
+                field: None,
+                value: None,
+                reason: why.clone(),
+                evidence_url: None,
+                message: format!(
+                    "{} got no data from the {service}, which has no source: {why}",
+                    crate::report::plural(*n, "package", "packages")
+                ),
+            })
+            .collect()
+    }
 }
 
 #[cfg(test)]
@@ -102,25 +229,47 @@ mod tests {
                 "CodeReviewPractice=False".into(),
             ],
             max_noassertion_percent: Some(50.0),
+            require_sources: false,
         };
         let v = p.evaluate(&[s]).unwrap();
         assert_eq!(v.len(), 3, "{v:?}");
-        assert!(v[2].contains("NOASSERTION"));
-        assert!(
-            Policy {
-                fail_on: vec!["Nope=True".into()],
+        assert!(v[2].message.contains("NOASSERTION"));
+        for bad in ["Nope=True", "FixedVulnerabilities"] {
+            let p = Policy {
+                fail_on: vec![bad.into()],
                 ..Policy::default()
-            }
-            .validate()
-            .is_err()
-        );
-        assert!(
-            Policy {
-                fail_on: vec!["FixedVulnerabilities".into()],
+            };
+            assert!(p.validate().is_err(), "{bad}");
+        }
+    }
+
+    /// Issue 10: a value spelled otherwise than the framework writes it
+    /// matched nothing, so the gate passed ("0 violation(s)").
+    #[test]
+    fn a_misspelled_value_is_refused_with_the_likely_one() {
+        for (typed, meant) in [
+            ("MultipleMaintainers=false", "False"),
+            ("FixedVulnerabilities=Flase", "False"),
+            ("PackageStatus=deprecated", "Deprecated"),
+            ("PackageStatus=eol", "EOL"),
+            ("FixedVulnerabilities=noassertion", "NOASSERTION"),
+            ("UpstreamRepositoryURL=NoAssertion", "NOASSERTION"),
+            ("FixedVulnerabilites=False", "FixedVulnerabilities"),
+        ] {
+            let p = Policy {
+                fail_on: vec![typed.into()],
                 ..Policy::default()
-            }
-            .validate()
-            .is_err()
-        );
+            };
+            let e = p.validate().unwrap_err();
+            assert!(
+                e.contains(&format!("did you mean {meant:?}?")),
+                "{typed}: {e}"
+            );
+        }
+        let p = Policy {
+            fail_on: vec!["SPDXLicenseLatestRelease=GPL-3.0-only".into()],
+            ..Policy::default()
+        };
+        assert!(p.validate().is_ok());
     }
 }

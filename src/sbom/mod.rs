@@ -346,6 +346,14 @@ impl Sbom {
 
     /// Read and detect an SBOM within `limits`.
     pub fn read_with(path: &Path, limits: &Limits) -> Result<Sbom, SbomError> {
+        let bytes = Sbom::read_bytes(path, limits)?;
+        Sbom::from_bytes_with(path, bytes, limits)
+    }
+
+    /// The bytes of a file that may be an SBOM, within `limits`: refused
+    /// before reading the whole of it when it is too large, a directory, or
+    /// plainly a binary format or an encoding the tool does not read.
+    pub fn read_bytes(path: &Path, limits: &Limits) -> Result<Vec<u8>, SbomError> {
         let io = |source| SbomError::Io {
             path: path.to_path_buf(),
             source,
@@ -380,7 +388,7 @@ impl Sbom {
         file.take((limits.max_input_bytes + 1).saturating_sub(bytes.len() as u64))
             .read_to_end(&mut bytes)
             .map_err(io)?;
-        Sbom::from_bytes_with(path, bytes, limits)
+        Ok(bytes)
     }
 
     /// Detect and parse an SBOM from bytes; `path` is used in messages.

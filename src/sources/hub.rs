@@ -67,6 +67,8 @@ pub struct Sources {
     /// Registries asked about packages without an endpoint: how many
     /// packages, and why there is none.
     unconfigured: Mutex<BTreeMap<Service, (usize, String)>>,
+    /// The packages counted there, each once.
+    unconfigured_names: Mutex<HashSet<(Ecosystem, String)>>,
 }
 
 impl Sources {
@@ -91,6 +93,7 @@ impl Sources {
             vuln_records: Mutex::default(),
             crates_api: OnceCell::new(),
             unconfigured: Mutex::default(),
+            unconfigured_names: Mutex::default(),
         }
     }
 
@@ -103,6 +106,24 @@ impl Sources {
     /// service, the number of packages and the reason (with the fix).
     pub fn unconfigured(&self) -> BTreeMap<Service, (usize, String)> {
         self.unconfigured.lock().expect("unconfigured lock").clone()
+    }
+
+    /// A package decided without its registry, because it has no endpoint:
+    /// counted once per package. Also for statements reused from the
+    /// store, which were decided under the same endpoints.
+    pub fn note_unconfigured(&self, eco: Ecosystem, name: &str) -> Option<String> {
+        let service = registry_service(eco)?;
+        let why = self.base(service).err()?;
+        if self
+            .unconfigured_names
+            .lock()
+            .expect("unconfigured lock")
+            .insert((eco, name.to_string()))
+        {
+            let mut u = self.unconfigured.lock().expect("unconfigured lock");
+            u.entry(service).or_insert((0, why.clone())).0 += 1;
+        }
+        Some(why)
     }
 
     /// Whether vulnerabilities come from an offline database (which can
@@ -210,18 +231,13 @@ impl Sources {
     }
 
     async fn fetch_registry(&self, eco: Ecosystem, name: &str) -> Lookup<RegistryPackage> {
-        let service = match eco {
-            Ecosystem::Npm => Service::Npm,
-            Ecosystem::PyPi => Service::PyPi,
-            Ecosystem::Cargo => Service::CratesIndex,
-            _ => return self.depsdev_package(eco, name).await,
+        let Some(service) = registry_service(eco) else {
+            return self.depsdev_package(eco, name).await;
         };
         let base = match self.base(service) {
             Ok(b) => b.clone(),
-            Err(why) => {
-                let mut u = self.unconfigured.lock().expect("unconfigured lock");
-                let entry = u.entry(service).or_insert((0, why.clone()));
-                entry.0 += 1;
+            Err(_) => {
+                let why = self.note_unconfigured(eco, name).unwrap_or_default();
                 return Lookup::Unavailable {
                     source: service.name().into(),
                     reason: format!("not configured: {why}"),
@@ -827,6 +843,16 @@ impl Sources {
             }
         })
         .await
+    }
+}
+
+/// The registry a package's releases come from, where there is an adapter.
+fn registry_service(eco: Ecosystem) -> Option<Service> {
+    match eco {
+        Ecosystem::Npm => Some(Service::Npm),
+        Ecosystem::PyPi => Some(Service::PyPi),
+        Ecosystem::Cargo => Some(Service::CratesIndex),
+        _ => None,
     }
 }
 

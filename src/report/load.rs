@@ -1,0 +1,236 @@
+//! Reading what a report is made from: an enriched SBOM (its signed
+//! application report, or else its components' statements, each checked),
+//! a TACOS report, or a signed report artifact; and how it checked out, for
+//! the top of the summary.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use crate::attest::{self, PublicKey, Sha256Hex};
+use crate::enrich;
+use crate::sbom::SbomError;
+use crate::tacos::{self, Report};
+use crate::verify;
+
+use super::{Provenance, Summary};
+
+pub struct Options {
+    /// The trusted public key, when given.
+    pub key: Option<PublicKey>,
+    pub attestations_dir: Option<PathBuf>,
+    /// "Now" as a TACOS timestamp, for a report assembled from statements.
+    pub now: String,
+}
+
+pub struct Loaded {
+    pub report: Report,
+    /// Whether everything the report rests on checked out.
+    pub intact: bool,
+    /// What did not check out, one line each.
+    pub failures: Vec<String>,
+    /// What a person should know about how it was read.
+    pub notes: Vec<String>,
+    pub provenance: Provenance,
+    /// Each package's signed artifact, by canonical PURL.
+    pub artifacts: BTreeMap<String, PathBuf>,
+    pub report_artifact: Option<PathBuf>,
+}
+
+impl Loaded {
+    /// The summary, with links to the artifacts made by `link` (from an
+    /// artifact's path to a link from where the summary is written).
+    pub fn summary(&self, link: impl Fn(&Path) -> String) -> Summary {
+        let mut s = super::summarize(&self.report);
+        s.provenance = self.provenance.clone();
+        s.provenance.report_artifact = self.report_artifact.as_deref().map(&link);
+        let attach = |f: &mut super::Finding| {
+            f.artifact = self.artifacts.get(&f.purl).map(|p| link(p));
+        };
+        s.risks.iter_mut().for_each(attach);
+        for row in &mut s.cisa {
+            row.failing.iter_mut().for_each(attach);
+        }
+        s
+    }
+}
+
+fn key_id(key: &PublicKey) -> String {
+    key.key_id()
+}
+
+/// How the SBOM's references check out: every artifact, digest, signature
+/// and subject, with the given key or the one beside the artifacts.
+fn provenance(input: &Path, bytes: &[u8], opts: &verify::Options) -> Provenance {
+    let mut p = Provenance {
+        input: input.display().to_string(),
+        sbom_sha256: Some(Sha256Hex::of(bytes).to_string()),
+        ..Provenance::default()
+    };
+    let check = verify::Options {
+        allow_unauthenticated: true,
+        ..opts.clone()
+    };
+    match verify::verify(input, &check) {
+        Err(e) => {
+            p.verification = "failed".into();
+            p.verification_detail = e.to_string();
+        }
+        Ok(o) => {
+            let beside = o
+                .keys_used_from_artifacts
+                .first()
+                .and_then(|k| crate::attest::keyfile::read_public_key(k).ok());
+            p.signer_key_id = opts.key.as_ref().or(beside.as_ref()).map(key_id);
+            p.signer_proven = opts.key.is_some() && !o.signer_unproven();
+            let counted = format!(
+                "{} of {} TACOS references verified",
+                o.verified, o.references
+            );
+            if !o.failures.is_empty() {
+                p.verification = "failed".into();
+                p.verification_detail = format!(
+                    "{counted}; {} did not (run tacos-sbom verify for each)",
+                    o.failures.len()
+                );
+            } else if p.signer_proven {
+                p.verification = "verified".into();
+                p.verification_detail = format!(
+                    "{counted}: artifacts, SHA-256 digests, signatures (with the given key) and subjects"
+                );
+            } else {
+                p.verification = "intact, signer not proven".into();
+                p.verification_detail = format!(
+                    "{counted} with the public key found beside the artifacts, which proves they are intact, not who signed them; pass --key with the signer's key"
+                );
+            }
+        }
+    }
+    p
+}
+
+/// Read INPUT (a file, or `-` for standard input).
+pub fn load(input: &Path, opts: &Options) -> Result<Loaded, String> {
+    let vopts = verify::Options {
+        key: opts.key.clone(),
+        attestations_dir: opts.attestations_dir.clone(),
+        ..verify::Options::default()
+    };
+    let shown = input.display();
+    match enrich::read_sbom(input) {
+        Ok(sbom) => {
+            let bytes = enrich::input_bytes(input).map_err(|e| format!("{shown}: {e}"))?;
+            let provenance = provenance(input, &bytes, &vopts);
+            let artifacts = verify::artifact_paths(input, &vopts).map_err(|e| e.to_string())?;
+            let report_artifact = verify::report_path(input, &vopts).map_err(|e| e.to_string())?;
+            if let Some(found) =
+                verify::referenced_report(input, &vopts).map_err(|e| e.to_string())?
+            {
+                return match found {
+                    Ok(report) => Ok(Loaded {
+                        report,
+                        intact: true,
+                        failures: Vec::new(),
+                        notes: Vec::new(),
+                        provenance,
+                        artifacts,
+                        report_artifact,
+                    }),
+                    Err(e) => Err(format!(
+                        "{shown}: the application report does not check out: {e}"
+                    )),
+                };
+            }
+            let (statements, failures) =
+                verify::referenced_statements(input, &vopts).map_err(|e| e.to_string())?;
+            if statements.is_empty() {
+                return Err(format!(
+                    "{shown}: no TACOS references to report on (was it enriched?)"
+                ));
+            }
+            let report = Report {
+                id: tacos::FRAMEWORK_ID.into(),
+                location: shown.to_string(),
+                author: format!("Tool: tacos-sbom-{}", env!("CARGO_PKG_VERSION")),
+                role: "Attestor".into(),
+                last_modified: opts.now.clone(),
+                tacos_version: tacos::TACOS_VERSION.into(),
+                application: sbom.subject_name().unwrap_or_else(|| shown.to_string()),
+                statements,
+            };
+            Ok(Loaded {
+                report,
+                intact: failures.is_empty(),
+                failures: failures.iter().map(|f| f.to_string()).collect(),
+                notes: vec![
+                    "no application report reference; reading the components' statements".into(),
+                ],
+                provenance,
+                artifacts,
+                report_artifact: None,
+            })
+        }
+        Err(SbomError::NotAnSbom { .. }) => {
+            let bytes = enrich::input_bytes(input).map_err(|e| format!("{shown}: {e}"))?;
+            let value: serde_json::Value =
+                serde_json::from_slice(&bytes).map_err(|e| format!("{shown}: not JSON: {e}"))?;
+            let mut provenance = Provenance {
+                input: shown.to_string(),
+                sbom_sha256: None,
+                verification: "not checked".into(),
+                verification_detail: "a plain TACOS report carries no signature".into(),
+                ..Provenance::default()
+            };
+            let mut notes = Vec::new();
+            if value.get("payloadType").is_some() {
+                let (key, proven) = match &opts.key {
+                    Some(k) => (k.clone(), true),
+                    None => {
+                        let beside = verify::key_beside(input.parent().unwrap_or(Path::new(".")));
+                        notes.push(format!(
+                            "no --key given; checking the signature with {}",
+                            beside.display()
+                        ));
+                        let k = crate::attest::keyfile::read_public_key(&beside)
+                            .map_err(|e| e.to_string())?;
+                        (k, false)
+                    }
+                };
+                let v = attest::verify_report_artifact(&bytes, &key)
+                    .map_err(|e| format!("{shown}: {e}"))?;
+                provenance.signer_key_id = Some(key_id(&key));
+                provenance.signer_proven = proven;
+                provenance.verification = if proven {
+                    "verified"
+                } else {
+                    "intact, signer not proven"
+                }
+                .into();
+                provenance.verification_detail = "the signed report's signature".into();
+                let report = serde_json::from_value(v.statement.predicate)
+                    .map_err(|e| format!("{shown}: the predicate is not a TACOS report: {e}"))?;
+                return Ok(Loaded {
+                    report,
+                    intact: true,
+                    failures: Vec::new(),
+                    notes,
+                    provenance,
+                    artifacts: BTreeMap::new(),
+                    report_artifact: (input != Path::new(enrich::STDIO))
+                        .then(|| input.to_path_buf()),
+                });
+            }
+            let report = serde_json::from_value(value)
+                .map_err(|e| format!("{shown}: not a TACOS report as this tool writes it: {e}"))?;
+            Ok(Loaded {
+                report,
+                intact: true,
+                failures: Vec::new(),
+                notes,
+                provenance,
+                artifacts: BTreeMap::new(),
+                report_artifact: None,
+            })
+        }
+        Err(e) => Err(e.to_string()),
+    }
+}

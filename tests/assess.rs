@@ -847,3 +847,79 @@ fn deps_dev_is_asked_in_batches_and_decides_the_same_as_one_by_one() {
         stderr(&o)
     );
 }
+
+/// A statement decided while a source was unreachable is not kept in the
+/// store: the next run asks again instead of repeating the gap for a day.
+#[test]
+fn a_gap_from_an_unreachable_source_is_not_stored() {
+    let srv = start();
+    let tmp = Temp::new();
+    tmp.copy_in(
+        &repo().join("sample-sboms/pypi-flask-django-env.cdx16.json"),
+        "in.json",
+    );
+    let cfg = fast_config(&tmp);
+    srv.fault(
+        "/osv/",
+        Fault::Status {
+            status: 503,
+            times: 1000,
+        },
+    );
+    let o = run(
+        &srv,
+        &tmp,
+        &[
+            "enrich",
+            "in.json",
+            "-o",
+            "a.json",
+            "--attestations-dir",
+            "att-a",
+            "--config",
+            cfg.to_str().unwrap(),
+        ],
+        &[],
+    );
+    assert_ok(&o);
+    let gaps = statements(&tmp.join("att-a"))
+        .values()
+        .filter(|s| s["Evidence"].to_string().contains("source-unavailable"))
+        .count();
+    assert!(gaps > 0, "the fault made no gap: {}", stderr(&o));
+    srv.clear_faults();
+    let o = run(
+        &srv,
+        &tmp,
+        &[
+            "enrich",
+            "in.json",
+            "-o",
+            "b.json",
+            "--attestations-dir",
+            "att-b",
+            "--config",
+            cfg.to_str().unwrap(),
+        ],
+        &[],
+    );
+    assert_ok(&o);
+    let err = stderr(&o);
+    let reused: usize = err
+        .lines()
+        .find(|l| l.starts_with("store "))
+        .and_then(|l| l.split(": ").nth(1))
+        .and_then(|l| l.split(' ').next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("no store line: {err}"));
+    assert!(
+        reused <= 23 - gaps,
+        "{reused} reused with {gaps} gaps: {err}"
+    );
+    assert!(
+        statements(&tmp.join("att-b"))
+            .values()
+            .all(|s| !s["Evidence"].to_string().contains("source-unavailable")),
+        "{err}"
+    );
+}

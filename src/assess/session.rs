@@ -22,8 +22,54 @@ use crate::sources::reports::{self, ReportIndex};
 use crate::store::Store;
 use crate::tacos::Statement;
 
-/// How many packages a runner claims at once.
-const CLAIM_CHUNK: usize = 100;
+/// How many packages a runner claims at once: small enough that runners
+/// given the same packages share them out, large enough that batched
+/// lookups (OSV, deps.dev) stay batched.
+const CLAIM_CHUNK: usize = 1000;
+
+/// Whether a statement may be kept for later runs: not when a source was
+/// unreachable or answered nonsense this time (a later run may get an
+/// answer), only when what it says is what the sources said.
+fn worth_keeping(s: &Statement) -> bool {
+    !s.evidence.values().any(|e| {
+        matches!(
+            e.code,
+            crate::tacos::ReasonCode::SourceUnavailable | crate::tacos::ReasonCode::MalformedAnswer
+        )
+    })
+}
+
+/// Progress for an assessment done in claims: the phases of the first
+/// claim are shown, later claims only move the overall count.
+struct InClaims<'a> {
+    inner: &'a dyn Progress,
+    first: std::sync::atomic::AtomicBool,
+    done: std::sync::atomic::AtomicUsize,
+    total: usize,
+}
+
+impl Progress for InClaims<'_> {
+    fn phase(&self, message: &str) {
+        if self.first.load(std::sync::atomic::Ordering::Relaxed) {
+            self.inner.phase(message);
+        }
+    }
+
+    fn progress(&self, phase: &str, done: usize, total: usize) {
+        if self.first.load(std::sync::atomic::Ordering::Relaxed) {
+            self.inner.progress(phase, done, total);
+        }
+    }
+}
+
+impl InClaims<'_> {
+    fn claimed_done(&self, n: usize) {
+        self.first
+            .store(false, std::sync::atomic::Ordering::Relaxed);
+        let done = self.done.fetch_add(n, std::sync::atomic::Ordering::Relaxed) + n;
+        self.inner.progress("assessed", done, self.total);
+    }
+}
 
 /// What the command line adds to the configuration.
 #[derive(Debug, Clone, Default)]
@@ -333,6 +379,12 @@ impl Session {
         };
         let found = self.runtime.block_on(store.load(&keys, ttl))?;
         outcome.from_store += take(found, statements);
+        let claims = InClaims {
+            inner: progress,
+            first: std::sync::atomic::AtomicBool::new(true),
+            done: std::sync::atomic::AtomicUsize::new(0),
+            total: packages.len(),
+        };
         // Since this runner last saw progress (its own or another's).
         let mut started = std::time::Instant::now();
         let mut announced = false;
@@ -375,13 +427,20 @@ impl Session {
                         }
                     };
                     tokio::select! {
-                        d = self.assessor.assess(&batch, progress) => d,
+                        d = self.assessor.assess(&batch, &claims) => d,
                         _ = renew => unreachable!("renewing never ends"),
                     }
                 });
-                let items: Vec<(String, String)> = idx
+                claims.claimed_done(decided.len());
+                // Kept: statements that say what the sources said. The
+                // rest are given back, so another runner may try (and
+                // nobody waits for them).
+                let (keep, drop): (Vec<_>, Vec<_>) = idx
                     .iter()
                     .zip(&decided)
+                    .partition(|(_, s)| worth_keeping(s));
+                let items: Vec<(String, String)> = keep
+                    .into_iter()
                     .map(|(i, s)| {
                         (
                             keys[*i].clone(),
@@ -389,7 +448,12 @@ impl Session {
                         )
                     })
                     .collect();
-                let saved = self.runtime.block_on(store.save(&items));
+                let given_back: Vec<String> =
+                    drop.into_iter().map(|(i, _)| keys[*i].clone()).collect();
+                let saved = self.runtime.block_on(async {
+                    store.save(&items).await?;
+                    store.release(&given_back, &self.runner).await
+                });
                 outcome.assessed += decided.len();
                 for (i, s) in idx.into_iter().zip(decided) {
                     statements[i] = Some(s);

@@ -19,6 +19,10 @@ pub const MAX_LEN: usize = 4096;
 pub enum PurlError {
     #[error("it is {0} bytes long, over the {MAX_LEN}-byte limit for a package URL")]
     TooLong(usize),
+    #[error(
+        "written canonically (percent-encoded) it is {0} bytes long, over the {MAX_LEN}-byte limit for a package URL"
+    )]
+    CanonicalTooLong(usize),
     #[error("missing 'pkg:' scheme")]
     MissingScheme,
     #[error("type is empty")]
@@ -186,6 +190,13 @@ impl Purl {
         // Type normalization (e.g. git dropping empty path segments) may empty it.
         if self.name.is_empty() {
             return Err(PurlError::EmptyName);
+        }
+        // Percent-encoding can make the canonical form up to nine times the
+        // input (one 3-byte character becomes nine); a PURL this tool writes
+        // must parse again, so the limit holds for what is written too.
+        let written = self.to_string().len();
+        if written > MAX_LEN {
+            return Err(PurlError::CanonicalTooLong(written));
         }
         Ok(self)
     }
@@ -707,6 +718,22 @@ mod tests {
             PurlError::TooLong(5000).to_string(),
             "it is 5000 bytes long, over the 4096-byte limit for a package URL"
         );
+    }
+
+    /// Found by the fuzz campaign (fuzz/src/__fuzz__/purl/crashes): a PURL
+    /// under the limit whose canonical form is over it was accepted, and the
+    /// PURL written for it did not parse.
+    #[test]
+    fn refuses_purls_whose_canonical_form_is_over_the_limit() {
+        let s = format!("pkg:npm/{}", "\u{e9}".repeat(2000));
+        assert!(s.len() <= MAX_LEN);
+        assert_eq!(
+            Purl::parse(&s),
+            Err(PurlError::CanonicalTooLong("pkg:npm/".len() + 2000 * 6))
+        );
+        let fits = format!("pkg:npm/{}", "\u{e9}".repeat(600));
+        let p = Purl::parse(&fits).unwrap();
+        assert_eq!(Purl::parse(&p.to_string()).unwrap(), p);
     }
 
     #[test]

@@ -524,12 +524,11 @@ fn sbom_dir(path: &Path) -> PathBuf {
 fn target(url: &str, sbom_dir: &Path, attestations_dir: Option<&Path>) -> Result<Located, String> {
     // '#' is percent-encoded in file names enrich writes, so the first one
     // starts the fragment, in relative and absolute URLs alike.
-    let (file, fragment) = match url.split_once('#') {
-        Some((file, fragment)) => (file, Some(fragment)),
-        None => (url, None),
-    };
-    let line = fragment.map(bundle_line).transpose()?;
-    let path = locate(file, sbom_dir, attestations_dir)?;
+    let line = url
+        .split_once('#')
+        .map(|(_, fragment)| bundle_line(fragment))
+        .transpose()?;
+    let path = locate(url, sbom_dir, attestations_dir)?;
     Ok(Located { path, line })
 }
 
@@ -685,7 +684,7 @@ impl BundleIndex {
 /// Where the artifact a reference names lives on disk. Relative references
 /// resolve against the SBOM's directory and may not leave it (or the given
 /// attestations directory); absolute URLs are looked up by file name in the
-/// attestations directory.
+/// attestations directory. A fragment (`#L<n>`) is not part of the path.
 fn locate(url: &str, sbom_dir: &Path, attestations_dir: Option<&Path>) -> Result<PathBuf, String> {
     if let Ok(absolute) = Url::parse(url) {
         let name = absolute
@@ -702,7 +701,8 @@ fn locate(url: &str, sbom_dir: &Path, attestations_dir: Option<&Path>) -> Result
         };
     }
     let mut path = sbom_dir.to_path_buf();
-    for segment in url.split('/') {
+    let file = url.split_once('#').map_or(url, |(file, _)| file);
+    for segment in file.split('/') {
         let segment = fsutil::percent_decode(segment);
         match segment.as_str() {
             "" | "." => {}
@@ -775,5 +775,86 @@ mod tests {
             Path::new("/att/x.json")
         );
         assert!(locate("https://example.invalid/a/..", dir, Some(Path::new("/att"))).is_err());
+    }
+
+    #[test]
+    fn a_fragment_names_a_line_of_a_bundle_or_is_refused() {
+        let dir = Path::new("/work/out");
+        let t = target("att/b.intoto.jsonl#L42", dir, None).unwrap();
+        assert_eq!(t.path, Path::new("/work/out/att/b.intoto.jsonl"));
+        assert_eq!((t.line, t.fragment()), (Some(42), "#L42".to_string()));
+        assert_eq!(t.to_string(), "line 42 of /work/out/att/b.intoto.jsonl");
+        let t = target("att/x.tacos.dsse.json", dir, None).unwrap();
+        assert_eq!((t.line, t.fragment()), (None, String::new()));
+        let t = target(
+            "https://h.invalid/a/b.jsonl#L7",
+            dir,
+            Some(Path::new("/att")),
+        )
+        .unwrap();
+        assert_eq!(
+            (t.path.as_path(), t.line),
+            (Path::new("/att/b.jsonl"), Some(7))
+        );
+        assert_eq!(bundle_line("L1"), Ok(1));
+        assert_eq!(bundle_line("L18446744073"), Ok(18446744073));
+        for bad in [
+            "",
+            "L",
+            "L0",
+            "L01",
+            "L-1",
+            "L+1",
+            "l1",
+            "L1-L2",
+            "L1 ",
+            "L1\n",
+            "L\u{ff11}",
+            "L99999999999999999999",
+            "x",
+        ] {
+            let e = bundle_line(bad).unwrap_err();
+            assert!(e.contains("does not name a line"), "{bad:?}: {e}");
+        }
+        let long = format!("L{}", "9".repeat(10_000));
+        assert!(bundle_line(&long).unwrap_err().len() < 300, "shown bounded");
+        // The fragment is checked before the path, and never read as part of it.
+        assert!(
+            target("../x#L1", dir, None)
+                .unwrap_err()
+                .contains("outside")
+        );
+        assert!(
+            target("a#L0", dir, None)
+                .unwrap_err()
+                .contains("does not name")
+        );
+    }
+
+    #[test]
+    fn a_bundle_is_indexed_in_one_pass_and_its_lines_read_back() {
+        let dir = std::env::temp_dir().join(format!("tacos-bundle-index-{}", std::process::id()));
+        fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("b.jsonl");
+        // Lines straddling the read buffer, an empty line, no final line end.
+        let long = "y".repeat((1 << 20) + 5);
+        fs::write(&path, format!("a\n{long}\n\nlast")).unwrap();
+        let located = |line| {
+            Ok(Located {
+                path: path.clone(),
+                line: Some(line),
+            })
+        };
+        let bundles = Bundles::index(&[located(1), located(2), located(3), located(4), located(5)]);
+        assert_eq!(bundles.line(&path, 1).unwrap(), b"a");
+        assert_eq!(bundles.line(&path, 2).unwrap(), long.as_bytes());
+        assert_eq!(bundles.line(&path, 3).unwrap(), b"");
+        assert_eq!(bundles.line(&path, 4).unwrap(), b"last");
+        let e = bundles.line(&path, 5).unwrap_err();
+        assert!(
+            e.contains("line 5 is past the end") && e.contains("which has 4 lines"),
+            "{e}"
+        );
+        fs::remove_dir_all(&dir).unwrap();
     }
 }

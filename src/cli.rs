@@ -189,6 +189,13 @@ struct EnrichArgs {
     /// default: it adds a claim and its evidence per component and decided field.
     #[arg(long)]
     declarations: bool,
+    /// How artifacts are written: files (one DSSE envelope file per package,
+    /// what other tools fetch by URL) or bundle (every envelope a line of one
+    /// JSON Lines file, referenced as FILE#L<line>: far fewer files for bulk
+    /// runs). Default: [output] layout in the config file, else files.
+    #[arg(long, value_name = "LAYOUT", value_parser = Choice(enrich::Layout::NAMES)
+        .map(|l| enrich::Layout::parse(&l).expect("Choice took only a valid layout")))]
+    layout: Option<enrich::Layout>,
     #[command(flatten)]
     key: KeyArgs,
     /// The run summary on stdout as text or JSON (on stderr with -o -).
@@ -786,6 +793,7 @@ fn run_enrich(args: EnrichArgs, ui: &Ui) -> Result<ExitCode> {
         organization: config.report.organization.clone(),
         declarations: args.declarations,
         max_input_bytes: config.input.max_bytes,
+        layout: args.layout.or(config.output.layout).unwrap_or_default(),
     };
     let mut plan = enrich::plan(&inputs, &opts, ui).map_err(|e| bad(e.to_string()))?;
     // Each failure is shown when it happens, and with many inputs listed

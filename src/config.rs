@@ -35,6 +35,8 @@ pub struct Config {
     pub policy: crate::report::policy::Policy,
     #[serde(default)]
     pub input: Input,
+    #[serde(default)]
+    pub output: OutputSettings,
 }
 
 /// Base URLs of the upstream services.
@@ -212,6 +214,15 @@ impl Default for Input {
     }
 }
 
+/// How `enrich` writes its artifacts.
+#[derive(Debug, Clone, Default, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct OutputSettings {
+    /// `files` (one per package) or `bundle` (one JSON Lines file); `--layout`
+    /// overrides it.
+    pub layout: Option<crate::enrich::Layout>,
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
     #[error("{path}: cannot read: {source}")]
@@ -299,5 +310,18 @@ mod tests {
         let msg = e.to_string();
         assert!(msg.starts_with("t.toml: line 2:"), "{msg}");
         assert!(msg.contains("concurency"), "{msg}");
+    }
+
+    #[test]
+    fn the_layout_is_taken_only_as_written() {
+        let c = Config::parse("[output]\nlayout = \"bundle\"\n", Path::new("t.toml")).unwrap();
+        assert_eq!(c.output.layout, Some(crate::enrich::Layout::Bundle));
+        let e = Config::parse("[output]\nlayout = \"Bundle\"\n", Path::new("t.toml")).unwrap_err();
+        let msg = e.to_string();
+        assert!(msg.starts_with("t.toml: line 2:"), "{msg}");
+        assert!(
+            msg.contains("files, bundle") && msg.contains("did you mean \"bundle\""),
+            "{msg}"
+        );
     }
 }

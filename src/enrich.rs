@@ -1,5 +1,6 @@
 //! The pipeline: read SBOMs, resolve PURLs, assess each distinct package once,
-//! sign one artifact per package, and write each SBOM back with references.
+//! sign one artifact per package (a file each, or a line each of one
+//! bundle), and write each SBOM back with references.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::fs;
@@ -112,6 +113,8 @@ pub struct Options {
     pub declarations: bool,
     /// Largest SBOM read, in bytes (`[input] max_bytes`).
     pub max_input_bytes: u64,
+    /// One file per package, or one bundle of them all.
+    pub layout: Layout,
 }
 
 /// Progress and notes for a person watching; the CLI decides how to show them.
@@ -186,6 +189,8 @@ pub struct Summary {
     pub artifacts_written: usize,
     pub attestations_dir: Option<PathBuf>,
     pub public_key: Option<PathBuf>,
+    /// The attestation bundle, with `Layout::Bundle` (and packages to sign).
+    pub bundle: Option<PathBuf>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -363,6 +368,40 @@ fn output_path(input: &Input, output: &Output) -> PathBuf {
             None => d.join(derived_name(path)),
         },
         Output::InPlace => path.to_path_buf(),
+    }
+}
+
+/// How the package artifacts lie in the attestations directory.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Layout {
+    /// One DSSE envelope file per package: what other tools expect to fetch
+    /// by URL, so the default.
+    #[default]
+    Files,
+    /// Every envelope as one line of a single JSON Lines file: one file to
+    /// create instead of thousands, for bulk runs.
+    Bundle,
+}
+
+impl Layout {
+    /// The values `--layout` and `[output] layout` take.
+    pub const NAMES: &'static [&'static str] = &["files", "bundle"];
+
+    /// Taken only as written, like every enumerated value (see `suggest`).
+    pub fn parse(s: &str) -> Result<Layout, String> {
+        crate::suggest::check("layout", s, Self::NAMES)?;
+        Ok(if s == "bundle" {
+            Layout::Bundle
+        } else {
+            Layout::Files
+        })
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for Layout {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Layout, D::Error> {
+        let s = String::deserialize(d)?;
+        Layout::parse(&s).map_err(serde::de::Error::custom)
     }
 }
 
@@ -657,6 +696,7 @@ pub fn execute(
         artifacts_written: 0,
         attestations_dir: None,
         public_key: None,
+        bundle: None,
     };
     if docs.is_empty() {
         return Ok(summary);
@@ -699,16 +739,32 @@ pub fn execute(
         })
         .collect();
     reporter.note(&format!(
-        "signing {} {} into {}",
+        "signing {} {} into {}{}",
         jobs.len(),
         if jobs.len() == 1 {
             "attestation"
         } else {
             "attestations"
         },
+        if opts.layout == Layout::Bundle {
+            "one bundle in "
+        } else {
+            ""
+        },
         dir.display()
     ));
-    let (artifacts, written) = sign_and_write(&jobs, &dir, signer, reporter, &mut created)?;
+    let (artifacts, written) = match opts.layout {
+        Layout::Files => write_files(&jobs, &dir, signer, reporter, &mut created)?,
+        Layout::Bundle => {
+            let (placed, written, bundle) =
+                write_bundle(&jobs, &dir, signer, reporter, &mut created)?;
+            if let Some(b) = &bundle {
+                reporter.note(&format!("attestation bundle: {}", b.display()));
+            }
+            summary.bundle = bundle;
+            (placed, written)
+        }
+    };
     summary.artifacts_written = written;
 
     if let Some(pem) = signer.public_key_pem() {
@@ -789,6 +845,7 @@ pub fn execute(
         summary.artifacts_written = 0;
         summary.attestations_dir = None;
         summary.public_key = None;
+        summary.bundle = None;
     } else {
         created.keep();
         summary.statements = jobs.into_iter().map(|(_, s, _)| s).collect();
@@ -872,7 +929,7 @@ fn declarations(
     let components = l.sbom.components();
     let mut urls = Vec::new();
     for (id, canonical) in &l.resolved {
-        let (Some(bom_ref), Some((file, _)), Some(st)) = (
+        let (Some(bom_ref), Some(placement), Some(st)) = (
             components[id.0].bom_ref.clone(),
             artifacts.get(canonical),
             by_purl.get(canonical.as_str()),
@@ -881,7 +938,7 @@ fn declarations(
         };
         urls.push((
             bom_ref,
-            artifact_url(file, dir, &l.output, opts.base_url.as_ref()),
+            placement_url(placement, dir, &l.output, opts.base_url.as_ref()),
             *st,
         ));
     }
@@ -1078,66 +1135,209 @@ fn names_a_path(raw: &str) -> bool {
         .any(|s| s == "..")
 }
 
-/// Where each package's artifact went: canonical PURL to (file name, digest).
-type Placed = HashMap<String, (String, Sha256Hex)>;
+/// Where one package's envelope went: its file, and in a bundle its line.
+#[derive(Debug, Clone)]
+struct Placement {
+    file: String,
+    /// The line (from 1) of a bundle that holds the envelope.
+    line: Option<usize>,
+    /// SHA-256 of the file, or of the line (without its line end).
+    sha256: Sha256Hex,
+}
 
-/// Sign every job on all cores and write the artifacts from one thread
-/// (creating files in one directory from several threads only makes them
-/// wait on the directory's lock). Returns the artifacts by canonical PURL and
-/// how many files were (re)written.
-fn sign_and_write(
-    jobs: &[(String, Statement, Subject)],
-    dir: &Path,
-    signer: &dyn Signer,
+/// Where each package's artifact went, by canonical PURL.
+type Placed = HashMap<String, Placement>;
+
+/// One package to sign: its canonical PURL, statement and subject.
+type Job = (String, Statement, Subject);
+
+/// Sign every job on all cores and hand each result, with the job's index,
+/// to `take` on this thread (creating files in one directory from several
+/// threads only makes them wait on the directory's lock). Workers take jobs
+/// in order from a shared counter, so results arrive close to job order:
+/// a bundle, written in job order, then holds only a few out of turn.
+fn sign_all<T: Send>(
+    jobs: &[Job],
+    sign: &(dyn Fn(Subject, &Statement) -> Result<T, attest::AttestError> + Sync),
     reporter: &dyn Reporter,
-    created: &mut Rollback,
-) -> Result<(Placed, usize), EnrichError> {
+    mut take: impl FnMut(usize, T) -> Result<(), EnrichError>,
+) -> Result<(), EnrichError> {
     let threads = std::thread::available_parallelism()
         .map(|n| n.get())
         .unwrap_or(1)
         .min(jobs.len().max(1));
-    let chunk = jobs.len().div_ceil(threads).max(1);
-    let (tx, rx) = std::sync::mpsc::sync_channel::<Result<(String, Artifact), EnrichError>>(256);
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let (tx, rx) = std::sync::mpsc::sync_channel::<(usize, Result<T, EnrichError>)>(256);
     std::thread::scope(|scope| {
-        for part in jobs.chunks(chunk) {
+        for _ in 0..threads {
             let tx = tx.clone();
+            let next = &next;
             scope.spawn(move || {
-                for (canonical, statement, subject) in part {
-                    let signed = attest::build_artifact(signer, subject.clone(), statement)
-                        .map(|a| (canonical.clone(), a))
-                        .map_err(|source| EnrichError::Sign {
+                loop {
+                    let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                    let Some((canonical, statement, subject)) = jobs.get(i) else {
+                        return;
+                    };
+                    let signed =
+                        sign(subject.clone(), statement).map_err(|source| EnrichError::Sign {
                             purl: canonical.clone(),
                             source,
                         });
                     let failed = signed.is_err();
-                    if tx.send(signed).is_err() || failed {
+                    if tx.send((i, signed)).is_err() || failed {
                         return;
                     }
                 }
             });
         }
         drop(tx);
-        let mut artifacts = HashMap::with_capacity(jobs.len());
-        let mut written = 0;
-        for (n, received) in rx.into_iter().enumerate() {
-            let (canonical, artifact) = received?;
-            let path = dir.join(&artifact.file_name);
-            match fsutil::write_content_addressed(&path, &artifact.bytes) {
-                Ok(Written::New) => {
-                    created.file(path);
-                    written += 1;
-                }
-                Ok(Written::Replaced) => written += 1,
-                Ok(Written::Unchanged) => {}
-                Err(source) => return Err(EnrichError::Write { path, source }),
-            }
-            artifacts.insert(canonical, (artifact.file_name, artifact.sha256));
+        // Returning early drops the receiver, which stops the workers.
+        for (n, (i, received)) in rx.into_iter().enumerate() {
+            take(i, received?)?;
             if (n + 1).is_multiple_of(64) || n + 1 == jobs.len() {
                 reporter.progress("signing", n + 1, jobs.len());
             }
         }
-        Ok((artifacts, written))
+        Ok(())
     })
+}
+
+/// Sign every job and write one artifact file per package. Returns where
+/// each went and how many files were (re)written.
+fn write_files(
+    jobs: &[Job],
+    dir: &Path,
+    signer: &dyn Signer,
+    reporter: &dyn Reporter,
+    created: &mut Rollback,
+) -> Result<(Placed, usize), EnrichError> {
+    let mut placed = HashMap::with_capacity(jobs.len());
+    let mut written = 0;
+    let sign = |subject: Subject, statement: &Statement| {
+        attest::build_artifact(signer, subject, statement)
+    };
+    sign_all(jobs, &sign, reporter, |i, artifact: Artifact| {
+        let path = dir.join(&artifact.file_name);
+        match fsutil::write_content_addressed(&path, &artifact.bytes) {
+            Ok(Written::New) => {
+                created.file(path);
+                written += 1;
+            }
+            Ok(Written::Replaced) => written += 1,
+            Ok(Written::Unchanged) => {}
+            Err(source) => return Err(EnrichError::Write { path, source }),
+        }
+        placed.insert(
+            jobs[i].0.clone(),
+            Placement {
+                file: artifact.file_name,
+                line: None,
+                sha256: artifact.sha256,
+            },
+        );
+        Ok(())
+    })?;
+    Ok((placed, written))
+}
+
+/// Sign every job into one attestation bundle: each envelope a line of
+/// compact JSON, in job (canonical-PURL) order so the same input gives the
+/// same file. It is named after its own SHA-256, so a later run into the
+/// same directory never changes what earlier SBOMs reference, and written
+/// to a temporary file renamed into place, so no reader sees half of it.
+/// Returns where each envelope went, how many were written (none when the
+/// same bundle was there already) and the bundle, if there was anything
+/// to sign.
+fn write_bundle(
+    jobs: &[Job],
+    dir: &Path,
+    signer: &dyn Signer,
+    reporter: &dyn Reporter,
+    created: &mut Rollback,
+) -> Result<(Placed, usize, Option<PathBuf>), EnrichError> {
+    if jobs.is_empty() {
+        return Ok((HashMap::new(), 0, None));
+    }
+    // The real name depends on the content; this one only names the
+    // temporary file.
+    let placeholder = dir.join(format!(
+        "{}{}",
+        attest::BUNDLE_PREFIX.trim_end_matches('.'),
+        attest::BUNDLE_SUFFIX
+    ));
+    let write_err = |source| EnrichError::Write {
+        path: placeholder.clone(),
+        source,
+    };
+    let mut file = AtomicFile::create(&placeholder).map_err(write_err)?;
+    let mut hasher = Sha256::new();
+    let mut digests: Vec<Sha256Hex> = Vec::with_capacity(jobs.len());
+    // Signed out of turn, waiting for the lines before them.
+    let mut waiting: BTreeMap<usize, (Vec<u8>, Sha256Hex)> = BTreeMap::new();
+    let sign = |subject: Subject, statement: &Statement| {
+        attest::build_bundle_line(signer, subject, statement)
+    };
+    sign_all(jobs, &sign, reporter, |i, line| {
+        waiting.insert(i, line);
+        while let Some((bytes, sha)) = waiting.remove(&digests.len()) {
+            let w = file.writer();
+            w.write_all(&bytes)
+                .and_then(|()| w.write_all(b"\n"))
+                .map_err(write_err)?;
+            hasher.update(&bytes);
+            hasher.update(b"\n");
+            digests.push(sha);
+        }
+        Ok(())
+    })?;
+    debug_assert_eq!(digests.len(), jobs.len());
+    let digest = hex::encode(hasher.finalize());
+    let name = format!(
+        "{}{}{}",
+        attest::BUNDLE_PREFIX,
+        &digest[..16],
+        attest::BUNDLE_SUFFIX
+    );
+    let path = dir.join(&name);
+    // Same name, same bytes: a bundle already there is replaced by its
+    // equal (atomically), and is not this run's to take back.
+    let existed = fs::symlink_metadata(&path).is_ok();
+    file.commit_as(&path, true)
+        .map_err(|source| EnrichError::Write {
+            path: path.clone(),
+            source,
+        })?;
+    let written = if existed {
+        0
+    } else {
+        created.file(path.clone());
+        jobs.len()
+    };
+    let placed = jobs
+        .iter()
+        .zip(digests)
+        .enumerate()
+        .map(|(i, ((canonical, _, _), sha256))| {
+            (
+                canonical.clone(),
+                Placement {
+                    file: name.clone(),
+                    line: Some(i + 1),
+                    sha256,
+                },
+            )
+        })
+        .collect();
+    Ok((placed, written, Some(path)))
+}
+
+/// The URL of a package's envelope: its file's, and in a bundle `#L<line>`.
+fn placement_url(p: &Placement, dir: &Path, output: &Path, base: Option<&Url>) -> String {
+    let mut url = artifact_url(&p.file, dir, output, base);
+    if let Some(line) = p.line {
+        url.push_str(&format!("#L{line}"));
+    }
+    url
 }
 
 /// The URL of an artifact as seen from the SBOM that references it.
@@ -1198,12 +1398,17 @@ fn write_document(
         .resolved
         .iter()
         .map(|(id, canonical)| {
-            let (file, sha) = &artifacts[canonical];
+            let placement = &artifacts[canonical];
+            let sha = &placement.sha256;
+            let envelope = match placement.line {
+                Some(n) => format!("DSSE envelope on line {n} of a JSON Lines bundle"),
+                None => "DSSE envelope".into(),
+            };
             let reference = Reference {
-                url: artifact_url(file, dir, &l.output, opts.base_url.as_ref()),
+                url: placement_url(placement, dir, &l.output, opts.base_url.as_ref()),
                 sha256: sha.to_string(),
                 comment: format!(
-                    "{REFERENCE_MARKER} for {canonical} (in-toto Statement v1, DSSE envelope; predicate {}); sha256:{sha}",
+                    "{REFERENCE_MARKER} for {canonical} (in-toto Statement v1, {envelope}; predicate {}); sha256:{sha}",
                     attest::PREDICATE_TYPE
                 ),
             };

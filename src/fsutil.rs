@@ -82,6 +82,13 @@ impl AtomicFile {
         Ok(())
     }
 
+    /// Like `commit`, to another name in the same directory: for a file
+    /// named after its content, whose name is known only once it is written.
+    pub fn commit_as(mut self, target: &Path, sync: bool) -> io::Result<()> {
+        self.target = target.to_path_buf();
+        self.commit(sync, None)
+    }
+
     /// Like `commit`, but never replaces an existing target: fails with
     /// `AlreadyExists` instead, even if another process created it meanwhile.
     pub fn commit_new(mut self, sync: bool) -> io::Result<()> {

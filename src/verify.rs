@@ -2,10 +2,10 @@
 //! whose SHA-256 matches, whose signature verifies, and whose subject is that
 //! component's canonical PURL.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::fmt;
 use std::fs;
-use std::io::Read;
+use std::io::{BufRead, Read, Seek};
 use std::path::{Path, PathBuf};
 
 use url::Url;
@@ -20,8 +20,37 @@ use crate::purl::Purl;
 use crate::sbom::{FoundReference, SbomError};
 use crate::tacos::{Report, Statement};
 
-/// Artifacts larger than this are refused unread.
+/// Artifacts larger than this are refused unread (a line of a bundle too).
 const MAX_ARTIFACT_BYTES: u64 = 64 << 20;
+
+/// Attestation bundles larger than this are refused. A bundle holds a
+/// whole run's packages (10 KB × 200,000 is 2 GB); it is read once, a
+/// buffer at a time, and never held whole in memory.
+pub const MAX_BUNDLE_BYTES: u64 = 4 << 30;
+
+/// Where a reference points: a file and, in an attestation bundle, a line.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Located {
+    pub path: PathBuf,
+    /// The line (from 1), from the URL's `#L<n>` fragment.
+    pub line: Option<usize>,
+}
+
+impl Located {
+    /// `#L<n>` for a line of a bundle, else empty: what a link to it ends with.
+    pub fn fragment(&self) -> String {
+        self.line.map(|n| format!("#L{n}")).unwrap_or_default()
+    }
+}
+
+impl fmt::Display for Located {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.line {
+            Some(n) => write!(f, "line {n} of {}", self.path.display()),
+            None => write!(f, "{}", self.path.display()),
+        }
+    }
+}
 
 #[derive(Debug, Clone, Default)]
 pub struct Options {
@@ -100,9 +129,14 @@ pub fn verify(path: &Path, opts: &Options) -> Result<Outcome, SbomError> {
         ..Outcome::default()
     };
     let mut keys_beside: HashMap<PathBuf, Result<PublicKey, String>> = HashMap::new();
+    let targets: Vec<Result<Located, String>> = found
+        .iter()
+        .map(|(_, r)| target(&r.url, &sbom_dir, attestations_dir.as_deref()))
+        .collect();
+    let bundles = Bundles::index(&targets);
 
     let mut referenced = vec![false; components.len()];
-    for (id, reference) in &found {
+    for ((id, reference), target) in found.iter().zip(&targets) {
         let component = &components[id.0];
         referenced[id.0] = true;
         let expected = expected_purl(component.purl.as_deref(), component.version.as_deref());
@@ -114,8 +148,8 @@ pub fn verify(path: &Path, opts: &Options) -> Result<Outcome, SbomError> {
         let result = check_one(
             reference,
             expected.as_deref().map_err(Clone::clone),
-            &sbom_dir,
-            attestations_dir.as_deref(),
+            target,
+            &bundles,
             opts.key.as_ref(),
             &mut keys_beside,
         );
@@ -193,15 +227,16 @@ fn expected_purl(raw: Option<&str>, version: Option<&str>) -> Result<String, Str
     Ok(purl.to_string())
 }
 
-/// Locate and read the artifact a reference names, check its digest, and
-/// pick the key to check its signature with.
-fn read_checked(
+/// Read the artifact a reference names (located by [`target`]: a file, or
+/// a line of an indexed bundle), check its digest, and pick the key to
+/// check its signature with.
+fn read_checked<'a>(
     reference: &FoundReference,
-    sbom_dir: &Path,
-    attestations_dir: Option<&Path>,
+    target: &'a Result<Located, String>,
+    bundles: &Bundles,
     key: Option<&PublicKey>,
     keys_beside: &mut HashMap<PathBuf, Result<PublicKey, String>>,
-) -> Result<(Vec<u8>, PublicKey, PathBuf), String> {
+) -> Result<(Vec<u8>, PublicKey, &'a Located), String> {
     let recorded = reference
         .sha256
         .as_deref()
@@ -219,19 +254,26 @@ fn read_checked(
             "the reference's hashes record SHA-256 {recorded} but its comment records {in_comment}; one of them was altered"
         ));
     }
-    let path = locate(&reference.url, sbom_dir, attestations_dir)?;
-    let bytes = read_limited(&path)?;
+    let located = target.as_ref().map_err(Clone::clone)?;
+    let bytes = match located.line {
+        Some(n) => bundles.line(&located.path, n)?,
+        None => read_limited(&located.path)?,
+    };
     let actual = Sha256Hex::of(&bytes);
     if actual != recorded {
+        let what = if located.line.is_some() {
+            "the line"
+        } else {
+            "the artifact"
+        };
         return Err(format!(
-            "SHA-256 mismatch for {}: the SBOM records {recorded}, the artifact is {actual}",
-            path.display()
+            "SHA-256 mismatch for {located}: the SBOM records {recorded}, {what} is {actual}"
         ));
     }
     let key = match key {
         Some(k) => k.clone(),
         None => {
-            let beside = key_beside(path.parent().unwrap_or(Path::new(".")));
+            let beside = key_beside(located.path.parent().unwrap_or(Path::new(".")));
             keys_beside
                 .entry(beside.clone())
                 .or_insert_with(|| {
@@ -245,21 +287,20 @@ fn read_checked(
                 .clone()?
         }
     };
-    Ok((bytes, key, path))
+    Ok((bytes, key, located))
 }
 
 fn check_one(
     reference: &FoundReference,
     expected: Result<&str, String>,
-    sbom_dir: &Path,
-    attestations_dir: Option<&Path>,
+    target: &Result<Located, String>,
+    bundles: &Bundles,
     key: Option<&PublicKey>,
     keys_beside: &mut HashMap<PathBuf, Result<PublicKey, String>>,
 ) -> Result<(), String> {
     let expected = expected?;
-    let (bytes, key, path) = read_checked(reference, sbom_dir, attestations_dir, key, keys_beside)?;
-    let verified =
-        attest::verify_artifact(&bytes, &key).map_err(|e| format!("{}: {e}", path.display()))?;
+    let (bytes, key, located) = read_checked(reference, target, bundles, key, keys_beside)?;
+    let verified = attest::verify_artifact(&bytes, &key).map_err(|e| format!("{located}: {e}"))?;
     let subjects: Vec<&str> = verified
         .statement
         .subject
@@ -292,15 +333,20 @@ fn check_report(
     key: Option<&PublicKey>,
     keys_beside: &mut HashMap<PathBuf, Result<PublicKey, String>>,
 ) -> Result<Report, String> {
-    let (bytes, key, path) = read_checked(reference, sbom_dir, attestations_dir, key, keys_beside)?;
-    let verified = attest::verify_report_artifact(&bytes, &key)
-        .map_err(|e| format!("{}: {e}", path.display()))?;
-    serde_json::from_value(verified.statement.predicate).map_err(|e| {
-        format!(
-            "{}: the predicate is not a TACOS report: {e}",
-            path.display()
-        )
-    })
+    let target = target(&reference.url, sbom_dir, attestations_dir);
+    // enrich writes the report as a file of its own, in every layout.
+    if let Ok(Located { line: Some(_), .. }) = &target {
+        return Err(format!(
+            "the reference {:?} points into an attestation bundle; an application report is a file of its own",
+            reference.url
+        ));
+    }
+    let (bytes, key, located) =
+        read_checked(reference, &target, &Bundles::default(), key, keys_beside)?;
+    let verified =
+        attest::verify_report_artifact(&bytes, &key).map_err(|e| format!("{located}: {e}"))?;
+    serde_json::from_value(verified.statement.predicate)
+        .map_err(|e| format!("{located}: the predicate is not a TACOS report: {e}"))
 }
 
 /// The application report an enriched SBOM references, checked (digest and
@@ -346,21 +392,22 @@ pub fn referenced_statements(
     let mut keys = HashMap::new();
     let mut statements: Vec<Statement> = Vec::new();
     let mut failures = Vec::new();
-    for (id, r) in sbom.found_references(REFERENCE_MARKER, SPDX_REFERENCE_TYPE) {
+    let found = sbom.found_references(REFERENCE_MARKER, SPDX_REFERENCE_TYPE);
+    let targets: Vec<Result<Located, String>> = found
+        .iter()
+        .map(|(_, r)| target(&r.url, &sbom_dir, attestations_dir.as_deref()))
+        .collect();
+    let bundles = Bundles::index(&targets);
+    for ((id, r), target) in found.iter().zip(&targets) {
         let c = &components[id.0];
-        let got = read_checked(
-            &r,
-            &sbom_dir,
-            attestations_dir.as_deref(),
-            opts.key.as_ref(),
-            &mut keys,
-        )
-        .and_then(|(bytes, key, p)| {
-            attest::verify_artifact(&bytes, &key).map_err(|e| format!("{}: {e}", p.display()))
-        })
-        .and_then(|v| {
-            serde_json::from_value::<Statement>(v.statement.predicate).map_err(|e| e.to_string())
-        });
+        let got = read_checked(r, target, &bundles, opts.key.as_ref(), &mut keys)
+            .and_then(|(bytes, key, located)| {
+                attest::verify_artifact(&bytes, &key).map_err(|e| format!("{located}: {e}"))
+            })
+            .and_then(|v| {
+                serde_json::from_value::<Statement>(v.statement.predicate)
+                    .map_err(|e| e.to_string())
+            });
         match got {
             Ok(s) if !statements.iter().any(|x| x.purl == s.purl) => statements.push(s),
             Ok(_) => {}
@@ -398,8 +445,9 @@ pub fn referenced_files(
         .collect();
     let mut out = Vec::new();
     for u in urls {
-        match locate(&u, &sbom_dir, attestations_dir.as_deref()) {
-            Ok(p) => out.push(p),
+        // A bundle once, however many of its lines are referenced.
+        match target(&u, &sbom_dir, attestations_dir.as_deref()) {
+            Ok(located) => out.push(located.path),
             Err(e) => return Ok(Err(e)),
         }
     }
@@ -421,13 +469,13 @@ pub fn key_beside(dir: &Path) -> PathBuf {
     }
 }
 
-/// Where the artifact of each component reference is, by the component's
-/// canonical PURL (references that cannot be located are left out; `verify`
-/// reports them).
+/// Where the artifact of each component reference is (a file, or a line of
+/// a bundle), by the component's canonical PURL (references that cannot be
+/// located are left out; `verify` reports them).
 pub fn artifact_paths(
     path: &Path,
     opts: &Options,
-) -> Result<std::collections::BTreeMap<String, PathBuf>, SbomError> {
+) -> Result<std::collections::BTreeMap<String, Located>, SbomError> {
     let sbom = crate::enrich::read_sbom(path)?;
     let sbom_dir = sbom_dir(path);
     let attestations_dir = opts
@@ -440,7 +488,7 @@ pub fn artifact_paths(
         let c = &components[id.0];
         if let (Ok(purl), Ok(p)) = (
             expected_purl(c.purl.as_deref(), c.version.as_deref()),
-            locate(&r.url, &sbom_dir, attestations_dir.as_deref()),
+            target(&r.url, &sbom_dir, attestations_dir.as_deref()),
         ) {
             out.insert(purl, p);
         }
@@ -458,7 +506,8 @@ pub fn report_path(path: &Path, opts: &Options) -> Result<Option<PathBuf>, SbomE
     Ok(sbom
         .found_document_references(REPORT_MARKER, SPDX_REPORT_REFERENCE_TYPE)
         .first()
-        .and_then(|r| locate(&r.url, &sbom_dir(path), attestations_dir.as_deref()).ok()))
+        .and_then(|r| target(&r.url, &sbom_dir(path), attestations_dir.as_deref()).ok())
+        .map(|located| located.path))
 }
 
 fn sbom_dir(path: &Path) -> PathBuf {
@@ -469,10 +518,173 @@ fn sbom_dir(path: &Path) -> PathBuf {
     fsutil::absolute(d).unwrap_or_else(|_| d.to_path_buf())
 }
 
+/// Where a reference URL points: the file (by [`locate`]) and, when the URL
+/// has a fragment, the line of the attestation bundle it names. A fragment
+/// that is not `L` and a line number is refused, never ignored.
+fn target(url: &str, sbom_dir: &Path, attestations_dir: Option<&Path>) -> Result<Located, String> {
+    // '#' is percent-encoded in file names enrich writes, so the first one
+    // starts the fragment, in relative and absolute URLs alike.
+    let line = url
+        .split_once('#')
+        .map(|(_, fragment)| bundle_line(fragment))
+        .transpose()?;
+    let path = locate(url, sbom_dir, attestations_dir)?;
+    Ok(Located { path, line })
+}
+
+/// The line a `#L<n>` fragment names: `L` and a positive decimal number,
+/// without sign or leading zeros, as enrich writes it.
+fn bundle_line(fragment: &str) -> Result<usize, String> {
+    let digits = fragment.strip_prefix('L').unwrap_or("");
+    let plain = !digits.is_empty()
+        && digits.len() <= 19
+        && !digits.starts_with('0')
+        && digits.bytes().all(|b| b.is_ascii_digit());
+    match digits.parse::<usize>() {
+        Ok(n) if plain => Ok(n),
+        _ => {
+            let shown: String = fragment.chars().take(40).collect();
+            let more = if shown.len() < fragment.len() {
+                "..."
+            } else {
+                ""
+            };
+            Err(format!(
+                "the reference URL's fragment \"#{shown}{more}\" does not name a line of an attestation bundle (expected #L and a line number from 1)"
+            ))
+        }
+    }
+}
+
+/// The attestation bundles a run's references point into, each read once,
+/// in one pass, remembering where the referenced lines are (not their
+/// bytes: a bundle may be gigabytes). A line is read again, from the same
+/// open file, only when its reference is checked, and hashed then, so a
+/// bundle that changes in between fails the digest check.
+#[derive(Default)]
+struct Bundles(HashMap<PathBuf, Result<BundleIndex, String>>);
+
+struct BundleIndex {
+    file: fs::File,
+    /// How many lines the bundle has.
+    lines: usize,
+    /// Offset and length (without the line end) of each referenced line.
+    wanted: HashMap<usize, (u64, u64)>,
+}
+
+impl Bundles {
+    /// Index every bundle that `targets` point into.
+    fn index(targets: &[Result<Located, String>]) -> Bundles {
+        let mut wanted: HashMap<&Path, HashSet<usize>> = HashMap::new();
+        for t in targets.iter().flatten() {
+            if let Some(n) = t.line {
+                wanted.entry(&t.path).or_default().insert(n);
+            }
+        }
+        Bundles(
+            wanted
+                .into_iter()
+                .map(|(path, lines)| (path.to_path_buf(), BundleIndex::read(path, &lines)))
+                .collect(),
+        )
+    }
+
+    /// The bytes of line `n` (from 1) of the bundle at `path`, without its
+    /// line end.
+    fn line(&self, path: &Path, n: usize) -> Result<Vec<u8>, String> {
+        let shown = path.display();
+        let index = self
+            .0
+            .get(path)
+            .ok_or_else(|| format!("attestation bundle {shown} was not read"))?
+            .as_ref()
+            .map_err(Clone::clone)?;
+        let Some(&(offset, len)) = index.wanted.get(&n) else {
+            return Err(format!(
+                "line {n} is past the end of attestation bundle {shown}, which has {}",
+                crate::report::plural(index.lines, "line", "lines")
+            ));
+        };
+        if len > MAX_ARTIFACT_BYTES {
+            return Err(format!(
+                "line {n} of attestation bundle {shown} is larger than {MAX_ARTIFACT_BYTES} bytes"
+            ));
+        }
+        let mut bytes = vec![0; len as usize];
+        let mut file = &index.file;
+        file.seek(std::io::SeekFrom::Start(offset))
+            .and_then(|_| file.read_exact(&mut bytes))
+            .map_err(|e| format!("line {n} of attestation bundle {shown}: {e}"))?;
+        Ok(bytes)
+    }
+}
+
+impl BundleIndex {
+    /// One pass over the bundle at `path`, a buffer at a time: count its
+    /// lines and note where each of `wanted` is. Refused over
+    /// [`MAX_BUNDLE_BYTES`], before and while reading.
+    fn read(path: &Path, wanted: &HashSet<usize>) -> Result<BundleIndex, String> {
+        let shown = path.display();
+        let io = |e: std::io::Error| format!("attestation bundle {shown}: {e}");
+        let file = fs::File::open(path).map_err(io)?;
+        let too_large = || {
+            format!(
+                "attestation bundle {shown} is larger than {MAX_BUNDLE_BYTES} bytes; refusing to read it"
+            )
+        };
+        if file.metadata().map_err(io)?.len() > MAX_BUNDLE_BYTES {
+            return Err(too_large());
+        }
+        let mut found = HashMap::with_capacity(wanted.len());
+        let (mut offset, mut line_start, mut line) = (0u64, 0u64, 1usize);
+        {
+            let mut reader =
+                std::io::BufReader::with_capacity(1 << 20, (&file).take(MAX_BUNDLE_BYTES + 1));
+            loop {
+                let buf = reader.fill_buf().map_err(io)?;
+                if buf.is_empty() {
+                    break;
+                }
+                let mut from = 0;
+                while let Some(k) = buf[from..].iter().position(|&b| b == b'\n') {
+                    let end = offset + (from + k) as u64;
+                    if wanted.contains(&line) {
+                        found.insert(line, (line_start, end - line_start));
+                    }
+                    line += 1;
+                    line_start = end + 1;
+                    from += k + 1;
+                }
+                let n = buf.len();
+                offset += n as u64;
+                reader.consume(n);
+            }
+        }
+        // It may have grown since its size was asked.
+        if offset > MAX_BUNDLE_BYTES {
+            return Err(too_large());
+        }
+        // A last line without a line end is a line too.
+        let lines = if line_start < offset {
+            if wanted.contains(&line) {
+                found.insert(line, (line_start, offset - line_start));
+            }
+            line
+        } else {
+            line - 1
+        };
+        Ok(BundleIndex {
+            file,
+            lines,
+            wanted: found,
+        })
+    }
+}
+
 /// Where the artifact a reference names lives on disk. Relative references
 /// resolve against the SBOM's directory and may not leave it (or the given
 /// attestations directory); absolute URLs are looked up by file name in the
-/// attestations directory.
+/// attestations directory. A fragment (`#L<n>`) is not part of the path.
 fn locate(url: &str, sbom_dir: &Path, attestations_dir: Option<&Path>) -> Result<PathBuf, String> {
     if let Ok(absolute) = Url::parse(url) {
         let name = absolute
@@ -489,7 +701,8 @@ fn locate(url: &str, sbom_dir: &Path, attestations_dir: Option<&Path>) -> Result
         };
     }
     let mut path = sbom_dir.to_path_buf();
-    for segment in url.split('/') {
+    let file = url.split_once('#').map_or(url, |(file, _)| file);
+    for segment in file.split('/') {
         let segment = fsutil::percent_decode(segment);
         match segment.as_str() {
             "" | "." => {}
@@ -562,5 +775,86 @@ mod tests {
             Path::new("/att/x.json")
         );
         assert!(locate("https://example.invalid/a/..", dir, Some(Path::new("/att"))).is_err());
+    }
+
+    #[test]
+    fn a_fragment_names_a_line_of_a_bundle_or_is_refused() {
+        let dir = Path::new("/work/out");
+        let t = target("att/b.intoto.jsonl#L42", dir, None).unwrap();
+        assert_eq!(t.path, Path::new("/work/out/att/b.intoto.jsonl"));
+        assert_eq!((t.line, t.fragment()), (Some(42), "#L42".to_string()));
+        assert_eq!(t.to_string(), "line 42 of /work/out/att/b.intoto.jsonl");
+        let t = target("att/x.tacos.dsse.json", dir, None).unwrap();
+        assert_eq!((t.line, t.fragment()), (None, String::new()));
+        let t = target(
+            "https://h.invalid/a/b.jsonl#L7",
+            dir,
+            Some(Path::new("/att")),
+        )
+        .unwrap();
+        assert_eq!(
+            (t.path.as_path(), t.line),
+            (Path::new("/att/b.jsonl"), Some(7))
+        );
+        assert_eq!(bundle_line("L1"), Ok(1));
+        assert_eq!(bundle_line("L18446744073"), Ok(18446744073));
+        for bad in [
+            "",
+            "L",
+            "L0",
+            "L01",
+            "L-1",
+            "L+1",
+            "l1",
+            "L1-L2",
+            "L1 ",
+            "L1\n",
+            "L\u{ff11}",
+            "L99999999999999999999",
+            "x",
+        ] {
+            let e = bundle_line(bad).unwrap_err();
+            assert!(e.contains("does not name a line"), "{bad:?}: {e}");
+        }
+        let long = format!("L{}", "9".repeat(10_000));
+        assert!(bundle_line(&long).unwrap_err().len() < 300, "shown bounded");
+        // The fragment is checked before the path, and never read as part of it.
+        assert!(
+            target("../x#L1", dir, None)
+                .unwrap_err()
+                .contains("outside")
+        );
+        assert!(
+            target("a#L0", dir, None)
+                .unwrap_err()
+                .contains("does not name")
+        );
+    }
+
+    #[test]
+    fn a_bundle_is_indexed_in_one_pass_and_its_lines_read_back() {
+        let dir = std::env::temp_dir().join(format!("tacos-bundle-index-{}", std::process::id()));
+        fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("b.jsonl");
+        // Lines straddling the read buffer, an empty line, no final line end.
+        let long = "y".repeat((1 << 20) + 5);
+        fs::write(&path, format!("a\n{long}\n\nlast")).unwrap();
+        let located = |line| {
+            Ok(Located {
+                path: path.clone(),
+                line: Some(line),
+            })
+        };
+        let bundles = Bundles::index(&[located(1), located(2), located(3), located(4), located(5)]);
+        assert_eq!(bundles.line(&path, 1).unwrap(), b"a");
+        assert_eq!(bundles.line(&path, 2).unwrap(), long.as_bytes());
+        assert_eq!(bundles.line(&path, 3).unwrap(), b"");
+        assert_eq!(bundles.line(&path, 4).unwrap(), b"last");
+        let e = bundles.line(&path, 5).unwrap_err();
+        assert!(
+            e.contains("line 5 is past the end") && e.contains("which has 4 lines"),
+            "{e}"
+        );
+        fs::remove_dir_all(&dir).unwrap();
     }
 }

@@ -509,6 +509,7 @@ fn a_signing_failure_half_way_takes_back_what_was_written() {
         organization: None,
         declarations: false,
         max_input_bytes: tacos_sbom::sbom::MAX_INPUT_BYTES,
+        layout: enrich::Layout::Files,
     };
     let plan = enrich::plan(
         &[enrich::Input {

@@ -197,6 +197,7 @@ fn a_document_that_changes_between_reading_and_writing_is_not_written() {
         organization: None,
         declarations: false,
         max_input_bytes: tacos_sbom::sbom::MAX_INPUT_BYTES,
+        layout: enrich::Layout::Files,
     };
     let inputs = enrich::expand_inputs(&[tmp.join("in")]).unwrap();
     let plan = enrich::plan(&inputs, &opts, &Quiet).unwrap();

@@ -1,5 +1,6 @@
 //! Attestation artifacts: an in-toto Statement v1 whose predicate is a TACOS
-//! statement, in a signed DSSE envelope, written one file per package.
+//! statement, in a signed DSSE envelope, written one file per package or one
+//! line per package of an attestation bundle (JSON Lines).
 
 pub mod dsse;
 pub mod keyfile;
@@ -25,6 +26,10 @@ pub const REPORT_PREDICATE_TYPE: &str = "urn:tacos-sbom:predicate:tacos-report:v
 pub const REPORT_SUFFIX: &str = ".tacos-report.dsse.json";
 /// File name suffix of artifacts.
 pub const ARTIFACT_SUFFIX: &str = ".tacos.dsse.json";
+/// File name of an attestation bundle (`--layout bundle`): this prefix, the
+/// first 16 hex of the file's SHA-256, this suffix.
+pub const BUNDLE_PREFIX: &str = "tacos-attestations.";
+pub const BUNDLE_SUFFIX: &str = ".intoto.jsonl";
 
 /// A lowercase hex SHA-256 digest.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -144,6 +149,37 @@ pub fn build_report_artifact<P: Serialize>(
     )
 }
 
+/// A package's artifact as one line of an attestation bundle (JSON Lines):
+/// the envelope as compact JSON, without the line end. Those bytes are what
+/// the SBOM's reference hashes. JSON escapes every control character inside
+/// strings, so the line holds no line end of its own.
+pub fn build_bundle_line<P: Serialize>(
+    signer: &dyn Signer,
+    subject: Subject,
+    predicate: &P,
+) -> Result<(Vec<u8>, Sha256Hex), AttestError> {
+    let envelope = sign_statement(signer, subject, PREDICATE_TYPE, predicate)?;
+    let bytes = serde_json::to_vec(&envelope)?;
+    let sha256 = Sha256Hex::of(&bytes);
+    Ok((bytes, sha256))
+}
+
+fn sign_statement<P: Serialize>(
+    signer: &dyn Signer,
+    subject: Subject,
+    predicate_type: &str,
+    predicate: &P,
+) -> Result<Envelope, AttestError> {
+    let statement = Statement {
+        statement_type: STATEMENT_TYPE.to_string(),
+        subject: vec![subject],
+        predicate_type: predicate_type.to_string(),
+        predicate,
+    };
+    let payload = serde_json::to_vec(&statement)?;
+    Ok(dsse::sign_envelope(signer, INTOTO_PAYLOAD_TYPE, &payload)?)
+}
+
 fn build<P: Serialize>(
     signer: &dyn Signer,
     subject: Subject,
@@ -152,14 +188,7 @@ fn build<P: Serialize>(
     suffix: &str,
 ) -> Result<Artifact, AttestError> {
     let purl = subject.name.clone();
-    let statement = Statement {
-        statement_type: STATEMENT_TYPE.to_string(),
-        subject: vec![subject],
-        predicate_type: predicate_type.to_string(),
-        predicate,
-    };
-    let payload = serde_json::to_vec(&statement)?;
-    let envelope = dsse::sign_envelope(signer, INTOTO_PAYLOAD_TYPE, &payload)?;
+    let envelope = sign_statement(signer, subject, predicate_type, predicate)?;
     let bytes = envelope.to_json_pretty().into_bytes();
     let sha256 = Sha256Hex::of(&bytes);
     Ok(Artifact {

@@ -31,20 +31,25 @@ pub struct Loaded {
     /// What a person should know about how it was read.
     pub notes: Vec<String>,
     pub provenance: Provenance,
-    /// Each package's signed artifact, by canonical PURL.
-    pub artifacts: BTreeMap<String, PathBuf>,
+    /// Each package's signed artifact (a file, or a line of a bundle), by
+    /// canonical PURL.
+    pub artifacts: BTreeMap<String, verify::Located>,
     pub report_artifact: Option<PathBuf>,
 }
 
 impl Loaded {
     /// The summary, with links to the artifacts made by `link` (from an
-    /// artifact's path to a link from where the summary is written).
+    /// artifact's path to a link from where the summary is written); a link
+    /// to an envelope in a bundle is to the bundle, with `#L<line>`.
     pub fn summary(&self, link: impl Fn(&Path) -> String) -> Summary {
         let mut s = super::summarize(&self.report);
         s.provenance = self.provenance.clone();
         s.provenance.report_artifact = self.report_artifact.as_deref().map(&link);
         let attach = |f: &mut super::Finding| {
-            f.artifact = self.artifacts.get(&f.purl).map(|p| link(p));
+            f.artifact = self
+                .artifacts
+                .get(&f.purl)
+                .map(|a| format!("{}{}", link(&a.path), a.fragment()));
         };
         s.risks.iter_mut().for_each(attach);
         for row in &mut s.cisa {

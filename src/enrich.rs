@@ -960,19 +960,19 @@ fn declarations(
 
 /// The TACOS report for one document: its application and the statements
 /// of its packages, in document order.
-fn application_report(
+fn application_report<'s>(
     l: &Loaded,
-    by_purl: &HashMap<&str, &Statement>,
+    by_purl: &HashMap<&str, &'s Statement>,
     dir: &Path,
     opts: &Options,
     tool: &Tool,
-) -> tacos::Report {
+) -> tacos::Report<&'s Statement> {
     let mut seen = std::collections::HashSet::new();
     let statements = l
         .resolved
         .iter()
         .filter(|(_, c)| seen.insert(c.clone()))
-        .filter_map(|(_, c)| by_purl.get(c.as_str()).map(|s| (*s).clone()))
+        .filter_map(|(_, c)| by_purl.get(c.as_str()).copied())
         .collect();
     let mut author = format!("Tool: {}-{}", tool.name, tool.version);
     if let Some(org) = &opts.organization {
@@ -1006,7 +1006,7 @@ fn application_report(
 /// name, like a package's; not the SBOM's own bytes, which enriching changes.
 fn sign_report(
     l: &Loaded,
-    report: &tacos::Report,
+    report: &tacos::Report<&Statement>,
     dir: &Path,
     signer: &dyn Signer,
     created: &mut Rollback,

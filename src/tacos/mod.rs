@@ -601,8 +601,11 @@ impl Statement {
 }
 
 /// A TACOS attestation report: many statements and who made them, when.
+/// `S` is `&Statement` where a report is only written: an application's
+/// report then borrows the statements signed for its packages instead of
+/// copying them (for 9,000 packages, over a hundred megabytes).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Report {
+pub struct Report<S = Statement> {
     #[serde(rename = "@id")]
     pub id: String,
     /// Where this report lives.
@@ -614,7 +617,7 @@ pub struct Report {
     #[serde(rename = "TACOSversion")]
     pub tacos_version: String,
     pub application: String,
-    pub statements: Vec<Statement>,
+    pub statements: Vec<S>,
 }
 
 #[cfg(test)]

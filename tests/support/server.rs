@@ -59,6 +59,9 @@ struct State {
     osv: Osv,
     /// Responses per page of a deps.dev batch answer.
     depsdev_page: Mutex<usize>,
+    /// Items asked for in batch requests, per batch endpoint (a deps.dev
+    /// batch's later pages repeat the items: counted once).
+    items: Mutex<BTreeMap<String, u64>>,
 }
 
 pub struct FixtureServer {
@@ -80,6 +83,7 @@ impl FixtureServer {
             paths: Mutex::new(BTreeMap::new()),
             osv,
             depsdev_page: Mutex::new(1000),
+            items: Mutex::new(BTreeMap::new()),
         });
         let (tx, rx) = std::sync::mpsc::channel();
         let st = state.clone();
@@ -202,6 +206,12 @@ impl FixtureServer {
     /// Answers so far that were neither 200 nor 404.
     pub fn error_answers(&self) -> u64 {
         *self.state.errors.lock().unwrap()
+    }
+
+    /// Items asked for in batch requests, per batch endpoint: what a fleet
+    /// must ask exactly once per package, however it splits the batches.
+    pub fn batch_items(&self) -> BTreeMap<String, u64> {
+        self.state.items.lock().unwrap().clone()
     }
 
     pub fn reset_counts(&self) {
@@ -733,6 +743,11 @@ fn osv_route(st: &State, method: &str, rest: &str, body: &[u8]) -> Answer {
             if queries.len() > 1000 {
                 return Answer::json(400, &json!({"code": 3, "message": "Too many queries."}));
             }
+            *st.items
+                .lock()
+                .unwrap()
+                .entry("osv querybatch".into())
+                .or_default() += queries.len() as u64;
             let results: Vec<Value> = queries
                 .iter()
                 .map(|q| {
@@ -782,6 +797,13 @@ fn depsdev_batch(st: &State, body: &[u8]) -> Answer {
             None => return Answer::json(400, &json!({"code": 3, "message": "bad page token"})),
         },
     };
+    if start == 0 {
+        *st.items
+            .lock()
+            .unwrap()
+            .entry("depsdev versionbatch".into())
+            .or_default() += requests.len() as u64;
+    }
     let page = *st.depsdev_page.lock().unwrap();
     let end = (start + page).min(requests.len());
     let mut responses = Vec::new();

@@ -1026,15 +1026,30 @@ fn sign_report(
         .map(|c| c.hashes.into_iter().map(|h| (h.alg, h.hex)).collect())
         .unwrap_or_default();
     let subject = Subject::for_package(&name, &hashes);
-    let artifact = attest::build_report_artifact(signer, subject, report)
-        .map_err(|source| EnrichError::Sign { purl: name, source })?;
-    let path = dir.join(&artifact.file_name);
-    match fsutil::write_content_addressed(&path, &artifact.bytes) {
-        Ok(Written::New) => created.file(path),
-        Ok(_) => {}
-        Err(source) => return Err(EnrichError::Write { path, source }),
+    // Streamed into a temporary file, renamed once its digest (and so its
+    // name) is known: the report holds every package's statement again.
+    let placeholder = dir.join(format!("report{}", attest::REPORT_SUFFIX));
+    let write_err = |path: &Path| {
+        let path = path.to_path_buf();
+        move |source| EnrichError::Write { path, source }
+    };
+    let mut file = AtomicFile::create(&placeholder).map_err(write_err(&placeholder))?;
+    let (file_name, sha256) = attest::write_report_artifact(signer, subject, report, file.writer())
+        .map_err(|source| match source {
+            attest::AttestError::Write(e) => EnrichError::Write {
+                path: placeholder.clone(),
+                source: e,
+            },
+            source => EnrichError::Sign { purl: name, source },
+        })?;
+    let path = dir.join(&file_name);
+    // Same name, same bytes: one already there stays (the temporary file
+    // is dropped), and is not this run's to take back.
+    if fs::symlink_metadata(&path).is_err() {
+        file.commit_as(&path, true).map_err(write_err(&path))?;
+        created.file(path);
     }
-    Ok((artifact.file_name, artifact.sha256))
+    Ok((file_name, sha256))
 }
 
 fn same_file(a: &Path, b: &Path) -> bool {

@@ -123,6 +123,8 @@ pub enum AttestError {
     Sign(#[from] dsse::SignError),
     #[error("cannot serialize the statement: {0}")]
     Serialize(#[from] serde_json::Error),
+    #[error("cannot write the artifact: {0}")]
+    Write(#[from] std::io::Error),
 }
 
 /// Build, sign and serialize the artifact for one package.
@@ -147,6 +149,79 @@ pub fn build_report_artifact<P: Serialize>(
         report,
         REPORT_SUFFIX,
     )
+}
+
+/// Sign an application's TACOS report and write its envelope to `out`,
+/// byte for byte what `build_report_artifact` makes, without holding it:
+/// for an SBOM of 10,000 packages the report is tens of megabytes, and the
+/// envelope, its base64 and its pretty JSON were each another copy. Returns
+/// the file name the artifact goes by and its SHA-256.
+pub fn write_report_artifact<P: Serialize>(
+    signer: &dyn Signer,
+    subject: Subject,
+    report: &P,
+    out: &mut dyn std::io::Write,
+) -> Result<(String, Sha256Hex), AttestError> {
+    use base64::Engine as _;
+    use std::io::Write as _;
+    let purl = subject.name.clone();
+    let statement = Statement {
+        statement_type: STATEMENT_TYPE.to_string(),
+        subject: vec![subject],
+        predicate_type: REPORT_PREDICATE_TYPE.to_string(),
+        predicate: report,
+    };
+    let payload = serde_json::to_vec(&statement)?;
+    let sig = signer.sign(&dsse::pae(INTOTO_PAYLOAD_TYPE, &payload))?;
+    // The envelope with an empty payload, split where the payload goes: the
+    // other values (a constant, hex, base64) cannot hold that text.
+    let shell = Envelope {
+        payload_type: INTOTO_PAYLOAD_TYPE.to_owned(),
+        payload: String::new(),
+        signatures: vec![dsse::EnvelopeSignature {
+            keyid: signer.key_id(),
+            sig: base64::engine::general_purpose::STANDARD.encode(sig),
+        }],
+    }
+    .to_json_pretty();
+    let marker = "\"payload\": \"\"";
+    let at = shell.find(marker).expect("the envelope has a payload") + marker.len() - 1;
+    let (head, tail) = shell.split_at(at);
+
+    let mut hashed = HashingWriter {
+        inner: out,
+        hasher: Sha256::new(),
+    };
+    hashed.write_all(head.as_bytes())?;
+    {
+        let mut b64 = base64::write::EncoderWriter::new(
+            &mut hashed,
+            &base64::engine::general_purpose::STANDARD,
+        );
+        b64.write_all(&payload)?;
+        b64.finish()?;
+    }
+    hashed.write_all(tail.as_bytes())?;
+    let sha256 = Sha256Hex(hex::encode(hashed.hasher.finalize()));
+    let file_name = artifact_file_name(&purl, &sha256).replace(ARTIFACT_SUFFIX, REPORT_SUFFIX);
+    Ok((file_name, sha256))
+}
+
+/// Passes writes on and hashes what was written.
+struct HashingWriter<'a> {
+    inner: &'a mut dyn std::io::Write,
+    hasher: Sha256,
+}
+
+impl std::io::Write for HashingWriter<'_> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let n = self.inner.write(buf)?;
+        self.hasher.update(&buf[..n]);
+        Ok(n)
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.inner.flush()
+    }
 }
 
 /// A package's artifact as one line of an attestation bundle (JSON Lines):
@@ -298,6 +373,32 @@ fn verify_typed(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The streamed report is the report `build_report_artifact` builds in
+    /// memory, byte for byte, and verifies as a report.
+    #[test]
+    fn a_streamed_report_is_the_built_one() {
+        use crate::attest::keys::{KeyAlgorithm, SigningKey};
+        let statements = vec!["x\u{e9}\"\n"; 500];
+        let report = serde_json::json!({"application": "a", "statements": statements});
+        for alg in [KeyAlgorithm::EcdsaP256, KeyAlgorithm::Ed25519] {
+            let key = SigningKey::generate(alg);
+            let subject = || Subject::for_package("pkg:npm/app@1.0.0", &[]);
+            let built = build_report_artifact(&key, subject(), &report).unwrap();
+            let mut streamed = Vec::new();
+            let (name, sha) =
+                write_report_artifact(&key, subject(), &report, &mut streamed).unwrap();
+            // Both signatures are deterministic (RFC 6979 for ECDSA).
+            assert_eq!(streamed, built.bytes);
+            assert_eq!(
+                (name.as_str(), &sha),
+                (built.file_name.as_str(), &built.sha256)
+            );
+            assert_eq!(sha, Sha256Hex::of(&streamed));
+            assert!(name.ends_with(REPORT_SUFFIX), "{name}");
+            verify_report_artifact(&streamed, key.public()).unwrap();
+        }
+    }
 
     #[test]
     fn file_names_are_readable_safe_and_distinct() {

@@ -8,7 +8,9 @@
 //! - read/write: this library reads the SBOM, resolves every PURL, adds a
 //!   reference to every component and writes the result (no signing);
 //! - the `tacos-sbom enrich` command, signing included, into a fresh directory,
-//!   `--offline` with an empty cache so that no network time is counted.
+//!   `--offline` with an empty cache so that no network time is counted:
+//!   once with one file per package (the default layout), once with the
+//!   bundle layout (one JSON Lines file).
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -43,8 +45,16 @@ fn main() {
 
     println!("tacos-sbom enrich benchmark ({RUNS} runs each, median; peak RSS in MiB)");
     println!(
-        "{:<36} {:>10} {:>9} {:>9} {:>9} {:>9} {:>9}",
-        "file", "jq -c .", "rd/wr", "ratio", "enrich", "ratio", "MiB rw/enrich"
+        "{:<36} {:>10} {:>9} {:>9} {:>9} {:>9} {:>9} {:>9} {:>9}",
+        "file",
+        "jq -c .",
+        "rd/wr",
+        "ratio",
+        "files",
+        "ratio",
+        "bundle",
+        "ratio",
+        "MiB rw/files/bundle"
     );
     for file in [large.as_path(), big.as_path()] {
         let jq = measure(|| {
@@ -59,39 +69,51 @@ fn main() {
             c
         });
         let mut n = 0;
-        let full = measure(|| {
-            n += 1;
-            let dir = work.join(format!("run-{n}"));
-            std::fs::create_dir_all(&dir).unwrap();
-            let mut c = Command::new(env!("CARGO_BIN_EXE_tacos-sbom"));
-            c.arg("-q")
-                .arg("enrich")
-                .arg(file)
-                .arg("-o")
-                .arg(dir.join("out.json"))
-                // No network: this measures the SBOM and signing work.
-                .arg("--offline")
-                .arg("--cache-dir")
-                .arg(work.join("empty-cache"))
-                .env("TACOS_SBOM_CONFIG_DIR", work.join("config"))
-                .env_remove("CI");
-            c
-        });
+        let mut enrich = |layout: &str| {
+            measure(|| {
+                n += 1;
+                let dir = work.join(format!("run-{n}"));
+                std::fs::create_dir_all(&dir).unwrap();
+                let mut c = Command::new(env!("CARGO_BIN_EXE_tacos-sbom"));
+                c.arg("-q")
+                    .arg("enrich")
+                    .arg(file)
+                    .arg("-o")
+                    .arg(dir.join("out.json"))
+                    .arg("--layout")
+                    .arg(layout)
+                    // No network: this measures the SBOM and signing work.
+                    .arg("--offline")
+                    .arg("--cache-dir")
+                    .arg(work.join("empty-cache"))
+                    .env("TACOS_SBOM_CONFIG_DIR", work.join("config"))
+                    .env_remove("CI");
+                c
+            })
+        };
+        let files = enrich("files");
+        let bundle = enrich("bundle");
         let name = file.file_name().unwrap().to_string_lossy();
         println!(
-            "{:<36} {:>9.3}s {:>8.3}s {:>8.2}x {:>8.3}s {:>8.2}x {:>4.0}/{:<4.0}",
+            "{:<36} {:>9.3}s {:>8.3}s {:>8.2}x {:>8.3}s {:>8.2}x {:>8.3}s {:>8.2}x {:>4.0}/{:.0}/{:.0}",
             name,
             jq.0,
             rw.0,
             rw.0 / jq.0,
-            full.0,
-            full.0 / jq.0,
+            files.0,
+            files.0 / jq.0,
+            bundle.0,
+            bundle.0 / jq.0,
             rw.1,
-            full.1
+            files.1,
+            bundle.1
         );
     }
     println!("targets: read/write <= 1.5x jq, enrich with signing <= 3x jq");
-    println!("MiB: peak RSS of read/write / of enrich (jq for comparison below)");
+    println!(
+        "files, bundle: enrich with signing, one file per package / the bundle layout (--layout bundle)"
+    );
+    println!("MiB: peak RSS of read/write / of each enrich (jq for comparison below)");
     for file in [large.as_path(), big.as_path()] {
         let jq = measure(|| {
             let mut c = Command::new("jq");

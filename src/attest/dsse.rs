@@ -19,16 +19,22 @@ pub const INTOTO_PAYLOAD_TYPE: &str = "application/vnd.in-toto+json";
 
 /// `"DSSEv1" SP LEN(type) SP type SP LEN(payload) SP payload`, lengths in bytes as ASCII decimal.
 pub fn pae(payload_type: &str, payload: &[u8]) -> Vec<u8> {
-    let mut out = Vec::with_capacity(payload_type.len() + payload.len() + 32);
+    let mut out = pae_header(payload_type, payload.len());
+    out.extend_from_slice(payload);
+    out
+}
+
+/// The PAE up to the payload.
+fn pae_header(payload_type: &str, payload_len: usize) -> Vec<u8> {
+    let mut out = Vec::with_capacity(payload_type.len() + payload_len + 32);
     // Writing to a Vec cannot fail.
     let _ = write!(
         out,
         "DSSEv1 {} {} {} ",
         payload_type.len(),
         payload_type,
-        payload.len()
+        payload_len
     );
-    out.extend_from_slice(payload);
     out
 }
 
@@ -40,6 +46,12 @@ pub trait Signer: Send + Sync {
     fn public_key_pem(&self) -> Option<String>;
     /// Sign `message`: ECDSA P-256 as ASN.1 DER, Ed25519 as 64 raw bytes.
     fn sign(&self, message: &[u8]) -> Result<Vec<u8>, SignError>;
+    /// Sign the PAE of `payload`: the same signature as `sign(&pae(..))`.
+    /// A signer that hashes the message first may do so without copying a
+    /// payload of tens of megabytes (an application report) into the PAE.
+    fn sign_pae(&self, payload_type: &str, payload: &[u8]) -> Result<Vec<u8>, SignError> {
+        self.sign(&pae(payload_type, payload))
+    }
 }
 
 impl Signer for SigningKey {
@@ -53,6 +65,14 @@ impl Signer for SigningKey {
 
     fn sign(&self, message: &[u8]) -> Result<Vec<u8>, SignError> {
         Ok(self.sign_bytes(message))
+    }
+
+    fn sign_pae(&self, payload_type: &str, payload: &[u8]) -> Result<Vec<u8>, SignError> {
+        let header = pae_header(payload_type, payload.len());
+        match self.sign_parts(&[&header, payload]) {
+            Some(sig) => Ok(sig),
+            None => self.sign(&pae(payload_type, payload)),
+        }
     }
 }
 
@@ -113,7 +133,7 @@ pub fn sign_envelope(
     payload_type: &str,
     payload: &[u8],
 ) -> Result<Envelope, SignError> {
-    let sig = signer.sign(&pae(payload_type, payload))?;
+    let sig = signer.sign_pae(payload_type, payload)?;
     Ok(Envelope {
         payload_type: payload_type.to_owned(),
         payload: STANDARD.encode(payload),
@@ -245,6 +265,20 @@ mod tests {
                 parsed.verify(&key.public_key()).unwrap(),
                 STATEMENT.as_bytes()
             );
+        }
+    }
+
+    /// Signing the PAE in parts gives the signature of the whole PAE.
+    #[test]
+    fn signing_the_pae_in_parts_is_signing_the_pae() {
+        for alg in both() {
+            let key = SigningKey::generate(alg);
+            for payload in [&b""[..], b"abc", STATEMENT.as_bytes()] {
+                assert_eq!(
+                    key.sign_pae(INTOTO_PAYLOAD_TYPE, payload).unwrap(),
+                    key.sign(&pae(INTOTO_PAYLOAD_TYPE, payload)).unwrap()
+                );
+            }
         }
     }
 

@@ -269,6 +269,28 @@ impl SigningKey {
         }
     }
 
+    /// Sign the concatenation of `parts` without making it, where the
+    /// algorithm hashes the message first (ECDSA P-256 with SHA-256): the
+    /// same signature as `sign_bytes` of the concatenation. `None` for
+    /// Ed25519, which needs the whole message.
+    pub fn sign_parts(&self, parts: &[&[u8]]) -> Option<Vec<u8>> {
+        match &self.inner {
+            SigningInner::P256(key) => {
+                use sha2::Digest as _;
+                let sig: p256::ecdsa::Signature = p256::ecdsa::signature::DigestSigner::sign_digest(
+                    key,
+                    |digest: &mut sha2::Sha256| {
+                        for p in parts {
+                            digest.update(p);
+                        }
+                    },
+                );
+                Some(sig.to_der().as_bytes().to_vec())
+            }
+            SigningInner::Ed25519(_) => None,
+        }
+    }
+
     fn from_inner(inner: SigningInner) -> SigningKey {
         let public = match &inner {
             SigningInner::P256(key) => {

@@ -172,7 +172,7 @@ pub fn write_report_artifact<P: Serialize>(
         predicate: report,
     };
     let payload = serde_json::to_vec(&statement)?;
-    let sig = signer.sign(&dsse::pae(INTOTO_PAYLOAD_TYPE, &payload))?;
+    let sig = signer.sign_pae(INTOTO_PAYLOAD_TYPE, &payload)?;
     // The envelope with an empty payload, split where the payload goes: the
     // other values (a constant, hex, base64) cannot hold that text.
     let shell = Envelope {

@@ -62,6 +62,8 @@ struct State {
     /// Items asked for in batch requests, per batch endpoint (a deps.dev
     /// batch's later pages repeat the items: counted once).
     items: Mutex<BTreeMap<String, u64>>,
+    /// Answer 404 (absent) rather than an error for what was not recorded.
+    unrecorded_absent: Mutex<bool>,
 }
 
 pub struct FixtureServer {
@@ -84,6 +86,7 @@ impl FixtureServer {
             osv,
             depsdev_page: Mutex::new(1000),
             items: Mutex::new(BTreeMap::new()),
+            unrecorded_absent: Mutex::new(false),
         });
         let (tx, rx) = std::sync::mpsc::channel();
         let st = state.clone();
@@ -208,6 +211,14 @@ impl FixtureServer {
         *self.state.errors.lock().unwrap()
     }
 
+    /// Registries that know only what was recorded: 404 for the rest, a
+    /// complete answer ("no such package"), where by default the rest get
+    /// an error. For fleets, where a statement with an unavailable source
+    /// is not stored and so is assessed again by each runner that needs it.
+    pub fn set_unrecorded_absent(&self, yes: bool) {
+        *self.state.unrecorded_absent.lock().unwrap() = yes;
+    }
+
     /// Items asked for in batch requests, per batch endpoint: what a fleet
     /// must ask exactly once per package, however it splits the batches.
     pub fn batch_items(&self) -> BTreeMap<String, u64> {
@@ -296,9 +307,15 @@ impl Answer {
     fn not_found() -> Answer {
         Answer::json(404, &json!({"code": 5, "message": "not found"}))
     }
-    /// What was not recorded is not known to be absent: a registry's 404
-    /// means "removed", so an unrecorded package gets an error instead.
-    fn not_recorded() -> Answer {
+}
+
+/// What was not recorded is not known to be absent: a registry's 404
+/// means "removed", so an unrecorded package gets an error instead, unless
+/// the test asked for registries that know only what was recorded.
+fn not_recorded(st: &State) -> Answer {
+    if *st.unrecorded_absent.lock().unwrap() {
+        Answer::not_found()
+    } else {
         Answer::json(424, &json!({"error": "not recorded in the test fixtures"}))
     }
 }
@@ -520,14 +537,14 @@ fn route(st: &State, req: &Request) -> Answer {
     let parts: Vec<&str> = path.trim_start_matches('/').splitn(2, '/').collect();
     let (service, rest) = (parts[0], parts.get(1).copied().unwrap_or(""));
     match service {
-        "npm" => file_answer(&npm_file(st, &pct_decode(rest))).unwrap_or_else(Answer::not_recorded),
+        "npm" => file_answer(&npm_file(st, &pct_decode(rest))).unwrap_or_else(|| not_recorded(st)),
         "pypi" => {
             let name = rest
                 .strip_prefix("pypi/")
                 .and_then(|r| r.strip_suffix("/json"));
             name.and_then(|n| pypi_file(st, &pct_decode(n)))
                 .and_then(|p| file_answer(&p))
-                .unwrap_or_else(Answer::not_recorded)
+                .unwrap_or_else(|| not_recorded(st))
         }
         "crates-index" => {
             if rest == "config.json" {
@@ -541,7 +558,7 @@ fn route(st: &State, req: &Request) -> Answer {
                 return Answer::not_found();
             }
             file_answer(&st.fixtures.join("registry/crates/index").join(rest))
-                .unwrap_or_else(Answer::not_recorded)
+                .unwrap_or_else(|| not_recorded(st))
         }
         "crates-api" => {
             let name = rest.strip_prefix("api/v1/crates/").unwrap_or("");
@@ -553,7 +570,7 @@ fn route(st: &State, req: &Request) -> Answer {
                     .join("registry/crates-api-examples")
                     .join(format!("{name}.json")),
             )
-            .unwrap_or_else(Answer::not_recorded)
+            .unwrap_or_else(|| not_recorded(st))
         }
         "osv" => osv_route(st, &req.method, rest, &req.body),
         // Tidelift's attestation-report API: answers a report for any

@@ -20,13 +20,14 @@ pub const INTOTO_PAYLOAD_TYPE: &str = "application/vnd.in-toto+json";
 /// `"DSSEv1" SP LEN(type) SP type SP LEN(payload) SP payload`, lengths in bytes as ASCII decimal.
 pub fn pae(payload_type: &str, payload: &[u8]) -> Vec<u8> {
     let mut out = pae_header(payload_type, payload.len());
+    out.reserve_exact(payload.len());
     out.extend_from_slice(payload);
     out
 }
 
 /// The PAE up to the payload.
 fn pae_header(payload_type: &str, payload_len: usize) -> Vec<u8> {
-    let mut out = Vec::with_capacity(payload_type.len() + payload_len + 32);
+    let mut out = Vec::with_capacity(payload_type.len() + 32);
     // Writing to a Vec cannot fail.
     let _ = write!(
         out,

@@ -967,6 +967,56 @@ mod tests {
         assert!(e.contains("over the 10-byte limit"), "{e}");
     }
 
+    /// Found by the fuzz campaign (fuzz/src/__fuzz__/sbom_reader/crashes/
+    /// tagvalue-url-with-line-end.fuzzer.spdx): a reference URL with a line
+    /// end split the tag-value `ExternalRef` line, and the written file did
+    /// not read back. The tool's own URLs hold no whitespace; the writer no
+    /// longer relies on that.
+    #[test]
+    fn a_tag_value_reference_stays_one_entry_whatever_its_url() {
+        let doc = "SPDXVersion: SPDX-2.3\nDataLicense: CC0-1.0\nSPDXID: SPDXRef-DOCUMENT\n\
+                   DocumentName: d\nDocumentNamespace: https://example.com/d\n\
+                   Creator: Tool: t\nCreated: 2024-01-01T00:00:00Z\n\n\
+                   PackageName: p\nSPDXID: SPDXRef-p\nPackageDownloadLocation: NOASSERTION\n";
+        let sbom = Sbom::from_bytes(Path::new("in.spdx"), doc.as_bytes().to_vec()).unwrap();
+        let components = sbom.components();
+        let tool = Tool {
+            vendor: "v".into(),
+            name: "t".into(),
+            version: "1".into(),
+        };
+        let url = "a b\nPackageName: injected\r\n\tc.json";
+        let changes = Changes {
+            component_refs: vec![(
+                components[0].id,
+                Reference {
+                    url: url.into(),
+                    sha256: "0".repeat(64),
+                    comment: format!("TACOS attestation; sha256:{}", "0".repeat(64)),
+                },
+            )],
+            document_refs: Vec::new(),
+            document_marker: "TACOS report",
+            spdx_document_reference_type: "tacos-report",
+            tool: &tool,
+            root_members: Vec::new(),
+            marker: "TACOS attestation",
+            spdx_reference_type: "tacos-attestation",
+            cdx_reference_type: "attestation",
+            now: OffsetDateTime::UNIX_EPOCH,
+        };
+        let mut out = Vec::new();
+        sbom.enrich(&changes).write_to(&mut out).unwrap();
+        let again = Sbom::from_bytes(Path::new("out.spdx"), out).unwrap();
+        assert_eq!(again.components().len(), 1);
+        let found = again.found_references("TACOS attestation", "tacos-attestation");
+        assert_eq!(found.len(), 1);
+        assert_eq!(
+            found[0].1.url,
+            "a%20b%0APackageName:%20injected%0D%0A%09c.json"
+        );
+    }
+
     #[test]
     fn refuses_unsupported_formats_by_content() {
         assert!(

@@ -437,7 +437,7 @@ impl Document {
             // comment, where `sha256_in_comment` finds it again.
             format!(
                 "ExternalRef: OTHER {ty} {}{nl}ExternalRefComment: <text>{}</text>{nl}",
-                r.url,
+                one_token(&r.url),
                 r.comment.replace("</text>", "< /text>")
             )
         };
@@ -540,6 +540,27 @@ impl Document {
             ));
         }
     }
+}
+
+/// A locator as the one token `ExternalRef` takes: whitespace (a line end
+/// would end the entry and start a line of the reader's choosing) is
+/// percent-encoded, which changes no valid URL, since none holds any.
+fn one_token(url: &str) -> std::borrow::Cow<'_, str> {
+    if !url.contains(char::is_whitespace) {
+        return url.into();
+    }
+    let mut out = String::with_capacity(url.len() + 8);
+    for c in url.chars() {
+        if c.is_whitespace() {
+            let mut buf = [0; 4];
+            for b in c.encode_utf8(&mut buf).bytes() {
+                out.push_str(&format!("%{b:02X}"));
+            }
+        } else {
+            out.push(c);
+        }
+    }
+    out.into()
 }
 
 /// Read every `Tag: value` entry with its span.

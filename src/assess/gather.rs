@@ -114,94 +114,10 @@ impl Assessor {
             })
             .collect();
 
-        // 2. Vulnerabilities of the releases that matter, in one batch.
-        let all_releases = self.sources.has_osv_db();
-        let mut queries: Vec<VulnKey> = Vec::new();
-        for (k, l) in &registries {
-            let Some(pkg) = l.value() else { continue };
-            let stable = fields::stable_releases(k.0, &pkg.releases);
-            let take = if all_releases {
-                stable.len()
-            } else {
-                CLEAN_CANDIDATES
-            };
-            for r in stable.into_iter().take(take) {
-                queries.push((k.0, k.1.clone(), r.version.clone()));
-            }
-        }
-        for (purl, _) in packages {
-            if let Some(v) = purl.version() {
-                queries.push((eco_of(purl), purl.registry_name(), v.to_string()));
-            }
-        }
-        progress.phase(&format!(
-            "checking {} for known vulnerabilities",
-            plural(queries.len(), "version", "versions")
-        ));
-        let mut vulns = self.sources.vulnerabilities(queries).await;
-
-        // 3. What installing the latest release pulls in, and the newest
-        //    release that is clean itself when that is another one.
-        let mut roots: BTreeSet<VulnKey> = BTreeSet::new();
-        for (k, l) in &registries {
-            let Some(pkg) = l.value() else { continue };
-            if let Some(Some(v)) = latest.get(k) {
-                roots.insert((k.0, k.1.clone(), v.clone()));
-            }
-            let clean = fields::stable_releases(k.0, &pkg.releases)
-                .into_iter()
-                .find(|r| {
-                    vulns
-                        .get(&(k.0, k.1.clone(), r.version.clone()))
-                        .and_then(|l| l.value())
-                        .is_some_and(|v| v.iter().all(|x| x.withdrawn))
-                });
-            if let Some(r) = clean {
-                roots.insert((k.0, k.1.clone(), r.version.clone()));
-            }
-        }
-        progress.phase(&format!(
-            "resolving what installing {} pulls in",
-            plural(roots.len(), "release", "releases")
-        ));
-        let sources = self.sources.clone();
-        let cap = self.cfg.max_dependencies;
-        let resolved: HashMap<VulnKey, Resolved> = each(
-            roots.into_iter().collect(),
-            move |k: VulnKey| {
-                let s = sources.clone();
-                async move {
-                    let r = resolve::resolve(&s, k.0, &k.1, &k.2, cap).await;
-                    (k, r)
-                }
-            },
-            (progress, "dependencies"),
-        )
-        .await
-        .into_iter()
-        .collect();
-        let node_queries: Vec<VulnKey> = resolved
-            .iter()
-            .flat_map(|(k, r)| {
-                r.nodes
-                    .iter()
-                    .map(|n| (k.0, n.name.clone(), n.version.clone()))
-                    .collect::<Vec<_>>()
-            })
-            .filter(|q| !vulns.contains_key(q))
-            .collect::<BTreeSet<_>>()
-            .into_iter()
-            .collect();
-        if !node_queries.is_empty() {
-            progress.phase(&format!(
-                "checking {} of dependencies for known vulnerabilities",
-                plural(node_queries.len(), "version", "versions")
-            ));
-            vulns.extend(self.sources.vulnerabilities(node_queries).await);
-        }
-
-        // 4. deps.dev's view of each latest release (licenses, links,
-        //    deprecation).
+        // 2. deps.dev's view of each latest release (licenses, links,
+        //    deprecation). It needs only the latest releases, so it is asked
+        //    while the vulnerability checks and the dependency resolution
+        //    (which need each other's answers) run, rather than after them.
         let latest_keys: Vec<VulnKey> = latest
             .iter()
             .filter_map(|(k, v)| v.as_ref().map(|v| (k.0, k.1.clone(), v.clone())))
@@ -210,8 +126,97 @@ impl Assessor {
             "asking deps.dev about {}",
             plural(latest_keys.len(), "release", "releases")
         ));
-        let depsdev: HashMap<VulnKey, Lookup<DepsDevVersion>> =
-            self.sources.depsdev_versions(latest_keys).await;
+        // 3. Vulnerabilities of the releases that matter, in one batch.
+        let all_releases = self.sources.has_osv_db();
+        let checks = async {
+            let mut queries: Vec<VulnKey> = Vec::new();
+            for (k, l) in &registries {
+                let Some(pkg) = l.value() else { continue };
+                let stable = fields::stable_releases(k.0, &pkg.releases);
+                let take = if all_releases {
+                    stable.len()
+                } else {
+                    CLEAN_CANDIDATES
+                };
+                for r in stable.into_iter().take(take) {
+                    queries.push((k.0, k.1.clone(), r.version.clone()));
+                }
+            }
+            for (purl, _) in packages {
+                if let Some(v) = purl.version() {
+                    queries.push((eco_of(purl), purl.registry_name(), v.to_string()));
+                }
+            }
+            progress.phase(&format!(
+                "checking {} for known vulnerabilities",
+                plural(queries.len(), "version", "versions")
+            ));
+            let mut vulns = self.sources.vulnerabilities(queries).await;
+
+            // 4. What installing the latest release pulls in, and the newest
+            //    release that is clean itself when that is another one.
+            let mut roots: BTreeSet<VulnKey> = BTreeSet::new();
+            for (k, l) in &registries {
+                let Some(pkg) = l.value() else { continue };
+                if let Some(Some(v)) = latest.get(k) {
+                    roots.insert((k.0, k.1.clone(), v.clone()));
+                }
+                let clean = fields::stable_releases(k.0, &pkg.releases)
+                    .into_iter()
+                    .find(|r| {
+                        vulns
+                            .get(&(k.0, k.1.clone(), r.version.clone()))
+                            .and_then(|l| l.value())
+                            .is_some_and(|v| v.iter().all(|x| x.withdrawn))
+                    });
+                if let Some(r) = clean {
+                    roots.insert((k.0, k.1.clone(), r.version.clone()));
+                }
+            }
+            progress.phase(&format!(
+                "resolving what installing {} pulls in",
+                plural(roots.len(), "release", "releases")
+            ));
+            let sources = self.sources.clone();
+            let cap = self.cfg.max_dependencies;
+            let resolved: HashMap<VulnKey, Resolved> = each(
+                roots.into_iter().collect(),
+                move |k: VulnKey| {
+                    let s = sources.clone();
+                    async move {
+                        let r = resolve::resolve(&s, k.0, &k.1, &k.2, cap).await;
+                        (k, r)
+                    }
+                },
+                (progress, "dependencies"),
+            )
+            .await
+            .into_iter()
+            .collect();
+            let node_queries: Vec<VulnKey> = resolved
+                .iter()
+                .flat_map(|(k, r)| {
+                    r.nodes
+                        .iter()
+                        .map(|n| (k.0, n.name.clone(), n.version.clone()))
+                        .collect::<Vec<_>>()
+                })
+                .filter(|q| !vulns.contains_key(q))
+                .collect::<BTreeSet<_>>()
+                .into_iter()
+                .collect();
+            if !node_queries.is_empty() {
+                progress.phase(&format!(
+                    "checking {} of dependencies for known vulnerabilities",
+                    plural(node_queries.len(), "version", "versions")
+                ));
+                vulns.extend(self.sources.vulnerabilities(node_queries).await);
+            }
+            (vulns, resolved)
+        };
+        let ((vulns, resolved), depsdev): (_, HashMap<VulnKey, Lookup<DepsDevVersion>>) =
+            tokio::join!(checks, self.sources.depsdev_versions(latest_keys));
+
         let depsdev_of =
             |k: &Key| -> Lookup<DepsDevVersion> {
                 match latest.get(k).cloned().flatten() {

@@ -455,44 +455,8 @@ fn a_read_only_output_place_stops_the_run_before_anything_is_written() {
 
 /// Issue 8, item 1: a run that fails after signing (here the SBOM layer
 /// panicked while writing; however it fails) left
-/// `tacos-attestations/tacos-sbom.pub` behind.
-/// A signer that signs `n` times with a real key, then fails, as a remote
-/// signer might.
-struct FailingAfter {
-    key: tacos_sbom::attest::SigningKey,
-    left: std::sync::atomic::AtomicUsize,
-}
-
-impl tacos_sbom::attest::Signer for FailingAfter {
-    fn key_id(&self) -> String {
-        self.key.public().key_id()
-    }
-    fn public_key_pem(&self) -> Option<String> {
-        Some(self.key.public().to_spki_pem())
-    }
-    fn sign(&self, message: &[u8]) -> Result<Vec<u8>, tacos_sbom::attest::dsse::SignError> {
-        use std::sync::atomic::Ordering;
-        if self
-            .left
-            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1))
-            .is_err()
-        {
-            return Err(tacos_sbom::attest::dsse::SignError::Failed(
-                "the signing service went away".into(),
-            ));
-        }
-        Ok(self.key.sign_bytes(message))
-    }
-}
-
-struct Quiet;
-
-impl tacos_sbom::enrich::Reporter for Quiet {
-    fn note(&self, _: &str) {}
-    fn progress(&self, _: &str, _: usize, _: usize) {}
-}
-
-/// Signing that fails half-way takes back the artifacts already written.
+/// `tacos-attestations/tacos-sbom.pub` behind. Signing that fails half-way
+/// takes back the artifacts already written.
 #[test]
 fn a_signing_failure_half_way_takes_back_what_was_written() {
     use tacos_sbom::enrich;

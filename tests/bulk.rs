@@ -174,13 +174,6 @@ fn many_sboms_are_counted_not_listed_and_failures_are_listed_at_the_end() {
     assert_eq!(std::fs::read_dir(tmp.join("out")).unwrap().count(), 30);
 }
 
-struct Quiet;
-
-impl enrich::Reporter for Quiet {
-    fn note(&self, _: &str) {}
-    fn progress(&self, _: &str, _: usize, _: usize) {}
-}
-
 /// With several inputs the documents are read again when they are written;
 /// one that changed in between is not written (its packages were assessed
 /// from what was first read), and the others are.

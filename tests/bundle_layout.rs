@@ -859,40 +859,6 @@ fn report_and_package_work_on_a_bundle() {
 
 // ---- through the library: a run that fails leaves nothing ----------------
 
-struct FailingAfter {
-    key: tacos_sbom::attest::SigningKey,
-    left: std::sync::atomic::AtomicUsize,
-}
-
-impl tacos_sbom::attest::Signer for FailingAfter {
-    fn key_id(&self) -> String {
-        self.key.public().key_id()
-    }
-    fn public_key_pem(&self) -> Option<String> {
-        Some(self.key.public().to_spki_pem())
-    }
-    fn sign(&self, message: &[u8]) -> Result<Vec<u8>, tacos_sbom::attest::dsse::SignError> {
-        use std::sync::atomic::Ordering;
-        if self
-            .left
-            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1))
-            .is_err()
-        {
-            return Err(tacos_sbom::attest::dsse::SignError::Failed(
-                "the signing service went away".into(),
-            ));
-        }
-        Ok(self.key.sign_bytes(message))
-    }
-}
-
-struct Quiet;
-
-impl tacos_sbom::enrich::Reporter for Quiet {
-    fn note(&self, _: &str) {}
-    fn progress(&self, _: &str, _: usize, _: usize) {}
-}
-
 fn bundle_options(tmp: &Temp) -> tacos_sbom::enrich::Options {
     use tacos_sbom::enrich;
     enrich::Options {

@@ -846,3 +846,40 @@ pub fn spdx3_lossless(input: &str, output: &str) -> Result<usize, String> {
     }
     Ok(refs)
 }
+
+/// A reporter that says nothing, for runs through the library.
+pub struct Quiet;
+
+impl tacos_sbom::enrich::Reporter for Quiet {
+    fn note(&self, _: &str) {}
+    fn progress(&self, _: &str, _: usize, _: usize) {}
+}
+
+/// A signer that signs `left` times with a real key, then fails, as a
+/// remote signer might.
+pub struct FailingAfter {
+    pub key: tacos_sbom::attest::SigningKey,
+    pub left: std::sync::atomic::AtomicUsize,
+}
+
+impl tacos_sbom::attest::Signer for FailingAfter {
+    fn key_id(&self) -> String {
+        self.key.public().key_id()
+    }
+    fn public_key_pem(&self) -> Option<String> {
+        Some(self.key.public().to_spki_pem())
+    }
+    fn sign(&self, message: &[u8]) -> Result<Vec<u8>, tacos_sbom::attest::dsse::SignError> {
+        use std::sync::atomic::Ordering;
+        if self
+            .left
+            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1))
+            .is_err()
+        {
+            return Err(tacos_sbom::attest::dsse::SignError::Failed(
+                "the signing service went away".into(),
+            ));
+        }
+        Ok(self.key.sign_bytes(message))
+    }
+}

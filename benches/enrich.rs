@@ -12,9 +12,10 @@
 //!   once with one file per package (the default layout), once with the
 //!   bundle layout (one JSON Lines file).
 
+mod support;
+
 use std::path::{Path, PathBuf};
 use std::process::Command;
-use std::time::Instant;
 
 use std::io::Write;
 
@@ -134,33 +135,9 @@ fn measure(mut make: impl FnMut() -> Command) -> (f64, f64) {
     let mut times = Vec::new();
     let mut peak: f64 = 0.0;
     for _ in 0..RUNS {
-        let inner = make();
-        let mut timed = Command::new("/usr/bin/time");
-        timed.arg("-f").arg("%M").arg(inner.get_program());
-        timed.args(inner.get_args());
-        for (k, v) in inner.get_envs() {
-            match v {
-                Some(v) => timed.env(k, v),
-                None => timed.env_remove(k),
-            };
-        }
-        timed.stdout(std::process::Stdio::null());
-        let start = Instant::now();
-        let out = timed
-            .output()
-            .expect("GNU time (/usr/bin/time) is installed");
-        times.push(start.elapsed().as_secs_f64());
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        let kib: f64 = String::from_utf8_lossy(&out.stderr)
-            .lines()
-            .last()
-            .and_then(|l| l.trim().parse().ok())
-            .unwrap_or(0.0);
-        peak = peak.max(kib / 1024.0);
+        let (wall, kib) = support::timed(&make());
+        times.push(wall);
+        peak = peak.max(kib as f64 / 1024.0);
     }
     times.sort_by(|a, b| a.partial_cmp(b).unwrap());
     (times[RUNS / 2], peak)

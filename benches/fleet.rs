@@ -28,6 +28,7 @@
 mod postgres;
 #[path = "../tests/support/server.rs"]
 mod server;
+mod support;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
@@ -425,28 +426,7 @@ fn p4(work: &Path, pool: &[Component], size: &Size) {
         &list,
         &["--offline", "--layout", "bundle", "--ephemeral-key"],
     );
-    let mut timed = Command::new("/usr/bin/time");
-    timed.arg("-f").arg("%M").arg(inner.get_program());
-    timed.args(inner.get_args());
-    for (k, v) in inner.get_envs() {
-        match v {
-            Some(v) => timed.env(k, v),
-            None => timed.env_remove(k),
-        };
-    }
-    timed.stdout(Stdio::null()).stderr(Stdio::piped());
-    let started = Instant::now();
-    let out = timed
-        .output()
-        .expect("GNU time (/usr/bin/time) is installed");
-    let wall = started.elapsed();
-    let err = String::from_utf8_lossy(&out.stderr);
-    assert!(out.status.success(), "P4 enrich failed: {err}");
-    let peak_kib: u64 = err
-        .lines()
-        .last()
-        .and_then(|l| l.trim().parse().ok())
-        .expect("GNU time printed the peak RSS");
+    let (wall, peak_kib) = support::timed(&inner);
     let bound = 4 * largest + 10 * 1024 * distinct.len() as u64;
     let mib = |b: u64| b as f64 / (1024.0 * 1024.0);
     println!(
@@ -465,6 +445,6 @@ fn p4(work: &Path, pool: &[Component], size: &Size) {
         } else {
             "OVER the bound"
         },
-        wall.as_secs_f64()
+        wall
     );
 }

@@ -1,0 +1,36 @@
+//! What the benchmarks share: one run of a command under GNU time.
+#![allow(dead_code)]
+
+use std::process::{Command, Stdio};
+use std::time::Instant;
+
+/// Run `inner` under `/usr/bin/time` (stdout discarded): its wall seconds
+/// and peak RSS in KiB. Panics, with its stderr, if it fails.
+pub fn timed(inner: &Command) -> (f64, u64) {
+    let mut timed = Command::new("/usr/bin/time");
+    timed.arg("-f").arg("%M").arg(inner.get_program());
+    timed.args(inner.get_args());
+    if let Some(dir) = inner.get_current_dir() {
+        timed.current_dir(dir);
+    }
+    for (k, v) in inner.get_envs() {
+        match v {
+            Some(v) => timed.env(k, v),
+            None => timed.env_remove(k),
+        };
+    }
+    timed.stdout(Stdio::null()).stderr(Stdio::piped());
+    let start = Instant::now();
+    let out = timed
+        .output()
+        .expect("GNU time (/usr/bin/time) is installed");
+    let wall = start.elapsed().as_secs_f64();
+    let err = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert!(out.status.success(), "{err}");
+    let kib = err
+        .lines()
+        .last()
+        .and_then(|l| l.trim().parse().ok())
+        .expect("GNU time printed the peak RSS last");
+    (wall, kib)
+}

@@ -179,17 +179,22 @@ impl SqliteStore {
     }
 
     fn release_now(&self, keys: &[String], runner: &str) -> Result<(), StoreError> {
-        let conn = self.conn.lock().map_err(|_| self.err("lock poisoned"))?;
-        let mut stmt = conn
-            .prepare_cached(
-                "UPDATE assessments SET claimed_by = NULL, claimed_until = NULL
-                 WHERE key = ?1 AND claimed_by = ?2",
-            )
-            .map_err(|e| self.err(e))?;
-        for k in keys {
-            stmt.execute(params![k, runner]).map_err(|e| self.err(e))?;
+        let mut conn = self.conn.lock().map_err(|_| self.err("lock poisoned"))?;
+        // One transaction: each statement on its own was a commit (and a
+        // WAL append) per package.
+        let tx = conn.transaction().map_err(|e| self.err(e))?;
+        {
+            let mut stmt = tx
+                .prepare_cached(
+                    "UPDATE assessments SET claimed_by = NULL, claimed_until = NULL
+                     WHERE key = ?1 AND claimed_by = ?2",
+                )
+                .map_err(|e| self.err(e))?;
+            for k in keys {
+                stmt.execute(params![k, runner]).map_err(|e| self.err(e))?;
+            }
         }
-        Ok(())
+        tx.commit().map_err(|e| self.err(e))
     }
 }
 

@@ -816,14 +816,16 @@ fn run_enrich(args: EnrichArgs, ui: &Ui) -> Result<ExitCode> {
     let key = load_signing_key(&args.key, ui)?;
     let session = open_session(&args.sources, config, opts.now)?;
     let packages = plan.packages();
-    let outcome = session.assess(&packages, ui);
+    // Each statement is checked against the policy and kept as the JSON it
+    // is signed as the moment it is decided: never all held at once.
+    let mut check = policy.check().map_err(bad)?;
+    let mut statements = enrich::Statements::with_capacity(packages.len());
+    let outcome = session.assess_each(&packages, ui, &mut |i, s| {
+        check.add(i, &s);
+        statements.insert(packages[i].0.to_string(), tacos::StatementJson::new(&s));
+    });
     ui.finish();
     report_session(&session, &outcome, ui);
-    let statements: enrich::Statements = packages
-        .iter()
-        .zip(outcome.statements)
-        .map(|((purl, _), s)| (purl.to_string(), s))
-        .collect();
     let summary =
         enrich::execute(plan, statements, &opts, &key, ui).map_err(|e| bad(e.to_string()))?;
     ui.finish();
@@ -923,12 +925,18 @@ fn run_enrich(args: EnrichArgs, ui: &Ui) -> Result<ExitCode> {
             k.display()
         ));
     }
-    // Each package once, however many inputs name it.
-    let all: &[tacos::Statement] = &summary.statements;
+    // Each package once, however many inputs name it; none when no SBOM
+    // was written.
     let missing = unconfigured(&session);
-    let mut violations = policy.evaluate(all).map_err(bad)?;
+    let (mut violations, checked) = match summary.documents.is_empty() {
+        true => (Vec::new(), 0),
+        false => {
+            let n = check.statements();
+            (check.finish(), n)
+        }
+    };
     violations.extend(policy.unsourced(&missing));
-    let passed = print_violations(&policy, &violations, all.len(), ui);
+    let passed = print_violations(&policy, &violations, checked, ui);
     if failed_inputs > 0 {
         if many {
             for f in &failures {
@@ -1698,12 +1706,7 @@ fn report_session(session: &assess::session::Session, outcome: &assess::session:
         ui.say(&format!("sources: {}", parts.join("; ")));
     }
     if session.is_offline() {
-        let undecided = outcome
-            .statements
-            .iter()
-            .flat_map(|s| s.evidence.iter())
-            .filter(|(_, e)| e.code == tacos::ReasonCode::SourceUnavailable)
-            .count();
+        let undecided = outcome.unavailable_values;
         ui.say(&format!(
             "offline: {} stayed NOASSERTION because their source was not in the cache or the OSV database",
             plural(undecided, "field value", "field values")

@@ -16,7 +16,7 @@ use crate::attest::{self, Artifact, Sha256Hex, Signer, Subject};
 use crate::fsutil::{self, AtomicFile, Written};
 use crate::purl::Purl;
 use crate::sbom::{Changes, ComponentId, Format, Reference, Role, Sbom, SbomError, Tool};
-use crate::tacos::{self, Statement};
+use crate::tacos::{self, StatementJson};
 
 /// Comments of references this tool writes start with this.
 pub const REFERENCE_MARKER: &str = "TACOS attestation";
@@ -180,9 +180,6 @@ pub struct DocSummary {
 #[derive(Debug)]
 pub struct Summary {
     pub documents: Vec<DocSummary>,
-    /// Every distinct package's statement, as signed (each once, however
-    /// many documents name it).
-    pub statements: Vec<Statement>,
     /// Inputs that could not be enriched; nothing was written for them.
     pub failures: Vec<EnrichError>,
     pub packages: usize,
@@ -545,9 +542,9 @@ impl Plan {
     }
 }
 
-/// Statements by canonical PURL. Packages without one get a statement that
-/// holds only what the SBOM establishes.
-pub type Statements = HashMap<String, Statement>;
+/// Statements by canonical PURL, as the JSON they are signed as. Packages
+/// without one get a statement that holds only what the SBOM establishes.
+pub type Statements = HashMap<String, StatementJson>;
 
 /// Read `inputs` and resolve their packages, once across all of them.
 /// With one input the document is kept for writing; with several, only
@@ -690,7 +687,6 @@ pub fn execute(
     } = plan;
     let mut summary = Summary {
         documents: Vec::new(),
-        statements: Vec::new(),
         failures,
         packages: packages.len(),
         artifacts_written: 0,
@@ -724,16 +720,16 @@ pub fn execute(
     })?;
 
     let unassessed = assess::not_assessed();
-    let jobs: Vec<(String, Statement, Subject)> = packages
+    let jobs: Vec<Job> = packages
         .iter()
         .map(|(canonical, p)| {
             let in_use = releases
                 .get(&p.purl.package_id())
                 .map(|s| s.iter().cloned().collect())
                 .unwrap_or_default();
-            let statement = statements
-                .remove(canonical)
-                .unwrap_or_else(|| assess::identity(&p.purl, in_use, &unassessed));
+            let statement = statements.remove(canonical).unwrap_or_else(|| {
+                StatementJson::new(&assess::identity(&p.purl, in_use, &unassessed))
+            });
             let subject = Subject::for_package(canonical, &p.hashes);
             (canonical.clone(), statement, subject)
         })
@@ -784,7 +780,8 @@ pub fn execute(
     summary.attestations_dir = Some(dir.clone());
 
     let tool = tool();
-    let by_purl: HashMap<&str, &Statement> = jobs.iter().map(|(c, s, _)| (c.as_str(), s)).collect();
+    let by_purl: HashMap<&str, &StatementJson> =
+        jobs.iter().map(|(c, s, _)| (c.as_str(), s)).collect();
     let total = docs.len();
     let chatty = total <= MAX_LINES_PER_INPUT;
     if !chatty {
@@ -848,7 +845,6 @@ pub fn execute(
         summary.bundle = None;
     } else {
         created.keep();
-        summary.statements = jobs.into_iter().map(|(_, s, _)| s).collect();
     }
     Ok(summary)
 }
@@ -911,7 +907,7 @@ impl Drop for Rollback {
 fn declarations(
     l: &Loaded,
     artifacts: &Placed,
-    by_purl: &HashMap<&str, &Statement>,
+    by_purl: &HashMap<&str, &StatementJson>,
     dir: &Path,
     opts: &Options,
 ) -> Vec<(String, serde_json::Value)> {
@@ -936,10 +932,11 @@ fn declarations(
         ) else {
             continue;
         };
+        // Read back from JSON: declarations are opt-in, and rare.
         urls.push((
             bom_ref,
             placement_url(placement, dir, &l.output, opts.base_url.as_ref()),
-            *st,
+            st.statement(),
         ));
     }
     let subjects: Vec<decl::Subject<'_>> = urls
@@ -962,11 +959,11 @@ fn declarations(
 /// of its packages, in document order.
 fn application_report<'s>(
     l: &Loaded,
-    by_purl: &HashMap<&str, &'s Statement>,
+    by_purl: &HashMap<&str, &'s StatementJson>,
     dir: &Path,
     opts: &Options,
     tool: &Tool,
-) -> tacos::Report<&'s Statement> {
+) -> tacos::Report<&'s StatementJson> {
     let mut seen = std::collections::HashSet::new();
     let statements = l
         .resolved
@@ -1006,7 +1003,7 @@ fn application_report<'s>(
 /// name, like a package's; not the SBOM's own bytes, which enriching changes.
 fn sign_report(
     l: &Loaded,
-    report: &tacos::Report<&Statement>,
+    report: &tacos::Report<&StatementJson>,
     dir: &Path,
     signer: &dyn Signer,
     created: &mut Rollback,
@@ -1164,7 +1161,7 @@ struct Placement {
 type Placed = HashMap<String, Placement>;
 
 /// One package to sign: its canonical PURL, statement and subject.
-type Job = (String, Statement, Subject);
+type Job = (String, StatementJson, Subject);
 
 /// Sign every job on all cores and hand each result, with the job's index,
 /// to `take` on this thread (creating files in one directory from several
@@ -1173,7 +1170,7 @@ type Job = (String, Statement, Subject);
 /// a bundle, written in job order, then holds only a few out of turn.
 fn sign_all<T: Send>(
     jobs: &[Job],
-    sign: &(dyn Fn(Subject, &Statement) -> Result<T, attest::AttestError> + Sync),
+    sign: &(dyn Fn(Subject, &StatementJson) -> Result<T, attest::AttestError> + Sync),
     reporter: &dyn Reporter,
     mut take: impl FnMut(usize, T) -> Result<(), EnrichError>,
 ) -> Result<(), EnrichError> {
@@ -1228,7 +1225,7 @@ fn write_files(
 ) -> Result<(Placed, usize), EnrichError> {
     let mut placed = HashMap::with_capacity(jobs.len());
     let mut written = 0;
-    let sign = |subject: Subject, statement: &Statement| {
+    let sign = |subject: Subject, statement: &StatementJson| {
         attest::build_artifact(signer, subject, statement)
     };
     sign_all(jobs, &sign, reporter, |i, artifact: Artifact| {
@@ -1289,7 +1286,7 @@ fn write_bundle(
     let mut digests: Vec<Sha256Hex> = Vec::with_capacity(jobs.len());
     // Signed out of turn, waiting for the lines before them.
     let mut waiting: BTreeMap<usize, (Vec<u8>, Sha256Hex)> = BTreeMap::new();
-    let sign = |subject: Subject, statement: &Statement| {
+    let sign = |subject: Subject, statement: &StatementJson| {
         attest::build_bundle_line(signer, subject, statement)
     };
     sign_all(jobs, &sign, reporter, |i, line| {
@@ -1395,7 +1392,7 @@ fn write_document(
     l: &Loaded,
     artifacts: &Placed,
     report: Option<&(String, Sha256Hex)>,
-    by_purl: &HashMap<&str, &Statement>,
+    by_purl: &HashMap<&str, &StatementJson>,
     dir: &Path,
     opts: &Options,
     tool: &Tool,

@@ -113,6 +113,9 @@ pub struct Outcome {
     /// The store, as shown, if one was used; and a problem with it, if any.
     pub store: Option<String>,
     pub store_problem: Option<String>,
+    /// Field values left NOASSERTION because their source did not answer
+    /// (unreachable, or offline without it in the cache).
+    pub unavailable_values: usize,
 }
 
 /// The default cache directory: the platform's cache directory
@@ -280,14 +283,53 @@ impl Session {
     /// still fresh in the store are reused; the rest are claimed, assessed
     /// and stored; packages another runner has claimed are waited for.
     pub fn assess(&self, packages: &[(Purl, Vec<String>)], progress: &dyn Progress) -> Outcome {
-        let mut outcome = Outcome::default();
         let mut statements: Vec<Option<Statement>> = vec![None; packages.len()];
+        let mut outcome = self.assess_each(packages, progress, &mut |i, s| statements[i] = Some(s));
+        outcome.statements = statements
+            .into_iter()
+            .map(|s| s.expect("every package was decided"))
+            .collect();
+        outcome
+    }
+
+    /// `assess`, handing each final statement (reports merged) to `sink`
+    /// with its package's index as soon as it is decided, in no particular
+    /// order, instead of holding them all: a caller that keeps them in
+    /// another form (compact JSON) never holds every statement at once.
+    /// `Outcome::statements` stays empty.
+    pub fn assess_each(
+        &self,
+        packages: &[(Purl, Vec<String>)],
+        progress: &dyn Progress,
+        sink: &mut dyn FnMut(usize, Statement),
+    ) -> Outcome {
+        let mut outcome = Outcome::default();
+        let mut done = vec![false; packages.len()];
+        let freshness = merge::Freshness {
+            now: self.assessor.now,
+            max_age_days: self.config.reports.max_age_days,
+        };
+        let mut conflicts: Vec<(usize, Vec<Conflict>)> = Vec::new();
+        let mut unavailable = 0;
+        let mut finish = |i: usize, mut statement: Statement| {
+            let found = self.reports.find(&packages[i].0);
+            if !found.is_empty() {
+                conflicts.push((i, merge::merge(&mut statement, &found, freshness)));
+            }
+            unavailable += statement
+                .evidence
+                .values()
+                .filter(|e| e.code == crate::tacos::ReasonCode::SourceUnavailable)
+                .count();
+            sink(i, statement);
+        };
         if let Some(store) = &self.store {
             outcome.store = Some(store.describe());
             if let Err(e) = self.through_store(
                 store.as_ref(),
                 packages,
-                &mut statements,
+                &mut done,
+                &mut finish,
                 &mut outcome,
                 progress,
             ) {
@@ -295,9 +337,7 @@ impl Session {
             }
         }
         // Whatever the store did not settle, this run assesses itself.
-        let rest: Vec<usize> = (0..packages.len())
-            .filter(|i| statements[*i].is_none())
-            .collect();
+        let rest: Vec<usize> = (0..packages.len()).filter(|i| !done[*i]).collect();
         if !rest.is_empty() {
             let batch: Vec<(Purl, Vec<String>)> =
                 rest.iter().map(|i| packages[*i].clone()).collect();
@@ -306,36 +346,25 @@ impl Session {
                 .block_on(self.assessor.assess(&batch, progress));
             outcome.assessed += decided.len();
             for (i, s) in rest.into_iter().zip(decided) {
-                statements[i] = Some(s);
+                finish(i, s);
             }
         }
-        let mut statements: Vec<Statement> = statements
-            .into_iter()
-            .map(|s| s.expect("every package was decided"))
-            .collect();
-        let mut conflicts = Vec::new();
-        let freshness = merge::Freshness {
-            now: self.assessor.now,
-            max_age_days: self.config.reports.max_age_days,
-        };
-        for ((purl, _), statement) in packages.iter().zip(statements.iter_mut()) {
-            let found = self.reports.find(purl);
-            if !found.is_empty() {
-                conflicts.extend(merge::merge(statement, &found, freshness));
-            }
-        }
-        outcome.statements = statements;
-        outcome.conflicts = conflicts;
+        outcome.unavailable_values = unavailable;
+        // In package order, however the statements came.
+        conflicts.sort_by_key(|(i, _)| *i);
+        outcome.conflicts = conflicts.into_iter().flat_map(|(_, c)| c).collect();
         outcome
     }
 
-    /// Fill `statements` from the store, assessing (and storing) what this
-    /// runner claims, and waiting for what others hold.
+    /// Settle packages from the store, assessing (and storing) what this
+    /// runner claims, and waiting for what others hold. Each one settled is
+    /// marked in `done` and handed to `finish`.
     fn through_store(
         &self,
         store: &dyn Store,
         packages: &[(Purl, Vec<String>)],
-        statements: &mut [Option<Statement>],
+        done: &mut [bool],
+        finish: &mut dyn FnMut(usize, Statement),
         outcome: &mut Outcome,
         progress: &dyn Progress,
     ) -> Result<(), crate::store::StoreError> {
@@ -351,7 +380,8 @@ impl Session {
             .map(|(i, k)| (k.as_str(), i))
             .collect();
         let take = |found: HashMap<String, crate::store::Stored>,
-                    statements: &mut [Option<Statement>]|
+                    done: &mut [bool],
+                    finish: &mut dyn FnMut(usize, Statement)|
          -> usize {
             let mut n = 0;
             for (k, stored) in found {
@@ -361,10 +391,11 @@ impl Session {
                 // A statement that no longer reads (another version's
                 // shape) is assessed again.
                 if let Ok(mut s) = serde_json::from_str::<Statement>(&stored.statement)
-                    && statements[i].is_none()
+                    && !done[i]
                 {
                     super::set_releases_in_use(&mut s, packages[i].1.clone());
-                    statements[i] = Some(s);
+                    done[i] = true;
+                    finish(i, s);
                     n += 1;
                     // Decided under the same endpoints: a missing registry
                     // is still reported (and still fails --require-sources).
@@ -378,7 +409,7 @@ impl Session {
             n
         };
         let found = self.runtime.block_on(store.load(&keys, ttl))?;
-        outcome.from_store += take(found, statements);
+        outcome.from_store += take(found, done, finish);
         let claims = InClaims {
             inner: progress,
             first: std::sync::atomic::AtomicBool::new(true),
@@ -389,9 +420,7 @@ impl Session {
         let mut started = std::time::Instant::now();
         let mut announced = false;
         loop {
-            let open: Vec<usize> = (0..packages.len())
-                .filter(|i| statements[*i].is_none())
-                .collect();
+            let open: Vec<usize> = (0..packages.len()).filter(|i| !done[*i]).collect();
             if open.is_empty() {
                 return Ok(());
             }
@@ -456,7 +485,8 @@ impl Session {
                 });
                 outcome.assessed += decided.len();
                 for (i, s) in idx.into_iter().zip(decided) {
-                    statements[i] = Some(s);
+                    done[i] = true;
+                    finish(i, s);
                 }
                 saved?;
                 started = std::time::Instant::now();
@@ -476,7 +506,7 @@ impl Session {
             }
             std::thread::sleep(std::time::Duration::from_millis(200));
             let found = self.runtime.block_on(store.load(&open_keys, ttl))?;
-            let n = take(found, statements);
+            let n = take(found, done, finish);
             if n > 0 {
                 started = std::time::Instant::now();
             }

@@ -53,6 +53,33 @@ pub trait Signer: Send + Sync {
     fn sign_pae(&self, payload_type: &str, payload: &[u8]) -> Result<Vec<u8>, SignError> {
         self.sign(&pae(payload_type, payload))
     }
+    /// Sign the PAE of a payload written by `payload` (the same signature
+    /// as `sign_pae` of its bytes). A signer that hashes first never holds
+    /// the payload; the others are given it whole.
+    fn sign_pae_replayed(
+        &self,
+        payload_type: &str,
+        payload: &dyn Replay,
+    ) -> Result<Vec<u8>, SignError> {
+        sign_buffered(self, payload_type, payload)
+    }
+}
+
+/// A payload too large to keep (an application report: tens of megabytes)
+/// written again each time it is needed, the same bytes every time.
+pub trait Replay {
+    fn payload_len(&self) -> usize;
+    fn replay(&self, out: &mut dyn std::io::Write) -> std::io::Result<()>;
+}
+
+fn sign_buffered<S: Signer + ?Sized>(
+    signer: &S,
+    payload_type: &str,
+    payload: &dyn Replay,
+) -> Result<Vec<u8>, SignError> {
+    let mut bytes = Vec::with_capacity(payload.payload_len());
+    payload.replay(&mut bytes).map_err(SignError::Payload)?;
+    signer.sign_pae(payload_type, &bytes)
 }
 
 impl Signer for SigningKey {
@@ -75,6 +102,24 @@ impl Signer for SigningKey {
             None => self.sign(&pae(payload_type, payload)),
         }
     }
+
+    fn sign_pae_replayed(
+        &self,
+        payload_type: &str,
+        payload: &dyn Replay,
+    ) -> Result<Vec<u8>, SignError> {
+        let header = pae_header(payload_type, payload.payload_len());
+        match self.sign_streamed(&mut |w| {
+            // JSON comes in small writes; hashing likes large ones.
+            let mut w = std::io::BufWriter::with_capacity(64 * 1024, w);
+            w.write_all(&header)?;
+            payload.replay(&mut w)?;
+            w.flush()
+        }) {
+            Some(signed) => signed.map_err(SignError::Payload),
+            None => sign_buffered(self, payload_type, payload),
+        }
+    }
 }
 
 /// Why signing failed.
@@ -85,6 +130,8 @@ pub enum SignError {
     /// A remote or hardware signer failed; the message says what to do.
     #[error("signing failed: {0}")]
     Failed(String),
+    #[error("cannot write the payload to sign: {0}")]
+    Payload(std::io::Error),
 }
 
 /// Why an envelope could not be read or verified.

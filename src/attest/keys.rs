@@ -274,18 +274,34 @@ impl SigningKey {
     /// same signature as `sign_bytes` of the concatenation. `None` for
     /// Ed25519, which needs the whole message.
     pub fn sign_parts(&self, parts: &[&[u8]]) -> Option<Vec<u8>> {
+        let written = self.sign_streamed(&mut |w| parts.iter().try_for_each(|p| w.write_all(p)))?;
+        Some(written.expect("hashing slices cannot fail"))
+    }
+
+    /// `sign_parts` with the message written by `feed` into the hash, so a
+    /// message of tens of megabytes is never held. `None` for Ed25519;
+    /// `feed`'s error, if it fails, instead of a signature.
+    pub fn sign_streamed(
+        &self,
+        feed: &mut dyn FnMut(&mut dyn std::io::Write) -> std::io::Result<()>,
+    ) -> Option<std::io::Result<Vec<u8>>> {
         match &self.inner {
             SigningInner::P256(key) => {
-                use sha2::Digest as _;
+                // The signer takes an `Fn`: the feed and its error go in cells.
+                let feed = std::cell::RefCell::new(feed);
+                let failed = std::cell::RefCell::new(None);
                 let sig: p256::ecdsa::Signature = p256::ecdsa::signature::DigestSigner::sign_digest(
                     key,
                     |digest: &mut sha2::Sha256| {
-                        for p in parts {
-                            digest.update(p);
+                        if let Err(e) = (feed.borrow_mut())(&mut DigestWriter(digest)) {
+                            *failed.borrow_mut() = Some(e);
                         }
                     },
                 );
-                Some(sig.to_der().as_bytes().to_vec())
+                Some(match failed.into_inner() {
+                    Some(e) => Err(e),
+                    None => Ok(sig.to_der().as_bytes().to_vec()),
+                })
             }
             SigningInner::Ed25519(_) => None,
         }
@@ -631,6 +647,19 @@ fn decrypt_cosign(body: &[u8], password: Option<&[u8]>) -> Result<Vec<u8>, KeyEr
     cipher
         .decrypt(&nonce.into(), ciphertext.as_slice())
         .map_err(|_| KeyError::WrongPassword)
+}
+
+/// Writes into a SHA-256 being computed.
+struct DigestWriter<'a>(&'a mut sha2::Sha256);
+
+impl std::io::Write for DigestWriter<'_> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        sha2::Digest::update(self.0, buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
 }
 
 #[cfg(test)]

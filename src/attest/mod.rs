@@ -153,9 +153,11 @@ pub fn build_report_artifact<P: Serialize>(
 
 /// Sign an application's TACOS report and write its envelope to `out`,
 /// byte for byte what `build_report_artifact` makes, without holding it:
-/// for an SBOM of 10,000 packages the report is tens of megabytes, and the
-/// envelope, its base64 and its pretty JSON were each another copy. Returns
-/// the file name the artifact goes by and its SHA-256.
+/// for an SBOM of 10,000 packages the report is tens of megabytes. Its JSON
+/// is written three times instead (counted, hashed for the signature, then
+/// base64-encoded into `out`), which is cheap when its statements are
+/// already JSON (`tacos::StatementJson`). Returns the file name the
+/// artifact goes by and its SHA-256.
 pub fn write_report_artifact<P: Serialize>(
     signer: &dyn Signer,
     subject: Subject,
@@ -171,8 +173,13 @@ pub fn write_report_artifact<P: Serialize>(
         predicate_type: REPORT_PREDICATE_TYPE.to_string(),
         predicate: report,
     };
-    let payload = serde_json::to_vec(&statement)?;
-    let sig = signer.sign_pae(INTOTO_PAYLOAD_TYPE, &payload)?;
+    let mut counted = Counting(0);
+    serde_json::to_writer(&mut counted, &statement)?;
+    let payload = Replayed {
+        len: counted.0,
+        value: &statement,
+    };
+    let sig = signer.sign_pae_replayed(INTOTO_PAYLOAD_TYPE, &payload)?;
     // The envelope with an empty payload, split where the payload goes: the
     // other values (a constant, hex, base64) cannot hold that text.
     let shell = Envelope {
@@ -194,17 +201,71 @@ pub fn write_report_artifact<P: Serialize>(
     };
     hashed.write_all(head.as_bytes())?;
     {
-        let mut b64 = base64::write::EncoderWriter::new(
+        let b64 = base64::write::EncoderWriter::new(
             &mut hashed,
             &base64::engine::general_purpose::STANDARD,
         );
-        b64.write_all(&payload)?;
-        b64.finish()?;
+        // Counted again: bytes other than the ones signed would make an
+        // envelope that does not verify.
+        let mut w = std::io::BufWriter::with_capacity(64 * 1024, Counted { inner: b64, n: 0 });
+        serde_json::to_writer(&mut w, &statement)?;
+        let mut counted = w.into_inner().map_err(|e| e.into_error())?;
+        if counted.n != payload.len {
+            return Err(AttestError::Write(std::io::Error::other(
+                "the report serialized differently the second time",
+            )));
+        }
+        counted.inner.finish()?;
     }
     hashed.write_all(tail.as_bytes())?;
     let sha256 = Sha256Hex(hex::encode(hashed.hasher.finalize()));
     let file_name = artifact_file_name(&purl, &sha256).replace(ARTIFACT_SUFFIX, REPORT_SUFFIX);
     Ok((file_name, sha256))
+}
+
+/// A value's compact JSON, written again on each `replay`.
+struct Replayed<'a, T> {
+    len: usize,
+    value: &'a T,
+}
+
+impl<T: Serialize> dsse::Replay for Replayed<'_, T> {
+    fn payload_len(&self) -> usize {
+        self.len
+    }
+    fn replay(&self, out: &mut dyn std::io::Write) -> std::io::Result<()> {
+        serde_json::to_writer(out, self.value).map_err(std::io::Error::other)
+    }
+}
+
+/// Counts what is written, and drops it.
+struct Counting(usize);
+
+impl std::io::Write for Counting {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0 += buf.len();
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// Passes writes on and counts them.
+struct Counted<W> {
+    inner: W,
+    n: usize,
+}
+
+impl<W: std::io::Write> std::io::Write for Counted<W> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let n = self.inner.write(buf)?;
+        self.n += n;
+        Ok(n)
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.inner.flush()
+    }
 }
 
 /// Passes writes on and hashes what was written.

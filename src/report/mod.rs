@@ -547,20 +547,35 @@ fn next_steps(st: &[Statement]) -> Vec<String> {
 
 /// The policy's NOASSERTION share: of all attestation values.
 pub fn noassertion_percent(st: &[Statement]) -> f64 {
-    let mut total = 0usize;
-    let mut unknown = 0usize;
-    for s in st {
+    let mut share = NoassertionShare::default();
+    st.iter().for_each(|s| share.add(s));
+    share.percent()
+}
+
+/// The share of tri-state values that are NOASSERTION, counted one
+/// statement at a time.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct NoassertionShare {
+    total: usize,
+    unknown: usize,
+}
+
+impl NoassertionShare {
+    pub fn add(&mut self, s: &Statement) {
         for f in Field::ALL.into_iter().filter(|f| f.is_tri_state()) {
-            total += 1;
+            self.total += 1;
             if s.attestation(f) == Some(Attestation::NoAssertion) {
-                unknown += 1;
+                self.unknown += 1;
             }
         }
     }
-    if total == 0 {
-        0.0
-    } else {
-        unknown as f64 * 100.0 / total as f64
+
+    pub fn percent(&self) -> f64 {
+        if self.total == 0 {
+            0.0
+        } else {
+            self.unknown as f64 * 100.0 / self.total as f64
+        }
     }
 }
 

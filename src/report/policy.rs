@@ -134,53 +134,27 @@ impl Policy {
 
     /// Every violation of the field rules and the NOASSERTION share.
     pub fn evaluate(&self, statements: &[Statement]) -> Result<Vec<Violation>, String> {
-        let mut out = Vec::new();
-        for r in &self.fail_on {
-            let (field, want) = rule(r)?;
-            for s in statements {
-                let value = match (field, &s.package_status) {
-                    (Field::PackageStatus, Asserted::Value(p)) => serde_json::to_value(p.status)
-                        .ok()
-                        .and_then(|v| v.as_str().map(str::to_string))
-                        .unwrap_or_default(),
-                    _ => s.display(field),
-                };
-                if value == want {
-                    let evidence = s.evidence.get(&field);
-                    let why = evidence.map(|e| e.reason.clone()).unwrap_or_default();
-                    out.push(Violation {
-                        kind: Kind::FailOn,
-                        rule: r.clone(),
-                        purl: Some(s.purl.clone()),
-                        field: Some(field.name().to_string()),
-                        value: Some(want.clone()),
-                        evidence_url: evidence.and_then(|e| e.url.clone()),
-                        message: format!("{} has {field}={want} ({r}): {why}", s.purl),
-                        reason: why,
-                    });
-                }
-            }
+        let mut check = self.check()?;
+        for (i, s) in statements.iter().enumerate() {
+            check.add(i, s);
         }
-        if let Some(max) = self.max_noassertion_percent {
-            let share = super::noassertion_percent(statements);
-            if share > max {
-                let message = format!(
-                    "{share:.1}% of attestation values are NOASSERTION, more than the {max}% allowed"
-                );
-                out.push(Violation {
-                    kind: Kind::MaxNoassertion,
-                    rule: format!("max_noassertion_percent={max}"),
-                    purl: None,
-                    field: None,
-                    value: Some(format!("{share:.1}")),
-                    reason: "see the report's known limitations for why values stayed NOASSERTION"
-                        .into(),
-                    evidence_url: None,
-                    message,
-                });
-            }
-        }
-        Ok(out)
+        Ok(check.finish())
+    }
+
+    /// `evaluate` one statement at a time, for a caller that does not
+    /// keep them: `Check::add` each, then `Check::finish`.
+    pub fn check(&self) -> Result<Check, String> {
+        Ok(Check {
+            rules: self
+                .fail_on
+                .iter()
+                .map(|r| rule(r).map(|(f, v)| (r.clone(), f, v)))
+                .collect::<Result<_, _>>()?,
+            max_noassertion_percent: self.max_noassertion_percent,
+            found: Vec::new(),
+            share: super::NoassertionShare::default(),
+            statements: 0,
+        })
     }
 
     /// With `require_sources`, one violation per registry that packages
@@ -205,6 +179,85 @@ impl Policy {
                 ),
             })
             .collect()
+    }
+}
+
+/// A policy being checked against statements one at a time.
+pub struct Check {
+    rules: Vec<(String, Field, String)>,
+    max_noassertion_percent: Option<f64>,
+    /// (rule, statement index, violation), put in that order at the end.
+    found: Vec<(usize, usize, Violation)>,
+    share: super::NoassertionShare,
+    statements: usize,
+}
+
+impl Check {
+    /// Check statement number `index` (the order violations are listed in).
+    pub fn add(&mut self, index: usize, s: &Statement) {
+        self.statements += 1;
+        self.share.add(s);
+        for (n, (r, field, want)) in self.rules.iter().enumerate() {
+            let field = *field;
+            let value = match (field, &s.package_status) {
+                (Field::PackageStatus, Asserted::Value(p)) => serde_json::to_value(p.status)
+                    .ok()
+                    .and_then(|v| v.as_str().map(str::to_string))
+                    .unwrap_or_default(),
+                _ => s.display(field),
+            };
+            if value == *want {
+                let evidence = s.evidence.get(&field);
+                let why = evidence.map(|e| e.reason.clone()).unwrap_or_default();
+                self.found.push((
+                    n,
+                    index,
+                    Violation {
+                        kind: Kind::FailOn,
+                        rule: r.clone(),
+                        purl: Some(s.purl.clone()),
+                        field: Some(field.name().to_string()),
+                        value: Some(want.clone()),
+                        evidence_url: evidence.and_then(|e| e.url.clone()),
+                        message: format!("{} has {field}={want} ({r}): {why}", s.purl),
+                        reason: why,
+                    },
+                ));
+            }
+        }
+    }
+
+    /// How many statements were checked.
+    pub fn statements(&self) -> usize {
+        self.statements
+    }
+
+    /// Every violation: rule by rule, each in statement order; then the
+    /// NOASSERTION share.
+    pub fn finish(self) -> Vec<Violation> {
+        let mut found = self.found;
+        found.sort_by_key(|(rule, index, _)| (*rule, *index));
+        let mut out: Vec<Violation> = found.into_iter().map(|(_, _, v)| v).collect();
+        if let Some(max) = self.max_noassertion_percent {
+            let share = self.share.percent();
+            if share > max {
+                let message = format!(
+                    "{share:.1}% of attestation values are NOASSERTION, more than the {max}% allowed"
+                );
+                out.push(Violation {
+                    kind: Kind::MaxNoassertion,
+                    rule: format!("max_noassertion_percent={max}"),
+                    purl: None,
+                    field: None,
+                    value: Some(format!("{share:.1}")),
+                    reason: "see the report's known limitations for why values stayed NOASSERTION"
+                        .into(),
+                    evidence_url: None,
+                    message,
+                });
+            }
+        }
+        out
     }
 }
 
@@ -241,6 +294,50 @@ mod tests {
             };
             assert!(p.validate().is_err(), "{bad}");
         }
+    }
+
+    /// Statements checked as they are decided come in any order; the
+    /// violations are listed as `evaluate` lists them all the same.
+    #[test]
+    fn a_check_fed_out_of_order_lists_what_evaluate_lists() {
+        let statements: Vec<Statement> = ["a", "b", "c"]
+            .iter()
+            .map(|n| {
+                let purl = crate::purl::Purl::parse(&format!("pkg:npm/{n}@1")).unwrap();
+                let mut s = crate::assess::identity(&purl, vec![], &crate::assess::not_assessed());
+                s.fixed_vulnerabilities = Attestation::False;
+                s.multiple_maintainers = Attestation::False;
+                s
+            })
+            .collect();
+        let p = Policy {
+            fail_on: vec![
+                "MultipleMaintainers=False".into(),
+                "FixedVulnerabilities=False".into(),
+            ],
+            max_noassertion_percent: Some(10.0),
+            require_sources: false,
+        };
+        let mut check = p.check().unwrap();
+        for i in [2, 0, 1] {
+            check.add(i, &statements[i]);
+        }
+        assert_eq!(check.statements(), 3);
+        let fed = check.finish();
+        assert_eq!(fed, p.evaluate(&statements).unwrap());
+        let order: Vec<_> = fed
+            .iter()
+            .map(|v| (v.rule.as_str(), v.purl.as_deref()))
+            .collect();
+        assert_eq!(
+            order[..3],
+            [
+                ("MultipleMaintainers=False", Some("pkg:npm/a@1")),
+                ("MultipleMaintainers=False", Some("pkg:npm/b@1")),
+                ("MultipleMaintainers=False", Some("pkg:npm/c@1")),
+            ]
+        );
+        assert_eq!(fed.len(), 7, "two rules x three, and the NOASSERTION share");
     }
 
     /// Issue 10: a value spelled otherwise than the framework writes it

@@ -780,8 +780,8 @@ pub fn execute(
     summary.attestations_dir = Some(dir.clone());
 
     let tool = tool();
-    let by_purl: HashMap<&str, &StatementJson> =
-        jobs.iter().map(|(c, s, _)| (c.as_str(), s)).collect();
+    let mut by_purl: HashMap<String, StatementJson> =
+        jobs.into_iter().map(|(c, s, _)| (c, s)).collect();
     let total = docs.len();
     let chatty = total <= MAX_LINES_PER_INPUT;
     if !chatty {
@@ -807,9 +807,11 @@ pub fn execute(
                 }
             },
         };
-        let report = application_report(&l, &by_purl, &dir, opts, &tool);
         let placed = match l.sbom.can_hold_document_reference() {
-            true => Some(sign_report(&l, &report, &dir, signer, &mut created)?),
+            true => {
+                let report = application_report(&l, &by_purl, &dir, opts, &tool);
+                Some(sign_report(&l, &report, &dir, signer, &mut created)?)
+            }
             false => {
                 l.summary.report_note = Some(
                     "the SPDX document describes no package to attach the application report to"
@@ -820,6 +822,11 @@ pub fn execute(
         };
         if let Some((file, _)) = &placed {
             l.summary.report = Some(dir.join(file));
+        }
+        // The last report is signed: unless declarations quote them, the
+        // statements (~6 KB a package) need not stay while it is written.
+        if n + 1 == total && !opts.declarations {
+            by_purl = HashMap::new();
         }
         let written = write_document(
             &l,
@@ -907,7 +914,7 @@ impl Drop for Rollback {
 fn declarations(
     l: &Loaded,
     artifacts: &Placed,
-    by_purl: &HashMap<&str, &StatementJson>,
+    by_purl: &HashMap<String, StatementJson>,
     dir: &Path,
     opts: &Options,
 ) -> Vec<(String, serde_json::Value)> {
@@ -959,7 +966,7 @@ fn declarations(
 /// of its packages, in document order.
 fn application_report<'s>(
     l: &Loaded,
-    by_purl: &HashMap<&str, &'s StatementJson>,
+    by_purl: &'s HashMap<String, StatementJson>,
     dir: &Path,
     opts: &Options,
     tool: &Tool,
@@ -969,7 +976,7 @@ fn application_report<'s>(
         .resolved
         .iter()
         .filter(|(_, c)| seen.insert(c.clone()))
-        .filter_map(|(_, c)| by_purl.get(c.as_str()).copied())
+        .filter_map(|(_, c)| by_purl.get(c.as_str()))
         .collect();
     let mut author = format!("Tool: {}-{}", tool.name, tool.version);
     if let Some(org) = &opts.organization {
@@ -1392,7 +1399,7 @@ fn write_document(
     l: &Loaded,
     artifacts: &Placed,
     report: Option<&(String, Sha256Hex)>,
-    by_purl: &HashMap<&str, &StatementJson>,
+    by_purl: &HashMap<String, StatementJson>,
     dir: &Path,
     opts: &Options,
     tool: &Tool,

@@ -1,4 +1,4 @@
-//! `cargo bench --bench fleet [-- --ci]`: bulk input and a fleet of runners.
+//! `cargo bench --bench fleet [-- --ci] [--p4-only]`: bulk input and a fleet of runners.
 //!
 //! Fleet: SBOMs generated from the real fixture SBOMs' components, enriched
 //! once by a single process and once by 4 processes started together, each
@@ -79,7 +79,10 @@ fn main() {
         pool.len()
     );
 
-    fleet(&root, &work, &pool, &size);
+    // `--p4-only`: the memory measure alone, without the fleet and P3.
+    if !std::env::args().any(|a| a == "--p4-only") {
+        fleet(&root, &work, &pool, &size);
+    }
     p4(&work, &pool, &size);
     std::fs::remove_dir_all(&work).unwrap();
 }

@@ -824,6 +824,8 @@ fn run_enrich(args: EnrichArgs, ui: &Ui) -> Result<ExitCode> {
         check.add(i, &s);
         statements.insert(packages[i].0.to_string(), tacos::StatementJson::new(&s));
     });
+    // Every package is decided: their list is not needed again.
+    drop(packages);
     ui.finish();
     report_session(&session, &outcome, ui);
     let summary =

@@ -734,6 +734,9 @@ pub fn execute(
             (canonical.clone(), statement, subject)
         })
         .collect();
+    // Each job holds what it needs of them.
+    drop(packages);
+    drop(releases);
     reporter.note(&format!(
         "signing {} {} into {}{}",
         jobs.len(),

@@ -111,6 +111,16 @@ fn main() {
         );
     }
     println!("targets: read/write <= 1.5x jq, enrich with signing <= 3x jq");
+    for file in [large.as_path(), big.as_path()] {
+        let bytes = std::fs::metadata(file).unwrap().len();
+        let distinct = distinct_packages(file);
+        let bound = (4 * bytes + 10 * 1024 * distinct as u64) as f64 / (1024.0 * 1024.0);
+        println!(
+            "memory bound for {}: 4 x {:.1} MiB + 10 KiB x {distinct} distinct packages = {bound:.0} MiB",
+            file.file_name().unwrap().to_string_lossy(),
+            bytes as f64 / (1024.0 * 1024.0),
+        );
+    }
     println!(
         "files, bundle: enrich with signing, one file per package / the bundle layout (--layout bundle)"
     );
@@ -184,6 +194,24 @@ fn child_read_write(input: &Path, output: &Path) {
     let mut f = std::io::BufWriter::new(std::fs::File::create(output).unwrap());
     sbom.enrich(&changes).write_to(&mut f).unwrap();
     f.flush().unwrap();
+}
+
+/// Distinct canonical PURLs among the file's components, nested ones too.
+fn distinct_packages(file: &Path) -> usize {
+    fn walk(components: &[serde_json::Value], found: &mut std::collections::BTreeSet<String>) {
+        for c in components {
+            if let Some(p) = c["purl"].as_str().and_then(|p| Purl::parse(p).ok()) {
+                found.insert(p.to_string());
+            }
+            if let Some(n) = c["components"].as_array() {
+                walk(n, found);
+            }
+        }
+    }
+    let doc: serde_json::Value = serde_json::from_slice(&std::fs::read(file).unwrap()).unwrap();
+    let mut found = std::collections::BTreeSet::new();
+    walk(doc["components"].as_array().unwrap(), &mut found);
+    found.len()
 }
 
 fn count(components: &[serde_json::Value]) -> usize {

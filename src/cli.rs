@@ -1261,11 +1261,8 @@ fn run_assess(args: AssessArgs, ui: &Ui) -> Result<ExitCode> {
     for raw in &args.purls {
         let purl =
             Purl::parse(raw).map_err(|e| bad(format!("{raw:?}: invalid package URL: {e}")))?;
-        let releases = purl
-            .version()
-            .map(|v| vec![v.to_string()])
-            .unwrap_or_default();
-        packages.push((purl, releases));
+        let releases: Vec<String> = purl.version().map(|v| v.to_string()).into_iter().collect();
+        packages.push((purl, releases.into()));
     }
     let config = Config::load(args.sources.config.as_deref()).map_err(|e| bad(e.to_string()))?;
     let policy = Policy {

@@ -527,15 +527,19 @@ impl Plan {
 
     /// Every distinct package (canonical PURL with version) with the
     /// versions of that package in use across all inputs: what to assess.
-    pub fn packages(&self) -> Vec<(Purl, Vec<String>)> {
+    pub fn packages(&self) -> Vec<(Purl, assess::InUse)> {
+        let shared: HashMap<&String, assess::InUse> = self
+            .releases
+            .iter()
+            .map(|(id, versions)| (id, versions.iter().cloned().collect()))
+            .collect();
         self.packages
             .values()
             .map(|p| {
-                let in_use = self
-                    .releases
+                let in_use = shared
                     .get(&p.purl.package_id())
-                    .map(|s| s.iter().cloned().collect())
-                    .unwrap_or_default();
+                    .cloned()
+                    .unwrap_or_else(|| Vec::new().into());
                 (p.purl.clone(), in_use)
             })
             .collect()
@@ -723,11 +727,11 @@ pub fn execute(
     let jobs: Vec<Job> = packages
         .iter()
         .map(|(canonical, p)| {
-            let in_use = releases
-                .get(&p.purl.package_id())
-                .map(|s| s.iter().cloned().collect())
-                .unwrap_or_default();
             let statement = statements.remove(canonical).unwrap_or_else(|| {
+                let in_use = releases
+                    .get(&p.purl.package_id())
+                    .map(|s| s.iter().cloned().collect())
+                    .unwrap_or_default();
                 StatementJson::new(&assess::identity(&p.purl, in_use, &unassessed))
             });
             let subject = Subject::for_package(canonical, &p.hashes);

@@ -74,7 +74,7 @@ impl Assessor {
     /// releases of that package in use), in the same order.
     pub async fn assess(
         &self,
-        packages: &[(Purl, Vec<String>)],
+        packages: &[(Purl, super::InUse)],
         progress: &dyn Progress,
     ) -> Vec<Statement> {
         // 1. Releases of every distinct package.
@@ -361,7 +361,7 @@ impl Assessor {
                     registry,
                     now: self.now,
                 };
-                super::statement(&facts, in_use.clone(), &self.cfg)
+                super::statement(&facts, in_use.to_vec(), &self.cfg)
             })
             .collect()
     }

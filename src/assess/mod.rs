@@ -28,6 +28,11 @@ pub fn platform(purl: &Purl) -> String {
     .to_string()
 }
 
+/// The releases of a package in use across the SBOMs, shared by every
+/// version of it that is assessed (with 38,000 packages, copies of these
+/// lists were 15 MB).
+pub type InUse = std::sync::Arc<[String]>;
+
 /// A statement with what the package URL and the SBOMs establish: the
 /// package's identity and the releases in use. Every other field is
 /// NOASSERTION with `unassessed` as the reason.

@@ -9,6 +9,7 @@ use std::sync::Arc;
 use time::OffsetDateTime;
 use url::Url;
 
+use super::InUse;
 use super::gather::{Assessor, Progress};
 use super::merge::{self, Conflict};
 use crate::config::Config;
@@ -282,7 +283,7 @@ impl Session {
     /// Assess `packages` and merge what published reports say. Statements
     /// still fresh in the store are reused; the rest are claimed, assessed
     /// and stored; packages another runner has claimed are waited for.
-    pub fn assess(&self, packages: &[(Purl, Vec<String>)], progress: &dyn Progress) -> Outcome {
+    pub fn assess(&self, packages: &[(Purl, InUse)], progress: &dyn Progress) -> Outcome {
         let mut statements: Vec<Option<Statement>> = vec![None; packages.len()];
         let mut outcome = self.assess_each(packages, progress, &mut |i, s| statements[i] = Some(s));
         outcome.statements = statements
@@ -299,7 +300,7 @@ impl Session {
     /// `Outcome::statements` stays empty.
     pub fn assess_each(
         &self,
-        packages: &[(Purl, Vec<String>)],
+        packages: &[(Purl, InUse)],
         progress: &dyn Progress,
         sink: &mut dyn FnMut(usize, Statement),
     ) -> Outcome {
@@ -339,8 +340,7 @@ impl Session {
         // Whatever the store did not settle, this run assesses itself.
         let rest: Vec<usize> = (0..packages.len()).filter(|i| !done[*i]).collect();
         if !rest.is_empty() {
-            let batch: Vec<(Purl, Vec<String>)> =
-                rest.iter().map(|i| packages[*i].clone()).collect();
+            let batch: Vec<(Purl, InUse)> = rest.iter().map(|i| packages[*i].clone()).collect();
             let decided = self
                 .runtime
                 .block_on(self.assessor.assess(&batch, progress));
@@ -362,7 +362,7 @@ impl Session {
     fn through_store(
         &self,
         store: &dyn Store,
-        packages: &[(Purl, Vec<String>)],
+        packages: &[(Purl, InUse)],
         done: &mut [bool],
         finish: &mut dyn FnMut(usize, Statement),
         outcome: &mut Outcome,
@@ -393,7 +393,7 @@ impl Session {
                 if let Ok(mut s) = serde_json::from_str::<Statement>(&stored.statement)
                     && !done[i]
                 {
-                    super::set_releases_in_use(&mut s, packages[i].1.clone());
+                    super::set_releases_in_use(&mut s, packages[i].1.to_vec());
                     done[i] = true;
                     finish(i, s);
                     n += 1;
@@ -441,8 +441,7 @@ impl Session {
                     .iter()
                     .filter_map(|k| by_key.get(k.as_str()).copied())
                     .collect();
-                let batch: Vec<(Purl, Vec<String>)> =
-                    idx.iter().map(|i| packages[*i].clone()).collect();
+                let batch: Vec<(Purl, InUse)> = idx.iter().map(|i| packages[*i].clone()).collect();
                 // Renew the claims while assessing (slow services must not
                 // hand this runner's packages to another one).
                 let decided = self.runtime.block_on(async {

@@ -304,6 +304,11 @@ impl Session {
         progress: &dyn Progress,
         sink: &mut dyn FnMut(usize, Statement),
     ) -> Outcome {
+        self.sources.discover_registries(
+            packages
+                .iter()
+                .map(|(p, _)| crate::sources::model::Ecosystem::from_purl_type(p.ty())),
+        );
         let mut outcome = Outcome::default();
         let mut done = vec![false; packages.len()];
         let freshness = merge::Freshness {

@@ -225,8 +225,11 @@ impl FixtureServer {
         self.state.items.lock().unwrap().clone()
     }
 
+    /// Forget every count: requests per service and per path, batch items.
     pub fn reset_counts(&self) {
         self.state.counts.lock().unwrap().clear();
+        self.state.paths.lock().unwrap().clear();
+        self.state.items.lock().unwrap().clear();
     }
 }
 

@@ -226,3 +226,161 @@ fn a_store_password_is_never_shown() {
     assert!(!stdout(&o).contains("s3cret-pw"));
     assert!(!tmp.join("out.json").exists());
 }
+
+/// Requests per service, outside the batch endpoints (whose bodies differ
+/// with what each runner happens to batch together).
+fn asked_outside_batches(srv: &server::FixtureServer) -> std::collections::BTreeMap<String, u64> {
+    let mut out = srv.counts();
+    for (service, path) in [
+        ("osv", "/osv/v1/querybatch"),
+        ("depsdev", "/depsdev/v3alpha/versionbatch"),
+    ] {
+        if let Some(n) = out.get_mut(service) {
+            *n -= srv.hits(path);
+        }
+    }
+    out.retain(|_, n| *n > 0);
+    out
+}
+
+#[test]
+fn runners_on_one_store_ask_each_question_once() {
+    let pg = Postgres::start();
+    let srv = server::FixtureServer::start(&fixtures());
+    let tmp = Temp::new();
+    let x = tmp.copy_in(&repo().join("sample-sboms/npm-webapp.cdx16.json"), "x.json");
+    // The same package names at other versions: other packages (assessed
+    // apart), the same registry documents.
+    let mut doc: serde_json::Value = serde_json::from_slice(&std::fs::read(&x).unwrap()).unwrap();
+    let mut renamed = 0;
+    for c in doc["components"].as_array_mut().unwrap() {
+        let Some(purl) = c["purl"].as_str().map(str::to_string) else {
+            continue;
+        };
+        let Some(at) = purl.rfind('@').filter(|_| purl.starts_with("pkg:npm/")) else {
+            continue;
+        };
+        let version = format!("{}-fleet.1", &purl[at + 1..]);
+        c["purl"] = format!("{}@{version}", &purl[..at]).into();
+        c["version"] = version.into();
+        renamed += 1;
+    }
+    assert!(renamed > 100, "{renamed}");
+    let y = tmp.join("y.json");
+    std::fs::write(&y, serde_json::to_vec(&doc).unwrap()).unwrap();
+    let (x, y) = (x.to_str().unwrap(), y.to_str().unwrap());
+    let config = tmp.join("fleet.toml");
+    std::fs::write(&config, "[store]\nclaim_seconds = 30\n").unwrap();
+    let config = config.to_str().unwrap();
+    srv.set_delay(Duration::from_millis(10));
+    srv.set_unrecorded_absent(true);
+
+    let wait = |c: std::process::Child| {
+        let o = c.wait_with_output().unwrap();
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    };
+    // One process enriching both.
+    wait(runner(
+        &srv,
+        &tmp,
+        "single",
+        &[x, y],
+        &pg.database("single"),
+        config,
+    ));
+    let single = asked_outside_batches(&srv);
+    let single_items = srv.batch_items();
+    assert!(single.get("npm").copied().unwrap_or(0) > 100, "{single:?}");
+    srv.reset_counts();
+    // Two runners at once, one SBOM each, their own caches, one store: each
+    // question about a shared name is asked once, by one of them.
+    let store = pg.database("shared");
+    let a = runner(&srv, &tmp, "a", &[x], &store, config);
+    let b = runner(&srv, &tmp, "b", &[y], &store, config);
+    wait(a);
+    wait(b);
+    let fleet = asked_outside_batches(&srv);
+    // The registry documents: exactly once each, as the single process.
+    assert_eq!(
+        fleet.get("npm"),
+        single.get("npm"),
+        "{fleet:?} vs {single:?}"
+    );
+    // Nothing more than the single process asked anywhere. (Less is
+    // possible: a process asks again about an answer it did not keep, a
+    // vulnerability record that was not found, say; the store keeps it.)
+    for (service, n) in &fleet {
+        assert!(
+            *n <= single.get(service).copied().unwrap_or(0),
+            "{service}: {fleet:?} vs {single:?}"
+        );
+    }
+    // Nor inside the batches: each version's vulnerabilities once.
+    let fleet_items = srv.batch_items();
+    assert!(single_items.values().sum::<u64>() > 100, "{single_items:?}");
+    for (endpoint, n) in &fleet_items {
+        assert!(
+            *n <= single_items.get(endpoint).copied().unwrap_or(0),
+            "{endpoint}: {fleet_items:?} vs {single_items:?}"
+        );
+    }
+}
+
+#[test]
+fn a_damaged_shared_answer_is_asked_again_not_used() {
+    let pg = Postgres::start();
+    let srv = server::FixtureServer::start(&fixtures());
+    srv.set_unrecorded_absent(true);
+    let tmp = Temp::new();
+    let x = tmp.copy_in(&repo().join("sample-sboms/npm-webapp.cdx16.json"), "x.json");
+    let x = x.to_str().unwrap();
+    let config = tmp.join("store.toml");
+    std::fs::write(&config, "[store]\nclaim_seconds = 30\n").unwrap();
+    let config = config.to_str().unwrap();
+    let store = pg.database("damaged");
+    let run = |name: &str| {
+        let o = runner(&srv, &tmp, name, &[x], &store, config)
+            .wait_with_output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&o.stderr).into_owned();
+        assert!(o.status.success(), "{err}");
+        err
+    };
+    run("first");
+    // Every registry document shared with status 200 damaged: about half
+    // turned into an HTML page (what a proxy in front of a registry may
+    // answer), the others into something this tool never stores. And the
+    // statements dropped, so that the next runner assesses again.
+    let damaged = block(async {
+        let (client, conn) = tokio_postgres::connect(&store, tokio_postgres::NoTls)
+            .await
+            .unwrap();
+        tokio::spawn(conn);
+        let damaged = client
+            .execute(
+                "UPDATE tacos_assessments
+                 SET statement = CASE WHEN md5(key) < '8'
+                     THEN split_part(statement, E'\\n', 1) || E'\\n<html>upstream error</html>'
+                     ELSE 'not an answer this tool stores' END
+                 WHERE key LIKE 'answer GET %/npm/%' AND statement LIKE '200 %'",
+                &[],
+            )
+            .await
+            .unwrap();
+        client
+            .execute(
+                "DELETE FROM tacos_assessments WHERE key NOT LIKE 'answer %'",
+                &[],
+            )
+            .await
+            .unwrap();
+        damaged
+    });
+    assert!(damaged > 20, "{damaged}");
+    srv.reset_counts();
+    let err = run("second");
+    // Each damaged document was asked for again, once; the rest came from
+    // the store.
+    assert_eq!(srv.counts()["npm"], damaged, "{err}");
+    assert!(!err.contains("malformed"), "{err}");
+}

@@ -16,7 +16,7 @@ use crate::config::Config;
 use crate::purl::Purl;
 use crate::sources::cache::Cache;
 use crate::sources::endpoints::Endpoints;
-use crate::sources::http::{Client, Service, Stats};
+use crate::sources::http::{Client, Service, SharedAnswers, Stats};
 use crate::sources::hub::{Limits, Sources};
 use crate::sources::osv_db::OsvDb;
 use crate::sources::reports::{self, ReportIndex};
@@ -94,7 +94,7 @@ pub struct Session {
     /// Problems met while reading published reports, reported once.
     pub notes: Vec<String>,
     config: Config,
-    store: Option<Box<dyn Store>>,
+    store: Option<Arc<dyn Store>>,
     /// What makes stored statements comparable with this run's.
     fingerprint: String,
     runner: String,
@@ -168,7 +168,7 @@ impl Session {
             Some(p) => Some((p.clone(), OsvDb::load(p).map_err(|e| e.to_string())?)),
             None => None,
         };
-        let client = Client::new(
+        let mut client = Client::new(
             network,
             endpoints.hosts(),
             cache,
@@ -205,12 +205,35 @@ impl Session {
             max_osv_db_age_days: config.assessment.max_osv_db_age_days,
             max_scorecard_age_days: config.assessment.max_scorecard_age_days,
         };
-        let sources = Arc::new(Sources::new(client, endpoints, osv_db, osv_web, limits));
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)
             .enable_all()
             .build()
             .map_err(|e| format!("cannot start the async runtime: {e}"))?;
+        let runner = crate::store::runner_id();
+        let store: Option<Arc<dyn Store>> = match store_url.clone().or(default_store) {
+            Some(url) => {
+                match runtime.block_on(crate::store::open(&url, config.store.pool_size)) {
+                    Ok(s) => Some(Arc::from(s)),
+                    // An explicit store must work; the default one only
+                    // saves work.
+                    Err(e) if store_url.is_some() => return Err(e.to_string()),
+                    Err(e) => {
+                        notes.push(format!("{e}; going on without the assessment store"));
+                        None
+                    }
+                }
+            }
+            None => None,
+        };
+        if let Some(s) = store.as_ref().filter(|s| s.shares_answers()) {
+            client.share_answers(SharedAnswers {
+                store: s.clone(),
+                runner: runner.clone(),
+                lease_seconds: config.store.claim_seconds,
+            });
+        }
+        let sources = Arc::new(Sources::new(client, endpoints, osv_db, osv_web, limits));
         let mut published = Vec::new();
         let report_key = match &config.reports.key {
             Some(path) => {
@@ -243,21 +266,6 @@ impl Session {
                 _ => notes.push("Tidelift is configured but TIDELIFT_API_KEY is not set; its report was not fetched".into()),
             }
         }
-        let store = match store_url.clone().or(default_store) {
-            Some(url) => {
-                match runtime.block_on(crate::store::open(&url, config.store.pool_size)) {
-                    Ok(s) => Some(s),
-                    // An explicit store must work; the default one only
-                    // saves work.
-                    Err(e) if store_url.is_some() => return Err(e.to_string()),
-                    Err(e) => {
-                        notes.push(format!("{e}; going on without the assessment store"));
-                        None
-                    }
-                }
-            }
-            None => None,
-        };
         let assessor = Assessor {
             sources: sources.clone(),
             cfg: config.assessment.clone(),
@@ -272,7 +280,7 @@ impl Session {
             config,
             store,
             fingerprint,
-            runner: crate::store::runner_id(),
+            runner,
         })
     }
 

@@ -2,7 +2,8 @@
 //! jitter, `Retry-After`, a per-host concurrency limit, a response size limit,
 //! redirects only within configured hosts and schemes, an identifying
 //! User-Agent, the on-disk cache, offline mode, one request in flight per
-//! URL, and services marked down after they prove unreachable.
+//! URL, services marked down after they prove unreachable, and — on a
+//! shared store — answers shared with the other runners of a fleet.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::fmt;
@@ -16,6 +17,7 @@ use url::Url;
 
 use super::cache::{Cache, Entry};
 use crate::config::Network;
+use crate::store::Store;
 
 pub const USER_AGENT: &str = concat!("tacos-sbom/", env!("CARGO_PKG_VERSION"));
 
@@ -108,6 +110,7 @@ pub enum FetchError {
 pub struct Stats {
     /// HTTP requests sent, retries included.
     pub requests: u64,
+    /// Answers from the cache, or from other runners through the store.
     pub cache_hits: u64,
     pub failures: u64,
 }
@@ -128,7 +131,48 @@ pub struct Client {
     /// Problems worth a warning that do not stop the run (the cache could
     /// not be written, say), each once.
     warnings: Mutex<Vec<String>>,
+    shared: Option<SharedAnswers>,
 }
+
+/// Raw answers shared through a store that many runners use (PostgreSQL),
+/// so that a fleet asks each question once per TTL, as one process would:
+/// a runner about to ask claims the question (as it claims a package); one
+/// that finds it claimed waits for the answer. Answers are shared as they
+/// arrive (2xx or 404): every reader's adapter validates them as it does
+/// any cached answer, and asks again, itself, about one it finds malformed.
+/// Requests that carry credentials are never shared.
+pub struct SharedAnswers {
+    pub store: Arc<dyn Store>,
+    pub runner: String,
+    /// How long a claim on a question lasts: a runner that died asking
+    /// holds it no longer.
+    pub lease_seconds: i64,
+}
+
+/// One question to a service, and the key its answer is cached under.
+#[derive(Clone, Copy)]
+struct Question<'a> {
+    service: Service,
+    url: &'a Url,
+    body: Option<&'a [u8]>,
+    shown: &'a str,
+    key: &'a str,
+}
+
+/// One item of a batch question, as [`Client::claim_shared`] found it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SharedItem {
+    /// Another runner's answer, as it stored it.
+    Found(String),
+    /// This runner's to ask.
+    Mine,
+    /// Another runner is asking.
+    Theirs,
+}
+
+/// Key prefix of shared answers in the store, apart from statements' keys
+/// (which start with a hex fingerprint).
+const ANSWER_KEY: &str = "answer ";
 
 /// After this many connection failures in a row, a service is down for the run.
 const DOWN_AFTER_CONNECT_FAILURES: u32 = 2;
@@ -184,7 +228,13 @@ impl Client {
             inflight: Mutex::new(HashMap::new()),
             stats: Mutex::new(BTreeMap::new()),
             warnings: Mutex::new(Vec::new()),
+            shared: None,
         })
+    }
+
+    /// Share answers with the other runners of a store (see [`SharedAnswers`]).
+    pub fn share_answers(&mut self, shared: SharedAnswers) {
+        self.shared = Some(shared);
     }
 
     /// Warnings collected this run, each once.
@@ -299,7 +349,7 @@ impl Client {
     pub async fn get_fresh(&self, service: Service, url: &Url) -> Result<Fetched, FetchError> {
         let shown = redact(url);
         let key = (!carries_credentials(url)).then(|| cache_key(url, None));
-        self.fetch_network(service, url, None, None, &shown, key)
+        self.fetch_network(service, url, None, None, &shown, key, None)
             .await
     }
 
@@ -358,10 +408,238 @@ impl Client {
                 cache_key: Some(key.clone()),
             });
         }
-        self.fetch_network(service, url, body, token, shown, key)
+        if let (Some(shared), Some(key), false) = (&self.shared, &key, self.offline) {
+            let q = Question {
+                service,
+                url,
+                body,
+                shown,
+                key,
+            };
+            return self.fetch_shared(shared, q).await;
+        }
+        self.fetch_network(service, url, body, token, shown, key, None)
             .await
     }
 
+    /// Items of a batch question (one package version in OSV's
+    /// `querybatch`, say) shared with the other runners of a store, each
+    /// under its own `key`: for each, its stored value and when it was
+    /// asked; or `Mine` (claimed: ask it, then [`Client::settle_shared`]);
+    /// or `Theirs` (another runner is asking: call again later). Without a
+    /// shared store, or if it fails, every item is `Mine`.
+    pub async fn claim_shared(&self, keys: &[String]) -> Vec<SharedItem> {
+        let Some(shared) = self
+            .shared
+            .as_ref()
+            .filter(|_| !self.offline && !keys.is_empty())
+        else {
+            return vec![SharedItem::Mine; keys.len()];
+        };
+        let keys: Vec<String> = keys.iter().map(|k| format!("{ANSWER_KEY}{k}")).collect();
+        let found = match shared.store.load(&keys, self.ttl_seconds).await {
+            Ok(f) => f,
+            Err(e) => {
+                self.warn(format!("answers are not shared with other runners: {e}"));
+                return vec![SharedItem::Mine; keys.len()];
+            }
+        };
+        let missing: Vec<String> = keys
+            .iter()
+            .filter(|k| !found.contains_key(*k))
+            .cloned()
+            .collect();
+        let claimed: HashSet<String> = match shared
+            .store
+            .claim(
+                &missing,
+                &shared.runner,
+                shared.lease_seconds,
+                self.ttl_seconds,
+            )
+            .await
+        {
+            Ok(c) => c.into_iter().collect(),
+            Err(e) => {
+                self.warn(format!("answers are not shared with other runners: {e}"));
+                missing.iter().cloned().collect()
+            }
+        };
+        keys.iter()
+            .map(|k| match found.get(k) {
+                Some(s) => SharedItem::Found(s.statement.clone()),
+                None if claimed.contains(k) => SharedItem::Mine,
+                None => SharedItem::Theirs,
+            })
+            .collect()
+    }
+
+    /// The key under which the answer to GET `url` is cached and shared;
+    /// `None` for a URL that carries credentials (never cached).
+    pub fn get_key(url: &Url) -> Option<String> {
+        (!carries_credentials(url)).then(|| cache_key(url, None))
+    }
+
+    /// A validated part of a batch answer, shared as the answer (200) to
+    /// its own GET; `None` if the store's text cannot hold it.
+    pub fn get_answer_text(body: &[u8], retrieved_at: OffsetDateTime) -> Option<String> {
+        encode_answer(&Fetched {
+            status: 200,
+            body: body.into(),
+            url: String::new(),
+            retrieved_at,
+            from_cache: false,
+            cache_key: None,
+        })
+    }
+
+    /// Share the items claimed with [`Client::claim_shared`] that were
+    /// answered completely (`answered`: key, value), and give up the claims
+    /// on the rest (`unanswered`), so that other runners ask them.
+    pub async fn settle_shared(&self, answered: Vec<(String, String)>, unanswered: Vec<String>) {
+        let Some(shared) = self.shared.as_ref().filter(|_| !self.offline) else {
+            return;
+        };
+        let answered: Vec<(String, String)> = answered
+            .into_iter()
+            .filter(|(_, v)| !v.contains('\0'))
+            .map(|(k, v)| (format!("{ANSWER_KEY}{k}"), v))
+            .collect();
+        let unanswered: Vec<String> = unanswered
+            .iter()
+            .map(|k| format!("{ANSWER_KEY}{k}"))
+            .collect();
+        if !answered.is_empty()
+            && let Err(e) = shared.store.save(&answered).await
+        {
+            self.warn(format!("answers are not shared with other runners: {e}"));
+        }
+        if !unanswered.is_empty()
+            && let Err(e) = shared.store.release(&unanswered, &shared.runner).await
+        {
+            self.warn(format!("answers are not shared with other runners: {e}"));
+        }
+    }
+
+    /// A question not in the local cache, on a shared store: its answer
+    /// from the store if another runner has it (fresh), else asked by this
+    /// runner under a claim, or waited for while another runner holds one.
+    /// A store that fails costs only the sharing: the question is asked.
+    async fn fetch_shared(
+        &self,
+        shared: &SharedAnswers,
+        q: Question<'_>,
+    ) -> Result<Fetched, FetchError> {
+        let Question {
+            service,
+            url,
+            body,
+            shown,
+            key,
+        } = q;
+        let keys = [format!("{ANSWER_KEY}{key}")];
+        let store_failed = |e: crate::store::StoreError| {
+            self.warn(format!("answers are not shared with other runners: {e}"));
+        };
+        let mut pause = Duration::from_millis(10);
+        loop {
+            // Claimed first: most questions of a run are new to the store,
+            // and the claim is one round trip where load-then-claim is two.
+            // And claimed only with this host's permit in hand, about to
+            // ask: a claim queued behind this runner's other requests would
+            // hold up runners that could ask at once.
+            let permit = self.host_permit(url).await;
+            match shared
+                .store
+                .claim(
+                    &keys,
+                    &shared.runner,
+                    shared.lease_seconds,
+                    self.ttl_seconds,
+                )
+                .await
+            {
+                Ok(claimed) if !claimed.is_empty() => {
+                    return self.ask_and_share(shared, q, Some(permit)).await;
+                }
+                // Answered already, or another runner is asking.
+                Ok(_) => drop(permit),
+                Err(e) => {
+                    store_failed(e);
+                    break;
+                }
+            }
+            match shared.store.load(&keys, self.ttl_seconds).await {
+                Ok(found) => {
+                    let Some(stored) = found.get(&keys[0]) else {
+                        // Another runner is asking: its answer will be in
+                        // the store.
+                        tokio::time::sleep(pause).await;
+                        pause = (pause * 2).min(Duration::from_millis(100));
+                        continue;
+                    };
+                    // What this tool would not have stored is no answer:
+                    // asked again, and the store mended with the new one
+                    // (waiting for it to change would never end).
+                    let Some((status, fetched_at, answer)) = decode_answer(&stored.statement)
+                    else {
+                        return self.ask_and_share(shared, q, None).await;
+                    };
+                    self.count(service, |s| s.cache_hits += 1);
+                    return Ok(Fetched {
+                        status,
+                        body: answer.as_bytes().into(),
+                        url: shown.to_string(),
+                        retrieved_at: OffsetDateTime::from_unix_timestamp(fetched_at)
+                            .unwrap_or(OffsetDateTime::UNIX_EPOCH),
+                        // Like a cached answer: asked again if malformed.
+                        from_cache: true,
+                        cache_key: Some(key.to_string()),
+                    });
+                }
+                Err(e) => {
+                    store_failed(e);
+                    break;
+                }
+            }
+        }
+        self.fetch_network(service, url, body, None, shown, Some(key.to_string()), None)
+            .await
+    }
+
+    /// Ask, then store the answer for the other runners (or give up the
+    /// claim on a question without one).
+    async fn ask_and_share(
+        &self,
+        shared: &SharedAnswers,
+        q: Question<'_>,
+        permit: Option<tokio::sync::OwnedSemaphorePermit>,
+    ) -> Result<Fetched, FetchError> {
+        let result = self
+            .fetch_network(
+                q.service,
+                q.url,
+                q.body,
+                None,
+                q.shown,
+                Some(q.key.to_string()),
+                permit,
+            )
+            .await;
+        let keys = [format!("{ANSWER_KEY}{}", q.key)];
+        let done = match result.as_ref().ok().and_then(encode_answer) {
+            Some(text) => shared.store.save(&[(keys[0].clone(), text)]).await,
+            None => shared.store.release(&keys, &shared.runner).await,
+        };
+        if let Err(e) = done {
+            self.warn(format!("answers are not shared with other runners: {e}"));
+        }
+        result
+    }
+
+    /// `permit`: this host's, if the caller holds one already (for the
+    /// first attempt).
+    #[allow(clippy::too_many_arguments)]
     async fn fetch_network(
         &self,
         service: Service,
@@ -370,6 +648,7 @@ impl Client {
         token: Option<&str>,
         shown: &str,
         key: Option<String>,
+        permit: Option<tokio::sync::OwnedSemaphorePermit>,
     ) -> Result<Fetched, FetchError> {
         let shown = shown.to_string();
         if self.offline {
@@ -381,7 +660,9 @@ impl Client {
                 reason: reason.clone(),
             });
         }
-        let mut result = self.attempts(service, url, body, token, &shown).await;
+        let mut result = self
+            .attempts(service, url, body, token, &shown, permit)
+            .await;
         match &mut result {
             Ok(f) => {
                 self.connect_failures
@@ -402,12 +683,16 @@ impl Client {
         body: Option<&[u8]>,
         token: Option<&str>,
         shown: &str,
+        mut permit: Option<tokio::sync::OwnedSemaphorePermit>,
     ) -> Result<Fetched, FetchError> {
         let max_attempts = self.settings.retries + 1;
         let mut last = String::new();
         for attempt in 0..max_attempts {
             let outcome = {
-                let permit = self.host_permit(url).await;
+                let permit = match permit.take() {
+                    Some(p) => p,
+                    None => self.host_permit(url).await,
+                };
                 // Checked again with the permit: requests queued behind the
                 // one that found the service down must not try it too.
                 if let Some(reason) = self.down.lock().expect("down lock").get(&service) {
@@ -678,6 +963,33 @@ fn backoff(attempt: u32) -> Duration {
     Duration::from_millis(base / 2 + jitter + base / 4)
 }
 
+/// An answer as the store keeps it: `STATUS FETCHED_AT\n` and the body.
+/// `None` for a body the store's text cannot hold (not UTF-8, or with NUL,
+/// which PostgreSQL's text refuses): such an answer is not shared.
+fn encode_answer(f: &Fetched) -> Option<String> {
+    let body = std::str::from_utf8(&f.body).ok()?;
+    if body.contains('\0') {
+        return None;
+    }
+    Some(format!(
+        "{} {}\n{body}",
+        f.status,
+        f.retrieved_at.unix_timestamp()
+    ))
+}
+
+/// The stored answer's status, fetch time and body; `None` for anything
+/// else (an answer this tool would not have shared is not one).
+fn decode_answer(text: &str) -> Option<(u16, i64, &str)> {
+    let (head, body) = text.split_once('\n')?;
+    let (status, at) = head.split_once(' ')?;
+    let status: u16 = status.parse().ok()?;
+    if !((200..300).contains(&status) || status == 404) {
+        return None;
+    }
+    Some((status, at.parse().ok()?, body))
+}
+
 fn cache_key(url: &Url, body: Option<&[u8]>) -> String {
     cache_key_shown(&redact(url), body)
 }
@@ -761,6 +1073,43 @@ pub fn redact_text(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn shared_answers_round_trip_and_anything_else_is_no_answer() {
+        let f = Fetched {
+            status: 404,
+            body: b"{\"error\":\"Not found\"}\n".as_slice().into(),
+            url: "http://127.0.0.1/npm/x".into(),
+            retrieved_at: OffsetDateTime::from_unix_timestamp(1_700_000_000).unwrap(),
+            from_cache: false,
+            cache_key: None,
+        };
+        let text = encode_answer(&f).unwrap();
+        assert_eq!(
+            decode_answer(&text),
+            Some((404, 1_700_000_000, "{\"error\":\"Not found\"}\n"))
+        );
+        // What the store's text cannot hold is not shared.
+        for body in [&b"\xff\xfe"[..], b"a\0b"] {
+            let g = Fetched {
+                body: body.into(),
+                ..f.clone()
+            };
+            assert_eq!(encode_answer(&g), None);
+        }
+        // A status this client never shares, or a damaged head: no answer.
+        for bad in [
+            "500 1700000000\nx",
+            "302 1700000000\nx",
+            "200\nx",
+            "200 soon\nx",
+            "x 1\ny",
+            "200 1700000000",
+            "",
+        ] {
+            assert_eq!(decode_answer(bad), None, "{bad:?}");
+        }
+    }
 
     #[test]
     fn redacts_credentials() {

@@ -13,7 +13,7 @@ use tokio::sync::OnceCell;
 use url::Url;
 
 use super::endpoints::{Endpoint, Endpoints};
-use super::http::{Client, FetchError, Service, Stats};
+use super::http::{Client, FetchError, Service, SharedItem, Stats};
 use super::model::{
     Dependency, DepsDevPackage, DepsDevVersion, Ecosystem, Flag, GraphNode, RegistryPackage,
     Release, Scorecard, Vulnerability,
@@ -441,11 +441,28 @@ impl Sources {
                 _ => single.push(k),
             }
         }
+        // On a shared store each version's answer is shared as the answer
+        // to its own GET: a version another runner has (or is asking
+        // about) is left to that GET, which finds it in the store or
+        // waits for it, rather than batched again here.
+        let mut asked: Vec<depsdev::VersionKey> = batched.keys().cloned().collect();
+        asked.sort();
+        let shared_keys: Vec<String> = asked
+            .iter()
+            .filter_map(|key| Client::get_key(&batched[key].1))
+            .collect();
+        let claims = self.client.claim_shared(&shared_keys).await;
+        let not_mine: HashSet<&String> = shared_keys
+            .iter()
+            .zip(&claims)
+            .filter(|(_, c)| **c != SharedItem::Mine)
+            .map(|(k, _)| k)
+            .collect();
+        asked.retain(|key| Client::get_key(&batched[key].1).is_none_or(|k| !not_mine.contains(&k)));
+        let mut settled = (Vec::new(), Vec::new());
         if let Some(base) = &base
-            && !batched.is_empty()
+            && !asked.is_empty()
         {
-            let mut asked: Vec<depsdev::VersionKey> = batched.keys().cloned().collect();
-            asked.sort();
             for chunk in asked.chunks(depsdev::MAX_BATCH) {
                 let answered = self.depsdev_batch(base, chunk).await;
                 for key in chunk {
@@ -453,6 +470,12 @@ impl Sources {
                     match answered.get(key) {
                         Some((value, raw, at)) => {
                             self.client.remember_as_get(url, raw, *at);
+                            if let Some(key) = Client::get_key(url) {
+                                match Client::get_answer_text(raw, *at) {
+                                    Some(text) => settled.0.push((key, text)),
+                                    None => settled.1.push(key),
+                                }
+                            }
                             let found = Lookup::Found(Found::complete(
                                 value.clone(),
                                 Service::DepsDev.name().to_string(),
@@ -468,11 +491,15 @@ impl Sources {
                                 .clone();
                             let _ = cell.set(found);
                         }
-                        None => single.push(k.clone()),
+                        None => {
+                            settled.1.extend(Client::get_key(url));
+                            single.push(k.clone());
+                        }
                     }
                 }
             }
         }
+        self.client.settle_shared(settled.0, settled.1).await;
         let mut set = tokio::task::JoinSet::new();
         for k in single
             .into_iter()
@@ -733,61 +760,55 @@ impl Sources {
         let url = base.join(osv::QUERYBATCH_PATH).expect("a fixed path joins");
         let mut ids: HashMap<VulnKey, Vec<String>> = HashMap::new();
         let mut failed: HashMap<VulnKey, String> = HashMap::new();
-        let mut at = OffsetDateTime::now_utc();
-        let mut pending: Vec<osv::Query> = queries
-            .iter()
-            .map(|(e, n, v)| osv::Query {
-                ecosystem: *e,
-                name: n.clone(),
-                version: v.clone(),
-                page_token: None,
-            })
-            .collect();
-        while !pending.is_empty() {
-            let mut next = Vec::new();
-            for chunk in pending.chunks(osv::BATCH_LIMIT) {
-                let body = osv::querybatch_body(chunk);
-                let answer = self.client.post_json(Service::Osv, &url, body).await;
-                let parsed = answer.map_err(|e| e.to_string()).and_then(|f| {
-                    at = f.retrieved_at;
-                    if f.status != 200 {
-                        return Err(format!("HTTP {}", f.status));
-                    }
-                    match osv::parse_querybatch(&f.body, chunk.len()) {
-                        Ok(r) => {
-                            self.client.remember(&f);
-                            Ok(r)
+        let mut asked_at: HashMap<VulnKey, OffsetDateTime> = HashMap::new();
+        // On a shared store each version's answer is shared apart from the
+        // batch it came in (runners batch different sets together): asked
+        // by the runner that claims it, waited for by the others.
+        let shown = super::http::redact(&url);
+        let item_key = |(e, n, v): &VulnKey| {
+            format!("OSV {shown} {} {n} {v}", e.osv_name().unwrap_or_default())
+        };
+        let mut remaining: Vec<VulnKey> = queries.clone();
+        let mut pause = std::time::Duration::from_millis(10);
+        while !remaining.is_empty() {
+            let keys: Vec<String> = remaining.iter().map(item_key).collect();
+            let claims = self.client.claim_shared(&keys).await;
+            let mut mine = Vec::new();
+            let mut theirs = Vec::new();
+            for (q, claim) in remaining.drain(..).zip(claims) {
+                match claim {
+                    SharedItem::Found(text) => match osv::decode_item(&text) {
+                        Some((at, found)) => {
+                            asked_at.insert(q.clone(), at);
+                            ids.insert(q, found);
                         }
-                        Err(e) => {
-                            self.client.forget(&f);
-                            Err(format!("malformed answer from OSV: {e}"))
-                        }
-                    }
-                });
-                match parsed {
-                    Ok(results) => {
-                        for (q, (found, token)) in chunk.iter().zip(results) {
-                            let key = (q.ecosystem, q.name.clone(), q.version.clone());
-                            ids.entry(key).or_default().extend(found);
-                            if let Some(t) = token {
-                                next.push(osv::Query {
-                                    page_token: Some(t),
-                                    ..q.clone()
-                                });
-                            }
-                        }
-                    }
-                    Err(reason) => {
-                        for q in chunk {
-                            failed.insert(
-                                (q.ecosystem, q.name.clone(), q.version.clone()),
-                                reason.clone(),
-                            );
-                        }
-                    }
+                        // Damaged: asked again, and the store mended.
+                        None => mine.push(q),
+                    },
+                    SharedItem::Mine => mine.push(q),
+                    SharedItem::Theirs => theirs.push(q),
                 }
             }
-            pending = next;
+            if !mine.is_empty() {
+                self.osv_ask(&url, &mine, &mut ids, &mut failed, &mut asked_at)
+                    .await;
+                let (mut answered, mut unanswered) = (Vec::new(), Vec::new());
+                for q in &mine {
+                    match (failed.contains_key(q), asked_at.get(q)) {
+                        (false, Some(at)) => answered.push((
+                            item_key(q),
+                            osv::encode_item(*at, ids.get(q).map(Vec::as_slice).unwrap_or(&[])),
+                        )),
+                        _ => unanswered.push(item_key(q)),
+                    }
+                }
+                self.client.settle_shared(answered, unanswered).await;
+            }
+            if !theirs.is_empty() {
+                tokio::time::sleep(pause).await;
+                pause = (pause * 2).min(std::time::Duration::from_millis(200));
+            }
+            remaining = theirs;
         }
         // Each record's details once, to skip withdrawn ones and name fixes.
         let unique: HashSet<String> = ids.values().flatten().cloned().collect();
@@ -818,6 +839,17 @@ impl Sources {
                 );
                 continue;
             }
+            // Only an answer proves there is nothing: none, none known.
+            let Some(at) = asked_at.get(&q).copied() else {
+                out.insert(
+                    q,
+                    Lookup::Unavailable {
+                        source: "OSV".into(),
+                        reason: "not answered".into(),
+                    },
+                );
+                continue;
+            };
             let found_ids = ids.remove(&q).unwrap_or_default();
             let vulns = found_ids
                 .iter()
@@ -839,6 +871,76 @@ impl Sources {
             );
         }
         out
+    }
+
+    /// Ask OSV's `querybatch` about `queries`, every page followed: the IDs
+    /// found for each, when it was answered, or why it was not.
+    async fn osv_ask(
+        &self,
+        url: &Url,
+        queries: &[VulnKey],
+        ids: &mut HashMap<VulnKey, Vec<String>>,
+        failed: &mut HashMap<VulnKey, String>,
+        asked_at: &mut HashMap<VulnKey, OffsetDateTime>,
+    ) {
+        let mut pending: Vec<osv::Query> = queries
+            .iter()
+            .map(|(e, n, v)| osv::Query {
+                ecosystem: *e,
+                name: n.clone(),
+                version: v.clone(),
+                page_token: None,
+            })
+            .collect();
+        while !pending.is_empty() {
+            let mut next = Vec::new();
+            for chunk in pending.chunks(osv::BATCH_LIMIT) {
+                let body = osv::querybatch_body(chunk);
+                let answer = self.client.post_json(Service::Osv, url, body).await;
+                let mut answered_at = OffsetDateTime::now_utc();
+                let parsed = answer.map_err(|e| e.to_string()).and_then(|f| {
+                    answered_at = f.retrieved_at;
+                    if f.status != 200 {
+                        return Err(format!("HTTP {}", f.status));
+                    }
+                    match osv::parse_querybatch(&f.body, chunk.len()) {
+                        Ok(r) => {
+                            self.client.remember(&f);
+                            Ok(r)
+                        }
+                        Err(e) => {
+                            self.client.forget(&f);
+                            Err(format!("malformed answer from OSV: {e}"))
+                        }
+                    }
+                });
+                match parsed {
+                    Ok(results) => {
+                        for (q, (found, token)) in chunk.iter().zip(results) {
+                            let key = (q.ecosystem, q.name.clone(), q.version.clone());
+                            // As of its first page: the older time.
+                            asked_at.entry(key.clone()).or_insert(answered_at);
+                            ids.entry(key).or_default().extend(found);
+                            if let Some(t) = token {
+                                next.push(osv::Query {
+                                    page_token: Some(t),
+                                    ..q.clone()
+                                });
+                            }
+                        }
+                    }
+                    Err(reason) => {
+                        for q in chunk {
+                            failed.insert(
+                                (q.ecosystem, q.name.clone(), q.version.clone()),
+                                reason.clone(),
+                            );
+                        }
+                    }
+                }
+            }
+            pending = next;
+        }
     }
 
     /// A record's details; `None` when they cannot be had (the record then

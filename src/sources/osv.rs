@@ -19,6 +19,31 @@ pub fn vuln_path(id: &str) -> String {
     format!("v1/vulns/{safe}")
 }
 
+/// One version's complete answer (every page) as runners share it: when it
+/// was asked (Unix seconds), then the IDs of the records found, one a line.
+pub fn encode_item(at: time::OffsetDateTime, ids: &[String]) -> String {
+    let mut s = at.unix_timestamp().to_string();
+    for id in ids {
+        s.push('\n');
+        s.push_str(id);
+    }
+    s
+}
+
+/// The time and IDs of a shared answer; `None` for anything `encode_item`
+/// would not have written (an ID that is empty or has blanks, a bad time).
+pub fn decode_item(text: &str) -> Option<(time::OffsetDateTime, Vec<String>)> {
+    let mut lines = text.split('\n');
+    let at = time::OffsetDateTime::from_unix_timestamp(lines.next()?.parse().ok()?).ok()?;
+    let ids = lines
+        .map(|id| {
+            (!id.is_empty() && !id.chars().any(|c| c.is_whitespace() || c.is_control()))
+                .then(|| id.to_string())
+        })
+        .collect::<Option<Vec<_>>>()?;
+    Some((at, ids))
+}
+
 /// One query: a package version, and the page token when continuing.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Query {
@@ -121,6 +146,27 @@ mod tests {
         );
         assert!(parse_querybatch(&res, 2).is_err());
         assert!(parse_querybatch(b"<html>", 1).is_err());
+    }
+
+    #[test]
+    fn shared_items_round_trip_and_damage_is_no_answer() {
+        let at = time::OffsetDateTime::from_unix_timestamp(1_700_000_000).unwrap();
+        for ids in [
+            vec![],
+            vec!["GHSA-xxxx-yyyy-zzzz".to_string(), "CVE-2024-1".into()],
+        ] {
+            assert_eq!(decode_item(&encode_item(at, &ids)), Some((at, ids)));
+        }
+        for bad in [
+            "",
+            "soon",
+            "1700000000\n",
+            "1700000000\nA\n\nB",
+            "1\nA B",
+            "1\nA\r",
+        ] {
+            assert_eq!(decode_item(bad), None, "{bad:?}");
+        }
     }
 
     #[test]

@@ -41,6 +41,13 @@ pub trait Store: Send + Sync {
     /// The store as it may be shown: no credentials.
     fn describe(&self) -> String;
 
+    /// Whether runners on other machines use it too, so that raw answers
+    /// are worth sharing through it (see `sources::http::SharedAnswers`);
+    /// on one machine the answer cache is already shared.
+    fn shares_answers(&self) -> bool {
+        false
+    }
+
     /// Statements decided within the last `ttl_seconds`, by key.
     fn load<'a>(
         &'a self,

@@ -117,6 +117,10 @@ impl Store for PgStore {
         format!("PostgreSQL {}", self.shown)
     }
 
+    fn shares_answers(&self) -> bool {
+        true
+    }
+
     fn load<'a>(
         &'a self,
         keys: &'a [String],

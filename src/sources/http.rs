@@ -424,8 +424,8 @@ impl Client {
 
     /// Items of a batch question (one package version in OSV's
     /// `querybatch`, say) shared with the other runners of a store, each
-    /// under its own `key`: for each, its stored value and when it was
-    /// asked; or `Mine` (claimed: ask it, then [`Client::settle_shared`]);
+    /// under its own key: for each, the value another runner stored
+    /// (fresh); or `Mine` (claimed: ask it, then [`Client::settle_shared`]);
     /// or `Theirs` (another runner is asking: call again later). Without a
     /// shared store, or if it fails, every item is `Mine`.
     pub async fn claim_shared(&self, keys: &[String]) -> Vec<SharedItem> {

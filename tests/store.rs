@@ -384,3 +384,56 @@ fn a_damaged_shared_answer_is_asked_again_not_used() {
     assert_eq!(srv.counts()["npm"], damaged, "{err}");
     assert!(!err.contains("malformed"), "{err}");
 }
+
+#[test]
+fn a_shared_item_the_store_cannot_hold_is_given_up_not_left_claimed() {
+    use std::sync::Arc;
+    use tacos_sbom::sources::http::{Client, SharedAnswers, SharedItem};
+    let pg = Postgres::start();
+    let url = pg.database("items");
+    block(async {
+        let runner = |name: &str| {
+            let url = url.clone();
+            let name = name.to_string();
+            async move {
+                let store: Arc<dyn Store> = Arc::new(PgStore::connect(&url, 2).await.unwrap());
+                let mut client =
+                    Client::new(Default::default(), Default::default(), None, 24, false).unwrap();
+                client.share_answers(SharedAnswers {
+                    store,
+                    runner: name,
+                    lease_seconds: 600,
+                });
+                client
+            }
+        };
+        let (a, b) = (runner("a").await, runner("b").await);
+        let keys = vec![
+            "k-ok".to_string(),
+            "k-nul".to_string(),
+            "k-none".to_string(),
+        ];
+        assert_eq!(a.claim_shared(&keys).await, vec![SharedItem::Mine; 3]);
+        assert_eq!(b.claim_shared(&keys).await, vec![SharedItem::Theirs; 3]);
+        // One answered, one answered with what PostgreSQL's text cannot
+        // hold (NUL), one not answered.
+        a.settle_shared(
+            vec![
+                ("k-ok".into(), "1700000000\nGHSA-1".into()),
+                ("k-nul".into(), "1700000000\nA\0B".into()),
+            ],
+            vec!["k-none".into()],
+        )
+        .await;
+        // The first is shared; the other two are free to ask at once, not
+        // held for the 600 s lease.
+        assert_eq!(
+            b.claim_shared(&keys).await,
+            vec![
+                SharedItem::Found("1700000000\nGHSA-1".into()),
+                SharedItem::Mine,
+                SharedItem::Mine
+            ]
+        );
+    });
+}

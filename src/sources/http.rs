@@ -500,19 +500,25 @@ impl Client {
         let Some(shared) = self.shared.as_ref().filter(|_| !self.offline) else {
             return;
         };
+        // What the store's text cannot hold (NUL) is given up like an
+        // unanswered item, so that no runner waits for it.
+        let (answered, unsaved): (Vec<_>, Vec<_>) =
+            answered.into_iter().partition(|(_, v)| !v.contains('\0'));
         let answered: Vec<(String, String)> = answered
             .into_iter()
-            .filter(|(_, v)| !v.contains('\0'))
             .map(|(k, v)| (format!("{ANSWER_KEY}{k}"), v))
             .collect();
-        let unanswered: Vec<String> = unanswered
+        let mut unanswered: Vec<String> = unanswered
             .iter()
+            .chain(unsaved.iter().map(|(k, _)| k))
             .map(|k| format!("{ANSWER_KEY}{k}"))
             .collect();
         if !answered.is_empty()
             && let Err(e) = shared.store.save(&answered).await
         {
             self.warn(format!("answers are not shared with other runners: {e}"));
+            // Not saved: the claims go, or others wait out the lease.
+            unanswered.extend(answered.into_iter().map(|(k, _)| k));
         }
         if !unanswered.is_empty()
             && let Err(e) = shared.store.release(&unanswered, &shared.runner).await
@@ -627,11 +633,18 @@ impl Client {
             )
             .await;
         let keys = [format!("{ANSWER_KEY}{}", q.key)];
-        let done = match result.as_ref().ok().and_then(encode_answer) {
-            Some(text) => shared.store.save(&[(keys[0].clone(), text)]).await,
-            None => shared.store.release(&keys, &shared.runner).await,
+        let saved = match result.as_ref().ok().and_then(encode_answer) {
+            Some(text) => match shared.store.save(&[(keys[0].clone(), text)]).await {
+                Ok(()) => true,
+                Err(e) => {
+                    self.warn(format!("answers are not shared with other runners: {e}"));
+                    false
+                }
+            },
+            None => false,
         };
-        if let Err(e) = done {
+        // No answer saved: the claim goes, or others wait out the lease.
+        if !saved && let Err(e) = shared.store.release(&keys, &shared.runner).await {
             self.warn(format!("answers are not shared with other runners: {e}"));
         }
         result

@@ -795,7 +795,14 @@ fn run_enrich(args: EnrichArgs, ui: &Ui) -> Result<ExitCode> {
         max_input_bytes: config.input.max_bytes,
         layout: args.layout.or(config.output.layout).unwrap_or_default(),
     };
-    let mut plan = enrich::plan(&inputs, &opts, ui).map_err(|e| bad(e.to_string()))?;
+    // Resolved before reading, so that the registries' clients named in
+    // the inputs are asked while they are parsed.
+    let endpoints = tacos_sbom::sources::endpoints::Endpoints::resolve(&config)
+        .map_err(|e| bad(e.to_string()))?;
+    let mut plan = enrich::plan_with(&inputs, &opts, ui, &|bytes| {
+        endpoints.discover_for_text(bytes)
+    })
+    .map_err(|e| bad(e.to_string()))?;
     // Each failure is shown when it happens, and with many inputs listed
     // again at the end, where it is not lost among the progress lines.
     let many = inputs.len() > 20;
@@ -814,7 +821,7 @@ fn run_enrich(args: EnrichArgs, ui: &Ui) -> Result<ExitCode> {
         .map_err(|e| bad(format!("{e}; nothing was written")))?;
     // Only now, with something to sign, is a key read (or created).
     let key = load_signing_key(&args.key, ui)?;
-    let session = open_session(&args.sources, config, opts.now)?;
+    let session = open_session(&args.sources, config, opts.now, Some(endpoints))?;
     let packages = plan.packages();
     // Each statement is checked against the policy and kept as the JSON it
     // is signed as the moment it is decided: never all held at once.
@@ -1269,7 +1276,7 @@ fn run_assess(args: AssessArgs, ui: &Ui) -> Result<ExitCode> {
         require_sources: config.policy.require_sources || args.sources.require_sources,
         ..Policy::default()
     };
-    let session = open_session(&args.sources, config, now()?)?;
+    let session = open_session(&args.sources, config, now()?, None)?;
     let outcome = session.assess(&packages, ui);
     ui.finish();
     report_session(&session, &outcome, ui);
@@ -1631,6 +1638,7 @@ fn open_session(
     args: &SourceArgs,
     config: Config,
     now: OffsetDateTime,
+    endpoints: Option<tacos_sbom::sources::endpoints::Endpoints>,
 ) -> Result<assess::session::Session> {
     let opts = assess::session::Options {
         offline: args.offline,
@@ -1640,6 +1648,7 @@ fn open_session(
         no_cache: args.no_cache,
         concurrency: args.concurrency,
         store: args.store.clone(),
+        endpoints,
     };
     assess::session::Session::open(config, &opts, now).map_err(bad)
 }

@@ -558,6 +558,18 @@ pub fn plan(
     opts: &Options,
     reporter: &dyn Reporter,
 ) -> Result<Plan, EnrichError> {
+    plan_with(inputs, opts, reporter, &|_| {})
+}
+
+/// `plan`, showing `peek` each input's bytes before they are parsed, so
+/// that work depending only on them can start meanwhile (the command line
+/// asks the registries' clients for their settings).
+pub fn plan_with(
+    inputs: &[Input],
+    opts: &Options,
+    reporter: &dyn Reporter,
+    peek: &dyn Fn(&[u8]),
+) -> Result<Plan, EnrichError> {
     let mut failures = Vec::new();
     let mut docs = Vec::new();
     let mut outputs_seen: HashMap<PathBuf, PathBuf> = HashMap::new();
@@ -596,7 +608,7 @@ pub fn plan(
         if !chatty {
             reporter.progress("reading", n + 1, inputs.len());
         }
-        match load(path, output.clone(), &limits) {
+        match load(path, output.clone(), &limits, peek) {
             Ok((l, digest)) => {
                 if chatty {
                     let encoding = match l.sbom.encoding() {
@@ -800,7 +812,7 @@ pub fn execute(
         }
         let mut l = match doc.kept {
             Some(l) => l,
-            None => match load(&doc.input, doc.output.clone(), &limits) {
+            None => match load(&doc.input, doc.output.clone(), &limits, &|_| {}) {
                 Ok((l, digest)) if digest == doc.digest => l,
                 Ok(_) => {
                     summary
@@ -1074,6 +1086,7 @@ fn load(
     input: &Path,
     output: PathBuf,
     limits: &crate::sbom::Limits,
+    peek: &dyn Fn(&[u8]),
 ) -> Result<(Loaded, [u8; 32]), EnrichError> {
     let bytes = if input == Path::new(STDIO) {
         input_bytes(input).map_err(|source| SbomError::Io {
@@ -1083,6 +1096,7 @@ fn load(
     } else {
         Sbom::read_bytes(input, limits)?
     };
+    peek(&bytes);
     let digest: [u8; 32] = Sha256::digest(&bytes).into();
     let sbom = Sbom::from_bytes_with(input, bytes, limits)?;
     let mut summary = DocSummary {

@@ -546,6 +546,67 @@ fn an_unreachable_service_is_named_once_and_the_run_finishes_fast() {
     );
 }
 
+/// The registries' clients are asked where their registries are while the
+/// SBOM is still being read: once each, and only the clients of the
+/// ecosystems the SBOM names.
+#[test]
+fn each_named_registry_client_is_asked_once_and_no_other() {
+    let tmp = Temp::new();
+    let bin = tmp.join("bin");
+    std::fs::create_dir(&bin).unwrap();
+    let log = tmp.join("asked.log");
+    // A stand-in for npm that logs each call and answers like npm does.
+    let npm = bin.join("npm");
+    std::fs::write(
+        &npm,
+        format!(
+            "#!/bin/sh\necho \"npm $*\" >> '{}'\necho http://127.0.0.1:9/npm-from-client/\n",
+            log.display()
+        ),
+    )
+    .unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&npm, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let path = format!("{}:/usr/bin:/bin", bin.display());
+    let fixtures = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/sbom/generated");
+    let run = |sbom: &str, out: &str| {
+        let o = tacos_env(
+            tmp.path(),
+            &[
+                "enrich",
+                fixtures.join(sbom).to_str().unwrap(),
+                "-o",
+                tmp.join(out).to_str().unwrap(),
+                "--offline",
+                "--ephemeral-key",
+            ],
+            &[
+                ("PATH", &path),
+                ("HOME", tmp.path().to_str().unwrap()),
+                ("TACOS_NPM_REGISTRY_URL", ""),
+                ("NPM_CONFIG_REGISTRY", ""),
+                ("npm_config_registry", ""),
+            ],
+        );
+        assert_ok(&o);
+        std::fs::read_to_string(&log).unwrap_or_default()
+    };
+    // Only PyPI packages: npm is never asked.
+    assert_eq!(run("pypi-flask-django-env.cdx16.json", "py.json"), "");
+    // npm packages: npm is asked once, and its answer is the endpoint used.
+    assert_eq!(
+        run("npm-webapp.cdx16.json", "npm.json"),
+        "npm config get registry\n"
+    );
+    let all = statements(&tmp.join("tacos-attestations"));
+    let any_npm = all
+        .iter()
+        .find(|(p, _)| p.starts_with("pkg:npm/"))
+        .map(|(_, s)| s.to_string())
+        .unwrap();
+    assert!(any_npm.contains("127.0.0.1:9/npm-from-client"), "{any_npm}");
+}
+
 #[test]
 fn an_unconfigured_registry_is_unknown_with_how_to_configure_it() {
     let srv = start();

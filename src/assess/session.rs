@@ -84,6 +84,9 @@ pub struct Options {
     /// The assessment store (`--store`); else `TACOS_STORE_URL`, `[store]
     /// url`, or a SQLite file in the cache directory.
     pub store: Option<String>,
+    /// Endpoints the caller resolved already (and whose clients it may be
+    /// asking); else resolved from the configuration.
+    pub endpoints: Option<Endpoints>,
 }
 
 pub struct Session {
@@ -137,7 +140,10 @@ impl Session {
             }
             network.concurrency = n;
         }
-        let endpoints = Endpoints::resolve(&config).map_err(|e| e.to_string())?;
+        let endpoints = match &opts.endpoints {
+            Some(e) => e.clone(),
+            None => Endpoints::resolve(&config).map_err(|e| e.to_string())?,
+        };
         let mut notes = Vec::new();
         let cache = if opts.no_cache {
             None

@@ -4,9 +4,10 @@
 //! (npm's registry setting, pip's index-url, cargo's source replacement),
 //! which is also what users behind a mirror need, or stay unconfigured.
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashSet};
 use std::path::{Path, PathBuf};
 use std::process::Command;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use url::Url;
@@ -54,11 +55,19 @@ pub struct EndpointInfo {
     pub from: String,
 }
 
-#[derive(Debug)]
+/// Cloning shares the answers of the clients asked: a clone handed to a
+/// thread that asks them fills in the original's.
+#[derive(Debug, Clone)]
 pub struct Endpoints {
     map: BTreeMap<Service, Endpoint>,
-    discovered: BTreeMap<Service, std::sync::OnceLock<Endpoint>>,
+    discovered: Arc<BTreeMap<Service, std::sync::OnceLock<Endpoint>>>,
+    /// Services whose clients a background thread has been sent to ask.
+    asking: Arc<Mutex<BTreeSet<Service>>>,
 }
+
+/// The registries whose endpoint a client may be asked for, by the PURL
+/// type of their packages.
+const ASKED_BY_TYPE: [(&str, Service); 2] = [("npm", Service::Npm), ("pypi", Service::PyPi)];
 
 #[derive(Debug, thiserror::Error)]
 #[error("{setting}: {value:?} is not an http(s) URL ({why})")]
@@ -204,7 +213,47 @@ impl Endpoints {
             .filter(|(_, e)| matches!(e, Endpoint::Discover(_)))
             .map(|(s, _)| (*s, std::sync::OnceLock::new()))
             .collect();
-        Ok(Endpoints { map, discovered })
+        Ok(Endpoints {
+            map,
+            discovered: Arc::new(discovered),
+            asking: Arc::default(),
+        })
+    }
+
+    /// Ask the clients of `services` (those that must be asked, once each)
+    /// on a thread of its own, so the answers are ready when a package
+    /// needs them instead of being waited for then (`npm config get
+    /// registry` takes a fifth of a second). `get` waits for an answer
+    /// still being asked for; no client is asked twice.
+    pub fn discover_in_background(&self, services: impl IntoIterator<Item = Service>) {
+        let mut asking = self.asking.lock().expect("asking lock");
+        let new: Vec<Service> = services
+            .into_iter()
+            .filter(|s| self.discovered.contains_key(s) && asking.insert(*s))
+            .collect();
+        if new.is_empty() {
+            return;
+        }
+        let me = self.clone();
+        std::thread::spawn(move || {
+            for s in new {
+                let _ = me.get(s);
+            }
+        });
+    }
+
+    /// `discover_in_background` for the registries an SBOM names packages
+    /// of, judged from its bytes before it is parsed (`pkg:npm/` anywhere
+    /// in the text), so that asking the clients overlaps reading it. A
+    /// mention outside a component (in a description) asks a client that
+    /// the packages alone would not have; one the text does not show (an
+    /// SBOM in UTF-16) is asked when its packages are assessed, as before.
+    pub fn discover_for_text(&self, text: &[u8]) {
+        let named = ASKED_BY_TYPE.iter().filter(|(ty, _)| {
+            let needle = format!("pkg:{ty}/");
+            memchr::memmem::find(text, needle.as_bytes()).is_some()
+        });
+        self.discover_in_background(named.map(|(_, s)| *s));
     }
 
     pub fn get(&self, service: Service) -> &Endpoint {
@@ -496,6 +545,57 @@ fn run_with_timeout(program: &str, args: &[&str]) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    static ASKED: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+
+    fn slow_client() -> Endpoint {
+        ASKED.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        std::thread::sleep(Duration::from_millis(200));
+        Endpoint::Url {
+            url: parse("test", "http://127.0.0.1:9/npm").unwrap(),
+            from: "npm config get registry".into(),
+        }
+    }
+
+    #[test]
+    fn a_client_named_in_the_text_is_asked_once_however_often_it_is_needed() {
+        let map = BTreeMap::from([
+            (Service::Npm, Endpoint::Discover(slow_client)),
+            (Service::PyPi, Endpoint::Discover(slow_client)),
+        ]);
+        let discovered = map
+            .keys()
+            .map(|s| (*s, std::sync::OnceLock::new()))
+            .collect();
+        let e = Endpoints {
+            map,
+            discovered: Arc::new(discovered),
+            asking: Arc::default(),
+        };
+        // The text names npm packages only (a PyPI name without its type
+        // does not count).
+        e.discover_for_text(b"{\"purl\":\"pkg:npm/left-pad@1.3.0\",\"name\":\"pypi\"}");
+        e.discover_for_text(b"pkg:npm/left-pad@1.3.0");
+        e.discover_in_background([Service::Npm]);
+        // Needed while it is still being asked: waits for that answer.
+        let waiters: Vec<_> = (0..4)
+            .map(|_| {
+                let e = e.clone();
+                std::thread::spawn(move || e.get(Service::Npm).url().cloned())
+            })
+            .collect();
+        for w in waiters {
+            assert_eq!(
+                w.join().unwrap().unwrap().as_str(),
+                "http://127.0.0.1:9/npm/"
+            );
+        }
+        assert_eq!(ASKED.load(std::sync::atomic::Ordering::SeqCst), 1);
+        // PyPI's client was not asked, and is asked when needed.
+        assert!(e.discovered[&Service::PyPi].get().is_none());
+        assert!(e.get(Service::PyPi).url().is_some());
+        assert_eq!(ASKED.load(std::sync::atomic::Ordering::SeqCst), 2);
+    }
 
     #[test]
     fn bases_end_in_a_slash_and_refuse_other_schemes() {

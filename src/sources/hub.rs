@@ -108,28 +108,18 @@ impl Sources {
         self.unconfigured.lock().expect("unconfigured lock").clone()
     }
 
+    /// Ask the ecosystems' own clients for their registries now, in the
+    /// background (see `Endpoints::discover_in_background`). Every package
+    /// of these ecosystems asks for its registry anyway, so no client is
+    /// asked that would not have been.
+    pub fn discover_registries(&self, ecosystems: impl IntoIterator<Item = Ecosystem>) {
+        self.endpoints
+            .discover_in_background(ecosystems.into_iter().filter_map(registry_service));
+    }
+
     /// A package decided without its registry, because it has no endpoint:
     /// counted once per package. Also for statements reused from the
     /// store, which were decided under the same endpoints.
-    /// Ask the ecosystems' own clients for their registries now, on a
-    /// thread of its own (`npm config get registry` takes a fifth of a
-    /// second), so the answer is ready when the first package needs it
-    /// instead of being waited for then. Every package of these ecosystems
-    /// asks for its registry anyway, so no client is asked that would not
-    /// have been.
-    pub fn discover_registries(self: &Arc<Self>, ecosystems: impl IntoIterator<Item = Ecosystem>) {
-        let services: BTreeSet<Service> = ecosystems
-            .into_iter()
-            .filter_map(registry_service)
-            .collect();
-        let sources = Arc::clone(self);
-        std::thread::spawn(move || {
-            for s in services {
-                let _ = sources.endpoints.get(s);
-            }
-        });
-    }
-
     pub fn note_unconfigured(&self, eco: Ecosystem, name: &str) -> Option<String> {
         let service = registry_service(eco)?;
         let why = self.base(service).err()?;

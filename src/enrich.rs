@@ -768,18 +768,49 @@ pub fn execute(
         },
         dir.display()
     ));
-    let (artifacts, written) = match opts.layout {
-        Layout::Files => write_files(&jobs, &dir, signer, reporter, &mut created)?,
-        Layout::Bundle => {
-            let (placed, written, bundle) =
-                write_bundle(&jobs, &dir, signer, reporter, &mut created)?;
-            if let Some(b) = &bundle {
-                reporter.note(&format!("attestation bundle: {}", b.display()));
-            }
-            summary.bundle = bundle;
-            (placed, written)
-        }
+    let tool = tool();
+    // One SBOM's report needs only the statements, not the artifacts: it is
+    // signed on a thread of its own while the packages are, instead of on
+    // one core after them. (With many SBOMs, each is read again for its
+    // report, after signing.)
+    let early = match docs.as_slice() {
+        [doc] => doc
+            .kept
+            .as_ref()
+            .filter(|l| l.sbom.can_hold_document_reference()),
+        _ => None,
     };
+    let (signed, early_report) = std::thread::scope(|scope| {
+        let report = early.map(|l| {
+            let (jobs, dir, tool) = (&jobs, &dir, &tool);
+            scope.spawn(move || {
+                let index: HashMap<&str, &StatementJson> =
+                    jobs.iter().map(|(c, s, _)| (c.as_str(), s)).collect();
+                let report = application_report(l, &|c| index.get(c).copied(), dir, opts, tool);
+                let mut mine = Rollback::default();
+                let signed = sign_report(l, &report, dir, signer, &mut mine);
+                (signed, mine)
+            })
+        });
+        let signed = match opts.layout {
+            Layout::Files => {
+                write_files(&jobs, &dir, signer, reporter, &mut created).map(|(p, w)| (p, w, None))
+            }
+            Layout::Bundle => write_bundle(&jobs, &dir, signer, reporter, &mut created),
+        };
+        let report = report.map(|h| h.join().unwrap_or_else(|p| std::panic::resume_unwind(p)));
+        (signed, report)
+    });
+    // The report's file is this run's to take back if anything fails.
+    let mut early_report = early_report.map(|(signed, mine)| {
+        created.adopt(mine);
+        signed
+    });
+    let (artifacts, written, bundle) = signed?;
+    if let Some(b) = &bundle {
+        reporter.note(&format!("attestation bundle: {}", b.display()));
+    }
+    summary.bundle = bundle;
     summary.artifacts_written = written;
 
     if let Some(pem) = signer.public_key_pem() {
@@ -798,7 +829,6 @@ pub fn execute(
     }
     summary.attestations_dir = Some(dir.clone());
 
-    let tool = tool();
     let mut by_purl: HashMap<String, StatementJson> =
         jobs.into_iter().map(|(c, s, _)| (c, s)).collect();
     let total = docs.len();
@@ -827,8 +857,9 @@ pub fn execute(
             },
         };
         let placed = match l.sbom.can_hold_document_reference() {
+            true if early_report.is_some() => early_report.take().transpose()?,
             true => {
-                let report = application_report(&l, &by_purl, &dir, opts, &tool);
+                let report = application_report(&l, &|c| by_purl.get(c), &dir, opts, &tool);
                 Some(sign_report(&l, &report, &dir, signer, &mut created)?)
             }
             false => {
@@ -911,6 +942,12 @@ impl Rollback {
     fn keep(&mut self) {
         self.keep = true;
     }
+
+    /// Take over what `other` created: taken back with this one's, or kept.
+    fn adopt(&mut self, mut other: Rollback) {
+        self.files.append(&mut other.files);
+        self.dirs.append(&mut other.dirs);
+    }
 }
 
 impl Drop for Rollback {
@@ -985,7 +1022,7 @@ fn declarations(
 /// of its packages, in document order.
 fn application_report<'s>(
     l: &Loaded,
-    by_purl: &'s HashMap<String, StatementJson>,
+    statement: &dyn Fn(&str) -> Option<&'s StatementJson>,
     dir: &Path,
     opts: &Options,
     tool: &Tool,
@@ -995,7 +1032,7 @@ fn application_report<'s>(
         .resolved
         .iter()
         .filter(|(_, c)| seen.insert(c.clone()))
-        .filter_map(|(_, c)| by_purl.get(c.as_str()))
+        .filter_map(|(_, c)| statement(c.as_str()))
         .collect();
     let mut author = format!("Tool: {}-{}", tool.name, tool.version);
     if let Some(org) = &opts.organization {

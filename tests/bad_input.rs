@@ -498,6 +498,84 @@ fn a_signing_failure_half_way_takes_back_what_was_written() {
     assert!(!tmp.join("att").exists() && !tmp.join("out").exists());
 }
 
+/// The application report of a single SBOM is signed while its packages
+/// are: when the packages then fail, the report already written is taken
+/// back with everything else.
+#[test]
+fn a_report_signed_before_the_packages_fail_is_taken_back() {
+    use std::sync::atomic::{AtomicBool, Ordering};
+    use tacos_sbom::enrich;
+    /// Signs the report; fails every package, but only once the report is
+    /// written (its signature is the last step before its file is).
+    struct ReportOnly {
+        key: tacos_sbom::attest::SigningKey,
+        report_signed: AtomicBool,
+    }
+    impl tacos_sbom::attest::Signer for ReportOnly {
+        fn key_id(&self) -> String {
+            self.key.public().key_id()
+        }
+        fn public_key_pem(&self) -> Option<String> {
+            Some(self.key.public().to_spki_pem())
+        }
+        fn sign(&self, message: &[u8]) -> Result<Vec<u8>, tacos_sbom::attest::dsse::SignError> {
+            let report = tacos_sbom::attest::REPORT_PREDICATE_TYPE.as_bytes();
+            if message.windows(report.len()).any(|w| w == report) {
+                self.report_signed.store(true, Ordering::SeqCst);
+                return Ok(self.key.sign_bytes(message));
+            }
+            let waited = std::time::Instant::now();
+            while !self.report_signed.load(Ordering::SeqCst)
+                && waited.elapsed() < std::time::Duration::from_secs(20)
+            {
+                std::thread::sleep(std::time::Duration::from_millis(5));
+            }
+            // Give the report's file time to be written and renamed.
+            std::thread::sleep(std::time::Duration::from_millis(300));
+            Err(tacos_sbom::attest::dsse::SignError::Failed(
+                "the signing service went away".into(),
+            ))
+        }
+    }
+    for layout in [enrich::Layout::Files, enrich::Layout::Bundle] {
+        let tmp = Temp::new();
+        let input = tmp.copy_in(
+            &repo().join("sample-sboms/pypi-flask-django-env.cdx16.json"),
+            "in.json",
+        );
+        let opts = enrich::Options {
+            output: enrich::Output::File(tmp.join("out/out.json")),
+            attestations_dir: Some(tmp.join("att")),
+            base_url: None,
+            now: time::OffsetDateTime::UNIX_EPOCH,
+            organization: None,
+            declarations: false,
+            max_input_bytes: tacos_sbom::sbom::MAX_INPUT_BYTES,
+            layout,
+        };
+        let input = enrich::Input {
+            path: input,
+            root: None,
+        };
+        let plan = enrich::plan(std::slice::from_ref(&input), &opts, &Quiet).unwrap();
+        plan.check_outputs(&opts).unwrap();
+        let signer = ReportOnly {
+            key: tacos_sbom::attest::SigningKey::generate(
+                tacos_sbom::attest::KeyAlgorithm::Ed25519,
+            ),
+            report_signed: false.into(),
+        };
+        let err = enrich::execute(plan, Default::default(), &opts, &signer, &Quiet).unwrap_err();
+        assert!(
+            err.to_string().contains("signing service went away"),
+            "{err}"
+        );
+        assert!(signer.report_signed.load(Ordering::SeqCst));
+        assert_eq!(tmp.files(), vec!["in.json".to_string()], "{layout:?}");
+        assert!(!tmp.join("att").exists() && !tmp.join("out").exists());
+    }
+}
+
 /// Issue 8, item 7: raw escape sequences in SBOM names and PURLs (and file
 /// names) reached the terminal.
 #[test]

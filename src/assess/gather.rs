@@ -277,7 +277,16 @@ impl Assessor {
         .into_iter()
         .collect();
 
-        // 6. The statements.
+        // 6. The statements. Each package's dependency graphs, found by
+        //    its name (a scan of every graph per package would grow with the
+        //    square of the packages).
+        let mut graphs_of: HashMap<(Ecosystem, &str), Vec<(&VulnKey, &Resolved)>> = HashMap::new();
+        for (k, r) in &resolved {
+            graphs_of
+                .entry((k.0, k.1.as_str()))
+                .or_default()
+                .push((k, r));
+        }
         let not_checked = || Lookup::Unavailable {
             source: "OSV".into(),
             reason: "not checked".into(),
@@ -306,10 +315,11 @@ impl Assessor {
                             .collect()
                     })
                     .unwrap_or_default();
-                let graphs: HashMap<String, Graph> = resolved
-                    .iter()
-                    .filter(|(k, _)| k.0 == key.0 && k.1 == key.1)
-                    .map(|(k, r)| {
+                let graphs: HashMap<String, Graph> = graphs_of
+                    .get(&(key.0, key.1.as_str()))
+                    .into_iter()
+                    .flatten()
+                    .map(|&(k, r)| {
                         let node_vulns = r
                             .nodes
                             .iter()

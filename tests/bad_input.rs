@@ -465,16 +465,11 @@ fn a_signing_failure_half_way_takes_back_what_was_written() {
         &repo().join("sample-sboms/pypi-flask-django-env.cdx16.json"),
         "in.json",
     );
-    let opts = enrich::Options {
-        output: enrich::Output::File(tmp.join("out/out.json")),
-        attestations_dir: Some(tmp.join("att")),
-        base_url: None,
-        now: time::OffsetDateTime::UNIX_EPOCH,
-        organization: None,
-        declarations: false,
-        max_input_bytes: tacos_sbom::sbom::MAX_INPUT_BYTES,
-        layout: enrich::Layout::Files,
-    };
+    let opts = library_options(
+        enrich::Output::File(tmp.join("out/out.json")),
+        tmp.join("att"),
+        enrich::Layout::Files,
+    );
     let plan = enrich::plan(
         &[enrich::Input {
             path: input,
@@ -543,16 +538,11 @@ fn a_report_signed_before_the_packages_fail_is_taken_back() {
             &repo().join("sample-sboms/pypi-flask-django-env.cdx16.json"),
             "in.json",
         );
-        let opts = enrich::Options {
-            output: enrich::Output::File(tmp.join("out/out.json")),
-            attestations_dir: Some(tmp.join("att")),
-            base_url: None,
-            now: time::OffsetDateTime::UNIX_EPOCH,
-            organization: None,
-            declarations: false,
-            max_input_bytes: tacos_sbom::sbom::MAX_INPUT_BYTES,
+        let opts = library_options(
+            enrich::Output::File(tmp.join("out/out.json")),
+            tmp.join("att"),
             layout,
-        };
+        );
         let input = enrich::Input {
             path: input,
             root: None,

@@ -182,16 +182,11 @@ fn a_document_that_changes_between_reading_and_writing_is_not_written() {
     let tmp = Temp::new();
     put(&tmp, "in/a.json", &cdx("a", 2));
     put(&tmp, "in/b.json", &cdx("b", 2));
-    let opts = enrich::Options {
-        output: enrich::Output::Dir(tmp.join("out")),
-        attestations_dir: Some(tmp.join("att")),
-        base_url: None,
-        now: time::OffsetDateTime::UNIX_EPOCH,
-        organization: None,
-        declarations: false,
-        max_input_bytes: tacos_sbom::sbom::MAX_INPUT_BYTES,
-        layout: enrich::Layout::Files,
-    };
+    let opts = library_options(
+        enrich::Output::Dir(tmp.join("out")),
+        tmp.join("att"),
+        enrich::Layout::Files,
+    );
     let inputs = enrich::expand_inputs(&[tmp.join("in")]).unwrap();
     let plan = enrich::plan(&inputs, &opts, &Quiet).unwrap();
     // A package added after the assessment: it was never assessed.

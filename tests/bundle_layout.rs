@@ -860,17 +860,11 @@ fn report_and_package_work_on_a_bundle() {
 // ---- through the library: a run that fails leaves nothing ----------------
 
 fn bundle_options(tmp: &Temp) -> tacos_sbom::enrich::Options {
-    use tacos_sbom::enrich;
-    enrich::Options {
-        output: enrich::Output::File(tmp.join("out/out.json")),
-        attestations_dir: Some(tmp.join("att")),
-        base_url: None,
-        now: time::OffsetDateTime::UNIX_EPOCH,
-        organization: None,
-        declarations: false,
-        max_input_bytes: tacos_sbom::sbom::MAX_INPUT_BYTES,
-        layout: enrich::Layout::Bundle,
-    }
+    library_options(
+        tacos_sbom::enrich::Output::File(tmp.join("out/out.json")),
+        tmp.join("att"),
+        tacos_sbom::enrich::Layout::Bundle,
+    )
 }
 
 fn plan(tmp: &Temp, opts: &tacos_sbom::enrich::Options) -> tacos_sbom::enrich::Plan {

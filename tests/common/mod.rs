@@ -857,6 +857,25 @@ impl tacos_sbom::enrich::Reporter for Quiet {
 
 /// A signer that signs `left` times with a real key, then fails, as a
 /// remote signer might.
+/// Options for `enrich::plan`/`execute` called as a library: attestations
+/// in `att`, a fixed time, nothing optional.
+pub fn library_options(
+    output: tacos_sbom::enrich::Output,
+    att: PathBuf,
+    layout: tacos_sbom::enrich::Layout,
+) -> tacos_sbom::enrich::Options {
+    tacos_sbom::enrich::Options {
+        output,
+        attestations_dir: Some(att),
+        base_url: None,
+        now: time::OffsetDateTime::UNIX_EPOCH,
+        organization: None,
+        declarations: false,
+        max_input_bytes: tacos_sbom::sbom::MAX_INPUT_BYTES,
+        layout,
+    }
+}
+
 pub struct FailingAfter {
     pub key: tacos_sbom::attest::SigningKey,
     pub left: std::sync::atomic::AtomicUsize,

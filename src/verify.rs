@@ -23,6 +23,14 @@ use crate::tacos::{Report, Statement};
 /// Artifacts larger than this are refused unread (a line of a bundle too).
 const MAX_ARTIFACT_BYTES: u64 = 64 << 20;
 
+/// An application report holds a statement for every package of its SBOM
+/// (enrich writes ~8 KB a package: 75 MB for 9,125 packages), so its bound
+/// grows with the SBOM the user gave: twice that a component, over the
+/// bound of any artifact.
+fn max_report_bytes(components: usize) -> u64 {
+    MAX_ARTIFACT_BYTES.saturating_add((components as u64).saturating_mul(16 << 10))
+}
+
 /// Attestation bundles larger than this are refused. A bundle holds a
 /// whole run's packages (10 KB × 200,000 is 2 GB); it is read once, a
 /// buffer at a time, and never held whole in memory.
@@ -187,6 +195,7 @@ pub fn verify(path: &Path, opts: &Options) -> Result<Outcome, SbomError> {
         outcome.references += 1;
         match check_report(
             &r,
+            components.len(),
             &sbom_dir,
             attestations_dir.as_deref(),
             opts.key.as_ref(),
@@ -236,6 +245,7 @@ fn read_checked<'a>(
     bundles: &Bundles,
     key: Option<&PublicKey>,
     keys_beside: &mut HashMap<PathBuf, Result<PublicKey, String>>,
+    max_bytes: u64,
 ) -> Result<(Vec<u8>, PublicKey, &'a Located), String> {
     let recorded = reference
         .sha256
@@ -257,7 +267,7 @@ fn read_checked<'a>(
     let located = target.as_ref().map_err(Clone::clone)?;
     let bytes = match located.line {
         Some(n) => bundles.line(&located.path, n)?,
-        None => read_limited(&located.path)?,
+        None => read_limited(&located.path, max_bytes)?,
     };
     let actual = Sha256Hex::of(&bytes);
     if actual != recorded {
@@ -299,7 +309,14 @@ fn check_one(
     keys_beside: &mut HashMap<PathBuf, Result<PublicKey, String>>,
 ) -> Result<(), String> {
     let expected = expected?;
-    let (bytes, key, located) = read_checked(reference, target, bundles, key, keys_beside)?;
+    let (bytes, key, located) = read_checked(
+        reference,
+        target,
+        bundles,
+        key,
+        keys_beside,
+        MAX_ARTIFACT_BYTES,
+    )?;
     let verified = attest::verify_artifact(&bytes, &key).map_err(|e| format!("{located}: {e}"))?;
     let subjects: Vec<&str> = verified
         .statement
@@ -328,6 +345,7 @@ fn check_one(
 /// Check an application report reference; return the report.
 fn check_report(
     reference: &FoundReference,
+    components: usize,
     sbom_dir: &Path,
     attestations_dir: Option<&Path>,
     key: Option<&PublicKey>,
@@ -341,8 +359,14 @@ fn check_report(
             reference.url
         ));
     }
-    let (bytes, key, located) =
-        read_checked(reference, &target, &Bundles::default(), key, keys_beside)?;
+    let (bytes, key, located) = read_checked(
+        reference,
+        &target,
+        &Bundles::default(),
+        key,
+        keys_beside,
+        max_report_bytes(components),
+    )?;
     let verified =
         attest::verify_report_artifact(&bytes, &key).map_err(|e| format!("{located}: {e}"))?;
     serde_json::from_value(verified.statement.predicate)
@@ -368,6 +392,7 @@ pub fn referenced_report(
         .map(|r| {
             check_report(
                 r,
+                sbom.components().len(),
                 &sbom_dir,
                 attestations_dir.as_deref(),
                 opts.key.as_ref(),
@@ -400,14 +425,20 @@ pub fn referenced_statements(
     let bundles = Bundles::index(&targets);
     for ((id, r), target) in found.iter().zip(&targets) {
         let c = &components[id.0];
-        let got = read_checked(r, target, &bundles, opts.key.as_ref(), &mut keys)
-            .and_then(|(bytes, key, located)| {
-                attest::verify_artifact(&bytes, &key).map_err(|e| format!("{located}: {e}"))
-            })
-            .and_then(|v| {
-                serde_json::from_value::<Statement>(v.statement.predicate)
-                    .map_err(|e| e.to_string())
-            });
+        let got = read_checked(
+            r,
+            target,
+            &bundles,
+            opts.key.as_ref(),
+            &mut keys,
+            MAX_ARTIFACT_BYTES,
+        )
+        .and_then(|(bytes, key, located)| {
+            attest::verify_artifact(&bytes, &key).map_err(|e| format!("{located}: {e}"))
+        })
+        .and_then(|v| {
+            serde_json::from_value::<Statement>(v.statement.predicate).map_err(|e| e.to_string())
+        });
         match got {
             Ok(s) if !statements.iter().any(|x| x.purl == s.purl) => statements.push(s),
             Ok(_) => {}
@@ -736,15 +767,15 @@ fn is_plain_file_name(name: &str) -> bool {
     !name.is_empty() && name != "." && name != ".." && !name.contains(['/', '\\', '\0'])
 }
 
-fn read_limited(path: &Path) -> Result<Vec<u8>, String> {
+fn read_limited(path: &Path, max: u64) -> Result<Vec<u8>, String> {
     let file = fs::File::open(path).map_err(|e| format!("artifact {}: {e}", path.display()))?;
     let mut bytes = Vec::new();
-    file.take(MAX_ARTIFACT_BYTES + 1)
+    file.take(max.saturating_add(1))
         .read_to_end(&mut bytes)
         .map_err(|e| format!("artifact {}: {e}", path.display()))?;
-    if bytes.len() as u64 > MAX_ARTIFACT_BYTES {
+    if bytes.len() as u64 > max {
         return Err(format!(
-            "artifact {} is larger than {MAX_ARTIFACT_BYTES} bytes",
+            "artifact {} is larger than {max} bytes",
             path.display()
         ));
     }
@@ -856,5 +887,23 @@ mod tests {
             "{e}"
         );
         fs::remove_dir_all(&dir).unwrap();
+    }
+
+    /// enrich wrote a 75,307,955-byte application report for a 10,000-component
+    /// SBOM, and `verify` refused it as larger than any artifact may be.
+    #[test]
+    fn a_report_may_be_as_large_as_its_sbom_needs_and_no_larger() {
+        let path = std::env::temp_dir().join(format!("tacos-report-cap-{}", std::process::id()));
+        let file = fs::File::create(&path).unwrap();
+        // Sparse: no disk is used for it.
+        file.set_len(75_307_955).unwrap();
+        assert!(read_limited(&path, MAX_ARTIFACT_BYTES).is_err());
+        assert_eq!(
+            read_limited(&path, max_report_bytes(10_000)).unwrap().len(),
+            75_307_955
+        );
+        let e = read_limited(&path, max_report_bytes(10)).unwrap_err();
+        assert!(e.contains("is larger than"), "{e}");
+        fs::remove_file(&path).unwrap();
     }
 }

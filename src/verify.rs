@@ -369,7 +369,9 @@ fn check_report(
     )?;
     let verified =
         attest::verify_report_artifact(&bytes, &key).map_err(|e| format!("{located}: {e}"))?;
-    serde_json::from_value(verified.statement.predicate)
+    drop(bytes);
+    verified
+        .predicate()
         .map_err(|e| format!("{located}: the predicate is not a TACOS report: {e}"))
 }
 

@@ -211,7 +211,8 @@ pub fn load(input: &Path, opts: &Options) -> Result<Loaded, String> {
                 }
                 .into();
                 provenance.verification_detail = "the signed report's signature".into();
-                let report = serde_json::from_value(v.statement.predicate)
+                let report = v
+                    .predicate()
                     .map_err(|e| format!("{shown}: the predicate is not a TACOS report: {e}"))?;
                 return Ok(Loaded {
                     report,

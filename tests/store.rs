@@ -324,6 +324,33 @@ fn runners_on_one_store_ask_each_question_once() {
             "{endpoint}: {fleet_items:?} vs {single_items:?}"
         );
     }
+    // What a runner found in the store is in its own cache too, so its
+    // next run does not ask the store again: each of the two holds every
+    // registry document (they share every name), whichever of them asked.
+    let registry_documents = |runner: &str| -> std::collections::BTreeSet<String> {
+        let db = rusqlite::Connection::open(tmp.join(&format!("cache-{runner}/responses.sqlite3")))
+            .unwrap();
+        let mut q = db
+            .prepare("SELECT key FROM responses WHERE key GLOB 'GET */npm/*'")
+            .unwrap();
+        q.query_map([], |r| r.get::<_, String>(0))
+            .unwrap()
+            .map(Result::unwrap)
+            .collect()
+    };
+    let all = registry_documents("single");
+    assert!(all.len() > 100, "{}", all.len());
+    for runner in ["a", "b"] {
+        let kept = registry_documents(runner);
+        let missing: Vec<_> = all.difference(&kept).collect();
+        assert!(
+            missing.is_empty(),
+            "runner {runner} did not keep {} of {}: {:?}",
+            missing.len(),
+            all.len(),
+            missing.iter().take(3).collect::<Vec<_>>()
+        );
+    }
 }
 
 #[test]

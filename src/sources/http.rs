@@ -71,7 +71,13 @@ pub struct Fetched {
     /// The URL, with any credentials removed.
     pub url: String,
     pub retrieved_at: OffsetDateTime,
+    /// Not asked this run: from this runner's cache or the shared store
+    /// (asked again if its adapter finds it malformed).
     pub from_cache: bool,
+    /// From this runner's own cache, so not written to it again. An
+    /// answer found in the shared store is, so that the next run finds it
+    /// here without asking the store.
+    cached_locally: bool,
     /// The cache key, when the answer may be cached at all (never for
     /// requests that carry credentials).
     cache_key: Option<String>,
@@ -249,13 +255,18 @@ impl Client {
         }
     }
 
+    /// The shared store failed: this runner goes on alone.
+    fn store_failed(&self, e: &crate::store::StoreError) {
+        self.warn(format!("answers are not shared with other runners: {e}"));
+    }
+
     /// Cache an answer its adapter has validated. A failure to store costs
     /// only a later request, so it is a warning, not an error.
     pub fn remember(&self, f: &Fetched) {
         let (Some(cache), Some(key)) = (&self.cache, &f.cache_key) else {
             return;
         };
-        if f.from_cache {
+        if f.cached_locally {
             return;
         }
         let entry = Entry {
@@ -297,12 +308,13 @@ impl Client {
             retrieved_at,
             from_cache: false,
             cache_key: Some(cache_key(url, None)),
+            cached_locally: false,
         });
     }
 
     /// Drop a cached answer that its adapter found malformed.
     pub fn forget(&self, f: &Fetched) {
-        if let (Some(cache), Some(key), true) = (&self.cache, &f.cache_key, f.from_cache) {
+        if let (Some(cache), Some(key), true) = (&self.cache, &f.cache_key, f.cached_locally) {
             cache.remove(key);
         }
     }
@@ -406,6 +418,7 @@ impl Client {
                     .unwrap_or(OffsetDateTime::UNIX_EPOCH),
                 from_cache: true,
                 cache_key: Some(key.clone()),
+                cached_locally: true,
             });
         }
         if let (Some(shared), Some(key), false) = (&self.shared, &key, self.offline) {
@@ -440,7 +453,7 @@ impl Client {
         let found = match shared.store.load(&keys, self.ttl_seconds).await {
             Ok(f) => f,
             Err(e) => {
-                self.warn(format!("answers are not shared with other runners: {e}"));
+                self.store_failed(&e);
                 return vec![SharedItem::Mine; keys.len()];
             }
         };
@@ -461,7 +474,7 @@ impl Client {
         {
             Ok(c) => c.into_iter().collect(),
             Err(e) => {
-                self.warn(format!("answers are not shared with other runners: {e}"));
+                self.store_failed(&e);
                 missing.iter().cloned().collect()
             }
         };
@@ -490,6 +503,7 @@ impl Client {
             retrieved_at,
             from_cache: false,
             cache_key: None,
+            cached_locally: false,
         })
     }
 
@@ -516,14 +530,14 @@ impl Client {
         if !answered.is_empty()
             && let Err(e) = shared.store.save(&answered).await
         {
-            self.warn(format!("answers are not shared with other runners: {e}"));
+            self.store_failed(&e);
             // Not saved: the claims go, or others wait out the lease.
             unanswered.extend(answered.into_iter().map(|(k, _)| k));
         }
         if !unanswered.is_empty()
             && let Err(e) = shared.store.release(&unanswered, &shared.runner).await
         {
-            self.warn(format!("answers are not shared with other runners: {e}"));
+            self.store_failed(&e);
         }
     }
 
@@ -544,9 +558,6 @@ impl Client {
             key,
         } = q;
         let keys = [format!("{ANSWER_KEY}{key}")];
-        let store_failed = |e: crate::store::StoreError| {
-            self.warn(format!("answers are not shared with other runners: {e}"));
-        };
         let mut pause = Duration::from_millis(10);
         loop {
             // Claimed first: most questions of a run are new to the store,
@@ -571,7 +582,7 @@ impl Client {
                 // Answered already, or another runner is asking.
                 Ok(_) => drop(permit),
                 Err(e) => {
-                    store_failed(e);
+                    self.store_failed(&e);
                     break;
                 }
             }
@@ -601,10 +612,11 @@ impl Client {
                         // Like a cached answer: asked again if malformed.
                         from_cache: true,
                         cache_key: Some(key.to_string()),
+                        cached_locally: false,
                     });
                 }
                 Err(e) => {
-                    store_failed(e);
+                    self.store_failed(&e);
                     break;
                 }
             }
@@ -637,7 +649,7 @@ impl Client {
             Some(text) => match shared.store.save(&[(keys[0].clone(), text)]).await {
                 Ok(()) => true,
                 Err(e) => {
-                    self.warn(format!("answers are not shared with other runners: {e}"));
+                    self.store_failed(&e);
                     false
                 }
             },
@@ -645,7 +657,7 @@ impl Client {
         };
         // No answer saved: the claim goes, or others wait out the lease.
         if !saved && let Err(e) = shared.store.release(&keys, &shared.runner).await {
-            self.warn(format!("answers are not shared with other runners: {e}"));
+            self.store_failed(&e);
         }
         result
     }
@@ -868,6 +880,7 @@ impl Client {
             retrieved_at: OffsetDateTime::now_utc(),
             from_cache: false,
             cache_key: None,
+            cached_locally: false,
         })
     }
 
@@ -1096,6 +1109,7 @@ mod tests {
             retrieved_at: OffsetDateTime::from_unix_timestamp(1_700_000_000).unwrap(),
             from_cache: false,
             cache_key: None,
+            cached_locally: false,
         };
         let text = encode_answer(&f).unwrap();
         assert_eq!(

@@ -435,12 +435,13 @@ impl Sources {
         // to its own GET: a version another runner has (or is asking
         // about) is left to that GET, which finds it in the store or
         // waits for it, rather than batched again here.
-        let mut asked: Vec<depsdev::VersionKey> = batched.keys().cloned().collect();
-        asked.sort();
-        let shared_keys: Vec<String> = asked
+        // Each version with the key its GET is shared under, if any.
+        let mut keyed: Vec<(depsdev::VersionKey, Option<String>)> = batched
             .iter()
-            .filter_map(|key| Client::get_key(&batched[key].1))
+            .map(|(key, (_, url))| (key.clone(), Client::get_key(url)))
             .collect();
+        keyed.sort();
+        let shared_keys: Vec<String> = keyed.iter().filter_map(|(_, s)| s.clone()).collect();
         let claims = self.client.claim_shared(&shared_keys).await;
         let not_mine: HashSet<&String> = shared_keys
             .iter()
@@ -448,7 +449,11 @@ impl Sources {
             .filter(|(_, c)| **c != SharedItem::Mine)
             .map(|(k, _)| k)
             .collect();
-        asked.retain(|key| Client::get_key(&batched[key].1).is_none_or(|k| !not_mine.contains(&k)));
+        let asked: Vec<depsdev::VersionKey> = keyed
+            .into_iter()
+            .filter(|(_, s)| s.as_ref().is_none_or(|k| !not_mine.contains(k)))
+            .map(|(key, _)| key)
+            .collect();
         let mut settled = (Vec::new(), Vec::new());
         if let Some(base) = &base
             && !asked.is_empty()

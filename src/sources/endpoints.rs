@@ -30,9 +30,10 @@ pub enum Endpoint {
         from: String,
     },
     Missing(String),
-    /// Asked of the ecosystem's client the first time it is needed (running
+    /// Asked of the ecosystem's client only when a run needs it (running
     /// `npm` or `pip` takes a noticeable moment, and most runs need only one
-    /// ecosystem).
+    /// ecosystem): as soon as an input names the ecosystem's packages
+    /// (`Endpoints::discover_for_text`), else the first time it is used.
     Discover(fn() -> Endpoint),
 }
 

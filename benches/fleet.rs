@@ -434,12 +434,13 @@ fn p4(work: &Path, pool: &[Component], size: &Size) {
     let list = work.join("p4.list");
     let text: String = files.iter().map(|s| format!("{}\n", s.display())).collect();
     std::fs::write(&list, text).unwrap();
-    let inner = enrich(
+    let mut inner = enrich(
         work,
         "p4",
         &list,
         &["--offline", "--layout", "bundle", "--ephemeral-key"],
     );
+    support::own_memory(&mut inner);
     let (wall, peak_kib) = support::timed(&inner);
     let bound = 4 * largest + 10 * 1024 * distinct.len() as u64;
     let mib = |b: u64| b as f64 / (1024.0 * 1024.0);

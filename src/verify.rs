@@ -23,12 +23,19 @@ use crate::tacos::{Report, Statement};
 /// Artifacts larger than this are refused unread (a line of a bundle too).
 const MAX_ARTIFACT_BYTES: u64 = 64 << 20;
 
+/// No report larger than this is read, whatever the SBOM claims to hold
+/// (the bound of an SBOM itself: `sbom::MAX_INPUT_BYTES`); ~130,000
+/// packages' statements.
+const MAX_REPORT_BYTES: u64 = crate::sbom::MAX_INPUT_BYTES;
+
 /// An application report holds a statement for every package of its SBOM
 /// (enrich writes ~8 KB a package: 75 MB for 9,125 packages), so its bound
 /// grows with the SBOM the user gave: twice that a component, over the
-/// bound of any artifact.
+/// bound of any artifact, up to `MAX_REPORT_BYTES`.
 fn max_report_bytes(components: usize) -> u64 {
-    MAX_ARTIFACT_BYTES.saturating_add((components as u64).saturating_mul(16 << 10))
+    MAX_ARTIFACT_BYTES
+        .saturating_add((components as u64).saturating_mul(16 << 10))
+        .min(MAX_REPORT_BYTES)
 }
 
 /// Attestation bundles larger than this are refused. A bundle holds a
@@ -906,6 +913,10 @@ mod tests {
         );
         let e = read_limited(&path, max_report_bytes(10)).unwrap_err();
         assert!(e.contains("is larger than"), "{e}");
+        // An SBOM that claims millions of components does not lift it
+        // further than any SBOM may be large.
+        assert_eq!(max_report_bytes(usize::MAX), 1 << 30);
+        assert_eq!(max_report_bytes(10_000_000), 1 << 30);
         fs::remove_file(&path).unwrap();
     }
 }

@@ -855,8 +855,6 @@ impl tacos_sbom::enrich::Reporter for Quiet {
     fn progress(&self, _: &str, _: usize, _: usize) {}
 }
 
-/// A signer that signs `left` times with a real key, then fails, as a
-/// remote signer might.
 /// Options for `enrich::plan`/`execute` called as a library: attestations
 /// in `att`, a fixed time, nothing optional.
 pub fn library_options(
@@ -876,6 +874,8 @@ pub fn library_options(
     }
 }
 
+/// A signer that signs `left` times with a real key, then fails, as a
+/// remote signer might.
 pub struct FailingAfter {
     pub key: tacos_sbom::attest::SigningKey,
     pub left: std::sync::atomic::AtomicUsize,

@@ -434,27 +434,19 @@ fn p4(work: &Path, pool: &[Component], size: &Size) {
     let list = work.join("p4.list");
     let text: String = files.iter().map(|s| format!("{}\n", s.display())).collect();
     std::fs::write(&list, text).unwrap();
-    let mut inner = enrich(
-        work,
-        "p4",
-        &list,
-        &["--offline", "--layout", "bundle", "--ephemeral-key"],
-    );
-    support::own_memory(&mut inner);
-    let (wall, peak_kib) = support::timed(&inner);
+    let p4_args = ["--offline", "--layout", "bundle", "--ephemeral-key"];
+    let (wall, peak_kib) = support::timed(support::own_memory(&mut enrich(
+        work, "p4", &list, &p4_args,
+    )));
     // The process's own base, which the bound leaves out: the same command
     // on one SBOM of one component.
-    let one = dir.join("one.list");
     let one_sbom = work.join("p4-one.cdx.json");
     write_sbom(&one_sbom, 0, 1, pool, variants);
+    let one = work.join("p4-one.list");
     std::fs::write(&one, format!("{}\n", one_sbom.display())).unwrap();
-    let mut base = enrich(
-        work,
-        "p4-one",
-        &one,
-        &["--offline", "--layout", "bundle", "--ephemeral-key"],
-    );
-    let (_, base_kib) = support::timed(support::own_memory(&mut base));
+    let (_, base_kib) = support::timed(support::own_memory(&mut enrich(
+        work, "p4-one", &one, &p4_args,
+    )));
     let bound = 4 * largest + 10 * 1024 * distinct.len() as u64;
     let mib = |b: u64| b as f64 / (1024.0 * 1024.0);
     println!(

@@ -826,13 +826,25 @@ fn run_enrich(args: EnrichArgs, ui: &Ui) -> Result<ExitCode> {
     // Each statement is checked against the policy and kept as the JSON it
     // is signed as the moment it is decided: never all held at once.
     let mut check = policy.check().map_err(bad)?;
-    let mut statements = enrich::Statements::with_capacity(packages.len());
+    let mut statements = plan.statements().unwrap_or_else(|e| {
+        ui.warn(&format!(
+            "warning: cannot create a scratch file in {} ({e}); the statements are held in memory instead",
+            std::env::temp_dir().display()
+        ));
+        enrich::Statements::default()
+    });
     let outcome = session.assess_each(&packages, ui, &mut |i, s| {
         check.add(i, &s);
         statements.insert(packages[i].0.to_string(), tacos::StatementJson::new(&s));
     });
     // Every package is decided: their list is not needed again.
     drop(packages);
+    if let Some(why) = statements.spill_failed() {
+        ui.warn(&format!(
+            "warning: writing statements to the scratch file in {} failed ({why}); the rest were held in memory",
+            std::env::temp_dir().display()
+        ));
+    }
     ui.finish();
     report_session(&session, &outcome, ui);
     let summary =

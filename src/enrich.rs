@@ -2,6 +2,7 @@
 //! sign one artifact per package (a file each, or a line each of one
 //! bundle), and write each SBOM back with references.
 
+use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::fs;
 use std::io::Write;
@@ -17,6 +18,9 @@ use crate::fsutil::{self, AtomicFile, Written};
 use crate::purl::Purl;
 use crate::sbom::{Changes, ComponentId, Format, Reference, Role, Sbom, SbomError, Tool};
 use crate::tacos::{self, StatementJson};
+
+mod statements;
+pub use statements::Statements;
 
 /// Comments of references this tool writes start with this.
 pub const REFERENCE_MARKER: &str = "TACOS attestation";
@@ -217,6 +221,13 @@ pub enum EnrichError {
     #[error("{path}: cannot write: {source}")]
     Write {
         path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error(
+        "this run's statements, kept in a scratch file in the temporary directory, could not be written or read back: {source}"
+    )]
+    Scratch {
         #[source]
         source: std::io::Error,
     },
@@ -525,6 +536,17 @@ impl Plan {
         std::mem::take(&mut self.failures)
     }
 
+    /// Where this run keeps its statements: with several inputs a
+    /// scratch file (like the documents, they are not all held in memory);
+    /// with one, memory (its report is signed while its packages are, from
+    /// all of them at once).
+    pub fn statements(&self) -> std::io::Result<Statements> {
+        match self.docs.len() {
+            0 | 1 => Ok(Statements::with_capacity(self.packages.len())),
+            _ => Statements::spilled(),
+        }
+    }
+
     /// Every distinct package (canonical PURL with version) with the
     /// versions of that package in use across all inputs: what to assess.
     pub fn packages(&self) -> Vec<(Purl, assess::InUse)> {
@@ -545,10 +567,6 @@ impl Plan {
             .collect()
     }
 }
-
-/// Statements by canonical PURL, as the JSON they are signed as. Packages
-/// without one get a statement that holds only what the SBOM establishes.
-pub type Statements = HashMap<String, StatementJson>;
 
 /// Read `inputs` and resolve their packages, once across all of them.
 /// With one input the document is kept for writing; with several, only
@@ -686,7 +704,8 @@ fn add_packages(
     }
 }
 
-/// Sign and write every package's statement, then write each SBOM.
+/// Sign and write every package's statement (a package without one gets a
+/// statement of only what the SBOM establishes), then write each SBOM.
 pub fn execute(
     plan: Plan,
     mut statements: Statements,
@@ -736,18 +755,24 @@ pub fn execute(
     })?;
 
     let unassessed = assess::not_assessed();
+    for (canonical, p) in &packages {
+        if !statements.contains(canonical) {
+            let in_use = releases
+                .get(&p.purl.package_id())
+                .map(|s| s.iter().cloned().collect())
+                .unwrap_or_default();
+            let statement = assess::identity(&p.purl, in_use, &unassessed);
+            statements.insert(canonical.clone(), StatementJson::new(&statement));
+        }
+    }
+    statements.seal().map_err(scratch)?;
     let jobs: Vec<Job> = packages
         .iter()
         .map(|(canonical, p)| {
-            let statement = statements.remove(canonical).unwrap_or_else(|| {
-                let in_use = releases
-                    .get(&p.purl.package_id())
-                    .map(|s| s.iter().cloned().collect())
-                    .unwrap_or_default();
-                StatementJson::new(&assess::identity(&p.purl, in_use, &unassessed))
-            });
-            let subject = Subject::for_package(canonical, &p.hashes);
-            (canonical.clone(), statement, subject)
+            (
+                canonical.clone(),
+                Subject::for_package(canonical, &p.hashes),
+            )
         })
         .collect();
     // Each job holds what it needs of them.
@@ -782,21 +807,26 @@ pub fn execute(
     };
     let (signed, early_report) = std::thread::scope(|scope| {
         let report = early.map(|l| {
-            let (jobs, dir, tool) = (&jobs, &dir, &tool);
+            let (statements, dir, tool) = (&statements, &dir, &tool);
             scope.spawn(move || {
-                let index: HashMap<&str, &StatementJson> =
-                    jobs.iter().map(|(c, s, _)| (c.as_str(), s)).collect();
-                let report = application_report(l, &|c| index.get(c).copied(), dir, opts, tool);
                 let mut mine = Rollback::default();
-                let signed = sign_report(l, &report, dir, signer, &mut mine);
+                let signed = quoted(l, statements).and_then(|quoted| {
+                    let report = application_report(l, &quoted, dir, opts, tool);
+                    sign_report(l, &report, dir, signer, &mut mine)
+                });
                 (signed, mine)
             })
         });
+        let signing = Signing {
+            jobs: &jobs,
+            statements: &statements,
+            dir: &dir,
+            signer,
+            reporter,
+        };
         let signed = match opts.layout {
-            Layout::Files => {
-                write_files(&jobs, &dir, signer, reporter, &mut created).map(|(p, w)| (p, w, None))
-            }
-            Layout::Bundle => write_bundle(&jobs, &dir, signer, reporter, &mut created),
+            Layout::Files => write_files(&signing, &mut created).map(|(p, w)| (p, w, None)),
+            Layout::Bundle => write_bundle(&signing, &mut created),
         };
         let report = report.map(|h| h.join().unwrap_or_else(|p| std::panic::resume_unwind(p)));
         (signed, report)
@@ -829,8 +859,7 @@ pub fn execute(
     }
     summary.attestations_dir = Some(dir.clone());
 
-    let mut by_purl: HashMap<String, StatementJson> =
-        jobs.into_iter().map(|(c, s, _)| (c, s)).collect();
+    drop(jobs);
     let total = docs.len();
     let chatty = total <= MAX_LINES_PER_INPUT;
     if !chatty {
@@ -859,7 +888,8 @@ pub fn execute(
         let placed = match l.sbom.can_hold_document_reference() {
             true if early_report.is_some() => early_report.take().transpose()?,
             true => {
-                let report = application_report(&l, &|c| by_purl.get(c), &dir, opts, &tool);
+                let quoted = quoted(&l, &statements)?;
+                let report = application_report(&l, &quoted, &dir, opts, &tool);
                 Some(sign_report(&l, &report, &dir, signer, &mut created)?)
             }
             false => {
@@ -876,13 +906,13 @@ pub fn execute(
         // The last report is signed: unless declarations quote them, the
         // statements (~6 KB a package) need not stay while it is written.
         if n + 1 == total && !opts.declarations {
-            by_purl = HashMap::new();
+            statements = Statements::default();
         }
         let written = write_document(
             &l,
             &artifacts,
             placed.as_ref(),
-            &by_purl,
+            &statements,
             &dir,
             opts,
             &tool,
@@ -970,10 +1000,10 @@ impl Drop for Rollback {
 fn declarations(
     l: &Loaded,
     artifacts: &Placed,
-    by_purl: &HashMap<String, StatementJson>,
+    statements: &Statements,
     dir: &Path,
     opts: &Options,
-) -> Vec<(String, serde_json::Value)> {
+) -> Result<Vec<(String, serde_json::Value)>, EnrichError> {
     use crate::report::declarations as decl;
     let modern =
         matches!(l.sbom.format(), Format::CycloneDxJson(v) if v >= crate::sbom::CdxVersion::V1_6);
@@ -983,7 +1013,7 @@ fn declarations(
             .is_some_and(|t| !t.contains(decl::ASSESSOR_REF) && !t.contains(decl::STANDARD_REF))
     });
     if !modern || foreign {
-        return Vec::new();
+        return Ok(Vec::new());
     }
     let components = l.sbom.components();
     let mut urls = Vec::new();
@@ -991,7 +1021,7 @@ fn declarations(
         let (Some(bom_ref), Some(placement), Some(st)) = (
             components[id.0].bom_ref.clone(),
             artifacts.get(canonical),
-            by_purl.get(canonical.as_str()),
+            statements.get(canonical).map_err(scratch)?,
         ) else {
             continue;
         };
@@ -1012,28 +1042,22 @@ fn declarations(
         .collect();
     let (declarations, definitions) =
         decl::build(&subjects, &crate::assess::fields::timestamp(opts.now));
-    vec![
+    Ok(vec![
         ("declarations".into(), declarations),
         ("definitions".into(), definitions),
-    ]
+    ])
 }
 
 /// The TACOS report for one document: its application and the statements
 /// of its packages, in document order.
 fn application_report<'s>(
     l: &Loaded,
-    statement: &dyn Fn(&str) -> Option<&'s StatementJson>,
+    quoted: &'s [Cow<'_, StatementJson>],
     dir: &Path,
     opts: &Options,
     tool: &Tool,
 ) -> tacos::Report<&'s StatementJson> {
-    let mut seen = std::collections::HashSet::new();
-    let statements = l
-        .resolved
-        .iter()
-        .filter(|(_, c)| seen.insert(c.clone()))
-        .filter_map(|(_, c)| statement(c.as_str()))
-        .collect();
+    let statements = quoted.iter().map(|s| s.as_ref()).collect();
     let mut author = format!("Tool: {}-{}", tool.name, tool.version);
     if let Some(org) = &opts.organization {
         author.push_str(&format!("; Organization: {org}"));
@@ -1059,6 +1083,29 @@ fn application_report<'s>(
             .unwrap_or_else(|| "unnamed application (the SBOM names no subject)".into()),
         statements,
     }
+}
+
+/// The statements a document's report quotes: each of its packages' once,
+/// in document order (read back, if they were written out, for this
+/// report alone).
+fn quoted<'a>(
+    l: &Loaded,
+    statements: &'a Statements,
+) -> Result<Vec<Cow<'a, StatementJson>>, EnrichError> {
+    let mut seen = std::collections::HashSet::new();
+    let mut quoted = Vec::new();
+    for (_, canonical) in &l.resolved {
+        if seen.insert(canonical.as_str())
+            && let Some(s) = statements.get(canonical).map_err(scratch)?
+        {
+            quoted.push(s);
+        }
+    }
+    Ok(quoted)
+}
+
+fn scratch(source: std::io::Error) -> EnrichError {
+    EnrichError::Scratch { source }
 }
 
 /// Sign and write the report. Its subject is the application: its PURL (or
@@ -1225,8 +1272,18 @@ struct Placement {
 /// Where each package's artifact went, by canonical PURL.
 type Placed = HashMap<String, Placement>;
 
-/// One package to sign: its canonical PURL, statement and subject.
-type Job = (String, StatementJson, Subject);
+/// One package to sign: its canonical PURL and subject (its statement is
+/// kept by canonical PURL).
+type Job = (String, Subject);
+
+/// What signing every package needs.
+struct Signing<'a> {
+    jobs: &'a [Job],
+    statements: &'a Statements,
+    dir: &'a Path,
+    signer: &'a dyn Signer,
+    reporter: &'a dyn Reporter,
+}
 
 /// Sign every job on all cores and hand each result, with the job's index,
 /// to `take` on this thread (creating files in one directory from several
@@ -1234,11 +1291,16 @@ type Job = (String, StatementJson, Subject);
 /// in order from a shared counter, so results arrive close to job order:
 /// a bundle, written in job order, then holds only a few out of turn.
 fn sign_all<T: Send>(
-    jobs: &[Job],
+    signing: &Signing,
     sign: &(dyn Fn(Subject, &StatementJson) -> Result<T, attest::AttestError> + Sync),
-    reporter: &dyn Reporter,
     mut take: impl FnMut(usize, T) -> Result<(), EnrichError>,
 ) -> Result<(), EnrichError> {
+    let Signing {
+        jobs,
+        statements,
+        reporter,
+        ..
+    } = *signing;
     let threads = std::thread::available_parallelism()
         .map(|n| n.get())
         .unwrap_or(1)
@@ -1252,14 +1314,16 @@ fn sign_all<T: Send>(
             scope.spawn(move || {
                 loop {
                     let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                    let Some((canonical, statement, subject)) = jobs.get(i) else {
+                    let Some((canonical, subject)) = jobs.get(i) else {
                         return;
                     };
-                    let signed =
-                        sign(subject.clone(), statement).map_err(|source| EnrichError::Sign {
+                    let signed = statements.get(canonical).map_err(scratch).and_then(|s| {
+                        let s = s.expect("every package was given a statement before signing");
+                        sign(subject.clone(), &s).map_err(|source| EnrichError::Sign {
                             purl: canonical.clone(),
                             source,
-                        });
+                        })
+                    });
                     let failed = signed.is_err();
                     if tx.send((i, signed)).is_err() || failed {
                         return;
@@ -1281,19 +1345,16 @@ fn sign_all<T: Send>(
 
 /// Sign every job and write one artifact file per package. Returns where
 /// each went and how many files were (re)written.
-fn write_files(
-    jobs: &[Job],
-    dir: &Path,
-    signer: &dyn Signer,
-    reporter: &dyn Reporter,
-    created: &mut Rollback,
-) -> Result<(Placed, usize), EnrichError> {
+fn write_files(signing: &Signing, created: &mut Rollback) -> Result<(Placed, usize), EnrichError> {
+    let Signing {
+        jobs, dir, signer, ..
+    } = *signing;
     let mut placed = HashMap::with_capacity(jobs.len());
     let mut written = 0;
     let sign = |subject: Subject, statement: &StatementJson| {
         attest::build_artifact(signer, subject, statement)
     };
-    sign_all(jobs, &sign, reporter, |i, artifact: Artifact| {
+    sign_all(signing, &sign, |i, artifact: Artifact| {
         let path = dir.join(&artifact.file_name);
         match fsutil::write_content_addressed(&path, &artifact.bytes) {
             Ok(Written::New) => {
@@ -1326,12 +1387,12 @@ fn write_files(
 /// same bundle was there already) and the bundle, if there was anything
 /// to sign.
 fn write_bundle(
-    jobs: &[Job],
-    dir: &Path,
-    signer: &dyn Signer,
-    reporter: &dyn Reporter,
+    signing: &Signing,
     created: &mut Rollback,
 ) -> Result<(Placed, usize, Option<PathBuf>), EnrichError> {
+    let Signing {
+        jobs, dir, signer, ..
+    } = *signing;
     if jobs.is_empty() {
         return Ok((HashMap::new(), 0, None));
     }
@@ -1354,7 +1415,7 @@ fn write_bundle(
     let sign = |subject: Subject, statement: &StatementJson| {
         attest::build_bundle_line(signer, subject, statement)
     };
-    sign_all(jobs, &sign, reporter, |i, line| {
+    sign_all(signing, &sign, |i, line| {
         waiting.insert(i, line);
         while let Some((bytes, sha)) = waiting.remove(&digests.len()) {
             let w = file.writer();
@@ -1394,7 +1455,7 @@ fn write_bundle(
         .iter()
         .zip(digests)
         .enumerate()
-        .map(|(i, ((canonical, _, _), sha256))| {
+        .map(|(i, ((canonical, _), sha256))| {
             (
                 canonical.clone(),
                 Placement {
@@ -1457,7 +1518,7 @@ fn write_document(
     l: &Loaded,
     artifacts: &Placed,
     report: Option<&(String, Sha256Hex)>,
-    by_purl: &HashMap<String, StatementJson>,
+    statements: &Statements,
     dir: &Path,
     opts: &Options,
     tool: &Tool,
@@ -1504,7 +1565,7 @@ fn write_document(
         .into_iter()
         .collect();
     let root_members = if opts.declarations {
-        declarations(l, artifacts, by_purl, dir, opts)
+        declarations(l, artifacts, statements, dir, opts)?
     } else {
         Vec::new()
     };

@@ -200,3 +200,78 @@ fn a_document_that_changes_between_reading_and_writing_is_not_written() {
     assert!(tmp.join("out/a.tacos.json").is_file());
     assert!(!tmp.join("out/b.tacos.json").exists());
 }
+
+/// Every file under `root`, by path relative to it, with its bytes.
+fn tree(root: &std::path::Path) -> std::collections::BTreeMap<String, Vec<u8>> {
+    fn walk(
+        root: &std::path::Path,
+        dir: &std::path::Path,
+        out: &mut std::collections::BTreeMap<String, Vec<u8>>,
+    ) {
+        for e in std::fs::read_dir(dir).unwrap() {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                walk(root, &p, out);
+            } else {
+                let rel = p.strip_prefix(root).unwrap().display().to_string();
+                out.insert(rel, std::fs::read(&p).unwrap());
+            }
+        }
+    }
+    let mut out = std::collections::BTreeMap::new();
+    walk(root, root, &mut out);
+    out
+}
+
+/// With several inputs the statements go to a scratch file as they are
+/// decided and are read back to be signed, quoted in each SBOM's report
+/// and in its declarations: every artifact, report and SBOM is byte for
+/// byte what a run holding them in memory writes, in either layout.
+#[test]
+fn statements_kept_in_a_scratch_file_give_the_outputs_of_statements_held() {
+    let tmp = Temp::new();
+    // Overlapping SBOMs (a-pkg0..2 in three of them), CycloneDX 1.6 so
+    // that declarations are written too.
+    for (name, tag, n) in [
+        ("one", "a", 3),
+        ("two", "a", 5),
+        ("three", "b", 4),
+        ("four", "a", 4),
+    ] {
+        let text = cdx(tag, n).replace(r#""specVersion":"1.5""#, r#""specVersion":"1.6""#);
+        put(&tmp, &format!("in/{name}.json"), &text);
+    }
+    let inputs = enrich::expand_inputs(&[tmp.join("in")]).unwrap();
+    let key = tacos_sbom::attest::SigningKey::generate(tacos_sbom::attest::KeyAlgorithm::Ed25519);
+    for layout in [enrich::Layout::Files, enrich::Layout::Bundle] {
+        let mut runs = Vec::new();
+        for spill in [false, true] {
+            let root = tmp.join(&format!("{layout:?}-{spill}"));
+            let mut opts = library_options(
+                enrich::Output::Dir(root.join("out")),
+                root.join("att"),
+                layout,
+            );
+            opts.declarations = true;
+            let plan = enrich::plan(&inputs, &opts, &Quiet).unwrap();
+            let statements = match spill {
+                true => plan.statements().unwrap(),
+                false => enrich::Statements::default(),
+            };
+            assert_eq!(statements.kept_in_file(), spill);
+            let summary = enrich::execute(plan, statements, &opts, &key, &Quiet).unwrap();
+            assert_eq!(summary.documents.len(), 4, "{layout:?}");
+            assert!(summary.failures.is_empty(), "{:?}", summary.failures);
+            let written = tree(&root);
+            let one = String::from_utf8(written["out/one.tacos.json"].clone()).unwrap();
+            assert!(one.contains("\"declarations\""), "{one}");
+            assert!(written.keys().any(|k| k.contains("tacos-report")));
+            runs.push(written);
+        }
+        assert_eq!(runs[0].len(), runs[1].len(), "{layout:?}");
+        for ((a, x), (b, y)) in runs[0].iter().zip(&runs[1]) {
+            assert_eq!(a, b, "{layout:?}");
+            assert!(x == y, "{layout:?}: {a} differs");
+        }
+    }
+}

@@ -639,6 +639,12 @@ impl StatementJson {
         self.0.get()
     }
 
+    /// Text `as_str` gave, read back from where a run kept it (checked to
+    /// be one JSON value; that it is a statement, its origin vouches for).
+    pub(crate) fn read_back(text: String) -> serde_json::Result<StatementJson> {
+        serde_json::value::RawValue::from_string(text).map(StatementJson)
+    }
+
     /// The statement back, for the rare reader that needs its fields.
     pub fn statement(&self) -> Statement {
         serde_json::from_str(self.0.get()).expect("made from a statement, so it reads as one")

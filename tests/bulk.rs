@@ -275,3 +275,34 @@ fn statements_kept_in_a_scratch_file_give_the_outputs_of_statements_held() {
         }
     }
 }
+
+/// No scratch file can be made (the temporary directory is missing): the
+/// run says so and holds the statements in memory; nothing is lost.
+#[test]
+fn without_a_scratch_file_the_statements_are_held_and_the_run_completes() {
+    let tmp = Temp::new();
+    put(&tmp, "in/a.json", &cdx("a", 3));
+    put(&tmp, "in/b.json", &cdx("b", 2));
+    let missing = tmp.join("no-such-dir");
+    let o = tacos_env(
+        tmp.path(),
+        &[
+            "enrich",
+            "--offline",
+            "in",
+            "-o",
+            "out",
+            "--attestations-dir",
+            "att",
+        ],
+        &[("TMPDIR", missing.to_str().unwrap())],
+    );
+    let err = stderr(&o);
+    assert!(o.status.success(), "{err}");
+    assert!(
+        err.contains("cannot create a scratch file in") && err.contains("held in memory"),
+        "{err}"
+    );
+    assert!(tmp.join("out/a.tacos.json").is_file() && tmp.join("out/b.tacos.json").is_file());
+    assert!(!missing.exists());
+}

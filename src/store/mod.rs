@@ -48,14 +48,14 @@ pub trait Store: Send + Sync {
         false
     }
 
-    /// Statements decided within the last `ttl_seconds`, by key.
+    /// Statements younger than `ttl_seconds` (so none with 0), by key.
     fn load<'a>(
         &'a self,
         keys: &'a [String],
         ttl_seconds: i64,
     ) -> BoxFuture<'a, Result<HashMap<String, Stored>, StoreError>>;
 
-    /// Claim the keys whose statement is missing or older than
+    /// Claim the keys whose statement is missing or not younger than
     /// `ttl_seconds` and that no other runner holds a live claim on: those
     /// returned are this runner's to assess, until `lease_seconds` pass.
     fn claim<'a>(

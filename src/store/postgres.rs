@@ -133,7 +133,7 @@ impl Store for PgStore {
                     "SELECT key, statement, extract(epoch from decided_at)::bigint
                      FROM tacos_assessments
                      WHERE key = ANY($1) AND statement IS NOT NULL
-                       AND decided_at >= now() - make_interval(secs => $2::bigint)",
+                       AND decided_at > now() - make_interval(secs => $2::bigint)",
                     &[&keys, &ttl_seconds],
                 )
                 .await
@@ -172,7 +172,7 @@ impl Store for PgStore {
                      ON CONFLICT (key) DO UPDATE SET claimed_by = EXCLUDED.claimed_by,
                          claimed_until = EXCLUDED.claimed_until
                      WHERE (tacos_assessments.decided_at IS NULL
-                            OR tacos_assessments.decided_at < now() - make_interval(secs => $4::bigint))
+                            OR tacos_assessments.decided_at <= now() - make_interval(secs => $4::bigint))
                        AND (tacos_assessments.claimed_until IS NULL
                             OR tacos_assessments.claimed_until < now())
                      RETURNING key",

@@ -79,7 +79,7 @@ impl SqliteStore {
         let mut stmt = conn
             .prepare_cached(&format!(
                 "SELECT statement, decided_at FROM assessments
-                 WHERE key = ?1 AND statement IS NOT NULL AND decided_at >= {NOW} - ?2"
+                 WHERE key = ?1 AND statement IS NOT NULL AND decided_at > {NOW} - ?2"
             ))
             .map_err(|e| self.err(e))?;
         let mut out = HashMap::new();
@@ -124,7 +124,7 @@ impl SqliteStore {
                      VALUES (?1, ?2, {NOW} + ?3)
                      ON CONFLICT(key) DO UPDATE SET claimed_by = excluded.claimed_by,
                          claimed_until = excluded.claimed_until
-                     WHERE (assessments.decided_at IS NULL OR assessments.decided_at < {NOW} - ?4)
+                     WHERE (assessments.decided_at IS NULL OR assessments.decided_at <= {NOW} - ?4)
                        AND (assessments.claimed_until IS NULL OR assessments.claimed_until < {NOW})"
                 ))
                 .map_err(|e| self.err(e))?;
@@ -285,6 +285,20 @@ mod tests {
             block(b.claim(&["k1".into()], "b", 600, -1)).unwrap(),
             vec!["k1".to_string()]
         );
+    }
+
+    /// Fresh means younger than the TTL, as for cached answers: with
+    /// `ttl_hours = 0` a statement saved this very second is stale already.
+    /// (It was reused, and not claimable, until the clock's second turned.)
+    #[test]
+    fn with_a_ttl_of_zero_nothing_is_reused() {
+        let dir = tempfile::tempdir().unwrap();
+        let s = SqliteStore::open(&dir.path().join("assessments.sqlite3")).unwrap();
+        let k = vec!["k".to_string()];
+        block(s.save(&[("k".into(), "{}".into())])).unwrap();
+        assert_eq!(block(s.load(&k, 3600)).unwrap().len(), 1);
+        assert!(block(s.load(&k, 0)).unwrap().is_empty());
+        assert_eq!(block(s.claim(&k, "a", 600, 0)).unwrap(), k);
     }
 
     #[cfg(unix)]

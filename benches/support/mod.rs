@@ -11,6 +11,12 @@ use std::time::Instant;
 /// for (Linux reports it so): a run that starts `npm config get registry`
 /// (~57 MiB) reports at least that. See [`own_memory`].
 pub fn timed(inner: &Command) -> (f64, u64) {
+    let (wall, kib, _) = timed_with_stderr(inner);
+    (wall, kib)
+}
+
+/// [`timed`], and what `inner` wrote to stderr.
+pub fn timed_with_stderr(inner: &Command) -> (f64, u64, String) {
     let mut timed = Command::new("/usr/bin/time");
     timed.arg("-f").arg("%M").arg(inner.get_program());
     timed.args(inner.get_args());
@@ -31,12 +37,15 @@ pub fn timed(inner: &Command) -> (f64, u64) {
     let wall = start.elapsed().as_secs_f64();
     let err = String::from_utf8_lossy(&out.stderr).into_owned();
     assert!(out.status.success(), "{err}");
-    let kib = err
-        .lines()
-        .last()
-        .and_then(|l| l.trim().parse().ok())
+    let (rest, last) = err
+        .trim_end()
+        .rsplit_once('\n')
+        .unwrap_or(("", err.trim_end()));
+    let kib = last
+        .trim()
+        .parse()
         .expect("GNU time printed the peak RSS last");
-    (wall, kib)
+    (wall, kib, rest.to_string())
 }
 
 /// Set on a `tacos-sbom` command whose peak RSS is measured: registry

@@ -25,7 +25,8 @@ use crate::tacos::Statement;
 
 /// How many packages a runner claims at once: small enough that runners
 /// given the same packages share them out, large enough that batched
-/// lookups (OSV, deps.dev) stay batched.
+/// lookups (OSV, deps.dev) stay batched. Stored statements are read back
+/// in slices of this size too.
 const CLAIM_CHUNK: usize = 1000;
 
 /// Whether a statement may be kept for later runs: not when a source was
@@ -427,8 +428,21 @@ impl Session {
             }
             n
         };
-        let found = self.runtime.block_on(store.load(&keys, ttl))?;
-        outcome.from_store += take(found, done, finish);
+        // Read a slice at a time: a warm run over 100,000 packages would
+        // otherwise hold the text of every stored statement at once
+        // (~700 MB), and PostgreSQL would send it as one answer.
+        let load = |keys: &[String],
+                    done: &mut [bool],
+                    finish: &mut dyn FnMut(usize, Statement)|
+         -> Result<usize, crate::store::StoreError> {
+            let mut n = 0;
+            for chunk in keys.chunks(CLAIM_CHUNK) {
+                let found = self.runtime.block_on(store.load(chunk, ttl))?;
+                n += take(found, done, finish);
+            }
+            Ok(n)
+        };
+        outcome.from_store += load(&keys, done, finish)?;
         let claims = InClaims {
             inner: progress,
             first: std::sync::atomic::AtomicBool::new(true),
@@ -523,8 +537,7 @@ impl Session {
                 announced = true;
             }
             std::thread::sleep(std::time::Duration::from_millis(200));
-            let found = self.runtime.block_on(store.load(&open_keys, ttl))?;
-            let n = take(found, done, finish);
+            let n = load(&open_keys, done, finish)?;
             if n > 0 {
                 started = std::time::Instant::now();
             }

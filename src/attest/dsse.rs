@@ -214,7 +214,9 @@ impl Envelope {
             return Err(DsseError::NoSignatures);
         }
         let payload = self.payload_bytes()?;
-        let message = pae(&self.payload_type, &payload);
+        let header = pae_header(&self.payload_type, payload.len());
+        // Built only for a key that cannot take the PAE in parts.
+        let mut whole: Option<Vec<u8>> = None;
         let key_id = key.key_id();
 
         let mut checked = 0;
@@ -230,7 +232,15 @@ impl Envelope {
                 first_error.get_or_insert(DsseError::Base64 { field });
                 continue;
             };
-            match key.verify(&message, &sig) {
+            let verified = key
+                .verify_parts(&[&header, &payload], &sig)
+                .unwrap_or_else(|| {
+                    key.verify(
+                        whole.get_or_insert_with(|| pae(&self.payload_type, &payload)),
+                        &sig,
+                    )
+                });
+            match verified {
                 Ok(()) => return Ok(payload),
                 Err(KeyError::SignatureMismatch) => mismatched = true,
                 Err(source) => {

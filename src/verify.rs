@@ -375,8 +375,7 @@ fn check_report(
         max_report_bytes(components),
     )?;
     let verified =
-        attest::verify_report_artifact(&bytes, &key).map_err(|e| format!("{located}: {e}"))?;
-    drop(bytes);
+        attest::verify_report_artifact(bytes, &key).map_err(|e| format!("{located}: {e}"))?;
     verified
         .predicate()
         .map_err(|e| format!("{located}: the predicate is not a TACOS report: {e}"))

@@ -245,7 +245,7 @@ fn dsse_envelope() {
     check!().for_each(|input: &[u8]| {
         for key in [&*DSSE_KEY, &*OTHER_KEY] {
             let _ = attest::verify_artifact(input, key);
-            let _ = attest::verify_report_artifact(input, key);
+            let _ = attest::verify_report_artifact(input.to_vec(), key);
         }
         if let Ok(envelope) = Envelope::from_json(&text(input)) {
             let _ = envelope.verify(&DSSE_KEY);

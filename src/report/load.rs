@@ -200,7 +200,7 @@ pub fn load(input: &Path, opts: &Options) -> Result<Loaded, String> {
                         (k, false)
                     }
                 };
-                let v = attest::verify_report_artifact(&bytes, &key)
+                let v = attest::verify_report_artifact(bytes, &key)
                     .map_err(|e| format!("{shown}: {e}"))?;
                 provenance.signer_key_id = Some(key_id(&key));
                 provenance.signer_proven = proven;

@@ -117,13 +117,13 @@ impl Statements {
     /// Done inserting: what is buffered goes to the file, which is read
     /// from now on. Fails if statements written out did not reach it.
     pub(super) fn seal(&mut self) -> std::io::Result<()> {
-        if let Some(Spill::Writing { .. }) = &self.spill {
-            let Some(Spill::Writing { out, .. }) = self.spill.take() else {
-                unreachable!()
-            };
-            let file = out.into_inner().map_err(|e| e.into_error())?;
-            self.spill = Some(Spill::Reading(Mutex::new(file)));
-        }
+        self.spill = match self.spill.take() {
+            Some(Spill::Writing { out, .. }) => {
+                let file = out.into_inner().map_err(|e| e.into_error())?;
+                Some(Spill::Reading(Mutex::new(file)))
+            }
+            other => other,
+        };
         Ok(())
     }
 

@@ -259,9 +259,8 @@ impl SigningKey {
     pub fn sign_bytes(&self, message: &[u8]) -> Vec<u8> {
         match &self.inner {
             SigningInner::P256(key) => {
-                let sig: p256::ecdsa::DerSignature =
-                    p256::ecdsa::signature::Signer::sign(key, message);
-                sig.as_bytes().to_vec()
+                let sig = super::ecdsa::sign_digest(key, &Sha256::digest(message).into());
+                sig.to_der().as_bytes().to_vec()
             }
             SigningInner::Ed25519(key) => ed25519_dalek::Signer::sign(key, message)
                 .to_bytes()
@@ -287,21 +286,11 @@ impl SigningKey {
     ) -> Option<std::io::Result<Vec<u8>>> {
         match &self.inner {
             SigningInner::P256(key) => {
-                // The signer takes an `Fn`: the feed and its error go in cells.
-                let feed = std::cell::RefCell::new(feed);
-                let failed = std::cell::RefCell::new(None);
-                let sig: p256::ecdsa::Signature = p256::ecdsa::signature::DigestSigner::sign_digest(
-                    key,
-                    |digest: &mut sha2::Sha256| {
-                        if let Err(e) = (feed.borrow_mut())(&mut DigestWriter(digest)) {
-                            *failed.borrow_mut() = Some(e);
-                        }
-                    },
-                );
-                Some(match failed.into_inner() {
-                    Some(e) => Err(e),
-                    None => Ok(sig.to_der().as_bytes().to_vec()),
-                })
+                let mut digest = Sha256::new();
+                Some(feed(&mut DigestWriter(&mut digest)).map(|()| {
+                    let sig = super::ecdsa::sign_digest(key, &digest.finalize().into());
+                    sig.to_der().as_bytes().to_vec()
+                }))
             }
             SigningInner::Ed25519(_) => None,
         }

@@ -3,6 +3,7 @@
 //! line per package of an attestation bundle (JSON Lines).
 
 pub mod dsse;
+mod ecdsa;
 pub mod keyfile;
 pub mod keys;
 

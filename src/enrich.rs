@@ -1015,6 +1015,7 @@ fn declarations(
     if !modern || foreign {
         return Ok(Vec::new());
     }
+    let links = Links::new(dir, &l.output, opts.base_url.as_ref());
     let components = l.sbom.components();
     let mut urls = Vec::new();
     for (id, canonical) in &l.resolved {
@@ -1026,11 +1027,7 @@ fn declarations(
             continue;
         };
         // Read back from JSON: declarations are opt-in, and rare.
-        urls.push((
-            bom_ref,
-            placement_url(placement, dir, &l.output, opts.base_url.as_ref()),
-            st.statement(),
-        ));
+        urls.push((bom_ref, links.placement(placement), st.statement()));
     }
     let subjects: Vec<decl::Subject<'_>> = urls
         .iter()
@@ -1065,7 +1062,7 @@ fn application_report<'s>(
     let location = match &opts.base_url {
         Some(b) => b.to_string(),
         None => {
-            let rel = artifact_url("", dir, &l.output, None);
+            let rel = Links::new(dir, &l.output, None).url("");
             if rel.is_empty() { "./".into() } else { rel }
         }
     };
@@ -1469,35 +1466,52 @@ fn write_bundle(
     Ok((placed, written, Some(path)))
 }
 
-/// The URL of a package's envelope: its file's, and in a bundle `#L<line>`.
-fn placement_url(p: &Placement, dir: &Path, output: &Path, base: Option<&Url>) -> String {
-    let mut url = artifact_url(&p.file, dir, output, base);
-    if let Some(line) = p.line {
-        url.push_str(&format!("#L{line}"));
-    }
-    url
+/// Where one output SBOM finds the artifacts: under a base URL, or by a path
+/// relative to the SBOM's own directory. That directory is resolved once:
+/// resolving a path costs a system call per component, and a run links
+/// thousands of artifacts.
+enum Links<'a> {
+    Base(String),
+    Relative { from: PathBuf, dir: &'a Path },
 }
 
-/// The URL of an artifact as seen from the SBOM that references it.
-fn artifact_url(file_name: &str, dir: &Path, output: &Path, base: Option<&Url>) -> String {
-    if let Some(base) = base {
-        let mut s = base.as_str().to_string();
-        if !s.ends_with('/') {
-            s.push('/');
+impl<'a> Links<'a> {
+    fn new(dir: &'a Path, output: &Path, base: Option<&Url>) -> Links<'a> {
+        if let Some(base) = base {
+            let mut s = base.as_str().to_string();
+            if !s.ends_with('/') {
+                s.push('/');
+            }
+            return Links::Base(s);
         }
-        s.push_str(file_name);
-        return s;
+        let from = output
+            .parent()
+            .filter(|p| !p.as_os_str().is_empty())
+            .map(|p| fsutil::absolute(p).unwrap_or_else(|_| p.to_path_buf()))
+            .unwrap_or_else(|| fsutil::absolute(Path::new(".")).unwrap_or_default());
+        Links::Relative { from, dir }
     }
-    let out_dir = output
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .map(|p| fsutil::absolute(p).unwrap_or_else(|_| p.to_path_buf()))
-        .unwrap_or_else(|| fsutil::absolute(Path::new(".")).unwrap_or_default());
-    let rel = fsutil::relative_path(&out_dir, &dir.join(file_name));
-    rel.components()
-        .map(|c| encode_segment(&c.as_os_str().to_string_lossy()))
-        .collect::<Vec<_>>()
-        .join("/")
+
+    /// The URL of an artifact file.
+    fn url(&self, file_name: &str) -> String {
+        match self {
+            Links::Base(base) => format!("{base}{file_name}"),
+            Links::Relative { from, dir } => fsutil::relative_path(from, &dir.join(file_name))
+                .components()
+                .map(|c| encode_segment(&c.as_os_str().to_string_lossy()))
+                .collect::<Vec<_>>()
+                .join("/"),
+        }
+    }
+
+    /// The URL of a package's envelope: its file's, and in a bundle `#L<line>`.
+    fn placement(&self, p: &Placement) -> String {
+        let mut url = self.url(&p.file);
+        if let Some(line) = p.line {
+            url.push_str(&format!("#L{line}"));
+        }
+        url
+    }
 }
 
 /// Percent-encode a path segment for use in a relative URL.
@@ -1532,6 +1546,7 @@ fn write_document(
                 source,
             })?;
     }
+    let links = Links::new(dir, &l.output, opts.base_url.as_ref());
     let component_refs = l
         .resolved
         .iter()
@@ -1543,7 +1558,7 @@ fn write_document(
                 None => "DSSE envelope".into(),
             };
             let reference = Reference {
-                url: placement_url(placement, dir, &l.output, opts.base_url.as_ref()),
+                url: links.placement(placement),
                 sha256: sha.to_string(),
                 comment: format!(
                     "{REFERENCE_MARKER} for {canonical} (in-toto Statement v1, {envelope}; predicate {}); sha256:{sha}",
@@ -1555,7 +1570,7 @@ fn write_document(
         .collect();
     let document_refs = report
         .map(|(file, sha)| Reference {
-            url: artifact_url(file, dir, &l.output, opts.base_url.as_ref()),
+            url: links.url(file),
             sha256: sha.to_string(),
             comment: format!(
                 "{REPORT_MARKER} for the application (TACOS v1.1 report, in-toto Statement v1, DSSE envelope; predicate {}); sha256:{sha}",
@@ -1632,5 +1647,45 @@ impl DocSummary {
             ));
         }
         line
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Artifact links from an SBOM: relative to the SBOM's directory (which
+    /// need not exist yet), percent-encoded, or under a base URL with or
+    /// without its final slash.
+    #[test]
+    fn links_are_relative_to_the_sbom_s_directory_or_under_the_base() {
+        let root = tempfile::tempdir().unwrap();
+        let root = fsutil::absolute(root.path()).unwrap();
+        let dir = root.join("att");
+        std::fs::create_dir(&dir).unwrap();
+        let placement = |line| Placement {
+            file: "npm_a b@1.json".into(),
+            line,
+            sha256: Sha256Hex::of(b""),
+        };
+
+        let beside = Links::new(&dir, &dir.join("a.json"), None);
+        assert_eq!(beside.url("x.json"), "x.json");
+        assert_eq!(beside.url(""), "");
+        let below = Links::new(&dir, &root.join("out/deeper/a.json"), None);
+        assert_eq!(below.url(""), "../../att");
+        assert_eq!(
+            below.placement(&placement(None)),
+            "../../att/npm_a%20b@1.json"
+        );
+        assert_eq!(
+            below.placement(&placement(Some(7))),
+            "../../att/npm_a%20b@1.json#L7"
+        );
+        for base in ["https://example.test/att", "https://example.test/att/"] {
+            let base = Url::parse(base).unwrap();
+            let links = Links::new(&dir, &root.join("a.json"), Some(&base));
+            assert_eq!(links.url("r.json"), "https://example.test/att/r.json");
+        }
     }
 }

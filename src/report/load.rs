@@ -176,8 +176,7 @@ pub fn load(input: &Path, opts: &Options) -> Result<Loaded, String> {
         }
         Err(SbomError::NotAnSbom { .. }) => {
             let bytes = enrich::input_bytes(input).map_err(|e| format!("{shown}: {e}"))?;
-            let value: serde_json::Value =
-                serde_json::from_slice(&bytes).map_err(|e| format!("{shown}: not JSON: {e}"))?;
+            let signed = is_envelope(&bytes).map_err(|e| format!("{shown}: not JSON: {e}"))?;
             let mut provenance = Provenance {
                 input: shown.to_string(),
                 sbom_sha256: None,
@@ -186,7 +185,7 @@ pub fn load(input: &Path, opts: &Options) -> Result<Loaded, String> {
                 ..Provenance::default()
             };
             let mut notes = Vec::new();
-            if value.get("payloadType").is_some() {
+            if signed {
                 let (key, proven) = match &opts.key {
                     Some(k) => (k.clone(), true),
                     None => {
@@ -225,7 +224,7 @@ pub fn load(input: &Path, opts: &Options) -> Result<Loaded, String> {
                         .then(|| input.to_path_buf()),
                 });
             }
-            let report = serde_json::from_value(value)
+            let report = serde_json::from_slice(&bytes)
                 .map_err(|e| format!("{shown}: not a TACOS report as this tool writes it: {e}"))?;
             Ok(Loaded {
                 report,
@@ -238,5 +237,52 @@ pub fn load(input: &Path, opts: &Options) -> Result<Loaded, String> {
             })
         }
         Err(e) => Err(e.to_string()),
+    }
+}
+
+/// Whether a JSON document is a DSSE envelope (an object with a
+/// `payloadType`), read without building it: a signed report of 10,000
+/// packages carries ~75 MB of payload text, a plain one a whole tree of
+/// statements. An error only when it is not JSON; JSON of another shape is
+/// not an envelope, and what it is instead is said when it is read as a report.
+fn is_envelope(bytes: &[u8]) -> Result<bool, serde_json::Error> {
+    // Only the top level's keys are kept; every value is skipped.
+    match serde_json::from_slice::<BTreeMap<String, serde::de::IgnoredAny>>(bytes) {
+        Ok(members) => Ok(members.contains_key("payloadType")),
+        Err(e) if e.is_data() => Ok(false),
+        Err(e) => Err(e),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_envelope;
+
+    #[test]
+    fn an_envelope_is_told_from_other_json_without_reading_it_whole() {
+        assert!(is_envelope(br#"{"payload":"e30=","payloadType":"application/vnd.in-toto+json","signatures":[]}"#).unwrap());
+        assert!(is_envelope(br#"{"payloadType":7}"#).unwrap());
+        assert!(is_envelope(br#"{"payloadType":null,"payloadType":2}"#).unwrap());
+        for other in [
+            &br#"{"id":"x","statements":[]}"#[..],
+            b"[1,2]",
+            b"\"text\"",
+            b"null",
+            b"[1]",
+            br#"{"payload":{"payloadType":1}}"#,
+        ] {
+            assert!(
+                !is_envelope(other).unwrap(),
+                "{}",
+                String::from_utf8_lossy(other)
+            );
+        }
+        for broken in [&b"{"[..], b"", b"{\"payloadType\": }", b"{} x"] {
+            assert!(
+                is_envelope(broken).is_err(),
+                "{}",
+                String::from_utf8_lossy(broken)
+            );
+        }
     }
 }

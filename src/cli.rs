@@ -177,7 +177,8 @@ struct EnrichArgs {
     #[arg(long)]
     in_place: bool,
     /// Where attestation artifacts are written. Default: tacos-attestations/
-    /// beside the (first) output (the working directory for -o -).
+    /// beside the (first) output (the working directory for -o - or a device
+    /// such as /dev/null).
     #[arg(long, value_name = "DIR")]
     attestations_dir: Option<PathBuf>,
     /// Prefix for reference URLs, where the artifacts will be published.

@@ -451,17 +451,24 @@ pub struct Plan {
     limits: crate::sbom::Limits,
 }
 
+/// `tacos-attestations` beside the output; in the working directory when the
+/// output is standard output or a device such as `/dev/null`, whose
+/// directory is not the user's.
+fn default_attestations_dir(output: &Path) -> PathBuf {
+    let special = fs::metadata(output).is_ok_and(|m| !m.is_file() && !m.is_dir());
+    match output.parent() {
+        Some(p) if !special => p.join(DEFAULT_ATTESTATIONS_DIR),
+        _ => PathBuf::from(DEFAULT_ATTESTATIONS_DIR),
+    }
+}
+
 impl Plan {
     /// Where the artifacts go: `--attestations-dir`, else beside the first output.
     fn attestations_dir(&self, opts: &Options) -> Option<PathBuf> {
         let first = self.docs.first()?;
         Some(match &opts.attestations_dir {
             Some(d) => d.clone(),
-            None => first
-                .output
-                .parent()
-                .map(|p| p.join(DEFAULT_ATTESTATIONS_DIR))
-                .unwrap_or_else(|| PathBuf::from(DEFAULT_ATTESTATIONS_DIR)),
+            None => default_attestations_dir(&first.output),
         })
     }
 
@@ -735,11 +742,7 @@ pub fn execute(
 
     let dir = match &opts.attestations_dir {
         Some(d) => d.clone(),
-        None => docs[0]
-            .output
-            .parent()
-            .map(|p| p.join(DEFAULT_ATTESTATIONS_DIR))
-            .unwrap_or_else(|| PathBuf::from(DEFAULT_ATTESTATIONS_DIR)),
+        None => default_attestations_dir(&docs[0].output),
     };
     // Everything created from here on is taken back if the run fails.
     let mut created = Rollback::default();

@@ -9,12 +9,19 @@ static COUNTER: AtomicU64 = AtomicU64::new(0);
 
 /// A temporary file beside `target` that becomes `target` on `commit`, and is
 /// removed on every other path: dropped before `commit`, or `commit` failing.
+///
+/// A target that is a symbolic link is written through: the file it points
+/// to is replaced and the link stays. A target that exists and is neither a
+/// file nor a directory (`/dev/null`, a named pipe, a terminal) is written
+/// into directly: renaming a file over it would put a file in its place.
 pub struct AtomicFile {
     target: PathBuf,
     temp: PathBuf,
     writer: Option<BufWriter<File>>,
     /// Whether the temporary file still exists and is ours to remove.
     pending: bool,
+    /// Writing straight into a special file: no temporary file, no rename.
+    direct: bool,
 }
 
 impl AtomicFile {
@@ -31,6 +38,39 @@ impl AtomicFile {
     }
 
     fn create_mode(target: &Path, mode: Option<u32>) -> io::Result<AtomicFile> {
+        let resolved;
+        let target = match fs::symlink_metadata(target) {
+            Ok(m) if m.file_type().is_symlink() => {
+                resolved = fs::canonicalize(target).map_err(|e| {
+                    io::Error::new(
+                        e.kind(),
+                        format!("a symbolic link to nothing that can be written: {e}"),
+                    )
+                })?;
+                resolved.as_path()
+            }
+            _ => target,
+        };
+        if let Ok(m) = fs::metadata(target)
+            && !m.is_file()
+            && !m.is_dir()
+        {
+            if mode.is_some() {
+                // A private key goes only into a file made for it, 0600.
+                return Err(io::Error::new(
+                    io::ErrorKind::InvalidInput,
+                    "not a regular file; a private key is written only to a new or regular file",
+                ));
+            }
+            let file = OpenOptions::new().write(true).open(target)?;
+            return Ok(AtomicFile {
+                target: target.to_path_buf(),
+                temp: target.to_path_buf(),
+                writer: Some(BufWriter::with_capacity(1 << 16, file)),
+                pending: false,
+                direct: true,
+            });
+        }
         let dir = target.parent().filter(|p| !p.as_os_str().is_empty());
         let name = target
             .file_name()
@@ -60,6 +100,7 @@ impl AtomicFile {
             temp,
             writer: Some(BufWriter::with_capacity(1 << 16, file)),
             pending: true,
+            direct: false,
         })
     }
 
@@ -76,6 +117,10 @@ impl AtomicFile {
 
     /// Flush, optionally fsync, copy `permissions` if given, and rename over the target.
     pub fn commit(mut self, sync: bool, permissions: Option<fs::Permissions>) -> io::Result<()> {
+        if self.direct {
+            // Not ours to sync or to change the mode of: only flushed.
+            return self.finish(false, None);
+        }
         self.finish(sync, permissions)?;
         fs::rename(&self.temp, &self.target)?;
         self.pending = false;
@@ -85,6 +130,9 @@ impl AtomicFile {
     /// Like `commit`, to another name in the same directory: for a file
     /// named after its content, whose name is known only once it is written.
     pub fn commit_as(mut self, target: &Path, sync: bool) -> io::Result<()> {
+        if self.direct {
+            return Err(not_renamed(&self.target));
+        }
         self.target = target.to_path_buf();
         self.commit(sync, None)
     }
@@ -92,6 +140,12 @@ impl AtomicFile {
     /// Like `commit`, but never replaces an existing target: fails with
     /// `AlreadyExists` instead, even if another process created it meanwhile.
     pub fn commit_new(mut self, sync: bool) -> io::Result<()> {
+        if self.direct {
+            return Err(io::Error::new(
+                io::ErrorKind::AlreadyExists,
+                "the file exists (and is not a regular file)",
+            ));
+        }
         self.finish(sync, None)?;
         // A hard link is created atomically and only where nothing exists.
         match fs::hard_link(&self.temp, &self.target) {
@@ -127,6 +181,13 @@ impl AtomicFile {
         }
         Ok(())
     }
+}
+
+fn not_renamed(special: &Path) -> io::Error {
+    io::Error::new(
+        io::ErrorKind::InvalidInput,
+        format!("{}: not a regular file, not renamed", special.display()),
+    )
 }
 
 impl Drop for AtomicFile {
@@ -301,6 +362,67 @@ pub fn percent_decode(s: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Found when `report -o /dev/null` put a regular file in place of
+    /// /dev/null (as root): a named pipe stands in for it here.
+    #[cfg(unix)]
+    #[test]
+    fn a_special_file_is_written_into_not_replaced() {
+        use std::os::unix::fs::{FileTypeExt, PermissionsExt};
+        let dir = tempfile::tempdir().unwrap();
+        let fifo = dir.path().join("pipe");
+        let made = std::process::Command::new("mkfifo").arg(&fifo).status();
+        assert!(made.unwrap().success());
+        let reader = {
+            let fifo = fifo.clone();
+            std::thread::spawn(move || fs::read(fifo).unwrap())
+        };
+        let mut f = AtomicFile::create(&fifo).unwrap();
+        f.writer().write_all(b"through the pipe").unwrap();
+        f.commit(true, Some(fs::Permissions::from_mode(0o600)))
+            .unwrap();
+        // Checked before waiting for the reader, which a replaced pipe would leave blocked.
+        assert!(fs::symlink_metadata(&fifo).unwrap().file_type().is_fifo());
+        assert_eq!(reader.join().unwrap(), b"through the pipe");
+        assert_eq!(
+            fs::read_dir(dir.path()).unwrap().count(),
+            1,
+            "no temporary file left"
+        );
+
+        // A private key is not poured into one; nothing is opened.
+        let e = AtomicFile::create_private(&fifo).err().unwrap();
+        assert_eq!(e.kind(), io::ErrorKind::InvalidInput);
+        assert!(fs::symlink_metadata(&fifo).unwrap().file_type().is_fifo());
+    }
+
+    /// A symbolic link is written through: its file gets the bytes, the link
+    /// stays a link. One that points nowhere is an error, and nothing is made.
+    #[cfg(unix)]
+    #[test]
+    fn a_symbolic_link_is_written_through() {
+        let dir = tempfile::tempdir().unwrap();
+        let real = dir.path().join("real.json");
+        fs::write(&real, b"old").unwrap();
+        let link = dir.path().join("link.json");
+        std::os::unix::fs::symlink("real.json", &link).unwrap();
+        let mut f = AtomicFile::create(&link).unwrap();
+        f.writer().write_all(b"new").unwrap();
+        f.commit(true, None).unwrap();
+        assert!(
+            fs::symlink_metadata(&link)
+                .unwrap()
+                .file_type()
+                .is_symlink()
+        );
+        assert_eq!(fs::read(&real).unwrap(), b"new");
+
+        let dangling = dir.path().join("dangling.json");
+        std::os::unix::fs::symlink("missing/x.json", &dangling).unwrap();
+        assert!(AtomicFile::create(&dangling).is_err());
+        assert!(!dir.path().join("missing").exists());
+        assert_eq!(fs::read_dir(dir.path()).unwrap().count(), 3);
+    }
 
     #[test]
     fn percent_decoding() {

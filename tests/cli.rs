@@ -376,3 +376,101 @@ fn a_failed_key_write_leaves_no_temporary_copy_of_the_key() {
     );
     assert!(!tmp.join("k.pub").exists(), "{left:?}");
 }
+
+/// Found when `report -o /dev/null` left a regular file where /dev/null had
+/// been (the output was renamed over it). A named pipe stands in for the
+/// device: the output goes through it, it stays a pipe, and the artifacts go
+/// to the working directory, not beside the pipe. An output that is a
+/// symbolic link is written through, the link kept; one to the input is
+/// refused as the input itself is.
+#[cfg(unix)]
+#[test]
+fn outputs_that_are_pipes_or_links_are_written_through_not_replaced() {
+    use std::os::unix::fs::FileTypeExt;
+    let tmp = Temp::new();
+    sample(&tmp, "npm-webapp.cdx16.json");
+    std::fs::create_dir(tmp.join("dev")).unwrap();
+    let pipe = tmp.join("dev/pipe");
+    assert!(
+        std::process::Command::new("mkfifo")
+            .arg(&pipe)
+            .status()
+            .unwrap()
+            .success()
+    );
+    let reader = {
+        let pipe = pipe.clone();
+        std::thread::spawn(move || std::fs::read(pipe).unwrap())
+    };
+    let o = tacos(
+        tmp.path(),
+        &[
+            "enrich",
+            "npm-webapp.cdx16.json",
+            "-o",
+            "dev/pipe",
+            "--offline",
+            "--ephemeral-key",
+        ],
+    );
+    assert_ok(&o);
+    // Before waiting for the reader, which a replaced pipe would leave blocked.
+    assert!(
+        std::fs::symlink_metadata(&pipe)
+            .unwrap()
+            .file_type()
+            .is_fifo()
+    );
+    let sbom: Value = serde_json::from_slice(&reader.join().unwrap()).unwrap();
+    assert_eq!(sbom["components"].as_array().unwrap().len(), 288);
+    assert!(tmp.join("tacos-attestations").is_dir());
+    assert!(!tmp.join("dev/tacos-attestations").exists());
+
+    std::os::unix::fs::symlink("real.json", tmp.join("link.json")).unwrap();
+    std::fs::write(tmp.join("real.json"), b"old").unwrap();
+    let o = tacos(
+        tmp.path(),
+        &[
+            "enrich",
+            "npm-webapp.cdx16.json",
+            "-o",
+            "link.json",
+            "--offline",
+            "--ephemeral-key",
+        ],
+    );
+    assert_ok(&o);
+    assert!(
+        std::fs::symlink_metadata(tmp.join("link.json"))
+            .unwrap()
+            .file_type()
+            .is_symlink()
+    );
+    let written: Value =
+        serde_json::from_slice(&std::fs::read(tmp.join("real.json")).unwrap()).unwrap();
+    assert_eq!(written["bomFormat"], "CycloneDX");
+
+    std::os::unix::fs::symlink("npm-webapp.cdx16.json", tmp.join("input-link.json")).unwrap();
+    let input = std::fs::read(tmp.join("npm-webapp.cdx16.json")).unwrap();
+    let o = tacos(
+        tmp.path(),
+        &[
+            "enrich",
+            "npm-webapp.cdx16.json",
+            "-o",
+            "input-link.json",
+            "--offline",
+            "--ephemeral-key",
+        ],
+    );
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("would overwrite the input"),
+        "{}",
+        stderr(&o)
+    );
+    assert_eq!(
+        std::fs::read(tmp.join("npm-webapp.cdx16.json")).unwrap(),
+        input
+    );
+}

@@ -455,7 +455,7 @@ pub struct Plan {
 /// output is standard output or a device such as `/dev/null`, whose
 /// directory is not the user's.
 fn default_attestations_dir(output: &Path) -> PathBuf {
-    let special = fs::metadata(output).is_ok_and(|m| !m.is_file() && !m.is_dir());
+    let special = fsutil::write_target(output).is_ok_and(|(_, special)| special);
     match output.parent() {
         Some(p) if !special => p.join(DEFAULT_ATTESTATIONS_DIR),
         _ => PathBuf::from(DEFAULT_ATTESTATIONS_DIR),
@@ -490,10 +490,19 @@ impl Plan {
             if l.output.is_dir() {
                 return Err(taken(&l.output));
             }
+            // Where the bytes go: through a symbolic link; nowhere to probe
+            // for a device or a pipe, which is written into.
+            let (target, special) =
+                fsutil::write_target(&l.output).map_err(|e| EnrichError::Output {
+                    path: l.output.clone(),
+                    message: format!("cannot write here: {e}"),
+                })?;
+            if special {
+                continue;
+            }
             // The directory, or the nearest one that exists (the rest is
             // created when the output is written).
-            let mut dir = l
-                .output
+            let mut dir = target
                 .parent()
                 .filter(|p| !p.as_os_str().is_empty())
                 .unwrap_or(Path::new("."));

@@ -38,23 +38,9 @@ impl AtomicFile {
     }
 
     fn create_mode(target: &Path, mode: Option<u32>) -> io::Result<AtomicFile> {
-        let resolved;
-        let target = match fs::symlink_metadata(target) {
-            Ok(m) if m.file_type().is_symlink() => {
-                resolved = fs::canonicalize(target).map_err(|e| {
-                    io::Error::new(
-                        e.kind(),
-                        format!("a symbolic link to nothing that can be written: {e}"),
-                    )
-                })?;
-                resolved.as_path()
-            }
-            _ => target,
-        };
-        if let Ok(m) = fs::metadata(target)
-            && !m.is_file()
-            && !m.is_dir()
-        {
+        let (target, special) = write_target(target)?;
+        let target = target.as_ref();
+        if special {
             if mode.is_some() {
                 // A private key goes only into a file made for it, 0600.
                 return Err(io::Error::new(
@@ -181,6 +167,26 @@ impl AtomicFile {
         }
         Ok(())
     }
+}
+
+/// Where writing `target` puts the bytes, as `AtomicFile` writes it: the
+/// file a symbolic link points to (a link to nothing is an error), and
+/// whether that is an existing special file (a device, a pipe) written into
+/// directly rather than replaced from a temporary file beside it.
+pub fn write_target(target: &Path) -> io::Result<(std::borrow::Cow<'_, Path>, bool)> {
+    let target = match fs::symlink_metadata(target) {
+        Ok(m) if m.file_type().is_symlink() => {
+            std::borrow::Cow::Owned(fs::canonicalize(target).map_err(|e| {
+                io::Error::new(
+                    e.kind(),
+                    format!("a symbolic link to nothing that can be written: {e}"),
+                )
+            })?)
+        }
+        _ => std::borrow::Cow::Borrowed(target),
+    };
+    let special = fs::metadata(&target).is_ok_and(|m| !m.is_file() && !m.is_dir());
+    Ok((target, special))
 }
 
 fn not_renamed(special: &Path) -> io::Error {

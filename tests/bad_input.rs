@@ -617,3 +617,23 @@ fn control_characters_from_input_never_reach_the_terminal() {
     assert_eq!(raw(&o.stdout), None, "{:?}", stdout(&o));
     assert_eq!(raw(&o.stderr), None, "{:?}", stderr(&o));
 }
+
+/// An output that is a symbolic link to nothing is refused, and nothing is
+/// left written. Since the outputs are checked where a link points, it is
+/// refused before any artifact is written; before, when the SBOM was
+/// written, and the artifacts were taken back.
+#[cfg(unix)]
+#[test]
+fn an_output_link_to_nothing_is_refused_before_anything_is_written() {
+    let tmp = Temp::new();
+    tmp.copy_in(
+        &repo().join("sample-sboms/pypi-flask-django-env.cdx16.json"),
+        "in.json",
+    );
+    std::os::unix::fs::symlink("missing/out.json", tmp.join("out.json")).unwrap();
+    refused(
+        &tmp,
+        &["enrich", "in.json", "-o", "out.json", "--ephemeral-key"],
+        &["out.json", "symbolic link to nothing"],
+    );
+}

@@ -199,6 +199,9 @@ fn write_sbom(path: &Path, k: usize, n: usize, pool: &[Component], variants: usi
     std::fs::write(path, serde_json::to_vec_pretty(&doc).unwrap()).unwrap();
 }
 
+/// The secret the runners share (a test value, not a secret).
+const FLEET_STORE_KEY: &str = "fleet-benchmark-store-key-not-secret";
+
 fn enrich(work: &Path, name: &str, list: &Path, extra: &[&str]) -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_tacos-sbom"));
     cmd.arg("enrich")
@@ -213,6 +216,8 @@ fn enrich(work: &Path, name: &str, list: &Path, extra: &[&str]) -> Command {
         .args(extra)
         .env("TACOS_SBOM_CONFIG_DIR", work.join("config"))
         .env("SOURCE_DATE_EPOCH", "1795392000")
+        // The fleet's store key: every runner seals and checks rows with it.
+        .env("TACOS_STORE_KEY", FLEET_STORE_KEY)
         .env_remove("TACOS_SIGNING_KEY")
         .env_remove("CI")
         .stdout(Stdio::null())

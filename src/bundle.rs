@@ -147,9 +147,12 @@ pub fn package(
         bytes: read(input)?,
     }];
     for f in files {
+        // What the SBOM references, not what the user named: regular files only.
+        let bytes = crate::fsutil::read_regular(f, crate::verify::MAX_BUNDLE_BYTES)
+            .map_err(|e| format!("{}: {e}", f.display()))?;
         entries.push(Entry {
             path: format!("attestations/{}", file_name(f)),
-            bytes: read(f)?,
+            bytes,
         });
     }
     if let Some(pem) = key_pem {

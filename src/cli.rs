@@ -818,7 +818,18 @@ fn run_enrich(args: EnrichArgs, ui: &Ui) -> Result<ExitCode> {
     }
     // Every place an output goes must take it before anything is written, a
     // key created or a service asked.
-    plan.check_outputs(&opts)
+    let mut guard = protected(
+        &config,
+        Some(&args.sources),
+        key_source(&args.key),
+        args.from_list.iter().map(PathBuf::as_path),
+    );
+    if !args.in_place {
+        for i in &inputs {
+            guard.file(&i.path, "the input");
+        }
+    }
+    plan.check_outputs(&opts, &guard)
         .map_err(|e| bad(format!("{e}; nothing was written")))?;
     // Only now, with something to sign, is a key read (or created).
     let key = load_signing_key(&args.key, ui)?;
@@ -1052,6 +1063,52 @@ fn cosign_password() -> Option<Vec<u8>> {
     std::env::var_os("COSIGN_PASSWORD").map(|p| p.into_encoded_bytes())
 }
 
+/// What no output may land on, by file identity (so that a symbolic or
+/// hard link under the output's name is caught): every signing key this
+/// run could use and its public half, the default key's files, the
+/// assessment store's files, anything in the cache directory, and the
+/// files named in `inputs`.
+fn protected<'a>(
+    config: &Config,
+    sources: Option<&SourceArgs>,
+    key: KeySource,
+    inputs: impl IntoIterator<Item = &'a Path>,
+) -> fsutil::Protected {
+    let mut p = fsutil::Protected::default();
+    for i in inputs {
+        if i != Path::new(STDIO) {
+            p.file(i, "the input");
+        }
+    }
+    if let KeySource::File(k, _) = &key {
+        p.file(k, "the signing key");
+        p.file(&k.with_extension("pub"), "the signing key's public key");
+    }
+    if let Some(dir) = keyfile::default_key_dir() {
+        for name in [
+            keyfile::DEFAULT_KEY_FILE,
+            keyfile::DEFAULT_PUBLIC_KEY_FILE,
+            keyfile::LEGACY_KEY_FILE,
+            keyfile::LEGACY_PUBLIC_KEY_FILE,
+        ] {
+            p.file(&dir.join(name), "the default signing key's file");
+        }
+    }
+    let opts = assess::session::Options {
+        cache_dir: sources.and_then(|s| s.cache_dir.clone()),
+        store: sources.and_then(|s| s.store.clone()),
+        no_cache: sources.is_some_and(|s| s.no_cache),
+        ..Default::default()
+    };
+    if let Some(dir) = assess::session::cache_dir(&opts, config) {
+        p.dir(&dir, "the cache directory");
+    }
+    for f in assess::session::store_files(&opts, config) {
+        p.file(&f, "the assessment store");
+    }
+    p
+}
+
 /// Where the signing key comes from, in order: --key, $TACOS_SIGNING_KEY,
 /// --ephemeral-key, the default key (not in CI).
 enum KeySource {
@@ -1236,6 +1293,12 @@ fn run_verify(args: VerifyArgs, ui: &Ui) -> Result<ExitCode> {
                 plural(outcome.without_reference, "component", "components")
             ));
         }
+        if outcome.nothing_attested {
+            ui.say(&format!(
+                "note: {}: nothing to verify: no component has a package URL, so nothing was attested (and the document has no place for an application report)",
+                sbom.display()
+            ));
+        }
         if outcome.component_references == 0 && outcome.references > 0 {
             ui.say(&format!(
                 "note: {}: no component was attested (no component has a TACOS reference); only the application report was verified",
@@ -1254,6 +1317,7 @@ fn run_verify(args: VerifyArgs, ui: &Ui) -> Result<ExitCode> {
         results.push(json!({
             "sbom": sbom.display().to_string(),
             "passed": passed,
+            "nothingAttested": outcome.nothing_attested,
             "references": outcome.references,
             "verified": outcome.verified,
             "withoutReference": outcome.without_reference,
@@ -1321,9 +1385,29 @@ fn link_from(from_dir: &Path, target: &Path) -> String {
         .join("/")
 }
 
+/// The key a command that signs nothing could still destroy by writing over
+/// it: the one `TACOS_SIGNING_KEY` names, or the default one.
+fn any_signing_key() -> KeySource {
+    key_source(&KeyArgs {
+        key: None,
+        ephemeral_key: false,
+    })
+}
+
 fn run_report(args: ReportArgs, ui: &Ui) -> Result<ExitCode> {
     let config = Config::load(args.config.as_deref()).map_err(|e| bad(e.to_string()))?;
     let policy = args.policy.policy(&config, false)?;
+    if let Some(out) = args.output.as_deref().filter(|p| *p != Path::new(STDIO)) {
+        let inputs = [Some(args.input.as_path()), args.key.as_deref()];
+        protected(
+            &config,
+            None,
+            any_signing_key(),
+            inputs.into_iter().flatten(),
+        )
+        .check(out)
+        .map_err(|e| bad(e.to_string()))?;
+    }
     let loaded = tacos_sbom::report::load::load(
         &args.input,
         &tacos_sbom::report::load::Options {
@@ -1434,6 +1518,15 @@ fn run_package(args: PackageArgs, ui: &Ui) -> Result<ExitCode> {
     let files = verify::referenced_files(&args.input, &opts)
         .map_err(|e| bad(e.to_string()))?
         .map_err(|e| bad(format!("{}: {e}", args.input.display())))?;
+    if args.output != Path::new(STDIO) {
+        let inputs = [args.input.as_path()]
+            .into_iter()
+            .chain(args.key.as_deref())
+            .chain(files.iter().map(PathBuf::as_path));
+        protected(&Config::default(), None, any_signing_key(), inputs)
+            .check(&args.output)
+            .map_err(|e| bad(e.to_string()))?;
+    }
     let loaded = tacos_sbom::report::load::load(
         &args.input,
         &tacos_sbom::report::load::Options {
@@ -1445,9 +1538,11 @@ fn run_package(args: PackageArgs, ui: &Ui) -> Result<ExitCode> {
     .map_err(bad)?;
     let key_pem = match (&key, files.first()) {
         (Some(k), _) => Some(k.to_spki_pem().into_bytes()),
-        (None, Some(f)) => {
-            std::fs::read(verify::key_beside(f.parent().unwrap_or(Path::new(".")))).ok()
-        }
+        (None, Some(f)) => fsutil::read_regular(
+            &verify::key_beside(f.parent().unwrap_or(Path::new("."))),
+            1 << 20,
+        )
+        .ok(),
         (None, None) => None,
     };
     let stdout = args.output == Path::new(STDIO);
@@ -1663,7 +1758,28 @@ fn open_session(
         store: args.store.clone(),
         endpoints,
     };
-    assess::session::Session::open(config, &opts, now).map_err(bad)
+    let session = assess::session::Session::open(config, &opts, now).map_err(bad)?;
+    // A cancelled CI job or Ctrl-C: the claims this run holds in the store
+    // go back at once, so that the next run does not wait them out.
+    session.on_interrupt(|i| {
+        let claims = match &i.released {
+            Ok(0) => String::new(),
+            Ok(n) => format!(
+                "; gave back its {} in the assessment store",
+                plural(*n, "claim", "claims")
+            ),
+            Err(e) => format!(
+                "; could not give back its claims in the assessment store ({e}): they lapse within [store] claim_seconds"
+            ),
+        };
+        let _ = writeln!(
+            std::io::stderr().lock(),
+            "\n{}",
+            escape(&format!("interrupted by {}{claims}; stopping", i.signal))
+        );
+        std::process::exit(i32::from(i.exit_code));
+    });
+    Ok(session)
 }
 
 /// What a person needs to know about the sources after an assessment:
@@ -1689,6 +1805,15 @@ fn report_session(session: &assess::session::Session, outcome: &assess::session:
             ));
         }
         ui.say(&line);
+    }
+    if outcome.set_aside > 0
+        && let Some(store) = &outcome.store
+    {
+        // Shown even with -q: someone may have changed what the store holds.
+        ui.warn(&format!(
+            "warning: store {store}: {} set aside and decided again: they failed their integrity check (changed in the store, or sealed with another store key) or did not read as a statement of their package",
+            plural(outcome.set_aside, "stored row", "stored rows")
+        ));
     }
     if let Some(problem) = &outcome.store_problem {
         ui.say(&format!(

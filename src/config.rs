@@ -145,19 +145,25 @@ pub struct Store {
     /// SQLite file in the cache directory. `TACOS_STORE_URL` and `--store`
     /// override it.
     pub url: Option<String>,
-    /// How long a runner's claim on a package lasts before another runner
-    /// may assess it (a runner that died mid-claim holds it no longer).
+    /// How long a runner's claim on a package lasts unless renewed: the
+    /// runner renews it every third of this while it works, so a runner
+    /// that died holds its packages no longer than this.
     pub claim_seconds: i64,
     /// Connections to PostgreSQL per runner.
     pub pool_size: usize,
+    /// A file holding the store key (a secret of at least 16 bytes) that
+    /// every row is sealed with; `TACOS_STORE_KEY` overrides it. A SQLite
+    /// store without one keeps its own beside it; PostgreSQL needs one.
+    pub key_file: Option<PathBuf>,
 }
 
 impl Default for Store {
     fn default() -> Self {
         Store {
             url: None,
-            claim_seconds: 600,
+            claim_seconds: 10,
             pool_size: 8,
+            key_file: None,
         }
     }
 }

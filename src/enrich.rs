@@ -475,9 +475,15 @@ impl Plan {
     /// Check, before anything is written, that every place an output goes
     /// can take it: each output file's directory and the attestations
     /// directory (artifacts, reports and the public key), each by creating
-    /// and removing a probe file; and that no output name is taken by a
-    /// directory. Leaves nothing behind, creates no directory.
-    pub fn check_outputs(&self, opts: &Options) -> Result<(), EnrichError> {
+    /// and removing a probe file; that no output name is taken by a
+    /// directory; and that no output lands on a `protected` file (the
+    /// signing key, the store, an input: by identity, through any link).
+    /// Leaves nothing behind, creates no directory.
+    pub fn check_outputs(
+        &self,
+        opts: &Options,
+        protected: &fsutil::Protected,
+    ) -> Result<(), EnrichError> {
         let taken = |path: &Path| EnrichError::Output {
             path: path.to_path_buf(),
             message: "a directory has this name, so the output cannot be written there".into(),
@@ -490,6 +496,12 @@ impl Plan {
             if l.output.is_dir() {
                 return Err(taken(&l.output));
             }
+            protected
+                .check(&l.output)
+                .map_err(|e| EnrichError::Output {
+                    path: l.output.clone(),
+                    message: format!("refusing to write here: {}", e.what),
+                })?;
             // Where the bytes go: through a symbolic link; nowhere to probe
             // for a device or a pipe, which is written into.
             let (target, special) =
@@ -765,6 +777,26 @@ pub fn execute(
         path: dir.clone(),
         source,
     })?;
+    // What killed runs left half-written here goes (their temporary files).
+    let mut places: BTreeSet<&Path> = docs
+        .iter()
+        .filter(|d| d.output != Path::new(STDIO))
+        .map(|d| match d.output.parent() {
+            Some(p) if !p.as_os_str().is_empty() => p,
+            _ => Path::new("."),
+        })
+        .collect();
+    places.insert(&dir);
+    let stale: usize = places
+        .into_iter()
+        .map(fsutil::remove_stale_temporaries)
+        .sum();
+    if stale > 0 {
+        reporter.note(&format!(
+            "removed {} that killed runs left behind",
+            crate::report::plural(stale, "temporary file", "temporary files")
+        ));
+    }
 
     let unassessed = assess::not_assessed();
     for (canonical, p) in &packages {
@@ -1149,7 +1181,7 @@ fn sign_report(
         let path = path.to_path_buf();
         move |source| EnrichError::Write { path, source }
     };
-    let mut file = AtomicFile::create(&placeholder).map_err(write_err(&placeholder))?;
+    let mut file = AtomicFile::create_own(&placeholder).map_err(write_err(&placeholder))?;
     let (file_name, sha256) = attest::write_report_artifact(signer, subject, report, file.writer())
         .map_err(|source| match source {
             attest::AttestError::Write(e) => EnrichError::Write {
@@ -1159,10 +1191,12 @@ fn sign_report(
             source => EnrichError::Sign { purl: name, source },
         })?;
     let path = dir.join(&file_name);
-    // Same name, same bytes: one already there stays (the temporary file
-    // is dropped), and is not this run's to take back.
-    if fs::symlink_metadata(&path).is_err() {
-        file.commit_as(&path, true).map_err(write_err(&path))?;
+    // Same name, same bytes: one already there is replaced by its equal
+    // (a link or a pipe under that name is refused), and is not this run's
+    // to take back.
+    let existed = fs::symlink_metadata(&path).is_ok();
+    file.commit_as(&path, true).map_err(write_err(&path))?;
+    if !existed {
         created.file(path);
     }
     Ok((file_name, sha256))
@@ -1416,7 +1450,7 @@ fn write_bundle(
         path: placeholder.clone(),
         source,
     };
-    let mut file = AtomicFile::create(&placeholder).map_err(write_err)?;
+    let mut file = AtomicFile::create_own(&placeholder).map_err(write_err)?;
     let mut hasher = Sha256::new();
     let mut digests: Vec<Sha256Hex> = Vec::with_capacity(jobs.len());
     // Signed out of turn, waiting for the lines before them.

@@ -30,6 +30,16 @@ impl AtomicFile {
         AtomicFile::create_mode(target, None)
     }
 
+    /// A file this tool names itself inside a directory (an artifact, a
+    /// report, the public key beside them): never written through a link or
+    /// into a special file someone put under that name, which would write
+    /// outside the directory. Such a name is refused, naming it; a regular
+    /// file there is replaced by the rename, which never follows a link.
+    pub fn create_own(target: &Path) -> io::Result<AtomicFile> {
+        refuse_unless_regular(target)?;
+        AtomicFile::create_at(target, None)
+    }
+
     /// A temporary file that only its owner can read or write (0600 on Unix),
     /// from the moment it exists: for private keys, which must never be
     /// readable by others, not even while being written.
@@ -40,23 +50,28 @@ impl AtomicFile {
     fn create_mode(target: &Path, mode: Option<u32>) -> io::Result<AtomicFile> {
         let (target, special) = write_target(target)?;
         let target = target.as_ref();
-        if special {
-            if mode.is_some() {
-                // A private key goes only into a file made for it, 0600.
-                return Err(io::Error::new(
-                    io::ErrorKind::InvalidInput,
-                    "not a regular file; a private key is written only to a new or regular file",
-                ));
-            }
-            let file = OpenOptions::new().write(true).open(target)?;
-            return Ok(AtomicFile {
-                target: target.to_path_buf(),
-                temp: target.to_path_buf(),
-                writer: Some(BufWriter::with_capacity(1 << 16, file)),
-                pending: false,
-                direct: true,
-            });
+        if !special {
+            return AtomicFile::create_at(target, mode);
         }
+        if mode.is_some() {
+            // A private key goes only into a file made for it, 0600.
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidInput,
+                "not a regular file; a private key is written only to a new or regular file",
+            ));
+        }
+        let file = OpenOptions::new().write(true).open(target)?;
+        Ok(AtomicFile {
+            target: target.to_path_buf(),
+            temp: target.to_path_buf(),
+            writer: Some(BufWriter::with_capacity(1 << 16, file)),
+            pending: false,
+            direct: true,
+        })
+    }
+
+    /// The temporary file beside `target`, taken as it is (no link resolved).
+    fn create_at(target: &Path, mode: Option<u32>) -> io::Result<AtomicFile> {
         let dir = target.parent().filter(|p| !p.as_os_str().is_empty());
         let name = target
             .file_name()
@@ -119,6 +134,9 @@ impl AtomicFile {
         if self.direct {
             return Err(not_renamed(&self.target));
         }
+        // The name is this tool's own (a report or bundle named after its
+        // digest): whatever else stands there is refused, not replaced.
+        refuse_unless_regular(target)?;
         self.target = target.to_path_buf();
         self.commit(sync, None)
     }
@@ -189,6 +207,306 @@ pub fn write_target(target: &Path) -> io::Result<(std::borrow::Cow<'_, Path>, bo
     Ok((target, special))
 }
 
+/// What kind of thing stands at a path, in words, for messages.
+fn kind_of(meta: &fs::Metadata) -> &'static str {
+    let t = meta.file_type();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::FileTypeExt;
+        if t.is_fifo() {
+            return "a named pipe";
+        }
+        if t.is_socket() {
+            return "a socket";
+        }
+        if t.is_block_device() || t.is_char_device() {
+            return "a device";
+        }
+    }
+    if t.is_symlink() {
+        "a symbolic link"
+    } else if t.is_dir() {
+        "a directory"
+    } else if t.is_file() {
+        "a regular file"
+    } else {
+        "not a regular file"
+    }
+}
+
+/// Refuse a name that exists as anything but a regular file (a link is
+/// not followed to see what it points at). A missing name is fine.
+fn refuse_unless_regular(path: &Path) -> io::Result<()> {
+    match fs::symlink_metadata(path) {
+        Ok(m) if !m.file_type().is_file() => Err(io::Error::new(
+            io::ErrorKind::InvalidInput,
+            format!(
+                "{} is {}, where this tool writes a file of its own; refusing to write through it (remove it if it is not meant to be there)",
+                path.display(),
+                kind_of(&m)
+            ),
+        )),
+        _ => Ok(()),
+    }
+}
+
+/// Open `path` for reading only if it is a regular file. A named pipe, a
+/// device or a socket standing where a file should be is refused, naming
+/// it, and never waited on: it is opened without blocking, then checked.
+/// For files that come with evidence (artifacts, bundles, keys beside
+/// them, published reports), never for an input the user named, which may
+/// be a pipe on purpose.
+pub fn open_regular(path: &Path) -> io::Result<File> {
+    let mut options = OpenOptions::new();
+    options.read(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        // O_NONBLOCK: opening a FIFO without a writer would block forever.
+        // It changes nothing for reading a regular file.
+        options.custom_flags(libc::O_NONBLOCK | libc::O_NOCTTY);
+    }
+    let file = options.open(path)?;
+    let meta = file.metadata()?;
+    if !meta.is_file() {
+        return Err(io::Error::new(
+            io::ErrorKind::InvalidInput,
+            format!(
+                "{} is {}, not a regular file",
+                path.display(),
+                kind_of(&meta)
+            ),
+        ));
+    }
+    Ok(file)
+}
+
+/// The bytes of the regular file at `path` (see [`open_regular`]), at most
+/// `max` of them: a larger file is an error.
+pub fn read_regular(path: &Path, max: u64) -> io::Result<Vec<u8>> {
+    use std::io::Read;
+    let file = open_regular(path)?;
+    let mut bytes = Vec::new();
+    file.take(max.saturating_add(1)).read_to_end(&mut bytes)?;
+    if bytes.len() as u64 > max {
+        return Err(io::Error::new(
+            io::ErrorKind::InvalidData,
+            format!("{} is larger than {max} bytes", path.display()),
+        ));
+    }
+    Ok(bytes)
+}
+
+/// Create `dir` and its missing parents 0700 (on Unix): directories made
+/// for private data (the cache, the store) are not listable by others.
+pub fn create_private_dir(dir: &Path) -> io::Result<()> {
+    if dir.is_dir() {
+        return Ok(());
+    }
+    let mut b = fs::DirBuilder::new();
+    b.recursive(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::DirBuilderExt;
+        b.mode(0o700);
+    }
+    b.create(dir)
+}
+
+/// Create a database file 0600 before SQLite opens it (SQLite gives its
+/// WAL and shared-memory files the database file's mode). An existing
+/// name that is not a regular file (a named pipe, which SQLite would wait
+/// on forever; a link) is refused.
+pub fn create_private_file(path: &Path) -> io::Result<()> {
+    refuse_unless_regular(path)?;
+    let mut o = OpenOptions::new();
+    o.write(true).create(true).truncate(false);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        o.mode(0o600);
+        // Neither through a link planted after the check, nor waiting on a pipe.
+        o.custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK);
+    }
+    let file = o.open(path)?;
+    let meta = file.metadata()?;
+    if !meta.is_file() {
+        return Err(io::Error::new(
+            io::ErrorKind::InvalidInput,
+            format!(
+                "{} is {}, not a regular file",
+                path.display(),
+                kind_of(&meta)
+            ),
+        ));
+    }
+    Ok(())
+}
+
+/// A file's identity: the same file under any name, link or hard link.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FileId {
+    dev: u64,
+    ino: u64,
+}
+
+impl FileId {
+    /// The identity of what `path` names (links followed); `None` if nothing.
+    pub fn of(path: &Path) -> Option<FileId> {
+        fs::metadata(path).ok().map(|m| FileId::from_meta(&m))
+    }
+
+    #[cfg(unix)]
+    fn from_meta(m: &fs::Metadata) -> FileId {
+        use std::os::unix::fs::MetadataExt;
+        FileId {
+            dev: m.dev(),
+            ino: m.ino(),
+        }
+    }
+
+    // Without inode numbers, the size and time stand in (a weaker check).
+    #[cfg(not(unix))]
+    fn from_meta(m: &fs::Metadata) -> FileId {
+        FileId {
+            dev: m.len(),
+            ino: m
+                .modified()
+                .ok()
+                .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+                .map_or(0, |d| d.as_nanos() as u64),
+        }
+    }
+}
+
+/// Files and directories an output must never land on: the signing key,
+/// the public key, the store, an input (by file identity, so a symbolic or
+/// hard link under another name is caught), or anything inside the cache.
+#[derive(Debug, Default, Clone)]
+pub struct Protected {
+    files: Vec<(FileId, String)>,
+    dirs: Vec<(FileId, String)>,
+}
+
+/// An output that would land on a protected file.
+#[derive(Debug, thiserror::Error)]
+#[error("{}: refusing to write here: {what}", output.display())]
+pub struct ProtectedError {
+    pub output: PathBuf,
+    pub what: String,
+}
+
+impl Protected {
+    /// Protect the file at `path`, if there is one (`what`: "the signing
+    /// key", "the input", ...).
+    pub fn file(&mut self, path: &Path, what: &str) {
+        if let Some(id) = FileId::of(path) {
+            self.files
+                .push((id, format!("it is {what} {}", path.display())));
+        }
+    }
+
+    /// Protect everything inside the directory at `path`, if there is one.
+    pub fn dir(&mut self, path: &Path, what: &str) {
+        if let Some(id) = FileId::of(path) {
+            self.dirs
+                .push((id, format!("it is inside {what} {}", path.display())));
+        }
+    }
+
+    /// Whether writing `output` (as [`AtomicFile::create`] writes it:
+    /// through a link, into a device) would land on something protected.
+    pub fn check(&self, output: &Path) -> Result<(), ProtectedError> {
+        let refuse = |what: &str| ProtectedError {
+            output: output.to_path_buf(),
+            what: what.to_string(),
+        };
+        let Ok((target, special)) = write_target(output) else {
+            // A link to nothing: refused where it is written.
+            return Ok(());
+        };
+        if let Some(id) = FileId::of(&target)
+            && let Some((_, what)) = self.files.iter().find(|(f, _)| *f == id)
+        {
+            return Err(refuse(what));
+        }
+        if special || self.dirs.is_empty() {
+            return Ok(());
+        }
+        // Each directory the file would be in, resolved, up to the root.
+        let mut dir = absolute(&target)
+            .ok()
+            .and_then(|t| t.parent().map(Path::to_path_buf));
+        while let Some(d) = dir {
+            if let Some(id) = FileId::of(&d)
+                && let Some((_, what)) = self.dirs.iter().find(|(f, _)| *f == id)
+            {
+                return Err(refuse(what));
+            }
+            dir = d.parent().map(Path::to_path_buf);
+        }
+        Ok(())
+    }
+}
+
+/// Temporary files that [`AtomicFile`] left in `dir` when its process was
+/// killed (`.NAME.tmp-PID-N`), removed: those of processes that no longer
+/// run here and untouched for ten minutes (a directory shared between
+/// machines may hold another machine's, still being written). Nothing
+/// else is touched. Returns how many were removed.
+pub fn remove_stale_temporaries(dir: &Path) -> usize {
+    const STALE: std::time::Duration = std::time::Duration::from_secs(600);
+    let Ok(entries) = fs::read_dir(dir) else {
+        return 0;
+    };
+    let mut removed = 0;
+    for e in entries.flatten() {
+        let name = e.file_name();
+        let Some(pid) = name.to_str().and_then(temporary_pid) else {
+            continue;
+        };
+        if pid == std::process::id() || process_runs(pid) != Some(false) {
+            continue;
+        }
+        let stale = e
+            .metadata()
+            .ok()
+            .filter(|m| m.file_type().is_file())
+            .and_then(|m| {
+                m.modified()
+                    .ok()
+                    .and_then(|t| t.elapsed().ok())
+                    .map(|age| age >= STALE)
+            });
+        if stale == Some(true) && fs::remove_file(e.path()).is_ok() {
+            removed += 1;
+        }
+    }
+    removed
+}
+
+/// The process id in a temporary file's name as [`AtomicFile`] makes it
+/// (`.NAME.tmp-PID-N`), if it is one.
+fn temporary_pid(name: &str) -> Option<u32> {
+    let rest = name.strip_prefix('.')?;
+    let (_, tail) = rest.rsplit_once(".tmp-")?;
+    let (pid, n) = tail.split_once('-')?;
+    let digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
+    (digits(pid) && digits(n))
+        .then(|| pid.parse().ok())
+        .flatten()
+}
+
+/// Whether process `pid` runs on this machine: `None` where that cannot be
+/// told (no `/proc`).
+pub fn process_runs(pid: u32) -> Option<bool> {
+    let proc = Path::new("/proc");
+    if !proc.join("self").exists() {
+        return None;
+    }
+    Some(proc.join(pid.to_string()).exists())
+}
+
 fn not_renamed(special: &Path) -> io::Error {
     io::Error::new(
         io::ErrorKind::InvalidInput,
@@ -206,18 +524,44 @@ impl Drop for AtomicFile {
     }
 }
 
-/// Write `bytes` to `target` atomically, unless it already holds exactly them.
-/// Returns whether the file was written.
+/// Write `bytes` to `target`, a file of this tool's own in its directory
+/// (see [`AtomicFile::create_own`]), atomically, unless it already holds
+/// exactly them. Returns whether the file was written.
 pub fn write_if_changed(target: &Path, bytes: &[u8]) -> io::Result<bool> {
-    if let Ok(existing) = fs::read(target)
-        && existing == bytes
-    {
+    refuse_unless_regular(target)?;
+    if holds(target, bytes) {
         return Ok(false);
     }
-    let mut f = AtomicFile::create(target)?;
+    let mut f = AtomicFile::create_own(target)?;
     f.writer().write_all(bytes)?;
     f.commit(false, None)?;
     Ok(true)
+}
+
+/// Whether the regular file at `target` holds exactly `bytes` (read
+/// without following a link, and without reading more than they are long).
+pub fn holds(target: &Path, bytes: &[u8]) -> bool {
+    use std::io::Read;
+    let mut options = OpenOptions::new();
+    options.read(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK);
+    }
+    let Ok(file) = options.open(target) else {
+        return false;
+    };
+    if !file
+        .metadata()
+        .is_ok_and(|m| m.is_file() && m.len() == bytes.len() as u64)
+    {
+        return false;
+    }
+    let mut existing = Vec::with_capacity(bytes.len());
+    file.take(bytes.len() as u64 + 1)
+        .read_to_end(&mut existing)
+        .is_ok_and(|_| existing == bytes)
 }
 
 /// What `write_content_addressed` did.
@@ -247,6 +591,8 @@ pub fn write_content_addressed(target: &Path, bytes: &[u8]) -> io::Result<Writte
                 Err(e)
             }
         },
+        // A link or a pipe under an artifact's (predictable) name is
+        // refused by `write_if_changed`, never written through.
         Err(e) if e.kind() == io::ErrorKind::AlreadyExists => {
             Ok(match write_if_changed(target, bytes)? {
                 true => Written::Replaced,

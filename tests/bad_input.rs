@@ -479,7 +479,7 @@ fn a_signing_failure_half_way_takes_back_what_was_written() {
         &Quiet,
     )
     .unwrap();
-    plan.check_outputs(&opts).unwrap();
+    plan.check_outputs(&opts, &Default::default()).unwrap();
     let signer = FailingAfter {
         key: tacos_sbom::attest::SigningKey::generate(tacos_sbom::attest::KeyAlgorithm::Ed25519),
         left: 5.into(),
@@ -548,7 +548,7 @@ fn a_report_signed_before_the_packages_fail_is_taken_back() {
             root: None,
         };
         let plan = enrich::plan(std::slice::from_ref(&input), &opts, &Quiet).unwrap();
-        plan.check_outputs(&opts).unwrap();
+        plan.check_outputs(&opts, &Default::default()).unwrap();
         let signer = ReportOnly {
             key: tacos_sbom::attest::SigningKey::generate(
                 tacos_sbom::attest::KeyAlgorithm::Ed25519,

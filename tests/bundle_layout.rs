@@ -878,7 +878,7 @@ fn plan(tmp: &Temp, opts: &tacos_sbom::enrich::Options) -> tacos_sbom::enrich::P
         &Quiet,
     )
     .unwrap();
-    plan.check_outputs(opts).unwrap();
+    plan.check_outputs(opts, &Default::default()).unwrap();
     plan
 }
 

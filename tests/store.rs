@@ -69,6 +69,9 @@ fn claims_are_exclusive_and_expire_and_migrations_run_once() {
     });
 }
 
+/// The fleet's store key in these tests (a test value, not a secret).
+const STORE_KEY: &str = "store-tests-fleet-key-not-a-secret";
+
 /// Run `enrich` as one runner of a fleet: the fixture server for every
 /// service, one PostgreSQL store.
 fn runner(
@@ -106,6 +109,12 @@ fn runner(
         .stderr(std::process::Stdio::piped());
     for (k, v) in srv.env() {
         cmd.env(k, v);
+    }
+    // A fleet shares its store key; a SQLite store keeps its own beside it.
+    if store.starts_with("postgres") {
+        cmd.env("TACOS_STORE_KEY", STORE_KEY);
+    } else {
+        cmd.env_remove("TACOS_STORE_KEY");
     }
     cmd.spawn().unwrap()
 }
@@ -377,8 +386,9 @@ fn a_damaged_shared_answer_is_asked_again_not_used() {
     run("first");
     // Every registry document shared with status 200 damaged: about half
     // turned into an HTML page (what a proxy in front of a registry may
-    // answer), the others into something this tool never stores. And the
-    // statements dropped, so that the next runner assesses again.
+    // answer), the others into something this tool never stores; each
+    // keeps its seal (the first line), which then no longer verifies. And
+    // the statements dropped, so that the next runner assesses again.
     let damaged = block(async {
         let (client, conn) = tokio_postgres::connect(&store, tokio_postgres::NoTls)
             .await
@@ -387,10 +397,10 @@ fn a_damaged_shared_answer_is_asked_again_not_used() {
         let damaged = client
             .execute(
                 "UPDATE tacos_assessments
-                 SET statement = CASE WHEN md5(key) < '8'
-                     THEN split_part(statement, E'\\n', 1) || E'\\n<html>upstream error</html>'
+                 SET statement = split_part(statement, E'\\n', 1) || E'\\n' || CASE WHEN md5(key) < '8'
+                     THEN split_part(statement, E'\\n', 2) || E'\\n<html>upstream error</html>'
                      ELSE 'not an answer this tool stores' END
-                 WHERE key LIKE 'answer GET %/npm/%' AND statement LIKE '200 %'",
+                 WHERE key LIKE 'answer GET %/npm/%' AND split_part(statement, E'\\n', 2) LIKE '200 %'",
                 &[],
             )
             .await
@@ -464,4 +474,434 @@ fn a_shared_item_the_store_cannot_hold_is_given_up_not_left_claimed() {
             ]
         );
     });
+}
+
+/// The stored statements of a SQLite store: (key, statement as stored).
+fn stored_statements(db: &std::path::Path) -> Vec<(String, String)> {
+    let c = rusqlite::Connection::open(db).unwrap();
+    let mut q = c
+        .prepare("SELECT key, statement FROM assessments WHERE statement IS NOT NULL AND key NOT LIKE 'answer %'")
+        .unwrap();
+    q.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect()
+}
+
+fn set_statement(db: &std::path::Path, key: &str, statement: &str) {
+    let c = rusqlite::Connection::open(db).unwrap();
+    c.execute(
+        "UPDATE assessments SET statement = ?2 WHERE key = ?1",
+        rusqlite::params![key, statement],
+    )
+    .unwrap();
+}
+
+/// Every package's signed statement (predicate) in an attestations directory.
+fn signed_statements(
+    dir: &std::path::Path,
+) -> std::collections::BTreeMap<String, serde_json::Value> {
+    use base64::Engine as _;
+    let mut out = std::collections::BTreeMap::new();
+    for e in std::fs::read_dir(dir).unwrap() {
+        let p = e.unwrap().path();
+        let name = p.file_name().unwrap().to_string_lossy().into_owned();
+        if !name.ends_with(".tacos.dsse.json") {
+            continue;
+        }
+        let env: serde_json::Value = serde_json::from_slice(&std::fs::read(&p).unwrap()).unwrap();
+        let payload = base64::engine::general_purpose::STANDARD
+            .decode(env["payload"].as_str().unwrap())
+            .unwrap();
+        let st: serde_json::Value = serde_json::from_slice(&payload).unwrap();
+        let purl = st["predicate"]["PURL"].as_str().unwrap().to_string();
+        out.insert(purl, st["predicate"].clone());
+    }
+    out
+}
+
+/// Issue 19, item 6: a row changed in the store (a value flipped to True,
+/// its reasons rewritten) is never signed: it fails its seal, is set
+/// aside and decided again, and every signed statement is what the
+/// sources say, as in the run that stored them.
+#[test]
+fn a_changed_store_row_is_set_aside_and_never_signed() {
+    let srv = server::FixtureServer::start(&fixtures());
+    srv.set_unrecorded_absent(true);
+    let tmp = Temp::new();
+    let input = tmp.copy_in(
+        &repo().join("sample-sboms/pypi-flask-django-env.cdx16.json"),
+        "in.json",
+    );
+    let input = input.to_str().unwrap();
+    let config = tmp.join("store.toml");
+    std::fs::write(&config, "").unwrap();
+    let config = config.to_str().unwrap();
+    let run = |name: &str| {
+        let o = runner(&srv, &tmp, name, &[input], "s.sqlite3", config)
+            .wait_with_output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&o.stderr).into_owned();
+        assert!(o.status.success(), "{err}");
+        err
+    };
+    run("first");
+    let db = tmp.join("s.sqlite3");
+    let rows = stored_statements(&db);
+    assert!(rows.len() >= 20, "{}", rows.len());
+    for (key, stored) in &rows {
+        let tampered = stored
+            .replace(
+                "\"FixedVulnerabilities\":\"False\"",
+                "\"FixedVulnerabilities\":\"True\"",
+            )
+            .replace(
+                "\"FixedVulnerabilities\":\"NOASSERTION\"",
+                "\"FixedVulnerabilities\":\"True\"",
+            )
+            .replace("\"Reason\":\"", "\"Reason\":\"TAMPERED ");
+        assert_ne!(&tampered, stored);
+        set_statement(&db, key, &tampered);
+    }
+    let err = run("second");
+    assert!(
+        err.contains(&format!(
+            "{} stored rows set aside and decided again",
+            rows.len()
+        )),
+        "{err}"
+    );
+    let first = signed_statements(&tmp.join("att-first"));
+    let second = signed_statements(&tmp.join("att-second"));
+    assert_eq!(first.len(), 23);
+    for (purl, st) in &second {
+        assert!(!st.to_string().contains("TAMPERED"), "{purl}: {st}");
+        assert_eq!(
+            st["FixedVulnerabilities"], first[purl]["FixedVulnerabilities"],
+            "{purl}"
+        );
+    }
+    assert_eq!(first.len(), second.len());
+}
+
+/// Issue 19, item 5: a fresh row whose statement does not read (or reads
+/// as another package's) cannot be claimed, and every run used to wait for
+/// it (2 × claim_seconds + 60 s). It is set aside at once, counted, and
+/// the package decided again.
+#[test]
+fn an_unreadable_fresh_row_is_set_aside_not_waited_for() {
+    let srv = server::FixtureServer::start(&fixtures());
+    srv.set_unrecorded_absent(true);
+    let tmp = Temp::new();
+    let input = tmp.copy_in(
+        &repo().join("sample-sboms/pypi-flask-django-env.cdx16.json"),
+        "in.json",
+    );
+    let input = input.to_str().unwrap();
+    let config = tmp.join("store.toml");
+    std::fs::write(&config, "").unwrap();
+    let config = config.to_str().unwrap();
+    let run = |name: &str| {
+        let started = Instant::now();
+        let mut child = runner(&srv, &tmp, name, &[input], "s.sqlite3", config);
+        // The old behaviour waited 21 minutes: give it two.
+        while child.try_wait().unwrap().is_none() {
+            if started.elapsed() > Duration::from_secs(120) {
+                let _ = child.kill();
+                panic!("{name}: waited for an unreadable row");
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        let o = child.wait_with_output().unwrap();
+        let err = String::from_utf8_lossy(&o.stderr).into_owned();
+        assert!(o.status.success(), "{err}");
+        err
+    };
+    run("first");
+    let db = tmp.join("s.sqlite3");
+    let key = tacos_sbom::store::seal::StoreKey::read(&tmp.join("s.sqlite3.key")).unwrap();
+    let rows = stored_statements(&db);
+    let now = time::OffsetDateTime::now_utc().unix_timestamp();
+    // Sealed with the right key (as a runner with a bug, or another
+    // version, might write them): one that is not JSON, one of another
+    // shape, one that is another package's statement; and one not sealed.
+    let text = |stored: &str| stored.split_once('\n').unwrap().1.to_string();
+    let other = text(&rows[1].1);
+    let bad = [
+        key.seal(&rows[0].0, "not a statement", now),
+        key.seal(&rows[1].0, "{\"PURL\": 7}", now),
+        key.seal(&rows[2].0, &other, now),
+        "{\"PURL\":\"pkg:pypi/x@1\"}".to_string(),
+    ];
+    for (i, b) in bad.iter().enumerate() {
+        set_statement(&db, &rows[i].0, b);
+    }
+    let err = run("second");
+    assert!(err.contains("4 stored rows set aside"), "{err}");
+    assert!(!err.contains("waiting for"), "{err}");
+    let (reused, assessed, _) = {
+        let line = err.lines().find(|l| l.starts_with("store SQLite")).unwrap();
+        let nums: Vec<usize> = line
+            .rsplit(':')
+            .next()
+            .unwrap()
+            .split(|c: char| !c.is_ascii_digit())
+            .filter_map(|x| x.parse().ok())
+            .collect();
+        (nums[0], nums[1], 0)
+    };
+    assert_eq!((reused, assessed), (19, 4), "{err}");
+    // Replaced: a third run reuses all of them.
+    let err = run("third");
+    assert!(err.contains("23 statements reused, 0 assessed"), "{err}");
+}
+
+/// Run SQL on a store; returns the rows' first column as text.
+fn sql(store: &str, query: &str) -> Vec<String> {
+    block(async {
+        let (client, conn) = tokio_postgres::connect(store, tokio_postgres::NoTls)
+            .await
+            .unwrap();
+        tokio::spawn(conn);
+        client
+            .simple_query(query)
+            .await
+            .unwrap()
+            .into_iter()
+            .filter_map(|m| match m {
+                tokio_postgres::SimpleQueryMessage::Row(r) => r.get(0).map(str::to_string),
+                _ => None,
+            })
+            .collect()
+    })
+}
+
+/// Wait for a runner, killing it if it has not finished in `limit`.
+fn finish(
+    mut child: std::process::Child,
+    name: &str,
+    limit: Duration,
+) -> (std::process::Output, Duration) {
+    let started = Instant::now();
+    while child.try_wait().unwrap().is_none() {
+        if started.elapsed() > limit {
+            let _ = child.kill();
+            let o = child.wait_with_output().unwrap();
+            panic!(
+                "{name} did not finish in {limit:?}: {}",
+                String::from_utf8_lossy(&o.stderr)
+            );
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    (child.wait_with_output().unwrap(), started.elapsed())
+}
+
+/// Issue 19: four runners on one PostgreSQL store, with the default lease;
+/// one is killed (SIGKILL) and one cancelled (SIGTERM) while they hold
+/// claims. The cancelled one gives its claims back; the killed one's lapse
+/// within the lease, since its holder no longer renews them. The other two
+/// and a rerun finish within twice the time one runner takes for all
+/// three SBOMs, every package is assessed, and rows changed in the store
+/// beforehand are never signed.
+#[test]
+fn a_fleet_outlives_a_killed_and_a_cancelled_runner() {
+    let pg = Postgres::start();
+    let srv = server::FixtureServer::start(&fixtures());
+    srv.set_unrecorded_absent(true);
+    let tmp = Temp::new();
+    let copy = |name: &str, to: &str| {
+        tmp.copy_in(&repo().join("sample-sboms").join(name), to)
+            .to_str()
+            .unwrap()
+            .to_string()
+    };
+    let npm = copy("npm-webapp.cdx16.json", "npm.json");
+    let pypi = copy("pypi-flask-django-env.cdx16.json", "pypi.json");
+    let cargo = copy("cargo-cli.cargo-sbom.spdx23.json", "cargo.json");
+    let all = [npm.as_str(), pypi.as_str(), cargo.as_str()];
+    // The default lease ([store] claim_seconds).
+    let config = tmp.join("fleet.toml");
+    std::fs::write(&config, "").unwrap();
+    let config = config.to_str().unwrap();
+    // Slow enough answers that the lease a killed runner leaves behind
+    // (10 s) is a small part of a run.
+    srv.set_delay(Duration::from_millis(100));
+    let limit = Duration::from_secs(600);
+
+    // The normal time: one runner, every SBOM, its own store.
+    let (o, normal) = finish(
+        runner(&srv, &tmp, "alone", &all, &pg.database("alone"), config),
+        "alone",
+        limit,
+    );
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+
+    // A store whose pypi statements were changed (flipped, marked).
+    let store = pg.database("faults");
+    let (o, _) = finish(
+        runner(&srv, &tmp, "seed", &[&pypi], &store, config),
+        "seed",
+        limit,
+    );
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let changed = sql(
+        &store,
+        "UPDATE tacos_assessments SET statement = replace(replace(statement,
+             '\"FixedVulnerabilities\":\"False\"', '\"FixedVulnerabilities\":\"True\"'),
+             '\"Reason\":\"', '\"Reason\":\"TAMPERED ')
+         WHERE key NOT LIKE 'answer %' AND statement IS NOT NULL RETURNING key",
+    );
+    assert!(changed.len() >= 20, "{}", changed.len());
+
+    // The doomed two start first and are stopped once both hold claims,
+    // while the other two work beside them.
+    let started = Instant::now();
+    let killed = runner(&srv, &tmp, "killed", &[&npm, &cargo], &store, config);
+    let cancelled = runner(&srv, &tmp, "cancelled", &[&pypi], &store, config);
+    let holds = |pid: u32| {
+        sql(
+            &store,
+            &format!(
+                "SELECT count(*) FROM tacos_assessments WHERE claimed_by LIKE '%:{pid}:%' AND claimed_until > now()"
+            ),
+        )[0]
+            .parse::<u64>()
+            .unwrap()
+    };
+    let (mut killed, mut cancelled) = (killed, cancelled);
+    while holds(killed.id()) == 0 || holds(cancelled.id()) == 0 {
+        for (c, n) in [(&mut killed, "killed"), (&mut cancelled, "cancelled")] {
+            if let Some(st) = c.try_wait().unwrap() {
+                let mut e = String::new();
+                std::io::Read::read_to_string(c.stderr.as_mut().unwrap(), &mut e).unwrap();
+                panic!("{n} ended ({st}) before it was stopped: {e}");
+            }
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(120),
+            "the runners never held claims: {:?}",
+            sql(
+                &store,
+                "SELECT DISTINCT claimed_by || ' ' || (claimed_until > now())::text FROM tacos_assessments WHERE claimed_by IS NOT NULL"
+            )
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let a = runner(&srv, &tmp, "a", &[&npm, &pypi], &store, config);
+    let b = runner(&srv, &tmp, "b", &[&pypi, &cargo], &store, config);
+    std::thread::sleep(Duration::from_millis(500));
+    killed.kill().unwrap();
+    killed.wait().unwrap();
+    let term = std::process::Command::new("kill")
+        .args(["-TERM", &cancelled.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(term.success());
+    let (o, _) = finish(cancelled, "cancelled", Duration::from_secs(30));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(143), "{err}");
+    assert!(
+        err.contains("interrupted by SIGTERM; gave back its"),
+        "{err}"
+    );
+
+    let bound = normal * 2;
+    let mut survivors = Vec::new();
+    for (child, name) in [(a, "a"), (b, "b")] {
+        let (o, _) = finish(child, name, limit);
+        let took = started.elapsed();
+        survivors.push(took);
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert!(o.status.success(), "{name}: {err}");
+        assert!(
+            took <= bound,
+            "{name} took {took:?}, over twice the normal {normal:?}: {err}"
+        );
+    }
+    let (o, took) = finish(
+        runner(&srv, &tmp, "rerun", &all, &store, config),
+        "rerun",
+        limit,
+    );
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(o.status.success(), "{err}");
+    assert!(
+        took <= bound,
+        "the rerun took {took:?}, over {bound:?}: {err}"
+    );
+    println!("normal {normal:?}; survivors {survivors:?} from the first start; rerun {took:?}");
+
+    // Every package of the three SBOMs has its statement in the store, and
+    // nothing anyone signed came from a changed row.
+    let missing = sql(
+        &store,
+        "SELECT count(*) FROM tacos_assessments WHERE key NOT LIKE 'answer %' AND statement IS NULL",
+    );
+    assert_eq!(missing, vec!["0".to_string()]);
+    let decided = sql(
+        &store,
+        "SELECT count(*) FROM tacos_assessments WHERE key NOT LIKE 'answer %'",
+    );
+    assert_eq!(decided, vec![(323 + 23 + 185).to_string()]);
+    for name in ["a", "b", "rerun"] {
+        for (purl, st) in signed_statements(&tmp.join(&format!("att-{name}"))) {
+            assert!(!st.to_string().contains("TAMPERED"), "{name}: {purl}");
+        }
+    }
+}
+
+/// Issue 19, item 4: on the SQLite store (one machine), the claims of a
+/// runner that was killed (SIGKILL: it could give nothing back) hold
+/// nothing once its process is gone, whatever the lease: the next run
+/// assesses those packages at once instead of waiting for the lease.
+#[test]
+fn a_killed_local_runner_holds_nothing_on_sqlite() {
+    let srv = server::FixtureServer::start(&fixtures());
+    srv.set_unrecorded_absent(true);
+    let tmp = Temp::new();
+    let input = tmp.copy_in(
+        &repo().join("sample-sboms/pypi-flask-django-env.cdx16.json"),
+        "in.json",
+    );
+    let input = input.to_str().unwrap();
+    // A lease far longer than the test may take.
+    let config = tmp.join("store.toml");
+    std::fs::write(&config, "[store]\nclaim_seconds = 3600\n").unwrap();
+    let config = config.to_str().unwrap();
+    srv.set_delay(Duration::from_millis(300));
+    let mut doomed = runner(&srv, &tmp, "doomed", &[input], "s.sqlite3", config);
+    let db = tmp.join("s.sqlite3");
+    let held = || -> i64 {
+        rusqlite::Connection::open(&db)
+            .ok()
+            .and_then(|c| {
+                c.query_row(
+                    "SELECT count(*) FROM assessments WHERE claimed_by IS NOT NULL AND key NOT LIKE 'answer %'",
+                    [],
+                    |r| r.get(0),
+                )
+                .ok()
+            })
+            .unwrap_or(0)
+    };
+    let started = Instant::now();
+    while held() == 0 {
+        assert!(doomed.try_wait().unwrap().is_none(), "it finished first");
+        assert!(started.elapsed() < Duration::from_secs(60));
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    doomed.kill().unwrap();
+    doomed.wait().unwrap();
+    assert_eq!(held(), 23);
+    srv.set_delay(Duration::ZERO);
+    let (o, _) = finish(
+        runner(&srv, &tmp, "heir", &[input], "s.sqlite3", config),
+        "heir",
+        Duration::from_secs(120),
+    );
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(o.status.success(), "{err}");
+    assert!(!err.contains("waiting for"), "{err}");
+    assert!(err.contains("0 statements reused, 23 assessed"), "{err}");
 }

@@ -21,6 +21,7 @@ use crate::sources::hub::{Limits, Sources};
 use crate::sources::osv_db::OsvDb;
 use crate::sources::reports::{self, ReportIndex};
 use crate::store::Store;
+use crate::store::seal::Sealed;
 use crate::tacos::Statement;
 
 /// How many packages a runner claims at once: small enough that runners
@@ -98,7 +99,7 @@ pub struct Session {
     /// Problems met while reading published reports, reported once.
     pub notes: Vec<String>,
     config: Config,
-    store: Option<Arc<dyn Store>>,
+    store: Option<Arc<Sealed>>,
     /// What makes stored statements comparable with this run's.
     fingerprint: String,
     runner: String,
@@ -118,9 +119,41 @@ pub struct Outcome {
     /// The store, as shown, if one was used; and a problem with it, if any.
     pub store: Option<String>,
     pub store_problem: Option<String>,
+    /// Stored rows set aside and decided again: they failed their integrity
+    /// check (changed in the store, or sealed with another key), or their
+    /// statement did not read as one for that package.
+    pub set_aside: usize,
     /// Field values left NOASSERTION because their source did not answer
     /// (unreachable, or offline without it in the cache).
     pub unavailable_values: usize,
+}
+
+/// A run stopped by a signal, after giving back its claims.
+#[derive(Debug)]
+pub struct Interrupted {
+    pub signal: &'static str,
+    /// The exit code a process ended by that signal reports (128 + its number).
+    pub exit_code: u8,
+    /// How many claims were given back, or why none could be.
+    pub released: Result<usize, String>,
+}
+
+/// The first SIGINT or SIGTERM; `None` if they cannot be caught here.
+#[cfg(unix)]
+async fn interrupted() -> Option<(&'static str, u8)> {
+    use tokio::signal::unix::{SignalKind, signal};
+    let mut term = signal(SignalKind::terminate()).ok()?;
+    let mut int = signal(SignalKind::interrupt()).ok()?;
+    tokio::select! {
+        _ = term.recv() => Some(("SIGTERM", 143)),
+        _ = int.recv() => Some(("SIGINT", 130)),
+    }
+}
+
+#[cfg(not(unix))]
+async fn interrupted() -> Option<(&'static str, u8)> {
+    tokio::signal::ctrl_c().await.ok()?;
+    Some(("Ctrl-C", 130))
 }
 
 /// The default cache directory: the platform's cache directory
@@ -130,6 +163,52 @@ pub fn default_cache_dir() -> Option<PathBuf> {
     etcetera::choose_base_strategy()
         .ok()
         .map(|s| s.cache_dir().join("tacos-sbom"))
+}
+
+/// The cache directory a run with `opts` uses: `--cache-dir`, `[cache]
+/// dir`, else the platform's (whether or not `--no-cache` is given).
+pub fn cache_dir(opts: &Options, config: &Config) -> Option<PathBuf> {
+    opts.cache_dir
+        .clone()
+        .or_else(|| config.cache.dir.clone())
+        .or_else(default_cache_dir)
+}
+
+/// The store named by `--store`, `TACOS_STORE_URL` or `[store] url`.
+fn explicit_store(opts: &Options, config: &Config) -> Option<String> {
+    opts.store
+        .clone()
+        .or_else(|| {
+            std::env::var("TACOS_STORE_URL")
+                .ok()
+                .filter(|v| !v.trim().is_empty())
+        })
+        .or_else(|| config.store.url.clone())
+}
+
+/// The SQLite store in the cache directory, used when none is named.
+fn default_store(opts: &Options, config: &Config) -> Option<String> {
+    (!opts.no_cache)
+        .then(|| cache_dir(opts, config))
+        .flatten()
+        .map(|d| d.join("assessments.sqlite3").to_string_lossy().into_owned())
+}
+
+/// The store's files on this machine (what no output may overwrite): a
+/// SQLite store's database, its journal files and its key; the store key
+/// file, for any store.
+pub fn store_files(opts: &Options, config: &Config) -> Vec<PathBuf> {
+    let mut files: Vec<PathBuf> = config.store.key_file.iter().cloned().collect();
+    let url = explicit_store(opts, config).or_else(|| default_store(opts, config));
+    if let Some(db) = url.as_deref().and_then(crate::store::sqlite_path) {
+        files.extend(
+            ["", "-wal", "-shm"]
+                .iter()
+                .map(|s| PathBuf::from(format!("{}{s}", db.display()))),
+        );
+        files.push(crate::store::sqlite_key_file(&db));
+    }
+    files
 }
 
 impl Session {
@@ -149,12 +228,7 @@ impl Session {
         let cache = if opts.no_cache {
             None
         } else {
-            let dir = opts
-                .cache_dir
-                .clone()
-                .or_else(|| config.cache.dir.clone())
-                .or_else(default_cache_dir);
-            match dir.map(|d| Cache::open(&d)) {
+            match cache_dir(opts, &config).map(|d| Cache::open(&d)) {
                 Some(Ok(c)) => Some(c),
                 // A cache only saves requests: without one the run goes on.
                 Some(Err(e)) if !opts.offline => {
@@ -182,24 +256,8 @@ impl Session {
             config.cache.ttl_hours,
             opts.offline,
         )?;
-        let store_url = opts
-            .store
-            .clone()
-            .or_else(|| {
-                std::env::var("TACOS_STORE_URL")
-                    .ok()
-                    .filter(|v| !v.trim().is_empty())
-            })
-            .or_else(|| config.store.url.clone());
-        let default_store = (!opts.no_cache)
-            .then(|| {
-                opts.cache_dir
-                    .clone()
-                    .or_else(|| config.cache.dir.clone())
-                    .or_else(default_cache_dir)
-            })
-            .flatten()
-            .map(|d| d.join("assessments.sqlite3").to_string_lossy().into_owned());
+        let store_url = explicit_store(opts, &config);
+        let default_store = default_store(opts, &config);
         let fingerprint = crate::store::fingerprint(&[
             &format!("{:?}", config.assessment),
             &endpoints.fingerprint(),
@@ -218,9 +276,13 @@ impl Session {
             .build()
             .map_err(|e| format!("cannot start the async runtime: {e}"))?;
         let runner = crate::store::runner_id();
-        let store: Option<Arc<dyn Store>> = match store_url.clone().or(default_store) {
+        let store: Option<Arc<Sealed>> = match store_url.clone().or(default_store) {
             Some(url) => {
-                match runtime.block_on(crate::store::open(&url, config.store.pool_size)) {
+                let opened = crate::store::store_key(&url, config.store.key_file.as_deref())
+                    .and_then(|key| {
+                        runtime.block_on(crate::store::open(&url, config.store.pool_size, key))
+                    });
+                match opened {
                     Ok(s) => Some(Arc::from(s)),
                     // An explicit store must work; the default one only
                     // saves work.
@@ -235,7 +297,7 @@ impl Session {
         };
         if let Some(s) = store.as_ref().filter(|s| s.shares_answers()) {
             client.share_answers(SharedAnswers {
-                store: s.clone(),
+                store: s.clone() as Arc<dyn Store>,
                 runner: runner.clone(),
                 lease_seconds: config.store.claim_seconds,
             });
@@ -347,7 +409,7 @@ impl Session {
         if let Some(store) = &self.store {
             outcome.store = Some(store.describe());
             if let Err(e) = self.through_store(
-                store.as_ref(),
+                store,
                 packages,
                 &mut done,
                 &mut finish,
@@ -381,7 +443,7 @@ impl Session {
     /// marked in `done` and handed to `finish`.
     fn through_store(
         &self,
-        store: &dyn Store,
+        store: &Arc<Sealed>,
         packages: &[(Purl, InUse)],
         done: &mut [bool],
         finish: &mut dyn FnMut(usize, Statement),
@@ -399,20 +461,29 @@ impl Session {
             .enumerate()
             .map(|(i, k)| (k.as_str(), i))
             .collect();
+        // Rows whose statement does not read as this package's go to
+        // `unreadable`, to be set aside (so they can be claimed) and decided
+        // again: fresh, they could not be claimed, and every run would wait
+        // for them.
+        let set_aside = std::sync::atomic::AtomicUsize::new(0);
         let take = |found: HashMap<String, crate::store::Stored>,
                     done: &mut [bool],
-                    finish: &mut dyn FnMut(usize, Statement)|
+                    finish: &mut dyn FnMut(usize, Statement),
+                    unreadable: &mut Vec<(String, i64)>|
          -> usize {
             let mut n = 0;
             for (k, stored) in found {
                 let Some(&i) = by_key.get(k.as_str()) else {
                     continue;
                 };
-                // A statement that no longer reads (another version's
-                // shape) is assessed again.
-                if let Ok(mut s) = serde_json::from_str::<Statement>(&stored.statement)
-                    && !done[i]
-                {
+                let read = serde_json::from_str::<Statement>(&stored.statement)
+                    .ok()
+                    .filter(|s| s.purl == packages[i].0.to_string());
+                let Some(mut s) = read else {
+                    unreadable.push((k, stored.decided_at));
+                    continue;
+                };
+                if !done[i] {
                     super::set_releases_in_use(&mut s, packages[i].1.to_vec());
                     done[i] = true;
                     finish(i, s);
@@ -438,7 +509,12 @@ impl Session {
             let mut n = 0;
             for chunk in keys.chunks(CLAIM_CHUNK) {
                 let found = self.runtime.block_on(store.load(chunk, ttl))?;
-                n += take(found, done, finish);
+                let mut unreadable = Vec::new();
+                n += take(found, done, finish, &mut unreadable);
+                if !unreadable.is_empty() {
+                    set_aside.fetch_add(unreadable.len(), std::sync::atomic::Ordering::Relaxed);
+                    self.runtime.block_on(store.quarantine(&unreadable))?;
+                }
             }
             Ok(n)
         };
@@ -455,7 +531,7 @@ impl Session {
         loop {
             let open: Vec<usize> = (0..packages.len()).filter(|i| !done[*i]).collect();
             if open.is_empty() {
-                return Ok(());
+                break;
             }
             let open_keys: Vec<String> = open.iter().map(|i| keys[*i].clone()).collect();
             // Claim a slice at a time, so that runners given the same
@@ -475,23 +551,24 @@ impl Session {
                     .filter_map(|k| by_key.get(k.as_str()).copied())
                     .collect();
                 let batch: Vec<(Purl, InUse)> = idx.iter().map(|i| packages[*i].clone()).collect();
-                // Renew the claims while assessing (slow services must not
-                // hand this runner's packages to another one).
-                let decided = self.runtime.block_on(async {
-                    let renew = async {
+                // The claims are a short lease, renewed while this runner
+                // works (a heartbeat on a task of its own, so that busy
+                // assessing never starves it): slow services do not hand
+                // its packages to another runner, and a runner that dies
+                // holds them no longer than a lease.
+                let heartbeat = {
+                    let (store, keys, runner) = (store.clone(), mine.clone(), self.runner.clone());
+                    self.runtime.spawn(async move {
+                        let every =
+                            std::time::Duration::from_millis((lease as u64 * 1000 / 3).max(200));
                         loop {
-                            tokio::time::sleep(std::time::Duration::from_millis(
-                                (lease as u64 * 1000 / 3).max(200),
-                            ))
-                            .await;
-                            let _ = store.renew(&mine, &self.runner, lease).await;
+                            tokio::time::sleep(every).await;
+                            let _ = store.renew(&keys, &runner, lease).await;
                         }
-                    };
-                    tokio::select! {
-                        d = self.assessor.assess(&batch, &claims) => d,
-                        _ = renew => unreachable!("renewing never ends"),
-                    }
-                });
+                    })
+                };
+                let decided = self.runtime.block_on(self.assessor.assess(&batch, &claims));
+                heartbeat.abort();
                 claims.claimed_done(decided.len());
                 // Kept: statements that say what the sources said. The
                 // rest are given back, so another runner may try (and
@@ -527,7 +604,7 @@ impl Session {
             // Everything left is another runner's: wait for its results,
             // or for its claims to expire (then claim them above).
             if started.elapsed().as_secs() as i64 > 2 * lease + 60 {
-                return Ok(());
+                break;
             }
             if !announced {
                 progress.phase(&format!(
@@ -544,6 +621,40 @@ impl Session {
             outcome.from_store += n;
             outcome.waited_for += n;
         }
+        outcome.set_aside =
+            set_aside.load(std::sync::atomic::Ordering::Relaxed) + store.set_aside();
+        Ok(())
+    }
+
+    /// On SIGINT or SIGTERM (Ctrl-C, a cancelled CI job): give back the
+    /// claims this run holds in the store (waiting at most 5 s for it), so
+    /// that the next run need not wait them out, then call `then`, which
+    /// must end the process (once this is set, the signals no longer end
+    /// it by themselves). Does nothing where signals cannot be caught.
+    pub fn on_interrupt(&self, then: impl FnOnce(Interrupted) + Send + 'static) {
+        let store = self.store.clone();
+        self.runtime.spawn(async move {
+            let Some((signal, exit_code)) = interrupted().await else {
+                return;
+            };
+            let released = match store {
+                Some(s) => {
+                    match tokio::time::timeout(std::time::Duration::from_secs(5), s.release_held())
+                        .await
+                    {
+                        Ok(Ok(n)) => Ok(n),
+                        Ok(Err(e)) => Err(e.to_string()),
+                        Err(_) => Err("the store did not answer within 5 s".into()),
+                    }
+                }
+                None => Ok(0),
+            };
+            then(Interrupted {
+                signal,
+                exit_code,
+                released,
+            });
+        });
     }
 
     pub fn stats(&self) -> BTreeMap<Service, Stats> {

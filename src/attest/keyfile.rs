@@ -119,6 +119,25 @@ pub fn read_public_key(path: &Path) -> Result<PublicKey, KeyFileError> {
     })
 }
 
+/// Read the public key found beside artifacts: it came with them, so it is
+/// a regular file or refused (a pipe there would be waited on forever).
+pub fn read_public_key_beside(path: &Path) -> Result<PublicKey, KeyFileError> {
+    let bytes = crate::fsutil::read_regular(path, MAX_KEY_FILE_BYTES).map_err(|source| {
+        KeyFileError::Read {
+            path: path.to_path_buf(),
+            what: "public key",
+            source,
+        }
+    })?;
+    let text = String::from_utf8(bytes).map_err(|_| KeyFileError::NotText {
+        path: path.to_path_buf(),
+    })?;
+    PublicKey::from_pem(&text).map_err(|source| KeyFileError::Key {
+        path: path.to_path_buf(),
+        source,
+    })
+}
+
 /// The default signing key, read from `dir`, or created there (ECDSA P-256)
 /// when there is none. Returns the key, its path and whether it was created.
 pub fn load_or_create_default(

@@ -64,8 +64,9 @@ fn key_id(key: &PublicKey) -> String {
 }
 
 /// How the SBOM's references check out: every artifact, digest, signature
-/// and subject, with the given key or the one beside the artifacts.
-fn provenance(input: &Path, bytes: &[u8], opts: &verify::Options) -> Provenance {
+/// and subject, with the given key or the one beside the artifacts; and
+/// what failed, one line each (none when everything checked out).
+fn provenance(input: &Path, bytes: &[u8], opts: &verify::Options) -> (Provenance, Vec<String>) {
     let mut p = Provenance {
         input: input.display().to_string(),
         sbom_sha256: Some(Sha256Hex::of(bytes).to_string()),
@@ -75,22 +76,25 @@ fn provenance(input: &Path, bytes: &[u8], opts: &verify::Options) -> Provenance 
         allow_unauthenticated: true,
         ..opts.clone()
     };
+    let mut failed = Vec::new();
     match verify::verify(input, &check) {
         Err(e) => {
             p.verification = "failed".into();
             p.verification_detail = e.to_string();
+            failed.push(e.to_string());
         }
         Ok(o) => {
             let beside = o
                 .keys_used_from_artifacts
                 .first()
-                .and_then(|k| crate::attest::keyfile::read_public_key(k).ok());
+                .and_then(|k| crate::attest::keyfile::read_public_key_beside(k).ok());
             p.signer_key_id = opts.key.as_ref().or(beside.as_ref()).map(key_id);
             p.signer_proven = opts.key.is_some() && !o.signer_unproven();
             let counted = format!(
                 "{} of {} TACOS references verified",
                 o.verified, o.references
             );
+            failed.extend(o.failures.iter().map(|f| f.to_string()));
             if !o.failures.is_empty() {
                 p.verification = "failed".into();
                 p.verification_detail = format!(
@@ -110,7 +114,7 @@ fn provenance(input: &Path, bytes: &[u8], opts: &verify::Options) -> Provenance 
             }
         }
     }
-    p
+    (p, failed)
 }
 
 /// Read INPUT (a file, or `-` for standard input).
@@ -124,7 +128,10 @@ pub fn load(input: &Path, opts: &Options) -> Result<Loaded, String> {
     match enrich::read_sbom(input) {
         Ok(sbom) => {
             let bytes = enrich::input_bytes(input).map_err(|e| format!("{shown}: {e}"))?;
-            let provenance = provenance(input, &bytes, &vopts);
+            // Whatever the report is read from, everything the SBOM
+            // references must check out, or the report says "failed" and
+            // the command exits 1: one flipped byte in any artifact.
+            let (provenance, unverified) = provenance(input, &bytes, &vopts);
             let artifacts = verify::artifact_paths(input, &vopts).map_err(|e| e.to_string())?;
             let report_artifact = verify::report_path(input, &vopts).map_err(|e| e.to_string())?;
             if let Some(found) =
@@ -133,8 +140,8 @@ pub fn load(input: &Path, opts: &Options) -> Result<Loaded, String> {
                 return match found {
                     Ok(report) => Ok(Loaded {
                         report,
-                        intact: true,
-                        failures: Vec::new(),
+                        intact: unverified.is_empty(),
+                        failures: unverified,
                         notes: Vec::new(),
                         provenance,
                         artifacts,
@@ -145,7 +152,7 @@ pub fn load(input: &Path, opts: &Options) -> Result<Loaded, String> {
                     )),
                 };
             }
-            let (statements, failures) =
+            let (statements, statement_failures) =
                 verify::referenced_statements(input, &vopts).map_err(|e| e.to_string())?;
             if statements.is_empty() {
                 return Err(format!(
@@ -162,10 +169,19 @@ pub fn load(input: &Path, opts: &Options) -> Result<Loaded, String> {
                 application: sbom.subject_name().unwrap_or_else(|| shown.to_string()),
                 statements,
             };
+            // The statements' own failures are among verify's; verify's
+            // also name what no statement shows (a missing reference).
+            let mut failures: Vec<String> =
+                statement_failures.iter().map(|f| f.to_string()).collect();
+            for f in unverified {
+                if !failures.contains(&f) {
+                    failures.push(f);
+                }
+            }
             Ok(Loaded {
                 report,
                 intact: failures.is_empty(),
-                failures: failures.iter().map(|f| f.to_string()).collect(),
+                failures,
                 notes: vec![
                     "no application report reference; reading the components' statements".into(),
                 ],
@@ -194,7 +210,7 @@ pub fn load(input: &Path, opts: &Options) -> Result<Loaded, String> {
                             "no --key given; checking the signature with {}",
                             beside.display()
                         ));
-                        let k = crate::attest::keyfile::read_public_key(&beside)
+                        let k = crate::attest::keyfile::read_public_key_beside(&beside)
                             .map_err(|e| e.to_string())?;
                         (k, false)
                     }

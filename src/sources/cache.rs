@@ -7,6 +7,8 @@ use std::sync::Mutex;
 
 use rusqlite::{Connection, OptionalExtension, params};
 
+use crate::fsutil::{create_private_dir, create_private_file};
+
 /// A stored answer.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Entry {
@@ -103,33 +105,6 @@ impl Cache {
             let _ = conn.execute("DELETE FROM responses WHERE key = ?1", params![key]);
         }
     }
-}
-
-pub(crate) fn create_private_dir(dir: &Path) -> std::io::Result<()> {
-    if dir.is_dir() {
-        return Ok(());
-    }
-    let mut b = std::fs::DirBuilder::new();
-    b.recursive(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::DirBuilderExt;
-        b.mode(0o700);
-    }
-    b.create(dir)
-}
-
-/// Create the database file 0600 before SQLite opens it (SQLite gives its
-/// WAL and shared-memory files the database file's mode).
-pub(crate) fn create_private_file(path: &Path) -> std::io::Result<()> {
-    let mut o = std::fs::OpenOptions::new();
-    o.write(true).create(true).truncate(false);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        o.mode(0o600);
-    }
-    o.open(path).map(|_| ())
 }
 
 #[cfg(test)]

@@ -111,7 +111,8 @@ impl OsvDb {
                     continue;
                 }
                 *total += size;
-                match std::fs::read(&p) {
+                // A pipe among the records is refused, never waited on.
+                match crate::fsutil::read_regular(&p, MAX_ENTRY_BYTES) {
                     Ok(bytes) => self.add(&p.display().to_string(), &bytes),
                     Err(e) => self.skipped.push((p.display().to_string(), e.to_string())),
                 }
@@ -139,7 +140,8 @@ impl OsvDb {
     }
 
     fn read_zip(&mut self, path: &Path, total: &mut u64) -> Result<(), String> {
-        let file = std::fs::File::open(path).map_err(|e| format!("{}: {e}", path.display()))?;
+        let file =
+            crate::fsutil::open_regular(path).map_err(|e| format!("{}: {e}", path.display()))?;
         let mut zip = zip::ZipArchive::new(std::io::BufReader::new(file))
             .map_err(|e| format!("{}: not a readable zip archive: {e}", path.display()))?;
         if zip.len() > MAX_ZIP_ENTRIES {

@@ -677,7 +677,8 @@ pub fn load_dir_or_file(
     path: &Path,
     key: Option<&crate::attest::PublicKey>,
 ) -> (Vec<PublishedReport>, Vec<ReportError>) {
-    let files: Vec<std::path::PathBuf> = if path.is_dir() {
+    let in_dir = path.is_dir();
+    let files: Vec<std::path::PathBuf> = if in_dir {
         let mut v: Vec<_> = std::fs::read_dir(path)
             .into_iter()
             .flatten()
@@ -711,7 +712,13 @@ pub fn load_dir_or_file(
             }
             _ => {}
         }
-        match std::fs::read(&f) {
+        // Found in a directory: a regular file, never a pipe waited on. A
+        // file the user named may be a pipe on purpose.
+        let read = match in_dir {
+            true => crate::fsutil::read_regular(&f, 64 << 20),
+            false => std::fs::read(&f),
+        };
+        match read {
             Ok(b) => match read_report(&String::from_utf8_lossy(&b), &origin, key) {
                 Ok(r) => reports.push(r),
                 Err(e) => errors.push(e),

@@ -223,6 +223,28 @@ impl Store for PgStore {
         })
     }
 
+    fn quarantine<'a>(
+        &'a self,
+        rows: &'a [(String, i64)],
+    ) -> BoxFuture<'a, Result<usize, StoreError>> {
+        Box::pin(async move {
+            let client = self.pool.get().await.map_err(|e| self.err(e))?;
+            let keys: Vec<&str> = rows.iter().map(|(k, _)| k.as_str()).collect();
+            let at: Vec<i64> = rows.iter().map(|(_, a)| *a).collect();
+            // Only as loaded: a statement saved since then stays.
+            let n = client
+                .execute(
+                    "UPDATE tacos_assessments AS t SET statement = NULL, decided_at = NULL
+                     FROM unnest($1::text[], $2::bigint[]) AS q(k, at)
+                     WHERE t.key = q.k AND extract(epoch from t.decided_at)::bigint = q.at",
+                    &[&keys, &at],
+                )
+                .await
+                .map_err(|e| self.err(e))?;
+            Ok(n as usize)
+        })
+    }
+
     fn release<'a>(
         &'a self,
         keys: &'a [String],

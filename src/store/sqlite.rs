@@ -34,9 +34,9 @@ impl SqliteStore {
             message: m,
         };
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-            crate::sources::cache::create_private_dir(dir).map_err(|e| err(e.to_string()))?;
+            crate::fsutil::create_private_dir(dir).map_err(|e| err(e.to_string()))?;
         }
-        crate::sources::cache::create_private_file(path).map_err(|e| err(e.to_string()))?;
+        crate::fsutil::create_private_file(path).map_err(|e| err(e.to_string()))?;
         let mut conn = Connection::open(path).map_err(|e| err(e.to_string()))?;
         conn.busy_timeout(std::time::Duration::from_secs(30))
             .map_err(|e| err(e.to_string()))?;
@@ -117,7 +117,9 @@ impl SqliteStore {
             .transaction_with_behavior(TransactionBehavior::Immediate)
             .map_err(|e| self.err(e))?;
         let mut claimed = Vec::new();
-        {
+        let mut pending: Vec<&String> = keys.iter().collect();
+        let mut cleared = false;
+        loop {
             let mut stmt = tx
                 .prepare_cached(&format!(
                     "INSERT INTO assessments (key, claimed_by, claimed_until)
@@ -128,14 +130,28 @@ impl SqliteStore {
                        AND (assessments.claimed_until IS NULL OR assessments.claimed_until < {NOW})"
                 ))
                 .map_err(|e| self.err(e))?;
-            for k in keys {
+            let mut held = Vec::new();
+            for k in pending {
                 if stmt
                     .execute(params![k, runner, lease, ttl])
                     .map_err(|e| self.err(e))?
                     > 0
                 {
                     claimed.push(k.clone());
+                } else {
+                    held.push(k);
                 }
+            }
+            pending = held;
+            // Some are held: a process of this machine that was killed holds
+            // nothing, and its claims need not wait out their lease. Asked
+            // once per call, and only then (it reads every live claim).
+            if pending.is_empty() || cleared {
+                break;
+            }
+            cleared = true;
+            if clear_dead_claims(&tx).map_err(|e| self.err(e))? == 0 {
+                break;
             }
         }
         tx.commit().map_err(|e| self.err(e))?;
@@ -178,6 +194,25 @@ impl SqliteStore {
         tx.commit().map_err(|e| self.err(e))
     }
 
+    fn quarantine_now(&self, rows: &[(String, i64)]) -> Result<usize, StoreError> {
+        let mut conn = self.conn.lock().map_err(|_| self.err("lock poisoned"))?;
+        let tx = conn.transaction().map_err(|e| self.err(e))?;
+        let mut n = 0;
+        {
+            let mut stmt = tx
+                .prepare_cached(
+                    "UPDATE assessments SET statement = NULL, decided_at = NULL
+                     WHERE key = ?1 AND decided_at = ?2",
+                )
+                .map_err(|e| self.err(e))?;
+            for (k, at) in rows {
+                n += stmt.execute(params![k, at]).map_err(|e| self.err(e))?;
+            }
+        }
+        tx.commit().map_err(|e| self.err(e))?;
+        Ok(n)
+    }
+
     fn release_now(&self, keys: &[String], runner: &str) -> Result<(), StoreError> {
         let mut conn = self.conn.lock().map_err(|_| self.err("lock poisoned"))?;
         // One transaction: each statement on its own was a commit (and a
@@ -196,6 +231,27 @@ impl SqliteStore {
         }
         tx.commit().map_err(|e| self.err(e))
     }
+}
+
+/// Drop the live claims of runners of this machine whose process is gone;
+/// returns how many claims were dropped.
+fn clear_dead_claims(tx: &rusqlite::Transaction<'_>) -> rusqlite::Result<usize> {
+    let holders: Vec<String> = {
+        let mut stmt = tx.prepare_cached(&format!(
+            "SELECT DISTINCT claimed_by FROM assessments
+             WHERE claimed_by IS NOT NULL AND claimed_until >= {NOW}"
+        ))?;
+        stmt.query_map([], |r| r.get(0))?
+            .collect::<rusqlite::Result<_>>()?
+    };
+    let mut n = 0;
+    for runner in holders.iter().filter(|r| super::runner_is_gone(r)) {
+        n += tx.execute(
+            "UPDATE assessments SET claimed_by = NULL, claimed_until = NULL WHERE claimed_by = ?1",
+            params![runner],
+        )?;
+    }
+    Ok(n)
 }
 
 impl Store for SqliteStore {
@@ -240,6 +296,13 @@ impl Store for SqliteStore {
         runner: &'a str,
     ) -> BoxFuture<'a, Result<(), StoreError>> {
         Box::pin(async move { self.release_now(keys, runner) })
+    }
+
+    fn quarantine<'a>(
+        &'a self,
+        rows: &'a [(String, i64)],
+    ) -> BoxFuture<'a, Result<usize, StoreError>> {
+        Box::pin(async move { self.quarantine_now(rows) })
     }
 }
 

@@ -152,6 +152,54 @@ pub fn tacos_env(cwd: &Path, args: &[&str], env: &[(&str, &str)]) -> Output {
     .expect("the binary runs")
 }
 
+/// The real binary, as [`tacos_env`] runs it, killed if it has not finished
+/// within `seconds`: for what must never hang. Panics naming the command
+/// if it had to be killed.
+pub fn tacos_within(cwd: &Path, args: &[&str], env: &[(&str, &str)], seconds: u64) -> Output {
+    use std::process::Stdio;
+    let mut child = command(
+        Command::new(env!("CARGO_BIN_EXE_tacos-sbom")),
+        cwd,
+        args,
+        env,
+    )
+    .stdin(Stdio::null())
+    .stdout(Stdio::piped())
+    .stderr(Stdio::piped())
+    .spawn()
+    .expect("the binary runs");
+    // Drained while it runs, so that a full pipe cannot stop it.
+    let drain = |mut r: Box<dyn std::io::Read + Send>| {
+        std::thread::spawn(move || {
+            let mut b = Vec::new();
+            let _ = r.read_to_end(&mut b);
+            b
+        })
+    };
+    let out = drain(Box::new(child.stdout.take().unwrap()));
+    let err = drain(Box::new(child.stderr.take().unwrap()));
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(seconds);
+    let status = loop {
+        if let Some(status) = child.try_wait().expect("wait") {
+            break status;
+        }
+        if std::time::Instant::now() > deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!(
+                "tacos-sbom {args:?} hung: killed after {seconds} s\nstderr:\n{}",
+                String::from_utf8_lossy(&err.join().unwrap())
+            );
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    };
+    Output {
+        status,
+        stdout: out.join().unwrap(),
+        stderr: err.join().unwrap(),
+    }
+}
+
 /// The real binary run by `sh` after `umask MASK`, so that the modes of the
 /// files and directories it creates show what it asked for.
 pub fn tacos_umask(cwd: &Path, mask: &str, args: &[&str]) -> Output {

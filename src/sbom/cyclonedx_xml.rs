@@ -10,7 +10,7 @@ use super::splice::Edit;
 use super::xml::{self, Document, Element, XML_WS};
 use super::{
     CdxVersion, Changes, Component, ComponentId, FoundReference, Hash, Limits, Reference, Role,
-    SbomError, label_for, normalize_alg, sha256_in_comment,
+    SbomError, label_for, normalize_alg, sha256_in_comment, shown,
 };
 
 const NS_PREFIX: &str = "http://cyclonedx.org/schema/bom/";
@@ -27,14 +27,10 @@ pub(super) fn version(path: &Path, doc: &Document) -> Result<CdxVersion, SbomErr
     };
     Err(SbomError::Unsupported {
         path: path.to_path_buf(),
-        what: format!(
-            "CycloneDX {} XML",
-            if v.is_empty() {
-                "of an unknown version"
-            } else {
-                v
-            }
-        ),
+        what: match v.is_empty() {
+            true => "CycloneDX XML of an unknown version".to_string(),
+            false => format!("CycloneDX {} XML", shown(v)),
+        },
         fix,
     })
 }
@@ -43,7 +39,7 @@ fn malformed(path: &Path, doc: &Document, el: &Element, why: String) -> SbomErro
     let (line, column) = xml::line_col(doc.text(), el.start);
     SbomError::Malformed {
         path: path.to_path_buf(),
-        at: format!("line {line}, column {column} (<{}>)", el.qname),
+        at: format!("line {line}, column {column} (<{}>)", shown(&el.qname)),
         why,
     }
 }
@@ -57,7 +53,10 @@ pub(super) fn check(path: &Path, doc: &Document, limits: &Limits) -> Result<(), 
             path,
             doc,
             root,
-            format!("the root element is <{}>, expected <bom>", root.qname),
+            format!(
+                "the root element is <{}>, expected <bom>",
+                shown(&root.qname)
+            ),
         ));
     }
     if let Some(v) = root.attr("version")
@@ -69,7 +68,7 @@ pub(super) fn check(path: &Path, doc: &Document, limits: &Limits) -> Result<(), 
             root,
             format!(
                 "the version attribute is {:?}, expected an integer",
-                v.value
+                shown(&v.value)
             ),
         ));
     }
@@ -81,7 +80,10 @@ pub(super) fn check(path: &Path, doc: &Document, limits: &Limits) -> Result<(), 
                     path,
                     doc,
                     child,
-                    format!("<{}> has child elements; expected text", child.qname),
+                    format!(
+                        "<{}> has child elements; expected text",
+                        shown(&child.qname)
+                    ),
                 ));
             }
             if child.content_len() > limits.max_string_bytes {
@@ -89,7 +91,7 @@ pub(super) fn check(path: &Path, doc: &Document, limits: &Limits) -> Result<(), 
                     path: path.to_path_buf(),
                     at: {
                         let (l, c) = xml::line_col(doc.text(), child.start);
-                        format!("line {l}, column {c} (<{}>)", child.qname)
+                        format!("line {l}, column {c} (<{}>)", shown(&child.qname))
                     },
                     size: child.content_len(),
                     limit: limits.max_string_bytes,

@@ -147,6 +147,49 @@ impl SbomError {
     }
 }
 
+/// Most characters of one value from the input that a message quotes.
+const SHOWN_CHARS: usize = 200;
+
+/// A value from the input (a line, a value, a name) as an error message
+/// quotes it: at most `SHOWN_CHARS` characters, then its length in bytes, so
+/// that a hostile document cannot make a message of megabytes (a 9 MB "line").
+/// `{}` shows the text, `{:?}` shows it quoted and escaped. Control characters
+/// are the terminal's business (`term::escape`), like everything printed.
+#[derive(Clone, Copy)]
+struct Shown<'a>(&'a str);
+
+fn shown(s: &str) -> Shown<'_> {
+    Shown(s)
+}
+
+impl<'a> Shown<'a> {
+    /// The part shown, and what follows it: nothing, or the length.
+    fn parts(self) -> (&'a str, Option<usize>) {
+        match self.0.char_indices().nth(SHOWN_CHARS) {
+            Some((cut, _)) => (&self.0[..cut], Some(self.0.len())),
+            None => (self.0, None),
+        }
+    }
+}
+
+impl fmt::Display for Shown<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.parts() {
+            (head, Some(len)) => write!(f, "{head}... ({len} bytes)"),
+            (head, None) => f.write_str(head),
+        }
+    }
+}
+
+impl fmt::Debug for Shown<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.parts() {
+            (head, Some(len)) => write!(f, "{head:?}... ({len} bytes)"),
+            (head, None) => write!(f, "{head:?}"),
+        }
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum CdxVersion {
     V1_2,
@@ -468,7 +511,8 @@ impl Sbom {
             let bom_format = doc.str(bom_format).unwrap_or_default();
             if bom_format != "CycloneDX" {
                 return Err(not_sbom(&format!(
-                    "bomFormat is {bom_format:?}, expected \"CycloneDX\""
+                    "bomFormat is {:?}, expected \"CycloneDX\"",
+                    shown(&bom_format)
                 )));
             }
             let spec = checker
@@ -480,7 +524,7 @@ impl Sbom {
                 None => {
                     return Err(SbomError::Unsupported {
                         path: path.to_path_buf(),
-                        what: format!("CycloneDX specVersion {spec:?}"),
+                        what: format!("CycloneDX specVersion {:?}", shown(&spec)),
                         fix: "tacos-sbom reads CycloneDX 1.2 to 1.7".into(),
                     });
                 }
@@ -492,7 +536,7 @@ impl Sbom {
                 other => {
                     return Err(SbomError::Unsupported {
                         path: path.to_path_buf(),
-                        what: format!("spdxVersion {other:?}"),
+                        what: format!("spdxVersion {:?}", shown(other)),
                         fix: "tacos-sbom reads SPDX 2.2 and 2.3 (JSON and tag-value) and SPDX 3.0 JSON-LD".into(),
                     });
                 }
@@ -505,7 +549,7 @@ impl Sbom {
                 _ => {
                     return Err(SbomError::Unsupported {
                         path: path.to_path_buf(),
-                        what: format!("SPDX {v} JSON-LD"),
+                        what: format!("SPDX {} JSON-LD", shown(&v)),
                         fix: "tacos-sbom reads SPDX 3.0.0 and 3.0.1".into(),
                     });
                 }
@@ -545,7 +589,7 @@ impl Sbom {
                 path: path.to_path_buf(),
                 why: format!(
                     "it is XML, but its root element <{}> is not in a CycloneDX namespace",
-                    doc.root().qname
+                    shown(&doc.root().qname)
                 ),
             });
         }
@@ -747,6 +791,7 @@ fn check_declared_encoding(
         "UTF-8" | "UTF8" | "UTF-16" | "UTF-16LE" | "UTF-16BE"
     );
     if !known || (encoding == Encoding::Utf8 && name.starts_with("UTF-16")) {
+        let declared = shown(declared);
         return Err(SbomError::NotText {
             path: path.to_path_buf(),
             why: format!(
@@ -1058,6 +1103,66 @@ mod tests {
             err(b"<?xml version=\"1.0\" encoding=\"ISO-8859-1\"?><bom xmlns=\"http://cyclonedx.org/schema/bom/1.4\"/>")
                 .contains("names the encoding ISO-8859-1")
         );
+    }
+
+    #[test]
+    fn shown_values_are_bounded() {
+        assert_eq!(shown("abc").to_string(), "abc");
+        assert_eq!(format!("{:?}", shown("a\"b\n")), "\"a\\\"b\\n\"");
+        let long = "é".repeat(1_000);
+        assert_eq!(
+            shown(&long).to_string(),
+            format!("{}... (2000 bytes)", "é".repeat(200))
+        );
+        assert_eq!(
+            format!("{:?}", shown(&long)),
+            format!("\"{}\"... (2000 bytes)", "é".repeat(200))
+        );
+        assert_eq!(shown(&"x".repeat(200)).to_string(), "x".repeat(200));
+    }
+
+    /// Issue 19: every value the top-level checks quote is shortened.
+    #[test]
+    fn refusals_quote_values_shortened() {
+        let long = "9".repeat(60_000);
+        for (doc, expect) in [
+            (
+                format!(r#"{{"bomFormat": "{long}"}}"#),
+                "bomFormat is \"999",
+            ),
+            (
+                format!(r#"{{"bomFormat": "CycloneDX", "specVersion": "{long}"}}"#),
+                "CycloneDX specVersion \"999",
+            ),
+            (
+                format!(r#"{{"spdxVersion": "{long}"}}"#),
+                "spdxVersion \"999",
+            ),
+            (
+                format!(r#"{{"@context": "https://spdx.org/rdf/3{long}/x", "@graph": []}}"#),
+                "SPDX 3999",
+            ),
+            (
+                format!("SPDXVersion: {long}\n"),
+                "tag-value of version \"999",
+            ),
+            (
+                format!(
+                    "<?xml version=\"1.0\"?><bom xmlns=\"http://cyclonedx.org/schema/bom/{long}\"/>"
+                ),
+                "CycloneDX 999",
+            ),
+            (format!("<b{long}/>"), "root element <b999"),
+            (
+                format!("<bom xmlns=\"http://cyclonedx.org/schema/bom/1.5\" version=\"{long}\"/>"),
+                "the version attribute is \"999",
+            ),
+        ] {
+            let e = err(doc.as_bytes());
+            assert!(e.contains(expect), "{expect}: {}", &e[..e.len().min(500)]);
+            assert!(e.contains("... (600"), "{}", &e[..e.len().min(500)]);
+            assert!(e.len() < 1_000, "{expect}: {} bytes", e.len());
+        }
     }
 
     #[test]

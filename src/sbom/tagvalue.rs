@@ -11,7 +11,7 @@ use std::path::Path;
 use super::splice::Edit;
 use super::{
     Changes, Component, ComponentId, FoundReference, Hash, Limits, Reference, Role, SbomError,
-    SpdxVersion, label_for, normalize_alg, sha256_in_comment, spdx,
+    SpdxVersion, label_for, normalize_alg, sha256_in_comment, shown, spdx,
 };
 
 /// One `Tag: value` entry.
@@ -112,7 +112,7 @@ impl Document {
             other => {
                 return Err(SbomError::Unsupported {
                     path: path.to_path_buf(),
-                    what: format!("SPDX tag-value of version {other:?}"),
+                    what: format!("SPDX tag-value of version {:?}", shown(other)),
                     fix: "tacos-sbom reads SPDX 2.2 and 2.3".into(),
                 });
             }
@@ -192,7 +192,7 @@ impl Document {
                         e.line,
                         format!(
                             "ExternalRef needs a category, a type and a locator; found {:?}",
-                            e.value
+                            shown(&e.value)
                         ),
                     ));
                 }
@@ -202,7 +202,7 @@ impl Document {
                         e.line,
                         format!(
                             "PackageChecksum needs `ALGORITHM: value`; found {:?}",
-                            e.value
+                            shown(&e.value)
                         ),
                     ));
                 }
@@ -217,7 +217,7 @@ impl Document {
                     e.line,
                     format!(
                         "the SPDXID {:?} is also used on line {first}; each element needs its own",
-                        e.value
+                        shown(&e.value)
                     ),
                 ));
             }
@@ -235,7 +235,7 @@ impl Document {
                     self.entries[p.first].line,
                     format!(
                         "the package {:?} has no SPDXID",
-                        self.entries[p.first].value
+                        shown(&self.entries[p.first].value)
                     ),
                 ));
             }
@@ -582,7 +582,7 @@ fn read_entries(path: &Path, text: &str) -> Result<Vec<Entry>, SbomError> {
             return Err(malformed(
                 path,
                 line_no,
-                format!("expected `Tag: value`, found {:?}", short(trimmed)),
+                format!("expected `Tag: value`, found {:?}", shown(trimmed)),
             ));
         };
         let tag = content[..colon].trim();
@@ -590,7 +590,7 @@ fn read_entries(path: &Path, text: &str) -> Result<Vec<Entry>, SbomError> {
             return Err(malformed(
                 path,
                 line_no,
-                format!("expected `Tag: value`, found {:?}", short(trimmed)),
+                format!("expected `Tag: value`, found {:?}", shown(trimmed)),
             ));
         }
         let after = pos + colon + 1;
@@ -602,7 +602,10 @@ fn read_entries(path: &Path, text: &str) -> Result<Vec<Entry>, SbomError> {
                 return Err(malformed(
                     path,
                     line_no,
-                    format!("the <text> value of {tag} is not closed (is the file truncated?)"),
+                    format!(
+                        "the <text> value of {} is not closed (is the file truncated?)",
+                        shown(tag)
+                    ),
                 ));
             };
             let value_end = inner + close;
@@ -639,10 +642,55 @@ fn read_entries(path: &Path, text: &str) -> Result<Vec<Entry>, SbomError> {
     Ok(entries)
 }
 
-fn short(s: &str) -> String {
-    let mut out: String = s.chars().take(60).collect();
-    if out.len() < s.len() {
-        out.push_str("...");
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const HEAD: &str = "SPDXVersion: SPDX-2.3\nDataLicense: CC0-1.0\nSPDXID: SPDXRef-DOCUMENT\n\
+                        DocumentName: d\nDocumentNamespace: https://example.com/d\n\
+                        Creator: Tool: t\nCreated: 2024-01-01T00:00:00Z\n\n";
+
+    fn parse(text: &str) -> Result<Document, String> {
+        Document::parse(Path::new("in.spdx"), text.to_string(), &Limits::default())
+            .map_err(|e| e.to_string())
     }
-    out
+
+    /// Issue 19: every value quoted from a tag-value file is shortened.
+    #[test]
+    fn refusals_quote_values_shortened() {
+        let long = "v".repeat(60_000);
+        let tag = "T".repeat(1 << 20);
+        for (doc, expect) in [
+            (format!("SPDXVersion: {long}\n"), "version \"vvv"),
+            (
+                format!("{HEAD}{long}\n"),
+                "expected `Tag: value`, found \"vvv",
+            ),
+            (format!("{HEAD}{tag}: <text>x\n"), "the <text> value of TTT"),
+            (
+                format!("{HEAD}PackageName: p\nSPDXID: SPDXRef-p\nExternalRef: {long}\n"),
+                "ExternalRef needs a category, a type and a locator; found \"vvv",
+            ),
+            (
+                format!("{HEAD}PackageName: p\nSPDXID: SPDXRef-p\nPackageChecksum: {long}\n"),
+                "PackageChecksum needs `ALGORITHM: value`; found \"vvv",
+            ),
+            (
+                format!(
+                    "{HEAD}PackageName: p\nSPDXID: SPDXRef-{long}\nPackageName: q\nSPDXID: SPDXRef-{long}\n"
+                ),
+                "the SPDXID \"SPDXRef-vvv",
+            ),
+            (format!("{HEAD}PackageName: {long}\n"), "the package \"vvv"),
+        ] {
+            let e = parse(&doc).unwrap_err();
+            assert!(e.contains(expect), "{expect}: {}", &e[..e.len().min(500)]);
+            assert!(
+                e.contains(" bytes)"),
+                "{expect}: {}",
+                &e[..e.len().min(500)]
+            );
+            assert!(e.len() < 1_000, "{expect}: {} bytes", e.len());
+        }
+    }
 }

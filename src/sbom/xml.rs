@@ -20,7 +20,7 @@ use quick_xml::events::Event;
 use quick_xml::name::ResolveResult;
 use quick_xml::reader::NsReader;
 
-use super::SbomError;
+use super::{SbomError, shown};
 
 /// Deepest element nesting accepted, as for JSON.
 pub const MAX_DEPTH: usize = 512;
@@ -188,18 +188,27 @@ impl Document {
                 Ok(x) => x,
                 Err(e) => {
                     let at = reader.error_position() as usize;
+                    // quick-xml's messages quote names from the input.
                     let message = e.to_string();
                     let hint = match message.contains("end of input") {
                         true => " (is the file truncated?)",
                         false => "",
                     };
-                    return Err(err(at, format!("not well-formed: {message}{hint}")));
+                    return Err(err(
+                        at,
+                        format!("not well-formed: {}{hint}", shown(&message)),
+                    ));
                 }
             };
             let end = reader.buffer_position() as usize;
             let ns_name = match ns {
                 Ok(n) => n,
-                Err(p) => return Err(err(pos, format!("the prefix {p:?} is not declared"))),
+                Err(p) => {
+                    return Err(err(
+                        pos,
+                        format!("the prefix {:?} is not declared", shown(&p)),
+                    ));
+                }
             };
             match event {
                 Event::Decl(d) => {
@@ -300,7 +309,7 @@ impl Document {
                                 pos,
                                 format!(
                                     "the entity &{}; is not defined (only the five predefined entities and character references are read)",
-                                    &*r
+                                    shown(&r)
                                 ),
                             ));
                         }
@@ -318,7 +327,7 @@ impl Document {
                 text.len(),
                 format!(
                     "unexpected end of file inside <{}> (is the file truncated?)",
-                    open.el.qname
+                    shown(&open.el.qname)
                 ),
             ));
         }
@@ -430,7 +439,10 @@ fn decode_attr(raw: &str, at: usize) -> Result<String, (usize, String)> {
         let Some(c) = c else {
             return Err((
                 offset + i,
-                format!("the reference &{name}; in an attribute value is not defined"),
+                format!(
+                    "the reference &{}; in an attribute value is not defined",
+                    shown(name)
+                ),
             ));
         };
         out.push(c);
@@ -471,7 +483,10 @@ fn scan_attributes(
             i += 1;
         }
         if i >= end || b[i] != b'=' {
-            return Err((name_start, format!("the attribute {name} has no value")));
+            return Err((
+                name_start,
+                format!("the attribute {} has no value", shown(name)),
+            ));
         }
         i += 1;
         while i < end && is_ws(b[i]) {
@@ -481,14 +496,14 @@ fn scan_attributes(
         if quote != b'"' && quote != b'\'' {
             return Err((
                 i,
-                format!("the value of the attribute {name} is not quoted"),
+                format!("the value of the attribute {} is not quoted", shown(name)),
             ));
         }
         let value_start = i + 1;
         let Some(len) = text[value_start..end].find(quote as char) else {
             return Err((
                 value_start,
-                format!("the value of the attribute {name} is not closed"),
+                format!("the value of the attribute {} is not closed", shown(name)),
             ));
         };
         let value_end = value_start + len;
@@ -496,11 +511,14 @@ fn scan_attributes(
         if raw.contains('<') {
             return Err((
                 value_start,
-                format!("'<' in the value of the attribute {name}"),
+                format!("'<' in the value of the attribute {}", shown(name)),
             ));
         }
         if out.iter().any(|a| &*a.name == name) {
-            return Err((name_start, format!("the attribute {name} appears twice")));
+            return Err((
+                name_start,
+                format!("the attribute {} appears twice", shown(name)),
+            ));
         }
         out.push(Attr {
             name: intern(name),
@@ -615,5 +633,33 @@ mod tests {
         assert!(parse("").unwrap_err().contains("no root element"));
         let deep = format!("{}{}", "<a>".repeat(600), "</a>".repeat(600));
         assert!(parse(&deep).unwrap_err().contains("deeper than 512"));
+    }
+
+    /// Issue 19: names, entities and the parser's own messages quote the
+    /// input; each is shown shortened.
+    #[test]
+    fn names_from_the_input_are_shown_bounded() {
+        let long = "n".repeat(1 << 20);
+        for (doc, expect) in [
+            (
+                format!("<bom><{long}>"),
+                "unexpected end of file inside <nnn",
+            ),
+            (format!("<bom {long}/>"), "the attribute nnn"),
+            (format!("<bom {long}=v/>"), "is not quoted"),
+            (
+                format!("<bom a=\"&{long};\"/>"),
+                "in an attribute value is not defined",
+            ),
+            (format!("<bom>&{long};</bom>"), "is not defined"),
+            (format!("<{long}:bom/>"), "is not declared"),
+            (format!("<bom><a></{long}></bom>"), "not well-formed"),
+        ] {
+            let e = parse(&doc).unwrap_err();
+            assert!(e.contains(expect), "{expect}: {}", &e[..e.len().min(400)]);
+            assert!(e.len() < 1_000, "{expect}: {} bytes", e.len());
+        }
+        let e = parse(&format!("<bom><{long}>")).unwrap_err();
+        assert!(e.contains("... (1048576 bytes)"), "{e}");
     }
 }

@@ -316,6 +316,40 @@ fn other_encodings_are_refused_by_name() {
     }
 }
 
+/// Issue 19: a 9 MB tag-value file with CR-only line ends read as one line,
+/// and the refusal quoted it whole: 9 MB on stderr. It is refused by name,
+/// in a few lines.
+#[test]
+fn a_tag_value_file_with_cr_only_line_ends_is_refused_briefly() {
+    let tmp = Temp::new();
+    let mut text = fixture_text("sbom/spdx/tools-python/SPDXTagExample-v2.3.spdx");
+    let mut i = 0;
+    while text.len() < 2 << 20 {
+        text.push_str(&format!(
+            "\nPackageName: p{i}\nSPDXID: SPDXRef-p{i}\nPackageDownloadLocation: NOASSERTION\n"
+        ));
+        i += 1;
+    }
+    let mac = text.replace("\r\n", "\n").replace('\n', "\r");
+    write(&tmp, "mac.spdx", mac.as_bytes());
+    let err = refused(
+        &tmp,
+        &["enrich", "mac.spdx"],
+        &[
+            "mac.spdx: line 1: the file ends its lines with a carriage return (CR) alone",
+            "tr '\\r' '\\n' < IN > OUT",
+        ],
+    );
+    assert!(err.len() < 2_000, "{} bytes on stderr", err.len());
+    let o = tacos(tmp.path(), &["verify", "mac.spdx"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).len() < 2_000,
+        "{} bytes on stderr",
+        stderr(&o).len()
+    );
+}
+
 /// Formats the tool does not read are named, with a command that converts
 /// them, whatever the file is called.
 #[test]

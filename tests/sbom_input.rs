@@ -281,6 +281,8 @@ fn dtds_and_entities_cannot_read_files_or_expand() {
 fn other_encodings_are_refused_by_name() {
     let tmp = Temp::new();
     let json = fixture_text("sbom/generated/pypi-flask-django-env.cdx16.json");
+    let xml = fixture_text("sbom/generated/cargo-cli.cdx14.xml");
+    assert!(xml.starts_with("<?xml version=\"1.0\" encoding=\"UTF-8\"?>"));
     let utf16le = |t: &str| -> Vec<u8> { t.encode_utf16().flat_map(u16::to_le_bytes).collect() };
     let utf32le =
         |t: &str| -> Vec<u8> { t.chars().flat_map(|c| (c as u32).to_le_bytes()).collect() };
@@ -309,6 +311,23 @@ fn other_encodings_are_refused_by_name() {
             "i.xml",
             b"<?xml version=\"1.0\" encoding=\"UTF-16\"?>\n<bom xmlns=\"http://cyclonedx.org/schema/bom/1.5\" version=\"1\"/>".to_vec(),
             "names the encoding UTF-16, but the file is UTF-8",
+        ),
+        // Issue 19: a UTF-16 file whose declaration still says UTF-8, as a
+        // shell redirection on Windows makes them, was read by its mark.
+        (
+            "j.xml",
+            with(b"\xFF\xFE", utf16le(&xml)),
+            "the XML declaration names the encoding UTF-8, but the file is UTF-16LE (it starts with the byte-order mark FF FE); tacos-sbom reads UTF-8 and UTF-16 with a byte-order mark, declared as such or not at all: convert it to UTF-8, e.g. with `iconv -f UTF-16 -t UTF-8 IN > OUT`)",
+        ),
+        (
+            "k.xml",
+            with(b"\xFE\xFF", xml.encode_utf16().flat_map(u16::to_be_bytes).collect()),
+            "names the encoding UTF-8, but the file is UTF-16BE (it starts with the byte-order mark FE FF)",
+        ),
+        (
+            "l.xml",
+            with(b"\xEF\xBB\xBF", xml.replace("encoding=\"UTF-8\"", "encoding=\"UTF-16\"").into_bytes()),
+            "names the encoding UTF-16, but the file is UTF-8 with a byte-order mark",
         ),
     ] {
         write(&tmp, name, &bytes);

@@ -775,8 +775,10 @@ fn refuse_spdx_xml(path: &Path, text: &str, encoding: Encoding) -> Option<SbomEr
 }
 
 /// An XML declaration that names an encoding other than the one the bytes
-/// are in. With a byte-order mark the mark decides, as XML parsers do; real
-/// UTF-16 files often still declare UTF-8.
+/// are in. XML makes this a fatal error (XML 1.0, 4.3.3), and expat, for one,
+/// refuses it; reading such a file by its byte-order mark alone would also
+/// write back a file whose declaration still lies about its bytes. No
+/// declared encoding is fine: a byte-order mark or UTF-8 needs none.
 fn check_declared_encoding(
     path: &Path,
     doc: &xml::Document,
@@ -786,21 +788,45 @@ fn check_declared_encoding(
         return Ok(());
     };
     let name = declared.to_ascii_uppercase();
-    let known = matches!(
-        name.as_str(),
-        "UTF-8" | "UTF8" | "UTF-16" | "UTF-16LE" | "UTF-16BE"
-    );
-    if !known || (encoding == Encoding::Utf8 && name.starts_with("UTF-16")) {
-        let declared = shown(declared);
-        return Err(SbomError::NotText {
-            path: path.to_path_buf(),
-            why: format!(
-                "the XML declaration names the encoding {declared}, but the file is {}; tacos-sbom reads UTF-8 and UTF-16 with a byte-order mark: convert it, e.g. with `iconv -f {declared} -t UTF-8`, and correct the declaration",
-                encoding.name()
-            ),
-        });
+    let utf8 = matches!(name.as_str(), "UTF-8" | "UTF8");
+    let utf16 = matches!(name.as_str(), "UTF-16" | "UTF16");
+    let agrees = match encoding {
+        Encoding::Utf8 | Encoding::Utf8Bom => utf8,
+        Encoding::Utf16Le => utf16 || name == "UTF-16LE",
+        Encoding::Utf16Be => utf16 || name == "UTF-16BE",
+    };
+    if agrees {
+        return Ok(());
     }
-    Ok(())
+    let declared = shown(declared);
+    let fix = if encoding.is_utf16() {
+        let and = match utf8 {
+            true => "",
+            false => ", and correct the declaration to UTF-8",
+        };
+        format!("convert it to UTF-8, e.g. with `iconv -f UTF-16 -t UTF-8 IN > OUT`{and}")
+    } else if utf16 {
+        "correct the declaration to UTF-8, or convert the file to UTF-16 with a byte-order mark, e.g. with `iconv -f UTF-8 -t UTF-16 IN > OUT`".to_string()
+    } else if name.starts_with("UTF-16") {
+        // `iconv -t UTF-16LE` writes no byte-order mark, which is refused.
+        "correct the declaration to UTF-8".to_string()
+    } else {
+        format!(
+            "convert it, e.g. with `iconv -f {declared} -t UTF-8 IN > OUT`, and correct the declaration to UTF-8"
+        )
+    };
+    let bom = match encoding {
+        Encoding::Utf8 | Encoding::Utf8Bom => "",
+        Encoding::Utf16Le => " (it starts with the byte-order mark FF FE)",
+        Encoding::Utf16Be => " (it starts with the byte-order mark FE FF)",
+    };
+    Err(SbomError::NotText {
+        path: path.to_path_buf(),
+        why: format!(
+            "the XML declaration names the encoding {declared}, but the file is {}{bom}; tacos-sbom reads UTF-8 and UTF-16 with a byte-order mark, declared as such or not at all: {fix}",
+            encoding.name()
+        ),
+    })
 }
 
 /// SPDX YAML: a top-level `spdxVersion:` key (tag-value writes `SPDXVersion:`).
@@ -1102,6 +1128,82 @@ mod tests {
         assert!(
             err(b"<?xml version=\"1.0\" encoding=\"ISO-8859-1\"?><bom xmlns=\"http://cyclonedx.org/schema/bom/1.4\"/>")
                 .contains("names the encoding ISO-8859-1")
+        );
+    }
+
+    fn utf16(text: &str, le: bool) -> Vec<u8> {
+        let bom: &[u8] = if le { b"\xFF\xFE" } else { b"\xFE\xFF" };
+        let units = text.encode_utf16().flat_map(move |u| match le {
+            true => u.to_le_bytes(),
+            false => u.to_be_bytes(),
+        });
+        bom.iter().copied().chain(units).collect()
+    }
+
+    /// Issue 19: a UTF-16 file whose XML declaration names UTF-8 was read by
+    /// its byte-order mark; XML makes the mismatch a fatal error, and the
+    /// README says it is refused. Each byte order against each declaration.
+    #[test]
+    fn an_xml_declaration_must_name_the_encoding_of_the_bytes() {
+        let doc = |encoding: &str| {
+            let decl = match encoding {
+                "" => String::new(),
+                e => format!(" encoding=\"{e}\""),
+            };
+            format!(
+                "<?xml version=\"1.0\"{decl}?>\n<bom xmlns=\"http://cyclonedx.org/schema/bom/1.5\" version=\"1\"/>\n"
+            )
+        };
+        let read =
+            |bytes: Vec<u8>| Sbom::from_bytes(Path::new("in.xml"), bytes).map(|s| s.encoding());
+        let utf8_bom = |t: &str| [b"\xEF\xBB\xBF".as_slice(), t.as_bytes()].concat();
+        for (declared, le, be, utf8) in [
+            ("", true, true, true),
+            ("UTF-8", false, false, true),
+            ("utf-8", false, false, true),
+            ("UTF8", false, false, true),
+            ("UTF-16", true, true, false),
+            ("utf-16", true, true, false),
+            ("UTF-16LE", true, false, false),
+            ("UTF-16BE", false, true, false),
+            ("ISO-8859-1", false, false, false),
+            ("US-ASCII", false, false, false),
+        ] {
+            let text = doc(declared);
+            assert_eq!(read(utf16(&text, true)).is_ok(), le, "UTF-16LE, {declared}");
+            assert_eq!(
+                read(utf16(&text, false)).is_ok(),
+                be,
+                "UTF-16BE, {declared}"
+            );
+            assert_eq!(
+                read(text.clone().into_bytes()).is_ok(),
+                utf8,
+                "UTF-8, {declared}"
+            );
+            assert_eq!(read(utf8_bom(&text)).is_ok(), utf8, "UTF-8 BOM, {declared}");
+        }
+        assert_eq!(
+            err(&utf16(&doc("UTF-8"), true)),
+            "in.json: not a text file (the XML declaration names the encoding UTF-8, but the file is UTF-16LE (it starts with the byte-order mark FF FE); tacos-sbom reads UTF-8 and UTF-16 with a byte-order mark, declared as such or not at all: convert it to UTF-8, e.g. with `iconv -f UTF-16 -t UTF-8 IN > OUT`); expected a CycloneDX or SPDX SBOM"
+        );
+        assert!(
+            err(&utf16(&doc("ISO-8859-1"), false)).contains(
+                "names the encoding ISO-8859-1, but the file is UTF-16BE (it starts with the byte-order mark FE FF); tacos-sbom reads UTF-8 and UTF-16 with a byte-order mark, declared as such or not at all: convert it to UTF-8, e.g. with `iconv -f UTF-16 -t UTF-8 IN > OUT`, and correct the declaration to UTF-8"
+            )
+        );
+        assert!(
+            err(&utf8_bom(&doc("UTF-16"))).contains(
+                "names the encoding UTF-16, but the file is UTF-8 with a byte-order mark; tacos-sbom reads UTF-8 and UTF-16 with a byte-order mark, declared as such or not at all: correct the declaration to UTF-8, or convert the file to UTF-16 with a byte-order mark, e.g. with `iconv -f UTF-8 -t UTF-16 IN > OUT`"
+            )
+        );
+        assert!(err(doc("UTF-16BE").as_bytes()).ends_with(
+            "but the file is UTF-8; tacos-sbom reads UTF-8 and UTF-16 with a byte-order mark, declared as such or not at all: correct the declaration to UTF-8); expected a CycloneDX or SPDX SBOM"
+        ));
+        let e = err(doc(&"X".repeat(1 << 20)).as_bytes());
+        assert!(
+            e.contains("names the encoding XXX") && e.len() < 1_500,
+            "{e}"
         );
     }
 

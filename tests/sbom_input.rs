@@ -281,6 +281,8 @@ fn dtds_and_entities_cannot_read_files_or_expand() {
 fn other_encodings_are_refused_by_name() {
     let tmp = Temp::new();
     let json = fixture_text("sbom/generated/pypi-flask-django-env.cdx16.json");
+    let xml = fixture_text("sbom/generated/cargo-cli.cdx14.xml");
+    assert!(xml.starts_with("<?xml version=\"1.0\" encoding=\"UTF-8\"?>"));
     let utf16le = |t: &str| -> Vec<u8> { t.encode_utf16().flat_map(u16::to_le_bytes).collect() };
     let utf32le =
         |t: &str| -> Vec<u8> { t.chars().flat_map(|c| (c as u32).to_le_bytes()).collect() };
@@ -310,10 +312,86 @@ fn other_encodings_are_refused_by_name() {
             b"<?xml version=\"1.0\" encoding=\"UTF-16\"?>\n<bom xmlns=\"http://cyclonedx.org/schema/bom/1.5\" version=\"1\"/>".to_vec(),
             "names the encoding UTF-16, but the file is UTF-8",
         ),
+        // Issue 19: a UTF-16 file whose declaration still says UTF-8, as a
+        // shell redirection on Windows makes them, was read by its mark.
+        (
+            "j.xml",
+            with(b"\xFF\xFE", utf16le(&xml)),
+            "the XML declaration names the encoding UTF-8, but the file is UTF-16LE (it starts with the byte-order mark FF FE); tacos-sbom reads UTF-8 and UTF-16 with a byte-order mark, declared as such or not at all: convert it to UTF-8, e.g. with `iconv -f UTF-16 -t UTF-8 IN > OUT`)",
+        ),
+        (
+            "k.xml",
+            with(b"\xFE\xFF", xml.encode_utf16().flat_map(u16::to_be_bytes).collect()),
+            "names the encoding UTF-8, but the file is UTF-16BE (it starts with the byte-order mark FE FF)",
+        ),
+        (
+            "l.xml",
+            with(b"\xEF\xBB\xBF", xml.replace("encoding=\"UTF-8\"", "encoding=\"UTF-16\"").into_bytes()),
+            "names the encoding UTF-16, but the file is UTF-8 with a byte-order mark",
+        ),
     ] {
         write(&tmp, name, &bytes);
         refused_everywhere(&tmp, name, &[&format!("{name}: not a text file ("), expect]);
     }
+}
+
+/// Issue 19: one element with 1,000,000 attributes (8.9 MB) did not finish
+/// in a minute, each attribute compared with every earlier one. A start tag
+/// now has at most 10,000, and the refusal says so.
+#[test]
+fn an_element_with_a_million_attributes_is_refused_by_name() {
+    let tmp = Temp::new();
+    let xml = fixture_text("sbom/generated/cargo-cli.cdx14.xml");
+    let attrs: String = (0..1_000_000).map(|i| format!(" a{i}=\"\"")).collect();
+    let at = xml.find("<component ").unwrap() + "<component".len();
+    let line = xml[..at].matches('\n').count() + 1;
+    write(
+        &tmp,
+        "wide.xml",
+        format!("{}{attrs}{}", &xml[..at], &xml[at..]).as_bytes(),
+    );
+    let err = refused(
+        &tmp,
+        &["enrich", "wide.xml"],
+        &[&format!(
+            "wide.xml: invalid XML at line {line}, column 5: the element <component> has more than 10000 attributes"
+        )],
+    );
+    assert!(err.len() < 2_000, "{} bytes on stderr", err.len());
+}
+
+/// Issue 19: a 9 MB tag-value file with CR-only line ends read as one line,
+/// and the refusal quoted it whole: 9 MB on stderr. It is refused by name,
+/// in a few lines.
+#[test]
+fn a_tag_value_file_with_cr_only_line_ends_is_refused_briefly() {
+    let tmp = Temp::new();
+    let mut text = fixture_text("sbom/spdx/tools-python/SPDXTagExample-v2.3.spdx");
+    let mut i = 0;
+    while text.len() < 2 << 20 {
+        text.push_str(&format!(
+            "\nPackageName: p{i}\nSPDXID: SPDXRef-p{i}\nPackageDownloadLocation: NOASSERTION\n"
+        ));
+        i += 1;
+    }
+    let mac = text.replace("\r\n", "\n").replace('\n', "\r");
+    write(&tmp, "mac.spdx", mac.as_bytes());
+    let err = refused(
+        &tmp,
+        &["enrich", "mac.spdx"],
+        &[
+            "mac.spdx: line 1: the file ends its lines with a carriage return (CR) alone",
+            "tr '\\r' '\\n' < IN > OUT",
+        ],
+    );
+    assert!(err.len() < 2_000, "{} bytes on stderr", err.len());
+    let o = tacos(tmp.path(), &["verify", "mac.spdx"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).len() < 2_000,
+        "{} bytes on stderr",
+        stderr(&o).len()
+    );
 }
 
 /// Formats the tool does not read are named, with a command that converts

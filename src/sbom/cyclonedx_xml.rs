@@ -10,7 +10,7 @@ use super::splice::Edit;
 use super::xml::{self, Document, Element, XML_WS};
 use super::{
     CdxVersion, Changes, Component, ComponentId, FoundReference, Hash, Limits, Reference, Role,
-    SbomError, label_for, normalize_alg, sha256_in_comment,
+    SbomError, label_for, normalize_alg, sha256_in_comment, shown,
 };
 
 const NS_PREFIX: &str = "http://cyclonedx.org/schema/bom/";
@@ -27,14 +27,10 @@ pub(super) fn version(path: &Path, doc: &Document) -> Result<CdxVersion, SbomErr
     };
     Err(SbomError::Unsupported {
         path: path.to_path_buf(),
-        what: format!(
-            "CycloneDX {} XML",
-            if v.is_empty() {
-                "of an unknown version"
-            } else {
-                v
-            }
-        ),
+        what: match v.is_empty() {
+            true => "CycloneDX XML of an unknown version".to_string(),
+            false => format!("CycloneDX {} XML", shown(v)),
+        },
         fix,
     })
 }
@@ -43,7 +39,7 @@ fn malformed(path: &Path, doc: &Document, el: &Element, why: String) -> SbomErro
     let (line, column) = xml::line_col(doc.text(), el.start);
     SbomError::Malformed {
         path: path.to_path_buf(),
-        at: format!("line {line}, column {column} (<{}>)", el.qname),
+        at: format!("line {line}, column {column} (<{}>)", shown(&el.qname)),
         why,
     }
 }
@@ -57,7 +53,10 @@ pub(super) fn check(path: &Path, doc: &Document, limits: &Limits) -> Result<(), 
             path,
             doc,
             root,
-            format!("the root element is <{}>, expected <bom>", root.qname),
+            format!(
+                "the root element is <{}>, expected <bom>",
+                shown(&root.qname)
+            ),
         ));
     }
     if let Some(v) = root.attr("version")
@@ -69,7 +68,7 @@ pub(super) fn check(path: &Path, doc: &Document, limits: &Limits) -> Result<(), 
             root,
             format!(
                 "the version attribute is {:?}, expected an integer",
-                v.value
+                shown(&v.value)
             ),
         ));
     }
@@ -81,7 +80,10 @@ pub(super) fn check(path: &Path, doc: &Document, limits: &Limits) -> Result<(), 
                     path,
                     doc,
                     child,
-                    format!("<{}> has child elements; expected text", child.qname),
+                    format!(
+                        "<{}> has child elements; expected text",
+                        shown(&child.qname)
+                    ),
                 ));
             }
             if child.content_len() > limits.max_string_bytes {
@@ -89,7 +91,7 @@ pub(super) fn check(path: &Path, doc: &Document, limits: &Limits) -> Result<(), 
                     path: path.to_path_buf(),
                     at: {
                         let (l, c) = xml::line_col(doc.text(), child.start);
-                        format!("line {l}, column {c} (<{}>)", child.qname)
+                        format!("line {l}, column {c} (<{}>)", shown(&child.qname))
                     },
                     size: child.content_len(),
                     limit: limits.max_string_bytes,
@@ -376,14 +378,13 @@ impl Layout {
 }
 
 /// The indentation of the line `offset` is on, if only whitespace precedes
-/// it there.
+/// it there. Only the blanks just before `offset` are looked at: searching
+/// back for the line's start would, in a document on one line, read all of
+/// it again for every element written into it.
 fn line_indent(text: &str, offset: usize) -> Option<&str> {
-    let line_start = text[..offset].rfind('\n').map_or(0, |i| i + 1);
-    let before = &text[line_start..offset];
-    before
-        .chars()
-        .all(|c| c == ' ' || c == '\t')
-        .then_some(before)
+    let before = &text[..offset];
+    let line_start = before.trim_end_matches([' ', '\t']).len();
+    (line_start == 0 || before.as_bytes()[line_start - 1] == b'\n').then(|| &before[line_start..])
 }
 
 /// Additions to an empty element (`<x/>`), written as one replacement.
@@ -725,5 +726,26 @@ fn add_tool(ed: &mut Editor<'_>, root: &Element, version: CdxVersion, ch: &Chang
             0,
             &New::parent("components", vec![component()]),
         ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `line_indent` looks back only over blanks (a one-line document of
+    /// 20,000 components took 3.5 s to enrich, 0.15 s since); what it finds
+    /// is what a search back for the line's start found.
+    #[test]
+    fn line_indent_is_the_blanks_from_the_line_start() {
+        let text = "<a>\n  <b/>\n\t <c/><d/>\n<e/>x <f/>";
+        let at = |s: &str| text.find(s).unwrap();
+        assert_eq!(line_indent(text, 0), Some(""));
+        assert_eq!(line_indent(text, at("<b/>")), Some("  "));
+        assert_eq!(line_indent(text, at("<c/>")), Some("\t "));
+        assert_eq!(line_indent(text, at("<d/>")), None);
+        assert_eq!(line_indent(text, at("<e/>")), Some(""));
+        assert_eq!(line_indent(text, at("<f/>")), None);
+        assert_eq!(line_indent("  <a/>", 2), Some("  "));
     }
 }

@@ -147,6 +147,49 @@ impl SbomError {
     }
 }
 
+/// Most characters of one value from the input that a message quotes.
+const SHOWN_CHARS: usize = 200;
+
+/// A value from the input (a line, a value, a name) as an error message
+/// quotes it: at most `SHOWN_CHARS` characters, then its length in bytes, so
+/// that a hostile document cannot make a message of megabytes (a 9 MB "line").
+/// `{}` shows the text, `{:?}` shows it quoted and escaped. Control characters
+/// are the terminal's business (`term::escape`), like everything printed.
+#[derive(Clone, Copy)]
+struct Shown<'a>(&'a str);
+
+fn shown(s: &str) -> Shown<'_> {
+    Shown(s)
+}
+
+impl<'a> Shown<'a> {
+    /// The part shown, and what follows it: nothing, or the length.
+    fn parts(self) -> (&'a str, Option<usize>) {
+        match self.0.char_indices().nth(SHOWN_CHARS) {
+            Some((cut, _)) => (&self.0[..cut], Some(self.0.len())),
+            None => (self.0, None),
+        }
+    }
+}
+
+impl fmt::Display for Shown<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.parts() {
+            (head, Some(len)) => write!(f, "{head}... ({len} bytes)"),
+            (head, None) => f.write_str(head),
+        }
+    }
+}
+
+impl fmt::Debug for Shown<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.parts() {
+            (head, Some(len)) => write!(f, "{head:?}... ({len} bytes)"),
+            (head, None) => write!(f, "{head:?}"),
+        }
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum CdxVersion {
     V1_2,
@@ -468,7 +511,8 @@ impl Sbom {
             let bom_format = doc.str(bom_format).unwrap_or_default();
             if bom_format != "CycloneDX" {
                 return Err(not_sbom(&format!(
-                    "bomFormat is {bom_format:?}, expected \"CycloneDX\""
+                    "bomFormat is {:?}, expected \"CycloneDX\"",
+                    shown(&bom_format)
                 )));
             }
             let spec = checker
@@ -480,7 +524,7 @@ impl Sbom {
                 None => {
                     return Err(SbomError::Unsupported {
                         path: path.to_path_buf(),
-                        what: format!("CycloneDX specVersion {spec:?}"),
+                        what: format!("CycloneDX specVersion {:?}", shown(&spec)),
                         fix: "tacos-sbom reads CycloneDX 1.2 to 1.7".into(),
                     });
                 }
@@ -492,7 +536,7 @@ impl Sbom {
                 other => {
                     return Err(SbomError::Unsupported {
                         path: path.to_path_buf(),
-                        what: format!("spdxVersion {other:?}"),
+                        what: format!("spdxVersion {:?}", shown(other)),
                         fix: "tacos-sbom reads SPDX 2.2 and 2.3 (JSON and tag-value) and SPDX 3.0 JSON-LD".into(),
                     });
                 }
@@ -505,7 +549,7 @@ impl Sbom {
                 _ => {
                     return Err(SbomError::Unsupported {
                         path: path.to_path_buf(),
-                        what: format!("SPDX {v} JSON-LD"),
+                        what: format!("SPDX {} JSON-LD", shown(&v)),
                         fix: "tacos-sbom reads SPDX 3.0.0 and 3.0.1".into(),
                     });
                 }
@@ -545,7 +589,7 @@ impl Sbom {
                 path: path.to_path_buf(),
                 why: format!(
                     "it is XML, but its root element <{}> is not in a CycloneDX namespace",
-                    doc.root().qname
+                    shown(&doc.root().qname)
                 ),
             });
         }
@@ -731,8 +775,10 @@ fn refuse_spdx_xml(path: &Path, text: &str, encoding: Encoding) -> Option<SbomEr
 }
 
 /// An XML declaration that names an encoding other than the one the bytes
-/// are in. With a byte-order mark the mark decides, as XML parsers do; real
-/// UTF-16 files often still declare UTF-8.
+/// are in. XML makes this a fatal error (XML 1.0, 4.3.3), and expat, for one,
+/// refuses it; reading such a file by its byte-order mark alone would also
+/// write back a file whose declaration still lies about its bytes. No
+/// declared encoding is fine: a byte-order mark or UTF-8 needs none.
 fn check_declared_encoding(
     path: &Path,
     doc: &xml::Document,
@@ -742,20 +788,45 @@ fn check_declared_encoding(
         return Ok(());
     };
     let name = declared.to_ascii_uppercase();
-    let known = matches!(
-        name.as_str(),
-        "UTF-8" | "UTF8" | "UTF-16" | "UTF-16LE" | "UTF-16BE"
-    );
-    if !known || (encoding == Encoding::Utf8 && name.starts_with("UTF-16")) {
-        return Err(SbomError::NotText {
-            path: path.to_path_buf(),
-            why: format!(
-                "the XML declaration names the encoding {declared}, but the file is {}; tacos-sbom reads UTF-8 and UTF-16 with a byte-order mark: convert it, e.g. with `iconv -f {declared} -t UTF-8`, and correct the declaration",
-                encoding.name()
-            ),
-        });
+    let utf8 = matches!(name.as_str(), "UTF-8" | "UTF8");
+    let utf16 = matches!(name.as_str(), "UTF-16" | "UTF16");
+    let agrees = match encoding {
+        Encoding::Utf8 | Encoding::Utf8Bom => utf8,
+        Encoding::Utf16Le => utf16 || name == "UTF-16LE",
+        Encoding::Utf16Be => utf16 || name == "UTF-16BE",
+    };
+    if agrees {
+        return Ok(());
     }
-    Ok(())
+    let declared = shown(declared);
+    let fix = if encoding.is_utf16() {
+        let and = match utf8 {
+            true => "",
+            false => ", and correct the declaration to UTF-8",
+        };
+        format!("convert it to UTF-8, e.g. with `iconv -f UTF-16 -t UTF-8 IN > OUT`{and}")
+    } else if utf16 {
+        "correct the declaration to UTF-8, or convert the file to UTF-16 with a byte-order mark, e.g. with `iconv -f UTF-8 -t UTF-16 IN > OUT`".to_string()
+    } else if name.starts_with("UTF-16") {
+        // `iconv -t UTF-16LE` writes no byte-order mark, which is refused.
+        "correct the declaration to UTF-8".to_string()
+    } else {
+        format!(
+            "convert it, e.g. with `iconv -f {declared} -t UTF-8 IN > OUT`, and correct the declaration to UTF-8"
+        )
+    };
+    let bom = match encoding {
+        Encoding::Utf8 | Encoding::Utf8Bom => "",
+        Encoding::Utf16Le => " (it starts with the byte-order mark FF FE)",
+        Encoding::Utf16Be => " (it starts with the byte-order mark FE FF)",
+    };
+    Err(SbomError::NotText {
+        path: path.to_path_buf(),
+        why: format!(
+            "the XML declaration names the encoding {declared}, but the file is {}{bom}; tacos-sbom reads UTF-8 and UTF-16 with a byte-order mark, declared as such or not at all: {fix}",
+            encoding.name()
+        ),
+    })
 }
 
 /// SPDX YAML: a top-level `spdxVersion:` key (tag-value writes `SPDXVersion:`).
@@ -1058,6 +1129,142 @@ mod tests {
             err(b"<?xml version=\"1.0\" encoding=\"ISO-8859-1\"?><bom xmlns=\"http://cyclonedx.org/schema/bom/1.4\"/>")
                 .contains("names the encoding ISO-8859-1")
         );
+    }
+
+    fn utf16(text: &str, le: bool) -> Vec<u8> {
+        let bom: &[u8] = if le { b"\xFF\xFE" } else { b"\xFE\xFF" };
+        let units = text.encode_utf16().flat_map(move |u| match le {
+            true => u.to_le_bytes(),
+            false => u.to_be_bytes(),
+        });
+        bom.iter().copied().chain(units).collect()
+    }
+
+    /// Issue 19: a UTF-16 file whose XML declaration names UTF-8 was read by
+    /// its byte-order mark; XML makes the mismatch a fatal error, and the
+    /// README says it is refused. Each byte order against each declaration.
+    #[test]
+    fn an_xml_declaration_must_name_the_encoding_of_the_bytes() {
+        let doc = |encoding: &str| {
+            let decl = match encoding {
+                "" => String::new(),
+                e => format!(" encoding=\"{e}\""),
+            };
+            format!(
+                "<?xml version=\"1.0\"{decl}?>\n<bom xmlns=\"http://cyclonedx.org/schema/bom/1.5\" version=\"1\"/>\n"
+            )
+        };
+        let read =
+            |bytes: Vec<u8>| Sbom::from_bytes(Path::new("in.xml"), bytes).map(|s| s.encoding());
+        let utf8_bom = |t: &str| [b"\xEF\xBB\xBF".as_slice(), t.as_bytes()].concat();
+        for (declared, le, be, utf8) in [
+            ("", true, true, true),
+            ("UTF-8", false, false, true),
+            ("utf-8", false, false, true),
+            ("UTF8", false, false, true),
+            ("UTF-16", true, true, false),
+            ("utf-16", true, true, false),
+            ("UTF-16LE", true, false, false),
+            ("UTF-16BE", false, true, false),
+            ("ISO-8859-1", false, false, false),
+            ("US-ASCII", false, false, false),
+        ] {
+            let text = doc(declared);
+            assert_eq!(read(utf16(&text, true)).is_ok(), le, "UTF-16LE, {declared}");
+            assert_eq!(
+                read(utf16(&text, false)).is_ok(),
+                be,
+                "UTF-16BE, {declared}"
+            );
+            assert_eq!(
+                read(text.clone().into_bytes()).is_ok(),
+                utf8,
+                "UTF-8, {declared}"
+            );
+            assert_eq!(read(utf8_bom(&text)).is_ok(), utf8, "UTF-8 BOM, {declared}");
+        }
+        assert_eq!(
+            err(&utf16(&doc("UTF-8"), true)),
+            "in.json: not a text file (the XML declaration names the encoding UTF-8, but the file is UTF-16LE (it starts with the byte-order mark FF FE); tacos-sbom reads UTF-8 and UTF-16 with a byte-order mark, declared as such or not at all: convert it to UTF-8, e.g. with `iconv -f UTF-16 -t UTF-8 IN > OUT`); expected a CycloneDX or SPDX SBOM"
+        );
+        assert!(
+            err(&utf16(&doc("ISO-8859-1"), false)).contains(
+                "names the encoding ISO-8859-1, but the file is UTF-16BE (it starts with the byte-order mark FE FF); tacos-sbom reads UTF-8 and UTF-16 with a byte-order mark, declared as such or not at all: convert it to UTF-8, e.g. with `iconv -f UTF-16 -t UTF-8 IN > OUT`, and correct the declaration to UTF-8"
+            )
+        );
+        assert!(
+            err(&utf8_bom(&doc("UTF-16"))).contains(
+                "names the encoding UTF-16, but the file is UTF-8 with a byte-order mark; tacos-sbom reads UTF-8 and UTF-16 with a byte-order mark, declared as such or not at all: correct the declaration to UTF-8, or convert the file to UTF-16 with a byte-order mark, e.g. with `iconv -f UTF-8 -t UTF-16 IN > OUT`"
+            )
+        );
+        assert!(err(doc("UTF-16BE").as_bytes()).ends_with(
+            "but the file is UTF-8; tacos-sbom reads UTF-8 and UTF-16 with a byte-order mark, declared as such or not at all: correct the declaration to UTF-8); expected a CycloneDX or SPDX SBOM"
+        ));
+        let e = err(doc(&"X".repeat(1 << 20)).as_bytes());
+        assert!(
+            e.contains("names the encoding XXX") && e.len() < 1_500,
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn shown_values_are_bounded() {
+        assert_eq!(shown("abc").to_string(), "abc");
+        assert_eq!(format!("{:?}", shown("a\"b\n")), "\"a\\\"b\\n\"");
+        let long = "é".repeat(1_000);
+        assert_eq!(
+            shown(&long).to_string(),
+            format!("{}... (2000 bytes)", "é".repeat(200))
+        );
+        assert_eq!(
+            format!("{:?}", shown(&long)),
+            format!("\"{}\"... (2000 bytes)", "é".repeat(200))
+        );
+        assert_eq!(shown(&"x".repeat(200)).to_string(), "x".repeat(200));
+    }
+
+    /// Issue 19: every value the top-level checks quote is shortened.
+    #[test]
+    fn refusals_quote_values_shortened() {
+        let long = "9".repeat(60_000);
+        for (doc, expect) in [
+            (
+                format!(r#"{{"bomFormat": "{long}"}}"#),
+                "bomFormat is \"999",
+            ),
+            (
+                format!(r#"{{"bomFormat": "CycloneDX", "specVersion": "{long}"}}"#),
+                "CycloneDX specVersion \"999",
+            ),
+            (
+                format!(r#"{{"spdxVersion": "{long}"}}"#),
+                "spdxVersion \"999",
+            ),
+            (
+                format!(r#"{{"@context": "https://spdx.org/rdf/3{long}/x", "@graph": []}}"#),
+                "SPDX 3999",
+            ),
+            (
+                format!("SPDXVersion: {long}\n"),
+                "tag-value of version \"999",
+            ),
+            (
+                format!(
+                    "<?xml version=\"1.0\"?><bom xmlns=\"http://cyclonedx.org/schema/bom/{long}\"/>"
+                ),
+                "CycloneDX 999",
+            ),
+            (format!("<b{long}/>"), "root element <b999"),
+            (
+                format!("<bom xmlns=\"http://cyclonedx.org/schema/bom/1.5\" version=\"{long}\"/>"),
+                "the version attribute is \"999",
+            ),
+        ] {
+            let e = err(doc.as_bytes());
+            assert!(e.contains(expect), "{expect}: {}", &e[..e.len().min(500)]);
+            assert!(e.contains("... (600"), "{}", &e[..e.len().min(500)]);
+            assert!(e.len() < 1_000, "{expect}: {} bytes", e.len());
+        }
     }
 
     #[test]

@@ -11,7 +11,7 @@ use std::path::Path;
 use super::splice::Edit;
 use super::{
     Changes, Component, ComponentId, FoundReference, Hash, Limits, Reference, Role, SbomError,
-    SpdxVersion, label_for, normalize_alg, sha256_in_comment, spdx,
+    SpdxVersion, label_for, normalize_alg, sha256_in_comment, shown, spdx,
 };
 
 /// One `Tag: value` entry.
@@ -91,8 +91,10 @@ fn malformed(path: &Path, line: usize, why: impl Into<String>) -> SbomError {
 }
 
 /// Whether the text reads as tag-value: its first entry line is a tag.
+/// Lines are split at a CR alone too, so that a file with old Mac OS line
+/// ends is recognized, and then refused for them by name.
 pub(super) fn looks_like(text: &str) -> bool {
-    text.lines()
+    text.split(['\n', '\r'])
         .map(str::trim)
         .filter(|l| !l.is_empty() && !l.starts_with('#'))
         .take(50)
@@ -112,7 +114,7 @@ impl Document {
             other => {
                 return Err(SbomError::Unsupported {
                     path: path.to_path_buf(),
-                    what: format!("SPDX tag-value of version {other:?}"),
+                    what: format!("SPDX tag-value of version {:?}", shown(other)),
                     fix: "tacos-sbom reads SPDX 2.2 and 2.3".into(),
                 });
             }
@@ -192,7 +194,7 @@ impl Document {
                         e.line,
                         format!(
                             "ExternalRef needs a category, a type and a locator; found {:?}",
-                            e.value
+                            shown(&e.value)
                         ),
                     ));
                 }
@@ -202,7 +204,7 @@ impl Document {
                         e.line,
                         format!(
                             "PackageChecksum needs `ALGORITHM: value`; found {:?}",
-                            e.value
+                            shown(&e.value)
                         ),
                     ));
                 }
@@ -217,7 +219,7 @@ impl Document {
                     e.line,
                     format!(
                         "the SPDXID {:?} is also used on line {first}; each element needs its own",
-                        e.value
+                        shown(&e.value)
                     ),
                 ));
             }
@@ -235,7 +237,7 @@ impl Document {
                     self.entries[p.first].line,
                     format!(
                         "the package {:?} has no SPDXID",
-                        self.entries[p.first].value
+                        shown(&self.entries[p.first].value)
                     ),
                 ));
             }
@@ -563,6 +565,22 @@ fn one_token(url: &str) -> std::borrow::Cow<'_, str> {
     out.into()
 }
 
+/// A CR not followed by LF, outside a `<text>` value. Tag-value lines end in
+/// LF or CRLF; old Mac OS ended them in CR alone. Such a file is refused by
+/// name, with the conversion: read as before, a CR ran one line on into the
+/// next, and the error quoted the whole file as its first line.
+fn lone_cr(path: &Path, text: &str, line: usize) -> SbomError {
+    let why = match text.contains('\n') {
+        false => {
+            "the file ends its lines with a carriage return (CR) alone, as old Mac OS did; SPDX tag-value lines end in LF or CRLF: convert them, e.g. with `tr '\\r' '\\n' < IN > OUT`"
+        }
+        true => {
+            "a carriage return (CR) that is not followed by a line feed (LF); SPDX tag-value lines end in LF or CRLF, and a CR alone inside a line is read as neither"
+        }
+    };
+    malformed(path, line, why)
+}
+
 /// Read every `Tag: value` entry with its span.
 fn read_entries(path: &Path, text: &str) -> Result<Vec<Entry>, SbomError> {
     let mut entries = Vec::new();
@@ -572,9 +590,14 @@ fn read_entries(path: &Path, text: &str) -> Result<Vec<Entry>, SbomError> {
         line_no += 1;
         let line_end = text[pos..].find('\n').map_or(text.len(), |i| pos + i + 1);
         let line = &text[pos..line_end];
-        let content = line.trim_end_matches(['\r', '\n']);
+        let content = line.strip_suffix('\n').unwrap_or(line);
+        let content = content.strip_suffix('\r').unwrap_or(content);
         let trimmed = content.trim();
+        let cr = content.find('\r');
         if trimmed.is_empty() || trimmed.starts_with('#') {
+            if cr.is_some() {
+                return Err(lone_cr(path, text, line_no));
+            }
             pos = line_end;
             continue;
         }
@@ -582,7 +605,7 @@ fn read_entries(path: &Path, text: &str) -> Result<Vec<Entry>, SbomError> {
             return Err(malformed(
                 path,
                 line_no,
-                format!("expected `Tag: value`, found {:?}", short(trimmed)),
+                format!("expected `Tag: value`, found {:?}", shown(trimmed)),
             ));
         };
         let tag = content[..colon].trim();
@@ -590,19 +613,28 @@ fn read_entries(path: &Path, text: &str) -> Result<Vec<Entry>, SbomError> {
             return Err(malformed(
                 path,
                 line_no,
-                format!("expected `Tag: value`, found {:?}", short(trimmed)),
+                format!("expected `Tag: value`, found {:?}", shown(trimmed)),
             ));
         }
         let after = pos + colon + 1;
         let lead = text[after..].len() - text[after..].trim_start_matches([' ', '\t']).len();
         let value_at = after + lead;
-        if text[value_at..].starts_with("<text>") {
+        let text_value = text[value_at..].starts_with("<text>");
+        // A CR inside a <text> value is part of it; anywhere else it ends a
+        // line that this reader would otherwise run on into the next.
+        if cr.is_some_and(|at| !text_value || pos + at < value_at) {
+            return Err(lone_cr(path, text, line_no));
+        }
+        if text_value {
             let inner = value_at + "<text>".len();
             let Some(close) = text[inner..].find("</text>") else {
                 return Err(malformed(
                     path,
                     line_no,
-                    format!("the <text> value of {tag} is not closed (is the file truncated?)"),
+                    format!(
+                        "the <text> value of {} is not closed (is the file truncated?)",
+                        shown(tag)
+                    ),
                 ));
             };
             let value_end = inner + close;
@@ -611,6 +643,24 @@ fn read_entries(path: &Path, text: &str) -> Result<Vec<Entry>, SbomError> {
                 .map_or(text.len(), |i| value_end + i + 1);
             let first_line = line_no;
             line_no += text[pos..value_end].matches('\n').count();
+            // The line ends with the value: what follows it would be lost.
+            let rest = &text[value_end + "</text>".len()..end];
+            let rest = rest.strip_suffix('\n').unwrap_or(rest);
+            let rest = rest.strip_suffix('\r').unwrap_or(rest);
+            if rest.contains('\r') {
+                return Err(lone_cr(path, text, line_no));
+            }
+            if !rest.trim_matches([' ', '\t']).is_empty() {
+                return Err(malformed(
+                    path,
+                    line_no,
+                    format!(
+                        "the line goes on after the </text> that ends the value of {}: found {:?}; an entry ends with its line",
+                        shown(tag),
+                        shown(rest.trim_matches([' ', '\t']))
+                    ),
+                ));
+            }
             entries.push(Entry {
                 tag: tag.to_string(),
                 value: text[inner..value_end].to_string(),
@@ -639,10 +689,127 @@ fn read_entries(path: &Path, text: &str) -> Result<Vec<Entry>, SbomError> {
     Ok(entries)
 }
 
-fn short(s: &str) -> String {
-    let mut out: String = s.chars().take(60).collect();
-    if out.len() < s.len() {
-        out.push_str("...");
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const HEAD: &str = "SPDXVersion: SPDX-2.3\nDataLicense: CC0-1.0\nSPDXID: SPDXRef-DOCUMENT\n\
+                        DocumentName: d\nDocumentNamespace: https://example.com/d\n\
+                        Creator: Tool: t\nCreated: 2024-01-01T00:00:00Z\n\n";
+
+    fn parse(text: &str) -> Result<Document, String> {
+        Document::parse(Path::new("in.spdx"), text.to_string(), &Limits::default())
+            .map_err(|e| e.to_string())
     }
-    out
+
+    /// Issue 19: a file with CR-only line ends read as one line, and the
+    /// refusal quoted all of it. It is now refused as such, briefly; a CR
+    /// alone anywhere outside a `<text>` value is refused too, since it ran
+    /// its line on into the next one.
+    #[test]
+    fn lone_carriage_returns_are_refused_by_name() {
+        let package = "PackageName: p\nSPDXID: SPDXRef-p\nPackageDownloadLocation: NOASSERTION\n";
+        let mac = format!("{HEAD}{}", package.repeat(50_000)).replace('\n', "\r");
+        assert!(looks_like(&mac));
+        let e = parse(&mac).unwrap_err();
+        assert_eq!(
+            e,
+            "in.spdx: line 1: the file ends its lines with a carriage return (CR) alone, as old Mac OS did; SPDX tag-value lines end in LF or CRLF: convert them, e.g. with `tr '\\r' '\\n' < IN > OUT`"
+        );
+        assert!(looks_like(&format!("# made on a Mac\r{mac}")));
+        for (doc, line) in [
+            (format!("{HEAD}PackageName: p\rSPDXID: SPDXRef-x\n"), 9),
+            (format!("{HEAD}# note\rPackageName: p\n"), 9),
+            (format!("{HEAD}\r \n"), 9),
+            (format!("{HEAD}\rPackageName: p\n"), 9),
+            (format!("{HEAD}PackageName: p\r\r\n"), 9),
+            (
+                format!("{HEAD}PackageComment: <text>a\nb</text>\rPackageName: q\n"),
+                10,
+            ),
+        ] {
+            let e = parse(&doc).unwrap_err();
+            assert_eq!(
+                e,
+                format!(
+                    "in.spdx: line {line}: a carriage return (CR) that is not followed by a line feed (LF); SPDX tag-value lines end in LF or CRLF, and a CR alone inside a line is read as neither"
+                ),
+                "{doc:?}"
+            );
+        }
+        // Inside a <text> value a CR is the value's own; CRLF is a line end.
+        let ok = format!(
+            "{}PackageName: p\r\nSPDXID: SPDXRef-p\r\nPackageComment: <text>a\rb</text>\r\n",
+            HEAD.replace('\n', "\r\n")
+        );
+        let d = parse(&ok).unwrap();
+        let comment = d
+            .entries
+            .iter()
+            .find(|e| e.tag == "PackageComment")
+            .unwrap();
+        assert_eq!(comment.value, "a\rb");
+    }
+
+    /// What follows `</text>` on its line was silently dropped.
+    #[test]
+    fn nothing_may_follow_a_text_value_on_its_line() {
+        let e = parse(&format!(
+            "{HEAD}PackageName: p\nPackageComment: <text>a</text> SPDXID: SPDXRef-p\n"
+        ))
+        .unwrap_err();
+        assert_eq!(
+            e,
+            "in.spdx: line 10: the line goes on after the </text> that ends the value of PackageComment: found \"SPDXID: SPDXRef-p\"; an entry ends with its line"
+        );
+        assert!(
+            parse(&format!(
+                "{HEAD}PackageName: p\nSPDXID: SPDXRef-p\nPackageComment: <text>a</text> \t\n"
+            ))
+            .is_ok()
+        );
+    }
+
+    /// Issue 19: every value quoted from a tag-value file is shortened.
+    #[test]
+    fn refusals_quote_values_shortened() {
+        let long = "v".repeat(60_000);
+        let tag = "T".repeat(1 << 20);
+        for (doc, expect) in [
+            (format!("SPDXVersion: {long}\n"), "version \"vvv"),
+            (
+                format!("{HEAD}{long}\n"),
+                "expected `Tag: value`, found \"vvv",
+            ),
+            (format!("{HEAD}{tag}: <text>x\n"), "the <text> value of TTT"),
+            (
+                format!("{HEAD}PackageName: p\nSPDXID: SPDXRef-p\nExternalRef: {long}\n"),
+                "ExternalRef needs a category, a type and a locator; found \"vvv",
+            ),
+            (
+                format!("{HEAD}PackageName: p\nSPDXID: SPDXRef-p\nPackageChecksum: {long}\n"),
+                "PackageChecksum needs `ALGORITHM: value`; found \"vvv",
+            ),
+            (
+                format!(
+                    "{HEAD}PackageName: p\nSPDXID: SPDXRef-{long}\nPackageName: q\nSPDXID: SPDXRef-{long}\n"
+                ),
+                "the SPDXID \"SPDXRef-vvv",
+            ),
+            (format!("{HEAD}PackageName: {long}\n"), "the package \"vvv"),
+            (
+                format!("{HEAD}PackageName: p\nPackageComment: <text>a</text>{long}\n"),
+                "the line goes on after the </text>",
+            ),
+        ] {
+            let e = parse(&doc).unwrap_err();
+            assert!(e.contains(expect), "{expect}: {}", &e[..e.len().min(500)]);
+            assert!(
+                e.contains(" bytes)"),
+                "{expect}: {}",
+                &e[..e.len().min(500)]
+            );
+            assert!(e.len() < 1_000, "{expect}: {} bytes", e.len());
+        }
+    }
 }

@@ -12,18 +12,29 @@
 //! read, and refusing them closes the door on entity expansion (XXE, "billion
 //! laughs") for every reader downstream of us too.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::path::Path;
 use std::sync::Arc;
 
 use quick_xml::events::Event;
-use quick_xml::name::ResolveResult;
+use quick_xml::name::{NamespaceError, ResolveResult};
 use quick_xml::reader::NsReader;
 
-use super::SbomError;
+use super::{SbomError, shown};
 
 /// Deepest element nesting accepted, as for JSON.
 pub const MAX_DEPTH: usize = 512;
+
+/// Most attributes one start tag may have. CycloneDX elements have a few
+/// (the real SBOMs among the test fixtures at most 5); the cap bounds what one
+/// tag can ask of memory, as an attribute kept costs several times the bytes
+/// it takes written.
+pub const MAX_ATTRIBUTES: usize = 10_000;
+
+/// Up to this many attributes, a duplicate is found by comparing a name with
+/// each earlier one; beyond it, in a set of names, so that a tag with many
+/// attributes is read in linear time.
+const FEW_ATTRIBUTES: usize = 16;
 
 /// One attribute: its name as written and where its value is.
 #[derive(Debug, Clone)]
@@ -188,18 +199,33 @@ impl Document {
                 Ok(x) => x,
                 Err(e) => {
                     let at = reader.error_position() as usize;
-                    let message = e.to_string();
+                    // quick-xml's messages quote names from the input, and
+                    // one speaks to its caller rather than to ours.
+                    let message = match e {
+                        quick_xml::Error::Namespace(NamespaceError::TooManyBindings(n)) => {
+                            format!("more than {n} namespace declarations in scope")
+                        }
+                        e => e.to_string(),
+                    };
                     let hint = match message.contains("end of input") {
                         true => " (is the file truncated?)",
                         false => "",
                     };
-                    return Err(err(at, format!("not well-formed: {message}{hint}")));
+                    return Err(err(
+                        at,
+                        format!("not well-formed: {}{hint}", shown(&message)),
+                    ));
                 }
             };
             let end = reader.buffer_position() as usize;
             let ns_name = match ns {
                 Ok(n) => n,
-                Err(p) => return Err(err(pos, format!("the prefix {p:?} is not declared"))),
+                Err(p) => {
+                    return Err(err(
+                        pos,
+                        format!("the prefix {:?} is not declared", shown(&p)),
+                    ));
+                }
             };
             match event {
                 Event::Decl(d) => {
@@ -238,7 +264,7 @@ impl Document {
                     // element is kept as a span.
                     let keep = in_ns && stack.last().is_none_or(|o| o.keep);
                     let attrs = if keep {
-                        scan_attributes(&text, pos, end, qname.len(), &mut intern)
+                        scan_attributes(&text, pos, end, &qname, &mut intern)
                             .map_err(|(at, m)| err(at, m))?
                     } else {
                         Vec::new()
@@ -300,7 +326,7 @@ impl Document {
                                 pos,
                                 format!(
                                     "the entity &{}; is not defined (only the five predefined entities and character references are read)",
-                                    &*r
+                                    shown(&r)
                                 ),
                             ));
                         }
@@ -318,7 +344,7 @@ impl Document {
                 text.len(),
                 format!(
                     "unexpected end of file inside <{}> (is the file truncated?)",
-                    open.el.qname
+                    shown(&open.el.qname)
                 ),
             ));
         }
@@ -430,7 +456,10 @@ fn decode_attr(raw: &str, at: usize) -> Result<String, (usize, String)> {
         let Some(c) = c else {
             return Err((
                 offset + i,
-                format!("the reference &{name}; in an attribute value is not defined"),
+                format!(
+                    "the reference &{}; in an attribute value is not defined",
+                    shown(name)
+                ),
             ));
         };
         out.push(c);
@@ -441,19 +470,22 @@ fn decode_attr(raw: &str, at: usize) -> Result<String, (usize, String)> {
     Ok(out)
 }
 
-/// The attributes of the start tag at `start..end`, with the spans of their
-/// values. quick-xml has checked the tag's outline; this reads it again for
-/// positions and refuses what XML does not allow (duplicates, bad quoting).
+/// The attributes of the start tag `<qname ...>` at `start..end`, with the
+/// spans of their values. quick-xml has checked the tag's outline; this reads
+/// it again for positions and refuses what XML does not allow (duplicates,
+/// bad quoting) and more attributes than `MAX_ATTRIBUTES`.
 fn scan_attributes(
     text: &str,
     start: usize,
     end: usize,
-    name_len: usize,
+    qname: &str,
     intern: &mut impl FnMut(&str) -> Arc<str>,
 ) -> Result<Vec<Attr>, (usize, String)> {
     let b = text.as_bytes();
-    let mut i = start + 1 + name_len;
+    let mut i = start + 1 + qname.len();
     let mut out: Vec<Attr> = Vec::new();
+    // Filled only once the tag has more than a few attributes.
+    let mut names: HashSet<Arc<str>> = HashSet::new();
     let is_ws = |c: u8| matches!(c, b' ' | b'\t' | b'\r' | b'\n');
     loop {
         while i < end && is_ws(b[i]) {
@@ -461,6 +493,15 @@ fn scan_attributes(
         }
         if i >= end || b[i] == b'>' || b[i] == b'/' {
             return Ok(out);
+        }
+        if out.len() == MAX_ATTRIBUTES {
+            return Err((
+                start,
+                format!(
+                    "the element <{}> has more than {MAX_ATTRIBUTES} attributes",
+                    shown(qname)
+                ),
+            ));
         }
         let name_start = i;
         while i < end && !is_ws(b[i]) && b[i] != b'=' && b[i] != b'>' && b[i] != b'/' {
@@ -471,7 +512,10 @@ fn scan_attributes(
             i += 1;
         }
         if i >= end || b[i] != b'=' {
-            return Err((name_start, format!("the attribute {name} has no value")));
+            return Err((
+                name_start,
+                format!("the attribute {} has no value", shown(name)),
+            ));
         }
         i += 1;
         while i < end && is_ws(b[i]) {
@@ -481,14 +525,14 @@ fn scan_attributes(
         if quote != b'"' && quote != b'\'' {
             return Err((
                 i,
-                format!("the value of the attribute {name} is not quoted"),
+                format!("the value of the attribute {} is not quoted", shown(name)),
             ));
         }
         let value_start = i + 1;
         let Some(len) = text[value_start..end].find(quote as char) else {
             return Err((
                 value_start,
-                format!("the value of the attribute {name} is not closed"),
+                format!("the value of the attribute {} is not closed", shown(name)),
             ));
         };
         let value_end = value_start + len;
@@ -496,14 +540,29 @@ fn scan_attributes(
         if raw.contains('<') {
             return Err((
                 value_start,
-                format!("'<' in the value of the attribute {name}"),
+                format!("'<' in the value of the attribute {}", shown(name)),
             ));
         }
-        if out.iter().any(|a| &*a.name == name) {
-            return Err((name_start, format!("the attribute {name} appears twice")));
+        let duplicate = if out.len() < FEW_ATTRIBUTES {
+            out.iter().any(|a| &*a.name == name)
+        } else {
+            if names.is_empty() {
+                names.extend(out.iter().map(|a| a.name.clone()));
+            }
+            names.contains(name)
+        };
+        if duplicate {
+            return Err((
+                name_start,
+                format!("the attribute {} appears twice", shown(name)),
+            ));
+        }
+        let name = intern(name);
+        if !names.is_empty() {
+            names.insert(name.clone());
         }
         out.push(Attr {
-            name: intern(name),
+            name,
             value_start,
             value_end,
             value: decode_attr(raw, value_start)?,
@@ -615,5 +674,96 @@ mod tests {
         assert!(parse("").unwrap_err().contains("no root element"));
         let deep = format!("{}{}", "<a>".repeat(600), "</a>".repeat(600));
         assert!(parse(&deep).unwrap_err().contains("deeper than 512"));
+    }
+
+    fn with_attributes(names: impl Iterator<Item = String>) -> String {
+        let attrs: String = names.map(|n| format!(" {n}=\"v\"")).collect();
+        format!("<?xml version=\"1.0\"?>\n<bom xmlns=\"urn:x\">\n  <c{attrs}/>\n</bom>\n")
+    }
+
+    /// Issue 19: the duplicate check compared each attribute with every
+    /// earlier one, so 80,000 attributes on one element took 23 s and
+    /// 1,000,000 did not finish in a minute. A tag now has at most
+    /// `MAX_ATTRIBUTES`, and duplicates are found in a set beyond a few.
+    #[test]
+    fn attributes_per_element_are_capped_and_duplicates_found_far_apart() {
+        let at_cap = with_attributes((0..MAX_ATTRIBUTES).map(|i| format!("a{i}")));
+        let d = parse(&at_cap).unwrap();
+        let c = d.root().child("c").unwrap();
+        assert_eq!(c.attrs.len(), MAX_ATTRIBUTES);
+        assert_eq!(c.attr("a9999").unwrap().value, "v");
+
+        let over = with_attributes((0..=MAX_ATTRIBUTES).map(|i| format!("a{i}")));
+        assert_eq!(
+            parse(&over).unwrap_err(),
+            "x.xml: invalid XML at line 3, column 3: the element <c> has more than 10000 attributes"
+        );
+        let million = with_attributes((0..1_000_000).map(|i| format!("a{i}")));
+        assert!(
+            parse(&million)
+                .unwrap_err()
+                .contains("has more than 10000 attributes")
+        );
+
+        // The first and the 9,999th, and the 17th and 18th: past the few
+        // compared one by one, both ways of looking agree.
+        let far = with_attributes(
+            (0..9_998)
+                .map(|i| format!("a{i}"))
+                .chain(["a0".to_string()]),
+        );
+        let e = parse(&far).unwrap_err();
+        assert!(e.contains("the attribute a0 appears twice"), "{e}");
+        let line_start = far.find("  <c").unwrap();
+        let column = far.rfind(" a0=").unwrap() + 1 - line_start + 1;
+        assert!(e.contains(&format!("line 3, column {column}:")), "{e}");
+        for (first, second) in [(0, 1), (15, 16), (16, 17), (17, 18), (3, 9_000)] {
+            let names = (0..9_500).map(|i| match i == second {
+                true => format!("a{first}"),
+                false => format!("a{i}"),
+            });
+            let e = parse(&with_attributes(names)).unwrap_err();
+            assert!(
+                e.contains(&format!("the attribute a{first} appears twice")),
+                "{first}, {second}: {e}"
+            );
+        }
+    }
+
+    /// Issue 19: names, entities and the parser's own messages quote the
+    /// input; each is shown shortened.
+    #[test]
+    fn names_from_the_input_are_shown_bounded() {
+        let long = "n".repeat(1 << 20);
+        for (doc, expect) in [
+            (
+                format!("<bom><{long}>"),
+                "unexpected end of file inside <nnn",
+            ),
+            (format!("<bom {long}/>"), "the attribute nnn"),
+            (format!("<bom {long}=v/>"), "is not quoted"),
+            (
+                format!("<bom a=\"&{long};\"/>"),
+                "in an attribute value is not defined",
+            ),
+            (format!("<bom>&{long};</bom>"), "is not defined"),
+            (format!("<{long}:bom/>"), "is not declared"),
+            (format!("<bom><a></{long}></bom>"), "not well-formed"),
+            (
+                format!(
+                    "<bom{}/>",
+                    (0..200)
+                        .map(|i| format!(" xmlns:p{i}=\"urn:{i}\""))
+                        .collect::<String>()
+                ),
+                "more than 128 namespace declarations in scope",
+            ),
+        ] {
+            let e = parse(&doc).unwrap_err();
+            assert!(e.contains(expect), "{expect}: {}", &e[..e.len().min(400)]);
+            assert!(e.len() < 1_000, "{expect}: {} bytes", e.len());
+        }
+        let e = parse(&format!("<bom><{long}>")).unwrap_err();
+        assert!(e.contains("... (1048576 bytes)"), "{e}");
     }
 }

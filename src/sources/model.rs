@@ -253,10 +253,11 @@ pub struct ScorecardCheck {
 }
 
 impl Scorecard {
+    /// The check Scorecard names exactly `name` (its API writes check names
+    /// exactly, e.g. `Code-Review`; a name that matches only in another case
+    /// is not read as that check).
     pub fn check(&self, name: &str) -> Option<&ScorecardCheck> {
-        self.checks
-            .iter()
-            .find(|c| c.name.eq_ignore_ascii_case(name))
+        self.checks.iter().find(|c| c.name == name)
     }
 }
 
@@ -303,4 +304,25 @@ pub struct GraphNode {
     /// Shipped inside another package's tarball (npm): its name encodes
     /// where (`a>1.2.3>b>c`), not a registry identity.
     pub bundled: bool,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn scorecard_checks_are_found_by_their_exact_name() {
+        let s = Scorecard {
+            repository: "github.com/o/r".into(),
+            date: OffsetDateTime::UNIX_EPOCH,
+            score: None,
+            checks: vec![ScorecardCheck {
+                name: "code-review".into(),
+                score: 10,
+                reason: None,
+            }],
+        };
+        assert_eq!(s.check("Code-Review"), None);
+        assert!(s.check("code-review").is_some());
+    }
 }

@@ -647,8 +647,10 @@ fn unknown_dependencies_are_not_no_dependencies() {
             s["Evidence"][f]
         );
     }
-    // npm dependencies written as a string or a list.
-    for (i, deps) in [json!("lodash"), json!(["lodash"])].into_iter().enumerate() {
+    // npm dependencies written as a list, as releases published before npm
+    // normalized package.json wrote them (a string is no form npm ever
+    // published: tests/hostile_answers.rs).
+    for (i, deps) in [json!([]), json!(["lodash"])].into_iter().enumerate() {
         let name = format!("tacos-odd-deps-{i}");
         serve(
             &srv,
@@ -1071,7 +1073,35 @@ fn signed_reports_are_verified_when_a_key_is_configured() {
 fn people_are_counted_not_names() {
     let srv = start();
     let tmp = Temp::new();
-    // One person listed twice.
+    // One person with two accounts at one address.
+    serve(
+        &srv,
+        "/npm/tacos-one-address",
+        with(
+            &packument("tacos-one-address", &[("1.0.0", json!({}))]),
+            |v| {
+                v["maintainers"] = json!([
+                    {"name": "alice", "email": "alice@example.com"},
+                    {"name": "alice-bot", "email": "Alice@example.com"}
+                ])
+            },
+        ),
+    );
+    let (s, _) = assess(
+        &srv,
+        &tmp,
+        "pkg:npm/tacos-one-address@1.0.0",
+        "address",
+        None,
+        &[],
+    );
+    assert_eq!(
+        s["MultipleMaintainers"], "False",
+        "{}",
+        s["Evidence"]["MultipleMaintainers"]
+    );
+    // One account listed twice is not the registry's list: nothing is
+    // counted from it.
     serve(
         &srv,
         "/npm/tacos-twice",
@@ -1080,10 +1110,12 @@ fn people_are_counted_not_names() {
         }),
     );
     let (s, _) = assess(&srv, &tmp, "pkg:npm/tacos-twice@1.0.0", "twice", None, &[]);
-    assert_eq!(
-        s["MultipleMaintainers"], "False",
-        "{}",
-        s["Evidence"]["MultipleMaintainers"]
+    let e = &s["Evidence"]["MultipleMaintainers"];
+    assert_eq!(s["MultipleMaintainers"], "NOASSERTION", "{e}");
+    assert_eq!(e["ReasonCode"], "malformed-answer", "{e}");
+    assert!(
+        e["Reason"].as_str().unwrap().contains("listed twice"),
+        "{e}"
     );
     // A PyPI project owned by an organisation, one role listed: its
     // members can publish too, so the count is unknown.
@@ -1105,13 +1137,35 @@ fn people_are_counted_not_names() {
 fn wrong_shapes_are_read_as_what_they_are() {
     let srv = start();
     let tmp = Temp::new();
-    // `"deprecated": true` is a deprecation, as npm reads it.
+    // `"deprecated": true`: npm writes a deprecation as its message. Read as
+    // deprecated it would make an older release the latest; the answer is
+    // malformed instead.
     serve(
         &srv,
         "/npm/tacos-dep-bool",
         packument("tacos-dep-bool", &[("1.0.0", json!({"deprecated": true}))]),
     );
     let (s, _) = assess(&srv, &tmp, "pkg:npm/tacos-dep-bool@1.0.0", "dep", None, &[]);
+    assert_eq!(
+        s["PackageStatus"], "NOASSERTION",
+        "{}",
+        s["Evidence"]["PackageStatus"]
+    );
+    assert_eq!(
+        s["Evidence"]["PackageStatus"]["ReasonCode"], "malformed-answer",
+        "{}",
+        s["Evidence"]["PackageStatus"]
+    );
+    // A message is a deprecation.
+    serve(
+        &srv,
+        "/npm/tacos-dep-msg",
+        packument(
+            "tacos-dep-msg",
+            &[("1.0.0", json!({"deprecated": "use something else"}))],
+        ),
+    );
+    let (s, _) = assess(&srv, &tmp, "pkg:npm/tacos-dep-msg@1.0.0", "msg", None, &[]);
     assert_eq!(
         s["PackageStatus"]["Status"], "Deprecated",
         "{}",
@@ -1136,8 +1190,8 @@ fn wrong_shapes_are_read_as_what_they_are() {
         s["Evidence"]["PackageStatus"]["ReasonCode"],
         "malformed-answer"
     );
-    // An unreadable time on the newest release: its age is unknown, so an
-    // older release is not taken for the newest.
+    // An unreadable time on the newest release: the answer is malformed,
+    // so an older release is not taken for the newest.
     serve(
         &srv,
         "/npm/tacos-bad-time",

@@ -919,7 +919,7 @@ pub fn multiple_maintainers(f: &Facts) -> Decided<Attestation> {
         ));
     };
     let people = m.people();
-    let obs = json!({"accounts": m.accounts, "people": people, "organisation": m.organisation});
+    let obs = json!({"accounts": m.names(), "people": people, "organisation": m.organisation});
     match (people.len(), &m.organisation) {
         (n, _) if n > 1 => {
             let e = observed(

@@ -7,7 +7,10 @@ use serde::Deserialize;
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
-use super::model::{Dependency, DependencyKind, Flag, Maintainers, RegistryPackage, Release};
+use super::json::{self, kind, quoted};
+use super::model::{
+    Account, Dependency, DependencyKind, Flag, Maintainers, RegistryPackage, Release,
+};
 
 /// The index path: `1/a`, `2/ab`, `3/a/abc`, `ab/cd/abcd...`, lowercased.
 pub fn index_path(name: &str) -> String {
@@ -68,40 +71,81 @@ fn yes() -> bool {
 }
 
 /// An index file for `requested`, every line checked: a line that is not a
-/// version record of that crate makes the whole answer malformed.
+/// version record of that crate, a version listed twice, or a dependency
+/// of a kind the index does not write makes the whole answer malformed.
 pub fn parse_index(bytes: &[u8], requested: &str) -> Result<RegistryPackage, String> {
     let text = std::str::from_utf8(bytes).map_err(|_| "not UTF-8".to_string())?;
     let mut pkg = RegistryPackage::default();
+    let mut seen = std::collections::HashSet::new();
     for (i, line) in text
         .lines()
         .enumerate()
         .filter(|(_, l)| !l.trim().is_empty())
     {
         let l: IndexLine =
-            serde_json::from_str(line).map_err(|e| format!("line {}: {e}", i + 1))?;
+            json::parse_into(line.as_bytes()).map_err(|e| format!("line {}: {e}", i + 1))?;
         if !l.name.eq_ignore_ascii_case(requested) {
             return Err(format!(
-                "line {} is about {:?}, not {requested:?}",
+                "line {} is about {}, not {}",
                 i + 1,
-                l.name
+                quoted(&l.name),
+                quoted(requested)
             ));
         }
-        if ::semver::Version::parse(&l.vers).is_err() {
+        let Ok(version) = ::semver::Version::parse(&l.vers) else {
             return Err(format!(
-                "line {}: {:?} is not a SemVer version",
+                "line {}: {} is not a SemVer version",
                 i + 1,
-                l.vers
+                quoted(&l.vers)
+            ));
+        };
+        // crates.io takes a version once (build metadata aside); a second
+        // line for it leaves which is yanked, and what it depends on, open.
+        if !seen.insert((version.major, version.minor, version.patch, version.pre)) {
+            return Err(format!(
+                "line {}: version {} is listed twice",
+                i + 1,
+                quoted(&l.vers)
             ));
         }
-        let published =
-            match &l.pubtime {
-                Some(t) => Some(OffsetDateTime::parse(t, &Rfc3339).map_err(|_| {
-                    format!("line {}: `pubtime` {t:?} is not an RFC 3339 time", i + 1)
-                })?),
-                None => None,
-            };
+        let published = match &l.pubtime {
+            Some(t) => Some(OffsetDateTime::parse(t, &Rfc3339).map_err(|_| {
+                format!(
+                    "line {}: `pubtime` {} is not an RFC 3339 time",
+                    i + 1,
+                    quoted(t)
+                )
+            })?),
+            None => None,
+        };
         let mut features = l.features;
         features.extend(l.features2.unwrap_or_default());
+        let mut deps = Vec::new();
+        for d in l.deps {
+            let kind = match (d.kind.as_deref(), d.optional) {
+                (Some("dev"), _) => DependencyKind::Dev,
+                (Some("build"), _) => DependencyKind::Build,
+                (None | Some("normal"), true) => DependencyKind::Optional,
+                (None | Some("normal"), false) => DependencyKind::Normal,
+                (Some(other), _) => {
+                    return Err(format!(
+                        "line {}: a dependency of kind {}",
+                        i + 1,
+                        quoted(other)
+                    ));
+                }
+            };
+            let real = d.package.clone().unwrap_or_else(|| d.name.clone());
+            deps.push(Dependency {
+                alias: Some(d.name),
+                name: real,
+                requirement: d.req,
+                kind,
+                condition: d.target,
+                features: d.features,
+                default_features: d.default_features,
+            });
+        }
         pkg.name = l.name;
         pkg.releases.push(Release {
             version: l.vers,
@@ -115,28 +159,7 @@ pub fn parse_index(bytes: &[u8], requested: &str) -> Result<RegistryPackage, Str
             deprecated: Flag::No,
             license: None,
             repository: None,
-            dependencies: Some(
-                l.deps
-                    .into_iter()
-                    .map(|d| {
-                        let real = d.package.clone().unwrap_or_else(|| d.name.clone());
-                        Dependency {
-                            alias: Some(d.name),
-                            name: real,
-                            requirement: d.req,
-                            kind: match (d.kind.as_deref(), d.optional) {
-                                (Some("dev"), _) => DependencyKind::Dev,
-                                (Some("build"), _) => DependencyKind::Build,
-                                (_, true) => DependencyKind::Optional,
-                                _ => DependencyKind::Normal,
-                            },
-                            condition: d.target,
-                            features: d.features,
-                            default_features: d.default_features,
-                        }
-                    })
-                    .collect(),
-            ),
+            dependencies: Some(deps),
             features: Some(features),
             funding: None,
         });
@@ -151,12 +174,13 @@ pub fn parse_index(bytes: &[u8], requested: &str) -> Result<RegistryPackage, Str
 
 /// `config.json` of a sparse index: (download URL template, API base).
 pub fn parse_index_config(bytes: &[u8]) -> Result<(Option<String>, Option<String>), String> {
-    let v: serde_json::Value =
-        serde_json::from_slice(bytes).map_err(|e| format!("crates index config: {e}"))?;
-    Ok((
-        v.get("dl").and_then(|x| x.as_str()).map(str::to_string),
-        v.get("api").and_then(|x| x.as_str()).map(str::to_string),
-    ))
+    let v = json::parse(bytes).map_err(|e| format!("crates index config: {e}"))?;
+    let text = |key: &str| match v.get(key) {
+        None | Some(serde_json::Value::Null) => Ok(None),
+        Some(serde_json::Value::String(s)) => Ok(Some(s.clone())),
+        Some(other) => Err(format!("crates index config: `{key}` is {}", kind(other))),
+    };
+    Ok((text("dl")?, text("api")?))
 }
 
 pub fn api_crate_path(name: &str) -> String {
@@ -201,13 +225,44 @@ pub struct ApiVersion {
     pub yanked: bool,
 }
 
+/// The API's answer about `requested`: its versions each once, their
+/// times RFC 3339 (they can stand in for the index's).
 pub fn parse_api_crate(bytes: &[u8], requested: &str) -> Result<CratesApiCrate, String> {
-    let c: CratesApiCrate =
-        serde_json::from_slice(bytes).map_err(|e| format!("not the documented shape: {e}"))?;
+    let c: CratesApiCrate = json::parse_into(bytes)?;
     match &c.krate.name {
-        Some(n) if n.eq_ignore_ascii_case(requested) => Ok(c),
-        other => Err(format!("the answer is about {other:?}, not {requested:?}")),
+        Some(n) if n.eq_ignore_ascii_case(requested) => {}
+        other => {
+            return Err(format!(
+                "the answer is about {}, not {}",
+                other.as_deref().map_or("no crate".to_string(), quoted),
+                quoted(requested)
+            ));
+        }
     }
+    let mut seen = std::collections::HashSet::new();
+    for v in &c.versions {
+        if !seen.insert(v.num.as_str()) {
+            return Err(format!("version {} is listed twice", quoted(&v.num)));
+        }
+        if let Some(t) = &v.created_at
+            && OffsetDateTime::parse(t, &Rfc3339).is_err()
+        {
+            return Err(format!(
+                "version {} was created at {}, not an RFC 3339 time",
+                quoted(&v.num),
+                quoted(t)
+            ));
+        }
+    }
+    if let Some(t) = &c.krate.updated_at
+        && OffsetDateTime::parse(t, &Rfc3339).is_err()
+    {
+        return Err(format!(
+            "`updated_at` {} is not an RFC 3339 time",
+            quoted(t)
+        ));
+    }
+    Ok(c)
 }
 
 impl CratesApiCrate {
@@ -248,28 +303,51 @@ impl CratesApiCrate {
 }
 
 /// `/owners`: user logins, and a team (which hides how many people can
-/// publish) as the organisation.
+/// publish) as the organisation. Each owner must be a user or a team, as
+/// crates.io writes them, and listed once (logins compared without case,
+/// as GitHub compares them).
 pub fn parse_owners(bytes: &[u8]) -> Result<Maintainers, String> {
-    let v: serde_json::Value =
-        serde_json::from_slice(bytes).map_err(|e| format!("not JSON: {e}"))?;
+    let v = json::parse(bytes)?;
     let users = v
         .get("users")
         .and_then(|u| u.as_array())
         .ok_or("no `users` list")?;
     let mut m = Maintainers::default();
+    let mut logins = std::collections::HashSet::new();
     for u in users {
         let login = u
             .get("login")
             .and_then(|l| l.as_str())
             .ok_or("an owner without a login")?;
+        if !logins.insert(login.to_ascii_lowercase()) {
+            return Err(format!("the owner {} is listed twice", quoted(login)));
+        }
         match u.get("kind").and_then(|k| k.as_str()) {
-            Some("team") => m.organisation = Some(login.to_string()),
             // Team logins look like `github:org:team`.
-            _ if login.starts_with("github:") => m.organisation = Some(login.to_string()),
-            _ => m.accounts.push(login.to_string()),
+            Some("team") if login.starts_with("github:") => {
+                m.organisation = Some(login.to_string())
+            }
+            Some("user") if is_github_login(login) => m.accounts.push(Account::named(login)),
+            Some(k @ ("user" | "team")) => {
+                return Err(format!(
+                    "a {k} owner named {}, not as crates.io names one",
+                    quoted(login)
+                ));
+            }
+            Some(other) => return Err(format!("an owner of kind {}", quoted(other))),
+            None => return Err(format!("the owner {} has no kind", quoted(login))),
         }
     }
     Ok(m)
+}
+
+/// A GitHub login: letters, digits and hyphens (crates.io users sign in
+/// with GitHub).
+fn is_github_login(l: &str) -> bool {
+    !l.is_empty()
+        && l.len() <= 39
+        && l.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
 }
 
 #[cfg(test)]
@@ -360,10 +438,159 @@ mod tests {
         );
         assert!(parse_index(b"{\"name\":\"x\",\"vers\":1}", "x").is_err());
         let o = parse_owners(
-            br#"{"users":[{"login":"a"},{"login":"A"},{"login":"github:org:t","kind":"team"}]}"#,
+            br#"{"users":[{"login":"a","kind":"user"},{"login":"b","kind":"user"},{"login":"github:org:t","kind":"team"}]}"#,
         )
         .unwrap();
-        assert_eq!(o.people(), vec!["a"]);
+        assert_eq!(o.people(), vec!["a", "b"]);
         assert_eq!(o.organisation.as_deref(), Some("github:org:t"));
+    }
+
+    #[test]
+    fn odd_index_lines_are_malformed() {
+        let chrono =
+            String::from_utf8(fixture(&format!("crates/index/{}", index_path("chrono")))).unwrap();
+        let last = chrono.lines().last().unwrap();
+        let cases = [
+            (
+                "a version twice",
+                format!(
+                    "{chrono}{}\n",
+                    last.replace("\"yanked\": false", "\"yanked\": true")
+                ),
+                "listed twice",
+            ),
+            (
+                "a version twice, once with build metadata",
+                format!(
+                    "{chrono}{}\n",
+                    last.replace("\"vers\": \"0.4.45\"", "\"vers\": \"0.4.45+b\"")
+                ),
+                "listed twice",
+            ),
+            (
+                "a kind the index does not write",
+                chrono.replacen("\"kind\": \"normal\"", "\"kind\": \"runtime\"", 1),
+                "of kind \"runtime\"",
+            ),
+            (
+                "a key twice",
+                chrono.replacen(
+                    "{\"name\": \"chrono\", ",
+                    "{\"yanked\": true, \"name\": \"chrono\", ",
+                    1,
+                ),
+                "yanked",
+            ),
+            (
+                "a feature map with a key twice",
+                chrono.replacen(
+                    "\"features\": {",
+                    "\"features\": {\"x\": [], \"x\": [\"y\"], ",
+                    1,
+                ),
+                "twice",
+            ),
+            (
+                "a time that is not RFC 3339",
+                chrono.replacen("\"pubtime\": \"", "\"pubtime\": \"on ", 1),
+                "not an RFC 3339 time",
+            ),
+        ];
+        for (label, text, why) in cases {
+            assert_ne!(text, chrono, "{label}");
+            let e = parse_index(text.as_bytes(), "chrono").unwrap_err();
+            assert!(e.contains(why), "{label}: {e}");
+        }
+        // Every recorded index file is accepted.
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/fixtures/registry/crates/index");
+        let mut stack = vec![dir.clone()];
+        let mut n = 0;
+        while let Some(d) = stack.pop() {
+            for e in std::fs::read_dir(&d).unwrap() {
+                let p = e.unwrap().path();
+                if p.is_dir() {
+                    stack.push(p);
+                } else if p.file_name().is_some_and(|f| f != "config.json") {
+                    let name = p.file_name().unwrap().to_string_lossy().into_owned();
+                    let name = name.strip_suffix(".gz").unwrap_or(&name).to_string();
+                    let rel = p
+                        .strip_prefix(dir.parent().unwrap().parent().unwrap())
+                        .unwrap();
+                    let rel = rel.to_string_lossy();
+                    let bytes = fixture(rel.strip_suffix(".gz").unwrap_or(&rel));
+                    if let Err(e) = parse_index(&bytes, &name) {
+                        panic!("{rel}: {e}");
+                    }
+                    n += 1;
+                }
+            }
+        }
+        assert!(n > 20, "{n}");
+    }
+
+    #[test]
+    fn odd_api_answers_are_malformed() {
+        let owners = |users: &str| parse_owners(format!("{{\"users\": {users}}}").as_bytes());
+        for (label, users, why) in [
+            (
+                "the same login twice",
+                r#"[{"login": "a", "kind": "user"}, {"login": "A", "kind": "user"}]"#,
+                "listed twice",
+            ),
+            (
+                "a kind crates.io does not write",
+                r#"[{"login": "a", "kind": "user"}, {"login": "b", "kind": "group"}]"#,
+                "of kind",
+            ),
+            (
+                "no kind",
+                r#"[{"login": "a", "kind": "user"}, {"login": "b"}]"#,
+                "no kind",
+            ),
+            (
+                "an invisible character",
+                "[{\"login\": \"a\", \"kind\": \"user\"}, {\"login\": \"a\\u200b\", \"kind\": \"user\"}]",
+                "not as crates.io",
+            ),
+            (
+                "a team that is not GitHub's",
+                r#"[{"login": "t", "kind": "team"}]"#,
+                "not as crates.io",
+            ),
+            (
+                "a login that is a number",
+                r#"[{"login": 1, "kind": "user"}]"#,
+                "without a login",
+            ),
+        ] {
+            let e = owners(users)
+                .err()
+                .unwrap_or_else(|| panic!("{label}: accepted"));
+            assert!(e.contains(why), "{label}: {e}");
+        }
+        let time = String::from_utf8(fixture("crates-api-examples/time.json")).unwrap();
+        let v: serde_json::Value = serde_json::from_str(&time).unwrap();
+        let first = v["versions"][0]["num"].as_str().unwrap().to_string();
+        let mut twice = v.clone();
+        twice["versions"][1]["num"] = first.clone().into();
+        assert!(
+            parse_api_crate(twice.to_string().as_bytes(), "time")
+                .unwrap_err()
+                .contains("twice")
+        );
+        let mut bad_time = v.clone();
+        bad_time["versions"][0]["created_at"] = "yesterday".into();
+        assert!(
+            parse_api_crate(bad_time.to_string().as_bytes(), "time")
+                .unwrap_err()
+                .contains("RFC 3339")
+        );
+        assert!(parse_api_crate(&fixture("crates-api-examples/regex.json"), "regex").is_ok());
+        assert!(parse_index_config(br#"{"dl": "https://x/dl", "api": 5}"#).is_err());
+        assert_eq!(
+            parse_index_config(br#"{"dl": "https://x/dl"}"#).unwrap(),
+            (Some("https://x/dl".into()), None)
+        );
     }
 }

@@ -6,6 +6,7 @@ use serde_json::Value;
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
+use super::json::{self as strict, kind, quoted};
 use super::model::{DepsDevPackage, DepsDevVersion, DepsDevVersionSummary, GraphNode};
 
 /// deps.dev wants every character outside the unreserved set encoded, so a
@@ -100,14 +101,14 @@ pub fn parse_batch(
                 let raw = serde_json::to_vec(v).expect("a JSON value serializes");
                 page.found.push((key, parsed, raw));
             }
-            Some(other) => return Err(format!("`version` is {}", super::npm::kind(other))),
+            Some(other) => return Err(format!("`version` is {}", kind(other))),
         }
     }
     page.next_page_token = match o.get("nextPageToken") {
         None | Some(Value::Null) => None,
         Some(Value::String(t)) if t.is_empty() => None,
         Some(Value::String(t)) => Some(t.clone()),
-        Some(other) => return Err(format!("`nextPageToken` is {}", super::npm::kind(other))),
+        Some(other) => return Err(format!("`nextPageToken` is {}", kind(other))),
     };
     Ok(page)
 }
@@ -115,9 +116,9 @@ pub fn parse_batch(
 type Obj = serde_json::Map<String, Value>;
 
 fn json(bytes: &[u8]) -> Result<Obj, String> {
-    match serde_json::from_slice(bytes).map_err(|e| format!("not JSON: {e}"))? {
+    match strict::parse(bytes)? {
         Value::Object(o) => Ok(o),
-        other => Err(format!("{}, not an object", super::npm::kind(&other))),
+        other => Err(format!("{}, not an object", kind(&other))),
     }
 }
 
@@ -125,7 +126,7 @@ fn opt_bool(o: &Obj, key: &str) -> Result<Option<bool>, String> {
     match o.get(key) {
         None | Some(Value::Null) => Ok(None),
         Some(Value::Bool(b)) => Ok(Some(*b)),
-        Some(other) => Err(format!("`{key}` is {}", super::npm::kind(other))),
+        Some(other) => Err(format!("`{key}` is {}", kind(other))),
     }
 }
 
@@ -134,8 +135,8 @@ fn opt_time(o: &Obj, key: &str) -> Result<Option<OffsetDateTime>, String> {
         None | Some(Value::Null) => Ok(None),
         Some(Value::String(t)) => OffsetDateTime::parse(t, &Rfc3339)
             .map(Some)
-            .map_err(|_| format!("`{key}` {t:?} is not an RFC 3339 time")),
-        Some(other) => Err(format!("`{key}` is {}", super::npm::kind(other))),
+            .map_err(|_| format!("`{key}` {} is not an RFC 3339 time", quoted(t))),
+        Some(other) => Err(format!("`{key}` is {}", kind(other))),
     }
 }
 
@@ -143,10 +144,7 @@ fn list<'a>(o: &'a Obj, key: &str) -> Result<&'a [Value], String> {
     match o.get(key) {
         None | Some(Value::Null) => Ok(&[]),
         Some(Value::Array(a)) => Ok(a),
-        Some(other) => Err(format!(
-            "`{key}` is {}, not a list",
-            super::npm::kind(other)
-        )),
+        Some(other) => Err(format!("`{key}` is {}, not a list", kind(other))),
     }
 }
 
@@ -165,12 +163,20 @@ fn version_key(o: &Obj, name: &str, version: Option<&str>) -> Result<(String, St
         .and_then(Value::as_str)
         .ok_or("no `versionKey.version`")?;
     if !same_name(n, name) {
-        return Err(format!("the answer is about {n:?}, not {name:?}"));
+        return Err(format!(
+            "the answer is about {}, not {}",
+            quoted(n),
+            quoted(name)
+        ));
     }
     if let Some(want) = version
         && v != want
     {
-        return Err(format!("the answer is about version {v:?}, not {want:?}"));
+        return Err(format!(
+            "the answer is about version {}, not {}",
+            quoted(v),
+            quoted(want)
+        ));
     }
     Ok((n.to_string(), v.to_string()))
 }
@@ -182,25 +188,35 @@ fn same_name(a: &str, b: &str) -> bool {
     a == b || normalize_name(Ecosystem::PyPi, a) == normalize_name(Ecosystem::PyPi, b)
 }
 
+/// GetPackage: every version once, at most one of them the default.
 pub fn parse_package(bytes: &[u8], name: &str) -> Result<DepsDevPackage, String> {
     let v = json(bytes)?;
-    if let Some(k) = v
-        .get("packageKey")
-        .and_then(|k| k.get("name"))
-        .and_then(Value::as_str)
-        && !same_name(k, name)
-    {
-        return Err(format!("the answer is about {k:?}, not {name:?}"));
+    match v.get("packageKey").map(|k| k.get("name")) {
+        None => {}
+        Some(Some(Value::String(k))) if same_name(k, name) => {}
+        Some(Some(Value::String(k))) => {
+            return Err(format!(
+                "the answer is about {}, not {}",
+                quoted(k),
+                quoted(name)
+            ));
+        }
+        Some(_) => return Err("`packageKey` without a name".into()),
     }
     let versions = match v.get("versions") {
         Some(Value::Array(a)) => a,
-        Some(other) => return Err(format!("`versions` is {}", super::npm::kind(other))),
+        Some(other) => return Err(format!("`versions` is {}", kind(other))),
         None => return Err("no `versions`".into()),
     };
-    let mut out = Vec::new();
+    let mut out: Vec<DepsDevVersionSummary> = Vec::new();
+    let mut seen = std::collections::HashSet::new();
     for x in versions {
         let x = x.as_object().ok_or("a version that is not an object")?;
         let (_, version) = version_key(x, name, None)?;
+        // Listed twice, a version could be both deprecated and not.
+        if !seen.insert(version.clone()) {
+            return Err(format!("version {} is listed twice", quoted(&version)));
+        }
         out.push(DepsDevVersionSummary {
             version,
             published: opt_time(x, "publishedAt")?,
@@ -208,6 +224,9 @@ pub fn parse_package(bytes: &[u8], name: &str) -> Result<DepsDevPackage, String>
             // Protocol-buffer JSON leaves false values out.
             is_deprecated: opt_bool(x, "isDeprecated")?.unwrap_or(false),
         });
+    }
+    if out.iter().filter(|v| v.is_default).count() > 1 {
+        return Err("more than one version is the default".into());
     }
     Ok(DepsDevPackage { versions: out })
 }
@@ -259,11 +278,11 @@ fn version_from(v: &Obj, name: &str, version: &str) -> Result<DepsDevVersion, St
         published: opt_time(v, "publishedAt")?,
         is_default: opt_bool(v, "isDefault")?,
         is_deprecated: opt_bool(v, "isDeprecated")?,
-        deprecated_reason: v
-            .get("deprecatedReason")
-            .and_then(Value::as_str)
-            .filter(|s| !s.is_empty())
-            .map(str::to_string),
+        deprecated_reason: match v.get("deprecatedReason") {
+            None | Some(Value::Null) => None,
+            Some(Value::String(r)) => Some(r.clone()).filter(|r| !r.is_empty()),
+            Some(other) => return Err(format!("`deprecatedReason` is {}", kind(other))),
+        },
         licenses: strings("licenses", None)?,
         advisory_ids: strings("advisoryKeys", Some("id"))?,
         links,
@@ -284,7 +303,7 @@ pub fn parse_dependencies(
     let v = json(bytes)?;
     let nodes = match v.get("nodes") {
         Some(Value::Array(a)) => a,
-        Some(other) => return Err(format!("`nodes` is {}", super::npm::kind(other))),
+        Some(other) => return Err(format!("`nodes` is {}", kind(other))),
         None => return Err("no `nodes`".into()),
     };
     let mut out = Vec::new();
@@ -305,12 +324,25 @@ pub fn parse_dependencies(
             .ok_or("a node without a version")?;
         let relation = match n.get("relation").and_then(Value::as_str) {
             Some(r @ ("SELF" | "DIRECT" | "INDIRECT")) => r,
-            other => return Err(format!("a node's relation is {other:?}")),
+            Some(other) => return Err(format!("a node's relation is {}", quoted(other))),
+            None => return Err("a node without a relation".into()),
         };
         if i == 0 && (relation != "SELF" || !same_name(node_name, name) || node_version != version)
         {
             return Err(format!(
-                "the graph starts at {node_name}@{node_version} ({relation}), not {name}@{version}"
+                "the graph starts at {}@{} ({relation}), not {}@{}",
+                quoted(node_name),
+                quoted(node_version),
+                quoted(name),
+                quoted(version)
+            ));
+        }
+        // One graph, one root.
+        if i > 0 && relation == "SELF" {
+            return Err(format!(
+                "a second root, {}@{}",
+                quoted(node_name),
+                quoted(node_version)
             ));
         }
         // A node's own errors (an unresolved requirement) make the graph as
@@ -334,7 +366,7 @@ pub fn parse_dependencies(
         None | Some(Value::Null) => {}
         Some(Value::String(e)) if e.is_empty() => {}
         Some(Value::String(e)) => node_errors.insert(0, e.clone()),
-        Some(other) => return Err(format!("`error` is {}", super::npm::kind(other))),
+        Some(other) => return Err(format!("`error` is {}", kind(other))),
     }
     let error = (!node_errors.is_empty()).then(|| node_errors.join("; "));
     Ok((out, error))
@@ -378,6 +410,80 @@ mod tests {
         let (nodes, err) = parse_dependencies(g, "x", "1").unwrap();
         assert_eq!(nodes.len(), 2);
         assert_eq!(err.as_deref(), Some("could not resolve z"));
+    }
+
+    #[test]
+    fn odd_package_and_graph_answers_are_malformed() {
+        let version = |v: &str, extra: &str| {
+            format!(
+                r#"{{"versionKey": {{"system": "MAVEN", "name": "g:a", "version": "{v}"}}{extra}}}"#
+            )
+        };
+        let package = |versions: &[String]| {
+            format!(
+                r#"{{"packageKey": {{"system": "MAVEN", "name": "g:a"}}, "versions": [{}]}}"#,
+                versions.join(", ")
+            )
+        };
+        let healthy = package(&[version("1.0", ""), version("2.0", r#", "isDefault": true"#)]);
+        let p = parse_package(healthy.as_bytes(), "g:a").unwrap();
+        assert_eq!(p.versions.len(), 2);
+        for (label, text, why) in [
+            (
+                "a version twice",
+                package(&[
+                    version("1.0", ""),
+                    version("1.0", r#", "isDeprecated": true"#),
+                ]),
+                "listed twice",
+            ),
+            (
+                "two defaults",
+                package(&[
+                    version("1.0", r#", "isDefault": true"#),
+                    version("2.0", r#", "isDefault": true"#),
+                ]),
+                "default",
+            ),
+            (
+                "a key twice",
+                healthy.replacen("{", r#"{"versions": [], "#, 1),
+                "twice",
+            ),
+            (
+                "a package key without a name",
+                healthy.replace(r#""name": "g:a"}, "versions""#, r#""name": 1}, "versions""#),
+                "without a name",
+            ),
+            (
+                "a time that is not RFC 3339",
+                package(&[version("1.0", r#", "publishedAt": "2026-01-01""#)]),
+                "RFC 3339",
+            ),
+        ] {
+            let e = parse_package(text.as_bytes(), "g:a")
+                .err()
+                .unwrap_or_else(|| panic!("{label}: accepted"));
+            assert!(e.contains(why), "{label}: {e}");
+        }
+        let g = br#"{"nodes": [{"versionKey": {"name": "x", "version": "1"}, "relation": "SELF"},
+                              {"versionKey": {"name": "y", "version": "2"}, "relation": "SELF"}]}"#;
+        assert!(
+            parse_dependencies(g, "x", "1")
+                .unwrap_err()
+                .contains("second root")
+        );
+        let g = br#"{"nodes": [{"versionKey": {"name": "x", "version": "1"}}]}"#;
+        assert!(
+            parse_dependencies(g, "x", "1")
+                .unwrap_err()
+                .contains("without a relation")
+        );
+        let p = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/fixtures/api/depsdev/npm-lodash-4.17.20.getversion.json");
+        let mut v: Value = serde_json::from_slice(&std::fs::read(p).unwrap()).unwrap();
+        v["deprecatedReason"] = serde_json::json!(["no"]);
+        assert!(parse_version(v.to_string().as_bytes(), "lodash", "4.17.20").is_err());
     }
 
     #[test]

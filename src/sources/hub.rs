@@ -947,12 +947,12 @@ impl Sources {
             if f.status != 200 {
                 return None;
             }
-            match serde_json::from_slice::<OsvRecord>(&f.body) {
-                Ok(r) if r.id == id => {
+            match super::osv_record::parse(&f.body, id) {
+                Ok(r) => {
                     self.client.remember(&f);
                     Some(r)
                 }
-                _ => {
+                Err(_) => {
                     self.client.forget(&f);
                     None
                 }

@@ -15,6 +15,7 @@ pub mod depsdev;
 pub mod endpoints;
 pub mod http;
 pub mod hub;
+pub mod json;
 pub mod model;
 pub mod npm;
 pub mod osv;

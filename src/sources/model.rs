@@ -138,22 +138,74 @@ pub enum DependencyKind {
 /// Who can publish a package.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Maintainers {
-    /// Accounts, as the registry names them (deduplicated by [`Maintainers::people`]).
-    pub accounts: Vec<String>,
+    /// Accounts, as the registry lists them (each once: a parser refuses
+    /// a list that names an account twice).
+    pub accounts: Vec<Account>,
     /// An organisation or team that can publish (PyPI organisation, a GitHub
     /// team among a crate's owners): its members are people the list does
     /// not show.
     pub organisation: Option<String>,
 }
 
+/// One account that can publish.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Account {
+    /// The account's name on the registry.
+    pub name: String,
+    /// The address the registry shows for it, where it shows one (npm).
+    pub email: Option<String>,
+}
+
+impl Account {
+    pub fn named(name: impl Into<String>) -> Account {
+        Account {
+            name: name.into(),
+            email: None,
+        }
+    }
+}
+
 impl Maintainers {
-    /// Distinct accounts, compared case-insensitively.
+    /// The accounts' names, as listed.
+    pub fn names(&self) -> Vec<&str> {
+        self.accounts.iter().map(|a| a.name.as_str()).collect()
+    }
+
+    /// One name per person: accounts that share a name (compared
+    /// case-insensitively) or an address are one person, however many
+    /// accounts they are listed as. People are counted, not names.
     pub fn people(&self) -> Vec<&str> {
-        let mut seen = std::collections::HashSet::new();
-        self.accounts
-            .iter()
-            .map(|a| a.trim())
-            .filter(|a| !a.is_empty() && seen.insert(a.to_lowercase()))
+        use std::collections::HashMap;
+        let key = |s: &str| s.trim().to_lowercase();
+        // Which person each account is: the lowest index it is linked to,
+        // directly or through others (a union-find, so that a long list
+        // takes linear time).
+        let mut person: Vec<usize> = (0..self.accounts.len()).collect();
+        fn root(person: &mut [usize], mut i: usize) -> usize {
+            while person[i] != i {
+                person[i] = person[person[i]];
+                i = person[i];
+            }
+            i
+        }
+        let mut first: HashMap<(bool, String), usize> = HashMap::new();
+        for (i, a) in self.accounts.iter().enumerate() {
+            let keys = std::iter::once((false, key(&a.name))).chain(
+                a.email
+                    .as_deref()
+                    .map(key)
+                    .filter(|e| !e.is_empty())
+                    .map(|e| (true, e)),
+            );
+            for k in keys {
+                let j = *first.entry(k).or_insert(i);
+                let (ri, rj) = (root(&mut person, i), root(&mut person, j));
+                person[ri.max(rj)] = ri.min(rj);
+            }
+        }
+        (0..self.accounts.len())
+            .filter(|&i| root(&mut person, i) == i && !self.accounts[i].name.trim().is_empty())
+            .map(|i| self.accounts[i].name.trim())
             .collect()
     }
 }
@@ -253,10 +305,11 @@ pub struct ScorecardCheck {
 }
 
 impl Scorecard {
+    /// The check Scorecard names exactly `name` (its API writes check names
+    /// exactly, e.g. `Code-Review`; a name that matches only in another case
+    /// is not read as that check).
     pub fn check(&self, name: &str) -> Option<&ScorecardCheck> {
-        self.checks
-            .iter()
-            .find(|c| c.name.eq_ignore_ascii_case(name))
+        self.checks.iter().find(|c| c.name == name)
     }
 }
 
@@ -303,4 +356,73 @@ pub struct GraphNode {
     /// Shipped inside another package's tarball (npm): its name encodes
     /// where (`a>1.2.3>b>c`), not a registry identity.
     pub bundled: bool,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn account(name: &str, email: Option<&str>) -> Account {
+        Account {
+            name: name.into(),
+            email: email.map(str::to_string),
+        }
+    }
+
+    #[test]
+    fn people_are_counted_by_name_or_address() {
+        let m = |accounts: Vec<Account>| Maintainers {
+            accounts,
+            organisation: None,
+        };
+        let two = m(vec![
+            account("alice", Some("a@example.com")),
+            account("bob", Some("b@example.com")),
+        ]);
+        assert_eq!(two.people(), vec!["alice", "bob"]);
+        // Another case, another account with the same address.
+        let one = m(vec![account("alice", None), account("Alice ", None)]);
+        assert_eq!(one.people(), vec!["alice"]);
+        let one = m(vec![
+            account("alice", Some("A@example.com")),
+            account("alice-bot", Some("a@example.com")),
+        ]);
+        assert_eq!(one.people(), vec!["alice"]);
+        // Linked through a third account: one person.
+        let one = m(vec![
+            account("x", Some("1@example.com")),
+            account("y", Some("2@example.com")),
+            account("Y", Some("1@example.com")),
+        ]);
+        assert_eq!(one.people().len(), 1);
+        // No address is not a shared address.
+        let two = m(vec![
+            account("x", Some("")),
+            account("y", Some("")),
+            account("z", None),
+        ]);
+        assert_eq!(two.people().len(), 3);
+        assert_eq!(two.names(), vec!["x", "y", "z"]);
+        // A long list is counted in linear time, not compared pair by pair.
+        let many = m((0..200_000)
+            .map(|i| account(&format!("u{i}"), Some(&format!("{}@example.com", i % 1000))))
+            .collect());
+        assert_eq!(many.people().len(), 1000);
+    }
+
+    #[test]
+    fn scorecard_checks_are_found_by_their_exact_name() {
+        let s = Scorecard {
+            repository: "github.com/o/r".into(),
+            date: OffsetDateTime::UNIX_EPOCH,
+            score: None,
+            checks: vec![ScorecardCheck {
+                name: "code-review".into(),
+                score: 10,
+                reason: None,
+            }],
+        };
+        assert_eq!(s.check("Code-Review"), None);
+        assert!(s.check("code-review").is_some());
+    }
 }

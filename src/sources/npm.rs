@@ -4,12 +4,15 @@
 //! times; a packument without `maintainers` is treated as such a sanitized
 //! answer, and what it cannot show stays unknown.
 
+use std::collections::HashMap;
+
 use serde_json::Value;
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
+use super::json::{self, kind, quoted};
 use super::model::{
-    Dependency, DependencyKind, Flag, Funding, Maintainers, RegistryPackage, Release,
+    Account, Dependency, DependencyKind, Flag, Funding, Maintainers, RegistryPackage, Release,
 };
 use super::repo_url;
 
@@ -21,15 +24,23 @@ pub fn packument_path(name: &str) -> String {
 }
 
 /// Read a packument for `requested`, checking its shape at the boundary.
-/// What is malformed as a whole (not an object, another package's name,
-/// `versions` or `maintainers` of the wrong type) is an error; what one
-/// release writes oddly (package.json is free-form, and old releases are)
-/// leaves that fact unknown for that release, never "none".
+/// What the registry itself writes must be as it writes it, or the whole
+/// answer is malformed: `name`, `versions`, `dist-tags`, every `time`
+/// (RFC 3339), `maintainers` (each account once, by a name npm could have
+/// given it) and each release's `deprecated` (a message). What a release's
+/// package.json says in a form npm does not write today (old releases
+/// wrote `dependencies` as a list) leaves that fact unknown for that
+/// release, never "none"; a form no release was ever published with (a
+/// string or a number where a map belongs) is a malformed answer.
 pub fn parse_packument(bytes: &[u8], requested: &str) -> Result<RegistryPackage, String> {
-    let v: Value = serde_json::from_slice(bytes).map_err(|e| format!("not JSON: {e}"))?;
+    let v: Value = json::parse(bytes)?;
     let obj = v.as_object().ok_or("not a JSON object")?;
     if obj.contains_key("error") && !obj.contains_key("versions") {
-        return Err(format!("an error answer: {}", obj["error"]));
+        let e = match &obj["error"] {
+            Value::String(e) => quoted(e),
+            other => kind(other).to_string(),
+        };
+        return Err(format!("an error answer: {e}"));
     }
     let name = match obj.get("name") {
         Some(Value::String(n)) => n.clone(),
@@ -37,14 +48,18 @@ pub fn parse_packument(bytes: &[u8], requested: &str) -> Result<RegistryPackage,
         None => return Err("no `name`".into()),
     };
     if name != requested {
-        return Err(format!("the answer is about {name:?}, not {requested:?}"));
+        return Err(format!(
+            "the answer is about {}, not {}",
+            quoted(&name),
+            quoted(requested)
+        ));
     }
     let times = match obj.get("time") {
         None => None,
-        Some(Value::Object(t)) => Some(t),
+        Some(Value::Object(t)) => Some(times(t)?),
         Some(other) => return Err(format!("`time` is {}, not an object", kind(other))),
     };
-    let unpublished = times.is_some_and(|t| t.contains_key("unpublished"));
+    let unpublished = times.as_ref().is_some_and(|t| t.unpublished);
     let versions = match obj.get("versions") {
         Some(Value::Object(m)) => Some(m),
         Some(other) => return Err(format!("`versions` is {}, not an object", kind(other))),
@@ -54,19 +69,7 @@ pub fn parse_packument(bytes: &[u8], requested: &str) -> Result<RegistryPackage,
     };
     let maintainers = match obj.get("maintainers") {
         None => None,
-        Some(Value::Array(list)) => {
-            let mut accounts = Vec::new();
-            for m in list {
-                match m.get("name").and_then(Value::as_str).or_else(|| m.as_str()) {
-                    Some(n) => accounts.push(n.to_string()),
-                    None => return Err("a `maintainers` entry without a name".into()),
-                }
-            }
-            Some(Maintainers {
-                accounts,
-                organisation: None,
-            })
-        }
+        Some(Value::Array(list)) => Some(maintainers(list)?),
         Some(other) => return Err(format!("`maintainers` is {}, not a list", kind(other))),
     };
     let latest_tag = match obj.get("dist-tags") {
@@ -81,40 +84,60 @@ pub fn parse_packument(bytes: &[u8], requested: &str) -> Result<RegistryPackage,
     // The full registry answer carries maintainers; mirrors that strip them
     // also strip deprecation notices and real publish times.
     let genuine = maintainers.is_some();
-    let trustworthy = genuine && times.is_some_and(|t| t.contains_key("created"));
-    let time_of = |v: &str| {
-        times
-            .and_then(|t| t.get(v))
-            .and_then(Value::as_str)
-            .and_then(|s| OffsetDateTime::parse(s, &Rfc3339).ok())
-    };
+    let trustworthy = genuine && times.as_ref().is_some_and(|t| t.at.contains_key("created"));
+    let time_of = |v: &str| times.as_ref().and_then(|t| t.at.get(v).copied());
     let mut releases = Vec::new();
     for (ver, meta) in versions.into_iter().flatten() {
         let Some(meta) = meta.as_object() else {
-            return Err(format!("release {ver:?} is {}, not an object", kind(meta)));
+            return Err(format!(
+                "release {} is {}, not an object",
+                quoted(ver),
+                kind(meta)
+            ));
         };
-        if let Some(Value::String(inner)) = meta.get("version")
-            && inner != ver
-        {
-            return Err(format!("release {ver:?} says it is version {inner:?}"));
+        match meta.get("version") {
+            None => {}
+            Some(Value::String(inner)) if inner == ver => {}
+            Some(Value::String(inner)) => {
+                return Err(format!(
+                    "release {} says it is version {}",
+                    quoted(ver),
+                    quoted(inner)
+                ));
+            }
+            Some(other) => {
+                return Err(format!(
+                    "the `version` of release {} is {}",
+                    quoted(ver),
+                    kind(other)
+                ));
+            }
         }
+        // npm writes a deprecation as its message (`npm deprecate`), and an
+        // empty one for none; another type is not npm's.
+        let deprecated = match meta.get("deprecated") {
+            Some(Value::String(m)) if !m.is_empty() => Flag::Yes(m.clone()),
+            Some(Value::String(_)) => Flag::No,
+            Some(other) => {
+                return Err(format!(
+                    "`deprecated` of release {} is {}, not a message",
+                    quoted(ver),
+                    kind(other)
+                ));
+            }
+            None if genuine => Flag::No,
+            None => Flag::Unknown,
+        };
         releases.push(Release {
             version: ver.clone(),
             published: if trustworthy { time_of(ver) } else { None },
             // npm has no yanking: a release is there or unpublished.
             yanked: Flag::No,
-            deprecated: match meta.get("deprecated") {
-                Some(Value::String(m)) if !m.is_empty() => Flag::Yes(m.clone()),
-                // npm itself reads any truthy value as deprecated.
-                Some(Value::Bool(true)) => Flag::Yes("deprecated (no message)".into()),
-                Some(Value::String(_)) | Some(Value::Bool(false)) => Flag::No,
-                Some(_) => Flag::Unknown,
-                None if genuine => Flag::No,
-                None => Flag::Unknown,
-            },
+            deprecated,
             license: license(meta),
             repository: meta.get("repository").and_then(repo_url::from_npm_field),
-            dependencies: dependencies(meta),
+            dependencies: dependencies(meta)
+                .map_err(|e| format!("release {}: {e}", quoted(ver)))?,
             features: None,
             funding: meta.get("funding").map(funding),
         });
@@ -152,16 +175,93 @@ pub fn parse_packument(bytes: &[u8], requested: &str) -> Result<RegistryPackage,
     })
 }
 
-/// A JSON value's type, for messages.
-pub(crate) fn kind(v: &Value) -> &'static str {
-    match v {
-        Value::Null => "null",
-        Value::Bool(_) => "a boolean",
-        Value::Number(_) => "a number",
-        Value::String(_) => "a string",
-        Value::Array(_) => "a list",
-        Value::Object(_) => "an object",
+/// A packument's `time`: when the package was created and modified and
+/// each release published, all RFC 3339, and whether it was unpublished.
+struct Times {
+    at: HashMap<String, OffsetDateTime>,
+    unpublished: bool,
+}
+
+fn times(t: &serde_json::Map<String, Value>) -> Result<Times, String> {
+    let mut at = HashMap::new();
+    let mut unpublished = false;
+    for (k, v) in t {
+        match (k.as_str(), v) {
+            // What the registry keeps of an unpublished package.
+            ("unpublished", Value::Object(_)) => unpublished = true,
+            (_, Value::String(s)) => match OffsetDateTime::parse(s, &Rfc3339) {
+                Ok(when) => {
+                    at.insert(k.clone(), when);
+                }
+                Err(_) => {
+                    return Err(format!(
+                        "`time` of {} is {}, not an RFC 3339 time",
+                        quoted(k),
+                        quoted(s)
+                    ));
+                }
+            },
+            (_, other) => {
+                return Err(format!(
+                    "`time` of {} is {}, not an RFC 3339 time",
+                    quoted(k),
+                    kind(other)
+                ));
+            }
+        }
     }
+    Ok(Times { at, unpublished })
+}
+
+/// The registry's list of accounts that can publish: objects with the
+/// account's name and address, each account once. A name npm could not
+/// have given an account (empty, blanks, invisible or other characters a
+/// URL must escape) would let one person be counted as two.
+fn maintainers(list: &[Value]) -> Result<Maintainers, String> {
+    let mut accounts: Vec<Account> = Vec::new();
+    let mut names = std::collections::HashSet::new();
+    for m in list {
+        let Some(m) = m.as_object() else {
+            return Err(format!(
+                "a `maintainers` entry is {}, not an object",
+                kind(m)
+            ));
+        };
+        let name = match m.get("name") {
+            Some(Value::String(n)) if is_npm_user_name(n) => n.clone(),
+            Some(Value::String(n)) => {
+                return Err(format!(
+                    "a maintainer named {}, which is not an npm user name",
+                    quoted(n)
+                ));
+            }
+            Some(other) => return Err(format!("a maintainer's name is {}", kind(other))),
+            None => return Err("a `maintainers` entry without a name".into()),
+        };
+        let email = match m.get("email") {
+            None => None,
+            Some(Value::String(e)) => Some(e.clone()),
+            Some(other) => return Err(format!("a maintainer's email is {}", kind(other))),
+        };
+        if !names.insert(name.to_ascii_lowercase()) {
+            return Err(format!("the maintainer {} is listed twice", quoted(&name)));
+        }
+        accounts.push(Account { name, email });
+    }
+    Ok(Maintainers {
+        accounts,
+        organisation: None,
+    })
+}
+
+/// Whether npm could have given an account this name: what its user-name
+/// rules allow (characters a URL carries unescaped, at most 214 of them),
+/// with the upper case that old accounts kept.
+fn is_npm_user_name(n: &str) -> bool {
+    !n.is_empty()
+        && n.len() <= 214
+        && n.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"-._~!*'()".contains(&b))
 }
 
 fn license(meta: &serde_json::Map<String, Value>) -> Option<String> {
@@ -185,10 +285,12 @@ fn license(meta: &serde_json::Map<String, Value>) -> Option<String> {
     }
 }
 
-/// A release's dependencies; `None` when any list is written in a form npm
-/// does not read as name → range (a string, a list, a non-string range):
-/// then what the release installs is unknown.
-fn dependencies(meta: &serde_json::Map<String, Value>) -> Option<Vec<Dependency>> {
+/// A release's dependencies. `Ok(None)` when a list is written as a JSON
+/// list (as releases published before npm normalized package.json were):
+/// what such a release installs is unknown, not "nothing". A string, a
+/// number, `null` or a range that is not a string is no form npm ever
+/// published: an error.
+fn dependencies(meta: &serde_json::Map<String, Value>) -> Result<Option<Vec<Dependency>>, String> {
     let optional_peers: Vec<&str> = meta
         .get("peerDependenciesMeta")
         .and_then(Value::as_object)
@@ -200,6 +302,8 @@ fn dependencies(meta: &serde_json::Map<String, Value>) -> Option<Vec<Dependency>
         })
         .unwrap_or_default();
     let mut out: Vec<Dependency> = Vec::new();
+    let mut optional = std::collections::HashSet::new();
+    let mut unknown = false;
     for (key, kind) in [
         ("dependencies", DependencyKind::Normal),
         ("optionalDependencies", DependencyKind::Optional),
@@ -207,22 +311,32 @@ fn dependencies(meta: &serde_json::Map<String, Value>) -> Option<Vec<Dependency>
         ("devDependencies", DependencyKind::Dev),
     ] {
         let map = match meta.get(key) {
-            None | Some(Value::Null) => continue,
+            None => continue,
             Some(Value::Object(m)) => m,
             // Dev dependencies are never installed with the package; an odd
             // form there changes nothing.
             Some(_) if kind == DependencyKind::Dev => continue,
-            Some(_) => return None,
+            Some(Value::Array(_)) => {
+                unknown = true;
+                continue;
+            }
+            Some(other) => return Err(format!("`{key}` is {}, not a map", json::kind(other))),
         };
         for (name, req) in map {
             let req = match req {
                 Value::String(r) => r.clone(),
                 _ if kind == DependencyKind::Dev => continue,
-                _ => return None,
+                other => {
+                    return Err(format!(
+                        "the range of {} in `{key}` is {}, not a string",
+                        quoted(name),
+                        json::kind(other)
+                    ));
+                }
             };
             // An optional dependency is also listed under dependencies.
             if kind == DependencyKind::Optional {
-                out.retain(|d| d.name != *name);
+                optional.insert(name.as_str());
             }
             let kind = if kind == DependencyKind::Peer && optional_peers.contains(&name.as_str()) {
                 DependencyKind::PeerOptional
@@ -232,7 +346,8 @@ fn dependencies(meta: &serde_json::Map<String, Value>) -> Option<Vec<Dependency>
             out.push(Dependency::new(name.clone(), req, kind));
         }
     }
-    Some(out)
+    out.retain(|d| d.kind != DependencyKind::Normal || !optional.contains(d.name.as_str()));
+    Ok((!unknown).then_some(out))
 }
 
 fn funding(v: &Value) -> Vec<Funding> {
@@ -282,6 +397,9 @@ pub(crate) fn funding_entry(declared: Option<&str>, url: &str) -> Funding {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A change to an answer, for a table of odd shapes.
+    type Change = Box<dyn FnOnce(&mut Value)>;
 
     fn fixture(rel: &str) -> Vec<u8> {
         let p = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -364,18 +482,217 @@ mod tests {
                 .unwrap()
                 .removed
         );
-        // A boolean deprecation is a deprecation, as npm reads it.
-        let p = ok(r#"{"name": "x", "maintainers": [{"name": "a"}], "versions": {"1.0.0": {"deprecated": true}}}"#).unwrap();
-        assert!(p.releases[0].deprecated.is_yes());
-        // Dependencies as a string or a list: unknown, not "none".
-        for deps in [r#""a""#, r#"["a"]"#, r#"{"a": 1}"#] {
-            let t =
-                format!(r#"{{"name": "x", "versions": {{"1.0.0": {{"dependencies": {deps}}}}}}}"#);
-            assert_eq!(ok(&t).unwrap().releases[0].dependencies, None, "{deps}");
-        }
+        // Old releases wrote their dependencies as a list: unknown, not "none".
+        let t = r#"{"name": "x", "versions": {"1.0.0": {"dependencies": []}}}"#;
+        assert_eq!(ok(t).unwrap().releases[0].dependencies, None);
         let p = ok(r#"{"name": "x", "versions": {"1.0.0": {"peerDependencies": {"p": "1", "q": "2"}, "peerDependenciesMeta": {"q": {"optional": true}}}}}"#).unwrap();
         let d = p.releases[0].dependencies.clone().unwrap();
         assert_eq!(d[0].kind, DependencyKind::Peer);
         assert_eq!(d[1].kind, DependencyKind::PeerOptional);
+        // An optional dependency is listed under dependencies too: once.
+        let t = r#"{"name": "x", "versions": {"1.0.0": {"dependencies": {"a": "1", "b": "1"}, "optionalDependencies": {"a": "1"}}}}"#;
+        let d = ok(t).unwrap().releases[0].dependencies.clone().unwrap();
+        assert_eq!(
+            d.iter()
+                .map(|d| (d.name.as_str(), d.kind))
+                .collect::<Vec<_>>(),
+            [
+                ("b", DependencyKind::Normal),
+                ("a", DependencyKind::Optional)
+            ]
+        );
+        // Odd forms of devDependencies change nothing that is installed.
+        let t = r#"{"name": "x", "versions": {"1.0.0": {"devDependencies": "a", "dependencies": {"b": "1"}}}}"#;
+        assert_eq!(
+            ok(t).unwrap().releases[0]
+                .dependencies
+                .clone()
+                .unwrap()
+                .len(),
+            1
+        );
+    }
+
+    /// A complete packument (maintainers, times) with one change.
+    fn complete(change: impl FnOnce(&mut Value)) -> Result<RegistryPackage, String> {
+        let mut v = serde_json::json!({
+            "name": "x",
+            "dist-tags": {"latest": "2.0.0"},
+            "maintainers": [{"name": "alice", "email": "a@example.com"}, {"name": "bob", "email": "b@example.com"}],
+            "versions": {"1.0.0": {"version": "1.0.0"}, "2.0.0": {"version": "2.0.0", "dependencies": {"y": "^1"}}},
+            "time": {"created": "2026-01-01T00:00:00.000Z", "modified": "2026-02-01T00:00:00.000Z",
+                     "1.0.0": "2026-01-01T00:00:00.000Z", "2.0.0": "2026-02-01T00:00:00.000Z"},
+        });
+        change(&mut v);
+        parse_packument(v.to_string().as_bytes(), "x")
+    }
+
+    #[test]
+    fn odd_shapes_of_what_the_registry_writes_are_malformed() {
+        let healthy = complete(|_| {}).unwrap();
+        assert_eq!(healthy.maintainers.as_ref().unwrap().people().len(), 2);
+        assert!(healthy.times_trustworthy);
+        let cases: Vec<(&str, Change, &str)> = vec![
+            (
+                "the same maintainer twice",
+                Box::new(|v| v["maintainers"][1]["name"] = "Alice".into()),
+                "listed twice",
+            ),
+            (
+                "an invisible character",
+                Box::new(|v| v["maintainers"][1]["name"] = "alice\u{200b}".into()),
+                "not an npm user name",
+            ),
+            (
+                "an empty name",
+                Box::new(|v| v["maintainers"][1]["name"] = "".into()),
+                "not an npm user name",
+            ),
+            (
+                "a blank in a name",
+                Box::new(|v| v["maintainers"][1]["name"] = "alice ".into()),
+                "not an npm user name",
+            ),
+            (
+                "a bare string",
+                Box::new(|v| v["maintainers"][1] = "bob".into()),
+                "not an object",
+            ),
+            (
+                "a name that is a number",
+                Box::new(|v| v["maintainers"][1]["name"] = 7.into()),
+                "name is a number",
+            ),
+            (
+                "an email that is a list",
+                Box::new(|v| v["maintainers"][1]["email"] = serde_json::json!([])),
+                "email is a list",
+            ),
+            (
+                "a date without a time",
+                Box::new(|v| v["time"]["2.0.0"] = "2026-02-01".into()),
+                "not an RFC 3339 time",
+            ),
+            (
+                "a time in words",
+                Box::new(|v| v["time"]["2.0.0"] = "last tuesday".into()),
+                "not an RFC 3339 time",
+            ),
+            (
+                "`created` a number",
+                Box::new(|v| v["time"]["created"] = 1767225600.into()),
+                "not an RFC 3339 time",
+            ),
+            (
+                "`modified` null",
+                Box::new(|v| v["time"]["modified"] = Value::Null),
+                "not an RFC 3339 time",
+            ),
+            (
+                "`unpublished` a string",
+                Box::new(|v| v["time"]["unpublished"] = "yes".into()),
+                "not an RFC 3339 time",
+            ),
+            (
+                "`deprecated: true`",
+                Box::new(|v| v["versions"]["2.0.0"]["deprecated"] = true.into()),
+                "not a message",
+            ),
+            (
+                "`deprecated: false`",
+                Box::new(|v| v["versions"]["2.0.0"]["deprecated"] = false.into()),
+                "not a message",
+            ),
+            (
+                "`deprecated: null`",
+                Box::new(|v| v["versions"]["2.0.0"]["deprecated"] = Value::Null),
+                "not a message",
+            ),
+            (
+                "`dependencies` a string",
+                Box::new(|v| v["versions"]["2.0.0"]["dependencies"] = "y".into()),
+                "not a map",
+            ),
+            (
+                "`dependencies` null",
+                Box::new(|v| v["versions"]["2.0.0"]["dependencies"] = Value::Null),
+                "not a map",
+            ),
+            (
+                "`optionalDependencies` a number",
+                Box::new(|v| v["versions"]["2.0.0"]["optionalDependencies"] = 1.into()),
+                "not a map",
+            ),
+            (
+                "a range that is a number",
+                Box::new(|v| v["versions"]["2.0.0"]["dependencies"]["y"] = 1.into()),
+                "not a string",
+            ),
+            (
+                "a peer range that is null",
+                Box::new(|v| {
+                    v["versions"]["2.0.0"]["peerDependencies"] = serde_json::json!({"z": null})
+                }),
+                "not a string",
+            ),
+            (
+                "a `version` that is a number",
+                Box::new(|v| v["versions"]["2.0.0"]["version"] = 2.into()),
+                "is a number",
+            ),
+        ];
+        for (label, change, why) in cases {
+            let e = complete(change)
+                .err()
+                .unwrap_or_else(|| panic!("{label}: accepted"));
+            assert!(e.contains(why), "{label}: {e}");
+        }
+        // `deprecated: ""` is npm's "no longer deprecated".
+        let p = complete(|v| v["versions"]["2.0.0"]["deprecated"] = "".into()).unwrap();
+        assert_eq!(p.release("2.0.0").unwrap().deprecated, Flag::No);
+        let p = complete(|v| v["versions"]["2.0.0"]["deprecated"] = "use y".into()).unwrap();
+        assert!(p.release("2.0.0").unwrap().deprecated.is_yes());
+        // Two accounts with one address are one person, not two.
+        let p = complete(|v| v["maintainers"][1]["email"] = "A@example.com".into()).unwrap();
+        assert_eq!(p.maintainers.unwrap().people(), vec!["alice"]);
+        // Old accounts kept upper case; a time a version no longer has is kept.
+        let p = complete(|v| {
+            v["maintainers"][1]["name"] = "Bob.Old".into();
+            v["time"]["0.9.0"] = "2025-01-01T00:00:00Z".into();
+        })
+        .unwrap();
+        assert_eq!(p.maintainers.unwrap().people().len(), 2);
+    }
+
+    #[test]
+    fn a_key_named_twice_is_malformed() {
+        let t = r#"{"name": "x", "maintainers": [{"name": "a"}], "versions": {}, "maintainers": [{"name": "a"}, {"name": "b"}]}"#;
+        assert!(
+            parse_packument(t.as_bytes(), "x")
+                .unwrap_err()
+                .contains("twice")
+        );
+    }
+
+    #[test]
+    fn every_recorded_packument_is_accepted() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/registry");
+        let mut n = 0;
+        for sub in ["npm", "npm-complete-examples"] {
+            for e in std::fs::read_dir(dir.join(sub)).unwrap() {
+                let name = e.unwrap().file_name().to_string_lossy().into_owned();
+                let Some(stem) = name.strip_suffix(".json.gz").or(name.strip_suffix(".json"))
+                else {
+                    continue;
+                };
+                let bytes = fixture(&format!("{sub}/{name}"));
+                let package = stem.replace("__", "/");
+                if let Err(e) = parse_packument(&bytes, &package) {
+                    panic!("{sub}/{name}: {e}");
+                }
+                n += 1;
+            }
+        }
+        assert!(n > 30, "{n}");
     }
 }

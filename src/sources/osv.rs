@@ -94,24 +94,37 @@ pub type BatchAnswer = (Vec<String>, Option<String>);
 
 /// Per query (in order): the ids of the records that affect it, and a page
 /// token when there are more.
+///
+/// A record id must be one OSV could have given: not empty, no blanks or
+/// control characters (what [`decode_item`] would not read back either).
 pub fn parse_querybatch(bytes: &[u8], expected: usize) -> Result<Vec<BatchAnswer>, String> {
-    let r: BatchResponse = serde_json::from_slice(bytes)
-        .map_err(|e| format!("OSV querybatch answer is not JSON as documented: {e}"))?;
+    let r: BatchResponse =
+        super::json::parse_into(bytes).map_err(|e| format!("OSV querybatch answer: {e}"))?;
     if r.results.len() != expected {
         return Err(format!(
             "OSV querybatch answered {} results for {expected} queries",
             r.results.len()
         ));
     }
-    Ok(r.results
-        .into_iter()
-        .map(|res| {
-            (
-                res.vulns.into_iter().map(|v| v.id).collect(),
-                res.next_page_token.filter(|t| !t.is_empty()),
-            )
-        })
-        .collect())
+    let mut out = Vec::with_capacity(r.results.len());
+    for res in r.results {
+        let mut ids: Vec<String> = Vec::with_capacity(res.vulns.len());
+        let mut seen = std::collections::HashSet::new();
+        for v in res.vulns {
+            if v.id.is_empty() || v.id.chars().any(|c| c.is_whitespace() || c.is_control()) {
+                return Err(format!(
+                    "OSV querybatch answered a record id {}",
+                    super::json::quoted(&v.id)
+                ));
+            }
+            // The same record twice is the same vulnerability.
+            if seen.insert(v.id.clone()) {
+                ids.push(v.id);
+            }
+        }
+        out.push((ids, res.next_page_token.filter(|t| !t.is_empty())));
+    }
+    Ok(out)
 }
 
 #[cfg(test)]
@@ -146,6 +159,32 @@ mod tests {
         );
         assert!(parse_querybatch(&res, 2).is_err());
         assert!(parse_querybatch(b"<html>", 1).is_err());
+        for (label, body) in [
+            ("an empty id", r#"{"results": [{"vulns": [{"id": ""}]}]}"#),
+            (
+                "an id with a blank",
+                r#"{"results": [{"vulns": [{"id": "GHSA-1 2"}]}]}"#,
+            ),
+            (
+                "an id with a line break",
+                r#"{"results": [{"vulns": [{"id": "A\nB"}]}]}"#,
+            ),
+            (
+                "vulns twice",
+                r#"{"results": [{"vulns": [{"id": "A"}], "vulns": []}]}"#,
+            ),
+            (
+                "a key twice in a record",
+                r#"{"results": [{"vulns": [{"id": "A", "modified": "x", "modified": "y"}]}]}"#,
+            ),
+        ] {
+            assert!(parse_querybatch(body.as_bytes(), 1).is_err(), "{label}");
+        }
+        let twice = br#"{"results": [{"vulns": [{"id": "A"}, {"id": "A"}]}]}"#;
+        assert_eq!(
+            parse_querybatch(twice, 1).unwrap()[0].0,
+            vec!["A".to_string()]
+        );
     }
 
     #[test]

@@ -7,6 +7,8 @@
 use std::cmp::Ordering;
 
 use serde::Deserialize;
+use time::OffsetDateTime;
+use time::format_description::well_known::Rfc3339;
 
 use super::model::{Ecosystem, Vulnerability};
 use crate::versions;
@@ -101,9 +103,41 @@ impl Affected {
     }
 }
 
+/// A record as `GET /v1/vulns/{id}` answers it, checked: about `id`, no
+/// key twice, and its times (`modified`, `withdrawn`) RFC 3339, as the
+/// schema has them. A record withdrawn at no readable time is not taken
+/// for withdrawn: withdrawal hides a vulnerability, so only a record that
+/// says it in the schema's form is one.
+pub fn parse(bytes: &[u8], id: &str) -> Result<OsvRecord, String> {
+    let r: OsvRecord = super::json::parse_into(bytes)?;
+    if r.id != id {
+        return Err(format!(
+            "the record is {}, not {}",
+            super::json::quoted(&r.id),
+            super::json::quoted(id)
+        ));
+    }
+    for (key, value) in [("modified", &r.modified), ("withdrawn", &r.withdrawn)] {
+        if let Some(t) = value
+            && OffsetDateTime::parse(t, &Rfc3339).is_err()
+        {
+            return Err(format!(
+                "`{key}` {} is not an RFC 3339 time",
+                super::json::quoted(t)
+            ));
+        }
+    }
+    Ok(r)
+}
+
 impl OsvRecord {
+    /// Withdrawn at a time the schema's form gives (RFC 3339); any other
+    /// value (empty, or words) does not withdraw it, so an unreadable
+    /// record still counts as a vulnerability.
     pub fn is_withdrawn(&self) -> bool {
-        self.withdrawn.as_deref().is_some_and(|w| !w.is_empty())
+        self.withdrawn
+            .as_deref()
+            .is_some_and(|w| OffsetDateTime::parse(w, &Rfc3339).is_ok())
     }
 
     /// Whether the record affects this version of this package. Callers
@@ -398,6 +432,42 @@ mod tests {
             Verdict::NotAffected
         );
         assert_eq!(r.affects(Ecosystem::Cargo, "a", "2.7.0"), Verdict::Affected);
+    }
+
+    #[test]
+    fn only_a_record_withdrawn_at_a_time_is_withdrawn() {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/fixtures/osv/npm/GHSA-35jh-r3h4-6jhm.json");
+        let bytes = std::fs::read(path).unwrap();
+        let id = "GHSA-35jh-r3h4-6jhm";
+        let r = parse(&bytes, id).unwrap();
+        assert!(!r.is_withdrawn());
+        assert!(parse(&bytes, "GHSA-other").unwrap_err().contains("not"));
+        let with = |change: &dyn Fn(&mut serde_json::Value)| {
+            let mut v: serde_json::Value = serde_json::from_slice(&bytes).unwrap();
+            change(&mut v);
+            v.to_string().into_bytes()
+        };
+        let r = parse(
+            &with(&|v| v["withdrawn"] = "2024-01-01T00:00:00Z".into()),
+            id,
+        )
+        .unwrap();
+        assert!(r.is_withdrawn());
+        for bad in ["not really", "2024-01-01", ""] {
+            let b = with(&|v| v["withdrawn"] = bad.into());
+            assert!(parse(&b, id).unwrap_err().contains("RFC 3339"), "{bad}");
+            // Read without the check (an offline database), it still counts.
+            let r: OsvRecord = serde_json::from_slice(&b).unwrap();
+            assert!(!r.is_withdrawn(), "{bad}");
+        }
+        assert!(parse(&with(&|v| v["modified"] = "today".into()), id).is_err());
+        assert!(parse(&with(&|v| v["withdrawn"] = 1.into()), id).is_err());
+        // A key twice inside a free-form part: which one is the record?
+        let text = String::from_utf8(bytes.clone()).unwrap();
+        let twice = text.replacen("\"package\": {", "\"package\": {\"name\": \"other\", ", 1);
+        assert_ne!(twice, text);
+        assert!(parse(twice.as_bytes(), id).unwrap_err().contains("twice"));
     }
 
     #[test]

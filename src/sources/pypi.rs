@@ -7,8 +7,9 @@ use serde_json::Value;
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
+use super::json::{self, kind, quoted};
 use super::model::{
-    Dependency, DependencyKind, Flag, Funding, Maintainers, RegistryPackage, Release,
+    Account, Dependency, DependencyKind, Flag, Funding, Maintainers, RegistryPackage, Release,
 };
 use super::osv_record::normalize_name;
 use super::{model::Ecosystem, npm, repo_url};
@@ -41,10 +42,7 @@ fn opt_str<'a>(o: &'a Obj, key: &str) -> Result<Option<&'a str>, String> {
     match field(o, key) {
         None => Ok(None),
         Some(Value::String(s)) => Ok(Some(s.as_str())),
-        Some(other) => Err(format!(
-            "`info.{key}` is {}, not a string",
-            npm::kind(other)
-        )),
+        Some(other) => Err(format!("`info.{key}` is {}, not a string", kind(other))),
     }
 }
 
@@ -52,42 +50,52 @@ fn opt_str<'a>(o: &'a Obj, key: &str) -> Result<Option<&'a str>, String> {
 fn info<'a>(v: &'a Value, requested: &str) -> Result<&'a Obj, String> {
     let info = match v.get("info") {
         Some(Value::Object(i)) => i,
-        Some(other) => return Err(format!("`info` is {}, not an object", npm::kind(other))),
+        Some(other) => return Err(format!("`info` is {}, not an object", kind(other))),
         None => return Err("no `info` object".into()),
     };
     let name = opt_str(info, "name")?.ok_or("no `info.name`")?;
     if normalize_name(Ecosystem::PyPi, name) != normalize_name(Ecosystem::PyPi, requested) {
-        return Err(format!("the answer is about {name:?}, not {requested:?}"));
+        return Err(format!(
+            "the answer is about {}, not {}",
+            quoted(name),
+            quoted(requested)
+        ));
     }
     Ok(info)
 }
 
-/// What a release's metadata says it depends on. `requires_dist: null` is
-/// "none" only when the metadata is new enough to say so (core metadata 2.2
-/// lists its dynamic fields, and Requires-Dist is not among them); otherwise
-/// the dependencies may live in a setup.py the index never saw, and they are
+/// What a release's metadata says it depends on. PyPI writes
+/// `requires_dist: null` for a release that declares none (the recorded
+/// answers of certifi and luigi do), never an empty list: `[]` is not
+/// PyPI's answer, and would read as "depends on nothing". `null` is "none"
+/// only when the metadata is new enough to say so (core metadata 2.2 lists
+/// its dynamic fields, and Requires-Dist is not among them); otherwise the
+/// dependencies may live in a setup.py the index never saw, and they are
 /// unknown.
 fn requires_dist(info: &Obj) -> Result<Option<Vec<Dependency>>, String> {
     match field(info, "requires_dist") {
+        Some(Value::Array(items)) if items.is_empty() => {
+            Err("`requires_dist` is an empty list (PyPI writes null for none)".into())
+        }
         Some(Value::Array(items)) => {
             let mut out = Vec::new();
             for r in items {
                 let r = r
                     .as_str()
-                    .ok_or_else(|| format!("a `requires_dist` entry is {}", npm::kind(r)))?;
-                out.push(requirement(r).ok_or_else(|| format!("unreadable requirement {r:?}"))?);
+                    .ok_or_else(|| format!("a `requires_dist` entry is {}", kind(r)))?;
+                out.push(
+                    requirement(r)
+                        .ok_or_else(|| format!("unreadable requirement {}", quoted(r)))?,
+                );
             }
             Ok(Some(out))
         }
-        Some(other) => Err(format!(
-            "`requires_dist` is {}, not a list",
-            npm::kind(other)
-        )),
+        Some(other) => Err(format!("`requires_dist` is {}, not a list", kind(other))),
         None => {
             let dynamic = match field(info, "dynamic") {
                 Some(Value::Array(d)) => Some(d),
                 Some(other) => {
-                    return Err(format!("`dynamic` is {}, not a list", npm::kind(other)));
+                    return Err(format!("`dynamic` is {}, not a list", kind(other)));
                 }
                 None => None,
             };
@@ -104,7 +112,7 @@ fn requires_dist(info: &Obj) -> Result<Option<Vec<Dependency>>, String> {
 
 /// Read a project answer for `requested`, checking its shape at the boundary.
 pub fn parse_project(bytes: &[u8], requested: &str) -> Result<RegistryPackage, String> {
-    let v: Value = serde_json::from_slice(bytes).map_err(|e| format!("not JSON: {e}"))?;
+    let v: Value = json::parse(bytes)?;
     let info = info(&v, requested)?;
     let current = opt_str(info, "version")?
         .ok_or("no `info.version`")?
@@ -112,21 +120,31 @@ pub fn parse_project(bytes: &[u8], requested: &str) -> Result<RegistryPackage, S
     let str_of = |k: &str| -> Result<Option<&str>, String> {
         Ok(opt_str(info, k)?.map(str::trim).filter(|s| !s.is_empty()))
     };
+    // A license can be read from the classifiers, and a repository from the
+    // links: an entry left out would change what they say.
     let classifiers: Vec<String> = match field(info, "classifiers") {
         None => vec![],
         Some(Value::Array(c)) => c
             .iter()
-            .filter_map(|c| c.as_str().map(str::to_string))
-            .collect(),
-        Some(other) => return Err(format!("`classifiers` is {}", npm::kind(other))),
+            .map(|c| {
+                c.as_str()
+                    .map(str::to_string)
+                    .ok_or_else(|| format!("a classifier is {}", kind(c)))
+            })
+            .collect::<Result<_, _>>()?,
+        Some(other) => return Err(format!("`classifiers` is {}", kind(other))),
     };
     let mut links: Vec<(String, String)> = match field(info, "project_urls") {
         None => vec![],
         Some(Value::Object(m)) => m
             .iter()
-            .filter_map(|(k, u)| u.as_str().map(|u| (k.clone(), u.to_string())))
-            .collect(),
-        Some(other) => return Err(format!("`project_urls` is {}", npm::kind(other))),
+            .map(|(k, u)| {
+                u.as_str()
+                    .map(|u| (k.clone(), u.to_string()))
+                    .ok_or_else(|| format!("the project URL {} is {}", quoted(k), kind(u)))
+            })
+            .collect::<Result<_, _>>()?,
+        Some(other) => return Err(format!("`project_urls` is {}", kind(other))),
     };
     if let Some(h) = str_of("home_page")? {
         links.push(("Homepage".into(), h.to_string()));
@@ -171,21 +189,25 @@ pub fn parse_project(bytes: &[u8], requested: &str) -> Result<RegistryPackage, S
     let dependencies = requires_dist(info)?;
     let files_of = match v.get("releases") {
         Some(Value::Object(m)) => m,
-        Some(other) => return Err(format!("`releases` is {}, not an object", npm::kind(other))),
+        Some(other) => return Err(format!("`releases` is {}, not an object", kind(other))),
         None => return Err("no `releases`".into()),
     };
     let mut releases = Vec::new();
     for (ver, files) in files_of {
-        let files = files
-            .as_array()
-            .ok_or_else(|| format!("the files of {ver} are {}, not a list", npm::kind(files)))?;
+        let files = files.as_array().ok_or_else(|| {
+            format!(
+                "the files of {} are {}, not a list",
+                quoted(ver),
+                kind(files)
+            )
+        })?;
         let mut yanked_all = !files.is_empty();
         let mut reason = None;
         let mut published: Option<OffsetDateTime> = None;
         for f in files {
             let f = f
                 .as_object()
-                .ok_or_else(|| format!("a file of {ver} is not an object"))?;
+                .ok_or_else(|| format!("a file of {} is not an object", quoted(ver)))?;
             match f.get("yanked") {
                 Some(Value::Bool(true)) => {
                     if reason.is_none() {
@@ -198,18 +220,33 @@ pub fn parse_project(bytes: &[u8], requested: &str) -> Result<RegistryPackage, S
                 Some(Value::Bool(false)) | None => yanked_all = false,
                 Some(other) => {
                     return Err(format!(
-                        "`yanked` of a file of {ver} is {}",
-                        npm::kind(other)
+                        "`yanked` of a file of {} is {}",
+                        quoted(ver),
+                        kind(other)
                     ));
                 }
             }
-            // A file without a readable upload time leaves it unknown.
-            if let Some(Ok(t)) = f
-                .get("upload_time_iso_8601")
-                .and_then(Value::as_str)
-                .map(|s| OffsetDateTime::parse(s, &Rfc3339))
-            {
-                published = Some(published.map_or(t, |p| p.min(t)));
+            // PyPI writes every file's upload time in RFC 3339; answers in
+            // its older form have none (the release's time is then unknown).
+            match f.get("upload_time_iso_8601") {
+                None => {}
+                Some(Value::String(s)) => {
+                    let t = OffsetDateTime::parse(s, &Rfc3339).map_err(|_| {
+                        format!(
+                            "a file of {} was uploaded at {}, not an RFC 3339 time",
+                            quoted(ver),
+                            quoted(s)
+                        )
+                    })?;
+                    published = Some(published.map_or(t, |p| p.min(t)));
+                }
+                Some(other) => {
+                    return Err(format!(
+                        "the upload time of a file of {} is {}",
+                        quoted(ver),
+                        kind(other)
+                    ));
+                }
             }
         }
         let yanked = if files.is_empty() {
@@ -253,19 +290,32 @@ pub fn parse_project(bytes: &[u8], requested: &str) -> Result<RegistryPackage, S
                 None | Some(Value::Null) => None,
                 Some(Value::String(s)) => Some(s.clone()),
                 Some(other) => {
-                    return Err(format!("`ownership.organization` is {}", npm::kind(other)));
+                    return Err(format!("`ownership.organization` is {}", kind(other)));
                 }
             };
             let roles = match o.get("roles") {
                 Some(Value::Array(r)) => r,
                 _ => return Err("`ownership.roles` is not a list".into()),
             };
-            let mut accounts = Vec::new();
+            let mut accounts: Vec<Account> = Vec::new();
+            let mut names = std::collections::HashSet::new();
             for r in roles {
-                match r.get("user").and_then(Value::as_str) {
-                    Some(u) => accounts.push(u.to_string()),
-                    None => return Err("an `ownership.roles` entry without a user".into()),
+                let user = match r.get("user") {
+                    Some(Value::String(u)) if is_pypi_user_name(u) => u,
+                    Some(Value::String(u)) => {
+                        return Err(format!(
+                            "an owner named {}, which is not a PyPI user name",
+                            quoted(u)
+                        ));
+                    }
+                    _ => return Err("an `ownership.roles` entry without a user".into()),
+                };
+                // PyPI gives a user one role in a project, and compares
+                // user names without case.
+                if !names.insert(user.to_ascii_lowercase()) {
+                    return Err(format!("the owner {} is listed twice", quoted(user)));
                 }
+                accounts.push(Account::named(user.clone()));
             }
             // An organisation with no listed roles says nothing about who
             // publishes beyond "its members".
@@ -274,7 +324,7 @@ pub fn parse_project(bytes: &[u8], requested: &str) -> Result<RegistryPackage, S
                 organisation,
             })
         }
-        Some(other) => return Err(format!("`ownership` is {}", npm::kind(other))),
+        Some(other) => return Err(format!("`ownership` is {}", kind(other))),
     };
     Ok(RegistryPackage {
         name: opt_str(info, "name")?.unwrap_or_default().to_string(),
@@ -293,6 +343,18 @@ pub fn parse_project(bytes: &[u8], requested: &str) -> Result<RegistryPackage, S
     })
 }
 
+/// Whether PyPI could have given a user this name: letters, digits, `.`,
+/// `_` and `-`, beginning and ending with a letter or digit, at most 50.
+fn is_pypi_user_name(u: &str) -> bool {
+    let b = u.as_bytes();
+    !b.is_empty()
+        && b.len() <= 50
+        && b[0].is_ascii_alphanumeric()
+        && b[b.len() - 1].is_ascii_alphanumeric()
+        && b.iter()
+            .all(|c| c.is_ascii_alphanumeric() || b"._-".contains(c))
+}
+
 /// A release answer (`/pypi/{name}/{version}/json`): its dependencies, for
 /// resolving a version other than the newest.
 pub fn parse_release(
@@ -300,13 +362,15 @@ pub fn parse_release(
     requested: &str,
     version: &str,
 ) -> Result<Option<Vec<Dependency>>, String> {
-    let v: Value = serde_json::from_slice(bytes).map_err(|e| format!("not JSON: {e}"))?;
+    let v: Value = json::parse(bytes)?;
     let info = info(&v, requested)?;
     match opt_str(info, "version")? {
         Some(x) if x == version => {}
         other => {
             return Err(format!(
-                "the answer is about version {other:?}, not {version:?}"
+                "the answer is about version {}, not {}",
+                other.map_or("none".to_string(), quoted),
+                quoted(version)
             ));
         }
     }
@@ -367,6 +431,9 @@ fn requirement(s: &str) -> Option<Dependency> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A change to an answer, for a table of odd shapes.
+    type Change = Box<dyn FnOnce(&mut Value)>;
 
     fn fixture(name: &str) -> Vec<u8> {
         let dir =
@@ -446,6 +513,116 @@ mod tests {
         let bad =
             r#"{"info": {"name": "x", "version": "1", "requires_dist": "a>1"}, "releases": {}}"#;
         assert!(parse_project(bad.as_bytes(), "x").is_err());
+    }
+
+    /// urllib3's recorded answer with one change.
+    fn urllib3(change: impl FnOnce(&mut Value)) -> Result<RegistryPackage, String> {
+        let mut v: Value = serde_json::from_slice(&fixture("urllib3")).unwrap();
+        change(&mut v);
+        parse_project(v.to_string().as_bytes(), "urllib3")
+    }
+
+    #[test]
+    fn odd_shapes_are_malformed() {
+        assert!(urllib3(|_| {}).is_ok());
+        let cases: Vec<(&str, Change, &str)> = vec![
+            (
+                "`requires_dist: []`",
+                Box::new(|v| v["info"]["requires_dist"] = serde_json::json!([])),
+                "empty list",
+            ),
+            (
+                "a requirement that is a number",
+                Box::new(|v| v["info"]["requires_dist"][0] = 1.into()),
+                "entry is a number",
+            ),
+            (
+                "an owner twice",
+                Box::new(|v| v["ownership"]["roles"][1]["user"] = "shazow".into()),
+                "listed twice",
+            ),
+            (
+                "an owner in another case",
+                Box::new(|v| v["ownership"]["roles"][1]["user"] = "SHAZOW".into()),
+                "listed twice",
+            ),
+            (
+                "an invisible character",
+                Box::new(|v| v["ownership"]["roles"][1]["user"] = "shazow\u{200b}".into()),
+                "not a PyPI user name",
+            ),
+            (
+                "an empty user",
+                Box::new(|v| v["ownership"]["roles"][1]["user"] = "".into()),
+                "not a PyPI user name",
+            ),
+            (
+                "a user that is a number",
+                Box::new(|v| v["ownership"]["roles"][1]["user"] = 1.into()),
+                "without a user",
+            ),
+            (
+                "an upload time with a blank",
+                Box::new(|v| {
+                    v["releases"]["2.8.0"][0]["upload_time_iso_8601"] = "2026-09-15 19:29:36".into()
+                }),
+                "not an RFC 3339 time",
+            ),
+            (
+                "an upload time that is null",
+                Box::new(|v| v["releases"]["2.8.0"][0]["upload_time_iso_8601"] = Value::Null),
+                "is null",
+            ),
+            (
+                "a classifier that is a number",
+                Box::new(|v| v["info"]["classifiers"][0] = 7.into()),
+                "a classifier is a number",
+            ),
+            (
+                "a project URL that is a list",
+                Box::new(|v| v["info"]["project_urls"]["Code"] = serde_json::json!([])),
+                "is a list",
+            ),
+        ];
+        for (label, change, why) in cases {
+            let e = urllib3(change)
+                .err()
+                .unwrap_or_else(|| panic!("{label}: accepted"));
+            assert!(e.contains(why), "{label}: {e}");
+        }
+        // The older form of the answer has no ISO upload times at all.
+        let pendulum = std::fs::read(
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("tests/fixtures/registry/pypi-examples/pypi_response_pendulum.json"),
+        )
+        .unwrap();
+        assert!(parse_project(&pendulum, "pendulum").is_ok());
+        // A key twice: which `ownership` is the answer?
+        let text = String::from_utf8(fixture("urllib3")).unwrap();
+        let twice = format!("{{\"ownership\": null, {}", &text[1..]);
+        assert!(
+            parse_project(twice.as_bytes(), "urllib3")
+                .unwrap_err()
+                .contains("twice")
+        );
+    }
+
+    #[test]
+    fn every_recorded_project_is_accepted() {
+        let dir =
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/registry/pypi");
+        let mut n = 0;
+        for e in std::fs::read_dir(&dir).unwrap() {
+            let name = e.unwrap().file_name().to_string_lossy().into_owned();
+            let Some(stem) = name.strip_suffix(".json.gz").or(name.strip_suffix(".json")) else {
+                continue;
+            };
+            if let Err(e) = parse_project(&fixture(stem), stem) {
+                panic!("{name}: {e}");
+            }
+            n += 1;
+        }
+        assert!(n > 20, "{n}");
     }
 
     #[test]

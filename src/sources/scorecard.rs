@@ -1,11 +1,49 @@
 //! OpenSSF Scorecard API: `GET /projects/{host}/{org}/{repo}`.
 
+use std::collections::HashSet;
+
 use serde::Deserialize;
 
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
+use super::json::{self, quoted};
 use super::model::{Scorecard, ScorecardCheck};
+
+/// The checks Scorecard documents, spelled as its API writes them. A check
+/// not listed here (a newer one) is kept but never consulted; a name that
+/// is one of these in another spelling is a malformed answer.
+const CHECKS: &[&str] = &[
+    "Binary-Artifacts",
+    "Branch-Protection",
+    "CI-Tests",
+    "CII-Best-Practices",
+    "Code-Review",
+    "Contributors",
+    "Dangerous-Workflow",
+    "Dependency-Update-Tool",
+    "Fuzzing",
+    "License",
+    "Maintained",
+    "Packaging",
+    "Pinned-Dependencies",
+    "SAST",
+    "SBOM",
+    "Security-Policy",
+    "Signed-Releases",
+    "Token-Permissions",
+    "Vulnerabilities",
+    "Webhooks",
+];
+
+/// A check name with case and separators dropped, to tell a documented
+/// name written another way from a check Scorecard does not document.
+fn folded(name: &str) -> String {
+    name.chars()
+        .filter(char::is_ascii_alphanumeric)
+        .map(|c| c.to_ascii_lowercase())
+        .collect()
+}
 
 pub fn project_path(repo: &str) -> String {
     let safe: Vec<&str> = repo
@@ -42,24 +80,35 @@ struct RawCheck {
 }
 
 /// A Scorecard result for `requested` (`github.com/org/repo`), checked at
-/// the boundary: it must be about that repository, dated, and every score
-/// within Scorecard's range (−1 for inconclusive, 0–10); anything else is a
-/// malformed answer, never clamped into a passing score.
+/// the boundary: it must be about that repository, dated, every score
+/// within Scorecard's range (−1 for inconclusive, 0–10), and every check
+/// named once, exactly as Scorecard names it; anything else is a malformed
+/// answer, never clamped into a passing score or matched leniently.
+///
+/// A check name that is a documented one in another case or spelling
+/// (`code-review`, `Code Review`) refuses the whole answer rather than
+/// that check alone: an answer that does not write names as Scorecard
+/// does is not Scorecard's answer, and no field is decided from any of it.
+///
+/// The repository is compared without case: GitHub's owner and repository
+/// names are case-insensitive (`github.com/Lodash/Lodash` is lodash), and
+/// Scorecard may answer with the name as GitHub spells it.
 pub fn parse(bytes: &[u8], requested: &str) -> Result<Scorecard, String> {
-    let raw: Raw =
-        serde_json::from_slice(bytes).map_err(|e| format!("not the documented shape: {e}"))?;
-    let repository = raw
-        .repo
-        .or(raw.repository)
-        .map(|r| r.name)
-        .ok_or("no `repo.name`")?;
+    let raw: Raw = json::parse_into(bytes)?;
+    let repository = match (raw.repo, raw.repository) {
+        (Some(r), None) | (None, Some(r)) => r.name,
+        (Some(_), Some(_)) => return Err("both `repo` and `repository`".into()),
+        (None, None) => return Err("no `repo.name`".into()),
+    };
     if !repository.eq_ignore_ascii_case(requested) {
         return Err(format!(
-            "the answer is about {repository:?}, not {requested:?}"
+            "the answer is about {}, not {}",
+            quoted(&repository),
+            quoted(requested)
         ));
     }
-    let date =
-        parse_date(&raw.date).ok_or_else(|| format!("`date` {:?} is not a date", raw.date))?;
+    let date = parse_date(&raw.date)
+        .ok_or_else(|| format!("`date` {} is not a date", quoted(&raw.date)))?;
     if raw.checks.is_empty() {
         return Err("no checks".into());
     }
@@ -69,11 +118,25 @@ pub fn parse(bytes: &[u8], requested: &str) -> Result<Scorecard, String> {
         return Err(format!("the overall score {s} is outside -1..10"));
     }
     let mut checks = Vec::new();
+    let mut seen = HashSet::new();
     for c in raw.checks {
+        if let Some(documented) = CHECKS
+            .iter()
+            .find(|d| folded(d) == folded(&c.name) && **d != c.name)
+        {
+            return Err(format!(
+                "a check named {}, not {documented:?} as Scorecard writes it",
+                quoted(&c.name)
+            ));
+        }
+        if !seen.insert(c.name.clone()) {
+            return Err(format!("the {} check is listed twice", quoted(&c.name)));
+        }
         if !(-1..=10).contains(&c.score) {
             return Err(format!(
                 "the {} score {} is outside -1..10",
-                c.name, c.score
+                quoted(&c.name),
+                c.score
             ));
         }
         checks.push(ScorecardCheck {
@@ -90,16 +153,13 @@ pub fn parse(bytes: &[u8], requested: &str) -> Result<Scorecard, String> {
     })
 }
 
-/// Scorecard writes `2025-11-15` or a full RFC 3339 time.
+/// Scorecard writes `2025-11-15` or a full RFC 3339 time; nothing else
+/// (not a date with more after it) is read as a date.
 fn parse_date(s: &str) -> Option<OffsetDateTime> {
     if let Ok(t) = OffsetDateTime::parse(s, &Rfc3339) {
         return Some(t);
     }
-    let d = time::Date::parse(
-        s.get(..10)?,
-        time::macros::format_description!("[year]-[month]-[day]"),
-    )
-    .ok()?;
+    let d = time::Date::parse(s, time::macros::format_description!("[year]-[month]-[day]")).ok()?;
     Some(d.midnight().assume_utc())
 }
 
@@ -129,5 +189,89 @@ mod tests {
                 .contains("outside")
         );
         assert_eq!(project_path("github.com/../x/y"), "projects/github.com/x/y");
+        // Both recorded date forms read; the older result too.
+        let old = std::fs::read(dir.join("github.com_ossf_scorecard.2022-03-07.json")).unwrap();
+        let s = parse(&old, "github.com/ossf/scorecard").unwrap();
+        assert_eq!(s.date.date().to_string(), "2022-03-07");
+        // GitHub names are case-insensitive.
+        assert!(parse(&text.clone().into_bytes(), "github.com/OSSF/Scorecard").is_ok());
+    }
+
+    fn recorded() -> serde_json::Value {
+        let p = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/fixtures/api/scorecard/github.com_ossf_scorecard.2025-11-15.json");
+        serde_json::from_slice(&std::fs::read(p).unwrap()).unwrap()
+    }
+
+    fn parse_value(v: &serde_json::Value) -> Result<Scorecard, String> {
+        parse(v.to_string().as_bytes(), "github.com/ossf/scorecard")
+    }
+
+    #[test]
+    fn check_names_are_read_only_as_scorecard_writes_them() {
+        for rename in [
+            "code-review",
+            "CODE-REVIEW",
+            "Code Review",
+            "Code_Review",
+            "CodeReview",
+            " Code-Review",
+        ] {
+            let mut v = recorded();
+            for c in v["checks"].as_array_mut().unwrap() {
+                if c["name"] == "Code-Review" {
+                    c["name"] = serde_json::json!(rename);
+                }
+            }
+            let e = parse_value(&v).unwrap_err();
+            assert!(
+                e.contains("\"Code-Review\" as Scorecard writes it"),
+                "{rename}: {e}"
+            );
+        }
+        // A check Scorecard added later is kept, and never taken for another.
+        let mut v = recorded();
+        v["checks"]
+            .as_array_mut()
+            .unwrap()
+            .push(serde_json::json!({"name": "Some-New-Check", "score": 3}));
+        let s = parse_value(&v).unwrap();
+        assert_eq!(s.check("Some-New-Check").unwrap().score, 3);
+        // The same check twice, whatever its scores.
+        let mut v = recorded();
+        v["checks"]
+            .as_array_mut()
+            .unwrap()
+            .push(serde_json::json!({"name": "Code-Review", "score": 0}));
+        assert!(parse_value(&v).unwrap_err().contains("twice"));
+    }
+
+    #[test]
+    fn dates_and_shapes_are_exact() {
+        for date in [
+            "2025-11-15, give or take",
+            "2025-11-15T",
+            "15/11/2025",
+            "2025-11-15 02:10:48",
+            "",
+        ] {
+            let mut v = recorded();
+            v["date"] = serde_json::json!(date);
+            assert!(
+                parse_value(&v).unwrap_err().contains("not a date"),
+                "{date}"
+            );
+        }
+        let mut v = recorded();
+        v["repository"] = v["repo"].clone();
+        assert!(parse_value(&v).is_err());
+        // A key twice: which `checks` is the answer?
+        let text = recorded().to_string();
+        let twice = format!("{{\"checks\": [], {}", &text[1..]);
+        assert!(
+            parse(twice.as_bytes(), "github.com/ossf/scorecard")
+                .unwrap_err()
+                .contains("twice")
+        );
     }
 }

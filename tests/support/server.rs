@@ -74,6 +74,12 @@ pub struct FixtureServer {
 
 impl FixtureServer {
     pub fn start(fixtures: &Path) -> FixtureServer {
+        FixtureServer::start_at(fixtures, 0)
+    }
+
+    /// On loopback port `port` (0: any free one): a fixed port gives the
+    /// same URLs, and so the same cache keys, run after run.
+    pub fn start_at(fixtures: &Path, port: u16) -> FixtureServer {
         let osv = Osv::load(&fixtures.join("osv"));
         let state = Arc::new(State {
             fixtures: fixtures.to_path_buf(),
@@ -97,7 +103,7 @@ impl FixtureServer {
                 .build()
                 .unwrap();
             rt.block_on(async move {
-                let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+                let listener = TcpListener::bind(("127.0.0.1", port)).await.unwrap();
                 tx.send(listener.local_addr().unwrap()).unwrap();
                 loop {
                     let Ok((stream, _)) = listener.accept().await else {

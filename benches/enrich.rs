@@ -185,7 +185,10 @@ fn child_read_write(input: &Path, output: &Path) {
                 Reference {
                     url,
                     sha256: digest.clone(),
-                    comment: format!("{} for {purl}; sha256:{digest}", enrich::REFERENCE_MARKER),
+                    comment: format!(
+                        "{} for {purl}; sha256:{digest}",
+                        tacos_sbom::attest::reference::REFERENCE_MARKER
+                    ),
                 },
             ))
         })
@@ -193,13 +196,13 @@ fn child_read_write(input: &Path, output: &Path) {
     let changes = Changes {
         root_members: Vec::new(),
         document_refs: Vec::new(),
-        document_marker: enrich::REPORT_MARKER,
-        spdx_document_reference_type: enrich::SPDX_REPORT_REFERENCE_TYPE,
+        document_marker: tacos_sbom::attest::reference::REPORT_MARKER,
+        spdx_document_reference_type: tacos_sbom::attest::reference::SPDX_REPORT_REFERENCE_TYPE,
         component_refs,
         tool: &tool,
-        marker: enrich::REFERENCE_MARKER,
-        spdx_reference_type: enrich::SPDX_REFERENCE_TYPE,
-        cdx_reference_type: enrich::CDX_REFERENCE_TYPE,
+        marker: tacos_sbom::attest::reference::REFERENCE_MARKER,
+        spdx_reference_type: tacos_sbom::attest::reference::SPDX_REFERENCE_TYPE,
+        cdx_reference_type: tacos_sbom::attest::reference::CDX_REFERENCE_TYPE,
         now: time::OffsetDateTime::UNIX_EPOCH,
     };
     let mut f = std::io::BufWriter::new(std::fs::File::create(output).unwrap());

@@ -136,10 +136,9 @@ pub fn package(
     key_pem: Option<Vec<u8>>,
     loaded: &crate::report::load::Loaded,
 ) -> Result<Packaged, String> {
-    let read =
-        |p: &Path| crate::enrich::input_bytes(p).map_err(|e| format!("{}: {e}", p.display()));
+    let read = |p: &Path| crate::sbom::input_bytes(p).map_err(|e| format!("{}: {e}", p.display()));
     let sbom_name = match file_name(input) {
-        n if n.is_empty() || n == crate::enrich::STDIO => "sbom.json".to_string(),
+        n if n.is_empty() || n == crate::sbom::STDIO => "sbom.json".to_string(),
         n => n,
     };
     let mut entries = vec![Entry {
@@ -157,7 +156,7 @@ pub fn package(
     }
     if let Some(pem) = key_pem {
         entries.push(Entry {
-            path: crate::enrich::PUBLIC_KEY_FILE.into(),
+            path: crate::attest::reference::PUBLIC_KEY_FILE.into(),
             bytes: pem,
         });
     }

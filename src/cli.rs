@@ -19,9 +19,10 @@ use url::Url;
 use tacos_sbom::attest::keyfile::{self, KeyFileError, PrivateFormat};
 use tacos_sbom::attest::{KeyAlgorithm, PublicKey, SigningKey};
 use tacos_sbom::config::Config;
-use tacos_sbom::enrich::{self, Output, Reporter, STDIO};
-use tacos_sbom::report::plural;
+use tacos_sbom::enrich::{self, Output, Reporter};
 use tacos_sbom::report::policy::{Policy, Violation};
+use tacos_sbom::sbom::STDIO;
+use tacos_sbom::term::plural;
 use tacos_sbom::term::{escape, escape_json};
 use tacos_sbom::{assess, fsutil, purl::Purl, suggest, tacos, verify};
 
@@ -194,9 +195,9 @@ struct EnrichArgs {
     /// what other tools fetch by URL) or bundle (every envelope a line of one
     /// JSON Lines file, referenced as FILE#L<line>: far fewer files for bulk
     /// runs). Default: [output] layout in the config file, else files.
-    #[arg(long, value_name = "LAYOUT", value_parser = Choice(enrich::Layout::NAMES)
-        .map(|l| enrich::Layout::parse(&l).expect("Choice took only a valid layout")))]
-    layout: Option<enrich::Layout>,
+    #[arg(long, value_name = "LAYOUT", value_parser = Choice(tacos_sbom::config::Layout::NAMES)
+        .map(|l| tacos_sbom::config::Layout::parse(&l).expect("Choice took only a valid layout")))]
+    layout: Option<tacos_sbom::config::Layout>,
     #[command(flatten)]
     key: KeyArgs,
     /// The run summary on stdout as text or JSON (on stderr with -o -).
@@ -731,7 +732,7 @@ fn run_enrich(args: EnrichArgs, ui: &Ui) -> Result<ExitCode> {
                 "--from-list - and the input - would both read standard input"
             ));
         }
-        let bytes = enrich::input_bytes(list)
+        let bytes = tacos_sbom::sbom::input_bytes(list)
             .map_err(|e| bad(format!("--from-list {}: {e}", list.display())))?;
         let text = String::from_utf8(bytes).map_err(|_| {
             bad(format!(
@@ -1032,9 +1033,9 @@ fn parse_base_url(s: &str) -> Result<Url> {
             "--base-url {shown} is not a URL ({e}); give an absolute URL such as https://example.com/attestations/"
         ))
     })?;
-    // The redaction every message uses (sources::http::redact) decides what
+    // The redaction every message uses (redact::redact) decides what
     // counts as a secret; the base URL is written into every reference.
-    let shown = tacos_sbom::sources::http::redact(&url);
+    let shown = tacos_sbom::redact::redact(&url);
     if !url.username().is_empty() || url.password().is_some() || shown != url.as_str() {
         bail!(bad(format!(
             "--base-url {shown} carries credentials (user name, password or a secret query parameter); \
@@ -1413,7 +1414,7 @@ fn run_report(args: ReportArgs, ui: &Ui) -> Result<ExitCode> {
         &tacos_sbom::report::load::Options {
             key: trusted_key(args.key.as_deref())?,
             attestations_dir: args.attestations_dir.clone(),
-            now: assess::fields::timestamp(now()?),
+            now: tacos::timestamp(now()?),
         },
     )
     .map_err(bad)?;
@@ -1452,7 +1453,7 @@ fn run_report(args: ReportArgs, ui: &Ui) -> Result<ExitCode> {
                 s if s == STDIO => "sbom.json".to_string(),
                 s => s.trim_start_matches("./").to_string(),
             };
-            let text = tacos_sbom::enrich::input_bytes(&args.input)
+            let text = tacos_sbom::sbom::input_bytes(&args.input)
                 .ok()
                 .and_then(|b| String::from_utf8(b).ok());
             tacos_sbom::report::sarif::render_sarif(
@@ -1532,7 +1533,7 @@ fn run_package(args: PackageArgs, ui: &Ui) -> Result<ExitCode> {
         &tacos_sbom::report::load::Options {
             key: key.clone(),
             attestations_dir: args.attestations_dir.clone(),
-            now: assess::fields::timestamp(now()?),
+            now: tacos::timestamp(now()?),
         },
     )
     .map_err(bad)?;

@@ -32,7 +32,7 @@ pub struct Config {
     #[serde(default)]
     pub tidelift: Tidelift,
     #[serde(default)]
-    pub policy: crate::report::policy::Policy,
+    pub policy: Policy,
     #[serde(default)]
     pub input: Input,
     #[serde(default)]
@@ -226,7 +226,7 @@ impl Default for Input {
 pub struct OutputSettings {
     /// `files` (one per package) or `bundle` (one JSON Lines file); `--layout`
     /// overrides it.
-    pub layout: Option<crate::enrich::Layout>,
+    pub layout: Option<Layout>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -298,6 +298,56 @@ fn located(text: &str, e: &toml::de::Error) -> String {
     }
 }
 
+/// The `[policy]` gate's rules (see `report::policy`, which checks them).
+#[derive(Debug, Clone, Default, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Policy {
+    /// `Field=Value` rules, e.g. `FixedVulnerabilities=False`.
+    #[serde(default)]
+    pub fail_on: Vec<String>,
+    /// Fail when more than this percentage of attestation values is NOASSERTION.
+    #[serde(default)]
+    pub max_noassertion_percent: Option<f64>,
+    /// Fail when packages of an ecosystem got no registry data because no
+    /// registry is configured or discoverable for it.
+    #[serde(default)]
+    pub require_sources: bool,
+}
+
+/// How the package artifacts lie in the attestations directory.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Layout {
+    /// One DSSE envelope file per package: what other tools expect to fetch
+    /// by URL, so the default.
+    #[default]
+    Files,
+    /// Every envelope as one line of a single JSON Lines file: one file to
+    /// create instead of thousands, for bulk runs.
+    Bundle,
+}
+
+impl Layout {
+    /// The values `--layout` and `[output] layout` take.
+    pub const NAMES: &'static [&'static str] = &["files", "bundle"];
+
+    /// Taken only as written, like every enumerated value (see `suggest`).
+    pub fn parse(s: &str) -> Result<Layout, String> {
+        crate::suggest::check("layout", s, Self::NAMES)?;
+        Ok(if s == "bundle" {
+            Layout::Bundle
+        } else {
+            Layout::Files
+        })
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for Layout {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Layout, D::Error> {
+        let s = String::deserialize(d)?;
+        Layout::parse(&s).map_err(serde::de::Error::custom)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -321,7 +371,7 @@ mod tests {
     #[test]
     fn the_layout_is_taken_only_as_written() {
         let c = Config::parse("[output]\nlayout = \"bundle\"\n", Path::new("t.toml")).unwrap();
-        assert_eq!(c.output.layout, Some(crate::enrich::Layout::Bundle));
+        assert_eq!(c.output.layout, Some(Layout::Bundle));
         let e = Config::parse("[output]\nlayout = \"Bundle\"\n", Path::new("t.toml")).unwrap_err();
         let msg = e.to_string();
         assert!(msg.starts_with("t.toml: line 2:"), "{msg}");

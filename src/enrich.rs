@@ -13,76 +13,22 @@ use time::OffsetDateTime;
 use url::Url;
 
 use crate::assess;
+use crate::attest::reference::{
+    CDX_REFERENCE_TYPE, DEFAULT_ATTESTATIONS_DIR, PUBLIC_KEY_FILE, REFERENCE_MARKER, REPORT_MARKER,
+    SPDX_REFERENCE_TYPE, SPDX_REPORT_REFERENCE_TYPE,
+};
 use crate::attest::{self, Artifact, Sha256Hex, Signer, Subject};
+use crate::config::Layout;
 use crate::fsutil::{self, AtomicFile, Written};
 use crate::purl::Purl;
-use crate::sbom::{Changes, ComponentId, Format, Reference, Role, Sbom, SbomError, Tool};
+use crate::sbom::{
+    Changes, ComponentId, Format, Reference, Role, STDIO, Sbom, SbomError, Tool, input_bytes,
+};
 use crate::tacos::{self, StatementJson};
 
+mod declarations;
 mod statements;
 pub use statements::Statements;
-
-/// Comments of references this tool writes start with this.
-pub const REFERENCE_MARKER: &str = "TACOS attestation";
-/// SPDX `referenceType` of those references.
-pub const SPDX_REFERENCE_TYPE: &str = "tacos-attestation";
-/// CycloneDX 1.5+ reference type.
-pub const CDX_REFERENCE_TYPE: &str = "attestation";
-/// Name of the public key file written beside the artifacts (`.pub`, like
-/// every public key this tool writes).
-pub const PUBLIC_KEY_FILE: &str = "tacos-sbom.pub";
-/// The name earlier versions gave it; still read.
-pub const LEGACY_PUBLIC_KEY_FILE: &str = "tacos-sbom.pub.pem";
-/// Default artifact directory name, beside the (first) output.
-pub const DEFAULT_ATTESTATIONS_DIR: &str = "tacos-attestations";
-/// Comments of document-level report references start with this.
-pub const REPORT_MARKER: &str = "TACOS report";
-/// SPDX `referenceType` of report references.
-pub const SPDX_REPORT_REFERENCE_TYPE: &str = "tacos-report";
-
-/// The name that stands for standard input (as an input) and standard
-/// output (as `-o`).
-pub const STDIO: &str = "-";
-
-/// Standard input, read once: a run may read its input more than once
-/// (verify, then report), but stdin can be read only once.
-static STDIN: std::sync::OnceLock<Result<Vec<u8>, String>> = std::sync::OnceLock::new();
-
-/// The bytes of an input file, or of standard input for `-`.
-pub fn input_bytes(path: &Path) -> std::io::Result<Vec<u8>> {
-    if path != Path::new(STDIO) {
-        return fs::read(path);
-    }
-    STDIN
-        .get_or_init(|| {
-            let mut bytes = Vec::new();
-            std::io::Read::read_to_end(
-                &mut std::io::Read::take(std::io::stdin().lock(), crate::sbom::MAX_INPUT_BYTES),
-                &mut bytes,
-            )
-            .map(|_| bytes)
-            .map_err(|e| e.to_string())
-        })
-        .clone()
-        .map_err(std::io::Error::other)
-}
-
-/// Read an SBOM from a file, or from standard input for `-`.
-pub fn read_sbom(path: &Path) -> Result<Sbom, SbomError> {
-    read_sbom_with(path, &crate::sbom::Limits::default())
-}
-
-/// [`read_sbom`] within `limits`.
-pub fn read_sbom_with(path: &Path, limits: &crate::sbom::Limits) -> Result<Sbom, SbomError> {
-    if path != Path::new(STDIO) {
-        return Sbom::read_with(path, limits);
-    }
-    let bytes = input_bytes(path).map_err(|source| SbomError::Io {
-        path: path.to_path_buf(),
-        source,
-    })?;
-    Sbom::from_bytes_with(path, bytes, limits)
-}
 
 pub fn tool() -> Tool {
     Tool {
@@ -379,40 +325,6 @@ fn output_path(input: &Input, output: &Output) -> PathBuf {
     }
 }
 
-/// How the package artifacts lie in the attestations directory.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum Layout {
-    /// One DSSE envelope file per package: what other tools expect to fetch
-    /// by URL, so the default.
-    #[default]
-    Files,
-    /// Every envelope as one line of a single JSON Lines file: one file to
-    /// create instead of thousands, for bulk runs.
-    Bundle,
-}
-
-impl Layout {
-    /// The values `--layout` and `[output] layout` take.
-    pub const NAMES: &'static [&'static str] = &["files", "bundle"];
-
-    /// Taken only as written, like every enumerated value (see `suggest`).
-    pub fn parse(s: &str) -> Result<Layout, String> {
-        crate::suggest::check("layout", s, Self::NAMES)?;
-        Ok(if s == "bundle" {
-            Layout::Bundle
-        } else {
-            Layout::Files
-        })
-    }
-}
-
-impl<'de> serde::Deserialize<'de> for Layout {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Layout, D::Error> {
-        let s = String::deserialize(d)?;
-        Layout::parse(&s).map_err(serde::de::Error::custom)
-    }
-}
-
 /// One resolved package: a canonical PURL and what the SBOMs said of it.
 struct Package {
     purl: Purl,
@@ -688,7 +600,7 @@ pub fn plan_with(
     if !chatty && not_sboms > 0 {
         reporter.note(&format!(
             "passed over {} found in the directories that are not SBOMs",
-            crate::report::plural(not_sboms, "file", "files")
+            crate::term::plural(not_sboms, "file", "files")
         ));
     }
     Ok(Plan {
@@ -794,7 +706,7 @@ pub fn execute(
     if stale > 0 {
         reporter.note(&format!(
             "removed {} that killed runs left behind",
-            crate::report::plural(stale, "temporary file", "temporary files")
+            crate::term::plural(stale, "temporary file", "temporary files")
         ));
     }
 
@@ -1048,7 +960,7 @@ fn declarations(
     dir: &Path,
     opts: &Options,
 ) -> Result<Vec<(String, serde_json::Value)>, EnrichError> {
-    use crate::report::declarations as decl;
+    use self::declarations as decl;
     let modern =
         matches!(l.sbom.format(), Format::CycloneDxJson(v) if v >= crate::sbom::CdxVersion::V1_6);
     let foreign = ["declarations", "definitions"].iter().any(|k| {
@@ -1081,8 +993,7 @@ fn declarations(
             statement: s,
         })
         .collect();
-    let (declarations, definitions) =
-        decl::build(&subjects, &crate::assess::fields::timestamp(opts.now));
+    let (declarations, definitions) = decl::build(&subjects, &crate::tacos::timestamp(opts.now));
     Ok(vec![
         ("declarations".into(), declarations),
         ("definitions".into(), definitions),
@@ -1115,7 +1026,7 @@ fn application_report<'s>(
         location,
         author,
         role: "Attestor".into(),
-        last_modified: crate::assess::fields::timestamp(opts.now),
+        last_modified: crate::tacos::timestamp(opts.now),
         tacos_version: tacos::TACOS_VERSION.into(),
         application: l
             .summary
@@ -1676,9 +1587,9 @@ impl DocSummary {
             "{} -> {}: {}, {} with PURL, {} written",
             self.input.display(),
             self.output.display(),
-            crate::report::plural(self.components, "component", "components"),
+            crate::term::plural(self.components, "component", "components"),
             self.with_purl,
-            crate::report::plural(self.references, "reference", "references")
+            crate::term::plural(self.references, "reference", "references")
         );
         if !self.skipped.is_empty() {
             let no_purl = self

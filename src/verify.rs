@@ -10,11 +10,11 @@ use std::path::{Path, PathBuf};
 
 use url::Url;
 
-use crate::attest::{self, PublicKey, Sha256Hex};
-use crate::enrich::{
+use crate::attest::reference::{
     LEGACY_PUBLIC_KEY_FILE, PUBLIC_KEY_FILE, REFERENCE_MARKER, REPORT_MARKER, SPDX_REFERENCE_TYPE,
     SPDX_REPORT_REFERENCE_TYPE,
 };
+use crate::attest::{self, PublicKey, Sha256Hex};
 use crate::fsutil;
 use crate::purl::Purl;
 use crate::sbom::{FoundReference, SbomError};
@@ -130,7 +130,7 @@ impl Outcome {
 }
 
 pub fn verify(path: &Path, opts: &Options) -> Result<Outcome, SbomError> {
-    let sbom = crate::enrich::read_sbom(path)?;
+    let sbom = crate::sbom::read_sbom(path)?;
     let sbom_dir = path
         .parent()
         .filter(|p| !p.as_os_str().is_empty())
@@ -402,7 +402,7 @@ pub fn referenced_report(
     path: &Path,
     opts: &Options,
 ) -> Result<Option<Result<Report, String>>, SbomError> {
-    let sbom = crate::enrich::read_sbom(path)?;
+    let sbom = crate::sbom::read_sbom(path)?;
     let sbom_dir = sbom_dir(path);
     let attestations_dir = opts
         .attestations_dir
@@ -430,7 +430,7 @@ pub fn referenced_statements(
     path: &Path,
     opts: &Options,
 ) -> Result<(Vec<Statement>, Vec<Failure>), SbomError> {
-    let sbom = crate::enrich::read_sbom(path)?;
+    let sbom = crate::sbom::read_sbom(path)?;
     let sbom_dir = sbom_dir(path);
     let attestations_dir = opts
         .attestations_dir
@@ -481,7 +481,7 @@ pub fn referenced_files(
     path: &Path,
     opts: &Options,
 ) -> Result<Result<Vec<PathBuf>, String>, SbomError> {
-    let sbom = crate::enrich::read_sbom(path)?;
+    let sbom = crate::sbom::read_sbom(path)?;
     let sbom_dir = sbom_dir(path);
     let attestations_dir = opts
         .attestations_dir
@@ -530,7 +530,7 @@ pub fn artifact_paths(
     path: &Path,
     opts: &Options,
 ) -> Result<std::collections::BTreeMap<String, Located>, SbomError> {
-    let sbom = crate::enrich::read_sbom(path)?;
+    let sbom = crate::sbom::read_sbom(path)?;
     let sbom_dir = sbom_dir(path);
     let attestations_dir = opts
         .attestations_dir
@@ -552,7 +552,7 @@ pub fn artifact_paths(
 
 /// Where the application report an SBOM references is, when it names one.
 pub fn report_path(path: &Path, opts: &Options) -> Result<Option<PathBuf>, SbomError> {
-    let sbom = crate::enrich::read_sbom(path)?;
+    let sbom = crate::sbom::read_sbom(path)?;
     let attestations_dir = opts
         .attestations_dir
         .as_ref()
@@ -656,7 +656,7 @@ impl Bundles {
         let Some(&(offset, len)) = index.wanted.get(&n) else {
             return Err(format!(
                 "line {n} is past the end of attestation bundle {shown}, which has {}",
-                crate::report::plural(index.lines, "line", "lines")
+                crate::term::plural(index.lines, "line", "lines")
             ));
         };
         if len > MAX_ARTIFACT_BYTES {

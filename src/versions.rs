@@ -6,7 +6,7 @@
 
 use std::cmp::Ordering;
 
-use crate::sources::model::Ecosystem;
+use crate::purl::Ecosystem;
 
 /// Order two versions by the ecosystem's own rules.
 pub fn compare(eco: Ecosystem, a: &str, b: &str) -> Option<Ordering> {

@@ -468,7 +468,7 @@ fn a_signing_failure_half_way_takes_back_what_was_written() {
     let opts = library_options(
         enrich::Output::File(tmp.join("out/out.json")),
         tmp.join("att"),
-        enrich::Layout::Files,
+        tacos_sbom::config::Layout::Files,
     );
     let plan = enrich::plan(
         &[enrich::Input {
@@ -532,7 +532,10 @@ fn a_report_signed_before_the_packages_fail_is_taken_back() {
             ))
         }
     }
-    for layout in [enrich::Layout::Files, enrich::Layout::Bundle] {
+    for layout in [
+        tacos_sbom::config::Layout::Files,
+        tacos_sbom::config::Layout::Bundle,
+    ] {
         let tmp = Temp::new();
         let input = tmp.copy_in(
             &repo().join("sample-sboms/pypi-flask-django-env.cdx16.json"),

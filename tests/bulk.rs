@@ -185,7 +185,7 @@ fn a_document_that_changes_between_reading_and_writing_is_not_written() {
     let opts = library_options(
         enrich::Output::Dir(tmp.join("out")),
         tmp.join("att"),
-        enrich::Layout::Files,
+        tacos_sbom::config::Layout::Files,
     );
     let inputs = enrich::expand_inputs(&[tmp.join("in")]).unwrap();
     let plan = enrich::plan(&inputs, &opts, &Quiet).unwrap();
@@ -243,7 +243,10 @@ fn statements_kept_in_a_scratch_file_give_the_outputs_of_statements_held() {
     }
     let inputs = enrich::expand_inputs(&[tmp.join("in")]).unwrap();
     let key = tacos_sbom::attest::SigningKey::generate(tacos_sbom::attest::KeyAlgorithm::Ed25519);
-    for layout in [enrich::Layout::Files, enrich::Layout::Bundle] {
+    for layout in [
+        tacos_sbom::config::Layout::Files,
+        tacos_sbom::config::Layout::Bundle,
+    ] {
         let mut runs = Vec::new();
         for spill in [false, true] {
             let root = tmp.join(&format!("{layout:?}-{spill}"));

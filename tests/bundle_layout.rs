@@ -863,7 +863,7 @@ fn bundle_options(tmp: &Temp) -> tacos_sbom::enrich::Options {
     library_options(
         tacos_sbom::enrich::Output::File(tmp.join("out/out.json")),
         tmp.join("att"),
-        tacos_sbom::enrich::Layout::Bundle,
+        tacos_sbom::config::Layout::Bundle,
     )
 }
 

@@ -18,11 +18,11 @@ use std::sync::LazyLock;
 use bolero::check;
 use tacos_sbom::attest::{self, Envelope, KeyAlgorithm, PublicKey, SigningKey};
 use tacos_sbom::config::Config;
+use tacos_sbom::published::parse_report;
+use tacos_sbom::purl::Ecosystem;
 use tacos_sbom::purl::Purl;
 use tacos_sbom::sbom::{Changes, Reference, Sbom, Tool};
-use tacos_sbom::sources::model::Ecosystem;
 use tacos_sbom::sources::osv_record::OsvRecord;
-use tacos_sbom::sources::reports::parse_report;
 
 /// No input of a few kilobytes should make any parser ask for this much at once.
 const MAX_ALLOCATION: usize = 256 << 20;

@@ -10,19 +10,19 @@ use std::collections::HashMap;
 
 use serde_json::json;
 use time::OffsetDateTime;
-use time::format_description::well_known::Rfc3339;
 
-use super::license::{self, Normalized};
 use super::resolve::Resolved;
 use super::verdict::{Adverse, Decided, incomplete};
 use crate::config::Assessment;
+use crate::license::{self, Normalized};
+use crate::purl::Ecosystem;
 use crate::purl::Purl;
 use crate::sources::model::{
-    DepsDevVersion, Ecosystem, Flag, RegistryPackage, Release, Scorecard, Vulnerability,
+    DepsDevVersion, Flag, RegistryPackage, Release, Scorecard, Vulnerability,
 };
 use crate::sources::{Closed, Coverage, Found, Lookup, repo_url};
 use crate::tacos::{
-    Asserted, Attestation, Evidence, IncomeStream, IncomeType, PackageStatus, ReasonCode,
+    Asserted, Attestation, Evidence, IncomeStream, IncomeType, PackageStatus, ReasonCode, timestamp,
 };
 use crate::versions;
 
@@ -60,13 +60,6 @@ pub struct Facts {
 pub struct Graph {
     pub resolved: Resolved,
     pub vulns: Vec<Lookup<Vec<Vulnerability>>>,
-}
-
-pub fn timestamp(t: OffsetDateTime) -> String {
-    t.replace_nanosecond(0)
-        .unwrap_or(t)
-        .format(&Rfc3339)
-        .unwrap_or_default()
 }
 
 /// Evidence drawn from one source's answer.

@@ -5,6 +5,7 @@
 //! by each ecosystem's rules, and that graph's vulnerabilities; deps.dev;
 //! then Scorecard for each validated upstream repository.
 
+use crate::term::plural;
 use std::collections::{BTreeSet, HashMap};
 use std::sync::Arc;
 
@@ -13,9 +14,10 @@ use time::OffsetDateTime;
 use super::fields::{self, Facts, Graph};
 use super::resolve::{self, Resolved};
 use crate::config::Assessment;
+use crate::purl::Ecosystem;
 use crate::purl::Purl;
 use crate::sources::hub::{Sources, VulnKey};
-use crate::sources::model::{DepsDevVersion, Ecosystem, RegistryPackage, Vulnerability};
+use crate::sources::model::{DepsDevVersion, RegistryPackage, Vulnerability};
 use crate::sources::{Lookup, repo_url};
 use crate::tacos::Statement;
 
@@ -63,10 +65,6 @@ where
     }
     out.sort_by_key(|(i, _)| *i);
     out.into_iter().map(|(_, r)| r).collect()
-}
-
-fn plural(n: usize, one: &str, many: &str) -> String {
-    format!("{n} {}", if n == 1 { one } else { many })
 }
 
 impl Assessor {

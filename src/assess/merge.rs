@@ -17,8 +17,8 @@ use std::collections::BTreeMap;
 
 use time::OffsetDateTime;
 
+use crate::published::{PublishedStatement, PublishedValue};
 use crate::sources::Closed;
-use crate::sources::reports::{PublishedStatement, PublishedValue};
 use crate::tacos::{Asserted, Attestation, Evidence, Field, ReasonCode, Statement, Status};
 
 /// What a merge judges reports by.
@@ -156,7 +156,7 @@ pub fn merge(
                             p.signature.describe()
                         ),
                     );
-                    e.as_of = p.date.map(super::fields::timestamp);
+                    e.as_of = p.date.map(crate::tacos::timestamp);
                     statement.set_evidence(field, e);
                 }
                 Ok(false) => {}
@@ -198,8 +198,8 @@ pub fn merge(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::published::parse_report;
     use crate::purl::Purl;
-    use crate::sources::reports::parse_report;
 
     fn statement() -> Statement {
         let mut s = crate::assess::identity(
@@ -212,7 +212,7 @@ mod tests {
         s
     }
 
-    fn report(text: &str) -> crate::sources::reports::PublishedReport {
+    fn report(text: &str) -> crate::published::PublishedReport {
         parse_report(text, "r.json").unwrap()
     }
 

@@ -5,7 +5,6 @@
 
 pub mod fields;
 pub mod gather;
-pub mod license;
 pub mod merge;
 pub mod platform;
 pub mod resolve;

@@ -17,10 +17,9 @@ use std::str::FromStr;
 use std::sync::Arc;
 
 use super::platform;
+use crate::purl::Ecosystem;
 use crate::sources::hub::Sources;
-use crate::sources::model::{
-    Dependency, DependencyKind, Ecosystem, Flag, RegistryPackage, Release,
-};
+use crate::sources::model::{Dependency, DependencyKind, Flag, RegistryPackage, Release};
 use crate::sources::{Coverage, Lookup};
 use crate::versions;
 

@@ -13,13 +13,13 @@ use super::InUse;
 use super::gather::{Assessor, Progress};
 use super::merge::{self, Conflict};
 use crate::config::Config;
+use crate::published::{self as reports, ReportIndex};
 use crate::purl::Purl;
 use crate::sources::cache::Cache;
 use crate::sources::endpoints::Endpoints;
 use crate::sources::http::{Client, Service, SharedAnswers, Stats};
 use crate::sources::hub::{Limits, Sources};
 use crate::sources::osv_db::OsvDb;
-use crate::sources::reports::{self, ReportIndex};
 use crate::store::Store;
 use crate::store::seal::Sealed;
 use crate::tacos::Statement;
@@ -384,7 +384,7 @@ impl Session {
         self.sources.discover_registries(
             packages
                 .iter()
-                .map(|(p, _)| crate::sources::model::Ecosystem::from_purl_type(p.ty())),
+                .map(|(p, _)| crate::purl::Ecosystem::from_purl_type(p.ty())),
         );
         let mut outcome = Outcome::default();
         let mut done = vec![false; packages.len()];
@@ -492,7 +492,7 @@ impl Session {
                     // is still reported (and still fails --require-sources).
                     let p = &packages[i].0;
                     self.sources.note_unconfigured(
-                        crate::sources::model::Ecosystem::from_purl_type(p.ty()),
+                        crate::purl::Ecosystem::from_purl_type(p.ty()),
                         &p.registry_name(),
                     );
                 }

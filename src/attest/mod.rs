@@ -6,6 +6,7 @@ pub mod dsse;
 mod ecdsa;
 pub mod keyfile;
 pub mod keys;
+pub mod reference;
 
 use std::fmt;
 

@@ -4,7 +4,10 @@
 //! A [`Purl`] always holds decoded components that are already canonical for
 //! its type, so `Display` is the canonical string and equality is identity.
 
+mod ecosystem;
 mod types;
+
+pub use ecosystem::Ecosystem;
 
 use std::collections::BTreeMap;
 use std::fmt;

@@ -8,7 +8,8 @@
 
 use maud::{DOCTYPE, Markup, PreEscaped, html};
 
-use super::{Summary, label, plural};
+use super::{Summary, label};
+use crate::term::plural;
 
 const STYLE: &str = "body{font-family:system-ui,sans-serif;margin:2em;max-width:1200px;color:#222}
 table{border-collapse:collapse;width:100%;margin:1em 0}th,td{border:1px solid #ccc;padding:4px 8px;text-align:left;vertical-align:top;font-size:14px}

@@ -7,7 +7,6 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use crate::attest::{self, PublicKey, Sha256Hex};
-use crate::enrich;
 use crate::sbom::SbomError;
 use crate::tacos::{self, Report};
 use crate::verify;
@@ -125,9 +124,9 @@ pub fn load(input: &Path, opts: &Options) -> Result<Loaded, String> {
         ..verify::Options::default()
     };
     let shown = input.display();
-    match enrich::read_sbom(input) {
+    match crate::sbom::read_sbom(input) {
         Ok(sbom) => {
-            let bytes = enrich::input_bytes(input).map_err(|e| format!("{shown}: {e}"))?;
+            let bytes = crate::sbom::input_bytes(input).map_err(|e| format!("{shown}: {e}"))?;
             // Whatever the report is read from, everything the SBOM
             // references must check out, or the report says "failed" and
             // the command exits 1: one flipped byte in any artifact.
@@ -191,7 +190,7 @@ pub fn load(input: &Path, opts: &Options) -> Result<Loaded, String> {
             })
         }
         Err(SbomError::NotAnSbom { .. }) => {
-            let bytes = enrich::input_bytes(input).map_err(|e| format!("{shown}: {e}"))?;
+            let bytes = crate::sbom::input_bytes(input).map_err(|e| format!("{shown}: {e}"))?;
             let signed = is_envelope(&bytes).map_err(|e| format!("{shown}: not JSON: {e}"))?;
             let mut provenance = Provenance {
                 input: shown.to_string(),
@@ -236,7 +235,7 @@ pub fn load(input: &Path, opts: &Options) -> Result<Loaded, String> {
                     notes,
                     provenance,
                     artifacts: BTreeMap::new(),
-                    report_artifact: (input != Path::new(enrich::STDIO))
+                    report_artifact: (input != Path::new(crate::sbom::STDIO))
                         .then(|| input.to_path_buf()),
                 });
             }

@@ -4,7 +4,8 @@
 
 use std::fmt::Write;
 
-use super::{Summary, label, plural};
+use super::{Summary, label};
+use crate::term::plural;
 
 fn cell(s: &str) -> String {
     s.replace('|', "\\|").replace('\n', " ")

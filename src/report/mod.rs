@@ -4,13 +4,13 @@
 //! known limitations, next steps). The analysis is plain data; renderers turn
 //! it into Markdown, JSON or a self-contained HTML page.
 
-pub mod declarations;
 mod html;
 pub mod load;
 mod markdown;
 pub mod policy;
 pub mod sarif;
 
+use crate::term::plural;
 use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
@@ -171,11 +171,6 @@ pub struct Summary {
     /// Policy violations, when a policy was evaluated.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub violations: Vec<policy::Violation>,
-}
-
-/// `1 package`, `2 packages`.
-pub fn plural(n: usize, one: &str, many: &str) -> String {
-    format!("{n} {}", if n == 1 { one } else { many })
 }
 
 /// What each TACOS field means, in a reviewer's words.

@@ -7,25 +7,13 @@
 //! as the framework writes them: `FixedVulnerabilities=false` is refused
 //! with "did you mean", never read as a rule that matches nothing.
 
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
 use crate::suggest;
 use crate::tacos::{Asserted, Field, Statement};
 
-#[derive(Debug, Clone, Default, Deserialize, PartialEq)]
-#[serde(deny_unknown_fields)]
-pub struct Policy {
-    /// `Field=Value` rules, e.g. `FixedVulnerabilities=False`.
-    #[serde(default)]
-    pub fail_on: Vec<String>,
-    /// Fail when more than this percentage of attestation values is NOASSERTION.
-    #[serde(default)]
-    pub max_noassertion_percent: Option<f64>,
-    /// Fail when packages of an ecosystem got no registry data because no
-    /// registry is configured or discoverable for it.
-    #[serde(default)]
-    pub require_sources: bool,
-}
+/// The rules, as the config file and the command line give them.
+pub use crate::config::Policy;
 
 /// What kind of rule a violation broke.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -175,7 +163,7 @@ impl Policy {
                 evidence_url: None,
                 message: format!(
                     "{} got no data from the {service}, which has no source: {why}",
-                    crate::report::plural(*n, "package", "packages")
+                    crate::term::plural(*n, "package", "packages")
                 ),
             })
             .collect()

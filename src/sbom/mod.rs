@@ -15,6 +15,7 @@
 mod check;
 mod cyclonedx;
 mod cyclonedx_xml;
+mod input;
 pub mod json;
 mod spdx;
 mod spdx3;
@@ -22,6 +23,8 @@ mod splice;
 mod tagvalue;
 mod text;
 mod xml;
+
+pub use input::{STDIO, input_bytes, read_sbom, read_sbom_with};
 
 use std::borrow::Cow;
 use std::fmt;

@@ -183,8 +183,8 @@ fn version_key(o: &Obj, name: &str, version: Option<&str>) -> Result<(String, St
 
 /// deps.dev spells names as each system does; PyPI's are normalized.
 fn same_name(a: &str, b: &str) -> bool {
-    use super::model::Ecosystem;
     use super::osv_record::normalize_name;
+    use crate::purl::Ecosystem;
     a == b || normalize_name(Ecosystem::PyPi, a) == normalize_name(Ecosystem::PyPi, b)
 }
 

@@ -96,7 +96,7 @@ fn parse_cargo(setting: &str, value: &str) -> Result<Url, EndpointError> {
     if v.starts_with("git+") || v.ends_with(".git") {
         return Err(EndpointError {
             setting: setting.to_string(),
-            value: super::http::redact_text(v),
+            value: crate::redact::redact_text(v),
             why: "a git index; only sparse indexes (sparse+https://...) can be read".into(),
         });
     }
@@ -107,7 +107,7 @@ fn parse(setting: &str, value: &str) -> Result<Url, EndpointError> {
     // The value may hold credentials; messages show it redacted.
     let err = |why: &str| EndpointError {
         setting: setting.to_string(),
-        value: super::http::redact_text(value),
+        value: crate::redact::redact_text(value),
         why: why.to_string(),
     };
     let trimmed = value.trim().trim_end_matches('/');
@@ -271,7 +271,7 @@ impl Endpoints {
             .iter()
             .map(|(s, e)| {
                 let v = match e {
-                    Endpoint::Url { url, .. } => super::http::redact(url),
+                    Endpoint::Url { url, .. } => crate::redact::redact(url),
                     Endpoint::Missing(_) => "missing".into(),
                     Endpoint::Discover(_) => "the client's own".into(),
                 };
@@ -288,7 +288,7 @@ impl Endpoints {
             .keys()
             .map(|s| {
                 let (url, from) = match self.get(*s) {
-                    Endpoint::Url { url, from } => (Some(super::http::redact(url)), from.clone()),
+                    Endpoint::Url { url, from } => (Some(crate::redact::redact(url)), from.clone()),
                     Endpoint::Missing(why) => (None, why.clone()),
                     Endpoint::Discover(_) => (None, "not discovered".into()),
                 };

@@ -15,12 +15,13 @@ use url::Url;
 use super::endpoints::{Endpoint, Endpoints};
 use super::http::{Client, FetchError, Service, SharedItem, Stats};
 use super::model::{
-    Dependency, DepsDevPackage, DepsDevVersion, Ecosystem, Flag, GraphNode, RegistryPackage,
-    Release, Scorecard, Vulnerability,
+    Dependency, DepsDevPackage, DepsDevVersion, Flag, GraphNode, RegistryPackage, Release,
+    Scorecard, Vulnerability,
 };
 use super::osv_db::OsvDb;
 use super::osv_record::OsvRecord;
 use super::{Coverage, Found, Lookup, crates, depsdev, npm, osv, pypi, scorecard};
+use crate::purl::Ecosystem;
 
 type Memo<K, V> = Mutex<HashMap<K, Arc<OnceCell<V>>>>;
 
@@ -474,7 +475,7 @@ impl Sources {
                             let found = Lookup::Found(Found::complete(
                                 value.clone(),
                                 Service::DepsDev.name().to_string(),
-                                super::http::redact(url),
+                                crate::redact::redact(url),
                                 *at,
                             ));
                             let cell = self
@@ -759,7 +760,7 @@ impl Sources {
         // On a shared store each version's answer is shared apart from the
         // batch it came in (runners batch different sets together): asked
         // by the runner that claims it, waited for by the others.
-        let shown = super::http::redact(&url);
+        let shown = crate::redact::redact(&url);
         let item_key = |(e, n, v): &VulnKey| {
             format!("OSV {shown} {} {n} {v}", e.osv_name().unwrap_or_default())
         };
@@ -862,7 +863,12 @@ impl Sources {
                 .collect();
             out.insert(
                 q,
-                Lookup::Found(Found::complete(vulns, "OSV", super::http::redact(&url), at)),
+                Lookup::Found(Found::complete(
+                    vulns,
+                    "OSV",
+                    crate::redact::redact(&url),
+                    at,
+                )),
             );
         }
         out

@@ -23,7 +23,6 @@ pub mod osv_db;
 pub mod osv_record;
 pub mod pypi;
 pub mod repo_url;
-pub mod reports;
 pub mod scorecard;
 
 use time::OffsetDateTime;

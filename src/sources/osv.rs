@@ -5,7 +5,7 @@
 use serde::Deserialize;
 use serde_json::json;
 
-use super::model::Ecosystem;
+use crate::purl::Ecosystem;
 
 /// Most queries OSV accepts in one `querybatch` request.
 pub const BATCH_LIMIT: usize = 1000;

@@ -18,8 +18,9 @@ use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use super::model::{Ecosystem, Vulnerability};
+use super::model::Vulnerability;
 use super::osv_record::{OsvRecord, Verdict, base_ecosystem, normalize_name};
+use crate::purl::Ecosystem;
 
 const MAX_ZIP_ENTRIES: usize = 1_000_000;
 const MAX_ENTRY_BYTES: u64 = 16 << 20;

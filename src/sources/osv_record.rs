@@ -10,7 +10,8 @@ use serde::Deserialize;
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
-use super::model::{Ecosystem, Vulnerability};
+use super::model::Vulnerability;
+use crate::purl::Ecosystem;
 use crate::versions;
 
 #[derive(Debug, Clone, Deserialize, PartialEq)]

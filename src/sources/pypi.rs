@@ -12,7 +12,8 @@ use super::model::{
     Account, Dependency, DependencyKind, Flag, Funding, Maintainers, RegistryPackage, Release,
 };
 use super::osv_record::normalize_name;
-use super::{model::Ecosystem, npm, repo_url};
+use super::{npm, repo_url};
+use crate::purl::Ecosystem;
 
 pub fn project_path(name: &str) -> String {
     let safe: String = name

@@ -33,7 +33,7 @@ pub struct PgStore {
 
 /// A `postgres://` URL as it may be shown: no password.
 pub fn redact(url: &str) -> String {
-    crate::sources::http::redact_text(url)
+    crate::redact::redact_text(url)
 }
 
 impl PgStore {

@@ -657,6 +657,14 @@ impl Serialize for StatementJson {
     }
 }
 
+/// A time as TACOS writes it: RFC 3339, whole seconds (callers give UTC).
+pub fn timestamp(t: time::OffsetDateTime) -> String {
+    t.replace_nanosecond(0)
+        .unwrap_or(t)
+        .format(&time::format_description::well_known::Rfc3339)
+        .unwrap_or_default()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -908,7 +908,7 @@ impl tacos_sbom::enrich::Reporter for Quiet {
 pub fn library_options(
     output: tacos_sbom::enrich::Output,
     att: PathBuf,
-    layout: tacos_sbom::enrich::Layout,
+    layout: tacos_sbom::config::Layout,
 ) -> tacos_sbom::enrich::Options {
     tacos_sbom::enrich::Options {
         output,

@@ -11,7 +11,7 @@ use serde_json::Value;
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
-use crate::assess::license::{self, Normalized};
+use crate::license::{self, Normalized};
 use crate::purl::Purl;
 use crate::tacos::{
     Attestation, Field, IncomeStream, IncomeType, PackageStatus, SbomRef, SbomType, Status,
@@ -104,15 +104,15 @@ impl PublishedStatement {
         field: Field,
         now: OffsetDateTime,
         max_age_days: i64,
-    ) -> Result<super::Closed, String> {
-        super::Closed::all([
-            super::Closed::check(self.repairs.is_empty(), || {
+    ) -> Result<crate::sources::Closed, String> {
+        crate::sources::Closed::all([
+            crate::sources::Closed::check(self.repairs.is_empty(), || {
                 format!(
                     "the report had to be repaired to be read ({})",
                     self.repairs.join("; ")
                 )
             }),
-            super::Closed::check(
+            crate::sources::Closed::check(
                 !Self::is_time_sensitive(field)
                     || self
                         .date
@@ -265,9 +265,7 @@ fn attestation(v: &Value, field: Field, repairs: &mut Vec<String>) -> PublishedV
 /// A timestamp in ISO 8601 UTC, repairing what can be repaired.
 fn timestamp(s: &str, repairs: &mut Vec<String>) -> Option<String> {
     if let Ok(t) = OffsetDateTime::parse(s.trim(), &Rfc3339) {
-        return Some(crate::assess::fields::timestamp(
-            t.to_offset(time::UtcOffset::UTC),
-        ));
+        return Some(crate::tacos::timestamp(t.to_offset(time::UtcOffset::UTC)));
     }
     // Digits of date and time, and an offset if one is written.
     let s = s.trim();
@@ -295,7 +293,7 @@ fn timestamp(s: &str, repairs: &mut Vec<String>) -> Option<String> {
         offset
     );
     let t = OffsetDateTime::parse(&candidate, &Rfc3339).ok()?;
-    let fixed = crate::assess::fields::timestamp(t.to_offset(time::UtcOffset::UTC));
+    let fixed = crate::tacos::timestamp(t.to_offset(time::UtcOffset::UTC));
     repairs.push(format!("read the timestamp {s:?} as {fixed}"));
     Some(fixed)
 }

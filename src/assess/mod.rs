@@ -11,6 +11,8 @@ pub mod resolve;
 pub mod session;
 pub mod verdict;
 
+pub use fields::statement;
+
 use crate::purl::Purl;
 use crate::tacos::{Evidence, Field, ReasonCode, Statement};
 
@@ -81,115 +83,4 @@ pub fn not_assessed() -> Evidence {
         ReasonCode::NotAssessed,
         "not assessed: no package source was consulted for this field",
     )
-}
-
-/// The full statement for one package version from the facts gathered about
-/// it: every field decided by its own function in [`fields`], each value
-/// made through [`verdict::Decided`].
-pub fn statement(
-    facts: &fields::Facts,
-    releases_in_use: Vec<String>,
-    cfg: &crate::config::Assessment,
-) -> Statement {
-    let mut s = identity(&facts.purl, releases_in_use, &not_assessed());
-    let latest = fields::latest_stable(facts);
-    let v = latest.version.as_deref();
-    macro_rules! set {
-        ($slot:ident, $field:expr, $decided:expr) => {{
-            let (value, evidence) = $decided.into_parts();
-            s.$slot = value;
-            s.set_evidence($field, evidence);
-        }};
-    }
-    set!(
-        latest_stable_release,
-        Field::LatestStableRelease,
-        latest.decided.clone()
-    );
-    set!(
-        upstream_repository_url,
-        Field::UpstreamRepositoryUrl,
-        fields::upstream_repository(facts, v)
-    );
-    set!(
-        spdx_license_latest_release,
-        Field::SpdxLicenseLatestRelease,
-        fields::license_latest(facts, &latest)
-    );
-    s.set_evidence(Field::Sbom, fields::sbom_list());
-    set!(
-        known_releases_url,
-        Field::KnownReleasesUrl,
-        fields::known_releases_url(facts)
-    );
-    set!(
-        known_vulnerabilities_url,
-        Field::KnownVulnerabilitiesUrl,
-        fields::known_vulnerabilities_url(facts)
-    );
-    set!(
-        fixed_vulnerabilities,
-        Field::FixedVulnerabilities,
-        fields::fixed_vulnerabilities(facts, &latest)
-    );
-    set!(
-        clean_release_available,
-        Field::CleanReleaseAvailable,
-        fields::clean_release_available(facts)
-    );
-    set!(
-        dependencies_are_managed,
-        Field::DependenciesAreManaged,
-        fields::dependencies_are_managed(facts, &latest)
-    );
-    set!(
-        multiple_maintainers,
-        Field::MultipleMaintainers,
-        fields::multiple_maintainers(facts)
-    );
-    set!(
-        package_status,
-        Field::PackageStatus,
-        fields::package_status(facts, &latest, cfg)
-    );
-    set!(
-        income_streams,
-        Field::IncomeStreams,
-        fields::income_streams(facts, v)
-    );
-    set!(
-        no_binaries_in_repository,
-        Field::NoBinariesInRepository,
-        fields::no_binaries(facts, cfg)
-    );
-    set!(
-        code_review_practice,
-        Field::CodeReviewPractice,
-        fields::code_review(facts, cfg)
-    );
-    set!(
-        fuzzing_practice,
-        Field::FuzzingPractice,
-        fields::fuzzing(facts, cfg)
-    );
-    set!(
-        security_responsive,
-        Field::SecurityResponsive,
-        fields::security_responsive(facts, cfg)
-    );
-    let (policy, contact) = fields::security_policy(facts);
-    set!(
-        package_security_policy_url,
-        Field::PackageSecurityPolicyUrl,
-        policy
-    );
-    set!(
-        package_security_contact,
-        Field::PackageSecurityContact,
-        contact
-    );
-    for field in Field::ALL.into_iter().filter(|f| f.is_attested_only()) {
-        s.set_evidence(field, fields::attested_only(field.name()));
-    }
-    s
 }

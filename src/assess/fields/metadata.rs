@@ -3,7 +3,6 @@
 
 use serde_json::json;
 
-use super::Facts;
 use super::evidence::{missing, no_data, observed, with_code};
 use super::releases::Latest;
 use crate::assess::verdict::{Decided, incomplete};
@@ -86,15 +85,19 @@ pub fn repository(
         })
 }
 
-pub fn upstream_repository(f: &Facts, latest: Option<&str>) -> Decided<Asserted<String>> {
-    match repository(&f.registry, &f.depsdev_latest, latest) {
+pub fn upstream_repository(
+    registry: &Lookup<RegistryPackage>,
+    depsdev: &Lookup<DepsDevVersion>,
+    latest: Option<&str>,
+) -> Decided<Asserted<String>> {
+    match repository(registry, depsdev, latest) {
         Some(r) => match r.closed {
             Ok(c) => Decided::asserted(c, r.url, r.evidence),
             Err(why) => Decided::unknown(incomplete(r.evidence, &why)),
         },
         None => {
-            let mut e = missing(&f.registry, "no repository URL");
-            if f.registry.found().is_some() {
+            let mut e = missing(registry, "no repository URL");
+            if registry.found().is_some() {
                 e.code = ReasonCode::NoData;
                 e.reason = "no repository URL is declared in a repository field or a link labelled as the source (a homepage is not taken for the repository), and deps.dev gives none".into();
             }
@@ -103,14 +106,18 @@ pub fn upstream_repository(f: &Facts, latest: Option<&str>) -> Decided<Asserted<
     }
 }
 
-pub fn license_latest(f: &Facts, latest: &Latest) -> Decided<Asserted<String>> {
+pub fn license_latest(
+    registry: &Lookup<RegistryPackage>,
+    depsdev: &Lookup<DepsDevVersion>,
+    latest: &Latest,
+) -> Decided<Asserted<String>> {
     let Some(version) = latest.version.as_deref() else {
         return Decided::unknown(no_data(
             "tacos-sbom",
             "no latest stable release is known, so its license is not either",
         ));
     };
-    let declared = f.registry.found().and_then(|found| {
+    let declared = registry.found().and_then(|found| {
         found
             .value
             .release(version)
@@ -120,7 +127,7 @@ pub fn license_latest(f: &Facts, latest: &Latest) -> Decided<Asserted<String>> {
     if let Some((found, declared)) = declared {
         return license_decision(found, &declared, version, latest);
     }
-    if let Some(found) = f.depsdev_latest.found()
+    if let Some(found) = depsdev.found()
         && !found.value.licenses.is_empty()
     {
         let joined = if found.value.licenses.len() == 1 {
@@ -136,8 +143,8 @@ pub fn license_latest(f: &Facts, latest: &Latest) -> Decided<Asserted<String>> {
         };
         return license_decision(found, &joined, version, latest);
     }
-    let mut e = missing(&f.registry, "no license");
-    if f.registry.found().is_some() {
+    let mut e = missing(registry, "no license");
+    if registry.found().is_some() {
         e.code = ReasonCode::NoData;
         e.reason = format!("release {version} declares no license in the registry metadata");
     }

@@ -5,12 +5,11 @@ use std::cmp::Ordering;
 
 use serde_json::json;
 
-use super::Facts;
 use super::evidence::{missing, observed, with_code};
 use crate::assess::verdict::{Decided, incomplete};
 use crate::purl::Ecosystem;
-use crate::sources::Closed;
-use crate::sources::model::{Flag, Release};
+use crate::sources::model::{Flag, RegistryPackage, Release};
+use crate::sources::{Closed, Lookup};
 use crate::tacos::{Asserted, Evidence, ReasonCode};
 use crate::versions;
 
@@ -26,17 +25,14 @@ pub struct Latest {
 
 /// The newest release that is not a pre-release, not yanked and not
 /// deprecated, by the ecosystem's own version order.
-pub fn latest_stable(f: &Facts) -> Latest {
+pub fn latest_stable(registry: &Lookup<RegistryPackage>, eco: Ecosystem) -> Latest {
     let none = |e: Evidence, why: String| Latest {
         version: None,
         closed: Err(why),
         decided: Decided::unknown(e),
     };
-    let Some(found) = f.registry.found() else {
-        return none(
-            missing(&f.registry, "no release list"),
-            f.registry.why_not(),
-        );
+    let Some(found) = registry.found() else {
+        return none(missing(registry, "no release list"), registry.why_not());
     };
     let pkg = &found.value;
     if pkg.removed {
@@ -52,7 +48,7 @@ pub fn latest_stable(f: &Facts) -> Latest {
             "the package was removed".into(),
         );
     }
-    let Some((release, considered)) = newest_stable(f.ecosystem, &pkg.releases) else {
+    let Some((release, considered)) = newest_stable(eco, &pkg.releases) else {
         return none(
             with_code(
                 observed(
@@ -60,7 +56,7 @@ pub fn latest_stable(f: &Facts) -> Latest {
                     format!(
                         "none of {} releases is a stable, unyanked, undeprecated release whose version {} order can read",
                         pkg.releases.len(),
-                        ecosystem_order(f.ecosystem)
+                        ecosystem_order(eco)
                     ),
                     json!({"releases": pkg.releases.len()}),
                 ),
@@ -73,7 +69,7 @@ pub fn latest_stable(f: &Facts) -> Latest {
     // A version the ecosystem's order cannot read might be the newest,
     // except where the client never installs one: pip skips versions that
     // are not PEP 440, and the npm and Cargo registries accept only SemVer.
-    let unreadable: Vec<&str> = match f.ecosystem {
+    let unreadable: Vec<&str> = match eco {
         Ecosystem::PyPi | Ecosystem::Npm | Ecosystem::Cargo => vec![],
         eco => pkg
             .releases
@@ -96,7 +92,7 @@ pub fn latest_stable(f: &Facts) -> Latest {
             format!(
                 "{} release(s) have versions {} order cannot read, so a newer one cannot be ruled out ({})",
                 unreadable.len(),
-                ecosystem_order(f.ecosystem),
+                ecosystem_order(eco),
                 unreadable
                     .iter()
                     .take(5)
@@ -110,7 +106,7 @@ pub fn latest_stable(f: &Facts) -> Latest {
         found,
         format!(
             "{version}: newest of {considered} releases that is not a pre-release, yanked or deprecated, by {} version order",
-            ecosystem_order(f.ecosystem)
+            ecosystem_order(eco)
         ),
         json!({"latest": version, "registryLatestTag": pkg.latest_tag}),
     );
@@ -173,8 +169,8 @@ pub fn stable_releases(eco: Ecosystem, releases: &[Release]) -> Vec<&Release> {
     v
 }
 
-pub fn known_releases_url(f: &Facts) -> Decided<Asserted<String>> {
-    match f.registry.found() {
+pub fn known_releases_url(registry: &Lookup<RegistryPackage>) -> Decided<Asserted<String>> {
+    match registry.found() {
         Some(found) if !found.value.releases.is_empty() => {
             let e = observed(
                 found,
@@ -190,6 +186,6 @@ pub fn known_releases_url(f: &Facts) -> Decided<Asserted<String>> {
                 Err(why) => Decided::unknown(incomplete(e, &why)),
             }
         }
-        _ => Decided::unknown(missing(&f.registry, "no release listing")),
+        _ => Decided::unknown(missing(registry, "no release listing")),
     }
 }

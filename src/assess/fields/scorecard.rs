@@ -5,16 +5,22 @@
 
 use serde_json::json;
 
-use super::Facts;
 use super::evidence::{missing, observed, with_code};
 use crate::assess::verdict::{Decided, incomplete};
 use crate::config::Assessment;
+use crate::sources::Lookup;
+use crate::sources::model::Scorecard;
 use crate::tacos::{Asserted, Attestation, Evidence, ReasonCode};
 
-fn scorecard_check(f: &Facts, check: &str, threshold: i32, field: &str) -> Decided<Attestation> {
-    let Some(found) = f.scorecard.found() else {
+fn scorecard_check(
+    scorecard: &Lookup<Scorecard>,
+    check: &str,
+    threshold: i32,
+    field: &str,
+) -> Decided<Attestation> {
+    let Some(found) = scorecard.found() else {
         return Decided::unknown(missing(
-            &f.scorecard,
+            scorecard,
             &format!("no Scorecard result for {field}"),
         ));
     };
@@ -64,33 +70,41 @@ fn scorecard_check(f: &Facts, check: &str, threshold: i32, field: &str) -> Decid
     }
 }
 
-pub fn no_binaries(f: &Facts, cfg: &Assessment) -> Decided<Attestation> {
+pub fn no_binaries(scorecard: &Lookup<Scorecard>, cfg: &Assessment) -> Decided<Attestation> {
     scorecard_check(
-        f,
+        scorecard,
         "Binary-Artifacts",
         cfg.scorecard_binary_artifacts,
         "NoBinariesInRepository",
     )
 }
 
-pub fn code_review(f: &Facts, cfg: &Assessment) -> Decided<Attestation> {
+pub fn code_review(scorecard: &Lookup<Scorecard>, cfg: &Assessment) -> Decided<Attestation> {
     scorecard_check(
-        f,
+        scorecard,
         "Code-Review",
         cfg.scorecard_code_review,
         "CodeReviewPractice",
     )
 }
 
-pub fn fuzzing(f: &Facts, cfg: &Assessment) -> Decided<Attestation> {
-    scorecard_check(f, "Fuzzing", cfg.scorecard_fuzzing, "FuzzingPractice")
+pub fn fuzzing(scorecard: &Lookup<Scorecard>, cfg: &Assessment) -> Decided<Attestation> {
+    scorecard_check(
+        scorecard,
+        "Fuzzing",
+        cfg.scorecard_fuzzing,
+        "FuzzingPractice",
+    )
 }
 
 /// SecurityResponsive: Scorecard's Maintained and Security-Policy checks both
 /// pass; False when both are conclusive and fail.
-pub fn security_responsive(f: &Facts, cfg: &Assessment) -> Decided<Attestation> {
-    let Some(found) = f.scorecard.found() else {
-        return Decided::unknown(missing(&f.scorecard, "no Scorecard result"));
+pub fn security_responsive(
+    scorecard: &Lookup<Scorecard>,
+    cfg: &Assessment,
+) -> Decided<Attestation> {
+    let Some(found) = scorecard.found() else {
+        return Decided::unknown(missing(scorecard, "no Scorecard result"));
     };
     let m = found.value.check("Maintained").map(|c| c.score);
     let p = found.value.check("Security-Policy").map(|c| c.score);
@@ -136,10 +150,12 @@ pub fn security_responsive(f: &Facts, cfg: &Assessment) -> Decided<Attestation> 
 }
 
 /// The security policy GitHub shows for a repository whose policy Scorecard found.
-pub fn security_policy(f: &Facts) -> (Decided<Asserted<String>>, Decided<Asserted<String>>) {
+pub fn security_policy(
+    scorecard: &Lookup<Scorecard>,
+) -> (Decided<Asserted<String>>, Decided<Asserted<String>>) {
     let none = |e: Evidence| (Decided::unknown(e.clone()), Decided::unknown(e));
-    let Some(found) = f.scorecard.found() else {
-        return none(missing(&f.scorecard, "no Scorecard result"));
+    let Some(found) = scorecard.found() else {
+        return none(missing(scorecard, "no Scorecard result"));
     };
     let score = found.value.check("Security-Policy").map(|c| c.score);
     let repo = &found.value.repository;

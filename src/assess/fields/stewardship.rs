@@ -2,14 +2,14 @@
 //! PackageStatus and IncomeStreams.
 
 use serde_json::json;
+use time::OffsetDateTime;
 
-use super::Facts;
 use super::evidence::{missing, observed, with_code};
 use super::releases::Latest;
 use crate::assess::verdict::{Adverse, Decided, incomplete};
 use crate::config::Assessment;
-use crate::sources::Closed;
-use crate::sources::model::Flag;
+use crate::sources::model::{DepsDevVersion, Flag, RegistryPackage};
+use crate::sources::{Closed, Lookup};
 use crate::tacos::{
     Asserted, Attestation, IncomeStream, IncomeType, PackageStatus, ReasonCode, timestamp,
 };
@@ -17,9 +17,9 @@ use crate::tacos::{
 /// MultipleMaintainers: more than one *person* can publish. Names are
 /// compared case-insensitively; an organisation or team among the owners
 /// hides how many people it has.
-pub fn multiple_maintainers(f: &Facts) -> Decided<Attestation> {
-    let Some(found) = f.registry.found() else {
-        return Decided::unknown(missing(&f.registry, "maintainers unknown"));
+pub fn multiple_maintainers(registry: &Lookup<RegistryPackage>) -> Decided<Attestation> {
+    let Some(found) = registry.found() else {
+        return Decided::unknown(missing(registry, "maintainers unknown"));
     };
     let Some(m) = &found.value.maintainers else {
         return Decided::unknown(with_code(
@@ -74,19 +74,21 @@ pub fn multiple_maintainers(f: &Facts) -> Decided<Attestation> {
 /// evidence can show them); Active only on a complete answer that shows
 /// the current release undeprecated and a release within the threshold.
 pub fn package_status(
-    f: &Facts,
+    registry: &Lookup<RegistryPackage>,
+    depsdev: &Lookup<DepsDevVersion>,
     latest: &Latest,
+    now: OffsetDateTime,
     cfg: &Assessment,
 ) -> Decided<Asserted<PackageStatus>> {
-    let Some(found) = f.registry.found() else {
-        return Decided::unknown(missing(&f.registry, "status unknown"));
+    let Some(found) = registry.found() else {
+        return Decided::unknown(missing(registry, "status unknown"));
     };
     let pkg = &found.value;
-    let now = timestamp(f.now);
+    let stamp = timestamp(now);
     if pkg.removed {
         return Decided::adverse(
             Adverse::Removed,
-            now,
+            stamp,
             observed(
                 found,
                 format!(
@@ -100,7 +102,7 @@ pub fn package_status(
     if pkg.releases.iter().all(|r| r.yanked.is_yes()) {
         return Decided::adverse(
             Adverse::Removed,
-            now,
+            stamp,
             observed(
                 found,
                 "every release is yanked",
@@ -113,7 +115,7 @@ pub fn package_status(
     if let Some(Flag::Yes(msg)) = current.map(|r| &r.deprecated) {
         return Decided::adverse(
             Adverse::Deprecated,
-            now,
+            stamp,
             observed(
                 found,
                 format!("release {} is deprecated: {msg}", tag.unwrap_or_default()),
@@ -121,13 +123,13 @@ pub fn package_status(
             ),
         );
     }
-    if let Some(d) = f.depsdev_latest.found()
+    if let Some(d) = depsdev.found()
         && d.value.is_deprecated == Some(true)
     {
         let why = d.value.deprecated_reason.clone().unwrap_or_default();
         return Decided::adverse(
             Adverse::Deprecated,
-            now,
+            stamp,
             observed(
                 d,
                 format!("deps.dev marks {} deprecated {why}", d.value.version),
@@ -142,7 +144,7 @@ pub fn package_status(
     {
         return Decided::adverse(
             Adverse::Inactive,
-            now,
+            stamp,
             observed(
                 found,
                 "the package declares the classifier Development Status :: 7 - Inactive",
@@ -198,7 +200,7 @@ pub fn package_status(
             ReasonCode::NoData,
         ));
     };
-    let days = (f.now - when).whole_days();
+    let days = (now - when).whole_days();
     let obs = json!({"newestRelease": version, "published": timestamp(when), "days": days, "threshold": cfg.inactive_after_days});
     if days > cfg.inactive_after_days {
         let e = observed(
@@ -210,7 +212,7 @@ pub fn package_status(
             obs,
         );
         return match found.closed() {
-            Ok(_) => Decided::adverse(Adverse::Inactive, now, e),
+            Ok(_) => Decided::adverse(Adverse::Inactive, stamp, e),
             Err(why) => Decided::unknown(incomplete(e, &why)),
         };
     }
@@ -222,8 +224,7 @@ pub fn package_status(
         ),
         obs,
     );
-    let depsdev_says_no = f
-        .depsdev_latest
+    let depsdev_says_no = depsdev
         .found()
         .is_some_and(|d| d.value.is_deprecated == Some(false) && d.closed().is_ok());
     let closed = Closed::all([
@@ -240,7 +241,7 @@ pub fn package_status(
             c,
             PackageStatus {
                 status: crate::tacos::Status::Active,
-                last_modified: now,
+                last_modified: stamp,
             },
             e,
         ),
@@ -248,9 +249,13 @@ pub fn package_status(
     }
 }
 
-pub fn income_streams(f: &Facts, latest: Option<&str>) -> Decided<Asserted<Vec<IncomeStream>>> {
-    let Some(found) = f.registry.found() else {
-        return Decided::unknown(missing(&f.registry, "no funding information"));
+pub fn income_streams(
+    registry: &Lookup<RegistryPackage>,
+    latest: Option<&str>,
+    now: OffsetDateTime,
+) -> Decided<Asserted<Vec<IncomeStream>>> {
+    let Some(found) = registry.found() else {
+        return Decided::unknown(missing(registry, "no funding information"));
     };
     let pkg = &found.value;
     let funding = latest
@@ -267,7 +272,7 @@ pub fn income_streams(f: &Facts, latest: Option<&str>) -> Decided<Asserted<Vec<I
             ReasonCode::NoData,
         ));
     };
-    let now = timestamp(f.now);
+    let stamp = timestamp(now);
     let streams: Vec<IncomeStream> = funding
         .iter()
         .filter(|x| x.url.starts_with("https://") || x.url.starts_with("http://"))
@@ -277,7 +282,7 @@ pub fn income_streams(f: &Facts, latest: Option<&str>) -> Decided<Asserted<Vec<I
                 _ => IncomeType::Variable,
             },
             evidence_url: x.url.clone(),
-            last_modified: now.clone(),
+            last_modified: stamp.clone(),
         })
         .collect();
     if streams.is_empty() {

@@ -4,13 +4,13 @@
 
 use serde_json::json;
 
-use super::Facts;
-use super::Graph;
 use super::evidence::{missing, no_data, observed};
 use super::releases::{Latest, stable_releases};
+use super::{Checked, Graph, Graphs};
 use crate::assess::verdict::{Decided, incomplete};
-use crate::sources::Closed;
-use crate::sources::model::{Flag, Vulnerability};
+use crate::purl::Ecosystem;
+use crate::sources::model::{Flag, RegistryPackage, Vulnerability};
+use crate::sources::{Closed, Lookup};
 use crate::tacos::{Asserted, Attestation, Evidence, ReasonCode};
 
 fn unwithdrawn(v: &[Vulnerability]) -> Vec<&Vulnerability> {
@@ -25,14 +25,20 @@ fn ids(v: &[&Vulnerability]) -> String {
 }
 
 /// FixedVulnerabilities: the latest stable release has no known, unwithdrawn vulnerability.
-pub fn fixed_vulnerabilities(f: &Facts, latest: &Latest) -> Decided<Attestation> {
+/// `vulns`: what OSV knows of each release checked; `in_use`: the
+/// version the statement's PURL names, reported beside the answer.
+pub fn fixed_vulnerabilities(
+    vulns: &Checked,
+    in_use: Option<&(String, Lookup<Vec<Vulnerability>>)>,
+    latest: &Latest,
+) -> Decided<Attestation> {
     let Some(version) = latest.version.as_deref() else {
         return Decided::unknown(no_data(
             "tacos-sbom",
             "no latest stable release is known to check",
         ));
     };
-    let Some(lookup) = f.vulns.get(version) else {
+    let Some(lookup) = vulns.get(version) else {
         return Decided::unknown(no_data(
             "tacos-sbom",
             format!("release {version} was not checked for vulnerabilities"),
@@ -69,7 +75,7 @@ pub fn fixed_vulnerabilities(f: &Facts, latest: &Latest) -> Decided<Attestation>
     };
     // The version in use is not what the field asks about, but a reviewer
     // needs it next to the answer.
-    if let Some((v, l)) = &f.in_use
+    if let Some((v, l)) = in_use
         && v != version
     {
         let note = match l.found() {
@@ -178,11 +184,17 @@ fn summarize(list: &[String], n: usize) -> String {
 /// in what installing it pulls in. True needs such a release whose own
 /// check and whole resolved graph are closed-world; False needs every
 /// stable release of a complete release list to be affected itself.
-pub fn clean_release_available(f: &Facts) -> Decided<Attestation> {
-    let Some(found) = f.registry.found() else {
-        return Decided::unknown(missing(&f.registry, "no release list"));
+pub fn clean_release_available(
+    registry: &Lookup<RegistryPackage>,
+    eco: Ecosystem,
+    vulns: &Checked,
+    all_releases_checked: bool,
+    graphs: &Graphs,
+) -> Decided<Attestation> {
+    let Some(found) = registry.found() else {
+        return Decided::unknown(missing(registry, "no release list"));
     };
-    let stable = stable_releases(f.ecosystem, &found.value.releases);
+    let stable = stable_releases(eco, &found.value.releases);
     if stable.is_empty() {
         return Decided::unknown(no_data(
             &found.source,
@@ -193,7 +205,7 @@ pub fn clean_release_available(f: &Facts) -> Decided<Attestation> {
     let mut all_affected = true;
     let mut notes: Vec<String> = Vec::new();
     for r in &stable {
-        let Some(v) = f.vulns.get(&r.version).and_then(|l| l.found()) else {
+        let Some(v) = vulns.get(&r.version).and_then(|l| l.found()) else {
             all_affected = false;
             continue;
         };
@@ -203,7 +215,7 @@ pub fn clean_release_available(f: &Facts) -> Decided<Attestation> {
         }
         all_affected = false;
         // Clean itself: what installing it pulls in decides.
-        let Some(g) = f.graphs.get(&r.version) else {
+        let Some(g) = graphs.get(&r.version) else {
             continue;
         };
         let findings = graph_findings(g, false);
@@ -265,7 +277,7 @@ pub fn clean_release_available(f: &Facts) -> Decided<Attestation> {
     let mut reason = format!(
         "{checked} of {} stable releases were checked{}; no clean release with a complete, clean dependency graph was found",
         stable.len(),
-        if f.all_releases_checked {
+        if all_releases_checked {
             ""
         } else {
             " (the newest ones)"
@@ -284,11 +296,15 @@ pub fn clean_release_available(f: &Facts) -> Decided<Attestation> {
 /// DependenciesAreManaged: installing the latest stable release pulls in no
 /// package with a known vulnerability, none deprecated and none removed.
 /// True needs the whole resolved graph and a closed check of every node.
-pub fn dependencies_are_managed(f: &Facts, latest: &Latest) -> Decided<Attestation> {
+pub fn dependencies_are_managed(
+    graphs: &Graphs,
+    registry: &Lookup<RegistryPackage>,
+    latest: &Latest,
+) -> Decided<Attestation> {
     let Some(version) = latest.version.as_deref() else {
         return Decided::unknown(no_data("tacos-sbom", "no latest stable release is known"));
     };
-    let Some(g) = f.graphs.get(version) else {
+    let Some(g) = graphs.get(version) else {
         return Decided::unknown(no_data(
             "tacos-sbom",
             format!("the dependencies of {version} were not resolved"),
@@ -302,7 +318,7 @@ pub fn dependencies_are_managed(f: &Facts, latest: &Latest) -> Decided<Attestati
         "problems": findings.problems,
         "unknown": findings.unknown.iter().take(20).collect::<Vec<_>>(),
     });
-    let source = match f.registry.found() {
+    let source = match registry.found() {
         Some(r) => r.source.clone(),
         None => "tacos-sbom".into(),
     };
@@ -344,23 +360,28 @@ pub fn dependencies_are_managed(f: &Facts, latest: &Latest) -> Decided<Attestati
     }
 }
 
-pub fn known_vulnerabilities_url(f: &Facts) -> Decided<Asserted<String>> {
-    match &f.vulnerabilities_listing {
+/// `listing`: where OSV lists the package's vulnerabilities, if it covers
+/// the package.
+pub fn known_vulnerabilities_url(
+    listing: Option<&str>,
+    eco: Ecosystem,
+) -> Decided<Asserted<String>> {
+    match listing {
         Some(url) => {
             let e = Evidence::new(
                 "OSV",
                 ReasonCode::FromPurl,
                 format!(
                     "OSV's listing of {} advisories for this package",
-                    f.ecosystem.osv_name().unwrap_or("")
+                    eco.osv_name().unwrap_or("")
                 ),
             );
             // OSV serves this listing for every package of the ecosystems it
             // covers: the URL rests on the package URL alone.
-            match Closed::check(f.ecosystem.osv_name().is_some(), || {
+            match Closed::check(eco.osv_name().is_some(), || {
                 "OSV does not cover this ecosystem".into()
             }) {
-                Ok(c) => Decided::asserted(c, url.clone(), e),
+                Ok(c) => Decided::asserted(c, url.to_string(), e),
                 Err(why) => Decided::unknown(incomplete(e, &why)),
             }
         }

@@ -14,3 +14,19 @@ pub fn attested_only(field: &str) -> Evidence {
         ),
     )
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn attested_only_fields_say_who_can_set_them() {
+        let e = attested_only("SuccessionPlan");
+        assert_eq!(e.code, ReasonCode::AttestedOnly);
+        assert_eq!(e.source, "tacos-sbom");
+        assert_eq!(
+            e.reason,
+            "SuccessionPlan can only be set by a maintainer's attestation or a published TACOS report, and none set it"
+        );
+    }
+}

@@ -187,3 +187,299 @@ pub fn sbom_list() -> Evidence {
         "no source consulted lists a published SBOM for the latest release",
     )
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::assess::fields::latest_stable;
+    use crate::assess::fields::testkit::*;
+    use crate::purl::Ecosystem;
+    use crate::sources::model::Release;
+
+    fn no_depsdev() -> Lookup<DepsDevVersion> {
+        failures("deps.dev").remove(2).0
+    }
+
+    fn depsdev_links(links: &[(&str, &str)]) -> Lookup<DepsDevVersion> {
+        complete(
+            DepsDevVersion {
+                links: links
+                    .iter()
+                    .map(|(l, u)| (l.to_string(), u.to_string()))
+                    .collect(),
+                ..depsdev("1.0.0")
+            },
+            "deps.dev",
+        )
+    }
+
+    fn declaring(
+        release_repo: Option<&str>,
+        package_repo: Option<&str>,
+        links: &[(&str, &str)],
+    ) -> Lookup<RegistryPackage> {
+        complete(
+            RegistryPackage {
+                repository: package_repo.map(String::from),
+                links: links
+                    .iter()
+                    .map(|(l, u)| (l.to_string(), u.to_string()))
+                    .collect(),
+                ..package(vec![Release {
+                    repository: release_repo.map(String::from),
+                    ..release("1.0.0")
+                }])
+            },
+            "npm",
+        )
+    }
+
+    #[test]
+    fn upstream_repository_comes_from_a_declared_source_never_a_homepage() {
+        let homepage = ("Homepage", "https://github.com/o/home");
+        let source = ("Source Code", "https://github.com/o/r");
+        let none = "no repository URL is declared in a repository field or a link labelled as the source (a homepage is not taken for the repository), and deps.dev gives none";
+        let cases = vec![
+            (
+                "the latest release's repository field comes first",
+                declaring(
+                    Some("git+https://github.com/o/r.git"),
+                    Some("https://github.com/o/other"),
+                    &[],
+                ),
+                no_depsdev(),
+                value("https://github.com/o/r"),
+                ReasonCode::Observed,
+                "https://github.com/o/r from the latest stable release's repository field (\"git+https://github.com/o/r.git\")",
+            ),
+            (
+                "then the package's repository field",
+                declaring(None, Some("github:o/r"), &[homepage, source]),
+                no_depsdev(),
+                value("https://github.com/o/r"),
+                ReasonCode::Observed,
+                "from the package's repository field",
+            ),
+            (
+                "then a link labelled as the source",
+                declaring(None, None, &[homepage, source]),
+                no_depsdev(),
+                value("https://github.com/o/r"),
+                ReasonCode::Observed,
+                "from a project link labelled as the source",
+            ),
+            (
+                "a page of a repository is not the repository",
+                declaring(Some("https://github.com/o/r/issues"), None, &[source]),
+                no_depsdev(),
+                value("https://github.com/o/r"),
+                ReasonCode::Observed,
+                "from a project link labelled as the source",
+            ),
+            (
+                "a homepage is not taken for the repository",
+                declaring(None, None, &[homepage]),
+                depsdev_links(&[("HOMEPAGE", "https://github.com/o/home")]),
+                Is::NoAssertion,
+                ReasonCode::NoData,
+                none,
+            ),
+            (
+                "else deps.dev's SOURCE_REPO link",
+                declaring(None, None, &[homepage]),
+                depsdev_links(&[("SOURCE_REPO", "https://github.com/o/r.git")]),
+                value("https://github.com/o/r"),
+                ReasonCode::Observed,
+                "https://github.com/o/r from deps.dev's SOURCE_REPO link",
+            ),
+        ];
+        for (case, registry, depsdev, is, code, says) in cases {
+            expect(
+                case,
+                &upstream_repository(&registry, &depsdev, Some("1.0.0")),
+                is,
+                code,
+                says,
+            );
+        }
+    }
+
+    #[test]
+    fn upstream_repository_without_a_registry_answer() {
+        for (registry, code) in failures::<RegistryPackage>("npm") {
+            expect(
+                &format!("{code:?}"),
+                &upstream_repository(&registry, &no_depsdev(), None),
+                Is::NoAssertion,
+                code,
+                "no repository URL: ",
+            );
+            expect(
+                &format!("{code:?}, deps.dev knows it"),
+                &upstream_repository(
+                    &registry,
+                    &depsdev_links(&[("SOURCE_REPO", "https://github.com/o/r")]),
+                    None,
+                ),
+                value("https://github.com/o/r"),
+                ReasonCode::Observed,
+                "from deps.dev's SOURCE_REPO link",
+            );
+        }
+    }
+
+    #[test]
+    fn upstream_repository_is_asserted_only_on_closed_world_evidence() {
+        let registry = declaring(None, Some("https://github.com/o/r"), &[]);
+        for (case, l) in degraded(&registry) {
+            expect_incomplete(
+                case,
+                &upstream_repository(&l, &no_depsdev(), Some("1.0.0")),
+                "npm's answer is",
+            );
+        }
+        let depsdev = depsdev_links(&[("SOURCE_REPO", "https://github.com/o/r")]);
+        let silent = declaring(None, None, &[]);
+        for (case, l) in degraded(&depsdev) {
+            expect_incomplete(
+                case,
+                &upstream_repository(&silent, &l, Some("1.0.0")),
+                "deps.dev's answer is",
+            );
+        }
+    }
+
+    fn licensed(license: Option<&str>) -> Lookup<RegistryPackage> {
+        registry(vec![Release {
+            license: license.map(String::from),
+            ..release("1.0.0")
+        }])
+    }
+
+    fn depsdev_licenses(licenses: &[&str]) -> Lookup<DepsDevVersion> {
+        complete(
+            DepsDevVersion {
+                licenses: licenses.iter().map(|l| l.to_string()).collect(),
+                ..depsdev("1.0.0")
+            },
+            "deps.dev",
+        )
+    }
+
+    #[test]
+    fn license_of_the_latest_release_is_a_valid_spdx_expression() {
+        let cases = vec![
+            (
+                "the registry's declared expression",
+                licensed(Some("MIT")),
+                depsdev_licenses(&["Apache-2.0"]),
+                value("MIT"),
+                ReasonCode::Observed,
+                "MIT: the license 1.0.0 declares",
+            ),
+            (
+                "a name that means exactly one license",
+                licensed(Some("MIT License")),
+                no_depsdev(),
+                value("MIT"),
+                ReasonCode::Observed,
+                "MIT: the license 1.0.0 declares (normalized from the license name \"MIT License\")",
+            ),
+            (
+                "a name that could mean several is not guessed",
+                licensed(Some("BSD License")),
+                depsdev_licenses(&["BSD-3-Clause"]),
+                Is::NoAssertion,
+                ReasonCode::NoData,
+                "release 1.0.0: \"BSD License\" is not a valid SPDX license expression",
+            ),
+            (
+                "deps.dev when the registry declares none",
+                licensed(None),
+                depsdev_licenses(&["Apache-2.0"]),
+                value("Apache-2.0"),
+                ReasonCode::Observed,
+                "Apache-2.0: the license 1.0.0 declares",
+            ),
+            (
+                "deps.dev's several licenses all apply",
+                licensed(None),
+                depsdev_licenses(&["MIT", "Apache-2.0 OR MIT"]),
+                value("(MIT) AND (Apache-2.0 OR MIT)"),
+                ReasonCode::Observed,
+                "the license 1.0.0 declares",
+            ),
+            (
+                "none declared anywhere",
+                licensed(None),
+                depsdev_licenses(&[]),
+                Is::NoAssertion,
+                ReasonCode::NoData,
+                "release 1.0.0 declares no license in the registry metadata",
+            ),
+        ];
+        for (case, registry, depsdev, is, code, says) in cases {
+            let latest = latest_stable(&registry, Ecosystem::Npm);
+            expect(
+                case,
+                &license_latest(&registry, &depsdev, &latest),
+                is,
+                code,
+                says,
+            );
+        }
+        expect(
+            "no latest stable release",
+            &license_latest(&licensed(Some("MIT")), &no_depsdev(), &no_latest()),
+            Is::NoAssertion,
+            ReasonCode::NoData,
+            "no latest stable release is known, so its license is not either",
+        );
+        for (registry, code) in failures::<RegistryPackage>("npm") {
+            expect(
+                &format!("{code:?}"),
+                &license_latest(&registry, &no_depsdev(), &established("1.0.0")),
+                Is::NoAssertion,
+                code,
+                "no license: ",
+            );
+        }
+    }
+
+    #[test]
+    fn license_is_asserted_only_on_closed_world_evidence() {
+        let registry = licensed(Some("MIT"));
+        for (case, l) in degraded(&registry) {
+            let latest = latest_stable(&l, Ecosystem::Npm);
+            expect_incomplete(
+                case,
+                &license_latest(&l, &no_depsdev(), &latest),
+                "npm's answer is",
+            );
+        }
+        for (case, l) in degraded(&depsdev_licenses(&["MIT"])) {
+            expect_incomplete(
+                case,
+                &license_latest(&licensed(None), &l, &established("1.0.0")),
+                "deps.dev's answer is",
+            );
+        }
+        // The registry's answer is complete, but whether 1.0.0 is the
+        // latest stable release is not established.
+        expect_incomplete(
+            "latest release not established",
+            &license_latest(&registry, &no_depsdev(), &unestablished("1.0.0")),
+            "whether 1.0.0 is deprecated is unknown",
+        );
+    }
+
+    #[test]
+    fn no_source_lists_a_published_sbom() {
+        let e = sbom_list();
+        assert_eq!(e.code, ReasonCode::NoData);
+        assert_eq!(
+            e.reason,
+            "no source consulted lists a published SBOM for the latest release"
+        );
+    }
+}

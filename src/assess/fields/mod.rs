@@ -11,6 +11,8 @@ mod metadata;
 mod releases;
 mod scorecard;
 mod stewardship;
+#[cfg(test)]
+mod testkit;
 mod vulnerabilities;
 
 pub use attested::attested_only;
@@ -187,4 +189,368 @@ pub fn statement(f: &Facts, releases_in_use: Vec<String>, cfg: &Assessment) -> S
         s.set_evidence(field, attested_only(field.name()));
     }
     s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::testkit::*;
+    use super::*;
+    use crate::sources::model::{Account, Funding, Maintainers, Release};
+    use crate::sources::{Coverage, Found};
+    use crate::tacos::{Asserted, Attestation, ReasonCode};
+
+    fn facts() -> Facts {
+        let r = Release {
+            license: Some("MIT".into()),
+            repository: Some("git+https://github.com/o/r.git".into()),
+            funding: Some(vec![Funding {
+                kind: Some("github".into()),
+                url: "https://github.com/sponsors/o".into(),
+            }]),
+            ..release("1.0.0")
+        };
+        Facts {
+            purl: Purl::parse("pkg:npm/pkg@0.9.0").unwrap(),
+            ecosystem: Ecosystem::Npm,
+            registry: complete(
+                RegistryPackage {
+                    maintainers: Some(Maintainers {
+                        accounts: vec![Account::named("alice"), Account::named("bob")],
+                        organisation: None,
+                    }),
+                    ..package(vec![release("0.9.0"), r])
+                },
+                "npm",
+            ),
+            depsdev_latest: complete(
+                DepsDevVersion {
+                    is_deprecated: Some(false),
+                    ..depsdev("1.0.0")
+                },
+                "deps.dev",
+            ),
+            vulns: checked(vec![
+                ("1.0.0", osv(vec![])),
+                ("0.9.0", osv(vec![vuln("GHSA-old")])),
+            ]),
+            all_releases_checked: false,
+            in_use: Some(("0.9.0".into(), osv(vec![vuln("GHSA-old")]))),
+            graphs: graphs(vec![("1.0.0", graph(vec![(node("a@1.0.0"), osv(vec![]))]))]),
+            // Each practice decided differently, so that a field wired to
+            // another's rule shows.
+            scorecard: scorecard(&[
+                ("Binary-Artifacts", 10),
+                ("Code-Review", 3),
+                ("Fuzzing", -1),
+                ("Maintained", 10),
+                ("Security-Policy", 10),
+            ]),
+            vulnerabilities_listing: Some("https://osv.example/list?q=pkg".into()),
+            now: NOW,
+        }
+    }
+
+    /// Every field is set from its own rule, given the facts it reads.
+    #[test]
+    fn the_statement_takes_each_field_from_its_rule() {
+        let f = facts();
+        let cfg = Assessment::default();
+        let s = statement(&f, vec!["0.9.0".into()], &cfg);
+        let latest = latest_stable(&f.registry, f.ecosystem);
+        let v = latest.version.as_deref();
+        macro_rules! from {
+            ($slot:ident, $field:expr, $decided:expr) => {{
+                let d = $decided;
+                assert_eq!(&s.$slot, d.value(), "{}", $field);
+                assert_eq!(&s.evidence[&$field], d.evidence(), "{}", $field);
+            }};
+        }
+        from!(
+            latest_stable_release,
+            Field::LatestStableRelease,
+            latest.decided.clone()
+        );
+        from!(
+            upstream_repository_url,
+            Field::UpstreamRepositoryUrl,
+            upstream_repository(&f.registry, &f.depsdev_latest, v)
+        );
+        from!(
+            spdx_license_latest_release,
+            Field::SpdxLicenseLatestRelease,
+            license_latest(&f.registry, &f.depsdev_latest, &latest)
+        );
+        from!(
+            known_releases_url,
+            Field::KnownReleasesUrl,
+            known_releases_url(&f.registry)
+        );
+        from!(
+            known_vulnerabilities_url,
+            Field::KnownVulnerabilitiesUrl,
+            known_vulnerabilities_url(f.vulnerabilities_listing.as_deref(), f.ecosystem)
+        );
+        from!(
+            fixed_vulnerabilities,
+            Field::FixedVulnerabilities,
+            fixed_vulnerabilities(&f.vulns, f.in_use.as_ref(), &latest)
+        );
+        from!(
+            clean_release_available,
+            Field::CleanReleaseAvailable,
+            clean_release_available(&f.registry, f.ecosystem, &f.vulns, false, &f.graphs)
+        );
+        from!(
+            dependencies_are_managed,
+            Field::DependenciesAreManaged,
+            dependencies_are_managed(&f.graphs, &f.registry, &latest)
+        );
+        from!(
+            multiple_maintainers,
+            Field::MultipleMaintainers,
+            multiple_maintainers(&f.registry)
+        );
+        from!(
+            package_status,
+            Field::PackageStatus,
+            package_status(&f.registry, &f.depsdev_latest, &latest, NOW, &cfg)
+        );
+        from!(
+            income_streams,
+            Field::IncomeStreams,
+            income_streams(&f.registry, v, NOW)
+        );
+        from!(
+            no_binaries_in_repository,
+            Field::NoBinariesInRepository,
+            no_binaries(&f.scorecard, &cfg)
+        );
+        from!(
+            code_review_practice,
+            Field::CodeReviewPractice,
+            code_review(&f.scorecard, &cfg)
+        );
+        from!(
+            fuzzing_practice,
+            Field::FuzzingPractice,
+            fuzzing(&f.scorecard, &cfg)
+        );
+        from!(
+            security_responsive,
+            Field::SecurityResponsive,
+            security_responsive(&f.scorecard, &cfg)
+        );
+        let (policy, contact) = security_policy(&f.scorecard);
+        from!(
+            package_security_policy_url,
+            Field::PackageSecurityPolicyUrl,
+            policy
+        );
+        from!(
+            package_security_contact,
+            Field::PackageSecurityContact,
+            contact
+        );
+        assert_eq!(s.evidence[&Field::Sbom], sbom_list());
+        for field in Field::ALL.into_iter().filter(|f| f.is_attested_only()) {
+            assert_eq!(s.evidence[&field], attested_only(field.name()));
+        }
+        // The facts were rich enough that the rules disagree: a field
+        // wired to another's rule would not pass the checks above.
+        assert_eq!(
+            (
+                s.no_binaries_in_repository,
+                s.code_review_practice,
+                s.fuzzing_practice
+            ),
+            (
+                Attestation::True,
+                Attestation::False,
+                Attestation::NoAssertion
+            )
+        );
+        assert_eq!(s.fixed_vulnerabilities, Attestation::True);
+        assert_eq!(s.clean_release_available, Attestation::True);
+        assert_eq!(s.dependencies_are_managed, Attestation::True);
+        assert_eq!(s.latest_stable_release, Asserted::Value("1.0.0".into()));
+        // Identity and the releases in use come from the package URL and the SBOM.
+        assert_eq!(
+            (
+                s.package_name.as_str(),
+                s.package_platform.as_str(),
+                s.purl.as_str()
+            ),
+            ("pkg", "npm", "pkg:npm/pkg@0.9.0")
+        );
+        for field in [Field::PackageName, Field::PackagePlatform, Field::Purl] {
+            assert_eq!(s.evidence[&field].code, ReasonCode::FromPurl);
+        }
+        assert_eq!(s.releases_in_use, ["0.9.0"]);
+        assert_eq!(
+            s.evidence[&Field::ReleasesInUse].reason,
+            "versions of this package in the SBOM(s): 0.9.0"
+        );
+        assert!(Field::ALL.iter().all(|f| s.evidence.contains_key(f)));
+    }
+
+    /// With no source answering, nothing is asserted and every field says why.
+    #[test]
+    fn a_statement_from_no_answers_asserts_nothing_but_identity() {
+        let (registry, _) = failures::<RegistryPackage>("npm").remove(2);
+        let f = Facts {
+            registry,
+            depsdev_latest: failures("deps.dev").remove(2).0,
+            vulns: checked(vec![]),
+            in_use: None,
+            graphs: graphs(vec![]),
+            scorecard: failures("OpenSSF Scorecard").remove(3).0,
+            vulnerabilities_listing: None,
+            ..facts()
+        };
+        let s = statement(&f, vec![], &Assessment::default());
+        for field in Field::ALL {
+            let e = &s.evidence[&field];
+            let identity = matches!(
+                field,
+                Field::PackageName | Field::PackagePlatform | Field::Purl | Field::ReleasesInUse
+            );
+            if identity {
+                assert!(matches!(
+                    e.code,
+                    ReasonCode::FromPurl | ReasonCode::FromSbom
+                ));
+                continue;
+            }
+            assert!(!s.is_asserted(field), "{field}: {}", e.reason);
+            assert!(
+                !matches!(e.code, ReasonCode::Observed | ReasonCode::NotAssessed),
+                "{field}: {:?} {}",
+                e.code,
+                e.reason
+            );
+        }
+        assert_eq!(
+            s.evidence[&Field::ReleasesInUse].reason,
+            "no version of this package is named in the SBOM(s)"
+        );
+    }
+
+    fn recorded(rel: &str) -> Vec<u8> {
+        std::fs::read(
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("tests/fixtures")
+                .join(rel),
+        )
+        .unwrap()
+    }
+
+    /// Real answers, read by the real parsers: the full registry answer
+    /// decides; the same package from a mirror that strips maintainers,
+    /// deprecation notices and publish times decides nothing positive.
+    #[test]
+    fn recorded_registry_answers_decide_as_much_as_they_show() {
+        let cfg = Assessment::default();
+        let full = crate::sources::npm::parse_packument(
+            &recorded("registry/npm-complete-examples/lodash.json"),
+            "lodash",
+        )
+        .unwrap();
+        let full = Lookup::Found(Found::complete(
+            full,
+            "npm",
+            "https://npm.example/lodash",
+            NOW,
+        ));
+        let latest = latest_stable(&full, Ecosystem::Npm);
+        assert_eq!(
+            latest.decided.value(),
+            &Asserted::Value("4.17.21".to_string())
+        );
+        assert_eq!(
+            multiple_maintainers(&full).value(),
+            &Attestation::True,
+            "{}",
+            multiple_maintainers(&full).evidence().reason
+        );
+        let none = failures("deps.dev").remove(2).0;
+        expect(
+            "lodash's last release was in 2021",
+            &package_status(&full, &none, &latest, NOW, &cfg),
+            value("Inactive"),
+            ReasonCode::Observed,
+            "the newest release (4.17.21) is",
+        );
+        expect(
+            "lodash's license",
+            &license_latest(&full, &none, &latest),
+            value("MIT"),
+            ReasonCode::Observed,
+            "MIT: the license 4.17.21 declares",
+        );
+        let mirrored =
+            crate::sources::npm::parse_packument(&recorded("registry/npm/lodash.json"), "lodash")
+                .unwrap();
+        let mirrored = Lookup::Found(Found::complete(
+            mirrored,
+            "npm",
+            "https://npm.example/lodash",
+            NOW,
+        ));
+        let latest = latest_stable(&mirrored, Ecosystem::Npm);
+        expect_incomplete(
+            "the mirror strips deprecation notices",
+            &latest.decided,
+            "is deprecated is unknown",
+        );
+        expect(
+            "the mirror strips maintainers",
+            &multiple_maintainers(&mirrored),
+            Is::NoAssertion,
+            ReasonCode::NoData,
+            "does not list who can publish",
+        );
+        expect_incomplete(
+            "the mirror's times are its own",
+            &package_status(&mirrored, &none, &latest, NOW, &cfg),
+            "release times are unknown",
+        );
+    }
+
+    #[test]
+    fn a_recorded_scorecard_answer_decides_the_practices_while_current() {
+        let cfg = Assessment::default();
+        let parsed = crate::sources::scorecard::parse(
+            &recorded("api/scorecard/github.com_ossf_scorecard.2025-11-15.json"),
+            "github.com/ossf/scorecard",
+        )
+        .unwrap();
+        let current = Lookup::Found(Found::complete(
+            parsed,
+            "OpenSSF Scorecard",
+            "https://scorecard.example/projects/github.com/ossf/scorecard",
+            NOW,
+        ));
+        for d in [
+            no_binaries(&current, &cfg),
+            code_review(&current, &cfg),
+            fuzzing(&current, &cfg),
+            security_responsive(&current, &cfg),
+        ] {
+            assert_eq!(d.value(), &Attestation::True, "{}", d.evidence().reason);
+        }
+        assert_eq!(
+            security_policy(&current).0.value(),
+            &Asserted::Value("https://github.com/ossf/scorecard/security/policy".to_string())
+        );
+        // A year on, the same answer is past `max_scorecard_age_days`.
+        let old = with_coverage(&current, Coverage::Stale("373 days old".into()));
+        for d in [
+            no_binaries(&old, &cfg),
+            code_review(&old, &cfg),
+            fuzzing(&old, &cfg),
+            security_responsive(&old, &cfg),
+        ] {
+            expect_incomplete("a year old", &d, "373 days old");
+        }
+    }
 }

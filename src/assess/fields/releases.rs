@@ -189,3 +189,204 @@ pub fn known_releases_url(registry: &Lookup<RegistryPackage>) -> Decided<Asserte
         _ => Decided::unknown(missing(registry, "no release listing")),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::assess::fields::testkit::*;
+
+    #[test]
+    fn latest_stable_release_is_the_newest_stable_by_the_ecosystems_order() {
+        let pre = release("3.0.0-beta.1");
+        let yanked = Release {
+            yanked: Flag::Yes("broken build".into()),
+            ..release("2.2.0")
+        };
+        let deprecated = Release {
+            deprecated: Flag::Yes("use 2.0.0".into()),
+            ..release("2.1.0")
+        };
+        let removed = RegistryPackage {
+            removed: true,
+            ..package(vec![])
+        };
+        let cases = vec![
+            (
+                "pre-releases, yanked and deprecated releases are passed over",
+                registry(vec![
+                    release("1.0.0"),
+                    release("2.0.0"),
+                    pre.clone(),
+                    yanked.clone(),
+                    deprecated,
+                ]),
+                Ecosystem::Npm,
+                value("2.0.0"),
+                ReasonCode::Observed,
+                "2.0.0: newest of 5 releases that is not a pre-release, yanked or deprecated, by npm (SemVer) version order",
+            ),
+            (
+                "versions compare as versions, not as text",
+                registry_of(&["9.0.0", "10.0.0", "2.0.0"]),
+                Ecosystem::Cargo,
+                value("10.0.0"),
+                ReasonCode::Observed,
+                "by Cargo (SemVer) version order",
+            ),
+            (
+                "PEP 440: a post-release is stable, a release candidate is not",
+                registry_of(&["1.0", "1.0.post1", "1.1rc1"]),
+                Ecosystem::PyPi,
+                value("1.0.post1"),
+                ReasonCode::Observed,
+                "by PEP 440 version order",
+            ),
+            (
+                "npm never installs a version that is not SemVer, so it cannot be the newest",
+                registry_of(&["1.0.0", "latest-and-greatest"]),
+                Ecosystem::Npm,
+                value("1.0.0"),
+                ReasonCode::Observed,
+                "newest of 2 releases",
+            ),
+            (
+                "the package was removed",
+                complete(removed, "npm"),
+                Ecosystem::Npm,
+                Is::NoAssertion,
+                ReasonCode::NoData,
+                "the registry lists no releases (the package was removed)",
+            ),
+            (
+                "no release is stable",
+                registry(vec![pre, yanked]),
+                Ecosystem::Npm,
+                Is::NoAssertion,
+                ReasonCode::NoData,
+                "none of 2 releases is a stable, unyanked, undeprecated release whose version npm (SemVer) order can read",
+            ),
+        ];
+        for (case, registry, eco, is, code, says) in cases {
+            let latest = latest_stable(&registry, eco);
+            expect(case, &latest.decided, is.clone(), code, says);
+            assert_eq!(latest.closed.is_ok(), asserts(&is), "{case}");
+        }
+    }
+
+    #[test]
+    fn latest_stable_release_without_a_release_list_says_why() {
+        for (lookup, code) in failures::<RegistryPackage>("npm") {
+            let latest = latest_stable(&lookup, Ecosystem::Npm);
+            expect(
+                &format!("{code:?}"),
+                &latest.decided,
+                Is::NoAssertion,
+                code,
+                "no release list: ",
+            );
+            assert_eq!(latest.version, None);
+            assert_eq!(latest.closed.unwrap_err(), lookup.why_not());
+        }
+    }
+
+    /// The newest stable release is known, but not established: another
+    /// release might be the latest, or this one might be withdrawn.
+    #[test]
+    fn latest_stable_release_is_asserted_only_on_closed_world_evidence() {
+        let complete_list = registry_of(&["1.0.0", "2.0.0"]);
+        let mut cases: Vec<(String, Lookup<RegistryPackage>, Ecosystem, &str)> =
+            degraded(&complete_list)
+                .into_iter()
+                .map(|(name, l)| (name.to_string(), l, Ecosystem::Npm, "npm's answer is"))
+                .collect();
+        cases.push((
+            "deprecation unknown".into(),
+            registry(vec![
+                release("1.0.0"),
+                Release {
+                    deprecated: Flag::Unknown,
+                    ..release("2.0.0")
+                },
+            ]),
+            Ecosystem::Npm,
+            "whether 2.0.0 is deprecated is unknown (the registry answer carries no deprecation notices)",
+        ));
+        cases.push((
+            "withdrawal unknown".into(),
+            registry(vec![
+                release("v1.0.0"),
+                Release {
+                    yanked: Flag::Unknown,
+                    ..release("v2.0.0")
+                },
+            ]),
+            Ecosystem::Go,
+            "whether v2.0.0 was withdrawn is unknown",
+        ));
+        cases.push((
+            "a version Go's order cannot read might be newer".into(),
+            registry_of(&["v1.0.0", "latest"]),
+            Ecosystem::Go,
+            "1 release(s) have versions Go module order cannot read, so a newer one cannot be ruled out (latest)",
+        ));
+        for (case, registry, eco, why) in cases {
+            let latest = latest_stable(&registry, eco);
+            expect_incomplete(&case, &latest.decided, why);
+            assert!(latest.version.is_some(), "{case}: the candidate is named");
+            assert!(latest.closed.is_err(), "{case}");
+        }
+    }
+
+    #[test]
+    fn stable_releases_are_listed_newest_first() {
+        let releases = vec![
+            release("1.2.0"),
+            release("1.10.0"),
+            release("2.0.0-rc.1"),
+            Release {
+                yanked: Flag::Yes("yanked".into()),
+                ..release("1.11.0")
+            },
+            release("1.9.0"),
+        ];
+        let stable: Vec<&str> = stable_releases(Ecosystem::Cargo, &releases)
+            .iter()
+            .map(|r| r.version.as_str())
+            .collect();
+        assert_eq!(stable, ["1.10.0", "1.9.0", "1.2.0"]);
+        let (newest, considered) = newest_stable(Ecosystem::Cargo, &releases).unwrap();
+        assert_eq!((newest.version.as_str(), considered), ("1.10.0", 5));
+        assert!(newest_stable(Ecosystem::Cargo, &[]).is_none());
+    }
+
+    #[test]
+    fn known_releases_url_is_the_complete_listing() {
+        let listing = registry_of(&["1.0.0", "2.0.0"]);
+        expect(
+            "a complete listing",
+            &known_releases_url(&listing),
+            value("https://source.example/answer"),
+            ReasonCode::Observed,
+            "npm lists 2 releases of the package here",
+        );
+        expect(
+            "an empty listing",
+            &known_releases_url(&registry(vec![])),
+            Is::NoAssertion,
+            ReasonCode::NoData,
+            "no release listing: npm says nothing that decides it",
+        );
+        for (lookup, code) in failures::<RegistryPackage>("npm") {
+            expect(
+                &format!("{code:?}"),
+                &known_releases_url(&lookup),
+                Is::NoAssertion,
+                code,
+                "no release listing: ",
+            );
+        }
+        for (case, lookup) in degraded(&listing) {
+            expect_incomplete(case, &known_releases_url(&lookup), "npm's answer is");
+        }
+    }
+}

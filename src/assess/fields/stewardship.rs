@@ -308,3 +308,519 @@ pub fn income_streams(
         Err(why) => Decided::unknown(incomplete(e, &why)),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::assess::fields::latest_stable;
+    use crate::assess::fields::testkit::*;
+    use crate::purl::Ecosystem;
+    use crate::sources::model::{Account, Funding, Maintainers, Release};
+    use time::Duration;
+
+    fn publishers(accounts: &[(&str, Option<&str>)], org: Option<&str>) -> Lookup<RegistryPackage> {
+        complete(
+            RegistryPackage {
+                maintainers: Some(Maintainers {
+                    accounts: accounts
+                        .iter()
+                        .map(|(name, email)| Account {
+                            name: (*name).into(),
+                            email: email.map(String::from),
+                        })
+                        .collect(),
+                    organisation: org.map(String::from),
+                }),
+                ..package(vec![release("1.0.0")])
+            },
+            "npm",
+        )
+    }
+
+    #[test]
+    fn multiple_maintainers_counts_people_who_can_publish() {
+        let cases = vec![
+            (
+                "two people",
+                publishers(&[("alice", None), ("bob", None)], None),
+                Is::True,
+                ReasonCode::Observed,
+                "2 people can publish in npm",
+            ),
+            (
+                "two people and an organisation",
+                publishers(&[("alice", None), ("bob", None)], Some("org")),
+                Is::True,
+                ReasonCode::Observed,
+                "2 people can publish in npm",
+            ),
+            (
+                "one person",
+                publishers(&[("alice", None)], None),
+                Is::False,
+                ReasonCode::Observed,
+                "1 person can publish in npm",
+            ),
+            (
+                "one person's two spellings",
+                publishers(&[("Alice", None), ("alice ", None)], None),
+                Is::False,
+                ReasonCode::Observed,
+                "1 person can publish in npm",
+            ),
+            (
+                "one person's two accounts with one address",
+                publishers(
+                    &[
+                        ("alice", Some("a@example.org")),
+                        ("al", Some("A@example.org")),
+                    ],
+                    None,
+                ),
+                Is::False,
+                ReasonCode::Observed,
+                "1 person can publish in npm",
+            ),
+            (
+                "one person and an organisation of unknown size",
+                publishers(&[("alice", None)], Some("django")),
+                Is::NoAssertion,
+                ReasonCode::NoData,
+                "1 account(s) listed, and the organisation or team \"django\" can publish too: how many people it has is unknown",
+            ),
+            (
+                "only an organisation",
+                publishers(&[], Some("github:org:t")),
+                Is::NoAssertion,
+                ReasonCode::NoData,
+                "0 account(s) listed, and the organisation or team \"github:org:t\"",
+            ),
+            (
+                "an empty list",
+                publishers(&[], None),
+                Is::NoAssertion,
+                ReasonCode::NoData,
+                "the answer lists no one who can publish",
+            ),
+            (
+                "the answer does not say (a mirror stripped it)",
+                registry_of(&["1.0.0"]),
+                Is::NoAssertion,
+                ReasonCode::NoData,
+                "npm's answer does not list who can publish (mirrors strip it)",
+            ),
+        ];
+        for (case, registry, is, code, says) in cases {
+            expect(case, &multiple_maintainers(&registry), is, code, says);
+        }
+        for (registry, code) in failures::<RegistryPackage>("npm") {
+            expect(
+                &format!("{code:?}"),
+                &multiple_maintainers(&registry),
+                Is::NoAssertion,
+                code,
+                "maintainers unknown: ",
+            );
+        }
+    }
+
+    #[test]
+    fn multiple_maintainers_is_true_only_on_closed_world_evidence() {
+        let two = publishers(&[("alice", None), ("bob", None)], None);
+        for (case, l) in degraded(&two) {
+            expect_incomplete(case, &multiple_maintainers(&l), "npm's answer is");
+        }
+        // One person found is found.
+        let one = publishers(&[("alice", None)], None);
+        for (case, l) in degraded(&one) {
+            expect(
+                case,
+                &multiple_maintainers(&l),
+                Is::False,
+                ReasonCode::Observed,
+                "1 person can publish",
+            );
+        }
+    }
+
+    fn aged(version: &str, days: i64) -> Release {
+        Release {
+            published: Some(NOW - Duration::days(days)),
+            ..release(version)
+        }
+    }
+
+    fn no_depsdev() -> Lookup<DepsDevVersion> {
+        failures("deps.dev").remove(2).0
+    }
+
+    fn depsdev_deprecated(deprecated: Option<bool>) -> Lookup<DepsDevVersion> {
+        complete(
+            DepsDevVersion {
+                is_deprecated: deprecated,
+                deprecated_reason: deprecated.filter(|d| *d).map(|_| "(use other)".into()),
+                ..depsdev("1.0.0")
+            },
+            "deps.dev",
+        )
+    }
+
+    fn status(
+        registry: &Lookup<RegistryPackage>,
+        depsdev: &Lookup<DepsDevVersion>,
+    ) -> Decided<Asserted<PackageStatus>> {
+        let latest = latest_stable(registry, Ecosystem::Npm);
+        package_status(registry, depsdev, &latest, NOW, &Assessment::default())
+    }
+
+    #[test]
+    fn package_status_names_what_was_found() {
+        let with = |p: RegistryPackage| complete(p, "npm");
+        let unknown_deprecation = Release {
+            deprecated: Flag::Unknown,
+            ..release("1.0.0")
+        };
+        let cases = vec![
+            (
+                "a release within the threshold, not deprecated",
+                registry(vec![aged("0.9.0", 900), aged("1.0.0", 30)]),
+                no_depsdev(),
+                value("Active"),
+                "not deprecated; the newest release (1.0.0) is 30 days old, within the 730-day threshold",
+            ),
+            (
+                "a release exactly at the threshold",
+                registry(vec![aged("1.0.0", 730)]),
+                no_depsdev(),
+                value("Active"),
+                "is 730 days old, within the 730-day threshold",
+            ),
+            (
+                "a withdrawn release without a time says nothing of activity",
+                registry(vec![
+                    aged("1.0.0", 30),
+                    Release {
+                        published: None,
+                        yanked: Flag::Yes("no files to install".into()),
+                        ..release("1.1.0")
+                    },
+                ]),
+                no_depsdev(),
+                value("Active"),
+                "the newest release (1.0.0) is 30 days old",
+            ),
+            (
+                "deps.dev says the release whose deprecation the registry leaves open is not deprecated",
+                registry(vec![unknown_deprecation.clone()]),
+                depsdev_deprecated(Some(false)),
+                value("Active"),
+                "not deprecated; the newest release (1.0.0) is 30 days old",
+            ),
+            (
+                "no release within the threshold",
+                registry(vec![aged("1.0.0", 800)]),
+                no_depsdev(),
+                value("Inactive"),
+                "the newest release (1.0.0) is 800 days old, over the 730-day threshold",
+            ),
+            (
+                "the package was removed",
+                with(RegistryPackage {
+                    removed: true,
+                    ..package(vec![])
+                }),
+                no_depsdev(),
+                value("Removed"),
+                "npm lists no releases: the package was removed",
+            ),
+            (
+                "every release is yanked",
+                registry(vec![Release {
+                    yanked: Flag::Yes("yanked".into()),
+                    ..release("1.0.0")
+                }]),
+                no_depsdev(),
+                value("Removed"),
+                "every release is yanked",
+            ),
+            (
+                "the release the registry marks current is deprecated",
+                with(RegistryPackage {
+                    latest_tag: Some("2.0.0".into()),
+                    ..package(vec![
+                        release("1.0.0"),
+                        Release {
+                            deprecated: Flag::Yes("use other".into()),
+                            ..release("2.0.0")
+                        },
+                    ])
+                }),
+                no_depsdev(),
+                value("Deprecated"),
+                "release 2.0.0 is deprecated: use other",
+            ),
+            (
+                "deps.dev marks the latest release deprecated",
+                registry_of(&["1.0.0"]),
+                depsdev_deprecated(Some(true)),
+                value("Deprecated"),
+                "deps.dev marks 1.0.0 deprecated (use other)",
+            ),
+            (
+                "the package declares itself inactive",
+                with(RegistryPackage {
+                    classifiers: vec!["Development Status :: 7 - Inactive".into()],
+                    ..package(vec![release("1.0.0")])
+                }),
+                no_depsdev(),
+                value("Inactive"),
+                "the package declares the classifier Development Status :: 7 - Inactive",
+            ),
+        ];
+        for (case, registry, depsdev, is, says) in cases {
+            let d = status(&registry, &depsdev);
+            expect(case, &d, is, ReasonCode::Observed, says);
+            let Asserted::Value(s) = d.value() else {
+                unreachable!()
+            };
+            assert_eq!(s.last_modified, "2026-11-23T00:00:00Z", "{case}");
+        }
+        for (registry, code) in failures::<RegistryPackage>("npm") {
+            expect(
+                &format!("{code:?}"),
+                &status(&registry, &no_depsdev()),
+                Is::NoAssertion,
+                code,
+                "status unknown: ",
+            );
+        }
+    }
+
+    #[test]
+    fn package_status_is_active_only_on_closed_world_evidence() {
+        let recent = registry(vec![aged("1.0.0", 30)]);
+        let untrusted = complete(
+            RegistryPackage {
+                times_trustworthy: false,
+                ..package(vec![aged("1.0.0", 30)])
+            },
+            "npm",
+        );
+        let untimed = registry(vec![
+            aged("1.0.0", 30),
+            Release {
+                published: None,
+                ..release("1.1.0")
+            },
+        ]);
+        let unknown_deprecation = registry(vec![Release {
+            deprecated: Flag::Unknown,
+            ..release("1.0.0")
+        }]);
+        let mut cases: Vec<(
+            String,
+            Lookup<RegistryPackage>,
+            Lookup<DepsDevVersion>,
+            &str,
+        )> = degraded(&recent)
+            .into_iter()
+            .map(|(c, l)| (c.to_string(), l, no_depsdev(), "npm's answer is"))
+            .collect();
+        cases.extend([
+            (
+                "publish times not trustworthy".to_string(),
+                untrusted,
+                no_depsdev(),
+                "release times are unknown (the registry answer has no trustworthy publish times)",
+            ),
+            (
+                "a release without a time might be the newest".to_string(),
+                untimed,
+                no_depsdev(),
+                "1 release(s) have no readable publish time (1.1.0), so the newest release's age is unknown",
+            ),
+            (
+                "whether the current release is deprecated is unknown".to_string(),
+                unknown_deprecation.clone(),
+                no_depsdev(),
+                "whether the current release is deprecated is unknown (the registry answer carries no deprecation notices)",
+            ),
+            (
+                "deps.dev says nothing about deprecation".to_string(),
+                unknown_deprecation.clone(),
+                depsdev_deprecated(None),
+                "whether the current release is deprecated is unknown",
+            ),
+        ]);
+        for (case, l) in degraded(&depsdev_deprecated(Some(false))) {
+            cases.push((
+                format!("deps.dev's answer {case}"),
+                unknown_deprecation.clone(),
+                l,
+                "whether the current release is deprecated is unknown",
+            ));
+        }
+        for (case, registry, depsdev, why) in &cases {
+            expect_incomplete(case, &status(registry, depsdev), why);
+        }
+        // Inactive is a claim about the whole release history.
+        let old = registry(vec![aged("1.0.0", 800)]);
+        for (case, l) in degraded(&old) {
+            expect_incomplete(
+                case,
+                &status(&l, &no_depsdev()),
+                "over the 730-day threshold; not asserted, because the evidence is incomplete: npm's answer is",
+            );
+        }
+        // A deprecation found is found.
+        let deprecated = registry(vec![Release {
+            deprecated: Flag::Yes("use other".into()),
+            ..release("1.0.0")
+        }]);
+        let deprecated = complete(
+            RegistryPackage {
+                latest_tag: Some("1.0.0".into()),
+                ..deprecated.value().unwrap().clone()
+            },
+            "npm",
+        );
+        for (case, l) in degraded(&deprecated) {
+            expect(
+                case,
+                &status(&l, &no_depsdev()),
+                value("Deprecated"),
+                ReasonCode::Observed,
+                "release 1.0.0 is deprecated: use other",
+            );
+        }
+    }
+
+    fn funded(
+        release_funding: Option<Vec<Funding>>,
+        package_funding: Option<Vec<Funding>>,
+    ) -> Lookup<RegistryPackage> {
+        complete(
+            RegistryPackage {
+                funding: package_funding,
+                ..package(vec![Release {
+                    funding: release_funding,
+                    ..release("1.0.0")
+                }])
+            },
+            "npm",
+        )
+    }
+
+    fn fund(kind: Option<&str>, url: &str) -> Funding {
+        Funding {
+            kind: kind.map(String::from),
+            url: url.into(),
+        }
+    }
+
+    #[test]
+    fn income_streams_are_the_funding_declared_with_a_url() {
+        let sponsors = fund(Some("github"), "https://github.com/sponsors/a");
+        let tidelift = fund(Some("tidelift"), "https://tidelift.example/pkg");
+        let cases = vec![
+            (
+                "a sponsorship platform is Variable",
+                funded(Some(vec![sponsors.clone()]), None),
+                Some("1.0.0"),
+                value("Variable https://github.com/sponsors/a"),
+                ReasonCode::Observed,
+                "1 funding link(s) declared in the registry metadata: Tidelift counts as Lifted, sponsorship platforms as Variable",
+            ),
+            (
+                "Tidelift is Lifted; a link that is not a web address is dropped",
+                funded(
+                    Some(vec![
+                        tidelift.clone(),
+                        fund(None, "mailto:a@example.org"),
+                        fund(None, "http://example.org/donate"),
+                    ]),
+                    None,
+                ),
+                Some("1.0.0"),
+                value("Lifted https://tidelift.example/pkg, Variable http://example.org/donate"),
+                ReasonCode::Observed,
+                "2 funding link(s) declared",
+            ),
+            (
+                "the latest release's funding before the package's",
+                funded(Some(vec![tidelift.clone()]), Some(vec![sponsors.clone()])),
+                Some("1.0.0"),
+                value("Lifted https://tidelift.example/pkg"),
+                ReasonCode::Observed,
+                "1 funding link(s) declared",
+            ),
+            (
+                "the package's funding, with no latest release known",
+                funded(Some(vec![tidelift]), Some(vec![sponsors])),
+                None,
+                value("Variable https://github.com/sponsors/a"),
+                ReasonCode::Observed,
+                "1 funding link(s) declared",
+            ),
+            (
+                "nothing declared",
+                funded(None, None),
+                Some("1.0.0"),
+                Is::NoAssertion,
+                ReasonCode::NoData,
+                "no funding is declared in the registry metadata (which does not show that there is none)",
+            ),
+            (
+                "an empty declaration",
+                funded(Some(vec![]), None),
+                Some("1.0.0"),
+                Is::NoAssertion,
+                ReasonCode::NoData,
+                "no funding is declared in the registry metadata",
+            ),
+            (
+                "no usable URL",
+                funded(Some(vec![fund(None, "javascript:alert(1)")]), None),
+                Some("1.0.0"),
+                Is::NoAssertion,
+                ReasonCode::NoData,
+                "funding is declared but without a usable URL",
+            ),
+        ];
+        for (case, registry, latest, is, code, says) in cases {
+            let d = income_streams(&registry, latest, NOW);
+            expect(case, &d, is, code, says);
+            if let Asserted::Value(streams) = d.value() {
+                assert!(
+                    streams
+                        .iter()
+                        .all(|s| s.last_modified == "2026-11-23T00:00:00Z")
+                );
+            }
+        }
+        for (registry, code) in failures::<RegistryPackage>("npm") {
+            expect(
+                &format!("{code:?}"),
+                &income_streams(&registry, Some("1.0.0"), NOW),
+                Is::NoAssertion,
+                code,
+                "no funding information: ",
+            );
+        }
+    }
+
+    #[test]
+    fn income_streams_are_asserted_only_on_closed_world_evidence() {
+        let registry = funded(
+            Some(vec![fund(Some("github"), "https://github.com/sponsors/a")]),
+            None,
+        );
+        for (case, l) in degraded(&registry) {
+            expect_incomplete(
+                case,
+                &income_streams(&l, Some("1.0.0"), NOW),
+                "npm's answer is",
+            );
+        }
+    }
+}

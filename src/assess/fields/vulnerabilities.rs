@@ -392,3 +392,588 @@ pub fn known_vulnerabilities_url(
         )),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::assess::fields::testkit::*;
+    use crate::sources::Coverage;
+
+    type Vulns = Lookup<Vec<Vulnerability>>;
+
+    #[test]
+    fn fixed_vulnerabilities_asks_about_the_latest_stable_release() {
+        let cases: Vec<(&str, Checked, Is, ReasonCode, &str)> = vec![
+            (
+                "no known vulnerability",
+                checked(vec![("1.0.0", osv(vec![]))]),
+                Is::True,
+                ReasonCode::Observed,
+                "no known vulnerability affects the latest stable release 1.0.0",
+            ),
+            (
+                "a withdrawn advisory is no vulnerability",
+                checked(vec![("1.0.0", osv(vec![withdrawn("GHSA-w")]))]),
+                Is::True,
+                ReasonCode::Observed,
+                "no known vulnerability affects the latest stable release 1.0.0",
+            ),
+            (
+                "affected",
+                checked(vec![(
+                    "1.0.0",
+                    osv(vec![vuln("GHSA-1"), withdrawn("GHSA-w"), vuln("GHSA-2")]),
+                )]),
+                Is::False,
+                ReasonCode::Observed,
+                "the latest stable release 1.0.0 is affected by GHSA-1, GHSA-2",
+            ),
+            (
+                "a partial answer still proves a vulnerability",
+                checked(vec![(
+                    "1.0.0",
+                    with_coverage(
+                        &osv(vec![vuln("GHSA-1")]),
+                        Coverage::Partial("3 of 9 pages".into()),
+                    ),
+                )]),
+                Is::False,
+                ReasonCode::Observed,
+                "is affected by GHSA-1",
+            ),
+            (
+                "the latest release was not checked",
+                checked(vec![("0.9.0", osv(vec![]))]),
+                Is::NoAssertion,
+                ReasonCode::NoData,
+                "release 1.0.0 was not checked for vulnerabilities",
+            ),
+        ];
+        for (case, vulns, is, code, says) in cases {
+            expect(
+                case,
+                &fixed_vulnerabilities(&vulns, None, &established("1.0.0")),
+                is,
+                code,
+                says,
+            );
+        }
+        for (lookup, code) in failures::<Vec<Vulnerability>>("OSV") {
+            expect(
+                &format!("{code:?}"),
+                &fixed_vulnerabilities(
+                    &checked(vec![("1.0.0", lookup)]),
+                    None,
+                    &established("1.0.0"),
+                ),
+                Is::NoAssertion,
+                code,
+                "vulnerabilities of 1.0.0 unknown: ",
+            );
+        }
+        expect(
+            "no latest stable release",
+            &fixed_vulnerabilities(&checked(vec![]), None, &no_latest()),
+            Is::NoAssertion,
+            ReasonCode::NoData,
+            "no latest stable release is known to check",
+        );
+    }
+
+    #[test]
+    fn fixed_vulnerabilities_is_true_only_on_closed_world_evidence() {
+        let clean = osv(vec![]);
+        for (case, l) in degraded(&clean) {
+            expect_incomplete(
+                case,
+                &fixed_vulnerabilities(&checked(vec![("1.0.0", l)]), None, &established("1.0.0")),
+                "OSV's answer is",
+            );
+        }
+        expect_incomplete(
+            "latest release not established",
+            &fixed_vulnerabilities(
+                &checked(vec![("1.0.0", clean)]),
+                None,
+                &unestablished("1.0.0"),
+            ),
+            "whether 1.0.0 is deprecated is unknown",
+        );
+    }
+
+    #[test]
+    fn fixed_vulnerabilities_reports_the_version_in_use_beside_the_answer() {
+        let vulns = checked(vec![("1.0.0", osv(vec![]))]);
+        let in_use = |version: &str, l: Vulns| Some((version.to_string(), l));
+        let old = Vulnerability {
+            fixed_in: vec!["1.0.0".into()],
+            ..vuln("GHSA-old")
+        };
+        let cases = vec![
+            (
+                "an affected version in use",
+                in_use("0.9.0", osv(vec![old, withdrawn("GHSA-w")])),
+                "no known vulnerability affects the latest stable release 1.0.0; the version in use, 0.9.0, is affected by GHSA-old",
+                Some(
+                    json!({"version": "0.9.0", "vulnerabilities": ["GHSA-old"], "fixedIn": ["1.0.0"]}),
+                ),
+            ),
+            (
+                "a clean version in use",
+                in_use("0.9.0", osv(vec![])),
+                "no known vulnerability affects the latest stable release 1.0.0",
+                Some(json!({"version": "0.9.0", "vulnerabilities": [], "fixedIn": []})),
+            ),
+            (
+                "a version in use OSV was not asked about",
+                in_use("0.9.0", failures("OSV").remove(2).0),
+                "no known vulnerability affects the latest stable release 1.0.0",
+                Some(json!({"version": "0.9.0", "unknown": "OSV unavailable: connection refused"})),
+            ),
+            (
+                "the latest release is the one in use",
+                in_use("1.0.0", osv(vec![vuln("GHSA-x")])),
+                "no known vulnerability affects the latest stable release 1.0.0",
+                None,
+            ),
+            (
+                "no version in use",
+                None,
+                "no known vulnerability affects the latest stable release 1.0.0",
+                None,
+            ),
+        ];
+        for (case, in_use, reason, note) in cases {
+            let d = fixed_vulnerabilities(&vulns, in_use.as_ref(), &established("1.0.0"));
+            assert_eq!(d.value(), &Attestation::True, "{case}");
+            assert_eq!(d.evidence().reason, reason, "{case}");
+            let observed = d.evidence().observed.as_ref().unwrap();
+            assert_eq!(observed.get("inUse"), note.as_ref(), "{case}");
+        }
+        // With nothing observed about the latest release, the note still shows.
+        let d = fixed_vulnerabilities(
+            &checked(vec![("1.0.0", failures("OSV").remove(2).0)]),
+            Some(&("0.9.0".into(), osv(vec![vuln("GHSA-old")]))),
+            &established("1.0.0"),
+        );
+        assert_eq!(d.value(), &Attestation::NoAssertion);
+        assert_eq!(
+            d.evidence().observed.as_ref().unwrap()["inUse"]["vulnerabilities"],
+            json!(["GHSA-old"])
+        );
+    }
+
+    fn clean_graph() -> Graph {
+        graph(vec![
+            (node("a@1.0.0"), osv(vec![])),
+            (node("b@2.0.0"), osv(vec![withdrawn("GHSA-w")])),
+        ])
+    }
+
+    fn vulnerable_graph() -> Graph {
+        graph(vec![
+            (node("a@1.0.0"), osv(vec![])),
+            (node("dep@1.0.0"), osv(vec![vuln("GHSA-d")])),
+        ])
+    }
+
+    fn clean_release(
+        registry: &Lookup<RegistryPackage>,
+        vulns: &Checked,
+        all_releases_checked: bool,
+        graphs: &Graphs,
+    ) -> Decided<Attestation> {
+        clean_release_available(
+            registry,
+            Ecosystem::Npm,
+            vulns,
+            all_releases_checked,
+            graphs,
+        )
+    }
+
+    #[test]
+    fn clean_release_available_needs_a_clean_release_and_a_clean_graph() {
+        let two = registry_of(&["1.0.0", "2.0.0"]);
+        let mut removed_dep = clean_graph();
+        removed_dep
+            .resolved
+            .removed
+            .push("left-pad@^1 (from pkg@2.0.0)".into());
+        let mut deprecated_dep = clean_graph();
+        deprecated_dep.resolved.nodes[0].deprecated = Flag::Yes("unmaintained".into());
+        let cases: Vec<(&str, Checked, bool, Graphs, Is, ReasonCode, &str)> = vec![
+            (
+                "the newest release and its graph are clean",
+                checked(vec![("2.0.0", osv(vec![])), ("1.0.0", osv(vec![]))]),
+                true,
+                graphs(vec![("2.0.0", clean_graph())]),
+                Is::True,
+                ReasonCode::Observed,
+                "release 2.0.0 and the 2 packages installing it pulls in (resolved by npm's rules) have no known vulnerability",
+            ),
+            (
+                "a clean release that installs nothing else",
+                checked(vec![("2.0.0", osv(vec![]))]),
+                false,
+                graphs(vec![("2.0.0", graph(vec![]))]),
+                Is::True,
+                ReasonCode::Observed,
+                "release 2.0.0 has no known vulnerability and installs no other package (resolved by npm's rules)",
+            ),
+            (
+                "deprecated dependencies do not make a release unclean",
+                checked(vec![("2.0.0", osv(vec![]))]),
+                false,
+                graphs(vec![("2.0.0", deprecated_dep)]),
+                Is::True,
+                ReasonCode::Observed,
+                "release 2.0.0 and the 2 packages",
+            ),
+            (
+                "an older release, when the newest is affected itself",
+                checked(vec![
+                    ("2.0.0", osv(vec![vuln("GHSA-2")])),
+                    ("1.0.0", osv(vec![])),
+                ]),
+                true,
+                graphs(vec![("1.0.0", clean_graph())]),
+                Is::True,
+                ReasonCode::Observed,
+                "release 1.0.0 and the 2 packages",
+            ),
+            (
+                "an older release, when the newest pulls in a vulnerability",
+                checked(vec![("2.0.0", osv(vec![])), ("1.0.0", osv(vec![]))]),
+                true,
+                graphs(vec![
+                    ("2.0.0", vulnerable_graph()),
+                    ("1.0.0", graph(vec![])),
+                ]),
+                Is::True,
+                ReasonCode::Observed,
+                "release 1.0.0 has no known vulnerability",
+            ),
+            (
+                "every stable release is affected",
+                checked(vec![
+                    ("2.0.0", osv(vec![vuln("GHSA-2")])),
+                    ("1.0.0", osv(vec![vuln("GHSA-1")])),
+                ]),
+                true,
+                graphs(vec![]),
+                Is::False,
+                ReasonCode::Observed,
+                "every one of the 2 stable releases is affected by a known vulnerability",
+            ),
+            (
+                "a clean release pulls in a vulnerability",
+                checked(vec![
+                    ("2.0.0", osv(vec![])),
+                    ("1.0.0", osv(vec![vuln("GHSA-1")])),
+                ]),
+                true,
+                graphs(vec![("2.0.0", vulnerable_graph())]),
+                Is::NoAssertion,
+                ReasonCode::IncompleteEvidence,
+                "2 of 2 stable releases were checked; no clean release with a complete, clean dependency graph was found: 2.0.0 is clean itself but pulls in: dep@1.0.0 (via pkg@1.0.0) is affected by GHSA-d",
+            ),
+            (
+                "a clean release pulls in a removed package",
+                checked(vec![
+                    ("2.0.0", osv(vec![])),
+                    ("1.0.0", osv(vec![vuln("GHSA-1")])),
+                ]),
+                true,
+                graphs(vec![("2.0.0", removed_dep)]),
+                Is::NoAssertion,
+                ReasonCode::IncompleteEvidence,
+                "2.0.0 is clean itself but pulls in: left-pad@^1 (from pkg@2.0.0) has been removed from the registry",
+            ),
+            (
+                "a clean release whose graph was not resolved",
+                checked(vec![("2.0.0", osv(vec![])), ("1.0.0", osv(vec![]))]),
+                true,
+                graphs(vec![]),
+                Is::NoAssertion,
+                ReasonCode::IncompleteEvidence,
+                "2 of 2 stable releases were checked; no clean release with a complete, clean dependency graph was found",
+            ),
+            (
+                "an affected release and one not checked",
+                checked(vec![("2.0.0", osv(vec![vuln("GHSA-2")]))]),
+                false,
+                graphs(vec![]),
+                Is::NoAssertion,
+                ReasonCode::IncompleteEvidence,
+                "1 of 2 stable releases were checked (the newest ones); no clean release",
+            ),
+            (
+                "an affected release and one OSV could not answer for",
+                checked(vec![
+                    ("2.0.0", osv(vec![vuln("GHSA-2")])),
+                    ("1.0.0", failures("OSV").remove(2).0),
+                ]),
+                true,
+                graphs(vec![]),
+                Is::NoAssertion,
+                ReasonCode::IncompleteEvidence,
+                "1 of 2 stable releases were checked; no clean release",
+            ),
+        ];
+        for (case, vulns, all, graphs, is, code, says) in cases {
+            expect(
+                case,
+                &clean_release(&two, &vulns, all, &graphs),
+                is,
+                code,
+                says,
+            );
+        }
+        let only_pre = registry_of(&["1.0.0-rc.1"]);
+        expect(
+            "no stable release",
+            &clean_release(&only_pre, &checked(vec![]), true, &graphs(vec![])),
+            Is::NoAssertion,
+            ReasonCode::NoData,
+            "there is no stable release to check",
+        );
+        for (registry, code) in failures::<RegistryPackage>("npm") {
+            expect(
+                &format!("{code:?}"),
+                &clean_release(&registry, &checked(vec![]), true, &graphs(vec![])),
+                Is::NoAssertion,
+                code,
+                "no release list: ",
+            );
+        }
+    }
+
+    #[test]
+    fn clean_release_available_is_true_only_on_closed_world_evidence() {
+        let one = registry_of(&["2.0.0"]);
+        let clean = || checked(vec![("2.0.0", osv(vec![]))]);
+        let whole = || graphs(vec![("2.0.0", clean_graph())]);
+        // The release list, the release's own check, each node's check.
+        for (case, l) in degraded(&one) {
+            expect_incomplete(
+                case,
+                &clean_release(&l, &clean(), true, &whole()),
+                "2.0.0 is clean itself, but npm's answer is",
+            );
+        }
+        for (case, l) in degraded(&osv(vec![])) {
+            expect_incomplete(
+                case,
+                &clean_release(&one, &checked(vec![("2.0.0", l)]), true, &whole()),
+                "2.0.0 is clean itself, but OSV's answer is",
+            );
+        }
+        for (case, l) in degraded(&osv(vec![])) {
+            let g = graph(vec![(node("a@1.0.0"), osv(vec![])), (node("b@1.0.0"), l)]);
+            expect_incomplete(
+                case,
+                &clean_release(&one, &clean(), true, &graphs(vec![("2.0.0", g)])),
+                "2.0.0 is clean itself, but the graph of 2.0.0: b@1.0.0: OSV's answer is",
+            );
+        }
+        for (l, code) in failures::<Vec<Vulnerability>>("OSV") {
+            let g = graph(vec![(node("b@1.0.0"), l)]);
+            expect_incomplete(
+                &format!("a node's check: {code:?}"),
+                &clean_release(&one, &clean(), true, &graphs(vec![("2.0.0", g)])),
+                "the graph of 2.0.0: b@1.0.0: ",
+            );
+        }
+        // A capped or otherwise unresolved graph.
+        let mut capped = clean_graph();
+        capped
+            .resolved
+            .gaps
+            .push("the graph stops at 500 packages (max_dependencies)".into());
+        expect_incomplete(
+            "capped graph",
+            &clean_release(&one, &clean(), true, &graphs(vec![("2.0.0", capped)])),
+            "2.0.0 is clean itself, but the graph of 2.0.0: the graph stops at 500 packages (max_dependencies)",
+        );
+        // "Every release is affected" is a claim about every release.
+        let affected = checked(vec![("2.0.0", osv(vec![vuln("GHSA-2")]))]);
+        for (case, l) in degraded(&one) {
+            expect_incomplete(
+                case,
+                &clean_release(&l, &affected, true, &graphs(vec![])),
+                "every one of the 1 stable releases is affected by a known vulnerability; not asserted, because the evidence is incomplete: npm's answer is",
+            );
+        }
+    }
+
+    fn managed(graphs: &Graphs, latest: &Latest) -> Decided<Attestation> {
+        dependencies_are_managed(graphs, &registry_of(&["1.0.0"]), latest)
+    }
+
+    #[test]
+    fn dependencies_are_managed_reads_the_latest_releases_whole_graph() {
+        let mut deprecated = clean_graph();
+        deprecated.resolved.nodes[1].deprecated = Flag::Yes("unmaintained".into());
+        let mut removed = clean_graph();
+        removed
+            .resolved
+            .removed
+            .push("left-pad@^1 (from pkg@1.0.0)".into());
+        let mut capped_vulnerable = vulnerable_graph();
+        capped_vulnerable
+            .resolved
+            .gaps
+            .push("the graph stops at 500 packages".into());
+        let cases: Vec<(&str, Graph, Is, &str)> = vec![
+            (
+                "a whole, clean graph",
+                clean_graph(),
+                Is::True,
+                "the 2 packages installing 1.0.0 pulls in (resolved by npm's rules) have no known vulnerability and none is deprecated or removed",
+            ),
+            (
+                "one package",
+                graph(vec![(node("a@1.0.0"), osv(vec![]))]),
+                Is::True,
+                "the 1 package installing 1.0.0 pulls in",
+            ),
+            (
+                "no dependencies",
+                graph(vec![]),
+                Is::True,
+                "installing 1.0.0 pulls in no other package (resolved by npm's rules)",
+            ),
+            (
+                "a vulnerable package",
+                vulnerable_graph(),
+                Is::False,
+                "installing 1.0.0 pulls in: dep@1.0.0 (via pkg@1.0.0) is affected by GHSA-d",
+            ),
+            (
+                "a deprecated package",
+                deprecated,
+                Is::False,
+                "installing 1.0.0 pulls in: b@2.0.0 is deprecated (unmaintained)",
+            ),
+            (
+                "a removed package",
+                removed,
+                Is::False,
+                "installing 1.0.0 pulls in: left-pad@^1 (from pkg@1.0.0) has been removed from the registry",
+            ),
+            (
+                "a vulnerability found in a capped graph is found",
+                capped_vulnerable,
+                Is::False,
+                "dep@1.0.0 (via pkg@1.0.0) is affected by GHSA-d",
+            ),
+        ];
+        for (case, g, is, says) in cases {
+            let d = managed(&graphs(vec![("1.0.0", g)]), &established("1.0.0"));
+            expect(case, &d, is, ReasonCode::Observed, says);
+            assert_eq!(d.evidence().source, "npm", "{case}");
+        }
+        expect(
+            "not resolved",
+            &managed(
+                &graphs(vec![("0.9.0", clean_graph())]),
+                &established("1.0.0"),
+            ),
+            Is::NoAssertion,
+            ReasonCode::NoData,
+            "the dependencies of 1.0.0 were not resolved",
+        );
+        expect(
+            "no latest stable release",
+            &managed(&graphs(vec![]), &no_latest()),
+            Is::NoAssertion,
+            ReasonCode::NoData,
+            "no latest stable release is known",
+        );
+        let (unknown, _) = failures::<RegistryPackage>("npm").remove(0);
+        let d = dependencies_are_managed(
+            &graphs(vec![("1.0.0", vulnerable_graph())]),
+            &unknown,
+            &established("1.0.0"),
+        );
+        assert_eq!(outcome(&d), (Is::False, ReasonCode::Observed));
+        assert_eq!(d.evidence().source, "tacos-sbom");
+    }
+
+    #[test]
+    fn dependencies_are_managed_is_true_only_on_closed_world_evidence() {
+        let with_node = |l: Vulns, deprecated: Flag| {
+            let mut n = node("dep@1.0.0");
+            n.deprecated = deprecated;
+            graphs(vec![(
+                "1.0.0",
+                graph(vec![(node("a@1.0.0"), osv(vec![])), (n, l)]),
+            )])
+        };
+        for (case, l) in degraded(&osv(vec![])) {
+            expect_incomplete(
+                case,
+                &managed(&with_node(l, Flag::No), &established("1.0.0")),
+                "no problem found among the 2 packages resolved for 1.0.0; not asserted, because the evidence is incomplete: dep@1.0.0: OSV's answer is",
+            );
+        }
+        for (l, code) in failures::<Vec<Vulnerability>>("OSV") {
+            expect_incomplete(
+                &format!("{code:?}"),
+                &managed(&with_node(l, Flag::No), &established("1.0.0")),
+                "dep@1.0.0: ",
+            );
+        }
+        expect_incomplete(
+            "deprecation unknown",
+            &managed(
+                &with_node(osv(vec![]), Flag::Unknown),
+                &established("1.0.0"),
+            ),
+            "dep@1.0.0: whether it is deprecated is unknown",
+        );
+        let mut capped = clean_graph();
+        capped
+            .resolved
+            .gaps
+            .push("the graph stops at 500 packages".into());
+        expect_incomplete(
+            "capped graph",
+            &managed(&graphs(vec![("1.0.0", capped)]), &established("1.0.0")),
+            "no problem found among the 2 packages resolved for 1.0.0; not asserted, because the evidence is incomplete: the graph stops at 500 packages",
+        );
+        expect_incomplete(
+            "latest release not established",
+            &managed(
+                &graphs(vec![("1.0.0", clean_graph())]),
+                &unestablished("1.0.0"),
+            ),
+            "whether 1.0.0 is deprecated is unknown",
+        );
+    }
+
+    #[test]
+    fn known_vulnerabilities_url_rests_on_the_package_url() {
+        let url = "https://osv.example/list?ecosystem=npm&q=pkg";
+        expect(
+            "an ecosystem OSV covers",
+            &known_vulnerabilities_url(Some(url), Ecosystem::Npm),
+            value(url),
+            ReasonCode::FromPurl,
+            "OSV's listing of npm advisories for this package",
+        );
+        expect_incomplete(
+            "an ecosystem OSV does not cover",
+            &known_vulnerabilities_url(Some(url), Ecosystem::Other),
+            "OSV does not cover this ecosystem",
+        );
+        expect(
+            "no listing",
+            &known_vulnerabilities_url(None, Ecosystem::Other),
+            Is::NoAssertion,
+            ReasonCode::NotApplicable,
+            "OSV does not cover this package's ecosystem",
+        );
+    }
+}

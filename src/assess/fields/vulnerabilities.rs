@@ -181,8 +181,9 @@ fn summarize(list: &[String], n: usize) -> String {
 }
 
 /// CleanReleaseAvailable: some release has no known vulnerability, itself or
-/// in what installing it pulls in. True needs such a release whose own
-/// check and whole resolved graph are closed-world; False needs every
+/// in what installing it pulls in. True needs such a release, known not
+/// to be withdrawn, whose own check and whole resolved graph are
+/// closed-world; False needs every
 /// stable release of a complete release list to be affected itself.
 pub fn clean_release_available(
     registry: &Lookup<RegistryPackage>,
@@ -243,9 +244,14 @@ pub fn clean_release_available(
             },
             json!({"version": r.version, "graph": graph_list(g)}),
         );
+        // A withdrawn release is no clean release to offer (stable_releases
+        // passes over those known withdrawn); one that may be is not either.
         let closed = Closed::all([
             found.closed(),
             v.closed(),
+            Closed::check(r.yanked != Flag::Unknown, || {
+                format!("whether {} was withdrawn is unknown", r.version)
+            }),
             Closed::check(findings.unknown.is_empty(), || {
                 format!(
                     "the graph of {}: {}",
@@ -398,6 +404,7 @@ mod tests {
     use super::*;
     use crate::assess::fields::testkit::*;
     use crate::sources::Coverage;
+    use crate::sources::model::Release;
 
     type Vulns = Lookup<Vec<Vulnerability>>;
 
@@ -805,6 +812,44 @@ mod tests {
                 "every one of the 1 stable releases is affected by a known vulnerability; not asserted, because the evidence is incomplete: npm's answer is",
             );
         }
+    }
+
+    /// A release whose withdrawal is unknown (deps.dev does not report Go
+    /// retractions or NuGet unlisting) is not known to be available: like
+    /// LatestStableRelease, CleanReleaseAvailable does not take it on trust.
+    #[test]
+    fn clean_release_available_is_not_a_release_that_may_have_been_withdrawn() {
+        let go = registry(vec![
+            release("v1.0.0"),
+            Release {
+                yanked: Flag::Unknown,
+                ..release("v2.0.0")
+            },
+        ]);
+        let rule = |vulns: &Checked, graphs: &Graphs| {
+            clean_release_available(&go, Ecosystem::Go, vulns, true, graphs)
+        };
+        expect_incomplete(
+            "withdrawal unknown",
+            &rule(
+                &checked(vec![
+                    ("v2.0.0", osv(vec![])),
+                    ("v1.0.0", osv(vec![vuln("GO-1")])),
+                ]),
+                &graphs(vec![("v2.0.0", clean_graph())]),
+            ),
+            "v2.0.0 is clean itself, but whether v2.0.0 was withdrawn is unknown",
+        );
+        expect(
+            "an older release known not to be withdrawn",
+            &rule(
+                &checked(vec![("v2.0.0", osv(vec![])), ("v1.0.0", osv(vec![]))]),
+                &graphs(vec![("v2.0.0", clean_graph()), ("v1.0.0", graph(vec![]))]),
+            ),
+            Is::True,
+            ReasonCode::Observed,
+            "release v1.0.0 has no known vulnerability and installs no other package",
+        );
     }
 
     fn managed(graphs: &Graphs, latest: &Latest) -> Decided<Attestation> {

@@ -224,9 +224,13 @@ pub fn package_status(
         ),
         obs,
     );
-    let depsdev_says_no = depsdev
-        .found()
-        .is_some_and(|d| d.value.is_deprecated == Some(false) && d.closed().is_ok());
+    // deps.dev answers about the newest stable release, which need not be
+    // the one the registry marks current.
+    let depsdev_says_no = depsdev.found().is_some_and(|d| {
+        d.value.is_deprecated == Some(false)
+            && d.closed().is_ok()
+            && tag == Some(d.value.version.as_str())
+    });
     let closed = Closed::all([
         found.closed(),
         Closed::check(
@@ -693,6 +697,53 @@ mod tests {
                 "release 1.0.0 is deprecated: use other",
             );
         }
+    }
+
+    /// deps.dev's word that a release is not deprecated settles the
+    /// current release's deprecation only when it is about that release.
+    #[test]
+    fn package_status_takes_deps_devs_word_only_for_the_current_release() {
+        // The registry marks 1.0.0 current; its deprecation is unknown.
+        // deps.dev answered about 2.0.0, the newest stable release.
+        let registry = complete(
+            RegistryPackage {
+                latest_tag: Some("1.0.0".into()),
+                ..package(vec![
+                    Release {
+                        deprecated: Flag::Unknown,
+                        ..release("1.0.0")
+                    },
+                    release("2.0.0"),
+                ])
+            },
+            "npm",
+        );
+        let about_2 = complete(
+            DepsDevVersion {
+                is_deprecated: Some(false),
+                ..depsdev("2.0.0")
+            },
+            "deps.dev",
+        );
+        expect_incomplete(
+            "deps.dev about another release",
+            &status(&registry, &about_2),
+            "whether the current release is deprecated is unknown",
+        );
+        let about_1 = complete(
+            DepsDevVersion {
+                is_deprecated: Some(false),
+                ..depsdev("1.0.0")
+            },
+            "deps.dev",
+        );
+        expect(
+            "deps.dev about the current release",
+            &status(&registry, &about_1),
+            value("Active"),
+            ReasonCode::Observed,
+            "not deprecated",
+        );
     }
 
     fn funded(

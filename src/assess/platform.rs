@@ -30,10 +30,22 @@ fn python() -> &'static MarkerEnvironment {
     })
 }
 
+/// A PEP 508 marker that cannot be read. Its message ends up in a resolved
+/// graph's gaps, and so in signed evidence: it must not change.
+#[derive(Debug, thiserror::Error)]
+#[error("marker {marker:?}: {reason}")]
+pub struct MarkerError {
+    pub marker: String,
+    pub reason: pep508_rs::Pep508Error,
+}
+
 /// Whether a PEP 508 marker holds for the default install with `extras`
 /// asked of the package; `Err` when the marker cannot be read.
-pub fn python_marker(marker: &str, extras: &[String]) -> Result<bool, String> {
-    let tree = MarkerTree::from_str(marker).map_err(|e| format!("marker {marker:?}: {e}"))?;
+pub fn python_marker(marker: &str, extras: &[String]) -> Result<bool, MarkerError> {
+    let tree = MarkerTree::from_str(marker).map_err(|reason| MarkerError {
+        marker: marker.to_string(),
+        reason,
+    })?;
     let extras: Vec<ExtraName> = extras
         .iter()
         .filter_map(|e| ExtraName::from_str(e).ok())
@@ -205,22 +217,31 @@ mod tests {
 
     #[test]
     fn markers_for_a_default_cpython_install() {
-        assert_eq!(python_marker("python_version >= \"3.8\"", &[]), Ok(true));
-        assert_eq!(python_marker("python_version < \"3\"", &[]), Ok(false));
-        assert_eq!(python_marker("sys_platform == \"win32\"", &[]), Ok(false));
-        assert_eq!(python_marker("extra == \"socks\"", &[]), Ok(false));
-        assert_eq!(
-            python_marker("extra == \"socks\"", &["socks".into()]),
-            Ok(true)
+        let holds = |m: &str, extras: &[String]| python_marker(m, extras).unwrap();
+        assert!(holds("python_version >= \"3.8\"", &[]));
+        assert!(!holds("python_version < \"3\"", &[]));
+        assert!(!holds("sys_platform == \"win32\"", &[]));
+        assert!(!holds("extra == \"socks\"", &[]));
+        assert!(holds("extra == \"socks\"", &["socks".into()]));
+        assert!(!holds(
+            "platform_python_implementation != \"PyPy\" and extra == \"x\"",
+            &[]
+        ));
+    }
+
+    /// The message is quoted in evidence (a graph's gaps), so it is kept
+    /// exactly as it was when the error was a string.
+    #[test]
+    fn an_unreadable_marker_is_named_in_the_error() {
+        let marker = "python_version >>> 3";
+        let e = python_marker(marker, &[]).unwrap_err();
+        let parser = MarkerTree::from_str(marker).unwrap_err();
+        assert_eq!(e.to_string(), format!("marker {marker:?}: {parser}"));
+        assert!(
+            e.to_string()
+                .starts_with("marker \"python_version >>> 3\": ")
         );
-        assert_eq!(
-            python_marker(
-                "platform_python_implementation != \"PyPy\" and extra == \"x\"",
-                &[]
-            ),
-            Ok(false)
-        );
-        assert!(python_marker("python_version >>> 3", &[]).is_err());
+        assert_eq!(e.marker, marker);
     }
 
     #[test]

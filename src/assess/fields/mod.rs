@@ -11,8 +11,6 @@ mod metadata;
 mod releases;
 mod scorecard;
 mod stewardship;
-#[cfg(test)]
-mod testkit;
 mod vulnerabilities;
 
 pub use attested::attested_only;
@@ -190,6 +188,9 @@ pub fn statement(f: &Facts, releases_in_use: Vec<String>, cfg: &Assessment) -> S
     }
     s
 }
+
+#[cfg(test)]
+mod testkit;
 
 #[cfg(test)]
 mod tests {

@@ -1,9 +1,17 @@
 //! One function per TACOS field (or small family): evidence in, value and
 //! reason out. Nothing here touches the network; `gather` collected the
-//! facts. A True or a value is made only with a [`Closed`] witness (see
-//! [`super::verdict`]): complete, well-formed, current evidence about
-//! exactly this package. Without it a field is False when a problem was
-//! found, else NOASSERTION with a reason that names what was incomplete.
+//! facts. A True or a value is made only with a [`Closed`](crate::sources::Closed)
+//! witness (see [`super::verdict`]): complete, well-formed, current
+//! evidence about exactly this package. Without it a field is False when a
+//! problem was found, else NOASSERTION with a reason that names what was
+//! incomplete.
+//!
+//! One file per family of fields, each with its tests: `releases`,
+//! `metadata` (repository, license, SBOM), `vulnerabilities` (and what
+//! installing the package pulls in), `stewardship` (maintainers, status,
+//! income), `scorecard` (practices), `attested` (fields only an
+//! attestation sets). Each rule is given only the facts it reads;
+//! [`statement`] hands them out.
 
 mod attested;
 mod evidence;

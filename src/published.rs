@@ -731,16 +731,12 @@ pub fn load_dir_or_file(
 }
 
 pub fn tidelift_report_path(org: &str, project: &str) -> String {
-    let enc = |s: &str| -> String {
-        s.bytes()
-            .map(|b| {
-                if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.') {
-                    (b as char).to_string()
-                } else {
-                    format!("%{b:02X}")
-                }
-            })
-            .collect()
+    // Tidelift's path segments: everything but letters, digits, `-`, `_`
+    // and `.` escaped (`~` too, unlike RFC 3986's unreserved set).
+    let enc = |s: &str| {
+        crate::percent::encode(s, |c| {
+            !(c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
+        })
     };
     format!(
         "/external-api/v1/{}/projects/{}/attestation-report",

@@ -746,7 +746,7 @@ fn locate(url: &str, sbom_dir: &Path, attestations_dir: Option<&Path>) -> Result
         let name = absolute
             .path_segments()
             .and_then(|mut s| s.next_back())
-            .map(fsutil::percent_decode)
+            .map(crate::percent::decode)
             .filter(|n| is_plain_file_name(n))
             .ok_or_else(|| format!("the reference URL {url:?} names no artifact file"))?;
         return match attestations_dir {
@@ -759,7 +759,7 @@ fn locate(url: &str, sbom_dir: &Path, attestations_dir: Option<&Path>) -> Result
     let mut path = sbom_dir.to_path_buf();
     let file = url.split_once('#').map_or(url, |(file, _)| file);
     for segment in file.split('/') {
-        let segment = fsutil::percent_decode(segment);
+        let segment = crate::percent::decode(segment);
         match segment.as_str() {
             "" | "." => {}
             ".." => {

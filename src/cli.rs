@@ -67,7 +67,7 @@ impl TypedValueParser for Choice {
             .map_err(|m| {
                 clap::Error::raw(
                     clap::error::ErrorKind::InvalidValue,
-                    format!("{}\n", escape(&m)),
+                    format!("{}\n", escape(&m.to_string())),
                 )
                 .with_cmd(cmd)
             })

@@ -104,30 +104,47 @@ impl PublishedStatement {
         field: Field,
         now: OffsetDateTime,
         max_age_days: i64,
-    ) -> Result<crate::sources::Closed, String> {
-        crate::sources::Closed::all([
-            crate::sources::Closed::check(self.repairs.is_empty(), || {
-                format!(
-                    "the report had to be repaired to be read ({})",
-                    self.repairs.join("; ")
-                )
-            }),
-            crate::sources::Closed::check(
-                !Self::is_time_sensitive(field)
-                    || self
-                        .date
-                        .is_some_and(|d| (now - d).whole_days() <= max_age_days),
-                || match self.date {
-                    Some(d) => format!(
-                        "the report is from {}, {} days old, and {field} changes with time (limit {max_age_days} days, [reports] max_age_days)",
-                        d.date(),
-                        (now - d).whole_days()
-                    ),
-                    None => format!("the report is undated, and {field} changes with time"),
-                },
-            ),
-        ])
+    ) -> Result<crate::sources::Closed, NotTaken> {
+        use crate::sources::Closed;
+        let _unrepaired: Closed =
+            Closed::check(self.repairs.is_empty(), String::new).map_err(|_| {
+                NotTaken::Repaired {
+                    repairs: self.repairs.clone(),
+                }
+            })?;
+        let young = |d: OffsetDateTime| (now - d).whole_days() <= max_age_days;
+        Closed::check(
+            !Self::is_time_sensitive(field) || self.date.is_some_and(young),
+            String::new,
+        )
+        .map_err(|_| match self.date {
+            Some(d) => NotTaken::TooOld {
+                date: d.date(),
+                days: (now - d).whole_days(),
+                field,
+                max_age_days,
+            },
+            None => NotTaken::Undated { field },
+        })
     }
+}
+
+/// Why a published report's value is not taken as closed-world evidence.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum NotTaken {
+    #[error("the report had to be repaired to be read ({})", .repairs.join("; "))]
+    Repaired { repairs: Vec<String> },
+    #[error(
+        "the report is from {date}, {days} days old, and {field} changes with time (limit {max_age_days} days, [reports] max_age_days)"
+    )]
+    TooOld {
+        date: time::Date,
+        days: i64,
+        field: Field,
+        max_age_days: i64,
+    },
+    #[error("the report is undated, and {field} changes with time")]
+    Undated { field: Field },
 }
 
 #[derive(Debug, Clone, PartialEq, Default)]

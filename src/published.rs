@@ -504,12 +504,27 @@ fn value_for(
     }
 }
 
+/// Why a statement of a published report is skipped.
+#[derive(Debug, thiserror::Error)]
+enum Unusable {
+    #[error("a statement that is not an object")]
+    NotAnObject,
+    #[error("a statement without a PURL")]
+    NoPurl,
+    #[error("PURL {raw:?}: {source}")]
+    Purl {
+        raw: String,
+        #[source]
+        source: crate::purl::PurlError,
+    },
+}
+
 fn statement(
     v: &Value,
     origin: &str,
     report_time: Option<&str>,
-) -> Result<PublishedStatement, String> {
-    let o = v.as_object().ok_or("a statement that is not an object")?;
+) -> Result<PublishedStatement, Unusable> {
+    let o = v.as_object().ok_or(Unusable::NotAnObject)?;
     // TACOS v2-shaped statements nest their fields one level down.
     let mut flat: Vec<(&String, &Value)> = Vec::new();
     for (k, val) in o {
@@ -523,8 +538,11 @@ fn statement(
         .iter()
         .find(|(k, _)| k.eq_ignore_ascii_case("purl"))
         .and_then(|(_, v)| text_of(v))
-        .ok_or("a statement without a PURL")?;
-    let purl = Purl::parse(raw_purl).map_err(|e| format!("PURL {raw_purl:?}: {e}"))?;
+        .ok_or(Unusable::NoPurl)?;
+    let purl = Purl::parse(raw_purl).map_err(|source| Unusable::Purl {
+        raw: raw_purl.to_string(),
+        source,
+    })?;
     let mut fields = Vec::new();
     for (k, val) in flat {
         let Some((field, inverted)) = field_for(k) else {

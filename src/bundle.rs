@@ -11,6 +11,33 @@ use serde_json::json;
 
 use crate::attest::Sha256Hex;
 use crate::report::Summary;
+use crate::verify::Enriched;
+
+/// Why a bundle was not made: a path refused in it, a file not read, or
+/// the archive not written.
+#[derive(Debug, thiserror::Error)]
+pub enum BundleError {
+    #[error("{folder:?} is not a plain folder name")]
+    Folder { folder: String },
+    #[error("refusing the path {path:?} in a bundle")]
+    Path { path: String },
+    #[error("{}: {source}", .path.display())]
+    Read {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error(transparent)]
+    Archive(std::io::Error),
+}
+
+/// So that the CLI's `bad(impl Into<String>)` takes it as it is; goes when
+/// the CLI keeps errors typed.
+impl From<BundleError> for String {
+    fn from(e: BundleError) -> String {
+        e.to_string()
+    }
+}
 
 /// One file of the bundle, by its path inside the bundle's folder.
 pub struct Entry {
@@ -33,13 +60,17 @@ pub fn build(
     mut entries: Vec<Entry>,
     summary: &Summary,
     mtime: u64,
-) -> Result<Vec<u8>, String> {
+) -> Result<Vec<u8>, BundleError> {
     if !safe(folder) || folder.contains('/') {
-        return Err(format!("{folder:?} is not a plain folder name"));
+        return Err(BundleError::Folder {
+            folder: folder.to_string(),
+        });
     }
     for e in &entries {
         if !safe(&e.path) {
-            return Err(format!("refusing the path {:?} in a bundle", e.path));
+            return Err(BundleError::Path {
+                path: e.path.clone(),
+            });
         }
     }
     entries.sort_by(|a, b| a.path.cmp(&b.path));
@@ -87,7 +118,7 @@ pub fn build(
         }
     }
     dirs.sort();
-    let io = |e: std::io::Error| e.to_string();
+    let io = BundleError::Archive;
     for d in &dirs {
         let mut h = tar::Header::new_ustar();
         h.set_entry_type(tar::EntryType::Directory);
@@ -126,29 +157,34 @@ fn file_name(p: &Path) -> String {
         .unwrap_or_default()
 }
 
-/// Put an enriched SBOM (`input`, already verified), the artifacts it
-/// references (`files`), the public key and the summaries together, the
-/// summaries linking to the artifacts as they lie in the bundle.
+/// Put an enriched SBOM (already verified: the bytes that were checked,
+/// not the file read again), the artifacts it references (`files`), the
+/// public key and the summaries together, the summaries linking to the
+/// artifacts as they lie in the bundle.
 pub fn package(
-    input: &Path,
+    sbom: &Enriched,
     output: &Path,
     files: &[PathBuf],
     key_pem: Option<Vec<u8>>,
     loaded: &crate::report::load::Loaded,
-) -> Result<Packaged, String> {
-    let read = |p: &Path| crate::sbom::input_bytes(p).map_err(|e| format!("{}: {e}", p.display()));
-    let sbom_name = match file_name(input) {
+) -> Result<Packaged, BundleError> {
+    let sbom_name = match file_name(sbom.path()) {
         n if n.is_empty() || n == crate::sbom::STDIO => "sbom.json".to_string(),
         n => n,
     };
     let mut entries = vec![Entry {
         path: format!("sbom/{sbom_name}"),
-        bytes: read(input)?,
+        bytes: sbom.bytes(),
     }];
     for f in files {
         // What the SBOM references, not what the user named: regular files only.
-        let bytes = crate::fsutil::read_regular(f, crate::verify::MAX_BUNDLE_BYTES)
-            .map_err(|e| format!("{}: {e}", f.display()))?;
+        let bytes =
+            crate::fsutil::read_regular(f, crate::verify::MAX_BUNDLE_BYTES).map_err(|source| {
+                BundleError::Read {
+                    path: f.to_path_buf(),
+                    source,
+                }
+            })?;
         entries.push(Entry {
             path: format!("attestations/{}", file_name(f)),
             bytes,

@@ -67,7 +67,7 @@ impl TypedValueParser for Choice {
             .map_err(|m| {
                 clap::Error::raw(
                     clap::error::ErrorKind::InvalidValue,
-                    format!("{}\n", escape(&m)),
+                    format!("{}\n", escape(&m.to_string())),
                 )
                 .with_cmd(cmd)
             })
@@ -1504,7 +1504,8 @@ fn run_package(args: PackageArgs, ui: &Ui) -> Result<ExitCode> {
         allow_missing: args.trust.allow_missing,
         allow_unauthenticated: args.trust.allow_unauthenticated,
     };
-    let outcome = verify::verify(&args.input, &opts).map_err(|e| bad(e.to_string()))?;
+    let enriched = verify::Enriched::read(&args.input, &opts).map_err(|e| bad(e.to_string()))?;
+    let outcome = enriched.verify();
     for f in &outcome.failures {
         ui.warn(&format!("FAIL {}: {f}", args.input.display()));
     }
@@ -1516,8 +1517,8 @@ fn run_package(args: PackageArgs, ui: &Ui) -> Result<ExitCode> {
         ));
         return Ok(ExitCode::from(EXIT_CHECK_FAILED));
     }
-    let files = verify::referenced_files(&args.input, &opts)
-        .map_err(|e| bad(e.to_string()))?
+    let files = enriched
+        .files()
         .map_err(|e| bad(format!("{}: {e}", args.input.display())))?;
     if args.output != Path::new(STDIO) {
         let inputs = [args.input.as_path()]
@@ -1528,15 +1529,8 @@ fn run_package(args: PackageArgs, ui: &Ui) -> Result<ExitCode> {
             .check(&args.output)
             .map_err(|e| bad(e.to_string()))?;
     }
-    let loaded = tacos_sbom::report::load::load(
-        &args.input,
-        &tacos_sbom::report::load::Options {
-            key: key.clone(),
-            attestations_dir: args.attestations_dir.clone(),
-            now: tacos::timestamp(now()?),
-        },
-    )
-    .map_err(bad)?;
+    let loaded = tacos_sbom::report::load::from_enriched(&enriched, &tacos::timestamp(now()?))
+        .map_err(bad)?;
     let key_pem = match (&key, files.first()) {
         (Some(k), _) => Some(k.to_spki_pem().into_bytes()),
         (None, Some(f)) => fsutil::read_regular(
@@ -1553,7 +1547,7 @@ fn run_package(args: PackageArgs, ui: &Ui) -> Result<ExitCode> {
         args.output.as_path()
     };
     let packaged =
-        tacos_sbom::bundle::package(&args.input, name, &files, key_pem, &loaded).map_err(bad)?;
+        tacos_sbom::bundle::package(&enriched, name, &files, key_pem, &loaded).map_err(bad)?;
     if stdout {
         ui.out_raw(&packaged.bytes);
     } else {

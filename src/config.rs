@@ -331,7 +331,7 @@ impl Layout {
     pub const NAMES: &'static [&'static str] = &["files", "bundle"];
 
     /// Taken only as written, like every enumerated value (see `suggest`).
-    pub fn parse(s: &str) -> Result<Layout, String> {
+    pub fn parse(s: &str) -> Result<Layout, crate::suggest::Unknown> {
         crate::suggest::check("layout", s, Self::NAMES)?;
         Ok(if s == "bundle" {
             Layout::Bundle

@@ -104,30 +104,47 @@ impl PublishedStatement {
         field: Field,
         now: OffsetDateTime,
         max_age_days: i64,
-    ) -> Result<crate::sources::Closed, String> {
-        crate::sources::Closed::all([
-            crate::sources::Closed::check(self.repairs.is_empty(), || {
-                format!(
-                    "the report had to be repaired to be read ({})",
-                    self.repairs.join("; ")
-                )
-            }),
-            crate::sources::Closed::check(
-                !Self::is_time_sensitive(field)
-                    || self
-                        .date
-                        .is_some_and(|d| (now - d).whole_days() <= max_age_days),
-                || match self.date {
-                    Some(d) => format!(
-                        "the report is from {}, {} days old, and {field} changes with time (limit {max_age_days} days, [reports] max_age_days)",
-                        d.date(),
-                        (now - d).whole_days()
-                    ),
-                    None => format!("the report is undated, and {field} changes with time"),
-                },
-            ),
-        ])
+    ) -> Result<crate::sources::Closed, NotTaken> {
+        use crate::sources::Closed;
+        let _unrepaired: Closed =
+            Closed::check(self.repairs.is_empty(), String::new).map_err(|_| {
+                NotTaken::Repaired {
+                    repairs: self.repairs.clone(),
+                }
+            })?;
+        let young = |d: OffsetDateTime| (now - d).whole_days() <= max_age_days;
+        Closed::check(
+            !Self::is_time_sensitive(field) || self.date.is_some_and(young),
+            String::new,
+        )
+        .map_err(|_| match self.date {
+            Some(d) => NotTaken::TooOld {
+                date: d.date(),
+                days: (now - d).whole_days(),
+                field,
+                max_age_days,
+            },
+            None => NotTaken::Undated { field },
+        })
     }
+}
+
+/// Why a published report's value is not taken as closed-world evidence.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum NotTaken {
+    #[error("the report had to be repaired to be read ({})", .repairs.join("; "))]
+    Repaired { repairs: Vec<String> },
+    #[error(
+        "the report is from {date}, {days} days old, and {field} changes with time (limit {max_age_days} days, [reports] max_age_days)"
+    )]
+    TooOld {
+        date: time::Date,
+        days: i64,
+        field: Field,
+        max_age_days: i64,
+    },
+    #[error("the report is undated, and {field} changes with time")]
+    Undated { field: Field },
 }
 
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -487,12 +504,27 @@ fn value_for(
     }
 }
 
+/// Why a statement of a published report is skipped.
+#[derive(Debug, thiserror::Error)]
+enum Unusable {
+    #[error("a statement that is not an object")]
+    NotAnObject,
+    #[error("a statement without a PURL")]
+    NoPurl,
+    #[error("PURL {raw:?}: {source}")]
+    Purl {
+        raw: String,
+        #[source]
+        source: crate::purl::PurlError,
+    },
+}
+
 fn statement(
     v: &Value,
     origin: &str,
     report_time: Option<&str>,
-) -> Result<PublishedStatement, String> {
-    let o = v.as_object().ok_or("a statement that is not an object")?;
+) -> Result<PublishedStatement, Unusable> {
+    let o = v.as_object().ok_or(Unusable::NotAnObject)?;
     // TACOS v2-shaped statements nest their fields one level down.
     let mut flat: Vec<(&String, &Value)> = Vec::new();
     for (k, val) in o {
@@ -506,8 +538,11 @@ fn statement(
         .iter()
         .find(|(k, _)| k.eq_ignore_ascii_case("purl"))
         .and_then(|(_, v)| text_of(v))
-        .ok_or("a statement without a PURL")?;
-    let purl = Purl::parse(raw_purl).map_err(|e| format!("PURL {raw_purl:?}: {e}"))?;
+        .ok_or(Unusable::NoPurl)?;
+    let purl = Purl::parse(raw_purl).map_err(|source| Unusable::Purl {
+        raw: raw_purl.to_string(),
+        source,
+    })?;
     let mut fields = Vec::new();
     for (k, val) in flat {
         let Some((field, inverted)) = field_for(k) else {
@@ -731,16 +766,12 @@ pub fn load_dir_or_file(
 }
 
 pub fn tidelift_report_path(org: &str, project: &str) -> String {
-    let enc = |s: &str| -> String {
-        s.bytes()
-            .map(|b| {
-                if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.') {
-                    (b as char).to_string()
-                } else {
-                    format!("%{b:02X}")
-                }
-            })
-            .collect()
+    // Tidelift's path segments: everything but letters, digits, `-`, `_`
+    // and `.` escaped (`~` too, unlike RFC 3986's unreserved set).
+    let enc = |s: &str| {
+        crate::percent::encode(s, |c| {
+            !(c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
+        })
     };
     format!(
         "/external-api/v1/{}/projects/{}/attestation-report",

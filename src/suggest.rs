@@ -46,20 +46,35 @@ pub fn closest<'a>(typed: &str, valid: &[&'a str]) -> Option<&'a str> {
         .map(|(_, v)| v)
 }
 
-/// `Ok` when `typed` is one of `valid` exactly; otherwise the message that
-/// names what was typed, the valid values and the likely one.
-pub fn check(what: &str, typed: &str, valid: &[&str]) -> Result<(), String> {
+/// A value typed that is none of the valid ones: what it was for, the
+/// valid values and the one most likely meant.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{typed:?} is not a valid {what} (valid: {}){}", .valid.join(", "), hint(.likely.as_deref()))]
+pub struct Unknown {
+    pub what: String,
+    pub typed: String,
+    pub valid: Vec<String>,
+    pub likely: Option<String>,
+}
+
+fn hint(likely: Option<&str>) -> String {
+    likely
+        .map(|v| format!("; did you mean {v:?}?"))
+        .unwrap_or_default()
+}
+
+/// `Ok` when `typed` is one of `valid` exactly; otherwise what names what
+/// was typed, the valid values and the likely one.
+pub fn check(what: &str, typed: &str, valid: &[&str]) -> Result<(), Unknown> {
     if valid.contains(&typed) {
         return Ok(());
     }
-    let hint = match closest(typed, valid) {
-        Some(v) => format!("; did you mean {v:?}?"),
-        None => String::new(),
-    };
-    Err(format!(
-        "{typed:?} is not a valid {what} (valid: {}){hint}",
-        valid.join(", ")
-    ))
+    Err(Unknown {
+        what: what.to_string(),
+        typed: typed.to_string(),
+        valid: valid.iter().map(|v| v.to_string()).collect(),
+        likely: closest(typed, valid).map(str::to_string),
+    })
 }
 
 #[cfg(test)]
@@ -76,9 +91,15 @@ mod tests {
         assert_eq!(closest("maybe", &TRI), None);
         assert!(check("value", "False", &TRI).is_ok());
         let e = check("value", "false", &TRI).unwrap_err();
-        assert!(e.contains("did you mean \"False\"?"), "{e}");
+        assert_eq!(e.likely.as_deref(), Some("False"));
+        assert_eq!(
+            e.to_string(),
+            "\"false\" is not a valid value (valid: True, False, NOASSERTION); did you mean \"False\"?"
+        );
         let e = check("value", "xyz", &TRI).unwrap_err();
-        assert!(!e.contains("did you mean"), "{e}");
-        assert!(e.contains("True, False, NOASSERTION"), "{e}");
+        assert_eq!(
+            e.to_string(),
+            "\"xyz\" is not a valid value (valid: True, False, NOASSERTION)"
+        );
     }
 }

@@ -2,11 +2,12 @@
 //! whose SHA-256 matches, whose signature verifies, and whose subject is that
 //! component's canonical PURL.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::fmt;
 use std::fs;
 use std::io::{BufRead, Read, Seek};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use url::Url;
 
@@ -14,10 +15,10 @@ use crate::attest::reference::{
     LEGACY_PUBLIC_KEY_FILE, PUBLIC_KEY_FILE, REFERENCE_MARKER, REPORT_MARKER, SPDX_REFERENCE_TYPE,
     SPDX_REPORT_REFERENCE_TYPE,
 };
-use crate::attest::{self, PublicKey, Sha256Hex};
+use crate::attest::{self, KeyError, PublicKey, Sha256Hex, VerifyError};
 use crate::fsutil;
-use crate::purl::Purl;
-use crate::sbom::{FoundReference, SbomError};
+use crate::purl::{Purl, PurlError};
+use crate::sbom::{Component, ComponentId, FoundReference, Role, Sbom, SbomError};
 use crate::tacos::{Report, Statement};
 
 /// Artifacts larger than this are refused unread (a line of a bundle too).
@@ -82,11 +83,12 @@ pub struct Options {
     pub allow_unauthenticated: bool,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// One reference (or component, or the SBOM) that did not check out.
+#[derive(Debug, Clone)]
 pub struct Failure {
     pub component: String,
     pub purl: Option<String>,
-    pub what: String,
+    pub what: Problem,
 }
 
 impl fmt::Display for Failure {
@@ -129,385 +131,595 @@ impl Outcome {
     }
 }
 
-pub fn verify(path: &Path, opts: &Options) -> Result<Outcome, SbomError> {
-    let sbom = crate::sbom::read_sbom(path)?;
-    let sbom_dir = path
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    let sbom_dir = fsutil::absolute(sbom_dir).unwrap_or_else(|_| sbom_dir.to_path_buf());
-    let attestations_dir = opts
-        .attestations_dir
-        .as_ref()
-        .map(|d| fsutil::absolute(d).unwrap_or_else(|_| d.clone()));
-    let components = sbom.components();
-    let found = sbom.found_references(REFERENCE_MARKER, SPDX_REFERENCE_TYPE);
-    let mut outcome = Outcome {
-        references: found.len(),
-        component_references: found.len(),
-        ..Outcome::default()
-    };
-    let mut keys_beside: HashMap<PathBuf, Result<PublicKey, String>> = HashMap::new();
-    let targets: Vec<Result<Located, String>> = found
-        .iter()
-        .map(|(_, r)| target(&r.url, &sbom_dir, attestations_dir.as_deref()))
-        .collect();
-    let bundles = Bundles::index(&targets);
+/// Why a reference, or the SBOM as a whole, does not check out: the text
+/// `verify` prints after `FAIL <sbom>: <component>: `. Cloned, because one
+/// located file, bundle or key serves many references.
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum Problem {
+    #[error("the component has no package URL")]
+    NoPackageUrl,
+    #[error("invalid package URL {raw:?}: {source}")]
+    InvalidPackageUrl {
+        raw: String,
+        #[source]
+        source: PurlError,
+    },
+    /// The component's version does not fit in its package URL.
+    #[error(transparent)]
+    Version(PurlError),
+    #[error("the reference records no SHA-256 of the artifact")]
+    NoDigest,
+    #[error(
+        "the reference's hashes record SHA-256 {hashes} but its comment records {comment}; one of them was altered"
+    )]
+    DigestsDisagree {
+        hashes: Sha256Hex,
+        comment: Sha256Hex,
+    },
+    #[error(
+        "SHA-256 mismatch for {located}: the SBOM records {recorded}, {} is {actual}",
+        if .located.line.is_some() { "the line" } else { "the artifact" }
+    )]
+    DigestMismatch {
+        located: Located,
+        recorded: Sha256Hex,
+        actual: Sha256Hex,
+    },
+    #[error("no --key given and {}: {source}", .path.display())]
+    NoKeyBeside {
+        path: PathBuf,
+        #[source]
+        source: Arc<std::io::Error>,
+    },
+    #[error("{}: not a PEM file", .path.display())]
+    KeyBesideNotText { path: PathBuf },
+    #[error("{}: {source}", .path.display())]
+    KeyBeside {
+        path: PathBuf,
+        #[source]
+        source: Arc<KeyError>,
+    },
+    #[error("{located}: {source}")]
+    Signature {
+        located: Located,
+        #[source]
+        source: Arc<VerifyError>,
+    },
+    #[error("the artifact's subject is {} but the component is {expected}", .subjects.join(", "))]
+    WrongSubject {
+        subjects: Vec<String>,
+        expected: String,
+    },
+    #[error("the TACOS statement's PURL is not {expected}")]
+    WrongStatementPurl { expected: String },
+    /// The signed predicate is not a TACOS statement.
+    #[error(transparent)]
+    NotAStatement(Arc<serde_json::Error>),
+    #[error(
+        "the reference {url:?} points into an attestation bundle; an application report is a file of its own"
+    )]
+    ReportInBundle { url: String },
+    #[error("{located}: the predicate is not a TACOS report: {source}")]
+    NotAReport {
+        located: Located,
+        #[source]
+        source: Arc<serde_json::Error>,
+    },
+    /// `shown` is the fragment's first 40 characters.
+    #[error(
+        "the reference URL's fragment \"#{shown}{}\" does not name a line of an attestation bundle (expected #L and a line number from 1)",
+        if *.cut { "..." } else { "" }
+    )]
+    NotALine { shown: String, cut: bool },
+    #[error("the reference URL {url:?} names no artifact file")]
+    NoArtifactName { url: String },
+    #[error(
+        "the artifact is at {url}; fetching remote artifacts is not supported yet, pass --attestations-dir with a local copy"
+    )]
+    Remote { url: String },
+    #[error("the reference URL {url:?} is not a plain path")]
+    NotAPlainPath { url: String },
+    #[error(
+        "the reference {url:?} points outside the SBOM's directory; pass --attestations-dir DIR to allow a directory"
+    )]
+    Outside { url: String },
+    #[error("artifact {}: {source}", .path.display())]
+    Artifact {
+        path: PathBuf,
+        #[source]
+        source: Arc<std::io::Error>,
+    },
+    #[error("artifact {} is larger than {max} bytes", .path.display())]
+    ArtifactTooLarge { path: PathBuf, max: u64 },
+    #[error("attestation bundle {} was not read", .path.display())]
+    BundleNotRead { path: PathBuf },
+    #[error("attestation bundle {}: {source}", .path.display())]
+    Bundle {
+        path: PathBuf,
+        #[source]
+        source: Arc<std::io::Error>,
+    },
+    #[error(
+        "attestation bundle {} is larger than {MAX_BUNDLE_BYTES} bytes; refusing to read it",
+        .path.display()
+    )]
+    BundleTooLarge { path: PathBuf },
+    #[error(
+        "line {line} is past the end of attestation bundle {}, which has {}",
+        .path.display(),
+        crate::term::plural(*.lines, "line", "lines")
+    )]
+    PastTheEnd {
+        path: PathBuf,
+        line: usize,
+        lines: usize,
+    },
+    #[error(
+        "line {line} of attestation bundle {} is larger than {MAX_ARTIFACT_BYTES} bytes",
+        .path.display()
+    )]
+    LineTooLarge { path: PathBuf, line: usize },
+    #[error("line {line} of attestation bundle {}: {source}", .path.display())]
+    BundleLine {
+        path: PathBuf,
+        line: usize,
+        #[source]
+        source: Arc<std::io::Error>,
+    },
+    #[error(
+        "has a package URL but no TACOS reference (not enriched, or its reference was removed); pass --allow-missing to accept that"
+    )]
+    NoReference,
+    #[error("no TACOS references in this SBOM (was it enriched?)")]
+    NotEnriched,
+}
 
-    let mut referenced = vec![false; components.len()];
-    for ((id, reference), target) in found.iter().zip(&targets) {
-        let component = &components[id.0];
-        referenced[id.0] = true;
-        let expected = expected_purl(component.purl.as_deref(), component.version.as_deref());
-        let fail = |what: String| Failure {
-            component: component.label.clone(),
-            purl: expected.as_ref().ok().cloned(),
-            what,
+/// In `verify --format json` a problem is its message.
+impl serde::Serialize for Problem {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+/// An enriched SBOM, read once, with where each of its references points:
+/// what `verify`, `report` and `package` all start from, so that each step
+/// sees the same document (standard input can be read only once, and a
+/// file read again may have changed in between).
+pub struct Enriched {
+    path: PathBuf,
+    sbom: Sbom,
+    opts: Options,
+    components: Vec<Component>,
+    /// Each component reference, and where it points.
+    references: Vec<(ComponentId, FoundReference, Result<Located, Problem>)>,
+    /// The application report references (on the document), and where
+    /// they point.
+    reports: Vec<(FoundReference, Result<Located, Problem>)>,
+}
+
+impl Enriched {
+    /// Read the SBOM at `path` (a file, or `-` for standard input) and
+    /// locate its references, by the rules and in the directory of `opts`.
+    pub fn read(path: &Path, opts: &Options) -> Result<Enriched, SbomError> {
+        let sbom = crate::sbom::read_sbom(path)?;
+        Ok(Enriched::new(path, sbom, opts))
+    }
+
+    /// An SBOM already read from `path`, its references located.
+    pub fn new(path: &Path, sbom: Sbom, opts: &Options) -> Enriched {
+        let dir = path
+            .parent()
+            .filter(|p| !p.as_os_str().is_empty())
+            .unwrap_or(Path::new("."));
+        let sbom_dir = fsutil::absolute(dir).unwrap_or_else(|_| dir.to_path_buf());
+        let opts = Options {
+            attestations_dir: opts
+                .attestations_dir
+                .as_ref()
+                .map(|d| fsutil::absolute(d).unwrap_or_else(|_| d.clone())),
+            ..opts.clone()
         };
-        let result = check_one(
-            reference,
-            expected.as_deref().map_err(Clone::clone),
-            target,
-            &bundles,
-            opts.key.as_ref(),
-            &mut keys_beside,
-        );
-        match result {
-            Ok(()) => outcome.verified += 1,
-            Err(what) => outcome.failures.push(fail(what)),
+        let attestations_dir = opts.attestations_dir.as_deref();
+        let references = sbom
+            .found_references(REFERENCE_MARKER, SPDX_REFERENCE_TYPE)
+            .into_iter()
+            .map(|(id, r)| {
+                let t = target(&r.url, &sbom_dir, attestations_dir);
+                (id, r, t)
+            })
+            .collect();
+        let reports = sbom
+            .found_document_references(REPORT_MARKER, SPDX_REPORT_REFERENCE_TYPE)
+            .into_iter()
+            .map(|r| {
+                let t = target(&r.url, &sbom_dir, attestations_dir);
+                (r, t)
+            })
+            .collect();
+        Enriched {
+            path: path.to_path_buf(),
+            components: sbom.components(),
+            sbom,
+            opts,
+            references,
+            reports,
         }
     }
-    let document_references =
-        sbom.found_document_references(REPORT_MARKER, SPDX_REPORT_REFERENCE_TYPE);
-    let unreferenced: Vec<(&crate::sbom::Component, String)> = components
-        .iter()
-        .zip(&referenced)
-        .filter(|(c, has_ref)| !**has_ref && c.role == crate::sbom::Role::Dependency)
-        .filter_map(|(c, _)| {
-            expected_purl(c.purl.as_deref(), c.version.as_deref())
-                .ok()
-                .map(|p| (c, p))
-        })
-        .collect();
-    outcome.without_reference = unreferenced.len();
-    // An SBOM with no reference at all gets one failure below, not one per
-    // component.
-    let enriched = !found.is_empty() || !document_references.is_empty();
-    if enriched && !opts.allow_missing {
-        for (c, purl) in unreferenced {
+
+    /// The path the SBOM was read from, as given (`-` for standard input).
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    pub fn sbom(&self) -> &Sbom {
+        &self.sbom
+    }
+
+    /// The trusted key the references are checked with, when one was given.
+    pub fn key(&self) -> Option<&PublicKey> {
+        self.opts.key.as_ref()
+    }
+
+    /// The SBOM's bytes, as they were read.
+    pub fn bytes(&self) -> Vec<u8> {
+        self.sbom.bytes()
+    }
+
+    /// Check every reference under the options the SBOM was read with.
+    pub fn verify(&self) -> Outcome {
+        self.check(self.opts.allow_missing)
+    }
+
+    /// Check every reference; a component with a package URL and no
+    /// reference is a failure unless `allow_missing`.
+    pub fn check(&self, allow_missing: bool) -> Outcome {
+        let mut outcome = Outcome {
+            references: self.references.len(),
+            component_references: self.references.len(),
+            ..Outcome::default()
+        };
+        let mut keys = KeysBeside::default();
+        let bundles = Bundles::index(self.references.iter().map(|(_, _, t)| t));
+        let mut referenced = vec![false; self.components.len()];
+        for (id, reference, target) in &self.references {
+            let component = &self.components[id.0];
+            referenced[id.0] = true;
+            let expected = expected_purl(component.purl.as_deref(), component.version.as_deref());
+            let result = self.check_one(
+                reference,
+                expected.as_deref().map_err(Clone::clone),
+                target,
+                &bundles,
+                &mut keys,
+            );
+            match result {
+                Ok(()) => outcome.verified += 1,
+                Err(what) => outcome.failures.push(Failure {
+                    component: component.label.clone(),
+                    purl: expected.ok(),
+                    what,
+                }),
+            }
+        }
+        let unreferenced: Vec<(&Component, String)> = self
+            .components
+            .iter()
+            .zip(&referenced)
+            .filter(|(c, has_ref)| !**has_ref && c.role == Role::Dependency)
+            .filter_map(|(c, _)| {
+                expected_purl(c.purl.as_deref(), c.version.as_deref())
+                    .ok()
+                    .map(|p| (c, p))
+            })
+            .collect();
+        outcome.without_reference = unreferenced.len();
+        // An SBOM with no reference at all gets one failure below, not one per
+        // component.
+        let enriched = !self.references.is_empty() || !self.reports.is_empty();
+        if enriched && !allow_missing {
+            for (c, purl) in unreferenced {
+                outcome.failures.push(Failure {
+                    component: c.label.clone(),
+                    purl: Some(purl),
+                    what: Problem::NoReference,
+                });
+            }
+        }
+        for (r, target) in &self.reports {
+            outcome.references += 1;
+            match self.check_report(r, target, &mut keys) {
+                Ok(_) => outcome.verified += 1,
+                Err(what) => outcome.failures.push(Failure {
+                    component: "application report".into(),
+                    purl: None,
+                    what,
+                }),
+            }
+        }
+        if !enriched && outcome.without_reference == 0 {
+            // What enrich writes for such an SBOM (an SPDX document that
+            // describes no package, none of whose packages has a PURL): no
+            // reference at all. Its output must verify.
+            outcome.nothing_attested = true;
+        } else if !enriched {
             outcome.failures.push(Failure {
-                component: c.label.clone(),
-                purl: Some(purl),
-                what: "has a package URL but no TACOS reference (not enriched, or its reference was removed); pass --allow-missing to accept that".into(),
+                component: self.path.display().to_string(),
+                purl: None,
+                what: Problem::NotEnriched,
             });
         }
+        outcome.keys_used_from_artifacts = keys.used();
+        outcome
     }
-    for r in document_references {
-        outcome.references += 1;
-        match check_report(
-            &r,
-            components.len(),
-            &sbom_dir,
-            attestations_dir.as_deref(),
-            opts.key.as_ref(),
-            &mut keys_beside,
-        ) {
-            Ok(_) => outcome.verified += 1,
-            Err(what) => outcome.failures.push(Failure {
-                component: "application report".into(),
-                purl: None,
-                what,
-            }),
+
+    /// The application report the SBOM references, checked (digest and
+    /// signature). `None` when it references none.
+    pub fn report(&self) -> Option<Result<Report, Problem>> {
+        let (r, target) = self.reports.first()?;
+        Some(self.check_report(r, target, &mut KeysBeside::default()))
+    }
+
+    /// The statements of every component reference, checked (each package
+    /// once), and what did not check out: for SBOMs without an application
+    /// report reference.
+    pub fn statements(&self) -> (Vec<Statement>, Vec<Failure>) {
+        let mut keys = KeysBeside::default();
+        let mut statements: Vec<Statement> = Vec::new();
+        let mut failures = Vec::new();
+        let bundles = Bundles::index(self.references.iter().map(|(_, _, t)| t));
+        for (id, r, target) in &self.references {
+            let c = &self.components[id.0];
+            let got = self
+                .read_checked(r, target, &bundles, &mut keys, MAX_ARTIFACT_BYTES)
+                .and_then(|(bytes, key, located)| {
+                    attest::verify_artifact(&bytes, &key).map_err(|e| Problem::Signature {
+                        located: located.clone(),
+                        source: Arc::new(e),
+                    })
+                })
+                .and_then(|v| {
+                    serde_json::from_value::<Statement>(v.statement.predicate)
+                        .map_err(|e| Problem::NotAStatement(Arc::new(e)))
+                });
+            match got {
+                Ok(s) if !statements.iter().any(|x| x.purl == s.purl) => statements.push(s),
+                Ok(_) => {}
+                Err(what) => failures.push(Failure {
+                    component: c.label.clone(),
+                    purl: c.purl.clone(),
+                    what,
+                }),
+            }
         }
+        (statements, failures)
     }
-    if !enriched && outcome.without_reference == 0 {
-        // What enrich writes for such an SBOM (an SPDX document that
-        // describes no package, none of whose packages has a PURL): no
-        // reference at all. Its output must verify.
-        outcome.nothing_attested = true;
-    } else if !enriched {
-        outcome.failures.push(Failure {
-            component: path.display().to_string(),
-            purl: None,
-            what: "no TACOS references in this SBOM (was it enriched?)".into(),
-        });
+
+    /// Where every artifact the SBOM references is, by the same rules as
+    /// `verify` (never outside the SBOM's directory or the attestations
+    /// directory): each file once, however many of its lines are referenced.
+    pub fn files(&self) -> Result<Vec<PathBuf>, Problem> {
+        let targets = self.references.iter().map(|(_, _, t)| t);
+        let mut out = Vec::new();
+        for t in targets.chain(self.reports.iter().map(|(_, t)| t)) {
+            out.push(t.as_ref().map_err(Clone::clone)?.path.clone());
+        }
+        out.sort();
+        out.dedup();
+        Ok(out)
     }
-    outcome.keys_used_from_artifacts = keys_beside
-        .into_iter()
-        .filter(|(_, k)| k.is_ok())
-        .map(|(p, _)| p)
-        .collect();
-    outcome.keys_used_from_artifacts.sort();
-    Ok(outcome)
+
+    /// Where the artifact of each component reference is (a file, or a line
+    /// of a bundle), by the component's canonical PURL (references that
+    /// cannot be located are left out; `verify` reports them).
+    pub fn artifact_paths(&self) -> BTreeMap<String, Located> {
+        let mut out = BTreeMap::new();
+        for (id, _, target) in &self.references {
+            let c = &self.components[id.0];
+            if let (Ok(purl), Ok(p)) = (
+                expected_purl(c.purl.as_deref(), c.version.as_deref()),
+                target,
+            ) {
+                out.insert(purl, p.clone());
+            }
+        }
+        out
+    }
+
+    /// Where the application report the SBOM references is, when it names one.
+    pub fn report_path(&self) -> Option<PathBuf> {
+        let (_, target) = self.reports.first()?;
+        target.as_ref().ok().map(|located| located.path.clone())
+    }
+
+    /// Read the artifact a reference names (located by [`target`]: a file,
+    /// or a line of an indexed bundle), check its digest, and pick the key
+    /// to check its signature with.
+    fn read_checked<'a>(
+        &self,
+        reference: &FoundReference,
+        target: &'a Result<Located, Problem>,
+        bundles: &Bundles,
+        keys: &mut KeysBeside,
+        max_bytes: u64,
+    ) -> Result<(Vec<u8>, PublicKey, &'a Located), Problem> {
+        let recorded = reference
+            .sha256
+            .as_deref()
+            .and_then(Sha256Hex::parse)
+            .ok_or(Problem::NoDigest)?;
+        // The digest is written twice (hashes and comment); both must agree,
+        // or a reader trusting either one could be shown a different artifact.
+        if let Some(in_comment) = reference
+            .comment_sha256
+            .as_deref()
+            .and_then(Sha256Hex::parse)
+            && in_comment != recorded
+        {
+            return Err(Problem::DigestsDisagree {
+                hashes: recorded,
+                comment: in_comment,
+            });
+        }
+        let located = target.as_ref().map_err(Clone::clone)?;
+        let bytes = match located.line {
+            Some(n) => bundles.line(&located.path, n)?,
+            None => read_limited(&located.path, max_bytes)?,
+        };
+        let actual = Sha256Hex::of(&bytes);
+        if actual != recorded {
+            return Err(Problem::DigestMismatch {
+                located: located.clone(),
+                recorded,
+                actual,
+            });
+        }
+        let key = match &self.opts.key {
+            Some(k) => k.clone(),
+            None => keys.beside(located.path.parent().unwrap_or(Path::new(".")))?,
+        };
+        Ok((bytes, key, located))
+    }
+
+    fn check_one(
+        &self,
+        reference: &FoundReference,
+        expected: Result<&str, Problem>,
+        target: &Result<Located, Problem>,
+        bundles: &Bundles,
+        keys: &mut KeysBeside,
+    ) -> Result<(), Problem> {
+        let expected = expected?;
+        let (bytes, key, located) =
+            self.read_checked(reference, target, bundles, keys, MAX_ARTIFACT_BYTES)?;
+        let verified = attest::verify_artifact(&bytes, &key).map_err(|e| Problem::Signature {
+            located: located.clone(),
+            source: Arc::new(e),
+        })?;
+        let subjects: Vec<&str> = verified
+            .statement
+            .subject
+            .iter()
+            .map(|s| s.name.as_str())
+            .collect();
+        if !subjects.contains(&expected) {
+            return Err(Problem::WrongSubject {
+                subjects: subjects.iter().map(|s| s.to_string()).collect(),
+                expected: expected.to_string(),
+            });
+        }
+        if verified
+            .statement
+            .predicate
+            .get("PURL")
+            .and_then(|p| p.as_str())
+            != Some(expected)
+        {
+            return Err(Problem::WrongStatementPurl {
+                expected: expected.to_string(),
+            });
+        }
+        Ok(())
+    }
+
+    /// Check an application report reference; return the report.
+    fn check_report(
+        &self,
+        reference: &FoundReference,
+        target: &Result<Located, Problem>,
+        keys: &mut KeysBeside,
+    ) -> Result<Report, Problem> {
+        // enrich writes the report as a file of its own, in every layout.
+        if let Ok(Located { line: Some(_), .. }) = target {
+            return Err(Problem::ReportInBundle {
+                url: reference.url.clone(),
+            });
+        }
+        let (bytes, key, located) = self.read_checked(
+            reference,
+            target,
+            &Bundles::default(),
+            keys,
+            max_report_bytes(self.components.len()),
+        )?;
+        let verified =
+            attest::verify_report_artifact(bytes, &key).map_err(|e| Problem::Signature {
+                located: located.clone(),
+                source: Arc::new(e),
+            })?;
+        verified.predicate().map_err(|e| Problem::NotAReport {
+            located: located.clone(),
+            source: Arc::new(e),
+        })
+    }
+}
+
+/// Verify the SBOM at `path`: [`Enriched::read`], then [`Enriched::verify`].
+pub fn verify(path: &Path, opts: &Options) -> Result<Outcome, SbomError> {
+    Ok(Enriched::read(path, opts)?.verify())
+}
+
+/// [`Enriched::files`] of the SBOM at `path`, read for this alone.
+pub fn referenced_files(
+    path: &Path,
+    opts: &Options,
+) -> Result<Result<Vec<PathBuf>, Problem>, SbomError> {
+    Ok(Enriched::read(path, opts)?.files())
 }
 
 /// The canonical PURL `enrich` would have used for a component.
-fn expected_purl(raw: Option<&str>, version: Option<&str>) -> Result<String, String> {
-    let raw = raw.ok_or("the component has no package URL")?;
-    let purl = Purl::parse(raw).map_err(|e| format!("invalid package URL {raw:?}: {e}"))?;
+fn expected_purl(raw: Option<&str>, version: Option<&str>) -> Result<String, Problem> {
+    let raw = raw.ok_or(Problem::NoPackageUrl)?;
+    let purl = Purl::parse(raw).map_err(|source| Problem::InvalidPackageUrl {
+        raw: raw.to_string(),
+        source,
+    })?;
     let purl = match (purl.version(), version) {
-        (None, Some(v)) if !v.is_empty() => purl.with_version(v).map_err(|e| e.to_string())?,
+        (None, Some(v)) if !v.is_empty() => purl.with_version(v).map_err(Problem::Version)?,
         _ => purl,
     };
     Ok(purl.to_string())
 }
 
-/// Read the artifact a reference names (located by [`target`]: a file, or
-/// a line of an indexed bundle), check its digest, and pick the key to
-/// check its signature with.
-fn read_checked<'a>(
-    reference: &FoundReference,
-    target: &'a Result<Located, String>,
-    bundles: &Bundles,
-    key: Option<&PublicKey>,
-    keys_beside: &mut HashMap<PathBuf, Result<PublicKey, String>>,
-    max_bytes: u64,
-) -> Result<(Vec<u8>, PublicKey, &'a Located), String> {
-    let recorded = reference
-        .sha256
-        .as_deref()
-        .and_then(Sha256Hex::parse)
-        .ok_or("the reference records no SHA-256 of the artifact")?;
-    // The digest is written twice (hashes and comment); both must agree, or
-    // a reader trusting either one could be shown a different artifact.
-    if let Some(in_comment) = reference
-        .comment_sha256
-        .as_deref()
-        .and_then(Sha256Hex::parse)
-        && in_comment != recorded
-    {
-        return Err(format!(
-            "the reference's hashes record SHA-256 {recorded} but its comment records {in_comment}; one of them was altered"
-        ));
-    }
-    let located = target.as_ref().map_err(Clone::clone)?;
-    let bytes = match located.line {
-        Some(n) => bundles.line(&located.path, n)?,
-        None => read_limited(&located.path, max_bytes)?,
-    };
-    let actual = Sha256Hex::of(&bytes);
-    if actual != recorded {
-        let what = if located.line.is_some() {
-            "the line"
-        } else {
-            "the artifact"
-        };
-        return Err(format!(
-            "SHA-256 mismatch for {located}: the SBOM records {recorded}, {what} is {actual}"
-        ));
-    }
-    let key = match key {
-        Some(k) => k.clone(),
-        None => {
-            let beside = key_beside(located.path.parent().unwrap_or(Path::new(".")));
-            keys_beside
-                .entry(beside.clone())
-                .or_insert_with(|| {
-                    // Beside the artifacts, so it came with them: a
-                    // regular file or nothing (a pipe there would hang).
-                    fsutil::read_regular(&beside, 1 << 20)
-                        .map_err(|e| format!("no --key given and {}: {e}", beside.display()))
-                        .and_then(|b| {
-                            String::from_utf8(b)
-                                .map_err(|_| format!("{}: not a PEM file", beside.display()))
-                        })
-                        .and_then(|t| {
-                            PublicKey::from_pem(&t)
-                                .map_err(|e| format!("{}: {e}", beside.display()))
-                        })
+/// The public keys found beside artifacts (when no key is given), each read
+/// once a run, and remembered for saying which were used.
+#[derive(Default)]
+struct KeysBeside(HashMap<PathBuf, Result<PublicKey, Problem>>);
+
+impl KeysBeside {
+    /// The key beside the artifacts in `dir`.
+    fn beside(&mut self, dir: &Path) -> Result<PublicKey, Problem> {
+        let path = key_beside(dir);
+        self.0
+            .entry(path.clone())
+            .or_insert_with(|| {
+                // Beside the artifacts, so it came with them: a regular
+                // file or nothing (a pipe there would hang).
+                let bytes =
+                    fsutil::read_regular(&path, 1 << 20).map_err(|e| Problem::NoKeyBeside {
+                        path: path.clone(),
+                        source: Arc::new(e),
+                    })?;
+                let text = String::from_utf8(bytes)
+                    .map_err(|_| Problem::KeyBesideNotText { path: path.clone() })?;
+                PublicKey::from_pem(&text).map_err(|e| Problem::KeyBeside {
+                    path: path.clone(),
+                    source: Arc::new(e),
                 })
-                .clone()?
-        }
-    };
-    Ok((bytes, key, located))
-}
-
-fn check_one(
-    reference: &FoundReference,
-    expected: Result<&str, String>,
-    target: &Result<Located, String>,
-    bundles: &Bundles,
-    key: Option<&PublicKey>,
-    keys_beside: &mut HashMap<PathBuf, Result<PublicKey, String>>,
-) -> Result<(), String> {
-    let expected = expected?;
-    let (bytes, key, located) = read_checked(
-        reference,
-        target,
-        bundles,
-        key,
-        keys_beside,
-        MAX_ARTIFACT_BYTES,
-    )?;
-    let verified = attest::verify_artifact(&bytes, &key).map_err(|e| format!("{located}: {e}"))?;
-    let subjects: Vec<&str> = verified
-        .statement
-        .subject
-        .iter()
-        .map(|s| s.name.as_str())
-        .collect();
-    if !subjects.contains(&expected) {
-        return Err(format!(
-            "the artifact's subject is {} but the component is {expected}",
-            subjects.join(", ")
-        ));
+            })
+            .clone()
     }
-    if verified
-        .statement
-        .predicate
-        .get("PURL")
-        .and_then(|p| p.as_str())
-        != Some(expected)
-    {
-        return Err(format!("the TACOS statement's PURL is not {expected}"));
-    }
-    Ok(())
-}
 
-/// Check an application report reference; return the report.
-fn check_report(
-    reference: &FoundReference,
-    components: usize,
-    sbom_dir: &Path,
-    attestations_dir: Option<&Path>,
-    key: Option<&PublicKey>,
-    keys_beside: &mut HashMap<PathBuf, Result<PublicKey, String>>,
-) -> Result<Report, String> {
-    let target = target(&reference.url, sbom_dir, attestations_dir);
-    // enrich writes the report as a file of its own, in every layout.
-    if let Ok(Located { line: Some(_), .. }) = &target {
-        return Err(format!(
-            "the reference {:?} points into an attestation bundle; an application report is a file of its own",
-            reference.url
-        ));
+    /// The keys that were read and used, in order.
+    fn used(self) -> Vec<PathBuf> {
+        let mut used: Vec<PathBuf> = self
+            .0
+            .into_iter()
+            .filter(|(_, k)| k.is_ok())
+            .map(|(p, _)| p)
+            .collect();
+        used.sort();
+        used
     }
-    let (bytes, key, located) = read_checked(
-        reference,
-        &target,
-        &Bundles::default(),
-        key,
-        keys_beside,
-        max_report_bytes(components),
-    )?;
-    let verified =
-        attest::verify_report_artifact(bytes, &key).map_err(|e| format!("{located}: {e}"))?;
-    verified
-        .predicate()
-        .map_err(|e| format!("{located}: the predicate is not a TACOS report: {e}"))
-}
-
-/// The application report an enriched SBOM references, checked (digest and
-/// signature). `Ok(None)` when the SBOM references none.
-pub fn referenced_report(
-    path: &Path,
-    opts: &Options,
-) -> Result<Option<Result<Report, String>>, SbomError> {
-    let sbom = crate::sbom::read_sbom(path)?;
-    let sbom_dir = sbom_dir(path);
-    let attestations_dir = opts
-        .attestations_dir
-        .as_ref()
-        .map(|d| fsutil::absolute(d).unwrap_or_else(|_| d.clone()));
-    let mut keys = HashMap::new();
-    Ok(sbom
-        .found_document_references(REPORT_MARKER, SPDX_REPORT_REFERENCE_TYPE)
-        .first()
-        .map(|r| {
-            check_report(
-                r,
-                sbom.components().len(),
-                &sbom_dir,
-                attestations_dir.as_deref(),
-                opts.key.as_ref(),
-                &mut keys,
-            )
-        }))
-}
-
-/// The statements of every component reference, checked, for SBOMs without
-/// an application report reference.
-pub fn referenced_statements(
-    path: &Path,
-    opts: &Options,
-) -> Result<(Vec<Statement>, Vec<Failure>), SbomError> {
-    let sbom = crate::sbom::read_sbom(path)?;
-    let sbom_dir = sbom_dir(path);
-    let attestations_dir = opts
-        .attestations_dir
-        .as_ref()
-        .map(|d| fsutil::absolute(d).unwrap_or_else(|_| d.clone()));
-    let components = sbom.components();
-    let mut keys = HashMap::new();
-    let mut statements: Vec<Statement> = Vec::new();
-    let mut failures = Vec::new();
-    let found = sbom.found_references(REFERENCE_MARKER, SPDX_REFERENCE_TYPE);
-    let targets: Vec<Result<Located, String>> = found
-        .iter()
-        .map(|(_, r)| target(&r.url, &sbom_dir, attestations_dir.as_deref()))
-        .collect();
-    let bundles = Bundles::index(&targets);
-    for ((id, r), target) in found.iter().zip(&targets) {
-        let c = &components[id.0];
-        let got = read_checked(
-            r,
-            target,
-            &bundles,
-            opts.key.as_ref(),
-            &mut keys,
-            MAX_ARTIFACT_BYTES,
-        )
-        .and_then(|(bytes, key, located)| {
-            attest::verify_artifact(&bytes, &key).map_err(|e| format!("{located}: {e}"))
-        })
-        .and_then(|v| {
-            serde_json::from_value::<Statement>(v.statement.predicate).map_err(|e| e.to_string())
-        });
-        match got {
-            Ok(s) if !statements.iter().any(|x| x.purl == s.purl) => statements.push(s),
-            Ok(_) => {}
-            Err(what) => failures.push(Failure {
-                component: c.label.clone(),
-                purl: c.purl.clone(),
-                what,
-            }),
-        }
-    }
-    Ok((statements, failures))
-}
-
-/// Where every artifact an SBOM references is, by the same rules as
-/// `verify` (never outside the SBOM's directory or `attestations_dir`).
-pub fn referenced_files(
-    path: &Path,
-    opts: &Options,
-) -> Result<Result<Vec<PathBuf>, String>, SbomError> {
-    let sbom = crate::sbom::read_sbom(path)?;
-    let sbom_dir = sbom_dir(path);
-    let attestations_dir = opts
-        .attestations_dir
-        .as_ref()
-        .map(|d| fsutil::absolute(d).unwrap_or_else(|_| d.clone()));
-    let urls: Vec<String> = sbom
-        .found_references(REFERENCE_MARKER, SPDX_REFERENCE_TYPE)
-        .into_iter()
-        .map(|(_, r)| r.url)
-        .chain(
-            sbom.found_document_references(REPORT_MARKER, SPDX_REPORT_REFERENCE_TYPE)
-                .into_iter()
-                .map(|r| r.url),
-        )
-        .collect();
-    let mut out = Vec::new();
-    for u in urls {
-        // A bundle once, however many of its lines are referenced.
-        match target(&u, &sbom_dir, attestations_dir.as_deref()) {
-            Ok(located) => out.push(located.path),
-            Err(e) => return Ok(Err(e)),
-        }
-    }
-    out.sort();
-    out.dedup();
-    Ok(Ok(out))
 }
 
 /// The public key written beside artifacts in `dir`: `tacos-sbom.pub`, or
@@ -523,59 +735,10 @@ pub fn key_beside(dir: &Path) -> PathBuf {
     }
 }
 
-/// Where the artifact of each component reference is (a file, or a line of
-/// a bundle), by the component's canonical PURL (references that cannot be
-/// located are left out; `verify` reports them).
-pub fn artifact_paths(
-    path: &Path,
-    opts: &Options,
-) -> Result<std::collections::BTreeMap<String, Located>, SbomError> {
-    let sbom = crate::sbom::read_sbom(path)?;
-    let sbom_dir = sbom_dir(path);
-    let attestations_dir = opts
-        .attestations_dir
-        .as_ref()
-        .map(|d| fsutil::absolute(d).unwrap_or_else(|_| d.clone()));
-    let components = sbom.components();
-    let mut out = std::collections::BTreeMap::new();
-    for (id, r) in sbom.found_references(REFERENCE_MARKER, SPDX_REFERENCE_TYPE) {
-        let c = &components[id.0];
-        if let (Ok(purl), Ok(p)) = (
-            expected_purl(c.purl.as_deref(), c.version.as_deref()),
-            target(&r.url, &sbom_dir, attestations_dir.as_deref()),
-        ) {
-            out.insert(purl, p);
-        }
-    }
-    Ok(out)
-}
-
-/// Where the application report an SBOM references is, when it names one.
-pub fn report_path(path: &Path, opts: &Options) -> Result<Option<PathBuf>, SbomError> {
-    let sbom = crate::sbom::read_sbom(path)?;
-    let attestations_dir = opts
-        .attestations_dir
-        .as_ref()
-        .map(|d| fsutil::absolute(d).unwrap_or_else(|_| d.clone()));
-    Ok(sbom
-        .found_document_references(REPORT_MARKER, SPDX_REPORT_REFERENCE_TYPE)
-        .first()
-        .and_then(|r| target(&r.url, &sbom_dir(path), attestations_dir.as_deref()).ok())
-        .map(|located| located.path))
-}
-
-fn sbom_dir(path: &Path) -> PathBuf {
-    let d = path
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    fsutil::absolute(d).unwrap_or_else(|_| d.to_path_buf())
-}
-
 /// Where a reference URL points: the file (by [`locate`]) and, when the URL
 /// has a fragment, the line of the attestation bundle it names. A fragment
 /// that is not `L` and a line number is refused, never ignored.
-fn target(url: &str, sbom_dir: &Path, attestations_dir: Option<&Path>) -> Result<Located, String> {
+fn target(url: &str, sbom_dir: &Path, attestations_dir: Option<&Path>) -> Result<Located, Problem> {
     // '#' is percent-encoded in file names enrich writes, so the first one
     // starts the fragment, in relative and absolute URLs alike.
     let line = url
@@ -588,7 +751,7 @@ fn target(url: &str, sbom_dir: &Path, attestations_dir: Option<&Path>) -> Result
 
 /// The line a `#L<n>` fragment names: `L` and a positive decimal number,
 /// without sign or leading zeros, as enrich writes it.
-fn bundle_line(fragment: &str) -> Result<usize, String> {
+fn bundle_line(fragment: &str) -> Result<usize, Problem> {
     let digits = fragment.strip_prefix('L').unwrap_or("");
     let plain = !digits.is_empty()
         && digits.len() <= 19
@@ -598,14 +761,10 @@ fn bundle_line(fragment: &str) -> Result<usize, String> {
         Ok(n) if plain => Ok(n),
         _ => {
             let shown: String = fragment.chars().take(40).collect();
-            let more = if shown.len() < fragment.len() {
-                "..."
-            } else {
-                ""
-            };
-            Err(format!(
-                "the reference URL's fragment \"#{shown}{more}\" does not name a line of an attestation bundle (expected #L and a line number from 1)"
-            ))
+            Err(Problem::NotALine {
+                cut: shown.len() < fragment.len(),
+                shown,
+            })
         }
     }
 }
@@ -616,7 +775,7 @@ fn bundle_line(fragment: &str) -> Result<usize, String> {
 /// open file, only when its reference is checked, and hashed then, so a
 /// bundle that changes in between fails the digest check.
 #[derive(Default)]
-struct Bundles(HashMap<PathBuf, Result<BundleIndex, String>>);
+struct Bundles(HashMap<PathBuf, Result<BundleIndex, Problem>>);
 
 struct BundleIndex {
     file: fs::File,
@@ -628,9 +787,9 @@ struct BundleIndex {
 
 impl Bundles {
     /// Index every bundle that `targets` point into.
-    fn index(targets: &[Result<Located, String>]) -> Bundles {
+    fn index<'a>(targets: impl IntoIterator<Item = &'a Result<Located, Problem>>) -> Bundles {
         let mut wanted: HashMap<&Path, HashSet<usize>> = HashMap::new();
-        for t in targets.iter().flatten() {
+        for t in targets.into_iter().flatten() {
             if let Some(n) = t.line {
                 wanted.entry(&t.path).or_default().insert(n);
             }
@@ -645,30 +804,37 @@ impl Bundles {
 
     /// The bytes of line `n` (from 1) of the bundle at `path`, without its
     /// line end.
-    fn line(&self, path: &Path, n: usize) -> Result<Vec<u8>, String> {
-        let shown = path.display();
+    fn line(&self, path: &Path, n: usize) -> Result<Vec<u8>, Problem> {
         let index = self
             .0
             .get(path)
-            .ok_or_else(|| format!("attestation bundle {shown} was not read"))?
+            .ok_or_else(|| Problem::BundleNotRead {
+                path: path.to_path_buf(),
+            })?
             .as_ref()
             .map_err(Clone::clone)?;
         let Some(&(offset, len)) = index.wanted.get(&n) else {
-            return Err(format!(
-                "line {n} is past the end of attestation bundle {shown}, which has {}",
-                crate::term::plural(index.lines, "line", "lines")
-            ));
+            return Err(Problem::PastTheEnd {
+                path: path.to_path_buf(),
+                line: n,
+                lines: index.lines,
+            });
         };
         if len > MAX_ARTIFACT_BYTES {
-            return Err(format!(
-                "line {n} of attestation bundle {shown} is larger than {MAX_ARTIFACT_BYTES} bytes"
-            ));
+            return Err(Problem::LineTooLarge {
+                path: path.to_path_buf(),
+                line: n,
+            });
         }
         let mut bytes = vec![0; len as usize];
         let mut file = &index.file;
         file.seek(std::io::SeekFrom::Start(offset))
             .and_then(|_| file.read_exact(&mut bytes))
-            .map_err(|e| format!("line {n} of attestation bundle {shown}: {e}"))?;
+            .map_err(|e| Problem::BundleLine {
+                path: path.to_path_buf(),
+                line: n,
+                source: Arc::new(e),
+            })?;
         Ok(bytes)
     }
 }
@@ -677,16 +843,16 @@ impl BundleIndex {
     /// One pass over the bundle at `path`, a buffer at a time: count its
     /// lines and note where each of `wanted` is. Refused over
     /// [`MAX_BUNDLE_BYTES`], before and while reading.
-    fn read(path: &Path, wanted: &HashSet<usize>) -> Result<BundleIndex, String> {
-        let shown = path.display();
-        let io = |e: std::io::Error| format!("attestation bundle {shown}: {e}");
+    fn read(path: &Path, wanted: &HashSet<usize>) -> Result<BundleIndex, Problem> {
+        let io = |e: std::io::Error| Problem::Bundle {
+            path: path.to_path_buf(),
+            source: Arc::new(e),
+        };
         // Evidence from others: a pipe standing for a bundle is refused,
         // never waited on.
         let file = fsutil::open_regular(path).map_err(io)?;
-        let too_large = || {
-            format!(
-                "attestation bundle {shown} is larger than {MAX_BUNDLE_BYTES} bytes; refusing to read it"
-            )
+        let too_large = || Problem::BundleTooLarge {
+            path: path.to_path_buf(),
         };
         if file.metadata().map_err(io)?.len() > MAX_BUNDLE_BYTES {
             return Err(too_large());
@@ -741,32 +907,36 @@ impl BundleIndex {
 /// resolve against the SBOM's directory and may not leave it (or the given
 /// attestations directory); absolute URLs are looked up by file name in the
 /// attestations directory. A fragment (`#L<n>`) is not part of the path.
-fn locate(url: &str, sbom_dir: &Path, attestations_dir: Option<&Path>) -> Result<PathBuf, String> {
+fn locate(url: &str, sbom_dir: &Path, attestations_dir: Option<&Path>) -> Result<PathBuf, Problem> {
     if let Ok(absolute) = Url::parse(url) {
         let name = absolute
             .path_segments()
             .and_then(|mut s| s.next_back())
-            .map(fsutil::percent_decode)
+            .map(crate::percent::decode)
             .filter(|n| is_plain_file_name(n))
-            .ok_or_else(|| format!("the reference URL {url:?} names no artifact file"))?;
+            .ok_or_else(|| Problem::NoArtifactName {
+                url: url.to_string(),
+            })?;
         return match attestations_dir {
             Some(dir) => Ok(dir.join(name)),
-            None => Err(format!(
-                "the artifact is at {url}; fetching remote artifacts is not supported yet, pass --attestations-dir with a local copy"
-            )),
+            None => Err(Problem::Remote {
+                url: url.to_string(),
+            }),
         };
     }
     let mut path = sbom_dir.to_path_buf();
     let file = url.split_once('#').map_or(url, |(file, _)| file);
     for segment in file.split('/') {
-        let segment = fsutil::percent_decode(segment);
+        let segment = crate::percent::decode(segment);
         match segment.as_str() {
             "" | "." => {}
             ".." => {
                 path.pop();
             }
             s if s.contains(['\\', '\0']) => {
-                return Err(format!("the reference URL {url:?} is not a plain path"));
+                return Err(Problem::NotAPlainPath {
+                    url: url.to_string(),
+                });
             }
             s => path.push(s),
         }
@@ -783,9 +953,9 @@ fn locate(url: &str, sbom_dir: &Path, attestations_dir: Option<&Path>) -> Result
     {
         return Ok(dir.join(name));
     }
-    Err(format!(
-        "the reference {url:?} points outside the SBOM's directory; pass --attestations-dir DIR to allow a directory"
-    ))
+    Err(Problem::Outside {
+        url: url.to_string(),
+    })
 }
 
 fn is_plain_file_name(name: &str) -> bool {
@@ -794,18 +964,21 @@ fn is_plain_file_name(name: &str) -> bool {
 
 /// An artifact's bytes: a regular file (a pipe or a device standing for
 /// one is refused, never waited on) of at most `max` bytes.
-fn read_limited(path: &Path, max: u64) -> Result<Vec<u8>, String> {
-    let file =
-        fsutil::open_regular(path).map_err(|e| format!("artifact {}: {e}", path.display()))?;
+fn read_limited(path: &Path, max: u64) -> Result<Vec<u8>, Problem> {
+    let io = |e| Problem::Artifact {
+        path: path.to_path_buf(),
+        source: Arc::new(e),
+    };
+    let file = fsutil::open_regular(path).map_err(io)?;
     let mut bytes = Vec::new();
     file.take(max.saturating_add(1))
         .read_to_end(&mut bytes)
-        .map_err(|e| format!("artifact {}: {e}", path.display()))?;
+        .map_err(io)?;
     if bytes.len() as u64 > max {
-        return Err(format!(
-            "artifact {} is larger than {max} bytes",
-            path.display()
-        ));
+        return Err(Problem::ArtifactTooLarge {
+            path: path.to_path_buf(),
+            max,
+        });
     }
     Ok(bytes)
 }
@@ -855,8 +1028,8 @@ mod tests {
             (t.path.as_path(), t.line),
             (Path::new("/att/b.jsonl"), Some(7))
         );
-        assert_eq!(bundle_line("L1"), Ok(1));
-        assert_eq!(bundle_line("L18446744073"), Ok(18446744073));
+        assert_eq!(bundle_line("L1").unwrap(), 1);
+        assert_eq!(bundle_line("L18446744073").unwrap(), 18446744073);
         for bad in [
             "",
             "L",
@@ -872,20 +1045,25 @@ mod tests {
             "L99999999999999999999",
             "x",
         ] {
-            let e = bundle_line(bad).unwrap_err();
+            let e = bundle_line(bad).unwrap_err().to_string();
             assert!(e.contains("does not name a line"), "{bad:?}: {e}");
         }
         let long = format!("L{}", "9".repeat(10_000));
-        assert!(bundle_line(&long).unwrap_err().len() < 300, "shown bounded");
+        assert!(
+            bundle_line(&long).unwrap_err().to_string().len() < 300,
+            "shown bounded"
+        );
         // The fragment is checked before the path, and never read as part of it.
         assert!(
             target("../x#L1", dir, None)
                 .unwrap_err()
+                .to_string()
                 .contains("outside")
         );
         assert!(
             target("a#L0", dir, None)
                 .unwrap_err()
+                .to_string()
                 .contains("does not name")
         );
     }
@@ -909,7 +1087,7 @@ mod tests {
         assert_eq!(bundles.line(&path, 2).unwrap(), long.as_bytes());
         assert_eq!(bundles.line(&path, 3).unwrap(), b"");
         assert_eq!(bundles.line(&path, 4).unwrap(), b"last");
-        let e = bundles.line(&path, 5).unwrap_err();
+        let e = bundles.line(&path, 5).unwrap_err().to_string();
         assert!(
             e.contains("line 5 is past the end") && e.contains("which has 4 lines"),
             "{e}"
@@ -930,7 +1108,9 @@ mod tests {
             read_limited(&path, max_report_bytes(10_000)).unwrap().len(),
             75_307_955
         );
-        let e = read_limited(&path, max_report_bytes(10)).unwrap_err();
+        let e = read_limited(&path, max_report_bytes(10))
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("is larger than"), "{e}");
         // An SBOM that claims millions of components does not lift it
         // further than any SBOM may be large.

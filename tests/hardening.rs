@@ -433,3 +433,77 @@ fn an_sbom_without_package_urls_enriches_and_then_verifies() {
     let o = tacos(tmp.path(), &["verify", SAMPLE]);
     assert_eq!(o.status.code(), Some(1));
 }
+
+/// Issue 20: `report` and `package` read their input once. A named pipe
+/// (what `<(...)` gives) yields the document once: `report` read it a second
+/// time for its digest and `package` up to four times, each waiting for a
+/// writer that never came. Read once, the digest and the packaged copy are
+/// the bytes that were verified.
+#[test]
+fn an_input_that_can_be_read_only_once_is_reported_and_packaged() {
+    use sha2::Digest;
+    let tmp = Temp::new();
+    sample(&tmp);
+    keygen(&tmp, "k");
+    assert_ok(&enrich(&tmp, "out.json", "att", &[]));
+    let document = fs::read(tmp.join("out.json")).unwrap();
+    let digest: String = sha2::Sha256::digest(&document)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    let piped = tmp.join("piped.json");
+    mkfifo(&piped);
+    // One writer a run: it gives the document once, when the run opens the pipe.
+    let feed = || {
+        let (path, bytes) = (piped.clone(), document.clone());
+        std::thread::spawn(move || fs::write(&path, &bytes))
+    };
+
+    let writer = feed();
+    let o = tacos_within(
+        tmp.path(),
+        &[
+            "report",
+            "piped.json",
+            "--key",
+            "k.pub",
+            "-f",
+            "json",
+            "-o",
+            "r.json",
+        ],
+        &[],
+        60,
+    );
+    assert_ok(&o);
+    writer.join().unwrap().unwrap();
+    let report: serde_json::Value =
+        serde_json::from_slice(&fs::read(tmp.join("r.json")).unwrap()).unwrap();
+    assert_eq!(
+        report["provenance"]["sbom_sha256"],
+        digest.as_str(),
+        "{report}"
+    );
+    assert_eq!(report["provenance"]["verification"], "verified", "{report}");
+
+    let writer = feed();
+    let o = tacos_within(
+        tmp.path(),
+        &["package", "piped.json", "--key", "k.pub", "-o", "p.tar.gz"],
+        &[],
+        60,
+    );
+    assert_ok(&o);
+    writer.join().unwrap().unwrap();
+    let unpacked = tmp.join("unpacked");
+    fs::create_dir(&unpacked).unwrap();
+    let untar = std::process::Command::new("tar")
+        .arg("xzf")
+        .arg(tmp.join("p.tar.gz"))
+        .arg("-C")
+        .arg(&unpacked)
+        .status()
+        .unwrap();
+    assert!(untar.success());
+    assert!(fs::read(unpacked.join("p/sbom/piped.json")).unwrap() == document);
+}

@@ -144,7 +144,9 @@ pub fn merge(
             format!(" (repaired: {})", p.repairs.join("; "))
         };
         if auto_unknown {
-            let proof = p.closed_for(field, freshness.now, freshness.max_age_days);
+            let proof = p
+                .closed_for(field, freshness.now, freshness.max_age_days)
+                .map_err(|e| e.to_string());
             match apply(statement, field, value, proof) {
                 Ok(true) => {
                     let mut e = Evidence::new(

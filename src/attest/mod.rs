@@ -351,7 +351,7 @@ pub fn artifact_file_name(canonical_purl: &str, sha256: &Sha256Hex) -> String {
     // Drop qualifiers and subpath from the readable part; the digest keeps
     // PURLs that differ only there apart.
     let body = body.split(['?', '#']).next().unwrap_or(body);
-    let decoded = crate::fsutil::percent_decode(body);
+    let decoded = crate::percent::decode(body);
     let mut readable = String::with_capacity(decoded.len());
     for c in decoded.chars() {
         let keep = c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '+' | '@' | '_');

@@ -400,16 +400,7 @@ fn decode(s: &str, what: &'static str) -> Result<String, PurlError> {
 /// Percent-encodes everything but ASCII alphanumerics, `.-_~` and `:` (which
 /// ECMA-427 says is never encoded).
 fn encode(out: &mut String, s: &str) {
-    const HEX: &[u8; 16] = b"0123456789ABCDEF";
-    for b in s.bytes() {
-        if b.is_ascii_alphanumeric() || b".-_~:".contains(&b) {
-            out.push(b as char);
-        } else {
-            out.push('%');
-            out.push(HEX[usize::from(b >> 4)] as char);
-            out.push(HEX[usize::from(b & 15)] as char);
-        }
-    }
+    crate::percent::encode_into(out, s, |c| !(crate::percent::is_unreserved(c) || c == ':'));
 }
 
 /// Encodes each `/`-separated segment, keeping the separators literal.

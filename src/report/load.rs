@@ -6,7 +6,7 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use crate::attest::{self, PublicKey, Sha256Hex};
+use crate::attest::{self, KeyFileError, PublicKey, Sha256Hex};
 use crate::sbom::SbomError;
 use crate::tacos::{self, Report};
 use crate::verify;
@@ -62,197 +62,261 @@ fn key_id(key: &PublicKey) -> String {
     key.key_id()
 }
 
+/// Why a report cannot be made from an input, naming the input.
+#[derive(Debug, thiserror::Error)]
+pub enum LoadError {
+    #[error(transparent)]
+    Sbom(#[from] SbomError),
+    #[error("{}: {source}", .path.display())]
+    Read {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("{}: the application report does not check out: {source}", .path.display())]
+    Report {
+        path: PathBuf,
+        #[source]
+        source: verify::Problem,
+    },
+    #[error("{}: no TACOS references to report on (was it enriched?)", .path.display())]
+    NothingReferenced { path: PathBuf },
+    #[error("{}: not JSON: {source}", .path.display())]
+    NotJson {
+        path: PathBuf,
+        #[source]
+        source: serde_json::Error,
+    },
+    /// The key beside a signed report, read because no key was given.
+    #[error(transparent)]
+    KeyBeside(#[from] KeyFileError),
+    #[error("{}: {source}", .path.display())]
+    Signature {
+        path: PathBuf,
+        #[source]
+        source: attest::VerifyError,
+    },
+    #[error("{}: the predicate is not a TACOS report: {source}", .path.display())]
+    NotAReport {
+        path: PathBuf,
+        #[source]
+        source: serde_json::Error,
+    },
+    #[error("{}: not a TACOS report as this tool writes it: {source}", .path.display())]
+    NotATacosReport {
+        path: PathBuf,
+        #[source]
+        source: serde_json::Error,
+    },
+}
+
+/// So that the CLI's `bad(impl Into<String>)` takes it as it is; goes when
+/// the CLI keeps errors typed.
+impl From<LoadError> for String {
+    fn from(e: LoadError) -> String {
+        e.to_string()
+    }
+}
+
 /// How the SBOM's references check out: every artifact, digest, signature
 /// and subject, with the given key or the one beside the artifacts; and
 /// what failed, one line each (none when everything checked out).
-fn provenance(input: &Path, bytes: &[u8], opts: &verify::Options) -> (Provenance, Vec<String>) {
+fn provenance(enriched: &verify::Enriched, key: Option<&PublicKey>) -> (Provenance, Vec<String>) {
     let mut p = Provenance {
-        input: input.display().to_string(),
-        sbom_sha256: Some(Sha256Hex::of(bytes).to_string()),
+        input: enriched.path().display().to_string(),
+        sbom_sha256: Some(Sha256Hex::of(&enriched.bytes()).to_string()),
         ..Provenance::default()
     };
-    let check = verify::Options {
-        allow_unauthenticated: true,
-        ..opts.clone()
-    };
-    let mut failed = Vec::new();
-    match verify::verify(input, &check) {
-        Err(e) => {
-            p.verification = "failed".into();
-            p.verification_detail = e.to_string();
-            failed.push(e.to_string());
-        }
-        Ok(o) => {
-            let beside = o
-                .keys_used_from_artifacts
-                .first()
-                .and_then(|k| crate::attest::keyfile::read_public_key_beside(k).ok());
-            p.signer_key_id = opts.key.as_ref().or(beside.as_ref()).map(key_id);
-            p.signer_proven = opts.key.is_some() && !o.signer_unproven();
-            let counted = format!(
-                "{} of {} TACOS references verified",
-                o.verified, o.references
-            );
-            failed.extend(o.failures.iter().map(|f| f.to_string()));
-            if !o.failures.is_empty() {
-                p.verification = "failed".into();
-                p.verification_detail = format!(
-                    "{counted}; {} did not (run tacos-sbom verify for each)",
-                    o.failures.len()
-                );
-            } else if p.signer_proven {
-                p.verification = "verified".into();
-                p.verification_detail = format!(
-                    "{counted}: artifacts, SHA-256 digests, signatures (with the given key) and subjects"
-                );
-            } else {
-                p.verification = "intact, signer not proven".into();
-                p.verification_detail = format!(
-                    "{counted} with the public key found beside the artifacts, which proves they are intact, not who signed them; pass --key with the signer's key"
-                );
-            }
-        }
+    // A report rests on every reference: a component without one counts,
+    // whatever --allow-missing said.
+    let o = enriched.check(false);
+    let beside = o
+        .keys_used_from_artifacts
+        .first()
+        .and_then(|k| crate::attest::keyfile::read_public_key_beside(k).ok());
+    p.signer_key_id = key.or(beside.as_ref()).map(key_id);
+    p.signer_proven = key.is_some() && !o.signer_unproven();
+    let counted = format!(
+        "{} of {} TACOS references verified",
+        o.verified, o.references
+    );
+    let failed: Vec<String> = o.failures.iter().map(|f| f.to_string()).collect();
+    if !o.failures.is_empty() {
+        p.verification = "failed".into();
+        p.verification_detail = format!(
+            "{counted}; {} did not (run tacos-sbom verify for each)",
+            o.failures.len()
+        );
+    } else if p.signer_proven {
+        p.verification = "verified".into();
+        p.verification_detail = format!(
+            "{counted}: artifacts, SHA-256 digests, signatures (with the given key) and subjects"
+        );
+    } else {
+        p.verification = "intact, signer not proven".into();
+        p.verification_detail = format!(
+            "{counted} with the public key found beside the artifacts, which proves they are intact, not who signed them; pass --key with the signer's key"
+        );
     }
     (p, failed)
 }
 
-/// Read INPUT (a file, or `-` for standard input).
-pub fn load(input: &Path, opts: &Options) -> Result<Loaded, String> {
+/// Read INPUT (a file, or `-` for standard input): an enriched SBOM, a
+/// signed report artifact or a TACOS report.
+pub fn load(input: &Path, opts: &Options) -> Result<Loaded, LoadError> {
     let vopts = verify::Options {
         key: opts.key.clone(),
         attestations_dir: opts.attestations_dir.clone(),
         ..verify::Options::default()
     };
-    let shown = input.display();
-    match crate::sbom::read_sbom(input) {
-        Ok(sbom) => {
-            let bytes = crate::sbom::input_bytes(input).map_err(|e| format!("{shown}: {e}"))?;
-            // Whatever the report is read from, everything the SBOM
-            // references must check out, or the report says "failed" and
-            // the command exits 1: one flipped byte in any artifact.
-            let (provenance, unverified) = provenance(input, &bytes, &vopts);
-            let artifacts = verify::artifact_paths(input, &vopts).map_err(|e| e.to_string())?;
-            let report_artifact = verify::report_path(input, &vopts).map_err(|e| e.to_string())?;
-            if let Some(found) =
-                verify::referenced_report(input, &vopts).map_err(|e| e.to_string())?
-            {
-                return match found {
-                    Ok(report) => Ok(Loaded {
-                        report,
-                        intact: unverified.is_empty(),
-                        failures: unverified,
-                        notes: Vec::new(),
-                        provenance,
-                        artifacts,
-                        report_artifact,
-                    }),
-                    Err(e) => Err(format!(
-                        "{shown}: the application report does not check out: {e}"
-                    )),
-                };
-            }
-            let (statements, statement_failures) =
-                verify::referenced_statements(input, &vopts).map_err(|e| e.to_string())?;
-            if statements.is_empty() {
-                return Err(format!(
-                    "{shown}: no TACOS references to report on (was it enriched?)"
-                ));
-            }
-            let report = Report {
-                id: tacos::FRAMEWORK_ID.into(),
-                location: shown.to_string(),
-                author: format!("Tool: tacos-sbom-{}", env!("CARGO_PKG_VERSION")),
-                role: "Attestor".into(),
-                last_modified: opts.now.clone(),
-                tacos_version: tacos::TACOS_VERSION.into(),
-                application: sbom.subject_name().unwrap_or_else(|| shown.to_string()),
-                statements,
-            };
-            // The statements' own failures are among verify's; verify's
-            // also name what no statement shows (a missing reference).
-            let mut failures: Vec<String> =
-                statement_failures.iter().map(|f| f.to_string()).collect();
-            for f in unverified {
-                if !failures.contains(&f) {
-                    failures.push(f);
-                }
-            }
-            Ok(Loaded {
+    match verify::Enriched::read(input, &vopts) {
+        Ok(enriched) => from_enriched(&enriched, &opts.now),
+        Err(SbomError::NotAnSbom { .. }) => from_report(input, opts),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// The report of an enriched SBOM already read: its signed application
+/// report, or else its components' statements, each checked. `now` (a TACOS
+/// timestamp) dates a report assembled from statements.
+pub fn from_enriched(enriched: &verify::Enriched, now: &str) -> Result<Loaded, LoadError> {
+    let input = enriched.path();
+    // Whatever the report is read from, everything the SBOM references must
+    // check out, or the report says "failed" and the command exits 1: one
+    // flipped byte in any artifact.
+    let (provenance, unverified) = provenance(enriched, enriched.key());
+    let artifacts = enriched.artifact_paths();
+    let report_artifact = enriched.report_path();
+    if let Some(found) = enriched.report() {
+        return match found {
+            Ok(report) => Ok(Loaded {
                 report,
-                intact: failures.is_empty(),
-                failures,
-                notes: vec![
-                    "no application report reference; reading the components' statements".into(),
-                ],
+                intact: unverified.is_empty(),
+                failures: unverified,
+                notes: Vec::new(),
                 provenance,
                 artifacts,
-                report_artifact: None,
-            })
-        }
-        Err(SbomError::NotAnSbom { .. }) => {
-            let bytes = crate::sbom::input_bytes(input).map_err(|e| format!("{shown}: {e}"))?;
-            let signed = is_envelope(&bytes).map_err(|e| format!("{shown}: not JSON: {e}"))?;
-            let mut provenance = Provenance {
-                input: shown.to_string(),
-                sbom_sha256: None,
-                verification: "not checked".into(),
-                verification_detail: "a plain TACOS report carries no signature".into(),
-                ..Provenance::default()
-            };
-            let mut notes = Vec::new();
-            if signed {
-                let (key, proven) = match &opts.key {
-                    Some(k) => (k.clone(), true),
-                    None => {
-                        let beside = verify::key_beside(input.parent().unwrap_or(Path::new(".")));
-                        notes.push(format!(
-                            "no --key given; checking the signature with {}",
-                            beside.display()
-                        ));
-                        let k = crate::attest::keyfile::read_public_key_beside(&beside)
-                            .map_err(|e| e.to_string())?;
-                        (k, false)
-                    }
-                };
-                let v = attest::verify_report_artifact(bytes, &key)
-                    .map_err(|e| format!("{shown}: {e}"))?;
-                provenance.signer_key_id = Some(key_id(&key));
-                provenance.signer_proven = proven;
-                provenance.verification = if proven {
-                    "verified"
-                } else {
-                    "intact, signer not proven"
-                }
-                .into();
-                provenance.verification_detail = "the signed report's signature".into();
-                let report = v
-                    .predicate()
-                    .map_err(|e| format!("{shown}: the predicate is not a TACOS report: {e}"))?;
-                return Ok(Loaded {
-                    report,
-                    intact: true,
-                    failures: Vec::new(),
-                    notes,
-                    provenance,
-                    artifacts: BTreeMap::new(),
-                    report_artifact: (input != Path::new(crate::sbom::STDIO))
-                        .then(|| input.to_path_buf()),
-                });
-            }
-            let report = serde_json::from_slice(&bytes)
-                .map_err(|e| format!("{shown}: not a TACOS report as this tool writes it: {e}"))?;
-            Ok(Loaded {
-                report,
-                intact: true,
-                failures: Vec::new(),
-                notes,
-                provenance,
-                artifacts: BTreeMap::new(),
-                report_artifact: None,
-            })
-        }
-        Err(e) => Err(e.to_string()),
+                report_artifact,
+            }),
+            Err(source) => Err(LoadError::Report {
+                path: input.to_path_buf(),
+                source,
+            }),
+        };
     }
+    let (statements, statement_failures) = enriched.statements();
+    if statements.is_empty() {
+        return Err(LoadError::NothingReferenced {
+            path: input.to_path_buf(),
+        });
+    }
+    let shown = input.display();
+    let report = Report {
+        id: tacos::FRAMEWORK_ID.into(),
+        location: shown.to_string(),
+        author: format!("Tool: tacos-sbom-{}", env!("CARGO_PKG_VERSION")),
+        role: "Attestor".into(),
+        last_modified: now.to_string(),
+        tacos_version: tacos::TACOS_VERSION.into(),
+        application: enriched
+            .sbom()
+            .subject_name()
+            .unwrap_or_else(|| shown.to_string()),
+        statements,
+    };
+    // The statements' own failures are among verify's; verify's also name
+    // what no statement shows (a missing reference).
+    let mut failures: Vec<String> = statement_failures.iter().map(|f| f.to_string()).collect();
+    for f in unverified {
+        if !failures.contains(&f) {
+            failures.push(f);
+        }
+    }
+    Ok(Loaded {
+        report,
+        intact: failures.is_empty(),
+        failures,
+        notes: vec!["no application report reference; reading the components' statements".into()],
+        provenance,
+        artifacts,
+        report_artifact: None,
+    })
+}
+
+/// A signed report artifact, or a plain TACOS report.
+fn from_report(input: &Path, opts: &Options) -> Result<Loaded, LoadError> {
+    let shown = input.display();
+    let path = || input.to_path_buf();
+    let bytes = crate::sbom::input_bytes(input).map_err(|source| LoadError::Read {
+        path: path(),
+        source,
+    })?;
+    let signed = is_envelope(&bytes).map_err(|source| LoadError::NotJson {
+        path: path(),
+        source,
+    })?;
+    let mut provenance = Provenance {
+        input: shown.to_string(),
+        sbom_sha256: None,
+        verification: "not checked".into(),
+        verification_detail: "a plain TACOS report carries no signature".into(),
+        ..Provenance::default()
+    };
+    let mut notes = Vec::new();
+    if signed {
+        let (key, proven) = match &opts.key {
+            Some(k) => (k.clone(), true),
+            None => {
+                let beside = verify::key_beside(input.parent().unwrap_or(Path::new(".")));
+                notes.push(format!(
+                    "no --key given; checking the signature with {}",
+                    beside.display()
+                ));
+                let k = crate::attest::keyfile::read_public_key_beside(&beside)?;
+                (k, false)
+            }
+        };
+        let v =
+            attest::verify_report_artifact(bytes, &key).map_err(|source| LoadError::Signature {
+                path: path(),
+                source,
+            })?;
+        provenance.signer_key_id = Some(key_id(&key));
+        provenance.signer_proven = proven;
+        provenance.verification = if proven {
+            "verified"
+        } else {
+            "intact, signer not proven"
+        }
+        .into();
+        provenance.verification_detail = "the signed report's signature".into();
+        let report = v.predicate().map_err(|source| LoadError::NotAReport {
+            path: path(),
+            source,
+        })?;
+        return Ok(Loaded {
+            report,
+            intact: true,
+            failures: Vec::new(),
+            notes,
+            provenance,
+            artifacts: BTreeMap::new(),
+            report_artifact: (input != Path::new(crate::sbom::STDIO)).then(path),
+        });
+    }
+    let report = serde_json::from_slice(&bytes).map_err(|source| LoadError::NotATacosReport {
+        path: path(),
+        source,
+    })?;
+    Ok(Loaded {
+        report,
+        intact: true,
+        failures: Vec::new(),
+        notes,
+        provenance,
+        artifacts: BTreeMap::new(),
+        report_artifact: None,
+    })
 }
 
 /// Whether a JSON document is a DSSE envelope (an object with a

@@ -16,7 +16,7 @@ fn link(text: &str, target: &str) -> String {
     if super::html::safe_href(target) {
         format!(
             "[{text}]({})",
-            target.replace(' ', "%20").replace(')', "%29")
+            crate::percent::encode(target, |c| matches!(c, ' ' | ')'))
         )
     } else {
         String::new()

@@ -69,31 +69,82 @@ fn values_of(field: Field) -> Option<&'static [&'static str]> {
     None
 }
 
+/// Why a policy cannot be used: which rule (as written) or setting, and
+/// what is wrong with it. Found before any work is done.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum PolicyError {
+    #[error("policy rule {rule:?} is not FIELD=VALUE")]
+    NotFieldValue { rule: String },
+    #[error("policy rule {rule:?}: {field:?} is not a TACOS field{}", .likely.as_ref().map(|n| format!("; did you mean {n:?}?")).unwrap_or_default())]
+    UnknownField {
+        rule: String,
+        field: String,
+        likely: Option<&'static str>,
+    },
+    #[error("policy rule {rule:?}: {source}")]
+    UnknownValue {
+        rule: String,
+        #[source]
+        source: suggest::Unknown,
+    },
+    #[error(
+        "policy rule {rule:?}: {value:?} is not how {field} is written; did you mean \"NOASSERTION\"?"
+    )]
+    NoassertionMisspelled {
+        rule: String,
+        value: String,
+        field: Field,
+    },
+    #[error("policy rule {rule:?}: the value is empty")]
+    EmptyValue { rule: String },
+    #[error("max NOASSERTION percentage {0} is not between 0 and 100")]
+    PercentOutOfRange(f64),
+}
+
+/// So that the CLI's `bad(impl Into<String>)` takes it as it is; goes when
+/// the CLI keeps errors typed.
+impl From<PolicyError> for String {
+    fn from(e: PolicyError) -> String {
+        e.to_string()
+    }
+}
+
 /// A rule `FIELD=VALUE`, checked: the field exists and the value is one it
 /// can have, spelled as the framework spells it.
-fn rule(r: &str) -> Result<(Field, String), String> {
+fn rule(r: &str) -> Result<(Field, String), PolicyError> {
     let (f, v) = r
         .split_once('=')
-        .ok_or_else(|| format!("policy rule {r:?} is not FIELD=VALUE"))?;
+        .ok_or_else(|| PolicyError::NotFieldValue {
+            rule: r.to_string(),
+        })?;
     let (f, v) = (f.trim(), v.trim());
-    let names: Vec<&str> = Field::ALL.iter().map(|f| f.name()).collect();
-    let field = Field::from_name(f).ok_or_else(|| {
-        let hint = suggest::closest(f, &names)
-            .map(|n| format!("; did you mean {n:?}?"))
-            .unwrap_or_default();
-        format!("policy rule {r:?}: {f:?} is not a TACOS field{hint}")
+    let names: Vec<&'static str> = Field::ALL.iter().map(|f| f.name()).collect();
+    let field = Field::from_name(f).ok_or_else(|| PolicyError::UnknownField {
+        rule: r.to_string(),
+        field: f.to_string(),
+        likely: suggest::closest(f, &names),
     })?;
     match values_of(field) {
-        Some(valid) => suggest::check(&format!("value of {field}"), v, valid)
-            .map_err(|e| format!("policy rule {r:?}: {e}"))?,
+        Some(valid) => {
+            suggest::check(&format!("value of {field}"), v, valid).map_err(|source| {
+                PolicyError::UnknownValue {
+                    rule: r.to_string(),
+                    source,
+                }
+            })?
+        }
         // Free values (URLs, licenses, versions): only NOASSERTION has one spelling.
         None if v != "NOASSERTION" && v.eq_ignore_ascii_case("NOASSERTION") => {
-            return Err(format!(
-                "policy rule {r:?}: {v:?} is not how {field} is written; did you mean \"NOASSERTION\"?"
-            ));
+            return Err(PolicyError::NoassertionMisspelled {
+                rule: r.to_string(),
+                value: v.to_string(),
+                field,
+            });
         }
         None if v.is_empty() => {
-            return Err(format!("policy rule {r:?}: the value is empty"));
+            return Err(PolicyError::EmptyValue {
+                rule: r.to_string(),
+            });
         }
         None => {}
     }
@@ -106,22 +157,20 @@ impl Policy {
     }
 
     /// Check the rules are well formed before any work is done.
-    pub fn validate(&self) -> Result<(), String> {
+    pub fn validate(&self) -> Result<(), PolicyError> {
         for r in &self.fail_on {
             rule(r)?;
         }
         if let Some(p) = self.max_noassertion_percent
             && !(0.0..=100.0).contains(&p)
         {
-            return Err(format!(
-                "max NOASSERTION percentage {p} is not between 0 and 100"
-            ));
+            return Err(PolicyError::PercentOutOfRange(p));
         }
         Ok(())
     }
 
     /// Every violation of the field rules and the NOASSERTION share.
-    pub fn evaluate(&self, statements: &[Statement]) -> Result<Vec<Violation>, String> {
+    pub fn evaluate(&self, statements: &[Statement]) -> Result<Vec<Violation>, PolicyError> {
         let mut check = self.check()?;
         for (i, s) in statements.iter().enumerate() {
             check.add(i, s);
@@ -131,7 +180,7 @@ impl Policy {
 
     /// `evaluate` one statement at a time, for a caller that does not
     /// keep them: `Check::add` each, then `Check::finish`.
-    pub fn check(&self) -> Result<Check, String> {
+    pub fn check(&self) -> Result<Check, PolicyError> {
         Ok(Check {
             rules: self
                 .fail_on
@@ -345,7 +394,7 @@ mod tests {
                 fail_on: vec![typed.into()],
                 ..Policy::default()
             };
-            let e = p.validate().unwrap_err();
+            let e = p.validate().unwrap_err().to_string();
             assert!(
                 e.contains(&format!("did you mean {meant:?}?")),
                 "{typed}: {e}"
@@ -356,5 +405,52 @@ mod tests {
             ..Policy::default()
         };
         assert!(p.validate().is_ok());
+    }
+
+    /// The messages a person reads, word for word as they were when they
+    /// were strings.
+    #[test]
+    fn each_refusal_reads_as_it_did() {
+        let refused = |r: &str| {
+            Policy {
+                fail_on: vec![r.into()],
+                ..Policy::default()
+            }
+            .validate()
+            .unwrap_err()
+            .to_string()
+        };
+        assert_eq!(
+            refused("FixedVulnerabilities"),
+            r#"policy rule "FixedVulnerabilities" is not FIELD=VALUE"#
+        );
+        assert_eq!(
+            refused("FixedVulnerabilitie=False"),
+            r#"policy rule "FixedVulnerabilitie=False": "FixedVulnerabilitie" is not a TACOS field; did you mean "FixedVulnerabilities"?"#
+        );
+        assert_eq!(
+            refused("Nothing=False"),
+            r#"policy rule "Nothing=False": "Nothing" is not a TACOS field"#
+        );
+        assert_eq!(
+            refused("FixedVulnerabilities=false"),
+            r#"policy rule "FixedVulnerabilities=false": "false" is not a valid value of FixedVulnerabilities (valid: True, False, NOASSERTION); did you mean "False"?"#
+        );
+        assert_eq!(
+            refused("SPDXLicenseLatestRelease=noassertion"),
+            r#"policy rule "SPDXLicenseLatestRelease=noassertion": "noassertion" is not how SPDXLicenseLatestRelease is written; did you mean "NOASSERTION"?"#
+        );
+        assert_eq!(
+            refused("SPDXLicenseLatestRelease= "),
+            r#"policy rule "SPDXLicenseLatestRelease= ": the value is empty"#
+        );
+        let p = Policy {
+            max_noassertion_percent: Some(100.5),
+            ..Policy::default()
+        };
+        assert_eq!(
+            p.validate().unwrap_err().to_string(),
+            "max NOASSERTION percentage 100.5 is not between 0 and 100"
+        );
     }
 }

@@ -209,31 +209,9 @@ fn reference_json(r: &Reference, version: CdxVersion, modern_type: &str) -> Valu
 /// Put `value` into `node`'s `externalReferences`, replacing this tool's
 /// earlier references there.
 fn upsert_reference(ed: &mut Editor<'_>, doc: &Document, node: &Node, value: &Value, marker: &str) {
-    match node.get("externalReferences") {
-        Some(list) if list.is_array() => {
-            let ours: Vec<usize> = list
-                .items()
-                .iter()
-                .enumerate()
-                .filter(|(_, r)| is_ours(doc, r, marker))
-                .map(|(i, _)| i)
-                .collect();
-            match ours.split_first() {
-                Some((&first, rest)) => {
-                    ed.replace(&list.items()[first], value);
-                    ed.remove_items(list, rest);
-                }
-                None => ed.append_item(list, value),
-            }
-        }
-        // A non-array here is invalid input; leave it as it is.
-        Some(_) => {}
-        None => ed.append_member(
-            node,
-            "externalReferences",
-            &Value::Array(vec![value.clone()]),
-        ),
-    }
+    ed.upsert_items(node, "externalReferences", vec![value.clone()], |r| {
+        is_ours(doc, r, marker)
+    });
 }
 
 pub(super) fn enrich<'d>(doc: &'d Document, version: CdxVersion, ch: &Changes<'_>) -> Edited<'d> {

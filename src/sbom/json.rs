@@ -753,6 +753,49 @@ impl<'d> Editor<'d> {
         }
     }
 
+    /// Put `values` into the array member `key` of `object`, in place of the
+    /// items `ours` picks (what this tool wrote there before): those are
+    /// replaced in order, the ones left over removed, the values left over
+    /// appended; the member is added when absent. One edit of the list, so
+    /// enriching twice replaces rather than duplicates, and whatever else
+    /// the list holds is kept byte for byte. A member that is not an array
+    /// is left as it is (the formats' checks refuse it on reading).
+    pub fn upsert_items(
+        &mut self,
+        object: &Node,
+        key: &str,
+        values: Vec<serde_json::Value>,
+        ours: impl Fn(&Node) -> bool,
+    ) {
+        let Some(list) = object.get(key) else {
+            self.append_member(object, key, &serde_json::Value::Array(values));
+            return;
+        };
+        if !list.is_array() {
+            return;
+        }
+        let ours: Vec<usize> = list
+            .items()
+            .iter()
+            .enumerate()
+            .filter(|(_, item)| ours(item))
+            .map(|(i, _)| i)
+            .collect();
+        let mut values = values.into_iter();
+        for (k, &i) in ours.iter().enumerate() {
+            match values.next() {
+                Some(v) => self.replace(&list.items()[i], &v),
+                None => {
+                    self.remove_items(list, &ours[k..]);
+                    break;
+                }
+            }
+        }
+        for v in values {
+            self.append_item(list, &v);
+        }
+    }
+
     /// Remove elements (given by ascending index) from an array node, with
     /// the commas that join them.
     pub fn remove_items(&mut self, array: &Node, indices: &[usize]) {
@@ -993,5 +1036,84 @@ mod tests {
         let src = "{ \"n\" : 1.50e3 , \"s\":\"\\/\\u00e9\" }";
         let d = doc(src);
         assert_eq!(Editor::new(&d).finish().to_string_lossless(), src);
+    }
+
+    fn upsert(src: &str, values: Vec<serde_json::Value>) -> String {
+        let d = doc(src);
+        let mut ed = Editor::new(&d);
+        let ours = |n: &Node| d.get_str(n, "by").as_deref() == Some("us");
+        ed.upsert_items(d.root(), "refs", values, ours);
+        ed.finish().to_string_lossless()
+    }
+
+    #[test]
+    fn upserting_replaces_ours_in_order_and_keeps_the_rest() {
+        let theirs = r#"{"by": "them"}"#;
+        let src =
+            format!(r#"{{"refs": [{{"by": "us", "n": 1}}, {theirs}, {{"by": "us", "n": 2}}]}}"#);
+        let v = |n: u32| json!({"by": "us", "n": n + 10});
+        // As many values as earlier references: each replaced where it was.
+        assert_eq!(
+            upsert(&src, vec![v(1), v(2)]),
+            format!(r#"{{"refs": [{{"by": "us","n": 11}}, {theirs}, {{"by": "us","n": 12}}]}}"#)
+        );
+        // Fewer: the ones left over go, with their commas.
+        assert_eq!(
+            upsert(&src, vec![v(1)]),
+            format!(r#"{{"refs": [{{"by": "us","n": 11}}, {theirs}]}}"#)
+        );
+        // More: the rest appended after everything else.
+        assert_eq!(
+            upsert(&src, vec![v(1), v(2), v(3)]),
+            format!(
+                r#"{{"refs": [{{"by": "us","n": 11}}, {theirs}, {{"by": "us","n": 12}}, {{"by": "us","n": 13}}]}}"#
+            )
+        );
+        // None of ours yet: appended.
+        assert_eq!(
+            upsert(r#"{"refs": [1, 2]}"#, vec![v(1)]),
+            r#"{"refs": [1, 2, {"by": "us","n": 11}]}"#
+        );
+    }
+
+    #[test]
+    fn upserting_adds_the_list_and_leaves_a_non_list_alone() {
+        let v = json!({"by": "us"});
+        assert_eq!(
+            upsert(r#"{"a": 1}"#, vec![v.clone()]),
+            r#"{"a": 1,"refs": [{"by": "us"}]}"#
+        );
+        for not_a_list in [r#"{"refs": {}}"#, r#"{"refs": "x"}"#, r#"{"refs": null}"#] {
+            assert_eq!(upsert(not_a_list, vec![v.clone()]), not_a_list);
+        }
+    }
+
+    /// SPDX 2 once replaced an empty list with the rendered values, SPDX 3
+    /// and CycloneDX filled it: both write the same bytes, which is what let
+    /// the three share one splice.
+    #[test]
+    fn filling_an_empty_list_writes_what_replacing_it_would() {
+        let values = vec![json!({"by": "us", "n": [1, 2]}), json!("two")];
+        for src in [
+            "{\n  \"x\": {\n    \"refs\": []\n  }\n}",
+            "{\n\t\"x\": {\"refs\": [ ]}\n}",
+            "{\"x\":{\"refs\":[]}}",
+            "{\r\n    \"x\": {\r\n        \"refs\": [\r\n        ]\r\n    }\r\n}",
+        ] {
+            let d = doc(src);
+            let x = d.root().get("x").unwrap();
+            let mut filled = Editor::new(&d);
+            filled.upsert_items(x, "refs", values.clone(), |_| true);
+            let mut replaced = Editor::new(&d);
+            replaced.replace(
+                x.get("refs").unwrap(),
+                &serde_json::Value::Array(values.clone()),
+            );
+            assert_eq!(
+                filled.finish().to_string_lossless(),
+                replaced.finish().to_string_lossless(),
+                "{src:?}"
+            );
+        }
     }
 }

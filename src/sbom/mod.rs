@@ -623,6 +623,20 @@ impl Sbom {
         }
     }
 
+    /// The document's bytes as they were read: its text in its encoding.
+    /// Decoding gives back the same bytes (it refuses what it could not:
+    /// unpaired surrogates, invalid UTF-8), so a step that needs the bytes
+    /// again (a digest, a copy) need not read the input twice.
+    pub fn bytes(&self) -> Vec<u8> {
+        let text = self.text();
+        let mut out = Vec::with_capacity(text.len() + 3);
+        Edited::new(text, Vec::new())
+            .in_encoding(self.encoding)
+            .write_to(&mut out)
+            .expect("writing to memory does not fail");
+        out
+    }
+
     /// Every component at every nesting depth, the subject(s) included and
     /// marked, in document order.
     pub fn components(&self) -> Vec<Component> {
@@ -1132,6 +1146,48 @@ mod tests {
             err(b"<?xml version=\"1.0\" encoding=\"ISO-8859-1\"?><bom xmlns=\"http://cyclonedx.org/schema/bom/1.4\"/>")
                 .contains("names the encoding ISO-8859-1")
         );
+    }
+
+    /// `Sbom::bytes` stands in for reading the input again (the digest in
+    /// a report, the copy in a bundle), so it must give back every byte:
+    /// every fixture and sample, in every encoding the tool reads.
+    #[test]
+    fn the_bytes_of_a_document_are_the_bytes_it_was_read_from() {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+        let mut stack = vec![root.join("tests/fixtures/sbom"), root.join("sample-sboms")];
+        let mut read = 0;
+        while let Some(dir) = stack.pop() {
+            for e in std::fs::read_dir(&dir).unwrap().flatten() {
+                let path = e.path();
+                if path.is_dir() {
+                    stack.push(path);
+                    continue;
+                }
+                let bytes = std::fs::read(&path).unwrap();
+                let mut variants = vec![bytes.clone()];
+                if let Ok(text) = std::str::from_utf8(&bytes) {
+                    let text = text.trim_start_matches('\u{FEFF}');
+                    variants.push([b"\xEF\xBB\xBF".as_slice(), text.as_bytes()].concat());
+                    // An XML declaration naming UTF-8 is refused in UTF-16.
+                    if !text.contains("encoding=") {
+                        variants.push(utf16(text, true));
+                        variants.push(utf16(text, false));
+                    }
+                }
+                for v in variants {
+                    if let Ok(sbom) = Sbom::from_bytes(&path, v.clone()) {
+                        assert!(
+                            sbom.bytes() == v,
+                            "{} ({:?})",
+                            path.display(),
+                            sbom.encoding()
+                        );
+                        read += 1;
+                    }
+                }
+            }
+        }
+        assert!(read > 100, "only {read} documents read");
     }
 
     fn utf16(text: &str, le: bool) -> Vec<u8> {

@@ -279,35 +279,9 @@ fn upsert_spdx_refs(ed: &mut Editor<'_>, doc: &Document, node: &Node, refs: &[(&
         })
         .collect();
     let types: Vec<&str> = refs.iter().map(|(_, t)| *t).collect();
-    match node.get("externalRefs") {
-        Some(list) if list.is_array() && list.items().is_empty() => {
-            ed.replace(list, &serde_json::Value::Array(values));
-        }
-        Some(list) if list.is_array() => {
-            let ours: Vec<usize> = list
-                .items()
-                .iter()
-                .enumerate()
-                .filter(|(_, r)| types.iter().any(|t| is_ours(doc, r, t)))
-                .map(|(i, _)| i)
-                .collect();
-            let mut values = values.into_iter();
-            for (k, &i) in ours.iter().enumerate() {
-                match values.next() {
-                    Some(v) => ed.replace(&list.items()[i], &v),
-                    None => {
-                        ed.remove_items(list, &ours[k..]);
-                        break;
-                    }
-                }
-            }
-            for v in values {
-                ed.append_item(list, &v);
-            }
-        }
-        Some(_) => {}
-        None => ed.append_member(node, "externalRefs", &serde_json::Value::Array(values)),
-    }
+    ed.upsert_items(node, "externalRefs", values, |r| {
+        types.iter().any(|t| is_ours(doc, r, t))
+    });
 }
 
 fn update_creation_info(ed: &mut Editor<'_>, doc: &Document, info: &Node, ch: &Changes<'_>) {

@@ -314,36 +314,9 @@ pub(super) fn enrich<'d>(doc: &'d Document, ch: &Changes<'_>) -> Edited<'d> {
     for (index, refs) in by_package {
         let Some(el) = pkgs.get(index) else { continue };
         let values: Vec<Value> = refs.iter().map(|(r, _)| reference_json(r)).collect();
-        match el.get("externalRef") {
-            Some(list) if !list.items().is_empty() => {
-                let ours: Vec<usize> = list
-                    .items()
-                    .iter()
-                    .enumerate()
-                    .filter(|(_, r)| refs.iter().any(|(_, m)| is_ours(doc, r, m)))
-                    .map(|(i, _)| i)
-                    .collect();
-                let mut values = values.into_iter();
-                for (k, &i) in ours.iter().enumerate() {
-                    match values.next() {
-                        Some(v) => ed.replace(&list.items()[i], &v),
-                        None => {
-                            ed.remove_items(list, &ours[k..]);
-                            break;
-                        }
-                    }
-                }
-                for v in values {
-                    ed.append_item(list, &v);
-                }
-            }
-            Some(list) => {
-                for v in values {
-                    ed.append_item(list, &v);
-                }
-            }
-            None => ed.append_member(el, "externalRef", &Value::Array(values)),
-        }
+        ed.upsert_items(el, "externalRef", values, |r| {
+            refs.iter().any(|(_, m)| is_ours(doc, r, m))
+        });
     }
     add_tool(&mut ed, doc, ch);
     ed.finish()

@@ -551,18 +551,7 @@ fn one_token(url: &str) -> std::borrow::Cow<'_, str> {
     if !url.contains(char::is_whitespace) {
         return url.into();
     }
-    let mut out = String::with_capacity(url.len() + 8);
-    for c in url.chars() {
-        if c.is_whitespace() {
-            let mut buf = [0; 4];
-            for b in c.encode_utf8(&mut buf).bytes() {
-                out.push_str(&format!("%{b:02X}"));
-            }
-        } else {
-            out.push(c);
-        }
-    }
-    out.into()
+    crate::percent::encode(url, char::is_whitespace).into()
 }
 
 /// A CR not followed by LF, outside a `<text>` value. Tag-value lines end in

@@ -201,10 +201,12 @@ pub fn store_key(
         });
     }
     if let Some(path) = key_file {
-        return seal::StoreKey::read(path).map_err(err);
+        return seal::StoreKey::read(path).map_err(|e| err(e.to_string()));
     }
     match sqlite_path(url) {
-        Some(db) => seal::StoreKey::read_or_create(&sqlite_key_file(&db)).map_err(err),
+        Some(db) => {
+            seal::StoreKey::read_or_create(&sqlite_key_file(&db)).map_err(|e| err(e.to_string()))
+        }
         None => Err(err(
             "a shared store needs the fleet's store key, so that a row changed in the database is never signed: \
              set TACOS_STORE_KEY to the same secret on every runner (e.g. from `openssl rand -hex 32`, kept as a CI secret), \

@@ -31,6 +31,25 @@ const CLOCK_SKEW: i64 = 300;
 /// The shortest secret taken as a store key.
 pub const MIN_SECRET_BYTES: usize = 16;
 
+/// Why the store key could not be read or made, naming its file.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreKeyError {
+    #[error("the store key {}: {source}", .path.display())]
+    Io {
+        path: std::path::PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("the store key {}: shorter than {MIN_SECRET_BYTES} bytes", .path.display())]
+    TooShort { path: std::path::PathBuf },
+    #[error("the store key {}: no randomness: {source}", .path.display())]
+    NoRandomness {
+        path: std::path::PathBuf,
+        #[source]
+        source: getrandom::Error,
+    },
+}
+
 /// The secret rows are sealed with. Never shown: its `Debug` says nothing.
 pub struct StoreKey(hmac::Key);
 
@@ -50,34 +69,38 @@ impl StoreKey {
     }
 
     /// The key in the file at `path` (a regular file: never a pipe waited on).
-    pub fn read(path: &Path) -> Result<StoreKey, String> {
-        let bytes = crate::fsutil::read_regular(path, 4096)
-            .map_err(|e| format!("the store key {}: {e}", path.display()))?;
-        StoreKey::from_secret(&bytes).ok_or_else(|| {
-            format!(
-                "the store key {}: shorter than {MIN_SECRET_BYTES} bytes",
-                path.display()
-            )
+    pub fn read(path: &Path) -> Result<StoreKey, StoreKeyError> {
+        let bytes =
+            crate::fsutil::read_regular(path, 4096).map_err(|source| StoreKeyError::Io {
+                path: path.to_path_buf(),
+                source,
+            })?;
+        StoreKey::from_secret(&bytes).ok_or_else(|| StoreKeyError::TooShort {
+            path: path.to_path_buf(),
         })
     }
 
     /// The key in `path`, made there (32 random bytes, hex; mode 0600 from
     /// the moment it exists) when there is none: for a store on this
     /// machine, whose rows this machine's runs alone write.
-    pub fn read_or_create(path: &Path) -> Result<StoreKey, String> {
+    pub fn read_or_create(path: &Path) -> Result<StoreKey, StoreKeyError> {
+        let io = |source| StoreKeyError::Io {
+            path: path.to_path_buf(),
+            source,
+        };
         if std::fs::symlink_metadata(path).is_err() {
             let mut secret = [0u8; 32];
-            getrandom::fill(&mut secret)
-                .map_err(|e| format!("the store key {}: no randomness: {e}", path.display()))?;
-            let mut file = crate::fsutil::AtomicFile::create_private(path)
-                .map_err(|e| format!("the store key {}: {e}", path.display()))?;
-            std::io::Write::write_all(file.writer(), hex::encode(secret).as_bytes())
-                .map_err(|e| format!("the store key {}: {e}", path.display()))?;
+            getrandom::fill(&mut secret).map_err(|source| StoreKeyError::NoRandomness {
+                path: path.to_path_buf(),
+                source,
+            })?;
+            let mut file = crate::fsutil::AtomicFile::create_private(path).map_err(io)?;
+            std::io::Write::write_all(file.writer(), hex::encode(secret).as_bytes()).map_err(io)?;
             match file.commit_new(true) {
                 Ok(()) => {}
                 // Another run made it meanwhile: that one is the key.
                 Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {}
-                Err(e) => return Err(format!("the store key {}: {e}", path.display())),
+                Err(e) => return Err(io(e)),
             }
         }
         StoreKey::read(path)

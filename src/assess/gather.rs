@@ -18,7 +18,7 @@ use crate::purl::Ecosystem;
 use crate::purl::Purl;
 use crate::sources::hub::{Sources, VulnKey};
 use crate::sources::model::{DepsDevVersion, RegistryPackage, Vulnerability};
-use crate::sources::{Lookup, repo_url};
+use crate::sources::{Lookup, depsdev, osv, registry, repo_url, scorecard};
 use crate::tacos::Statement;
 
 /// Stable releases checked against the OSV API for CleanReleaseAvailable,
@@ -92,7 +92,7 @@ impl Assessor {
             move |k| {
                 let s = sources.clone();
                 async move {
-                    let l = s.registry(k.0, &k.1).await;
+                    let l = registry::lookup(&s, k.0, &k.1).await;
                     (k, l)
                 }
             },
@@ -149,7 +149,7 @@ impl Assessor {
                 "checking {} for known vulnerabilities",
                 plural(queries.len(), "version", "versions")
             ));
-            let mut vulns = self.sources.vulnerabilities(queries).await;
+            let mut vulns = osv::vulnerabilities(&self.sources, queries).await;
 
             // 4. What installing the latest release pulls in, and the newest
             //    release that is clean itself when that is another one.
@@ -208,12 +208,12 @@ impl Assessor {
                     "checking {} of dependencies for known vulnerabilities",
                     plural(node_queries.len(), "version", "versions")
                 ));
-                vulns.extend(self.sources.vulnerabilities(node_queries).await);
+                vulns.extend(osv::vulnerabilities(&self.sources, node_queries).await);
             }
             (vulns, resolved)
         };
         let ((vulns, resolved), depsdev): (_, HashMap<VulnKey, Lookup<DepsDevVersion>>) =
-            tokio::join!(checks, self.sources.depsdev_versions(latest_keys));
+            tokio::join!(checks, depsdev::versions(&self.sources, latest_keys));
 
         let depsdev_of =
             |k: &Key| -> Lookup<DepsDevVersion> {
@@ -265,7 +265,7 @@ impl Assessor {
             move |r| {
                 let s = sources.clone();
                 async move {
-                    let l = s.scorecard(&r).await;
+                    let l = scorecard::lookup(&s, &r).await;
                     (r, l)
                 }
             },
@@ -365,7 +365,7 @@ impl Assessor {
                             why: "no upstream repository is established".into(),
                         },
                     },
-                    vulnerabilities_listing: self.sources.vulnerabilities_listing(key.0, &key.1),
+                    vulnerabilities_listing: osv::listing(&self.sources, key.0, &key.1),
                     registry,
                     now: self.now,
                 };

@@ -20,6 +20,7 @@ use crate::sources::endpoints::Endpoints;
 use crate::sources::http::{Client, Service, SharedAnswers, Stats};
 use crate::sources::hub::{Limits, Sources};
 use crate::sources::osv_db::OsvDb;
+use crate::sources::{documents, registry};
 use crate::store::Store;
 use crate::store::seal::Sealed;
 use crate::tacos::Statement;
@@ -381,7 +382,8 @@ impl Session {
         progress: &dyn Progress,
         sink: &mut dyn FnMut(usize, Statement),
     ) -> Outcome {
-        self.sources.discover_registries(
+        registry::discover(
+            &self.sources,
             packages
                 .iter()
                 .map(|(p, _)| crate::purl::Ecosystem::from_purl_type(p.ty())),
@@ -491,7 +493,8 @@ impl Session {
                     // Decided under the same endpoints: a missing registry
                     // is still reported (and still fails --require-sources).
                     let p = &packages[i].0;
-                    self.sources.note_unconfigured(
+                    registry::note_unconfigured(
+                        &self.sources,
                         crate::purl::Ecosystem::from_purl_type(p.ty()),
                         &p.registry_name(),
                     );
@@ -696,17 +699,14 @@ async fn load_reports(
             Ok(u) => u,
             Err(e) => return (vec![], vec![format!("--reports {src:?}: {e}")]),
         };
-        return match sources.client().get(Service::Reports, &url).await {
-            Ok(f) if f.status == 200 => {
-                match reports::read_report(&String::from_utf8_lossy(&f.body), &f.url, key) {
-                    Ok(r) => {
-                        sources.client().remember(&f);
-                        (vec![r], vec![])
-                    }
-                    Err(e) => (vec![], vec![e.to_string()]),
+        return match sources.document(&documents::REPORTS, &url, None).await {
+            Ok(f) => match reports::read_report(&String::from_utf8_lossy(&f.body), &f.url, key) {
+                Ok(r) => {
+                    sources.client().remember(&f);
+                    (vec![r], vec![])
                 }
-            }
-            Ok(f) => (vec![], vec![format!("{}: HTTP {}", f.url, f.status)]),
+                Err(e) => (vec![], vec![e.to_string()]),
+            },
             Err(e) => (vec![], vec![e.to_string()]),
         };
     }
@@ -728,12 +728,8 @@ async fn tidelift(
         .join(reports::tidelift_report_path(org, project).trim_start_matches('/'))
         .map_err(|e| e.to_string())?;
     let f = sources
-        .client()
-        .get_with_token(Service::Tidelift, &url, token)
+        .document(&documents::TIDELIFT, &url, Some(token))
         .await
         .map_err(|e| e.to_string())?;
-    if f.status != 200 {
-        return Err(format!("{}: HTTP {}", f.url, f.status));
-    }
     reports::read_report(&String::from_utf8_lossy(&f.body), &f.url, key).map_err(|e| e.to_string())
 }

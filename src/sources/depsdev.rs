@@ -902,4 +902,68 @@ mod tests {
         assert!(parse_batch(br#"{"responses": {}}"#, &asked).is_err());
         assert!(parse_batch(br#"[]"#, &asked).is_err());
     }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn versions_in_a_batch_are_remembered_as_their_own_answers() {
+        use super::super::hub::loopback::Server;
+        let p = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/fixtures/api/depsdev/npm-lodash-4.17.20.getversion.json");
+        let version: Value = serde_json::from_slice(&std::fs::read(p).unwrap()).unwrap();
+        let srv = Server::start(std::time::Duration::ZERO, move |(method, path, body)| {
+            assert_eq!(
+                (method.as_str(), path.as_str()),
+                ("POST", "/v3alpha/versionbatch")
+            );
+            let asked: Value = serde_json::from_slice(body).unwrap();
+            let responses: Vec<Value> = asked["requests"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|r| {
+                    let known = r["versionKey"]["version"] == "4.17.20";
+                    serde_json::json!({
+                        "request": r,
+                        "version": if known { version.clone() } else { Value::Null },
+                    })
+                })
+                .collect();
+            (
+                200,
+                serde_json::json!({ "responses": responses })
+                    .to_string()
+                    .into_bytes(),
+            )
+        })
+        .await;
+        let cache = tempfile::tempdir().unwrap();
+        let online = super::super::hub::tests::sources_at(&srv.base(), Some(cache.path()), false);
+        let known = (Ecosystem::Npm, "lodash".to_string(), "4.17.20".to_string());
+        let found = versions(&online, vec![known.clone()]).await;
+        assert_eq!(found[&known].value().unwrap().version, "4.17.20");
+        assert_eq!(srv.asked().len(), 1);
+        // Offline, the next run finds it as the answer to its GetVersion.
+        let offline = super::super::hub::tests::sources_at(&srv.base(), Some(cache.path()), true);
+        let again = versions(&offline, vec![known.clone()]).await;
+        assert_eq!(again[&known].value(), found[&known].value());
+        assert_eq!(
+            again[&known].found().unwrap().url,
+            format!(
+                "{}v3/systems/NPM/packages/lodash/versions/4.17.20",
+                srv.base()
+            )
+        );
+        assert_eq!(srv.asked().len(), 1, "{:?}", srv.asked());
+        // A version the batch leaves unanswered is asked with GetVersion.
+        let unknown = (Ecosystem::Npm, "lodash".to_string(), "0.0.1".to_string());
+        let l = versions(&online, vec![unknown.clone()]).await;
+        let paths: Vec<String> = srv.asked().iter().map(|r| r.1.clone()).collect();
+        assert_eq!(
+            paths[1..],
+            [
+                "/v3alpha/versionbatch".to_string(),
+                "/v3/systems/NPM/packages/lodash/versions/0.0.1".to_string()
+            ]
+        );
+        assert!(l[&unknown].value().is_none());
+    }
 }

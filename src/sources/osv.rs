@@ -570,4 +570,46 @@ mod tests {
         assert_eq!(v["queries"][0]["package"]["ecosystem"], "PyPI");
         assert_eq!(vuln_path("GHSA-../../x"), "v1/vulns/GHSA-....x");
     }
+
+    /// A `querybatch` answer finding nothing for each query asked.
+    fn nothing_found(body: &[u8]) -> (u16, Vec<u8>) {
+        let asked: serde_json::Value = serde_json::from_slice(body).unwrap();
+        let n = asked["queries"].as_array().unwrap().len();
+        let results = vec![serde_json::json!({}); n];
+        (
+            200,
+            serde_json::json!({ "results": results })
+                .to_string()
+                .into_bytes(),
+        )
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn querybatch_is_asked_at_most_a_thousand_versions_a_request() {
+        use super::super::hub::loopback::Server;
+        let srv = Server::start(std::time::Duration::ZERO, |(_, _, body)| {
+            nothing_found(body)
+        })
+        .await;
+        let sources = super::super::hub::tests::sources_at(&srv.base(), None, false);
+        let queries: Vec<VulnKey> = (0..1001)
+            .map(|i| (Ecosystem::Npm, format!("p{i}"), "1.0.0".to_string()))
+            .collect();
+        let found = vulnerabilities(&sources, queries.clone()).await;
+        let sizes: Vec<usize> = srv
+            .asked()
+            .iter()
+            .map(|(method, path, body)| {
+                assert_eq!((method.as_str(), path.as_str()), ("POST", "/v1/querybatch"));
+                let v: serde_json::Value = serde_json::from_slice(body).unwrap();
+                v["queries"].as_array().unwrap().len()
+            })
+            .collect();
+        assert_eq!(sizes, [1000, 1]);
+        for q in &queries {
+            let l = &found[q];
+            assert_eq!(l.value().map(Vec::len), Some(0), "{q:?}: {l:?}");
+            assert!(l.closed().is_ok());
+        }
+    }
 }

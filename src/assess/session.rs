@@ -780,7 +780,9 @@ async fn tidelift(
     token: &str,
     key: Option<&crate::attest::PublicKey>,
 ) -> Result<reports::PublishedReport, TideliftError> {
-    let base = sources.tidelift_base().ok_or(TideliftError::Unconfigured)?;
+    let base = sources
+        .base(documents::TIDELIFT.service)
+        .map_err(|_| TideliftError::Unconfigured)?;
     let url = base.join(reports::tidelift_report_path(org, project).trim_start_matches('/'))?;
     let f = sources
         .document(&documents::TIDELIFT, &url, Some(token))

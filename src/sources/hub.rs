@@ -195,10 +195,6 @@ impl Sources {
         &self.osv_web
     }
 
-    pub fn tidelift_base(&self) -> Option<Url> {
-        self.base(Service::Tidelift).ok().cloned()
-    }
-
     pub fn stats(&self) -> BTreeMap<Service, Stats> {
         self.client.stats()
     }

@@ -6,7 +6,8 @@
 //! with its questions' paths and parsers ([`adapter::Question`],
 //! [`adapter::Batch`]); the hub asks them all the same way
 //! ([`hub::Sources`]). Adding a service is its file and a line in
-//! [`ADAPTERS`].
+//! [`ADAPTERS`], with its name in `http::Service` and its endpoint's setting
+//! in `endpoints` (and the configuration).
 //!
 //! Every answer comes back as a [`Lookup`]. A [`Found`] answer says how much
 //! of the truth it holds ([`Coverage`]) and what time it describes

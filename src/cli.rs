@@ -1753,7 +1753,8 @@ fn open_session(
         store: args.store.clone(),
         endpoints,
     };
-    let session = assess::session::Session::open(config, &opts, now).map_err(bad)?;
+    let session =
+        assess::session::Session::open(config, &opts, now).map_err(|e| bad(e.to_string()))?;
     // A cancelled CI job or Ctrl-C: the claims this run holds in the store
     // go back at once, so that the next run does not wait them out.
     session.on_interrupt(|i| {

@@ -17,8 +17,8 @@ use crate::config::Assessment;
 use crate::purl::Ecosystem;
 use crate::purl::Purl;
 use crate::sources::hub::{Sources, VulnKey};
-use crate::sources::model::{DepsDevVersion, RegistryPackage, Vulnerability};
-use crate::sources::{Lookup, repo_url};
+use crate::sources::model::{DepsDevVersion, RegistryPackage, Scorecard, Vulnerability};
+use crate::sources::{Lookup, depsdev, osv, registry, repo_url, scorecard};
 use crate::tacos::Statement;
 
 /// Stable releases checked against the OSV API for CleanReleaseAvailable,
@@ -67,6 +67,41 @@ where
     out.into_iter().map(|(_, r)| r).collect()
 }
 
+/// What the phases found, for the statements.
+struct Gathered {
+    registries: HashMap<Key, Lookup<RegistryPackage>>,
+    /// Each package's newest stable release, if it has one.
+    latest: HashMap<Key, Option<String>>,
+    vulns: HashMap<VulnKey, Lookup<Vec<Vulnerability>>>,
+    resolved: HashMap<VulnKey, Resolved>,
+    depsdev: HashMap<VulnKey, Lookup<DepsDevVersion>>,
+    /// Each package's upstream repository as Scorecard names it, or why
+    /// Scorecard cannot be asked about it.
+    repos: HashMap<Key, Result<String, String>>,
+    scorecards: HashMap<String, Lookup<Scorecard>>,
+}
+
+impl Gathered {
+    /// deps.dev's view of the package's latest stable release.
+    fn depsdev_latest(&self, k: &Key) -> Lookup<DepsDevVersion> {
+        match self.latest.get(k).cloned().flatten() {
+            Some(v) => {
+                self.depsdev
+                    .get(&(k.0, k.1.clone(), v))
+                    .cloned()
+                    .unwrap_or(Lookup::Unavailable {
+                        source: "deps.dev".into(),
+                        reason: "not asked".into(),
+                    })
+            }
+            None => Lookup::Unavailable {
+                source: "deps.dev".into(),
+                reason: "no latest stable release to ask about".into(),
+            },
+        }
+    }
+}
+
 impl Assessor {
     /// Statements for `packages` (canonical PURL with version, and the
     /// releases of that package in use), in the same order.
@@ -75,7 +110,42 @@ impl Assessor {
         packages: &[(Purl, super::InUse)],
         progress: &dyn Progress,
     ) -> Vec<Statement> {
-        // 1. Releases of every distinct package.
+        let registries = self.lookup_registries(packages, progress).await;
+        let latest = latest_releases(&registries);
+        // deps.dev needs only the latest releases, so it is asked while the
+        // vulnerability checks and the dependency resolution (which need
+        // each other's answers) run, rather than after them.
+        let latest_keys = ask_depsdev_about(&latest, progress);
+        let checks = async {
+            let mut vulns = self
+                .check_vulnerabilities(packages, &registries, progress)
+                .await;
+            let resolved = self
+                .resolve_dependencies(&registries, &latest, &mut vulns, progress)
+                .await;
+            (vulns, resolved)
+        };
+        let ((vulns, resolved), depsdev) =
+            tokio::join!(checks, depsdev::versions(&self.sources, latest_keys));
+        let mut gathered = Gathered {
+            registries,
+            latest,
+            vulns,
+            resolved,
+            depsdev,
+            repos: HashMap::new(),
+            scorecards: HashMap::new(),
+        };
+        self.ask_scorecard(&mut gathered, progress).await;
+        self.decide(packages, &gathered)
+    }
+
+    /// 1. The releases of every distinct package.
+    async fn lookup_registries(
+        &self,
+        packages: &[(Purl, super::InUse)],
+        progress: &dyn Progress,
+    ) -> HashMap<Key, Lookup<RegistryPackage>> {
         let names: Vec<Key> = packages
             .iter()
             .map(|(p, _)| (eco_of(p), p.registry_name()))
@@ -87,12 +157,12 @@ impl Assessor {
             plural(names.len(), "package", "packages")
         ));
         let sources = self.sources.clone();
-        let registries: HashMap<Key, Lookup<RegistryPackage>> = each(
+        each(
             names,
             move |k| {
                 let s = sources.clone();
                 async move {
-                    let l = s.registry(k.0, &k.1).await;
+                    let l = registry::lookup(&s, k.0, &k.1).await;
                     (k, l)
                 }
             },
@@ -100,143 +170,120 @@ impl Assessor {
         )
         .await
         .into_iter()
-        .collect();
-        let latest: HashMap<Key, Option<String>> = registries
-            .iter()
-            .map(|(k, l)| {
-                let v = l
-                    .value()
-                    .and_then(|pkg| fields::newest_stable(k.0, &pkg.releases))
-                    .map(|(r, _)| r.version.clone());
-                (k.clone(), v)
-            })
-            .collect();
+        .collect()
+    }
 
-        // 2. deps.dev's view of each latest release (licenses, links,
-        //    deprecation). It needs only the latest releases, so it is asked
-        //    while the vulnerability checks and the dependency resolution
-        //    (which need each other's answers) run, rather than after them.
-        let latest_keys: Vec<VulnKey> = latest
-            .iter()
-            .filter_map(|(k, v)| v.as_ref().map(|v| (k.0, k.1.clone(), v.clone())))
-            .collect();
-        progress.phase(&format!(
-            "asking deps.dev about {}",
-            plural(latest_keys.len(), "release", "releases")
-        ));
-        // 3. Vulnerabilities of the releases that matter, in one batch.
+    /// 3. Known vulnerabilities of the releases that matter, in one batch:
+    ///    the newest stable releases (every one, with an offline database)
+    ///    and the releases in use.
+    async fn check_vulnerabilities(
+        &self,
+        packages: &[(Purl, super::InUse)],
+        registries: &HashMap<Key, Lookup<RegistryPackage>>,
+        progress: &dyn Progress,
+    ) -> HashMap<VulnKey, Lookup<Vec<Vulnerability>>> {
         let all_releases = self.sources.has_osv_db();
-        let checks = async {
-            let mut queries: Vec<VulnKey> = Vec::new();
-            for (k, l) in &registries {
-                let Some(pkg) = l.value() else { continue };
-                let stable = fields::stable_releases(k.0, &pkg.releases);
-                let take = if all_releases {
-                    stable.len()
-                } else {
-                    CLEAN_CANDIDATES
-                };
-                for r in stable.into_iter().take(take) {
-                    queries.push((k.0, k.1.clone(), r.version.clone()));
-                }
+        let mut queries: Vec<VulnKey> = Vec::new();
+        for (k, l) in registries {
+            let Some(pkg) = l.value() else { continue };
+            let stable = fields::stable_releases(k.0, &pkg.releases);
+            let take = if all_releases {
+                stable.len()
+            } else {
+                CLEAN_CANDIDATES
+            };
+            for r in stable.into_iter().take(take) {
+                queries.push((k.0, k.1.clone(), r.version.clone()));
             }
-            for (purl, _) in packages {
-                if let Some(v) = purl.version() {
-                    queries.push((eco_of(purl), purl.registry_name(), v.to_string()));
-                }
+        }
+        for (purl, _) in packages {
+            if let Some(v) = purl.version() {
+                queries.push((eco_of(purl), purl.registry_name(), v.to_string()));
             }
-            progress.phase(&format!(
-                "checking {} for known vulnerabilities",
-                plural(queries.len(), "version", "versions")
-            ));
-            let mut vulns = self.sources.vulnerabilities(queries).await;
+        }
+        progress.phase(&format!(
+            "checking {} for known vulnerabilities",
+            plural(queries.len(), "version", "versions")
+        ));
+        osv::vulnerabilities(&self.sources, queries).await
+    }
 
-            // 4. What installing the latest release pulls in, and the newest
-            //    release that is clean itself when that is another one.
-            let mut roots: BTreeSet<VulnKey> = BTreeSet::new();
-            for (k, l) in &registries {
-                let Some(pkg) = l.value() else { continue };
-                if let Some(Some(v)) = latest.get(k) {
-                    roots.insert((k.0, k.1.clone(), v.clone()));
-                }
-                let clean = fields::stable_releases(k.0, &pkg.releases)
-                    .into_iter()
-                    .find(|r| {
-                        vulns
-                            .get(&(k.0, k.1.clone(), r.version.clone()))
-                            .and_then(|l| l.value())
-                            .is_some_and(|v| v.iter().all(|x| x.withdrawn))
-                    });
-                if let Some(r) = clean {
-                    roots.insert((k.0, k.1.clone(), r.version.clone()));
-                }
+    /// 4. What installing the latest release pulls in, and the newest
+    ///    release that is clean itself when that is another one; then the
+    ///    vulnerabilities of the versions those graphs hold, into `vulns`.
+    async fn resolve_dependencies(
+        &self,
+        registries: &HashMap<Key, Lookup<RegistryPackage>>,
+        latest: &HashMap<Key, Option<String>>,
+        vulns: &mut HashMap<VulnKey, Lookup<Vec<Vulnerability>>>,
+        progress: &dyn Progress,
+    ) -> HashMap<VulnKey, Resolved> {
+        let mut roots: BTreeSet<VulnKey> = BTreeSet::new();
+        for (k, l) in registries {
+            let Some(pkg) = l.value() else { continue };
+            if let Some(Some(v)) = latest.get(k) {
+                roots.insert((k.0, k.1.clone(), v.clone()));
             }
-            progress.phase(&format!(
-                "resolving what installing {} pulls in",
-                plural(roots.len(), "release", "releases")
-            ));
-            let sources = self.sources.clone();
-            let cap = self.cfg.max_dependencies;
-            let resolved: HashMap<VulnKey, Resolved> = each(
-                roots.into_iter().collect(),
-                move |k: VulnKey| {
-                    let s = sources.clone();
-                    async move {
-                        let r = resolve::resolve(&s, k.0, &k.1, &k.2, cap).await;
-                        (k, r)
-                    }
-                },
-                (progress, "dependencies"),
-            )
-            .await
+            let clean = fields::stable_releases(k.0, &pkg.releases)
+                .into_iter()
+                .find(|r| {
+                    vulns
+                        .get(&(k.0, k.1.clone(), r.version.clone()))
+                        .and_then(|l| l.value())
+                        .is_some_and(|v| v.iter().all(|x| x.withdrawn))
+                });
+            if let Some(r) = clean {
+                roots.insert((k.0, k.1.clone(), r.version.clone()));
+            }
+        }
+        progress.phase(&format!(
+            "resolving what installing {} pulls in",
+            plural(roots.len(), "release", "releases")
+        ));
+        let sources = self.sources.clone();
+        let cap = self.cfg.max_dependencies;
+        let resolved: HashMap<VulnKey, Resolved> = each(
+            roots.into_iter().collect(),
+            move |k: VulnKey| {
+                let s = sources.clone();
+                async move {
+                    let r = resolve::resolve(&s, k.0, &k.1, &k.2, cap).await;
+                    (k, r)
+                }
+            },
+            (progress, "dependencies"),
+        )
+        .await
+        .into_iter()
+        .collect();
+        let node_queries: Vec<VulnKey> = resolved
+            .iter()
+            .flat_map(|(k, r)| {
+                r.nodes
+                    .iter()
+                    .map(|n| (k.0, n.name.clone(), n.version.clone()))
+                    .collect::<Vec<_>>()
+            })
+            .filter(|q| !vulns.contains_key(q))
+            .collect::<BTreeSet<_>>()
             .into_iter()
             .collect();
-            let node_queries: Vec<VulnKey> = resolved
-                .iter()
-                .flat_map(|(k, r)| {
-                    r.nodes
-                        .iter()
-                        .map(|n| (k.0, n.name.clone(), n.version.clone()))
-                        .collect::<Vec<_>>()
-                })
-                .filter(|q| !vulns.contains_key(q))
-                .collect::<BTreeSet<_>>()
-                .into_iter()
-                .collect();
-            if !node_queries.is_empty() {
-                progress.phase(&format!(
-                    "checking {} of dependencies for known vulnerabilities",
-                    plural(node_queries.len(), "version", "versions")
-                ));
-                vulns.extend(self.sources.vulnerabilities(node_queries).await);
-            }
-            (vulns, resolved)
-        };
-        let ((vulns, resolved), depsdev): (_, HashMap<VulnKey, Lookup<DepsDevVersion>>) =
-            tokio::join!(checks, self.sources.depsdev_versions(latest_keys));
+        if !node_queries.is_empty() {
+            progress.phase(&format!(
+                "checking {} of dependencies for known vulnerabilities",
+                plural(node_queries.len(), "version", "versions")
+            ));
+            vulns.extend(osv::vulnerabilities(&self.sources, node_queries).await);
+        }
+        resolved
+    }
 
-        let depsdev_of =
-            |k: &Key| -> Lookup<DepsDevVersion> {
-                match latest.get(k).cloned().flatten() {
-                    Some(v) => depsdev.get(&(k.0, k.1.clone(), v)).cloned().unwrap_or(
-                        Lookup::Unavailable {
-                            source: "deps.dev".into(),
-                            reason: "not asked".into(),
-                        },
-                    ),
-                    None => Lookup::Unavailable {
-                        source: "deps.dev".into(),
-                        reason: "no latest stable release to ask about".into(),
-                    },
-                }
-            };
-
-        // 5. Scorecard, only for a validated upstream repository.
+    /// 5. Scorecard, only for a validated upstream repository.
+    async fn ask_scorecard(&self, gathered: &mut Gathered, progress: &dyn Progress) {
         let mut repos: HashMap<Key, Result<String, String>> = HashMap::new();
-        for k in registries.keys() {
-            let reg = &registries[k];
-            let dd = depsdev_of(k);
-            let v = latest.get(k).cloned().flatten();
+        for (k, reg) in &gathered.registries {
+            let dd = gathered.depsdev_latest(k);
+            let v = gathered.latest.get(k).cloned().flatten();
             let r = match fields::repository(reg, &dd, v.as_deref()) {
                 None => Err("no upstream repository is established".to_string()),
                 Some(r) => match (r.closed, repo_url::scorecard_repo(&r.url)) {
@@ -260,12 +307,12 @@ impl Assessor {
             plural(distinct.len(), "repository", "repositories")
         ));
         let sources = self.sources.clone();
-        let scorecards: HashMap<String, _> = each(
+        gathered.scorecards = each(
             distinct,
             move |r| {
                 let s = sources.clone();
                 async move {
-                    let l = s.scorecard(&r).await;
+                    let l = scorecard::lookup(&s, &r).await;
                     (r, l)
                 }
             },
@@ -274,103 +321,152 @@ impl Assessor {
         .await
         .into_iter()
         .collect();
+        gathered.repos = repos;
+    }
 
-        // 6. The statements. Each package's dependency graphs, found by
-        //    its name (a scan of every graph per package would grow with the
-        //    square of the packages).
+    /// 6. The statements. Each package's dependency graphs, found by its
+    ///    name (a scan of every graph per package would grow with the
+    ///    square of the packages).
+    fn decide(&self, packages: &[(Purl, super::InUse)], g: &Gathered) -> Vec<Statement> {
         let mut graphs_of: HashMap<(Ecosystem, &str), Vec<(&VulnKey, &Resolved)>> = HashMap::new();
-        for (k, r) in &resolved {
+        for (k, r) in &g.resolved {
             graphs_of
                 .entry((k.0, k.1.as_str()))
                 .or_default()
                 .push((k, r));
         }
-        let not_checked = || Lookup::Unavailable {
-            source: "OSV".into(),
-            reason: "not checked".into(),
-        };
         packages
             .iter()
             .map(|(purl, in_use)| {
                 let key = (eco_of(purl), purl.registry_name());
-                let registry = registries
-                    .get(&key)
-                    .cloned()
-                    .unwrap_or(Lookup::Unavailable {
-                        source: "tacos-sbom".into(),
-                        reason: "not looked up".into(),
-                    });
-                let checked: HashMap<String, Lookup<Vec<Vulnerability>>> = registry
-                    .value()
-                    .map(|pkg| {
-                        pkg.releases
-                            .iter()
-                            .filter_map(|r| {
-                                vulns
-                                    .get(&(key.0, key.1.clone(), r.version.clone()))
-                                    .map(|l| (r.version.clone(), l.clone()))
-                            })
-                            .collect()
-                    })
-                    .unwrap_or_default();
-                let graphs: HashMap<String, Graph> = graphs_of
-                    .get(&(key.0, key.1.as_str()))
-                    .into_iter()
-                    .flatten()
-                    .map(|&(k, r)| {
-                        let node_vulns = r
-                            .nodes
-                            .iter()
-                            .map(|n| {
-                                vulns
-                                    .get(&(k.0, n.name.clone(), n.version.clone()))
-                                    .cloned()
-                                    .unwrap_or_else(not_checked)
-                            })
-                            .collect();
-                        (
-                            k.2.clone(),
-                            Graph {
-                                resolved: r.clone(),
-                                vulns: node_vulns,
-                            },
-                        )
-                    })
-                    .collect();
-                let facts = Facts {
-                    in_use: purl.version().map(|v| {
-                        let l = vulns
-                            .get(&(key.0, key.1.clone(), v.to_string()))
-                            .cloned()
-                            .unwrap_or_else(not_checked);
-                        (v.to_string(), l)
-                    }),
-                    purl: purl.clone(),
-                    ecosystem: key.0,
-                    depsdev_latest: depsdev_of(&key),
-                    vulns: checked,
-                    all_releases_checked: all_releases,
-                    graphs,
-                    scorecard: match repos.get(&key) {
-                        Some(Ok(r)) => scorecards.get(r).cloned().unwrap_or(Lookup::Unavailable {
-                            source: "OpenSSF Scorecard".into(),
-                            reason: "not asked".into(),
-                        }),
-                        Some(Err(why)) => Lookup::NotApplicable {
-                            source: "OpenSSF Scorecard".into(),
-                            why: why.clone(),
-                        },
-                        None => Lookup::NotApplicable {
-                            source: "OpenSSF Scorecard".into(),
-                            why: "no upstream repository is established".into(),
-                        },
-                    },
-                    vulnerabilities_listing: self.sources.vulnerabilities_listing(key.0, &key.1),
-                    registry,
-                    now: self.now,
-                };
+                let graphs = graphs_of.get(&(key.0, key.1.as_str()));
+                let facts = self.facts(purl, &key, graphs.map(Vec::as_slice), g);
                 super::statement(&facts, in_use.to_vec(), &self.cfg)
             })
             .collect()
     }
+
+    /// What the phases found about one package.
+    fn facts(
+        &self,
+        purl: &Purl,
+        key: &Key,
+        graphs: Option<&[(&VulnKey, &Resolved)]>,
+        g: &Gathered,
+    ) -> Facts {
+        let not_checked = || Lookup::Unavailable {
+            source: "OSV".into(),
+            reason: "not checked".into(),
+        };
+        let registry = g
+            .registries
+            .get(key)
+            .cloned()
+            .unwrap_or(Lookup::Unavailable {
+                source: "tacos-sbom".into(),
+                reason: "not looked up".into(),
+            });
+        let checked: HashMap<String, Lookup<Vec<Vulnerability>>> = registry
+            .value()
+            .map(|pkg| {
+                pkg.releases
+                    .iter()
+                    .filter_map(|r| {
+                        g.vulns
+                            .get(&(key.0, key.1.clone(), r.version.clone()))
+                            .map(|l| (r.version.clone(), l.clone()))
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        let graphs: HashMap<String, Graph> = graphs
+            .into_iter()
+            .flatten()
+            .map(|&(k, r)| {
+                let node_vulns = r
+                    .nodes
+                    .iter()
+                    .map(|n| {
+                        g.vulns
+                            .get(&(k.0, n.name.clone(), n.version.clone()))
+                            .cloned()
+                            .unwrap_or_else(not_checked)
+                    })
+                    .collect();
+                (
+                    k.2.clone(),
+                    Graph {
+                        resolved: r.clone(),
+                        vulns: node_vulns,
+                    },
+                )
+            })
+            .collect();
+        Facts {
+            in_use: purl.version().map(|v| {
+                let l = g
+                    .vulns
+                    .get(&(key.0, key.1.clone(), v.to_string()))
+                    .cloned()
+                    .unwrap_or_else(not_checked);
+                (v.to_string(), l)
+            }),
+            purl: purl.clone(),
+            ecosystem: key.0,
+            depsdev_latest: g.depsdev_latest(key),
+            vulns: checked,
+            all_releases_checked: self.sources.has_osv_db(),
+            graphs,
+            scorecard: match g.repos.get(key) {
+                Some(Ok(r)) => g.scorecards.get(r).cloned().unwrap_or(Lookup::Unavailable {
+                    source: "OpenSSF Scorecard".into(),
+                    reason: "not asked".into(),
+                }),
+                Some(Err(why)) => Lookup::NotApplicable {
+                    source: "OpenSSF Scorecard".into(),
+                    why: why.clone(),
+                },
+                None => Lookup::NotApplicable {
+                    source: "OpenSSF Scorecard".into(),
+                    why: "no upstream repository is established".into(),
+                },
+            },
+            vulnerabilities_listing: osv::listing(&self.sources, key.0, &key.1),
+            registry,
+            now: self.now,
+        }
+    }
+}
+
+/// Each package's newest stable release, if it has one.
+fn latest_releases(
+    registries: &HashMap<Key, Lookup<RegistryPackage>>,
+) -> HashMap<Key, Option<String>> {
+    registries
+        .iter()
+        .map(|(k, l)| {
+            let v = l
+                .value()
+                .and_then(|pkg| fields::newest_stable(k.0, &pkg.releases))
+                .map(|(r, _)| r.version.clone());
+            (k.clone(), v)
+        })
+        .collect()
+}
+
+/// 2. The latest releases deps.dev is asked about (licenses, links,
+///    deprecation), announced before the checks start.
+fn ask_depsdev_about(
+    latest: &HashMap<Key, Option<String>>,
+    progress: &dyn Progress,
+) -> Vec<VulnKey> {
+    let keys: Vec<VulnKey> = latest
+        .iter()
+        .filter_map(|(k, v)| v.as_ref().map(|v| (k.0, k.1.clone(), v.clone())))
+        .collect();
+    progress.phase(&format!(
+        "asking deps.dev about {}",
+        plural(keys.len(), "release", "releases")
+    ));
+    keys
 }

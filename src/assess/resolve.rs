@@ -20,7 +20,7 @@ use super::platform;
 use crate::purl::Ecosystem;
 use crate::sources::hub::Sources;
 use crate::sources::model::{Dependency, DependencyKind, Flag, RegistryPackage, Release};
-use crate::sources::{Coverage, Lookup};
+use crate::sources::{Coverage, Lookup, depsdev, pypi, registry};
 use crate::versions;
 
 /// One package version the install pulls in.
@@ -98,7 +98,7 @@ async fn lookups(
     for n in names {
         let s = sources.clone();
         set.spawn(async move {
-            let l = s.registry(eco, &n).await;
+            let l = registry::lookup(&s, eco, &n).await;
             (n, l)
         });
     }
@@ -169,7 +169,7 @@ impl Walk {
     async fn run(mut self, name: &str, version: &str) -> Resolved {
         let root = format!("{name}@{version}");
         let mut wants = Vec::new();
-        match self.sources.registry(self.eco, name).await {
+        match registry::lookup(&self.sources, self.eco, name).await {
             Lookup::Found(f) => match f.value.release(version) {
                 Some(r) => {
                     let deps = self.release_dependencies(name, &f.value, r).await;
@@ -306,7 +306,7 @@ impl Walk {
         }
         match self
             .sources
-            .pypi_release_dependencies(name, &release.version)
+            .ask::<pypi::ReleaseDependencies>((name.to_string(), release.version.clone()))
             .await
         {
             Lookup::Found(f) => f.value,
@@ -656,7 +656,7 @@ async fn depsdev(
         method: "resolved by deps.dev".into(),
         ..Resolved::default()
     };
-    let graph = sources.dependency_graph(eco, name, version).await;
+    let graph = depsdev::graph(sources, eco, name, version).await;
     let found = match &graph {
         Lookup::Found(f) => f,
         other => {

@@ -12,16 +12,18 @@ use url::Url;
 use super::InUse;
 use super::gather::{Assessor, Progress};
 use super::merge::{self, Conflict};
+use crate::attest::KeyError;
 use crate::config::Config;
 use crate::published::{self as reports, ReportIndex};
 use crate::purl::Purl;
-use crate::sources::cache::Cache;
-use crate::sources::endpoints::Endpoints;
-use crate::sources::http::{Client, Service, SharedAnswers, Stats};
-use crate::sources::hub::{Limits, Sources};
-use crate::sources::osv_db::OsvDb;
-use crate::store::Store;
+use crate::sources::cache::{Cache, CacheError};
+use crate::sources::endpoints::{EndpointError, Endpoints};
+use crate::sources::http::{Client, ClientError, Service, SharedAnswers, Stats};
+use crate::sources::hub::{DocumentError, Limits, Sources};
+use crate::sources::osv_db::{OsvDb, OsvDbError};
+use crate::sources::{documents, registry};
 use crate::store::seal::Sealed;
+use crate::store::{Store, StoreError};
 use crate::tacos::Statement;
 
 /// How many packages a runner claims at once: small enough that runners
@@ -128,6 +130,36 @@ pub struct Outcome {
     pub unavailable_values: usize,
 }
 
+/// Why a session could not be opened: the setting or file at fault.
+#[derive(Debug, thiserror::Error)]
+pub enum SessionError {
+    #[error("--concurrency must be at least 1")]
+    NoConcurrency,
+    #[error(transparent)]
+    Endpoint(#[from] EndpointError),
+    /// With `--offline` the cache is all there is to answer from.
+    #[error(transparent)]
+    Cache(#[from] CacheError),
+    #[error("--offline needs the cache or --osv-db to answer from; --no-cache leaves nothing")]
+    OfflineWithNothing,
+    #[error(transparent)]
+    OsvDb(#[from] OsvDbError),
+    #[error(transparent)]
+    Client(#[from] ClientError),
+    #[error("cannot start the async runtime: {0}")]
+    Runtime(std::io::Error),
+    /// A store named explicitly (`--store`, `TACOS_STORE_URL`, `[store] url`).
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("{}: cannot read the [reports] key: {source}", path.display())]
+    ReportKeyUnread {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("{}: {source}", path.display())]
+    ReportKey { path: PathBuf, source: KeyError },
+}
+
 /// A run stopped by a signal, after giving back its claims.
 #[derive(Debug)]
 pub struct Interrupted {
@@ -135,7 +167,29 @@ pub struct Interrupted {
     /// The exit code a process ended by that signal reports (128 + its number).
     pub exit_code: u8,
     /// How many claims were given back, or why none could be.
-    pub released: Result<usize, String>,
+    pub released: Result<usize, ReleaseError>,
+}
+
+/// Why the claims of an interrupted run could not be given back.
+#[derive(Debug, thiserror::Error)]
+pub enum ReleaseError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("the store did not answer within 5 s")]
+    TimedOut,
+}
+
+/// Why Tidelift's report could not be had (a note; the run goes on).
+#[derive(Debug, thiserror::Error)]
+enum TideliftError {
+    #[error("Tidelift endpoint is not configured")]
+    Unconfigured,
+    #[error(transparent)]
+    Url(#[from] url::ParseError),
+    #[error(transparent)]
+    Fetch(#[from] DocumentError),
+    #[error(transparent)]
+    Report(#[from] reports::ReportError),
 }
 
 /// The first SIGINT or SIGTERM; `None` if they cannot be caught here.
@@ -212,17 +266,21 @@ pub fn store_files(opts: &Options, config: &Config) -> Vec<PathBuf> {
 }
 
 impl Session {
-    pub fn open(config: Config, opts: &Options, now: OffsetDateTime) -> Result<Session, String> {
+    pub fn open(
+        config: Config,
+        opts: &Options,
+        now: OffsetDateTime,
+    ) -> Result<Session, SessionError> {
         let mut network = config.network.clone();
         if let Some(n) = opts.concurrency {
             if n == 0 {
-                return Err("--concurrency must be at least 1".into());
+                return Err(SessionError::NoConcurrency);
             }
             network.concurrency = n;
         }
         let endpoints = match &opts.endpoints {
             Some(e) => e.clone(),
-            None => Endpoints::resolve(&config).map_err(|e| e.to_string())?,
+            None => Endpoints::resolve(&config)?,
         };
         let mut notes = Vec::new();
         let cache = if opts.no_cache {
@@ -235,18 +293,15 @@ impl Session {
                     notes.push(format!("{e}; going on without a cache"));
                     None
                 }
-                Some(Err(e)) => return Err(e.to_string()),
+                Some(Err(e)) => return Err(e.into()),
                 None => None,
             }
         };
         if opts.offline && cache.is_none() && opts.osv_db.is_none() {
-            return Err(
-                "--offline needs the cache or --osv-db to answer from; --no-cache leaves nothing"
-                    .into(),
-            );
+            return Err(SessionError::OfflineWithNothing);
         }
         let osv_db = match &opts.osv_db {
-            Some(p) => Some((p.clone(), OsvDb::load(p).map_err(|e| e.to_string())?)),
+            Some(p) => Some((p.clone(), OsvDb::load(p)?)),
             None => None,
         };
         let mut client = Client::new(
@@ -274,7 +329,7 @@ impl Session {
             .worker_threads(2)
             .enable_all()
             .build()
-            .map_err(|e| format!("cannot start the async runtime: {e}"))?;
+            .map_err(SessionError::Runtime)?;
         let runner = crate::store::runner_id();
         let store: Option<Arc<Sealed>> = match store_url.clone().or(default_store) {
             Some(url) => {
@@ -286,7 +341,7 @@ impl Session {
                     Ok(s) => Some(Arc::from(s)),
                     // An explicit store must work; the default one only
                     // saves work.
-                    Err(e) if store_url.is_some() => return Err(e.to_string()),
+                    Err(e) if store_url.is_some() => return Err(e.into()),
                     Err(e) => {
                         notes.push(format!("{e}; going on without the assessment store"));
                         None
@@ -306,13 +361,18 @@ impl Session {
         let mut published = Vec::new();
         let report_key = match &config.reports.key {
             Some(path) => {
-                let text = std::fs::read_to_string(path).map_err(|e| {
-                    format!("{}: cannot read the [reports] key: {e}", path.display())
+                let text = std::fs::read_to_string(path).map_err(|source| {
+                    SessionError::ReportKeyUnread {
+                        path: path.clone(),
+                        source,
+                    }
                 })?;
-                Some(
-                    crate::attest::PublicKey::from_pem(&text)
-                        .map_err(|e| format!("{}: {e}", path.display()))?,
-                )
+                Some(crate::attest::PublicKey::from_pem(&text).map_err(|source| {
+                    SessionError::ReportKey {
+                        path: path.clone(),
+                        source,
+                    }
+                })?)
             }
             None => None,
         };
@@ -329,7 +389,7 @@ impl Session {
                 Ok(token) if !token.is_empty() => {
                     match runtime.block_on(tidelift(&sources, org, project, &token, report_key.as_ref())) {
                         Ok(r) => published.push(r),
-                        Err(e) => notes.push(e),
+                        Err(e) => notes.push(e.to_string()),
                     }
                 }
                 _ => notes.push("Tidelift is configured but TIDELIFT_API_KEY is not set; its report was not fetched".into()),
@@ -381,7 +441,8 @@ impl Session {
         progress: &dyn Progress,
         sink: &mut dyn FnMut(usize, Statement),
     ) -> Outcome {
-        self.sources.discover_registries(
+        registry::discover(
+            &self.sources,
             packages
                 .iter()
                 .map(|(p, _)| crate::purl::Ecosystem::from_purl_type(p.ty())),
@@ -491,7 +552,8 @@ impl Session {
                     // Decided under the same endpoints: a missing registry
                     // is still reported (and still fails --require-sources).
                     let p = &packages[i].0;
-                    self.sources.note_unconfigured(
+                    registry::note_unconfigured(
+                        &self.sources,
                         crate::purl::Ecosystem::from_purl_type(p.ty()),
                         &p.registry_name(),
                     );
@@ -643,8 +705,8 @@ impl Session {
                         .await
                     {
                         Ok(Ok(n)) => Ok(n),
-                        Ok(Err(e)) => Err(e.to_string()),
-                        Err(_) => Err("the store did not answer within 5 s".into()),
+                        Ok(Err(e)) => Err(e.into()),
+                        Err(_) => Err(ReleaseError::TimedOut),
                     }
                 }
                 None => Ok(0),
@@ -696,17 +758,14 @@ async fn load_reports(
             Ok(u) => u,
             Err(e) => return (vec![], vec![format!("--reports {src:?}: {e}")]),
         };
-        return match sources.client().get(Service::Reports, &url).await {
-            Ok(f) if f.status == 200 => {
-                match reports::read_report(&String::from_utf8_lossy(&f.body), &f.url, key) {
-                    Ok(r) => {
-                        sources.client().remember(&f);
-                        (vec![r], vec![])
-                    }
-                    Err(e) => (vec![], vec![e.to_string()]),
+        return match sources.document(&documents::REPORTS, &url, None).await {
+            Ok(f) => match reports::read_report(&String::from_utf8_lossy(&f.body), &f.url, key) {
+                Ok(r) => {
+                    sources.client().remember(&f);
+                    (vec![r], vec![])
                 }
-            }
-            Ok(f) => (vec![], vec![format!("{}: HTTP {}", f.url, f.status)]),
+                Err(e) => (vec![], vec![e.to_string()]),
+            },
             Err(e) => (vec![], vec![e.to_string()]),
         };
     }
@@ -720,20 +779,106 @@ async fn tidelift(
     project: &str,
     token: &str,
     key: Option<&crate::attest::PublicKey>,
-) -> Result<reports::PublishedReport, String> {
+) -> Result<reports::PublishedReport, TideliftError> {
     let base = sources
-        .tidelift_base()
-        .ok_or("Tidelift endpoint is not configured")?;
-    let url = base
-        .join(reports::tidelift_report_path(org, project).trim_start_matches('/'))
-        .map_err(|e| e.to_string())?;
+        .base(documents::TIDELIFT.service)
+        .map_err(|_| TideliftError::Unconfigured)?;
+    let url = base.join(reports::tidelift_report_path(org, project).trim_start_matches('/'))?;
     let f = sources
-        .client()
-        .get_with_token(Service::Tidelift, &url, token)
-        .await
-        .map_err(|e| e.to_string())?;
-    if f.status != 200 {
-        return Err(format!("{}: HTTP {}", f.url, f.status));
+        .document(&documents::TIDELIFT, &url, Some(token))
+        .await?;
+    Ok(reports::read_report(
+        &String::from_utf8_lossy(&f.body),
+        &f.url,
+        key,
+    )?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn open(config: Config, opts: Options) -> SessionError {
+        match Session::open(config, &opts, OffsetDateTime::UNIX_EPOCH) {
+            Ok(_) => panic!("opened"),
+            Err(e) => e,
+        }
     }
-    reports::read_report(&String::from_utf8_lossy(&f.body), &f.url, key).map_err(|e| e.to_string())
+
+    /// The words a person sees when a session cannot open are the ones
+    /// the CLI has always printed.
+    #[test]
+    fn a_session_that_cannot_open_says_which_setting_or_file_in_the_same_words() {
+        let e = open(
+            Config::default(),
+            Options {
+                concurrency: Some(0),
+                ..Options::default()
+            },
+        );
+        assert!(matches!(e, SessionError::NoConcurrency));
+        assert_eq!(e.to_string(), "--concurrency must be at least 1");
+        let e = open(
+            Config::default(),
+            Options {
+                offline: true,
+                no_cache: true,
+                ..Options::default()
+            },
+        );
+        assert_eq!(
+            e.to_string(),
+            "--offline needs the cache or --osv-db to answer from; --no-cache leaves nothing"
+        );
+        let dir = tempfile::tempdir().unwrap();
+        let empty = dir.path().join("empty");
+        std::fs::create_dir(&empty).unwrap();
+        let e = open(
+            Config::default(),
+            Options {
+                no_cache: true,
+                osv_db: Some(empty.clone()),
+                ..Options::default()
+            },
+        );
+        assert!(matches!(e, SessionError::OsvDb(_)), "{e:?}");
+        assert!(
+            e.to_string()
+                .starts_with(&format!("OSV database {}: ", empty.display())),
+            "{e}"
+        );
+        let mut config = Config::default();
+        let key = dir.path().join("missing.pub");
+        config.reports.key = Some(key.clone());
+        let e = open(
+            config,
+            Options {
+                no_cache: true,
+                store: Some(
+                    dir.path()
+                        .join("no-such-dir/s.sqlite3")
+                        .display()
+                        .to_string(),
+                ),
+                ..Options::default()
+            },
+        );
+        assert!(matches!(e, SessionError::Store(_)), "{e:?}");
+        let mut config = Config::default();
+        config.reports.key = Some(key.clone());
+        let e = open(
+            config,
+            Options {
+                no_cache: true,
+                ..Options::default()
+            },
+        );
+        assert!(
+            e.to_string().starts_with(&format!(
+                "{}: cannot read the [reports] key: ",
+                key.display()
+            )),
+            "{e}"
+        );
+    }
 }

@@ -30,6 +30,15 @@ pub struct CacheError {
     pub message: String,
 }
 
+/// Why an answer could not be stored.
+#[derive(Debug, thiserror::Error)]
+pub enum PutError {
+    #[error("the cache lock is poisoned")]
+    Poisoned,
+    #[error("{0}")]
+    Database(#[from] rusqlite::Error),
+}
+
 impl Cache {
     /// Open (or create) the cache in `dir`. The directory is created 0700
     /// and the database file 0600: answers can reveal what an organisation
@@ -86,17 +95,14 @@ impl Cache {
 
     /// Store an answer. The caller decides what a failure costs (a warning:
     /// only a later request).
-    pub fn put(&self, key: &str, entry: &Entry) -> Result<(), String> {
-        let conn = self
-            .conn
-            .lock()
-            .map_err(|_| "the cache lock is poisoned".to_string())?;
+    pub fn put(&self, key: &str, entry: &Entry) -> Result<(), PutError> {
+        let conn = self.conn.lock().map_err(|_| PutError::Poisoned)?;
         conn.execute(
             "INSERT OR REPLACE INTO responses (key, status, body, fetched_at) VALUES (?1, ?2, ?3, ?4)",
             params![key, entry.status as i64, entry.body, entry.fetched_at],
         )
         .map(|_| ())
-        .map_err(|e| e.to_string())
+        .map_err(PutError::from)
     }
 
     /// Forget an answer (one found malformed after it was stored).

@@ -1,16 +1,96 @@
 //! crates.io: the sparse index (`config.json`, one file per crate of
 //! newline-delimited JSON) and the web API (`/api/v1/crates/{name}`,
 //! `/owners`). The index is authoritative for versions, yanks and
-//! dependencies; the API adds repository, licenses, times and owners.
+//! dependencies; the API adds repository, licenses, times and owners
+//! ([`package`] puts the two together).
 
 use serde::Deserialize;
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
+use url::Url;
 
+use super::Lookup;
+use super::adapter::{Adapter, Malformed, Question};
+use super::http::Service;
+use super::hub::Sources;
 use super::json::{self, kind, quoted};
 use super::model::{
     Account, Dependency, DependencyKind, Flag, Maintainers, RegistryPackage, Release,
 };
+
+/// The sparse index, asked one crate at a time.
+pub const INDEX: Adapter = Adapter::online(Service::CratesIndex);
+
+/// The web API, at the address the index names (or one configured).
+pub const API: Adapter = Adapter::online(Service::CratesApi);
+
+/// A crate's index file, by its name.
+pub struct IndexFile;
+
+impl Question for IndexFile {
+    const ADAPTER: &'static Adapter = &INDEX;
+    type Key = String;
+    type Value = RegistryPackage;
+
+    fn path(name: &String) -> String {
+        index_path(name)
+    }
+
+    fn parse(body: &[u8], name: &String) -> Result<RegistryPackage, Malformed> {
+        parse_index(body, name)
+    }
+}
+
+/// The index's `config.json`: (download URL template, API base).
+pub struct IndexConfig;
+
+impl Question for IndexConfig {
+    const ADAPTER: &'static Adapter = &INDEX;
+    type Key = ();
+    type Value = (Option<String>, Option<String>);
+
+    fn path(_: &()) -> String {
+        "config.json".into()
+    }
+
+    fn parse(body: &[u8], _: &()) -> Result<Self::Value, Malformed> {
+        parse_index_config(body)
+    }
+}
+
+/// The API's answer about a crate, by its name.
+pub struct ApiAnswer;
+
+impl Question for ApiAnswer {
+    const ADAPTER: &'static Adapter = &API;
+    type Key = String;
+    type Value = CratesApiCrate;
+
+    fn path(name: &String) -> String {
+        api_crate_path(name)
+    }
+
+    fn parse(body: &[u8], name: &String) -> Result<CratesApiCrate, Malformed> {
+        parse_api_crate(body, name)
+    }
+}
+
+/// A crate's owners, by its name.
+pub struct Owners;
+
+impl Question for Owners {
+    const ADAPTER: &'static Adapter = &API;
+    type Key = String;
+    type Value = Maintainers;
+
+    fn path(name: &String) -> String {
+        api_owners_path(name)
+    }
+
+    fn parse(body: &[u8], _: &String) -> Result<Maintainers, Malformed> {
+        parse_owners(body)
+    }
+}
 
 /// The index path: `1/a`, `2/ab`, `3/a/abc`, `ab/cd/abcd...`, lowercased.
 pub fn index_path(name: &str) -> String {
@@ -73,7 +153,11 @@ fn yes() -> bool {
 /// An index file for `requested`, every line checked: a line that is not a
 /// version record of that crate, a version listed twice, or a dependency
 /// of a kind the index does not write makes the whole answer malformed.
-pub fn parse_index(bytes: &[u8], requested: &str) -> Result<RegistryPackage, String> {
+pub fn parse_index(bytes: &[u8], requested: &str) -> Result<RegistryPackage, Malformed> {
+    read_index(bytes, requested).map_err(|why| INDEX.malformed(why))
+}
+
+fn read_index(bytes: &[u8], requested: &str) -> Result<RegistryPackage, String> {
     let text = std::str::from_utf8(bytes).map_err(|_| "not UTF-8".to_string())?;
     let mut pkg = RegistryPackage::default();
     let mut seen = std::collections::HashSet::new();
@@ -173,12 +257,14 @@ pub fn parse_index(bytes: &[u8], requested: &str) -> Result<RegistryPackage, Str
 }
 
 /// `config.json` of a sparse index: (download URL template, API base).
-pub fn parse_index_config(bytes: &[u8]) -> Result<(Option<String>, Option<String>), String> {
-    let v = json::parse(bytes).map_err(|e| format!("crates index config: {e}"))?;
+pub fn parse_index_config(bytes: &[u8]) -> Result<(Option<String>, Option<String>), Malformed> {
+    let v = json::parse(bytes).map_err(|e| INDEX.malformed(format!("crates index config: {e}")))?;
     let text = |key: &str| match v.get(key) {
         None | Some(serde_json::Value::Null) => Ok(None),
         Some(serde_json::Value::String(s)) => Ok(Some(s.clone())),
-        Some(other) => Err(format!("crates index config: `{key}` is {}", kind(other))),
+        Some(other) => {
+            Err(INDEX.malformed(format!("crates index config: `{key}` is {}", kind(other))))
+        }
     };
     Ok((text("dl")?, text("api")?))
 }
@@ -227,8 +313,12 @@ pub struct ApiVersion {
 
 /// The API's answer about `requested`: its versions each once, their
 /// times RFC 3339 (they can stand in for the index's).
-pub fn parse_api_crate(bytes: &[u8], requested: &str) -> Result<CratesApiCrate, String> {
-    let c: CratesApiCrate = json::parse_into(bytes)?;
+pub fn parse_api_crate(bytes: &[u8], requested: &str) -> Result<CratesApiCrate, Malformed> {
+    read_api_crate(bytes, requested).map_err(|why| API.malformed(why))
+}
+
+fn read_api_crate(bytes: &[u8], requested: &str) -> Result<CratesApiCrate, String> {
+    let c: CratesApiCrate = json::parse_into(bytes).map_err(|e| e.to_string())?;
     match &c.krate.name {
         Some(n) if n.eq_ignore_ascii_case(requested) => {}
         other => {
@@ -306,8 +396,12 @@ impl CratesApiCrate {
 /// publish) as the organisation. Each owner must be a user or a team, as
 /// crates.io writes them, and listed once (logins compared without case,
 /// as GitHub compares them).
-pub fn parse_owners(bytes: &[u8]) -> Result<Maintainers, String> {
-    let v = json::parse(bytes)?;
+pub fn parse_owners(bytes: &[u8]) -> Result<Maintainers, Malformed> {
+    read_owners(bytes).map_err(|why| API.malformed(why))
+}
+
+fn read_owners(bytes: &[u8]) -> Result<Maintainers, String> {
+    let v = json::parse(bytes).map_err(|e| e.to_string())?;
     let users = v
         .get("users")
         .and_then(|u| u.as_array())
@@ -348,6 +442,48 @@ fn is_github_login(l: &str) -> bool {
         && l.len() <= 39
         && l.bytes()
             .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+}
+
+/// A crate's listing: the index, with what the web API adds
+/// (repository, licenses, owners). Without the API those stay unknown.
+pub async fn package(sources: &Sources, name: &str) -> Lookup<RegistryPackage> {
+    let mut index = sources.ask::<IndexFile>(name.to_string()).await;
+    if let Lookup::Found(found) = &mut index {
+        add_from_api(sources, name, &mut found.value).await;
+    }
+    index
+}
+
+async fn add_from_api(sources: &Sources, name: &str, pkg: &mut RegistryPackage) {
+    let Some(api) = api_base(sources).await else {
+        return;
+    };
+    let krate = sources.ask_at::<ApiAnswer>(&api, name.to_string()).await;
+    if let Some(k) = krate.value() {
+        k.merge_into(pkg);
+    }
+    let owners = sources.ask_at::<Owners>(&api, name.to_string()).await;
+    if let Some(o) = owners.value() {
+        pkg.maintainers = Some(o.clone());
+    }
+    // The index already holds the crate's release times (`pubtime`).
+}
+
+/// The web API: as configured, else where the index's `config.json` says,
+/// if that is a host already trusted for the index.
+async fn api_base(sources: &Sources) -> Option<Url> {
+    if let Ok(u) = sources.base(API.service) {
+        return Some(u.clone());
+    }
+    let index = sources.base(INDEX.service).ok()?.clone();
+    let config = sources.ask::<IndexConfig>(()).await;
+    let api = config.value()?.1.clone()?;
+    let mut url = Url::parse(&api).ok()?;
+    if !url.path().ends_with('/') {
+        let p = format!("{}/", url.path());
+        url.set_path(&p);
+    }
+    (url.host_str() == index.host_str()).then_some(url)
 }
 
 #[cfg(test)]
@@ -499,7 +635,7 @@ mod tests {
         for (label, text, why) in cases {
             assert_ne!(text, chrono, "{label}");
             let e = parse_index(text.as_bytes(), "chrono").unwrap_err();
-            assert!(e.contains(why), "{label}: {e}");
+            assert!(e.why.contains(why), "{label}: {e}");
         }
         // Every recorded index file is accepted.
         let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -567,7 +703,7 @@ mod tests {
             let e = owners(users)
                 .err()
                 .unwrap_or_else(|| panic!("{label}: accepted"));
-            assert!(e.contains(why), "{label}: {e}");
+            assert!(e.why.contains(why), "{label}: {e}");
         }
         let time = String::from_utf8(fixture("crates-api-examples/time.json")).unwrap();
         let v: serde_json::Value = serde_json::from_str(&time).unwrap();
@@ -577,6 +713,7 @@ mod tests {
         assert!(
             parse_api_crate(twice.to_string().as_bytes(), "time")
                 .unwrap_err()
+                .why
                 .contains("twice")
         );
         let mut bad_time = v.clone();
@@ -584,6 +721,7 @@ mod tests {
         assert!(
             parse_api_crate(bad_time.to_string().as_bytes(), "time")
                 .unwrap_err()
+                .why
                 .contains("RFC 3339")
         );
         assert!(parse_api_crate(&fixture("crates-api-examples/regex.json"), "regex").is_ok());

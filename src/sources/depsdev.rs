@@ -1,13 +1,29 @@
 //! deps.dev API v3: GetPackage, GetVersion, GetDependencies, and v3alpha's
 //! GetVersionBatch (many GetVersion answers in one, paginated), each answer
 //! checked at the boundary (shape, and that it is about what was asked).
+//!
+//! The declaration, the questions and their parsers come first; how they
+//! are asked (a version list as a registry listing, the batch with its
+//! pages and the versions it leaves to GetVersion) follows them.
+
+use std::collections::{BTreeSet, HashMap, HashSet};
+use std::sync::Arc;
 
 use serde_json::Value;
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
+use url::Url;
 
+use super::adapter::{Adapter, Batch, Malformed, Question};
+use super::http::{Client, Service, SharedItem};
+use super::hub::{BatchError, Sources, VulnKey};
 use super::json::{self as strict, kind, quoted};
-use super::model::{DepsDevPackage, DepsDevVersion, DepsDevVersionSummary, GraphNode};
+use super::model::{
+    DepsDevPackage, DepsDevVersion, DepsDevVersionSummary, Flag, GraphNode, RegistryPackage,
+    Release,
+};
+use super::{Coverage, Found, Lookup};
+use crate::purl::Ecosystem;
 
 /// deps.dev wants every character outside the unreserved set encoded, so a
 /// name like `@scope/name` becomes `%40scope%2Fname`.
@@ -21,6 +37,87 @@ fn enc(s: &str) -> String {
         }
     }
     out
+}
+
+/// deps.dev, with GetVersionBatch taking up to 5,000 versions a call.
+pub const ADAPTER: Adapter = Adapter::batching(Service::DepsDev, VERSION_BATCH_PATH, MAX_BATCH);
+
+/// A package in deps.dev's terms: (system, name).
+pub type PackageKey = (&'static str, String);
+
+/// A version in deps.dev's terms: (system, name, version).
+pub type VersionIn = (&'static str, String, String);
+
+/// GetPackage: a package's versions.
+pub struct Package;
+
+impl Question for Package {
+    const ADAPTER: &'static Adapter = &ADAPTER;
+    type Key = PackageKey;
+    type Value = DepsDevPackage;
+
+    fn path((system, name): &PackageKey) -> String {
+        package_path(system, name)
+    }
+
+    fn parse(body: &[u8], (_, name): &PackageKey) -> Result<DepsDevPackage, Malformed> {
+        parse_package(body, name)
+    }
+}
+
+/// GetVersion: one version.
+pub struct Version;
+
+impl Question for Version {
+    const ADAPTER: &'static Adapter = &ADAPTER;
+    type Key = VersionIn;
+    type Value = DepsDevVersion;
+
+    fn path((system, name, version): &VersionIn) -> String {
+        version_path(system, name, version)
+    }
+
+    fn parse(body: &[u8], (_, name, version): &VersionIn) -> Result<DepsDevVersion, Malformed> {
+        parse_version(body, name, version)
+    }
+}
+
+/// GetDependencies: one version's resolved graph, and deps.dev's error if
+/// it could not resolve all of it.
+pub struct Dependencies;
+
+impl Question for Dependencies {
+    const ADAPTER: &'static Adapter = &ADAPTER;
+    type Key = VersionIn;
+    type Value = (Vec<GraphNode>, Option<String>);
+
+    fn path((system, name, version): &VersionIn) -> String {
+        dependencies_path(system, name, version)
+    }
+
+    fn parse(body: &[u8], (_, name, version): &VersionIn) -> Result<Self::Value, Malformed> {
+        parse_dependencies(body, name, version)
+    }
+}
+
+/// GetVersionBatch: many GetVersion answers in one, a page at a time. The
+/// batch answer is not remembered as it is: each version in it is, as the
+/// answer to its own GetVersion, so it is found however it is asked next.
+pub struct VersionBatch;
+
+impl Batch for VersionBatch {
+    const ADAPTER: &'static Adapter = &ADAPTER;
+    const REMEMBERED: bool = false;
+    type Item = VersionKey;
+    type Page = BatchPage;
+
+    fn body(keys: &[VersionKey], page: Option<&str>) -> Vec<u8> {
+        batch_body(keys, page)
+    }
+
+    fn parse(body: &[u8], keys: &[VersionKey]) -> Result<BatchPage, Malformed> {
+        parse_batch(body, &keys.iter().cloned().collect())
+    }
 }
 
 pub fn package_path(system: &str, name: &str) -> String {
@@ -74,6 +171,13 @@ pub struct BatchPage {
 pub fn parse_batch(
     bytes: &[u8],
     asked: &std::collections::HashSet<VersionKey>,
+) -> Result<BatchPage, Malformed> {
+    read_batch(bytes, asked).map_err(|why| ADAPTER.malformed(why))
+}
+
+fn read_batch(
+    bytes: &[u8],
+    asked: &std::collections::HashSet<VersionKey>,
 ) -> Result<BatchPage, String> {
     let o = json(bytes)?;
     let mut page = BatchPage::default();
@@ -116,7 +220,7 @@ pub fn parse_batch(
 type Obj = serde_json::Map<String, Value>;
 
 fn json(bytes: &[u8]) -> Result<Obj, String> {
-    match strict::parse(bytes)? {
+    match strict::parse(bytes).map_err(|e| e.to_string())? {
         Value::Object(o) => Ok(o),
         other => Err(format!("{}, not an object", kind(&other))),
     }
@@ -184,12 +288,15 @@ fn version_key(o: &Obj, name: &str, version: Option<&str>) -> Result<(String, St
 /// deps.dev spells names as each system does; PyPI's are normalized.
 fn same_name(a: &str, b: &str) -> bool {
     use super::osv_record::normalize_name;
-    use crate::purl::Ecosystem;
     a == b || normalize_name(Ecosystem::PyPi, a) == normalize_name(Ecosystem::PyPi, b)
 }
 
 /// GetPackage: every version once, at most one of them the default.
-pub fn parse_package(bytes: &[u8], name: &str) -> Result<DepsDevPackage, String> {
+pub fn parse_package(bytes: &[u8], name: &str) -> Result<DepsDevPackage, Malformed> {
+    read_package(bytes, name).map_err(|why| ADAPTER.malformed(why))
+}
+
+fn read_package(bytes: &[u8], name: &str) -> Result<DepsDevPackage, String> {
     let v = json(bytes)?;
     match v.get("packageKey").map(|k| k.get("name")) {
         None => {}
@@ -231,8 +338,10 @@ pub fn parse_package(bytes: &[u8], name: &str) -> Result<DepsDevPackage, String>
     Ok(DepsDevPackage { versions: out })
 }
 
-pub fn parse_version(bytes: &[u8], name: &str, version: &str) -> Result<DepsDevVersion, String> {
-    version_from(&json(bytes)?, name, version)
+pub fn parse_version(bytes: &[u8], name: &str, version: &str) -> Result<DepsDevVersion, Malformed> {
+    json(bytes)
+        .and_then(|v| version_from(&v, name, version))
+        .map_err(|why| ADAPTER.malformed(why))
 }
 
 fn version_from(v: &Obj, name: &str, version: &str) -> Result<DepsDevVersion, String> {
@@ -296,6 +405,14 @@ fn version_from(v: &Obj, name: &str, version: &str) -> Result<DepsDevVersion, St
 /// version asked about; a graph deps.dev could not fully resolve comes with
 /// its error, which the caller records as partial coverage.
 pub fn parse_dependencies(
+    bytes: &[u8],
+    name: &str,
+    version: &str,
+) -> Result<(Vec<GraphNode>, Option<String>), Malformed> {
+    read_dependencies(bytes, name, version).map_err(|why| ADAPTER.malformed(why))
+}
+
+fn read_dependencies(
     bytes: &[u8],
     name: &str,
     version: &str,
@@ -370,6 +487,271 @@ pub fn parse_dependencies(
     }
     let error = (!node_errors.is_empty()).then(|| node_errors.join("; "));
     Ok((out, error))
+}
+
+/// deps.dev's name for `eco`'s packages, or why it has none.
+fn system<T>(eco: Ecosystem) -> Result<&'static str, Lookup<T>> {
+    eco.depsdev_name().ok_or_else(|| Lookup::NotApplicable {
+        source: ADAPTER.service.name().into(),
+        why: "deps.dev does not cover this ecosystem".into(),
+    })
+}
+
+/// deps.dev's version list, as a registry listing.
+pub async fn listing(sources: &Sources, eco: Ecosystem, name: &str) -> Lookup<RegistryPackage> {
+    let system = match system(eco) {
+        Ok(s) => s,
+        Err(not) => return not,
+    };
+    sources
+        .ask::<Package>((system, name.to_string()))
+        .await
+        .map(|p| from_package(eco, name, p))
+}
+
+/// deps.dev's view of one version.
+pub async fn version(
+    sources: &Sources,
+    eco: Ecosystem,
+    name: &str,
+    version: &str,
+) -> Lookup<DepsDevVersion> {
+    match system(eco) {
+        Ok(system) => {
+            sources
+                .ask::<Version>((system, name.to_string(), version.to_string()))
+                .await
+        }
+        Err(not) => not,
+    }
+}
+
+/// deps.dev's resolved graph of one version. A graph deps.dev could not
+/// fully resolve can show a problem, never the absence of one.
+pub async fn graph(
+    sources: &Sources,
+    eco: Ecosystem,
+    name: &str,
+    version: &str,
+) -> Lookup<Vec<GraphNode>> {
+    let system = match system(eco) {
+        Ok(s) => s,
+        Err(not) => return not,
+    };
+    let graph = sources
+        .ask::<Dependencies>((system, name.to_string(), version.to_string()))
+        .await;
+    match graph {
+        Lookup::Found(mut f) => {
+            let (nodes, error) = std::mem::take(&mut f.value);
+            if let Some(e) = error {
+                f.coverage =
+                    Coverage::Partial(format!("deps.dev could not resolve all of it: {e}"));
+            }
+            Lookup::Found(f.map(|_| nodes))
+        }
+        other => other.map(|(nodes, _)| nodes),
+    }
+}
+
+/// deps.dev's view of many versions: GetVersionBatch for those not
+/// already known (stored answers are reused), up to 5,000 a call, every
+/// page followed. Each answer in a batch is checked like a GetVersion
+/// answer and remembered as one, so the statement is the same whichever
+/// way it was asked. What a batch leaves unanswered, or a batch that
+/// fails, is asked with GetVersion (whose 404 is definite).
+pub async fn versions(
+    sources: &Arc<Sources>,
+    keys: Vec<VulnKey>,
+) -> HashMap<VulnKey, Lookup<DepsDevVersion>> {
+    let client = sources.client();
+    let base = sources.base(ADAPTER.service).ok().cloned();
+    let (mut single, batched) = plan(sources, base.as_ref(), keys);
+    let asked = claimed(client, &batched).await;
+    let mut settled = (Vec::new(), Vec::new());
+    if let Some(base) = &base
+        && !asked.is_empty()
+    {
+        for chunk in Sources::chunks::<VersionBatch>(&asked) {
+            let answered = batch(sources, chunk).await;
+            for key in chunk {
+                let (k, url) = &batched[key];
+                match answered.get(key) {
+                    Some((value, raw, at)) => {
+                        client.remember_as_get(url, raw, *at);
+                        if let Some(key) = Client::get_key(url) {
+                            match Client::get_answer_text(raw, *at) {
+                                Some(text) => settled.0.push((key, text)),
+                                None => settled.1.push(key),
+                            }
+                        }
+                        let found = Lookup::Found(Found::complete(
+                            value.clone(),
+                            ADAPTER.service.name().to_string(),
+                            crate::redact::redact(url),
+                            *at,
+                        ));
+                        let system = k.0.depsdev_name().expect("batched only with a system");
+                        sources.settle::<Version>(base, (system, k.1.clone(), k.2.clone()), found);
+                    }
+                    None => {
+                        settled.1.extend(Client::get_key(url));
+                        single.push(k.clone());
+                    }
+                }
+            }
+        }
+    }
+    client.settle_shared(settled.0, settled.1).await;
+    let mut set = tokio::task::JoinSet::new();
+    for k in single
+        .into_iter()
+        .chain(batched.into_values().map(|(k, _)| k))
+    {
+        let sources = sources.clone();
+        set.spawn(async move {
+            let l = version(&sources, k.0, &k.1, &k.2).await;
+            (k, l)
+        });
+    }
+    let mut out = HashMap::new();
+    while let Some(r) = set.join_next().await {
+        let (k, l) = r.expect("deps.dev lookups do not panic");
+        out.insert(k, l);
+    }
+    out
+}
+
+/// Versions to batch, by deps.dev's key: each as asked, and the URL of its
+/// own GetVersion.
+type Batched = HashMap<VersionKey, (VulnKey, Url)>;
+
+/// Versions a batch may ask about (with the URL of each one's own GET):
+/// those not answered this run or stored, and only when deps.dev may be
+/// asked now; the rest are asked with GetVersion.
+fn plan(sources: &Sources, base: Option<&Url>, keys: Vec<VulnKey>) -> (Vec<VulnKey>, Batched) {
+    let mut single: Vec<VulnKey> = Vec::new();
+    let mut batched = Batched::new();
+    for k in keys.into_iter().collect::<BTreeSet<_>>() {
+        let (Some(system), Some(base)) = (k.0.depsdev_name(), base) else {
+            single.push(k);
+            continue;
+        };
+        let known = sources.answered::<Version>(base, (system, k.1.clone(), k.2.clone()));
+        let url = base.join(&version_path(system, &k.1, &k.2));
+        match url {
+            Ok(url)
+                if !known
+                    && !sources.client().is_cached(&url)
+                    && sources.reaches_network(&ADAPTER) =>
+            {
+                batched.insert((system.to_string(), k.1.clone(), k.2.clone()), (k, url));
+            }
+            _ => single.push(k),
+        }
+    }
+    (single, batched)
+}
+
+/// The versions of `batched` this runner is to ask, in order. On a shared
+/// store each version's answer is shared as the answer to its own GET: a
+/// version another runner has (or is asking about) is left to that GET,
+/// which finds it in the store or waits for it, rather than batched again.
+async fn claimed(client: &Client, batched: &Batched) -> Vec<VersionKey> {
+    // Each version with the key its GET is shared under, if any.
+    let mut keyed: Vec<(VersionKey, Option<String>)> = batched
+        .iter()
+        .map(|(key, (_, url))| (key.clone(), Client::get_key(url)))
+        .collect();
+    keyed.sort();
+    let shared_keys: Vec<String> = keyed.iter().filter_map(|(_, s)| s.clone()).collect();
+    let claims = client.claim_shared(&shared_keys).await;
+    let not_mine: HashSet<&String> = shared_keys
+        .iter()
+        .zip(&claims)
+        .filter(|(_, c)| **c != SharedItem::Mine)
+        .map(|(k, _)| k)
+        .collect();
+    keyed
+        .into_iter()
+        .filter(|(_, s)| s.as_ref().is_none_or(|k| !not_mine.contains(k)))
+        .map(|(key, _)| key)
+        .collect()
+}
+
+/// One GetVersionBatch call, all its pages: what deps.dev answered with
+/// a version. A page that is malformed, or a call that fails, ends it:
+/// the rest is asked one by one.
+async fn batch(
+    sources: &Sources,
+    keys: &[VersionKey],
+) -> HashMap<VersionKey, (DepsDevVersion, Vec<u8>, OffsetDateTime)> {
+    let mut out = HashMap::new();
+    let Ok(url) = sources.batch_url::<VersionBatch>() else {
+        return out;
+    };
+    let mut token: Option<String> = None;
+    let mut seen_tokens = HashSet::new();
+    // Each page must answer something: at most one page per key.
+    for _ in 0..=keys.len() {
+        let page = match sources
+            .post::<VersionBatch>(&url, keys, token.as_deref())
+            .await
+        {
+            Ok(posted) => posted,
+            Err(BatchError::Malformed { url, error }) => {
+                sources.client().warn(format!(
+                    "malformed answer from deps.dev ({url}): {error}; asking one version at a time"
+                ));
+                break;
+            }
+            Err(_) => break,
+        };
+        let progress = page.page.found.len() + page.page.unanswered.len();
+        for (k, v, raw) in page.page.found {
+            out.insert(k, (v, raw, page.at));
+        }
+        match page.page.next_page_token {
+            Some(t) if progress > 0 && seen_tokens.insert(t.clone()) => token = Some(t),
+            _ => break,
+        }
+    }
+    out
+}
+
+/// deps.dev's version list seen as a registry listing (its times are real).
+/// Maven has no yanking; deps.dev does not report Go retractions or NuGet
+/// unlisting, so there whether a release was withdrawn is unknown.
+fn from_package(eco: Ecosystem, name: &str, p: DepsDevPackage) -> RegistryPackage {
+    let yanked = match eco {
+        Ecosystem::Maven => Flag::No,
+        _ => Flag::Unknown,
+    };
+    RegistryPackage {
+        name: name.to_string(),
+        latest_tag: p
+            .versions
+            .iter()
+            .find(|v| v.is_default)
+            .map(|v| v.version.clone()),
+        times_trustworthy: p.versions.iter().all(|v| v.published.is_some()),
+        releases: p
+            .versions
+            .into_iter()
+            .map(|v| Release {
+                version: v.version,
+                published: v.published,
+                yanked: yanked.clone(),
+                deprecated: if v.is_deprecated {
+                    Flag::Yes("deprecated on deps.dev".into())
+                } else {
+                    Flag::No
+                },
+                ..Release::default()
+            })
+            .collect(),
+        ..RegistryPackage::default()
+    }
 }
 
 #[cfg(test)]
@@ -464,19 +846,21 @@ mod tests {
             let e = parse_package(text.as_bytes(), "g:a")
                 .err()
                 .unwrap_or_else(|| panic!("{label}: accepted"));
-            assert!(e.contains(why), "{label}: {e}");
+            assert!(e.why.contains(why), "{label}: {e}");
         }
         let g = br#"{"nodes": [{"versionKey": {"name": "x", "version": "1"}, "relation": "SELF"},
                               {"versionKey": {"name": "y", "version": "2"}, "relation": "SELF"}]}"#;
         assert!(
             parse_dependencies(g, "x", "1")
                 .unwrap_err()
+                .why
                 .contains("second root")
         );
         let g = br#"{"nodes": [{"versionKey": {"name": "x", "version": "1"}}]}"#;
         assert!(
             parse_dependencies(g, "x", "1")
                 .unwrap_err()
+                .why
                 .contains("without a relation")
         );
         let p = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -517,5 +901,69 @@ mod tests {
         assert!(parse_batch(br#"{"responses": [], "nextPageToken": 3}"#, &asked).is_err());
         assert!(parse_batch(br#"{"responses": {}}"#, &asked).is_err());
         assert!(parse_batch(br#"[]"#, &asked).is_err());
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn versions_in_a_batch_are_remembered_as_their_own_answers() {
+        use super::super::hub::loopback::Server;
+        let p = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/fixtures/api/depsdev/npm-lodash-4.17.20.getversion.json");
+        let version: Value = serde_json::from_slice(&std::fs::read(p).unwrap()).unwrap();
+        let srv = Server::start(std::time::Duration::ZERO, move |(method, path, body)| {
+            assert_eq!(
+                (method.as_str(), path.as_str()),
+                ("POST", "/v3alpha/versionbatch")
+            );
+            let asked: Value = serde_json::from_slice(body).unwrap();
+            let responses: Vec<Value> = asked["requests"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|r| {
+                    let known = r["versionKey"]["version"] == "4.17.20";
+                    serde_json::json!({
+                        "request": r,
+                        "version": if known { version.clone() } else { Value::Null },
+                    })
+                })
+                .collect();
+            (
+                200,
+                serde_json::json!({ "responses": responses })
+                    .to_string()
+                    .into_bytes(),
+            )
+        })
+        .await;
+        let cache = tempfile::tempdir().unwrap();
+        let online = super::super::hub::tests::sources_at(&srv.base(), Some(cache.path()), false);
+        let known = (Ecosystem::Npm, "lodash".to_string(), "4.17.20".to_string());
+        let found = versions(&online, vec![known.clone()]).await;
+        assert_eq!(found[&known].value().unwrap().version, "4.17.20");
+        assert_eq!(srv.asked().len(), 1);
+        // Offline, the next run finds it as the answer to its GetVersion.
+        let offline = super::super::hub::tests::sources_at(&srv.base(), Some(cache.path()), true);
+        let again = versions(&offline, vec![known.clone()]).await;
+        assert_eq!(again[&known].value(), found[&known].value());
+        assert_eq!(
+            again[&known].found().unwrap().url,
+            format!(
+                "{}v3/systems/NPM/packages/lodash/versions/4.17.20",
+                srv.base()
+            )
+        );
+        assert_eq!(srv.asked().len(), 1, "{:?}", srv.asked());
+        // A version the batch leaves unanswered is asked with GetVersion.
+        let unknown = (Ecosystem::Npm, "lodash".to_string(), "0.0.1".to_string());
+        let l = versions(&online, vec![unknown.clone()]).await;
+        let paths: Vec<String> = srv.asked().iter().map(|r| r.1.clone()).collect();
+        assert_eq!(
+            paths[1..],
+            [
+                "/v3alpha/versionbatch".to_string(),
+                "/v3/systems/NPM/packages/lodash/versions/0.0.1".to_string()
+            ]
+        );
+        assert!(l[&unknown].value().is_none());
     }
 }

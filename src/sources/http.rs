@@ -112,6 +112,11 @@ pub enum FetchError {
     Transport { url: String, message: String },
 }
 
+/// The HTTP client could not be made (no TLS backend, say).
+#[derive(Debug, thiserror::Error)]
+#[error("cannot build the HTTP client: {0}")]
+pub struct ClientError(reqwest::Error);
+
 /// Requests, cache hits and failures per service.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Stats {
@@ -193,7 +198,7 @@ impl Client {
         cache: Option<Cache>,
         ttl_hours: u64,
         offline: bool,
-    ) -> Result<Client, String> {
+    ) -> Result<Client, ClientError> {
         let allowed = Arc::new(allowed_hosts);
         let policy = reqwest::redirect::Policy::custom(move |attempt| {
             if attempt.previous().len() >= 5 {
@@ -222,7 +227,7 @@ impl Client {
             .timeout(Duration::from_secs(settings.timeout_seconds.max(1)))
             .gzip(true)
             .build()
-            .map_err(|e| format!("cannot build the HTTP client: {e}"))?;
+            .map_err(ClientError)?;
         Ok(Client {
             http,
             settings,

@@ -1,45 +1,32 @@
-//! Every adapter behind one handle: each asks its service through the shared
-//! client, parses the answer into the normalized model, and remembers it for
-//! the rest of the run, so that one package is asked about once.
+//! The machinery every adapter is asked through, the same for all: a
+//! [`Question`] is asked at its service's endpoint through the shared
+//! client, its answer checked by the adapter's parser before it is
+//! remembered (a malformed one never is), and kept for the rest of the run,
+//! so that each thing is asked about once; a [`Batch`] is split at the
+//! limit its adapter declares. With `--offline`, an adapter that needs the
+//! network answers only from what is stored, as it declares.
+//!
+//! What is particular to a service (which questions make a registry
+//! listing, how OSV's pages are followed) is in the service's own file,
+//! built on this.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::any::{Any, TypeId};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::future::Future;
 use std::hash::Hash;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
 use time::OffsetDateTime;
 use tokio::sync::OnceCell;
 use url::Url;
 
+use super::adapter::{Adapter, Answers, Batch, Malformed, Question};
 use super::endpoints::{Endpoint, Endpoints};
-use super::http::{Client, FetchError, Service, SharedItem, Stats};
-use super::model::{
-    Dependency, DepsDevPackage, DepsDevVersion, Flag, GraphNode, RegistryPackage, Release,
-    Scorecard, Vulnerability,
-};
+use super::http::{Client, FetchError, Fetched, Service, Stats};
 use super::osv_db::OsvDb;
-use super::osv_record::OsvRecord;
-use super::{Coverage, Found, Lookup, crates, depsdev, npm, osv, pypi, scorecard};
+use super::{Found, Lookup};
 use crate::purl::Ecosystem;
-
-type Memo<K, V> = Mutex<HashMap<K, Arc<OnceCell<V>>>>;
-
-async fn memo<K, V, F, Fut>(map: &Memo<K, V>, key: K, make: F) -> V
-where
-    K: Eq + Hash,
-    V: Clone,
-    F: FnOnce() -> Fut,
-    Fut: Future<Output = V>,
-{
-    let cell = map
-        .lock()
-        .expect("memo lock")
-        .entry(key)
-        .or_default()
-        .clone();
-    cell.get_or_init(make).await.clone()
-}
 
 /// A vulnerability query: a package version in an ecosystem.
 pub type VulnKey = (Ecosystem, String, String);
@@ -52,21 +39,108 @@ pub struct Limits {
     pub max_scorecard_age_days: i64,
 }
 
+/// One value per key, made once: whoever asks while it is being made
+/// waits for it rather than making it again.
+pub struct Memo<K, V> {
+    cells: Mutex<HashMap<K, Arc<OnceCell<V>>>>,
+}
+
+impl<K, V> Default for Memo<K, V> {
+    fn default() -> Self {
+        Memo {
+            cells: Mutex::default(),
+        }
+    }
+}
+
+impl<K: Eq + Hash, V: Clone> Memo<K, V> {
+    fn cell(&self, key: K) -> Arc<OnceCell<V>> {
+        self.cells
+            .lock()
+            .expect("memo lock")
+            .entry(key)
+            .or_default()
+            .clone()
+    }
+
+    /// The value for `key`, made by `make` if nobody has made it yet.
+    pub async fn get_or_make<F, Fut>(&self, key: K, make: F) -> V
+    where
+        F: FnOnce() -> Fut,
+        Fut: Future<Output = V>,
+    {
+        self.cell(key).get_or_init(make).await.clone()
+    }
+
+    /// Whether `key`'s value is made (not merely being made).
+    pub fn is_made(&self, key: &K) -> bool {
+        self.cells
+            .lock()
+            .expect("memo lock")
+            .get(key)
+            .is_some_and(|c| c.initialized())
+    }
+
+    /// Give `key` its value, unless it has one.
+    pub fn put(&self, key: K, value: V) {
+        let _ = self.cell(key).set(value);
+    }
+}
+
+/// What a question's memo is keyed by: the base URL it was asked under,
+/// and the question.
+type Asked<Q> = (Url, <Q as Question>::Key);
+
+type MemoOf<Q> = Memo<Asked<Q>, Lookup<<Q as Question>::Value>>;
+
+/// A service without an endpoint, and why (with the fix).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{why}")]
+pub struct NoEndpoint {
+    pub service: Service,
+    pub why: String,
+}
+
+/// One answer of a batch endpoint, as its adapter read it.
+#[derive(Debug)]
+pub struct Posted<P> {
+    pub page: P,
+    /// Where it came from, credentials removed.
+    pub url: String,
+    pub at: OffsetDateTime,
+}
+
+/// Why a batch request brought no usable answer.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum BatchError {
+    #[error(transparent)]
+    Fetch(#[from] FetchError),
+    #[error("HTTP {status}")]
+    Status { url: String, status: u16 },
+    #[error("malformed answer from {}: {error}", .error.service)]
+    Malformed { url: String, error: Malformed },
+}
+
+/// Why a whole document brought no answer.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum DocumentError {
+    #[error(transparent)]
+    Fetch(#[from] FetchError),
+    #[error("{url}: HTTP {status}")]
+    Status { url: String, status: u16 },
+}
+
 pub struct Sources {
     client: Client,
     endpoints: Endpoints,
     osv_db: Option<(PathBuf, OsvDb)>,
     osv_web: String,
     limits: Limits,
-    registry: Memo<(Ecosystem, String), Lookup<RegistryPackage>>,
-    pypi_releases: Memo<(String, String), Lookup<Option<Vec<Dependency>>>>,
-    depsdev_version: Memo<VulnKey, Lookup<DepsDevVersion>>,
-    graphs: Memo<VulnKey, Lookup<Vec<GraphNode>>>,
-    scorecards: Memo<String, Lookup<Scorecard>>,
-    vuln_records: Memo<String, Option<OsvRecord>>,
-    crates_api: OnceCell<Option<Url>>,
-    /// Registries asked about packages without an endpoint: how many
-    /// packages, and why there is none.
+    /// Each question type's answers this run (a `MemoOf<Q>` under Q's
+    /// type), made the first time the question is asked.
+    memos: Mutex<HashMap<TypeId, Arc<dyn Any + Send + Sync>>>,
+    /// Services packages needed that have no endpoint: how many packages,
+    /// and why there is none.
     unconfigured: Mutex<BTreeMap<Service, (usize, String)>>,
     /// The packages counted there, each once.
     unconfigured_names: Mutex<HashSet<(Ecosystem, String)>>,
@@ -86,13 +160,7 @@ impl Sources {
             osv_db,
             osv_web,
             limits,
-            registry: Mutex::default(),
-            pypi_releases: Mutex::default(),
-            depsdev_version: Mutex::default(),
-            graphs: Mutex::default(),
-            scorecards: Mutex::default(),
-            vuln_records: Mutex::default(),
-            crates_api: OnceCell::new(),
+            memos: Mutex::default(),
             unconfigured: Mutex::default(),
             unconfigured_names: Mutex::default(),
         }
@@ -103,37 +171,17 @@ impl Sources {
         &self.endpoints
     }
 
-    /// Registries that packages needed but that have no endpoint: per
-    /// service, the number of packages and the reason (with the fix).
-    pub fn unconfigured(&self) -> BTreeMap<Service, (usize, String)> {
-        self.unconfigured.lock().expect("unconfigured lock").clone()
+    pub fn client(&self) -> &Client {
+        &self.client
     }
 
-    /// Ask the ecosystems' own clients for their registries now, in the
-    /// background (see `Endpoints::discover_in_background`). Every package
-    /// of these ecosystems asks for its registry anyway, so no client is
-    /// asked that would not have been.
-    pub fn discover_registries(&self, ecosystems: impl IntoIterator<Item = Ecosystem>) {
-        self.endpoints
-            .discover_in_background(ecosystems.into_iter().filter_map(registry_service));
+    pub fn limits(&self) -> Limits {
+        self.limits
     }
 
-    /// A package decided without its registry, because it has no endpoint:
-    /// counted once per package. Also for statements reused from the
-    /// store, which were decided under the same endpoints.
-    pub fn note_unconfigured(&self, eco: Ecosystem, name: &str) -> Option<String> {
-        let service = registry_service(eco)?;
-        let why = self.base(service).err()?;
-        if self
-            .unconfigured_names
-            .lock()
-            .expect("unconfigured lock")
-            .insert((eco, name.to_string()))
-        {
-            let mut u = self.unconfigured.lock().expect("unconfigured lock");
-            u.entry(service).or_insert((0, why.clone())).0 += 1;
-        }
-        Some(why)
+    /// The offline OSV database, if one is given, and where it is.
+    pub fn osv_db(&self) -> Option<(&Path, &OsvDb)> {
+        self.osv_db.as_ref().map(|(p, db)| (p.as_path(), db))
     }
 
     /// Whether vulnerabilities come from an offline database (which can
@@ -142,48 +190,110 @@ impl Sources {
         self.osv_db.is_some()
     }
 
-    pub fn client(&self) -> &Client {
-        &self.client
-    }
-
-    pub fn tidelift_base(&self) -> Option<Url> {
-        self.base(Service::Tidelift).ok().cloned()
+    /// OSV's web site, for links a person follows.
+    pub fn osv_web(&self) -> &str {
+        &self.osv_web
     }
 
     pub fn stats(&self) -> BTreeMap<Service, Stats> {
         self.client.stats()
     }
 
-    /// Where OSV's web listing for a package is.
-    pub fn vulnerabilities_listing(&self, eco: Ecosystem, name: &str) -> Option<String> {
-        let e = eco.osv_name()?;
-        let mut url = Url::parse(&self.osv_web).ok()?;
-        url.set_path("/list");
-        url.query_pairs_mut()
-            .append_pair("ecosystem", e)
-            .append_pair("q", name);
-        Some(url.to_string())
+    /// Services that packages needed but that have no endpoint: per
+    /// service, the number of packages and the reason (with the fix).
+    pub fn unconfigured(&self) -> BTreeMap<Service, (usize, String)> {
+        self.unconfigured.lock().expect("unconfigured lock").clone()
     }
 
-    fn base(&self, service: Service) -> Result<&Url, String> {
-        match self.endpoints.get(service) {
-            Endpoint::Url { url, .. } => Ok(url),
-            Endpoint::Missing(why) => Err(why.clone()),
-            Endpoint::Discover(_) => Err("the endpoint could not be discovered".into()),
+    /// A package decided without `service`, because it has no endpoint:
+    /// counted once per package. `None` when it has one.
+    pub fn note_unconfigured(
+        &self,
+        service: Service,
+        package: (Ecosystem, String),
+    ) -> Option<String> {
+        let why = self.base(service).err()?.why;
+        if self
+            .unconfigured_names
+            .lock()
+            .expect("unconfigured lock")
+            .insert(package)
+        {
+            let mut u = self.unconfigured.lock().expect("unconfigured lock");
+            u.entry(service).or_insert((0, why.clone())).0 += 1;
+        }
+        Some(why)
+    }
+
+    /// Where `service` is asked.
+    pub fn base(&self, service: Service) -> Result<&Url, NoEndpoint> {
+        let why = match self.endpoints.get(service) {
+            Endpoint::Url { url, .. } => return Ok(url),
+            Endpoint::Missing(why) => why.clone(),
+            Endpoint::Discover(_) => "the endpoint could not be discovered".into(),
+        };
+        Err(NoEndpoint { service, why })
+    }
+
+    /// Whether `adapter` may ask its service now: not with `--offline`
+    /// when it needs the network (it answers from what is stored).
+    pub fn reaches_network(&self, adapter: &Adapter) -> bool {
+        adapter.network && !self.client.is_offline()
+    }
+
+    fn memo<Q: Question>(&self) -> Arc<MemoOf<Q>> {
+        let any = self
+            .memos
+            .lock()
+            .expect("memos lock")
+            .entry(TypeId::of::<Q>())
+            .or_insert_with(|| Arc::new(MemoOf::<Q>::default()))
+            .clone();
+        any.downcast::<MemoOf<Q>>()
+            .expect("a question's memo is kept under its own type")
+    }
+
+    /// Ask `Q` about `key` at its service's endpoint, once a run.
+    pub async fn ask<Q: Question>(&self, key: Q::Key) -> Lookup<Q::Value> {
+        let service = Q::ADAPTER.service;
+        match self.base(service) {
+            Ok(base) => self.ask_at::<Q>(&base.clone(), key).await,
+            Err(e) => Lookup::Unavailable {
+                source: service.name().into(),
+                reason: format!("not configured: {e}"),
+            },
         }
     }
 
-    /// GET `path` under a service's base and turn the answer into a lookup.
-    /// The answer is checked by `parse` before it is cached; a cached
-    /// answer that no longer passes is dropped and asked for again.
-    async fn get_parsed<T>(
-        &self,
-        service: Service,
-        base: &Url,
-        path: &str,
-        parse: impl Fn(&[u8]) -> Result<T, String>,
-    ) -> Lookup<T> {
+    /// Ask `Q` about `key` under `base` (an address the service itself
+    /// named), once a run.
+    pub async fn ask_at<Q: Question>(&self, base: &Url, key: Q::Key) -> Lookup<Q::Value> {
+        let asked = (base.clone(), key);
+        self.memo::<Q>()
+            .get_or_make(asked.clone(), || self.fetch::<Q>(&asked.0, &asked.1))
+            .await
+    }
+
+    /// Whether `Q` about `key` under `base` has been answered this run.
+    pub fn answered<Q: Question>(&self, base: &Url, key: Q::Key) -> bool {
+        self.memo::<Q>().is_made(&(base.clone(), key))
+    }
+
+    /// Take `lookup` as the answer to `Q` about `key` under `base` (one
+    /// found in a batch answer), unless it has one.
+    pub fn settle<Q: Question>(&self, base: &Url, key: Q::Key, lookup: Lookup<Q::Value>) {
+        self.memo::<Q>().put((base.clone(), key), lookup);
+    }
+
+    /// GET `Q`'s path for `key` under `base` and turn the answer into a
+    /// lookup. The answer is checked by `Q::parse` before it is
+    /// remembered; a stored answer that no longer passes is dropped and,
+    /// for a definite question, asked for again.
+    async fn fetch<Q: Question>(&self, base: &Url, key: &Q::Key) -> Lookup<Q::Value> {
+        let service = Q::ADAPTER.service;
+        let definite = Q::ANSWERS == Answers::Definite;
         let source = service.name().to_string();
+        let path = Q::path(key);
         let url = match base.join(path.trim_start_matches('/')) {
             Ok(u) => u,
             Err(e) => {
@@ -199,7 +309,7 @@ impl Sources {
                 Ok(f) => f,
                 Err(e) => return unavailable(service, e),
             };
-            if f.is_not_found() {
+            if definite && f.is_not_found() {
                 self.client.remember(&f);
                 return Lookup::NotFound {
                     source,
@@ -207,15 +317,25 @@ impl Sources {
                     at: f.retrieved_at,
                 };
             }
-            match parse(&f.body) {
+            if !definite && f.status != 200 {
+                return Lookup::Unavailable {
+                    source,
+                    reason: format!("{}: HTTP {}", f.url, f.status),
+                };
+            }
+            match Q::parse(&f.body, key) {
                 Ok(value) => {
                     self.client.remember(&f);
                     return Lookup::Found(Found::complete(value, source, f.url, f.retrieved_at));
                 }
-                Err(e) if f.from_cache && attempt == 0 && !self.client.is_offline() => {
+                Err(_)
+                    if definite
+                        && f.from_cache
+                        && attempt == 0
+                        && self.reaches_network(Q::ADAPTER) =>
+                {
                     // Stored by an older run, or damaged: not an answer.
                     self.client.forget(&f);
-                    let _ = e;
                     fetched = self.client.get_fresh(service, &url).await;
                 }
                 Err(e) => {
@@ -231,751 +351,93 @@ impl Sources {
         unreachable!("the loop returns on its second pass")
     }
 
-    /// The package's releases: its registry where there is an adapter,
-    /// deps.dev otherwise.
-    pub async fn registry(&self, eco: Ecosystem, name: &str) -> Lookup<RegistryPackage> {
-        memo(&self.registry, (eco, name.to_string()), || {
-            self.fetch_registry(eco, name)
-        })
-        .await
-    }
-
-    async fn fetch_registry(&self, eco: Ecosystem, name: &str) -> Lookup<RegistryPackage> {
-        let Some(service) = registry_service(eco) else {
-            return self.depsdev_package(eco, name).await;
-        };
-        let base = match self.base(service) {
-            Ok(b) => b.clone(),
-            Err(_) => {
-                let why = self.note_unconfigured(eco, name).unwrap_or_default();
-                return Lookup::Unavailable {
-                    source: service.name().into(),
-                    reason: format!("not configured: {why}"),
-                };
-            }
-        };
-        match eco {
-            Ecosystem::Npm => {
-                self.get_parsed(service, &base, &npm::packument_path(name), |b| {
-                    npm::parse_packument(b, name)
-                })
-                .await
-            }
-            Ecosystem::PyPi => {
-                self.get_parsed(service, &base, &pypi::project_path(name), |b| {
-                    pypi::parse_project(b, name)
-                })
-                .await
-            }
-            _ => {
-                let mut index = self
-                    .get_parsed(service, &base, &crates::index_path(name), |b| {
-                        crates::parse_index(b, name)
-                    })
-                    .await;
-                if let Lookup::Found(found) = &mut index {
-                    self.enrich_from_crates_api(name, &mut found.value).await;
-                }
-                index
-            }
-        }
-    }
-
-    /// One PyPI release's dependencies (the project answer has only the
-    /// newest release's): for resolving a range that excludes the newest.
-    pub async fn pypi_release_dependencies(
+    /// GET a whole document from `adapter`'s service at `url` (with a
+    /// bearer token, if given: its answer is then never remembered), for a
+    /// reader elsewhere; `client().remember` it once it reads.
+    pub async fn document(
         &self,
-        name: &str,
-        version: &str,
-    ) -> Lookup<Option<Vec<Dependency>>> {
-        memo(
-            &self.pypi_releases,
-            (name.to_string(), version.to_string()),
-            || async {
-                let base = match self.base(Service::PyPi) {
-                    Ok(b) => b.clone(),
-                    Err(why) => {
-                        return Lookup::Unavailable {
-                            source: Service::PyPi.name().into(),
-                            reason: format!("not configured: {why}"),
-                        };
-                    }
-                };
-                self.get_parsed(
-                    Service::PyPi,
-                    &base,
-                    &pypi::release_path(name, version),
-                    |b| pypi::parse_release(b, name, version),
-                )
-                .await
-            },
-        )
-        .await
-    }
-
-    /// The crates.io web API adds what the index lacks: repository,
-    /// licenses and owners. Its absence leaves those unknown.
-    async fn enrich_from_crates_api(&self, name: &str, pkg: &mut RegistryPackage) {
-        let Some(api) = self.crates_api_base().await else {
-            return;
+        adapter: &Adapter,
+        url: &Url,
+        token: Option<&str>,
+    ) -> Result<Fetched, DocumentError> {
+        let f = match token {
+            Some(t) => self.client.get_with_token(adapter.service, url, t).await?,
+            None => self.client.get(adapter.service, url).await?,
         };
-        let krate = self
-            .get_parsed(
-                Service::CratesApi,
-                &api,
-                &crates::api_crate_path(name),
-                |b| crates::parse_api_crate(b, name),
-            )
-            .await;
-        if let Some(k) = krate.value() {
-            k.merge_into(pkg);
-        }
-        let owners = self
-            .get_parsed(
-                Service::CratesApi,
-                &api,
-                &crates::api_owners_path(name),
-                crates::parse_owners,
-            )
-            .await;
-        if let Some(o) = owners.value() {
-            pkg.maintainers = Some(o.clone());
-        }
-        // The index already holds the crate's release times (`pubtime`).
-    }
-
-    async fn crates_api_base(&self) -> Option<Url> {
-        self.crates_api
-            .get_or_init(|| async {
-                if let Ok(u) = self.base(Service::CratesApi) {
-                    return Some(u.clone());
-                }
-                let index = self.base(Service::CratesIndex).ok()?.clone();
-                let config = self
-                    .get_parsed(
-                        Service::CratesIndex,
-                        &index,
-                        "config.json",
-                        crates::parse_index_config,
-                    )
-                    .await;
-                let api = config.value()?.1.clone()?;
-                let mut url = Url::parse(&api).ok()?;
-                if !url.path().ends_with('/') {
-                    let p = format!("{}/", url.path());
-                    url.set_path(&p);
-                }
-                // Only a host already trusted for the index.
-                (url.host_str() == index.host_str()).then_some(url)
-            })
-            .await
-            .clone()
-    }
-
-    /// deps.dev's version list, as a registry listing.
-    async fn depsdev_package(&self, eco: Ecosystem, name: &str) -> Lookup<RegistryPackage> {
-        self.depsdev(
-            eco,
-            |system| depsdev::package_path(system, name),
-            |b| depsdev::parse_package(b, name),
-        )
-        .await
-        .map(|p| from_depsdev(eco, name, p))
-    }
-
-    pub async fn depsdev_version(
-        &self,
-        eco: Ecosystem,
-        name: &str,
-        version: &str,
-    ) -> Lookup<DepsDevVersion> {
-        let key = (eco, name.to_string(), version.to_string());
-        memo(&self.depsdev_version, key, || {
-            self.depsdev(
-                eco,
-                |system| depsdev::version_path(system, name, version),
-                |b| depsdev::parse_version(b, name, version),
-            )
-        })
-        .await
-    }
-
-    /// deps.dev's view of many versions: GetVersionBatch for those not
-    /// already known (cached answers are reused), up to 5,000 a call, every
-    /// page followed. Each answer in a batch is checked like a GetVersion
-    /// answer and cached as one, so the statement is the same whichever
-    /// way it was asked. What a batch leaves unanswered, or a batch that
-    /// fails, is asked with GetVersion (whose 404 is definite).
-    pub async fn depsdev_versions(
-        self: &Arc<Self>,
-        keys: Vec<VulnKey>,
-    ) -> HashMap<VulnKey, Lookup<DepsDevVersion>> {
-        let mut single: Vec<VulnKey> = Vec::new();
-        let mut batched: HashMap<depsdev::VersionKey, (VulnKey, Url)> = HashMap::new();
-        let base = self.base(Service::DepsDev).ok().cloned();
-        for k in keys.into_iter().collect::<BTreeSet<_>>() {
-            let (Some(system), Some(base)) = (k.0.depsdev_name(), &base) else {
-                single.push(k);
-                continue;
-            };
-            let known = self
-                .depsdev_version
-                .lock()
-                .expect("memo lock")
-                .get(&k)
-                .is_some_and(|c| c.initialized());
-            let url = base.join(&depsdev::version_path(system, &k.1, &k.2));
-            match url {
-                Ok(url) if !known && !self.client.is_cached(&url) && !self.client.is_offline() => {
-                    batched.insert((system.to_string(), k.1.clone(), k.2.clone()), (k, url));
-                }
-                _ => single.push(k),
-            }
-        }
-        // On a shared store each version's answer is shared as the answer
-        // to its own GET: a version another runner has (or is asking
-        // about) is left to that GET, which finds it in the store or
-        // waits for it, rather than batched again here.
-        // Each version with the key its GET is shared under, if any.
-        let mut keyed: Vec<(depsdev::VersionKey, Option<String>)> = batched
-            .iter()
-            .map(|(key, (_, url))| (key.clone(), Client::get_key(url)))
-            .collect();
-        keyed.sort();
-        let shared_keys: Vec<String> = keyed.iter().filter_map(|(_, s)| s.clone()).collect();
-        let claims = self.client.claim_shared(&shared_keys).await;
-        let not_mine: HashSet<&String> = shared_keys
-            .iter()
-            .zip(&claims)
-            .filter(|(_, c)| **c != SharedItem::Mine)
-            .map(|(k, _)| k)
-            .collect();
-        let asked: Vec<depsdev::VersionKey> = keyed
-            .into_iter()
-            .filter(|(_, s)| s.as_ref().is_none_or(|k| !not_mine.contains(k)))
-            .map(|(key, _)| key)
-            .collect();
-        let mut settled = (Vec::new(), Vec::new());
-        if let Some(base) = &base
-            && !asked.is_empty()
-        {
-            for chunk in asked.chunks(depsdev::MAX_BATCH) {
-                let answered = self.depsdev_batch(base, chunk).await;
-                for key in chunk {
-                    let (k, url) = &batched[key];
-                    match answered.get(key) {
-                        Some((value, raw, at)) => {
-                            self.client.remember_as_get(url, raw, *at);
-                            if let Some(key) = Client::get_key(url) {
-                                match Client::get_answer_text(raw, *at) {
-                                    Some(text) => settled.0.push((key, text)),
-                                    None => settled.1.push(key),
-                                }
-                            }
-                            let found = Lookup::Found(Found::complete(
-                                value.clone(),
-                                Service::DepsDev.name().to_string(),
-                                crate::redact::redact(url),
-                                *at,
-                            ));
-                            let cell = self
-                                .depsdev_version
-                                .lock()
-                                .expect("memo lock")
-                                .entry(k.clone())
-                                .or_default()
-                                .clone();
-                            let _ = cell.set(found);
-                        }
-                        None => {
-                            settled.1.extend(Client::get_key(url));
-                            single.push(k.clone());
-                        }
-                    }
-                }
-            }
-        }
-        self.client.settle_shared(settled.0, settled.1).await;
-        let mut set = tokio::task::JoinSet::new();
-        for k in single
-            .into_iter()
-            .chain(batched.into_values().map(|(k, _)| k))
-        {
-            let hub = self.clone();
-            set.spawn(async move {
-                let l = hub.depsdev_version(k.0, &k.1, &k.2).await;
-                (k, l)
+        if f.status != 200 {
+            return Err(DocumentError::Status {
+                url: f.url,
+                status: f.status,
             });
         }
-        let mut out = HashMap::new();
-        while let Some(r) = set.join_next().await {
-            let (k, l) = r.expect("deps.dev lookups do not panic");
-            out.insert(k, l);
-        }
-        out
+        Ok(f)
     }
 
-    /// One GetVersionBatch call, all its pages: what deps.dev answered with
-    /// a version. A page that is malformed, or a call that fails, ends it:
-    /// the rest is asked one by one.
-    async fn depsdev_batch(
-        &self,
-        base: &Url,
-        keys: &[depsdev::VersionKey],
-    ) -> HashMap<depsdev::VersionKey, (DepsDevVersion, Vec<u8>, OffsetDateTime)> {
-        let mut out = HashMap::new();
-        let Ok(url) = base.join(depsdev::VERSION_BATCH_PATH) else {
-            return out;
-        };
-        let asked: HashSet<depsdev::VersionKey> = keys.iter().cloned().collect();
-        let mut token: Option<String> = None;
-        let mut seen_tokens = HashSet::new();
-        // Each page must answer something: at most one page per key.
-        for _ in 0..=keys.len() {
-            let body = depsdev::batch_body(keys, token.as_deref());
-            let fetched = match self.client.post_json(Service::DepsDev, &url, body).await {
-                Ok(f) if f.status == 200 => f,
-                _ => break,
-            };
-            let page = match depsdev::parse_batch(&fetched.body, &asked) {
-                Ok(p) => p,
-                Err(e) => {
-                    self.client.warn(format!(
-                        "malformed answer from deps.dev ({}): {e}; asking one version at a time",
-                        fetched.url
-                    ));
-                    break;
-                }
-            };
-            let progress = page.found.len() + page.unanswered.len();
-            for (k, v, raw) in page.found {
-                out.insert(k, (v, raw, fetched.retrieved_at));
-            }
-            match page.next_page_token {
-                Some(t) if progress > 0 && seen_tokens.insert(t.clone()) => token = Some(t),
-                _ => break,
-            }
-        }
-        out
+    /// `items` in requests of at most the limit `B`'s adapter declares.
+    pub fn chunks<B: Batch>(items: &[B::Item]) -> std::slice::Chunks<'_, B::Item> {
+        items.chunks(batch_limit::<B>())
     }
 
-    pub async fn dependency_graph(
-        &self,
-        eco: Ecosystem,
-        name: &str,
-        version: &str,
-    ) -> Lookup<Vec<GraphNode>> {
-        let key = (eco, name.to_string(), version.to_string());
-        memo(&self.graphs, key, || async {
-            let graph = self
-                .depsdev(
-                    eco,
-                    |system| depsdev::dependencies_path(system, name, version),
-                    |b| depsdev::parse_dependencies(b, name, version),
-                )
-                .await;
-            // A graph deps.dev could not fully resolve can show a problem,
-            // never the absence of one.
-            match graph {
-                Lookup::Found(mut f) => {
-                    let (nodes, error) = std::mem::take(&mut f.value);
-                    if let Some(e) = error {
-                        f.coverage =
-                            Coverage::Partial(format!("deps.dev could not resolve all of it: {e}"));
-                    }
-                    Lookup::Found(f.map(|_| nodes))
-                }
-                other => other.map(|(nodes, _)| nodes),
-            }
-        })
-        .await
+    /// Where `B` is POSTed.
+    pub fn batch_url<B: Batch>(&self) -> Result<Url, NoEndpoint> {
+        let path = B::ADAPTER
+            .batch
+            .expect("a batch's adapter declares its batch endpoint")
+            .path;
+        Ok(self
+            .base(B::ADAPTER.service)?
+            .join(path)
+            .expect("a fixed relative path joins onto a base URL"))
     }
 
-    /// Ask deps.dev about a package in its own system's terms.
-    async fn depsdev<T>(
-        &self,
-        eco: Ecosystem,
-        path: impl FnOnce(&str) -> String,
-        parse: impl Fn(&[u8]) -> Result<T, String>,
-    ) -> Lookup<T> {
-        let Some(system) = eco.depsdev_name() else {
-            return Lookup::NotApplicable {
-                source: "deps.dev".into(),
-                why: "deps.dev does not cover this ecosystem".into(),
-            };
-        };
-        let base = match self.base(Service::DepsDev) {
-            Ok(b) => b.clone(),
-            Err(why) => {
-                return Lookup::Unavailable {
-                    source: "deps.dev".into(),
-                    reason: why,
-                };
-            }
-        };
-        self.get_parsed(Service::DepsDev, &base, &path(system), parse)
-            .await
-    }
-
-    /// OpenSSF Scorecard for `github.com/org/repo`; not scanned → NotFound.
-    /// A result older than the limit is stale: it can show a failing check,
-    /// not a passing one.
-    pub async fn scorecard(&self, repo: &str) -> Lookup<Scorecard> {
-        memo(&self.scorecards, repo.to_string(), || async {
-            let base = match self.base(Service::Scorecard) {
-                Ok(b) => b.clone(),
-                Err(why) => {
-                    return Lookup::Unavailable {
-                        source: "OpenSSF Scorecard".into(),
-                        reason: why,
-                    };
-                }
-            };
-            let mut l = self
-                .get_parsed(
-                    Service::Scorecard,
-                    &base,
-                    &scorecard::project_path(repo),
-                    |b| scorecard::parse(b, repo),
-                )
-                .await;
-            if let Lookup::Found(f) = &mut l {
-                f.as_of = f.value.date;
-                let days = (self.limits.now - f.value.date).whole_days();
-                if days > self.limits.max_scorecard_age_days {
-                    f.coverage = Coverage::Stale(format!(
-                        "Scorecard ran on {}, {days} days before this run, over the {}-day limit ([assessment] max_scorecard_age_days)",
-                        f.value.date.date(),
-                        self.limits.max_scorecard_age_days
-                    ));
-                }
-            }
-            l
-        })
-        .await
-    }
-
-    /// Known vulnerabilities for many package versions at once: from the
-    /// offline database when one is given, else OSV's batch API.
-    pub async fn vulnerabilities(
-        self: &Arc<Self>,
-        queries: Vec<VulnKey>,
-    ) -> HashMap<VulnKey, Lookup<Vec<Vulnerability>>> {
-        let mut out = HashMap::new();
-        let mut online = Vec::new();
-        // Sorted, so that the same set makes the same batches (and cache keys).
-        let queries: Vec<VulnKey> = queries
-            .into_iter()
-            .collect::<BTreeSet<_>>()
-            .into_iter()
-            .collect();
-        for q in queries {
-            if q.0.osv_name().is_none() {
-                out.insert(
-                    q,
-                    Lookup::NotApplicable {
-                        source: "OSV".into(),
-                        why: "OSV does not cover this package type".into(),
-                    },
-                );
-                continue;
-            }
-            match &self.osv_db {
-                Some((path, db)) => {
-                    let source = format!("offline OSV database {}", path.display());
-                    if !db.covers(q.0) {
-                        out.insert(
-                            q.clone(),
-                            Lookup::Unavailable {
-                                source,
-                                reason: format!(
-                                    "it holds no {} records",
-                                    q.0.osv_name().unwrap_or("")
-                                ),
-                            },
-                        );
-                        continue;
-                    }
-                    let r = db.query(q.0, &q.1, &q.2);
-                    let mut coverage =
-                        db.coverage(q.0, self.limits.now, self.limits.max_osv_db_age_days);
-                    if !r.undecided.is_empty() {
-                        coverage = coverage.and(Coverage::Partial(format!(
-                            "records that could not be evaluated for {}: {}",
-                            q.2,
-                            r.undecided
-                                .iter()
-                                .map(|(id, why)| format!("{id} ({why})"))
-                                .collect::<Vec<_>>()
-                                .join(", ")
-                        )));
-                    }
-                    let at = OffsetDateTime::now_utc();
-                    let lookup = Lookup::Found(Found {
-                        value: r.affected,
-                        source,
-                        url: format!("file://{}", path.display()),
-                        at,
-                        as_of: db
-                            .snapshot(q.0)
-                            .and_then(|s| s.newest)
-                            .unwrap_or(OffsetDateTime::UNIX_EPOCH),
-                        coverage,
-                    });
-                    out.insert(q, lookup);
-                }
-                None => online.push(q),
-            }
-        }
-        if !online.is_empty() {
-            out.extend(self.osv_api(online).await);
-        }
-        out
-    }
-
-    async fn osv_api(
-        self: &Arc<Self>,
-        queries: Vec<VulnKey>,
-    ) -> HashMap<VulnKey, Lookup<Vec<Vulnerability>>> {
-        let mut out = HashMap::new();
-        let base = match self.base(Service::Osv) {
-            Ok(b) => b.clone(),
-            Err(why) => {
-                for q in queries {
-                    out.insert(
-                        q,
-                        Lookup::Unavailable {
-                            source: "OSV".into(),
-                            reason: why.clone(),
-                        },
-                    );
-                }
-                return out;
-            }
-        };
-        let url = base.join(osv::QUERYBATCH_PATH).expect("a fixed path joins");
-        let mut ids: HashMap<VulnKey, Vec<String>> = HashMap::new();
-        let mut failed: HashMap<VulnKey, String> = HashMap::new();
-        let mut asked_at: HashMap<VulnKey, OffsetDateTime> = HashMap::new();
-        // On a shared store each version's answer is shared apart from the
-        // batch it came in (runners batch different sets together): asked
-        // by the runner that claims it, waited for by the others.
-        let shown = crate::redact::redact(&url);
-        let item_key = |(e, n, v): &VulnKey| {
-            format!("OSV {shown} {} {n} {v}", e.osv_name().unwrap_or_default())
-        };
-        let mut remaining: Vec<VulnKey> = queries.clone();
-        let mut pause = std::time::Duration::from_millis(10);
-        while !remaining.is_empty() {
-            let keys: Vec<String> = remaining.iter().map(item_key).collect();
-            let claims = self.client.claim_shared(&keys).await;
-            let mut mine = Vec::new();
-            let mut theirs = Vec::new();
-            for (q, claim) in remaining.drain(..).zip(claims) {
-                match claim {
-                    SharedItem::Found(text) => match osv::decode_item(&text) {
-                        Some((at, found)) => {
-                            asked_at.insert(q.clone(), at);
-                            ids.insert(q, found);
-                        }
-                        // Damaged: asked again, and the store mended.
-                        None => mine.push(q),
-                    },
-                    SharedItem::Mine => mine.push(q),
-                    SharedItem::Theirs => theirs.push(q),
-                }
-            }
-            if !mine.is_empty() {
-                self.osv_ask(&url, &mine, &mut ids, &mut failed, &mut asked_at)
-                    .await;
-                let (mut answered, mut unanswered) = (Vec::new(), Vec::new());
-                for q in &mine {
-                    match (failed.contains_key(q), asked_at.get(q)) {
-                        (false, Some(at)) => answered.push((
-                            item_key(q),
-                            osv::encode_item(*at, ids.get(q).map(Vec::as_slice).unwrap_or(&[])),
-                        )),
-                        _ => unanswered.push(item_key(q)),
-                    }
-                }
-                self.client.settle_shared(answered, unanswered).await;
-            }
-            if !theirs.is_empty() {
-                tokio::time::sleep(pause).await;
-                pause = (pause * 2).min(std::time::Duration::from_millis(200));
-            }
-            remaining = theirs;
-        }
-        // Each record's details once, to skip withdrawn ones and name fixes.
-        let unique: HashSet<String> = ids.values().flatten().cloned().collect();
-        let records: HashMap<String, Option<OsvRecord>> = {
-            let mut set = tokio::task::JoinSet::new();
-            for id in unique {
-                let this = self.clone();
-                let base = base.clone();
-                set.spawn(async move {
-                    let record = this.osv_record(&base, &id).await;
-                    (id, record)
-                });
-            }
-            let mut m = HashMap::new();
-            while let Some(Ok((id, r))) = set.join_next().await {
-                m.insert(id, r);
-            }
-            m
-        };
-        for q in queries {
-            if let Some(reason) = failed.remove(&q) {
-                out.insert(
-                    q,
-                    Lookup::Unavailable {
-                        source: "OSV".into(),
-                        reason,
-                    },
-                );
-                continue;
-            }
-            // Only an answer proves there is nothing: none, none known.
-            let Some(at) = asked_at.get(&q).copied() else {
-                out.insert(
-                    q,
-                    Lookup::Unavailable {
-                        source: "OSV".into(),
-                        reason: "not answered".into(),
-                    },
-                );
-                continue;
-            };
-            let found_ids = ids.remove(&q).unwrap_or_default();
-            let vulns = found_ids
-                .iter()
-                .map(|id| match records.get(id).cloned().flatten() {
-                    Some(r) => r.to_vulnerability(q.0, &q.1),
-                    // Known to affect, details unavailable: counted as live.
-                    None => Vulnerability {
-                        id: id.clone(),
-                        aliases: vec![],
-                        summary: None,
-                        fixed_in: vec![],
-                        withdrawn: false,
-                    },
-                })
-                .collect();
-            out.insert(
-                q,
-                Lookup::Found(Found::complete(
-                    vulns,
-                    "OSV",
-                    crate::redact::redact(&url),
-                    at,
-                )),
-            );
-        }
-        out
-    }
-
-    /// Ask OSV's `querybatch` about `queries`, every page followed: the IDs
-    /// found for each, when it was answered, or why it was not.
-    async fn osv_ask(
+    /// One request of `B` (continuing at `page`, if given) to `url`, its
+    /// answer checked by `B::parse`. Where `B` says its answers are
+    /// remembered, one that passes is, and a stored one that does not is
+    /// forgotten.
+    pub async fn post<B: Batch>(
         &self,
         url: &Url,
-        queries: &[VulnKey],
-        ids: &mut HashMap<VulnKey, Vec<String>>,
-        failed: &mut HashMap<VulnKey, String>,
-        asked_at: &mut HashMap<VulnKey, OffsetDateTime>,
-    ) {
-        let mut pending: Vec<osv::Query> = queries
-            .iter()
-            .map(|(e, n, v)| osv::Query {
-                ecosystem: *e,
-                name: n.clone(),
-                version: v.clone(),
-                page_token: None,
-            })
-            .collect();
-        while !pending.is_empty() {
-            let mut next = Vec::new();
-            for chunk in pending.chunks(osv::BATCH_LIMIT) {
-                let body = osv::querybatch_body(chunk);
-                let answer = self.client.post_json(Service::Osv, url, body).await;
-                let mut answered_at = OffsetDateTime::now_utc();
-                let parsed = answer.map_err(|e| e.to_string()).and_then(|f| {
-                    answered_at = f.retrieved_at;
-                    if f.status != 200 {
-                        return Err(format!("HTTP {}", f.status));
-                    }
-                    match osv::parse_querybatch(&f.body, chunk.len()) {
-                        Ok(r) => {
-                            self.client.remember(&f);
-                            Ok(r)
-                        }
-                        Err(e) => {
-                            self.client.forget(&f);
-                            Err(format!("malformed answer from OSV: {e}"))
-                        }
-                    }
-                });
-                match parsed {
-                    Ok(results) => {
-                        for (q, (found, token)) in chunk.iter().zip(results) {
-                            let key = (q.ecosystem, q.name.clone(), q.version.clone());
-                            // As of its first page: the older time.
-                            asked_at.entry(key.clone()).or_insert(answered_at);
-                            ids.entry(key).or_default().extend(found);
-                            if let Some(t) = token {
-                                next.push(osv::Query {
-                                    page_token: Some(t),
-                                    ..q.clone()
-                                });
-                            }
-                        }
-                    }
-                    Err(reason) => {
-                        for q in chunk {
-                            failed.insert(
-                                (q.ecosystem, q.name.clone(), q.version.clone()),
-                                reason.clone(),
-                            );
-                        }
-                    }
-                }
-            }
-            pending = next;
+        items: &[B::Item],
+        page: Option<&str>,
+    ) -> Result<Posted<B::Page>, BatchError> {
+        debug_assert!(items.len() <= batch_limit::<B>());
+        let f = self
+            .client
+            .post_json(B::ADAPTER.service, url, B::body(items, page))
+            .await?;
+        if f.status != 200 {
+            return Err(BatchError::Status {
+                url: f.url,
+                status: f.status,
+            });
         }
-    }
-
-    /// A record's details; `None` when they cannot be had (the record then
-    /// counts as live: known to affect, details unknown).
-    async fn osv_record(&self, base: &Url, id: &str) -> Option<OsvRecord> {
-        memo(&self.vuln_records, id.to_string(), || async {
-            let url = base.join(&osv::vuln_path(id)).ok()?;
-            let f = self.client.get(Service::Osv, &url).await.ok()?;
-            if f.status != 200 {
-                return None;
-            }
-            match super::osv_record::parse(&f.body, id) {
-                Ok(r) => {
+        match B::parse(&f.body, items) {
+            Ok(page) => {
+                if B::REMEMBERED {
                     self.client.remember(&f);
-                    Some(r)
                 }
-                Err(_) => {
-                    self.client.forget(&f);
-                    None
-                }
+                Ok(Posted {
+                    page,
+                    url: f.url,
+                    at: f.retrieved_at,
+                })
             }
-        })
-        .await
+            Err(error) => {
+                if B::REMEMBERED {
+                    self.client.forget(&f);
+                }
+                Err(BatchError::Malformed { url: f.url, error })
+            }
+        }
     }
 }
 
-/// The registry a package's releases come from, where there is an adapter.
-fn registry_service(eco: Ecosystem) -> Option<Service> {
-    match eco {
-        Ecosystem::Npm => Some(Service::Npm),
-        Ecosystem::PyPi => Some(Service::PyPi),
-        Ecosystem::Cargo => Some(Service::CratesIndex),
-        _ => None,
-    }
+fn batch_limit<B: Batch>() -> usize {
+    B::ADAPTER
+        .batch
+        .expect("a batch's adapter declares its batch endpoint")
+        .limit
+        .max(1)
 }
 
 fn unavailable<T>(service: Service, e: FetchError) -> Lookup<T> {
@@ -985,37 +447,499 @@ fn unavailable<T>(service: Service, e: FetchError) -> Lookup<T> {
     }
 }
 
-/// deps.dev's version list seen as a registry listing (its times are real).
-/// Maven has no yanking; deps.dev does not report Go retractions or NuGet
-/// unlisting, so there whether a release was withdrawn is unknown.
-fn from_depsdev(eco: Ecosystem, name: &str, p: DepsDevPackage) -> RegistryPackage {
-    let yanked = match eco {
-        Ecosystem::Maven => Flag::No,
-        _ => Flag::Unknown,
-    };
-    RegistryPackage {
-        name: name.to_string(),
-        latest_tag: p
-            .versions
+/// A small HTTP server on loopback for the tests of the hub and the
+/// adapters built on it: it answers each request as the test says, after
+/// an optional delay, and keeps what it was asked.
+#[cfg(test)]
+pub(crate) mod loopback {
+    use std::net::SocketAddr;
+    use std::sync::{Arc, Mutex};
+    use std::time::Duration;
+
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    use tokio::net::{TcpListener, TcpStream};
+
+    /// One request: method, path, body.
+    pub type Request = (String, String, Vec<u8>);
+
+    type Answer = dyn Fn(&Request) -> (u16, Vec<u8>) + Send + Sync;
+
+    pub struct Server {
+        pub addr: SocketAddr,
+        asked: Arc<Mutex<Vec<Request>>>,
+    }
+
+    impl Server {
+        /// Serve on a free port, on the current runtime.
+        pub async fn start(
+            delay: Duration,
+            answer: impl Fn(&Request) -> (u16, Vec<u8>) + Send + Sync + 'static,
+        ) -> Server {
+            let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+            let addr = listener.local_addr().unwrap();
+            let asked: Arc<Mutex<Vec<Request>>> = Arc::default();
+            let answer: Arc<Answer> = Arc::new(answer);
+            let log = asked.clone();
+            tokio::spawn(async move {
+                while let Ok((stream, _)) = listener.accept().await {
+                    let (log, answer) = (log.clone(), answer.clone());
+                    tokio::spawn(async move {
+                        let _ = serve(stream, delay, &log, &*answer).await;
+                    });
+                }
+            });
+            Server { addr, asked }
+        }
+
+        pub fn base(&self) -> url::Url {
+            url::Url::parse(&format!("http://{}/", self.addr)).unwrap()
+        }
+
+        /// Every request so far, in the order they came.
+        pub fn asked(&self) -> Vec<Request> {
+            self.asked.lock().unwrap().clone()
+        }
+
+        /// How many requests were for `path`.
+        pub fn count(&self, path: &str) -> usize {
+            self.asked().iter().filter(|r| r.1 == path).count()
+        }
+    }
+
+    async fn serve(
+        mut stream: TcpStream,
+        delay: Duration,
+        log: &Mutex<Vec<Request>>,
+        answer: &Answer,
+    ) -> std::io::Result<()> {
+        let mut buf = Vec::new();
+        let mut chunk = [0u8; 4096];
+        let head_end = loop {
+            let n = stream.read(&mut chunk).await?;
+            if n == 0 {
+                return Ok(());
+            }
+            buf.extend_from_slice(&chunk[..n]);
+            if let Some(i) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
+                break i + 4;
+            }
+        };
+        let head = String::from_utf8_lossy(&buf[..head_end]).into_owned();
+        let mut words = head.split_whitespace();
+        let (method, path) = (
+            words.next().unwrap_or("").to_string(),
+            words.next().unwrap_or("").to_string(),
+        );
+        let length = head
+            .lines()
+            .filter_map(|l| l.split_once(':'))
+            .find(|(k, _)| k.eq_ignore_ascii_case("content-length"))
+            .and_then(|(_, v)| v.trim().parse::<usize>().ok())
+            .unwrap_or(0);
+        while buf.len() < head_end + length {
+            let n = stream.read(&mut chunk).await?;
+            if n == 0 {
+                break;
+            }
+            buf.extend_from_slice(&chunk[..n]);
+        }
+        let request = (method, path, buf[head_end..].to_vec());
+        log.lock().unwrap().push(request.clone());
+        tokio::time::sleep(delay).await;
+        let (status, body) = answer(&request);
+        let head = format!(
+            "HTTP/1.1 {status} X\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n",
+            body.len()
+        );
+        stream.write_all(head.as_bytes()).await?;
+        stream.write_all(&body).await?;
+        stream.shutdown().await
+    }
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use std::time::Duration;
+
+    use super::loopback::Server;
+    use super::*;
+    use crate::sources::adapter::Answers;
+    use crate::sources::cache::Cache;
+
+    /// A run's sources with every service at `base`, remembering answers
+    /// in `cache` if given.
+    pub(crate) fn sources_at(base: &Url, cache: Option<&Path>, offline: bool) -> Arc<Sources> {
+        let mut endpoints = Endpoints::resolve(&crate::config::Config::default()).unwrap();
+        for s in [Service::DepsDev, Service::Osv, Service::Scorecard] {
+            endpoints.set(s, base.clone(), "test");
+        }
+        let client = Client::new(
+            crate::config::Network {
+                retries: 0,
+                ..Default::default()
+            },
+            endpoints.hosts(),
+            cache.map(|d| Cache::open(d).unwrap()),
+            24,
+            offline,
+        )
+        .unwrap();
+        let limits = Limits {
+            now: OffsetDateTime::now_utc(),
+            max_osv_db_age_days: 7,
+            max_scorecard_age_days: 365,
+        };
+        Arc::new(Sources::new(
+            client,
+            endpoints,
+            None,
+            "https://osv.example.invalid".into(),
+            limits,
+        ))
+    }
+
+    /// A service for these tests, with a batch endpoint of three items.
+    const TEST: Adapter = Adapter::batching(Service::DepsDev, "batch", 3);
+
+    /// `doc/{key}`, answered `{"doc": key}`.
+    struct Doc;
+
+    fn read_doc(body: &[u8], key: &str) -> Result<String, String> {
+        let v: serde_json::Value = serde_json::from_slice(body).map_err(|e| e.to_string())?;
+        match v["doc"].as_str() {
+            Some(d) if d == key => Ok(d.to_string()),
+            _ => Err(format!("not the document {key:?}")),
+        }
+    }
+
+    impl Question for Doc {
+        const ADAPTER: &'static Adapter = &TEST;
+        type Key = String;
+        type Value = String;
+
+        fn path(key: &String) -> String {
+            format!("doc/{key}")
+        }
+
+        fn parse(body: &[u8], key: &String) -> Result<String, Malformed> {
+            read_doc(body, key).map_err(|why| TEST.malformed(why))
+        }
+    }
+
+    /// The same documents, read by a stricter parser (as a newer release
+    /// reads what an older one stored).
+    struct Stricter;
+
+    impl Question for Stricter {
+        const ADAPTER: &'static Adapter = &TEST;
+        type Key = String;
+        type Value = String;
+
+        fn path(key: &String) -> String {
+            Doc::path(key)
+        }
+
+        fn parse(_: &[u8], _: &String) -> Result<String, Malformed> {
+            Err(TEST.malformed("never good enough".into()))
+        }
+    }
+
+    /// The same documents, as details that may be missing.
+    struct Detail;
+
+    impl Question for Detail {
+        const ADAPTER: &'static Adapter = &TEST;
+        const ANSWERS: Answers = Answers::BestEffort;
+        type Key = String;
+        type Value = String;
+
+        fn path(key: &String) -> String {
+            Doc::path(key)
+        }
+
+        fn parse(body: &[u8], key: &String) -> Result<String, Malformed> {
+            Doc::parse(body, key)
+        }
+    }
+
+    /// `batch`: a JSON list of numbers, answered with their doubles.
+    struct Doubles;
+
+    impl Batch for Doubles {
+        const ADAPTER: &'static Adapter = &TEST;
+        const REMEMBERED: bool = true;
+        type Item = u32;
+        type Page = Vec<u32>;
+
+        fn body(items: &[u32], _: Option<&str>) -> Vec<u8> {
+            serde_json::to_vec(items).unwrap()
+        }
+
+        fn parse(body: &[u8], items: &[u32]) -> Result<Vec<u32>, Malformed> {
+            let answer: Vec<u32> = serde_json::from_slice(body)
+                .map_err(|e| TEST.malformed(format!("not a list of numbers: {e}")))?;
+            if answer.len() != items.len() {
+                return Err(TEST.malformed("not one answer per item".into()));
+            }
+            Ok(answer)
+        }
+    }
+
+    /// Documents by path: `doc/{key}` answers `{"doc": key}`, but
+    /// `doc/bad` is HTML and `doc/gone` is not there; `batch` doubles
+    /// each number, and answers a list with `13` in it with HTML.
+    async fn server(delay: Duration) -> Server {
+        Server::start(delay, |(_, path, body)| {
+            if path == "/batch" {
+                let items: Vec<u32> = serde_json::from_slice(body).unwrap_or_default();
+                if items.contains(&13) {
+                    return (200, b"<html>".to_vec());
+                }
+                let doubled: Vec<u32> = items.iter().map(|i| i * 2).collect();
+                return (200, serde_json::to_vec(&doubled).unwrap());
+            }
+            match path.strip_prefix("/doc/") {
+                Some("bad") => (200, b"<html>".to_vec()),
+                Some("gone") => (404, b"{}".to_vec()),
+                Some(key) => (
+                    200,
+                    serde_json::json!({ "doc": key }).to_string().into_bytes(),
+                ),
+                None => (404, b"{}".to_vec()),
+            }
+        })
+        .await
+    }
+
+    #[tokio::test]
+    async fn the_memo_makes_each_value_once_for_everyone_who_asks() {
+        let memo: Arc<Memo<&str, usize>> = Arc::default();
+        let made = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let mut set = tokio::task::JoinSet::new();
+        for _ in 0..8 {
+            let (memo, made) = (memo.clone(), made.clone());
+            set.spawn(async move {
+                memo.get_or_make("k", || async {
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                    made.fetch_add(1, std::sync::atomic::Ordering::SeqCst) + 1
+                })
+                .await
+            });
+        }
+        while let Some(v) = set.join_next().await {
+            assert_eq!(v.unwrap(), 1);
+        }
+        assert_eq!(made.load(std::sync::atomic::Ordering::SeqCst), 1);
+        assert!(memo.is_made(&"k"));
+        assert!(!memo.is_made(&"other"));
+        // A value given is kept; one given later does not replace it.
+        memo.put("other", 7);
+        memo.put("other", 8);
+        assert_eq!(memo.get_or_make("other", || async { 9 }).await, 7);
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_question_is_asked_once_a_run_however_often_it_is_asked() {
+        let srv = server(Duration::from_millis(200)).await;
+        // No cache: only the hub's memory can save a request.
+        let sources = sources_at(&srv.base(), None, false);
+        let mut set = tokio::task::JoinSet::new();
+        for key in ["a", "a", "a", "a", "a", "a", "b", "b"] {
+            let sources = sources.clone();
+            set.spawn(async move { sources.ask::<Doc>(key.to_string()).await });
+        }
+        while let Some(l) = set.join_next().await {
+            assert!(matches!(l.unwrap(), Lookup::Found(_)));
+        }
+        // And again once answered.
+        let again = sources.ask::<Doc>("a".into()).await;
+        assert_eq!(again.value().map(String::as_str), Some("a"));
+        assert_eq!(srv.count("/doc/a"), 1, "{:?}", srv.asked());
+        assert_eq!(srv.count("/doc/b"), 1, "{:?}", srv.asked());
+        assert!(sources.answered::<Doc>(&srv.base(), "a".into()));
+        assert!(!sources.answered::<Doc>(&srv.base(), "c".into()));
+        // Another question about the same path is its own.
+        assert!(matches!(
+            sources.ask::<Detail>("a".into()).await,
+            Lookup::Found(_)
+        ));
+        assert_eq!(srv.count("/doc/a"), 2);
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_malformed_answer_is_not_remembered_and_a_stored_one_that_fails_is_asked_again() {
+        let srv = server(Duration::ZERO).await;
+        let cache = tempfile::tempdir().unwrap();
+        let run = || sources_at(&srv.base(), Some(cache.path()), false);
+        let first = run();
+        assert!(matches!(
+            first.ask::<Doc>("good".into()).await,
+            Lookup::Found(_)
+        ));
+        let bad = first.ask::<Doc>("bad".into()).await;
+        let Lookup::Malformed {
+            source,
+            url,
+            reason,
+        } = &bad
+        else {
+            panic!("{bad:?}");
+        };
+        assert_eq!(source, "deps.dev");
+        assert_eq!(url, &format!("{}doc/bad", srv.base()));
+        assert!(
+            reason.starts_with(&format!("malformed answer from deps.dev ({url}): ")),
+            "{reason}"
+        );
+        // The next run finds the good answer stored, and asks for the bad
+        // one again.
+        let second = run();
+        assert!(matches!(
+            second.ask::<Doc>("good".into()).await,
+            Lookup::Found(_)
+        ));
+        assert!(matches!(
+            second.ask::<Doc>("bad".into()).await,
+            Lookup::Malformed { .. }
+        ));
+        assert_eq!(srv.count("/doc/good"), 1);
+        assert_eq!(srv.count("/doc/bad"), 2);
+        // A reader that refuses what is stored asks once more, at once,
+        // and drops the stored copy.
+        let third = run();
+        assert!(matches!(
+            third.ask::<Stricter>("good".into()).await,
+            Lookup::Malformed { .. }
+        ));
+        assert_eq!(srv.count("/doc/good"), 2);
+        let fourth = run();
+        assert!(matches!(
+            fourth.ask::<Doc>("good".into()).await,
+            Lookup::Found(_)
+        ));
+        assert_eq!(srv.count("/doc/good"), 3);
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn not_found_is_kept_only_where_the_service_says_it_definitely() {
+        let srv = server(Duration::ZERO).await;
+        let cache = tempfile::tempdir().unwrap();
+        let run = || sources_at(&srv.base(), Some(cache.path()), false);
+        assert!(matches!(
+            run().ask::<Doc>("gone".into()).await,
+            Lookup::NotFound { .. }
+        ));
+        assert!(matches!(
+            run().ask::<Doc>("gone".into()).await,
+            Lookup::NotFound { .. }
+        ));
+        assert_eq!(srv.count("/doc/gone"), 1);
+        // Details that are not there are only not there this time.
+        let detail = run().ask::<Detail>("gone".into()).await;
+        assert!(matches!(detail, Lookup::Unavailable { .. }), "{detail:?}");
+        assert!(detail.why_not().ends_with("HTTP 404"), "{detail:?}");
+        // A malformed detail is not asked again at once.
+        assert!(matches!(
+            run().ask::<Detail>("bad".into()).await,
+            Lookup::Malformed { .. }
+        ));
+        assert_eq!(srv.count("/doc/bad"), 1);
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn offline_an_adapter_that_needs_the_network_answers_only_from_what_is_stored() {
+        let srv = server(Duration::ZERO).await;
+        let cache = tempfile::tempdir().unwrap();
+        let online = sources_at(&srv.base(), Some(cache.path()), false);
+        assert!(online.reaches_network(&TEST));
+        assert!(matches!(
+            online.ask::<Doc>("kept".into()).await,
+            Lookup::Found(_)
+        ));
+        let before = srv.asked().len();
+        let offline = sources_at(&srv.base(), Some(cache.path()), true);
+        assert!(!offline.reaches_network(&TEST));
+        assert!(!offline.reaches_network(&crate::sources::osv_db::ADAPTER));
+        assert!(matches!(
+            offline.ask::<Doc>("kept".into()).await,
+            Lookup::Found(_)
+        ));
+        let other = offline.ask::<Doc>("other".into()).await;
+        assert!(
+            other.why_not().contains("offline, and") && other.why_not().contains("/doc/other"),
+            "{other:?}"
+        );
+        // What is stored and no longer passes is not asked again offline.
+        assert!(matches!(
+            offline.ask::<Stricter>("kept".into()).await,
+            Lookup::Malformed { .. }
+        ));
+        // Nor is anything posted.
+        let url = offline.batch_url::<Doubles>().unwrap();
+        assert!(offline.post::<Doubles>(&url, &[1, 2], None).await.is_err());
+        assert_eq!(srv.asked().len(), before, "{:?}", srv.asked());
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn batches_are_split_at_the_declared_limit_and_checked() {
+        let srv = server(Duration::ZERO).await;
+        let cache = tempfile::tempdir().unwrap();
+        let sources = sources_at(&srv.base(), Some(cache.path()), false);
+        let items: Vec<u32> = (1..=7).collect();
+        let chunks: Vec<&[u32]> = Sources::chunks::<Doubles>(&items).collect();
+        assert_eq!(chunks, [&[1, 2, 3][..], &[4, 5, 6], &[7]]);
+        let url = sources.batch_url::<Doubles>().unwrap();
+        assert_eq!(url.as_str(), format!("{}batch", srv.base()));
+        for chunk in &chunks {
+            let posted = sources.post::<Doubles>(&url, chunk, None).await.unwrap();
+            assert_eq!(posted.page, chunk.iter().map(|i| i * 2).collect::<Vec<_>>());
+        }
+        let bodies: Vec<Vec<u32>> = srv
+            .asked()
             .iter()
-            .find(|v| v.is_default)
-            .map(|v| v.version.clone()),
-        times_trustworthy: p.versions.iter().all(|v| v.published.is_some()),
-        releases: p
-            .versions
-            .into_iter()
-            .map(|v| Release {
-                version: v.version,
-                published: v.published,
-                yanked: yanked.clone(),
-                deprecated: if v.is_deprecated {
-                    Flag::Yes("deprecated on deps.dev".into())
-                } else {
-                    Flag::No
-                },
-                ..Release::default()
+            .map(|(method, path, body)| {
+                assert_eq!((method.as_str(), path.as_str()), ("POST", "/batch"));
+                serde_json::from_slice(body).unwrap()
             })
-            .collect(),
-        ..RegistryPackage::default()
+            .collect();
+        assert_eq!(bodies, [vec![1, 2, 3], vec![4, 5, 6], vec![7]]);
+        // A good answer is remembered, under its body.
+        let again = sources_at(&srv.base(), Some(cache.path()), false);
+        again.post::<Doubles>(&url, &[1, 2, 3], None).await.unwrap();
+        assert_eq!(srv.asked().len(), 3);
+        // A malformed one names its service, and is not remembered.
+        for _ in 0..2 {
+            let e = again
+                .post::<Doubles>(&url, &[12, 13], None)
+                .await
+                .unwrap_err();
+            assert!(matches!(e, BatchError::Malformed { .. }), "{e:?}");
+            assert!(
+                e.to_string()
+                    .starts_with("malformed answer from deps.dev: not a list"),
+                "{e}"
+            );
+        }
+        assert_eq!(srv.asked().len(), 5);
+    }
+
+    #[test]
+    fn every_adapter_is_listed_once_and_says_what_it_needs() {
+        let declared: Vec<(Service, bool)> = crate::sources::ADAPTERS
+            .iter()
+            .map(|a| (a.service, a.network))
+            .collect();
+        let distinct: HashSet<&(Service, bool)> = declared.iter().collect();
+        assert_eq!(distinct.len(), declared.len(), "{declared:?}");
+        // Only the offline database answers without the network; only OSV
+        // and deps.dev batch, each within its documented limit.
+        for a in crate::sources::ADAPTERS {
+            assert_eq!(a.network, **a != crate::sources::osv_db::ADAPTER, "{a:?}");
+            match a.service {
+                Service::Osv if a.network => assert_eq!(a.batch.unwrap().limit, 1000),
+                Service::DepsDev => assert_eq!(a.batch.unwrap().limit, 5000),
+                _ => assert!(a.batch.is_none(), "{a:?}"),
+            }
+        }
     }
 }

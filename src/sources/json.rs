@@ -11,21 +11,31 @@ use serde_json::{Map, Number, Value};
 /// The longest part of an upstream value quoted in a message.
 const QUOTE_MAX: usize = 64;
 
+/// Why an answer's JSON could not be read.
+#[derive(Debug, thiserror::Error)]
+pub enum JsonError {
+    /// Not JSON, or JSON with a key twice or something after it.
+    #[error("not JSON as documented: {0}")]
+    Syntax(serde_json::Error),
+    /// JSON, but not the shape asked for.
+    #[error("not the documented shape: {0}")]
+    Shape(serde_json::Error),
+}
+
 /// An answer's JSON, refusing duplicate keys and trailing data.
-pub fn parse(bytes: &[u8]) -> Result<Value, String> {
+pub fn parse(bytes: &[u8]) -> Result<Value, JsonError> {
     let mut de = serde_json::Deserializer::from_slice(bytes);
-    let v = Strict
+    Strict
         .deserialize(&mut de)
         .and_then(|v| de.end().map(|()| v))
-        .map_err(|e| format!("not JSON as documented: {e}"))?;
-    Ok(v)
+        .map_err(JsonError::Syntax)
 }
 
 /// An answer's JSON read into `T`, refusing duplicate keys anywhere (serde's
 /// derived readers refuse them only for a struct's own fields, not in the
 /// maps and free-form values inside it).
-pub fn parse_into<T: serde::de::DeserializeOwned>(bytes: &[u8]) -> Result<T, String> {
-    serde_json::from_value(parse(bytes)?).map_err(|e| format!("not the documented shape: {e}"))
+pub fn parse_into<T: serde::de::DeserializeOwned>(bytes: &[u8]) -> Result<T, JsonError> {
+    serde_json::from_value(parse(bytes)?).map_err(JsonError::Shape)
 }
 
 /// A value from an answer, quoted for a message and cut short: upstream
@@ -156,7 +166,7 @@ mod tests {
             r#"{"name": "x", "n\u0061me": "y"}"#,
             r#"[{"a": 1}, {"b": 1, "b": 2}]"#,
         ] {
-            let e = parse(text.as_bytes()).unwrap_err();
+            let e = parse(text.as_bytes()).unwrap_err().to_string();
             assert!(e.contains("appears twice"), "{text}: {e}");
         }
         // The same key in sibling objects is fine.

@@ -1,6 +1,14 @@
 //! Upstream services: one adapter per service, the shared HTTP client, the
 //! cache and the offline OSV database.
 //!
+//! Each service declares itself once, in its own file ([`adapter::Adapter`]:
+//! its name, whether it needs the network, its batch endpoint and limit),
+//! with its questions' paths and parsers ([`adapter::Question`],
+//! [`adapter::Batch`]); the hub asks them all the same way
+//! ([`hub::Sources`]). Adding a service is its file and a line in
+//! [`ADAPTERS`], with its name in `http::Service` and its endpoint's setting
+//! in `endpoints` (and the configuration).
+//!
 //! Every answer comes back as a [`Lookup`]. A [`Found`] answer says how much
 //! of the truth it holds ([`Coverage`]) and what time it describes
 //! (`as_of`), because a True may rest only on *closed-world* evidence: a
@@ -9,9 +17,11 @@
 //! [`Closed`] witness it returns is what the assessment needs to assert a
 //! True or a value; partial or stale answers can still establish a False.
 
+pub mod adapter;
 pub mod cache;
 pub mod crates;
 pub mod depsdev;
+pub mod documents;
 pub mod endpoints;
 pub mod http;
 pub mod hub;
@@ -22,10 +32,27 @@ pub mod osv;
 pub mod osv_db;
 pub mod osv_record;
 pub mod pypi;
+pub mod registry;
 pub mod repo_url;
 pub mod scorecard;
 
 use time::OffsetDateTime;
+
+use adapter::Adapter;
+
+/// Every adapter, as it declares itself.
+pub const ADAPTERS: &[&Adapter] = &[
+    &depsdev::ADAPTER,
+    &osv::ADAPTER,
+    &osv_db::ADAPTER,
+    &scorecard::ADAPTER,
+    &npm::ADAPTER,
+    &pypi::ADAPTER,
+    &crates::INDEX,
+    &crates::API,
+    &documents::TIDELIFT,
+    &documents::REPORTS,
+];
 
 /// How much of the truth an answer holds.
 #[derive(Debug, Clone, PartialEq, Eq)]

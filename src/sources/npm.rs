@@ -10,11 +10,33 @@ use serde_json::Value;
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
+use super::adapter::{Adapter, Malformed, Question};
+use super::http::Service;
 use super::json::{self, kind, quoted};
 use super::model::{
     Account, Dependency, DependencyKind, Flag, Funding, Maintainers, RegistryPackage, Release,
 };
 use super::repo_url;
+
+/// The npm registry, asked one package at a time.
+pub const ADAPTER: Adapter = Adapter::online(Service::Npm);
+
+/// A package's packument, by its name.
+pub struct Packument;
+
+impl Question for Packument {
+    const ADAPTER: &'static Adapter = &ADAPTER;
+    type Key = String;
+    type Value = RegistryPackage;
+
+    fn path(name: &String) -> String {
+        packument_path(name)
+    }
+
+    fn parse(body: &[u8], name: &String) -> Result<RegistryPackage, Malformed> {
+        parse_packument(body, name)
+    }
+}
 
 pub fn packument_path(name: &str) -> String {
     match name.strip_prefix('@').and_then(|n| n.split_once('/')) {
@@ -32,8 +54,12 @@ pub fn packument_path(name: &str) -> String {
 /// wrote `dependencies` as a list) leaves that fact unknown for that
 /// release, never "none"; a form no release was ever published with (a
 /// string or a number where a map belongs) is a malformed answer.
-pub fn parse_packument(bytes: &[u8], requested: &str) -> Result<RegistryPackage, String> {
-    let v: Value = json::parse(bytes)?;
+pub fn parse_packument(bytes: &[u8], requested: &str) -> Result<RegistryPackage, Malformed> {
+    read_packument(bytes, requested).map_err(|why| ADAPTER.malformed(why))
+}
+
+fn read_packument(bytes: &[u8], requested: &str) -> Result<RegistryPackage, String> {
+    let v: Value = json::parse(bytes).map_err(|e| e.to_string())?;
     let obj = v.as_object().ok_or("not a JSON object")?;
     if obj.contains_key("error") && !obj.contains_key("versions") {
         let e = match &obj["error"] {
@@ -467,11 +493,13 @@ mod tests {
         assert!(
             ok(r#"{"name": "y", "versions": {}}"#)
                 .unwrap_err()
+                .why
                 .contains("\"y\"")
         );
         assert!(
             ok(r#"{"name": "x"}"#)
                 .unwrap_err()
+                .why
                 .contains("no `versions`")
         );
         assert!(ok(r#"{"name": "x", "versions": []}"#).is_err());
@@ -514,7 +542,7 @@ mod tests {
     }
 
     /// A complete packument (maintainers, times) with one change.
-    fn complete(change: impl FnOnce(&mut Value)) -> Result<RegistryPackage, String> {
+    fn complete(change: impl FnOnce(&mut Value)) -> Result<RegistryPackage, Malformed> {
         let mut v = serde_json::json!({
             "name": "x",
             "dist-tags": {"latest": "2.0.0"},
@@ -645,7 +673,7 @@ mod tests {
             let e = complete(change)
                 .err()
                 .unwrap_or_else(|| panic!("{label}: accepted"));
-            assert!(e.contains(why), "{label}: {e}");
+            assert!(e.why.contains(why), "{label}: {e}");
         }
         // `deprecated: ""` is npm's "no longer deprecated".
         let p = complete(|v| v["versions"]["2.0.0"]["deprecated"] = "".into()).unwrap();
@@ -670,6 +698,7 @@ mod tests {
         assert!(
             parse_packument(t.as_bytes(), "x")
                 .unwrap_err()
+                .why
                 .contains("twice")
         );
     }

@@ -18,9 +18,16 @@ use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+use super::adapter::Adapter;
+use super::http::Service;
 use super::model::Vulnerability;
 use super::osv_record::{OsvRecord, Verdict, base_ecosystem, normalize_name};
 use crate::purl::Ecosystem;
+
+/// OSV's records from files on this machine: no network, so `--offline`
+/// leaves it as it is (`osv::vulnerabilities` asks it instead of the API
+/// when one is given).
+pub const ADAPTER: Adapter = Adapter::local(Service::Osv);
 
 const MAX_ZIP_ENTRIES: usize = 1_000_000;
 const MAX_ENTRY_BYTES: u64 = 16 << 20;

@@ -10,6 +10,8 @@ use serde::Deserialize;
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
+use super::adapter::Malformed;
+use super::http::Service;
 use super::model::Vulnerability;
 use crate::purl::Ecosystem;
 use crate::versions;
@@ -109,8 +111,15 @@ impl Affected {
 /// schema has them. A record withdrawn at no readable time is not taken
 /// for withdrawn: withdrawal hides a vulnerability, so only a record that
 /// says it in the schema's form is one.
-pub fn parse(bytes: &[u8], id: &str) -> Result<OsvRecord, String> {
-    let r: OsvRecord = super::json::parse_into(bytes)?;
+pub fn parse(bytes: &[u8], id: &str) -> Result<OsvRecord, Malformed> {
+    read(bytes, id).map_err(|why| Malformed {
+        service: Service::Osv,
+        why,
+    })
+}
+
+fn read(bytes: &[u8], id: &str) -> Result<OsvRecord, String> {
+    let r: OsvRecord = super::json::parse_into(bytes).map_err(|e| e.to_string())?;
     if r.id != id {
         return Err(format!(
             "the record is {}, not {}",
@@ -443,7 +452,7 @@ mod tests {
         let id = "GHSA-35jh-r3h4-6jhm";
         let r = parse(&bytes, id).unwrap();
         assert!(!r.is_withdrawn());
-        assert!(parse(&bytes, "GHSA-other").unwrap_err().contains("not"));
+        assert!(parse(&bytes, "GHSA-other").unwrap_err().why.contains("not"));
         let with = |change: &dyn Fn(&mut serde_json::Value)| {
             let mut v: serde_json::Value = serde_json::from_slice(&bytes).unwrap();
             change(&mut v);
@@ -457,7 +466,7 @@ mod tests {
         assert!(r.is_withdrawn());
         for bad in ["not really", "2024-01-01", ""] {
             let b = with(&|v| v["withdrawn"] = bad.into());
-            assert!(parse(&b, id).unwrap_err().contains("RFC 3339"), "{bad}");
+            assert!(parse(&b, id).unwrap_err().why.contains("RFC 3339"), "{bad}");
             // Read without the check (an offline database), it still counts.
             let r: OsvRecord = serde_json::from_slice(&b).unwrap();
             assert!(!r.is_withdrawn(), "{bad}");
@@ -468,7 +477,12 @@ mod tests {
         let text = String::from_utf8(bytes.clone()).unwrap();
         let twice = text.replacen("\"package\": {", "\"package\": {\"name\": \"other\", ", 1);
         assert_ne!(twice, text);
-        assert!(parse(twice.as_bytes(), id).unwrap_err().contains("twice"));
+        assert!(
+            parse(twice.as_bytes(), id)
+                .unwrap_err()
+                .why
+                .contains("twice")
+        );
     }
 
     #[test]

@@ -7,6 +7,8 @@ use serde_json::Value;
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
+use super::adapter::{Adapter, Malformed, Question};
+use super::http::Service;
 use super::json::{self, kind, quoted};
 use super::model::{
     Account, Dependency, DependencyKind, Flag, Funding, Maintainers, RegistryPackage, Release,
@@ -14,6 +16,43 @@ use super::model::{
 use super::osv_record::normalize_name;
 use super::{npm, repo_url};
 use crate::purl::Ecosystem;
+
+/// PyPI's JSON API, asked one project (or release) at a time.
+pub const ADAPTER: Adapter = Adapter::online(Service::PyPi);
+
+/// A project: its releases, and the newest release's metadata.
+pub struct Project;
+
+impl Question for Project {
+    const ADAPTER: &'static Adapter = &ADAPTER;
+    type Key = String;
+    type Value = RegistryPackage;
+
+    fn path(name: &String) -> String {
+        project_path(name)
+    }
+
+    fn parse(body: &[u8], name: &String) -> Result<RegistryPackage, Malformed> {
+        parse_project(body, name)
+    }
+}
+
+/// One release's dependencies, by (project, version).
+pub struct ReleaseDependencies;
+
+impl Question for ReleaseDependencies {
+    const ADAPTER: &'static Adapter = &ADAPTER;
+    type Key = (String, String);
+    type Value = Option<Vec<Dependency>>;
+
+    fn path((name, version): &(String, String)) -> String {
+        release_path(name, version)
+    }
+
+    fn parse(body: &[u8], (name, version): &(String, String)) -> Result<Self::Value, Malformed> {
+        parse_release(body, name, version)
+    }
+}
 
 pub fn project_path(name: &str) -> String {
     let safe: String = name
@@ -112,8 +151,12 @@ fn requires_dist(info: &Obj) -> Result<Option<Vec<Dependency>>, String> {
 }
 
 /// Read a project answer for `requested`, checking its shape at the boundary.
-pub fn parse_project(bytes: &[u8], requested: &str) -> Result<RegistryPackage, String> {
-    let v: Value = json::parse(bytes)?;
+pub fn parse_project(bytes: &[u8], requested: &str) -> Result<RegistryPackage, Malformed> {
+    read_project(bytes, requested).map_err(|why| ADAPTER.malformed(why))
+}
+
+fn read_project(bytes: &[u8], requested: &str) -> Result<RegistryPackage, String> {
+    let v: Value = json::parse(bytes).map_err(|e| e.to_string())?;
     let info = info(&v, requested)?;
     let current = opt_str(info, "version")?
         .ok_or("no `info.version`")?
@@ -362,8 +405,16 @@ pub fn parse_release(
     bytes: &[u8],
     requested: &str,
     version: &str,
+) -> Result<Option<Vec<Dependency>>, Malformed> {
+    read_release(bytes, requested, version).map_err(|why| ADAPTER.malformed(why))
+}
+
+fn read_release(
+    bytes: &[u8],
+    requested: &str,
+    version: &str,
 ) -> Result<Option<Vec<Dependency>>, String> {
-    let v: Value = json::parse(bytes)?;
+    let v: Value = json::parse(bytes).map_err(|e| e.to_string())?;
     let info = info(&v, requested)?;
     match opt_str(info, "version")? {
         Some(x) if x == version => {}
@@ -517,7 +568,7 @@ mod tests {
     }
 
     /// urllib3's recorded answer with one change.
-    fn urllib3(change: impl FnOnce(&mut Value)) -> Result<RegistryPackage, String> {
+    fn urllib3(change: impl FnOnce(&mut Value)) -> Result<RegistryPackage, Malformed> {
         let mut v: Value = serde_json::from_slice(&fixture("urllib3")).unwrap();
         change(&mut v);
         parse_project(v.to_string().as_bytes(), "urllib3")
@@ -589,7 +640,7 @@ mod tests {
             let e = urllib3(change)
                 .err()
                 .unwrap_or_else(|| panic!("{label}: accepted"));
-            assert!(e.contains(why), "{label}: {e}");
+            assert!(e.why.contains(why), "{label}: {e}");
         }
         // The older form of the answer has no ISO upload times at all.
         let pendulum = std::fs::read(
@@ -604,6 +655,7 @@ mod tests {
         assert!(
             parse_project(twice.as_bytes(), "urllib3")
                 .unwrap_err()
+                .why
                 .contains("twice")
         );
     }

@@ -7,8 +7,52 @@ use serde::Deserialize;
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
+use super::adapter::{Adapter, Malformed, Question};
+use super::http::Service;
+use super::hub::Sources;
 use super::json::{self, quoted};
 use super::model::{Scorecard, ScorecardCheck};
+use super::{Coverage, Lookup};
+
+/// OpenSSF Scorecard, asked one repository at a time.
+pub const ADAPTER: Adapter = Adapter::online(Service::Scorecard);
+
+/// A repository's Scorecard result, by `github.com/org/repo`.
+pub struct Project;
+
+impl Question for Project {
+    const ADAPTER: &'static Adapter = &ADAPTER;
+    type Key = String;
+    type Value = Scorecard;
+
+    fn path(repo: &String) -> String {
+        project_path(repo)
+    }
+
+    fn parse(body: &[u8], repo: &String) -> Result<Scorecard, Malformed> {
+        parse(body, repo)
+    }
+}
+
+/// OpenSSF Scorecard for `github.com/org/repo`; not scanned → NotFound.
+/// A result older than the limit is stale: it can show a failing check,
+/// not a passing one.
+pub async fn lookup(sources: &Sources, repo: &str) -> Lookup<Scorecard> {
+    let mut l = sources.ask::<Project>(repo.to_string()).await;
+    if let Lookup::Found(f) = &mut l {
+        let limits = sources.limits();
+        f.as_of = f.value.date;
+        let days = (limits.now - f.value.date).whole_days();
+        if days > limits.max_scorecard_age_days {
+            f.coverage = Coverage::Stale(format!(
+                "Scorecard ran on {}, {days} days before this run, over the {}-day limit ([assessment] max_scorecard_age_days)",
+                f.value.date.date(),
+                limits.max_scorecard_age_days
+            ));
+        }
+    }
+    l
+}
 
 /// The checks Scorecard documents, spelled as its API writes them. A check
 /// not listed here (a newer one) is kept but never consulted; a name that
@@ -93,8 +137,12 @@ struct RawCheck {
 /// The repository is compared without case: GitHub's owner and repository
 /// names are case-insensitive (`github.com/Lodash/Lodash` is lodash), and
 /// Scorecard may answer with the name as GitHub spells it.
-pub fn parse(bytes: &[u8], requested: &str) -> Result<Scorecard, String> {
-    let raw: Raw = json::parse_into(bytes)?;
+pub fn parse(bytes: &[u8], requested: &str) -> Result<Scorecard, Malformed> {
+    read(bytes, requested).map_err(|why| ADAPTER.malformed(why))
+}
+
+fn read(bytes: &[u8], requested: &str) -> Result<Scorecard, String> {
+    let raw: Raw = json::parse_into(bytes).map_err(|e| e.to_string())?;
     let repository = match (raw.repo, raw.repository) {
         (Some(r), None) | (None, Some(r)) => r.name,
         (Some(_), Some(_)) => return Err("both `repo` and `repository`".into()),
@@ -186,6 +234,7 @@ mod tests {
         assert!(
             parse(bad.as_bytes(), "github.com/ossf/scorecard")
                 .unwrap_err()
+                .why
                 .contains("outside")
         );
         assert_eq!(project_path("github.com/../x/y"), "projects/github.com/x/y");
@@ -203,7 +252,7 @@ mod tests {
         serde_json::from_slice(&std::fs::read(p).unwrap()).unwrap()
     }
 
-    fn parse_value(v: &serde_json::Value) -> Result<Scorecard, String> {
+    fn parse_value(v: &serde_json::Value) -> Result<Scorecard, Malformed> {
         parse(v.to_string().as_bytes(), "github.com/ossf/scorecard")
     }
 
@@ -225,7 +274,7 @@ mod tests {
             }
             let e = parse_value(&v).unwrap_err();
             assert!(
-                e.contains("\"Code-Review\" as Scorecard writes it"),
+                e.why.contains("\"Code-Review\" as Scorecard writes it"),
                 "{rename}: {e}"
             );
         }
@@ -243,7 +292,7 @@ mod tests {
             .as_array_mut()
             .unwrap()
             .push(serde_json::json!({"name": "Code-Review", "score": 0}));
-        assert!(parse_value(&v).unwrap_err().contains("twice"));
+        assert!(parse_value(&v).unwrap_err().why.contains("twice"));
     }
 
     #[test]
@@ -258,7 +307,7 @@ mod tests {
             let mut v = recorded();
             v["date"] = serde_json::json!(date);
             assert!(
-                parse_value(&v).unwrap_err().contains("not a date"),
+                parse_value(&v).unwrap_err().why.contains("not a date"),
                 "{date}"
             );
         }
@@ -271,6 +320,7 @@ mod tests {
         assert!(
             parse(twice.as_bytes(), "github.com/ossf/scorecard")
                 .unwrap_err()
+                .why
                 .contains("twice")
         );
     }

@@ -1,6 +1,6 @@
-//! The command line: parsing, dispatch and exit codes. What each command
-//! shows is in the modules below (messages, the terminal); what it does is
-//! the library's.
+//! The command line: parsing, dispatch and exit codes. The modules below
+//! hold the terminal (`ui`) and each command's messages; the work is the
+//! library's (but for `report`, whose steps `checks` still puts together).
 
 mod checks;
 mod jobs;

@@ -251,3 +251,71 @@ pub(super) fn same_file(a: &Path, b: &Path) -> bool {
         _ => a == b,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn refused(named: &[&str], output: Option<&str>, in_place: bool) -> String {
+        let named: Vec<PathBuf> = named.iter().map(PathBuf::from).collect();
+        match resolve(&named, None, output.map(Path::new), in_place) {
+            Err(e) => e.to_string(),
+            Ok(_) => panic!("{named:?} to {output:?} was accepted"),
+        }
+    }
+
+    /// Standard input is one input alone and never replaced; standard
+    /// output takes one SBOM; a directory with no SBOM is no input.
+    #[test]
+    fn inputs_and_outputs_that_cannot_go_together_are_refused() {
+        let tmp = tempfile::tempdir().unwrap();
+        let a = tmp.path().join("a.json");
+        let b = tmp.path().join("b.json");
+        for p in [&a, &b] {
+            fs::write(p, "{}").unwrap();
+        }
+        let (a, b) = (a.to_str().unwrap(), b.to_str().unwrap());
+        assert_eq!(
+            refused(&["-", a], None, false),
+            "- (standard input) must be the only input"
+        );
+        assert!(refused(&["-"], None, true).starts_with("--in-place cannot replace"));
+        assert!(refused(&[a, b], Some("-"), false).contains("takes one SBOM, and 2 inputs"));
+        let empty = tmp.path().join("empty");
+        fs::create_dir(&empty).unwrap();
+        assert_eq!(
+            refused(&[empty.to_str().unwrap()], None, false),
+            "no SBOM files found in the given directories"
+        );
+    }
+
+    /// Beside the input by default; standard output for standard input; a
+    /// directory for several inputs or an existing directory; else a file.
+    #[test]
+    fn the_output_follows_the_inputs() {
+        let tmp = tempfile::tempdir().unwrap();
+        let a = tmp.path().join("a.json");
+        let b = tmp.path().join("b.json");
+        for p in [&a, &b] {
+            fs::write(p, "{}").unwrap();
+        }
+        let output = |named: &[&PathBuf], o: Option<&Path>, in_place| {
+            let named: Vec<PathBuf> = named.iter().map(|p| p.to_path_buf()).collect();
+            resolve(&named, None, o, in_place).unwrap().1
+        };
+        let o = tmp.path().join("o.json");
+        assert_eq!(output(&[&a], None, false), Output::Beside);
+        assert_eq!(output(&[&a], None, true), Output::InPlace);
+        assert_eq!(output(&[&a], Some(&o), false), Output::File(o.clone()));
+        assert_eq!(output(&[&a, &b], Some(&o), false), Output::Dir(o));
+        assert_eq!(
+            output(&[&a], Some(tmp.path()), false),
+            Output::Dir(tmp.path().to_path_buf())
+        );
+        let stdin = PathBuf::from(STDIO);
+        assert_eq!(
+            output(&[&stdin], None, false),
+            Output::File(PathBuf::from(STDIO))
+        );
+    }
+}

@@ -140,6 +140,24 @@ fn encode_segment(s: &str) -> String {
 mod tests {
     use super::*;
 
+    /// A base URL is refused when it would publish a secret, or cannot
+    /// prefix a path; an unparsable one is not echoed if it may hold one.
+    #[test]
+    fn base_urls_that_would_publish_a_secret_or_hold_no_path_are_refused() {
+        let refused = |s: &str| base_url(s).unwrap_err().to_string();
+        assert!(refused("https://u:p@example.test/att/").contains("carries credentials"));
+        assert!(!refused("https://u:p@example.test/att/").contains("u:p"));
+        assert!(refused("ftp://example.test/att/").contains("must be an http, https or file URL"));
+        assert!(
+            refused("example.test/att?token=s3cret")
+                .contains("(not shown: it may hold credentials)")
+        );
+        assert!(refused("https://example.test/att/?v=1").contains("must not have a query"));
+        assert!(refused("not a url").starts_with("--base-url \"not a url\" is not a URL"));
+        let ok = base_url("https://example.test/att").unwrap();
+        assert_eq!(ok.as_str(), "https://example.test/att");
+    }
+
     /// Artifact links from an SBOM: relative to the SBOM's directory (which
     /// need not exist yet), percent-encoded, or under a base URL with or
     /// without its final slash.

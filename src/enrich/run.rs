@@ -318,3 +318,95 @@ pub fn now() -> Result<OffsetDateTime, EnrichError> {
             .expect("0 is valid")),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+    use std::sync::Mutex;
+
+    use super::*;
+
+    /// Records the steps a run reports, by kind.
+    #[derive(Default)]
+    struct Steps(Mutex<Vec<String>>);
+
+    impl Reporter for Steps {
+        fn note(&self, _: &str) {}
+        fn progress(&self, _: &str, _: usize, _: usize) {}
+        fn event(&self, event: &Event<'_>) {
+            let kind = match event {
+                Event::InputFailed(e) => format!("failed: {e}"),
+                Event::Key(k) => format!("key: {:?}", k.origin),
+                Event::SessionOpened(_) => "session".into(),
+                Event::ScratchUnavailable(_) | Event::ScratchFailed(_) => "scratch".into(),
+                Event::Assessed { .. } => "assessed".into(),
+            };
+            self.0.lock().unwrap().push(kind);
+        }
+    }
+
+    impl assess::gather::Progress for Steps {
+        fn phase(&self, _: &str) {}
+    }
+
+    const SBOM: &str = r#"{"bomFormat": "CycloneDX", "specVersion": "1.5", "version": 1,
+        "components": [
+            {"type": "library", "name": "serde", "version": "1.0.0", "purl": "pkg:cargo/serde@1.0.0"},
+            {"type": "library", "name": "local"}
+        ]}"#;
+
+    fn job(dir: &Path, inputs: Vec<PathBuf>) -> Job {
+        let key = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/keys/snapshot.key");
+        Job {
+            inputs,
+            output: Some(dir.join("out")),
+            key: Some(key),
+            session: session::Options {
+                offline: true,
+                cache_dir: Some(dir.join("cache")),
+                ..Default::default()
+            },
+            now: Some(OffsetDateTime::UNIX_EPOCH),
+            ..Default::default()
+        }
+    }
+
+    /// The job reports the key, the session and the assessment as they
+    /// happen, and returns what it wrote; an input it cannot read is
+    /// reported and skipped, the rest written.
+    #[test]
+    fn a_job_reports_its_steps_in_order_and_returns_what_it_wrote() {
+        let tmp = tempfile::tempdir().unwrap();
+        let (good, bad) = (tmp.path().join("a.json"), tmp.path().join("b.json"));
+        std::fs::write(&good, SBOM).unwrap();
+        std::fs::write(&bad, "{\"bomFormat\": \"CycloneDX\", ").unwrap();
+        let steps = Steps::default();
+        let outcome = run(job(tmp.path(), vec![good, bad]), &steps, &steps).unwrap();
+        let Outcome::Done(done) = outcome else {
+            panic!("nothing was read");
+        };
+        let steps = steps.0.into_inner().unwrap();
+        assert_eq!(steps.len(), 4, "{steps:?}");
+        assert!(steps[0].starts_with("failed: ") && steps[0].contains("b.json"));
+        assert_eq!(steps[1..], ["key: File(\"--key\")", "session", "assessed"]);
+        assert_eq!((done.inputs, done.failed_inputs()), (2, 1));
+        let doc = &done.summary.documents[0];
+        assert_eq!((doc.components, doc.with_purl, doc.references), (2, 1, 1));
+        assert!(doc.output.starts_with(tmp.path().join("out")) && doc.output.exists());
+        assert!(done.policy.passed() && !done.policy.evaluated && !done.to_stdout);
+    }
+
+    /// With no input read, nothing else happens: no key, no session.
+    #[test]
+    fn a_job_with_nothing_read_stops_before_the_key() {
+        let tmp = tempfile::tempdir().unwrap();
+        let bad = tmp.path().join("b.json");
+        std::fs::write(&bad, "not an SBOM").unwrap();
+        let steps = Steps::default();
+        let outcome = run(job(tmp.path(), vec![bad]), &steps, &steps).unwrap();
+        assert!(matches!(outcome, Outcome::NothingRead));
+        let steps = steps.0.into_inner().unwrap();
+        assert_eq!(steps.len(), 1, "{steps:?}");
+        assert!(!tmp.path().join("out").exists());
+    }
+}

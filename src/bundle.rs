@@ -31,14 +31,6 @@ pub enum BundleError {
     Archive(std::io::Error),
 }
 
-/// So that the CLI's `bad(impl Into<String>)` takes it as it is; goes when
-/// the CLI keeps errors typed.
-impl From<BundleError> for String {
-    fn from(e: BundleError) -> String {
-        e.to_string()
-    }
-}
-
 /// One file of the bundle, by its path inside the bundle's folder.
 pub struct Entry {
     pub path: String,

@@ -693,10 +693,6 @@ pub fn is_within(path: &Path, dir: &Path) -> bool {
     path.starts_with(dir)
 }
 
-/// Percent-decode `s`: [`crate::percent::decode`], under the name enrich
-/// still calls it by.
-pub use crate::percent::decode as percent_decode;
-
 #[cfg(test)]
 mod tests {
     use super::*;

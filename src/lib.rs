@@ -11,6 +11,7 @@ pub mod config;
 pub mod enrich;
 pub mod fsutil;
 pub mod license;
+pub mod package;
 pub mod percent;
 pub mod published;
 pub mod purl;

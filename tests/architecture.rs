@@ -48,7 +48,10 @@ fn files() -> Vec<File> {
                 .map(|c| c.as_os_str().to_string_lossy().into_owned())
                 .collect();
             // The binary's files are above every floor.
-            if p.extension().is_none_or(|x| x != "rs") || module == ["main"] || module == ["cli"] {
+            if p.extension().is_none_or(|x| x != "rs")
+                || module == ["main"]
+                || module.first().is_some_and(|m| m == "cli")
+            {
                 continue;
             }
             if module.last().is_some_and(|m| m == "mod") || module == ["lib"] {

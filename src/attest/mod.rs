@@ -4,6 +4,7 @@
 
 pub mod dsse;
 mod ecdsa;
+pub mod keychoice;
 pub mod keyfile;
 pub mod keys;
 pub mod reference;

@@ -110,14 +110,6 @@ pub enum LoadError {
     },
 }
 
-/// So that the CLI's `bad(impl Into<String>)` takes it as it is; goes when
-/// the CLI keeps errors typed.
-impl From<LoadError> for String {
-    fn from(e: LoadError) -> String {
-        e.to_string()
-    }
-}
-
 /// How the SBOM's references check out: every artifact, digest, signature
 /// and subject, with the given key or the one beside the artifacts; and
 /// what failed, one line each (none when everything checked out).

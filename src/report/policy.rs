@@ -101,14 +101,6 @@ pub enum PolicyError {
     PercentOutOfRange(f64),
 }
 
-/// So that the CLI's `bad(impl Into<String>)` takes it as it is; goes when
-/// the CLI keeps errors typed.
-impl From<PolicyError> for String {
-    fn from(e: PolicyError) -> String {
-        e.to_string()
-    }
-}
-
 /// A rule `FIELD=VALUE`, checked: the field exists and the value is one it
 /// can have, spelled as the framework spells it.
 fn rule(r: &str) -> Result<(Field, String), PolicyError> {

@@ -28,15 +28,7 @@ use crate::purl::Ecosystem;
 /// deps.dev wants every character outside the unreserved set encoded, so a
 /// name like `@scope/name` becomes `%40scope%2Fname`.
 fn enc(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for b in s.bytes() {
-        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~') {
-            out.push(b as char);
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    out
+    crate::percent::encode(s, |c| !crate::percent::is_unreserved(c))
 }
 
 /// deps.dev, with GetVersionBatch taking up to 5,000 versions a call.

@@ -1,0 +1,287 @@
+//! What `verify`, `report` and `package` show: each check's failures, what
+//! was and was not proven, what was written, and the exit code.
+
+use std::collections::BTreeMap;
+use std::io::Write;
+use std::path::Path;
+use std::process::ExitCode;
+
+use anyhow::Context;
+use serde_json::json;
+
+use tacos_sbom::attest::PublicKey;
+use tacos_sbom::attest::keychoice::KeySource;
+use tacos_sbom::attest::keyfile;
+use tacos_sbom::config::Config;
+use tacos_sbom::enrich::{self, PolicyOutcome, setup};
+use tacos_sbom::sbom::STDIO;
+use tacos_sbom::term::{escape, escape_json, plural};
+use tacos_sbom::{fsutil, package, tacos, verify};
+
+use super::jobs::show_policy;
+use super::{EXIT_BAD_INPUT, EXIT_CHECK_FAILED, PackageArgs, ReportArgs, Result, Ui, VerifyArgs};
+
+/// The trusted public key from --key, if given.
+fn trusted_key(path: Option<&Path>) -> Result<Option<PublicKey>> {
+    Ok(path.map(keyfile::read_public_key).transpose()?)
+}
+
+/// Say what a verification without --key did and did not prove. Printed
+/// even with -q: it is the one line that tells an intact set of artifacts
+/// from an authentic one.
+fn warn_unproven(sbom: &Path, outcome: &verify::Outcome, opts: &verify::Options, ui: &Ui) {
+    if !outcome.signer_unproven() {
+        return;
+    }
+    let keys: Vec<String> = outcome
+        .keys_used_from_artifacts
+        .iter()
+        .map(|k| k.display().to_string())
+        .collect();
+    ui.warn(&format!(
+        "warning: {}: signer not proven: no --key given, so signatures were checked with {} found beside the artifacts; \
+         that proves they are intact, not who signed them (whoever could replace them could replace that key too)",
+        sbom.display(),
+        keys.join(", ")
+    ));
+    if !opts.allow_unauthenticated {
+        ui.warn(&format!(
+            "error: {}: pass --key with the signer's public key (obtained apart from the artifacts), \
+             or --allow-unauthenticated to accept intact but unauthenticated artifacts",
+            sbom.display()
+        ));
+    }
+}
+
+pub(super) fn run_verify(args: VerifyArgs, ui: &Ui) -> Result<ExitCode> {
+    let opts = verify::Options {
+        key: trusted_key(args.key.as_deref())?,
+        attestations_dir: args.attestations_dir,
+        allow_missing: args.trust.allow_missing,
+        allow_unauthenticated: args.trust.allow_unauthenticated,
+    };
+    let json = args.format == "json";
+    let mut failed = false;
+    let mut bad_input = false;
+    let mut results = Vec::new();
+    for sbom in &args.sboms {
+        let outcome = match verify::verify(sbom, &opts) {
+            Ok(o) => o,
+            Err(e) => {
+                ui.warn(&format!("error: {e}"));
+                bad_input = true;
+                results.push(json!({"sbom": sbom.display().to_string(), "error": e.to_string()}));
+                continue;
+            }
+        };
+        if !json {
+            for f in &outcome.failures {
+                ui.out(&format!("FAIL {}: {f}", sbom.display()));
+            }
+        }
+        if outcome.without_reference > 0 && opts.allow_missing {
+            ui.say(&format!(
+                "note: {} with a package URL without a TACOS reference (accepted: --allow-missing)",
+                plural(outcome.without_reference, "component", "components")
+            ));
+        }
+        if outcome.nothing_attested {
+            ui.say(&format!(
+                "note: {}: nothing to verify: no component has a package URL, so nothing was attested (and the document has no place for an application report)",
+                sbom.display()
+            ));
+        }
+        if outcome.component_references == 0 && outcome.references > 0 {
+            ui.say(&format!(
+                "note: {}: no component was attested (no component has a TACOS reference); only the application report was verified",
+                sbom.display()
+            ));
+        }
+        ui.say(&format!(
+            "{}: {} of {} TACOS references verified",
+            sbom.display(),
+            outcome.verified,
+            outcome.references
+        ));
+        warn_unproven(sbom, &outcome, &opts, ui);
+        let passed = outcome.passed(&opts);
+        failed |= !passed;
+        results.push(json!({
+            "sbom": sbom.display().to_string(),
+            "passed": passed,
+            "nothingAttested": outcome.nothing_attested,
+            "references": outcome.references,
+            "verified": outcome.verified,
+            "withoutReference": outcome.without_reference,
+            "signerProven": opts.key.is_some() && !outcome.signer_unproven(),
+            "signerKeyId": opts.key.as_ref().map(|k| k.key_id()),
+            "keysUsedFromArtifacts": outcome.keys_used_from_artifacts.iter().map(|k| k.display().to_string()).collect::<Vec<_>>(),
+            "failures": outcome.failures.iter().map(|f| json!({"component": f.component, "purl": f.purl, "what": f.what})).collect::<Vec<_>>(),
+        }));
+    }
+    let code = if bad_input {
+        EXIT_BAD_INPUT
+    } else if failed {
+        EXIT_CHECK_FAILED
+    } else {
+        0
+    };
+    if json {
+        ui.out_json(&json!({"results": results, "exitCode": code}));
+    }
+    Ok(ExitCode::from(code))
+}
+
+/// A path as a link from `from_dir`: relative when both are local.
+fn link_from(from_dir: &Path, target: &Path) -> String {
+    let from = fsutil::absolute(from_dir).unwrap_or_else(|_| from_dir.to_path_buf());
+    fsutil::relative_path(&from, target)
+        .components()
+        // Only what would end a link or start its query or fragment.
+        .map(|c| {
+            tacos_sbom::percent::encode(&c.as_os_str().to_string_lossy(), |c| {
+                matches!(c, '%' | ' ' | '#' | '?')
+            })
+        })
+        .collect::<Vec<_>>()
+        .join("/")
+}
+
+pub(super) fn run_report(args: ReportArgs, ui: &Ui) -> Result<ExitCode> {
+    let config = Config::load(args.config.as_deref())?;
+    let policy = args.policy.flags(false).apply(&config)?;
+    if let Some(out) = args.output.as_deref().filter(|p| *p != Path::new(STDIO)) {
+        let inputs = [Some(args.input.as_path()), args.key.as_deref()];
+        setup::protected(
+            &config,
+            &Default::default(),
+            &KeySource::any(),
+            inputs.into_iter().flatten(),
+        )
+        .check(out)?;
+    }
+    let loaded = tacos_sbom::report::load::load(
+        &args.input,
+        &tacos_sbom::report::load::Options {
+            key: trusted_key(args.key.as_deref())?,
+            attestations_dir: args.attestations_dir.clone(),
+            now: tacos::timestamp(enrich::now()?),
+        },
+    )
+    .map_err(anyhow::Error::msg)?;
+    for n in &loaded.notes {
+        ui.say(&format!("note: {n}"));
+    }
+    // One line per distinct problem; -v lists each component.
+    let mut by_what: BTreeMap<&str, usize> = BTreeMap::new();
+    for f in &loaded.failures {
+        ui.detail(&format!("FAIL {}: {f}", args.input.display()));
+        *by_what
+            .entry(f.rsplit(": ").next().unwrap_or(f))
+            .or_default() += 1;
+    }
+    for (what, n) in by_what {
+        ui.warn(&format!(
+            "FAIL {}: {}: {what}",
+            args.input.display(),
+            plural(n, "component", "components")
+        ));
+    }
+    let to_file = args.output.as_deref().filter(|p| *p != Path::new(STDIO));
+    let link_dir = to_file
+        .and_then(Path::parent)
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."))
+        .to_path_buf();
+    let mut summary = loaded.summary(|p| link_from(&link_dir, p));
+    let violations = policy
+        .evaluate(&loaded.report.statements)
+        .map_err(anyhow::Error::msg)?;
+    summary.violations = violations.clone();
+    let text = match args.format.as_str() {
+        "html" => tacos_sbom::report::render_html(&summary),
+        "json" => tacos_sbom::report::render_json(&summary),
+        "sarif" => {
+            let uri = match args.input.to_string_lossy() {
+                s if s == STDIO => "sbom.json".to_string(),
+                s => s.trim_start_matches("./").to_string(),
+            };
+            let text = tacos_sbom::sbom::input_bytes(&args.input)
+                .ok()
+                .and_then(|b| String::from_utf8(b).ok());
+            tacos_sbom::report::sarif::render_sarif(
+                &violations,
+                &tacos_sbom::report::sarif::Target {
+                    uri: &uri,
+                    text: text.as_deref(),
+                },
+            )
+        }
+        _ => tacos_sbom::report::render_markdown(&summary),
+    };
+    match to_file {
+        Some(path) => {
+            let in_path = || path.display().to_string();
+            let mut f = fsutil::AtomicFile::create(path).with_context(in_path)?;
+            f.writer().write_all(text.as_bytes())?;
+            f.commit(true, None).with_context(in_path)?;
+            ui.say(&format!(
+                "wrote {} ({}; verdict {}; verification: {})",
+                path.display(),
+                plural(summary.packages, "package", "packages"),
+                summary.verdict,
+                summary.provenance.verification
+            ));
+        }
+        None => match args.format.as_str() {
+            "json" | "sarif" => ui.out_raw(escape_json(&text).as_bytes()),
+            _ => ui.out_raw(escape(&text).as_bytes()),
+        },
+    }
+    let verdict = PolicyOutcome {
+        evaluated: !policy.is_empty(),
+        violations,
+        statements: loaded.report.statements.len(),
+    };
+    show_policy(&verdict, ui);
+    Ok(if loaded.intact && verdict.passed() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(EXIT_CHECK_FAILED)
+    })
+}
+
+pub(super) fn run_package(args: PackageArgs, ui: &Ui) -> Result<ExitCode> {
+    // The same rules and flags as `verify`: a bundle is only made of what
+    // `verify` would pass.
+    let opts = verify::Options {
+        key: trusted_key(args.key.as_deref())?,
+        attestations_dir: args.attestations_dir.clone(),
+        allow_missing: args.trust.allow_missing,
+        allow_unauthenticated: args.trust.allow_unauthenticated,
+    };
+    let checked = package::check(&args.input, &opts)?;
+    for f in &checked.outcome.failures {
+        ui.warn(&format!("FAIL {}: {f}", args.input.display()));
+    }
+    warn_unproven(&args.input, &checked.outcome, &opts, ui);
+    if !checked.passed() {
+        ui.warn(&format!(
+            "error: {} does not verify; no bundle written",
+            args.input.display()
+        ));
+        return Ok(ExitCode::from(EXIT_CHECK_FAILED));
+    }
+    let packaged = package::bundle(&checked, &args.output, args.key.as_deref(), None)?;
+    if args.output == Path::new(STDIO) {
+        ui.out_raw(&packaged.bytes);
+    }
+    ui.say(&format!(
+        "wrote {} ({}, {} bytes, folder {}/)",
+        args.output.display(),
+        plural(packaged.artifacts, "artifact", "artifacts"),
+        packaged.bytes.len(),
+        packaged.folder
+    ));
+    Ok(ExitCode::SUCCESS)
+}

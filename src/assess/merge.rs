@@ -18,7 +18,7 @@ use std::collections::BTreeMap;
 use time::OffsetDateTime;
 
 use crate::published::{PublishedStatement, PublishedValue};
-use crate::sources::Closed;
+use crate::sources::{Closed, NotClosed};
 use crate::tacos::{Asserted, Attestation, Evidence, Field, ReasonCode, Statement, Status};
 
 /// What a merge judges reports by.
@@ -53,8 +53,8 @@ fn apply(
     statement: &mut Statement,
     field: Field,
     value: &PublishedValue,
-    proof: Result<Closed, String>,
-) -> Result<bool, String> {
+    proof: Result<Closed, NotClosed>,
+) -> Result<bool, NotClosed> {
     if is_positive(value) {
         let _witness: Closed = proof?;
     }
@@ -146,7 +146,7 @@ pub fn merge(
         if auto_unknown {
             let proof = p
                 .closed_for(field, freshness.now, freshness.max_age_days)
-                .map_err(|e| e.to_string());
+                .map_err(|e| NotClosed(e.to_string()));
             match apply(statement, field, value, proof) {
                 Ok(true) => {
                     let mut e = Evidence::new(

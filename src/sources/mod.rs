@@ -95,15 +95,41 @@ impl Coverage {
 #[must_use]
 pub struct Closed(());
 
+/// Why evidence is not closed-world, in the words an evidence reason
+/// quotes ("npm's answer is incomplete: ...").
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct NotClosed(pub String);
+
+/// Read as the reason it is.
+impl std::ops::Deref for NotClosed {
+    type Target = str;
+    fn deref(&self) -> &str {
+        &self.0
+    }
+}
+
+impl From<String> for NotClosed {
+    fn from(why: String) -> NotClosed {
+        NotClosed(why)
+    }
+}
+
 impl Closed {
     /// A fact about an answer that must hold for it to be closed-world (a
     /// list that is known, not merely absent): `Err(why)` when it does not.
-    pub fn check(ok: bool, why: impl FnOnce() -> String) -> Result<Closed, String> {
-        if ok { Ok(Closed(())) } else { Err(why()) }
+    pub fn check(ok: bool, why: impl FnOnce() -> String) -> Result<Closed, NotClosed> {
+        if ok {
+            Ok(Closed(()))
+        } else {
+            Err(NotClosed(why()))
+        }
     }
 
     /// Closed only if every part is.
-    pub fn all(parts: impl IntoIterator<Item = Result<Closed, String>>) -> Result<Closed, String> {
+    pub fn all(
+        parts: impl IntoIterator<Item = Result<Closed, NotClosed>>,
+    ) -> Result<Closed, NotClosed> {
         for p in parts {
             let _: Closed = p?;
         }
@@ -170,11 +196,17 @@ impl<T> Found<T> {
     }
 
     /// Whether a True or a value may rest on this answer.
-    pub fn closed(&self) -> Result<Closed, String> {
+    pub fn closed(&self) -> Result<Closed, NotClosed> {
         match &self.coverage {
             Coverage::Complete => Ok(Closed(())),
-            Coverage::Partial(why) => Err(format!("{}'s answer is incomplete: {why}", self.source)),
-            Coverage::Stale(why) => Err(format!("{}'s answer is too old: {why}", self.source)),
+            Coverage::Partial(why) => Err(NotClosed(format!(
+                "{}'s answer is incomplete: {why}",
+                self.source
+            ))),
+            Coverage::Stale(why) => Err(NotClosed(format!(
+                "{}'s answer is too old: {why}",
+                self.source
+            ))),
         }
     }
 
@@ -203,10 +235,10 @@ impl<T> Lookup<T> {
     }
 
     /// Closed-world evidence from this lookup, or why not.
-    pub fn closed(&self) -> Result<Closed, String> {
+    pub fn closed(&self) -> Result<Closed, NotClosed> {
         match self {
             Lookup::Found(f) => f.closed(),
-            other => Err(other.why_not()),
+            other => Err(NotClosed(other.why_not())),
         }
     }
 
@@ -269,6 +301,6 @@ mod tests {
             Coverage::Complete.and(Coverage::Partial("x".into())),
             Coverage::Partial("x".into())
         );
-        assert!(Closed::all([Ok(Closed(())), Err("no".to_string())]).is_err());
+        assert!(Closed::all([Ok(Closed(())), Err(NotClosed("no".to_string()))]).is_err());
     }
 }

@@ -8,7 +8,7 @@ use super::releases::Latest;
 use crate::assess::verdict::{Decided, incomplete};
 use crate::license::{self, Normalized};
 use crate::sources::model::{DepsDevVersion, RegistryPackage};
-use crate::sources::{Closed, Found, Lookup, repo_url};
+use crate::sources::{Closed, Found, Lookup, NotClosed, repo_url};
 use crate::tacos::{Asserted, Evidence, ReasonCode};
 
 /// The upstream repository, validated: from a repository field or a link
@@ -18,7 +18,7 @@ pub struct Repository {
     pub url: String,
     pub raw: String,
     pub place: &'static str,
-    pub closed: Result<Closed, String>,
+    pub closed: Result<Closed, NotClosed>,
     evidence: Evidence,
 }
 

@@ -9,7 +9,7 @@ use super::evidence::{missing, observed, with_code};
 use crate::assess::verdict::{Decided, incomplete};
 use crate::purl::Ecosystem;
 use crate::sources::model::{Flag, RegistryPackage, Release};
-use crate::sources::{Closed, Lookup};
+use crate::sources::{Closed, Lookup, NotClosed};
 use crate::tacos::{Asserted, Evidence, ReasonCode};
 use crate::versions;
 
@@ -19,7 +19,7 @@ pub struct Latest {
     /// Closed when the release list is complete and every fact that could
     /// make another release the latest (yanks, deprecations, readable
     /// versions) is known.
-    pub closed: Result<Closed, String>,
+    pub closed: Result<Closed, NotClosed>,
     pub decided: Decided<Asserted<String>>,
 }
 
@@ -28,7 +28,7 @@ pub struct Latest {
 pub fn latest_stable(registry: &Lookup<RegistryPackage>, eco: Ecosystem) -> Latest {
     let none = |e: Evidence, why: String| Latest {
         version: None,
-        closed: Err(why),
+        closed: Err(NotClosed(why)),
         decided: Decided::unknown(e),
     };
     let Some(found) = registry.found() else {
@@ -285,7 +285,7 @@ mod tests {
                 "no release list: ",
             );
             assert_eq!(latest.version, None);
-            assert_eq!(latest.closed.unwrap_err(), lookup.why_not());
+            assert_eq!(latest.closed.unwrap_err().0, lookup.why_not());
         }
     }
 

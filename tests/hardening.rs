@@ -486,6 +486,41 @@ fn an_input_that_can_be_read_only_once_is_reported_and_packaged() {
     );
     assert_eq!(report["provenance"]["verification"], "verified", "{report}");
 
+    // SARIF places each finding at its component's line: from the text read
+    // once, not from a second read of the pipe (which would wait forever).
+    let writer = feed();
+    let o = tacos_within(
+        tmp.path(),
+        &[
+            "report",
+            "piped.json",
+            "--key",
+            "k.pub",
+            "-f",
+            "sarif",
+            "-o",
+            "r.sarif",
+            "--fail-on",
+            "FixedVulnerabilities=NOASSERTION",
+        ],
+        &[],
+        60,
+    );
+    assert_eq!(o.status.code(), Some(1), "the policy fails: {}", stderr(&o));
+    writer.join().unwrap().unwrap();
+    let sarif: serde_json::Value =
+        serde_json::from_slice(&fs::read(tmp.join("r.sarif")).unwrap()).unwrap();
+    let results = sarif["runs"][0]["results"].as_array().unwrap();
+    assert_eq!(results.len(), 23, "{sarif}");
+    assert!(
+        results.iter().all(
+            |r| r["locations"][0]["physicalLocation"]["region"]["startLine"]
+                .as_u64()
+                .is_some_and(|l| l > 1)
+        ),
+        "{sarif}"
+    );
+
     let writer = feed();
     let o = tacos_within(
         tmp.path(),

@@ -206,9 +206,13 @@ pub(super) fn run_report(args: ReportArgs, ui: &Ui) -> Result<ExitCode> {
                 s if s == STDIO => "sbom.json".to_string(),
                 s => s.trim_start_matches("./").to_string(),
             };
-            let text = tacos_sbom::sbom::input_bytes(&args.input)
-                .ok()
-                .and_then(|b| String::from_utf8(b).ok());
+            // The SBOM as read; a report (not an SBOM) is read again, as
+            // its bytes were not kept.
+            let text = loaded.sbom_text.clone().or_else(|| {
+                tacos_sbom::sbom::input_bytes(&args.input)
+                    .ok()
+                    .and_then(|b| String::from_utf8(b).ok())
+            });
             tacos_sbom::report::sarif::render_sarif(
                 &violations,
                 &tacos_sbom::report::sarif::Target {

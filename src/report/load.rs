@@ -34,6 +34,10 @@ pub struct Loaded {
     /// canonical PURL.
     pub artifacts: BTreeMap<String, verify::Located>,
     pub report_artifact: Option<PathBuf>,
+    /// The SBOM's text as it was read (UTF-8), when the report was made from
+    /// an SBOM: SARIF places each result at its component's line, and the
+    /// input may be a pipe that cannot be read again.
+    pub sbom_text: Option<String>,
 }
 
 impl Loaded {
@@ -189,6 +193,7 @@ pub fn from_enriched(enriched: &verify::Enriched, now: &str) -> Result<Loaded, L
                 provenance,
                 artifacts,
                 report_artifact,
+                sbom_text: String::from_utf8(enriched.bytes()).ok(),
             }),
             Err(source) => Err(LoadError::Report {
                 path: input.to_path_buf(),
@@ -232,6 +237,7 @@ pub fn from_enriched(enriched: &verify::Enriched, now: &str) -> Result<Loaded, L
         provenance,
         artifacts,
         report_artifact: None,
+        sbom_text: String::from_utf8(enriched.bytes()).ok(),
     })
 }
 
@@ -294,6 +300,7 @@ fn from_report(input: &Path, opts: &Options) -> Result<Loaded, LoadError> {
             provenance,
             artifacts: BTreeMap::new(),
             report_artifact: (input != Path::new(crate::sbom::STDIO)).then(path),
+            sbom_text: None,
         });
     }
     let report = serde_json::from_slice(&bytes).map_err(|source| LoadError::NotATacosReport {
@@ -308,6 +315,7 @@ fn from_report(input: &Path, opts: &Options) -> Result<Loaded, LoadError> {
         provenance,
         artifacts: BTreeMap::new(),
         report_artifact: None,
+        sbom_text: None,
     })
 }
 

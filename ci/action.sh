@@ -55,21 +55,31 @@ config=()
 sources=()
 is_true "${TACOS_REQUIRE_SOURCES:-false}" && sources=(--require-sources)
 
-name="$(basename "$sbom")"
-case "$name" in
-  *.cdx.json) enriched="${name%.cdx.json}.tacos.cdx.json" ;;
-  *.spdx.json) enriched="${name%.spdx.json}.tacos.spdx.json" ;;
-  *.json) enriched="${name%.json}.tacos.json" ;;
-  *) enriched="$name.tacos.json" ;;
-esac
-enriched="$out/$enriched"
+# The enriched SBOM gets the tool's own default name in $out (enrich is given
+# the folder, not a name), and its path is read from enrich's JSON summary.
+enriched_path() {
+  if command -v jq >/dev/null; then
+    jq -r '.documents[0].output // empty' "$1"
+  elif command -v python3 >/dev/null; then
+    python3 -c 'import json, sys; d = json.load(open(sys.argv[1])).get("documents") or [{}]; print(d[0].get("output") or "")' "$1"
+  else
+    fail "jq or python3 is needed to read $1"
+  fi
+}
 
 echo "::group::tacos-sbom enrich"
-"$bin" enrich "$sbom" -o "$enriched" --attestations-dir "$out/tacos-attestations" \
+"$bin" enrich "$sbom" -o "$out" --attestations-dir "$out/tacos-attestations" \
   "${key_args[@]}" "${config[@]}" "${policy[@]}" "${sources[@]}" -f json > "$out/enrich.json"
 enrich_rc=$?
 echo "::endgroup::"
+# Enrich said why on stderr; no output is set, so the Action's upload steps
+# (and a workflow's SARIF upload guarded on them) are skipped, not failed again.
 [ "$enrich_rc" -eq 2 ] && exit 2
+enriched="$(enriched_path "$out/enrich.json" 2>/dev/null || true)"
+[ -n "$enriched" ] && [ -f "$enriched" ] || {
+  echo "error: enrich wrote no enriched SBOM for $sbom (its messages are above)" >&2
+  exit 2
+}
 
 verify_key=()
 if [ -n "${TACOS_PUBLIC_KEY:-}" ]; then
@@ -97,13 +107,13 @@ echo "::group::tacos-sbom package"
 package_rc=$?
 echo "::endgroup::"
 
+# Only what was written: an output set to a missing file would send the
+# upload steps after an empty or absent path.
 if [ -n "${GITHUB_OUTPUT:-}" ]; then
-  {
-    echo "enriched-sbom=$enriched"
-    echo "bundle=$out/tacos-evidence.tar.gz"
-    echo "summary=$out/tacos-summary.html"
-    echo "sarif=$out/tacos-policy.sarif"
-  } >> "$GITHUB_OUTPUT"
+  for pair in "enriched-sbom=$enriched" "bundle=$out/tacos-evidence.tar.gz" \
+    "summary=$out/tacos-summary.html" "sarif=$out/tacos-policy.sarif"; do
+    [ -f "${pair#*=}" ] && echo "$pair" >> "$GITHUB_OUTPUT"
+  done
 fi
 
 for rc in "$enrich_rc" "$verify_rc" "$package_rc"; do

@@ -508,3 +508,81 @@ fn man_writes_a_page_for_every_command_it_cites() {
     assert_eq!(o.status.code(), Some(2));
     assert!(stderr(&o).contains("enrich"), "{}", stderr(&o));
 }
+
+/// GitHub's anchor for a heading: lowercase, spaces to hyphens, only
+/// letters, digits, hyphens and underscores kept.
+fn slug(heading: &str) -> String {
+    heading
+        .trim()
+        .to_lowercase()
+        .chars()
+        .filter_map(|c| match c {
+            ' ' => Some('-'),
+            c if c.is_alphanumeric() || c == '-' || c == '_' => Some(c),
+            _ => None,
+        })
+        .collect()
+}
+
+/// Every relative link in the README, docs/ and sample-sboms/README.md
+/// leads to a file that exists, and to a heading in it when it names one:
+/// moving text between files must move its links too.
+#[test]
+fn every_relative_link_in_the_docs_leads_somewhere() {
+    let mut files = vec![
+        "README.md".to_string(),
+        "sample-sboms/README.md".to_string(),
+    ];
+    for e in std::fs::read_dir(repo().join("docs")).unwrap() {
+        let name = e.unwrap().file_name().to_string_lossy().into_owned();
+        if name.ends_with(".md") {
+            files.push(format!("docs/{name}"));
+        }
+    }
+    let mut problems = Vec::new();
+    let mut links = 0;
+    for file in &files {
+        // Links inside code blocks are examples, not links.
+        let mut fenced = false;
+        let text: String = read(file)
+            .lines()
+            .filter(|l| {
+                if l.starts_with("```") {
+                    fenced = !fenced;
+                }
+                !fenced
+            })
+            .collect::<Vec<_>>()
+            .join("\n");
+        let base = repo().join(file).parent().unwrap().to_path_buf();
+        for part in text.split("](").skip(1) {
+            let target = part.split(')').next().unwrap();
+            if target.contains("://") || target.starts_with("mailto:") {
+                continue;
+            }
+            links += 1;
+            let (path, anchor) = target.split_once('#').unwrap_or((target, ""));
+            let dest = if path.is_empty() {
+                repo().join(file)
+            } else {
+                base.join(path)
+            };
+            if !dest.exists() {
+                problems.push(format!("{file}: ({target}): no such file"));
+                continue;
+            }
+            if !anchor.is_empty() {
+                let doc = std::fs::read_to_string(&dest).unwrap();
+                let found = doc
+                    .lines()
+                    .filter(|l| l.starts_with('#'))
+                    .any(|l| slug(l.trim_start_matches('#')) == anchor);
+                if !found {
+                    problems.push(format!("{file}: ({target}): no heading #{anchor}"));
+                }
+            }
+        }
+    }
+    assert!(links > 20, "{links}");
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}

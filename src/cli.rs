@@ -40,6 +40,16 @@ const EXIT_REPORT: &str = "Exit codes: 0 written, everything it rests on checked
 const EXIT_PACKAGE: &str = "Exit codes: 0 bundle written; 1 the SBOM does not verify (no bundle); \
     2 bad usage or input.";
 const EXIT_OTHER: &str = "Exit codes: 0 success; 2 bad usage or input.";
+/// The exit codes of every command, in `tacos-sbom --help` and the man
+/// page; docs/commands.md quotes these texts and a test holds it to them.
+const EXIT_ALL: &str = "Exit codes: 0 success; 1 the job ran but a check failed (verify, package, \
+    report, a policy, --require-sources; also verify and package without --key, unless \
+    --allow-unauthenticated); 2 bad usage or bad input. Each command's --help says which apply.";
+const EXIT_COMPLETIONS: &str = "Install, e.g.: tacos-sbom completions bash > \
+    ~/.local/share/bash-completion/completions/tacos-sbom\n\nExit codes: 0 success; 2 bad usage.";
+const EXIT_MAN: &str = "Install, e.g.: tacos-sbom man --dir ~/.local/share/man/man1 (every page), \
+    or tacos-sbom man > ~/.local/share/man/man1/tacos-sbom.1 (this one)\n\nExit codes: 0 \
+    success; 2 bad usage, or a page that cannot be written.";
 
 /// An enumerated value, taken only as written: anything else is refused
 /// with the valid values and "did you mean" (case-insensitive matches
@@ -81,14 +91,13 @@ const TEXT_JSON: &[&str] = &["text", "json"];
     name = "tacos-sbom",
     version,
     about = "Enrich CycloneDX and SPDX SBOMs with signed TACOS attestations",
-    long_about = "Reads a CycloneDX or SPDX JSON SBOM, resolves each component's package URL, \
+    long_about = "Reads an SBOM (CycloneDX JSON or XML, SPDX 2 JSON or tag-value, SPDX 3 \
+                  JSON-LD; the format is detected from the content), resolves each component's package URL, \
                   writes a signed TACOS attestation (in-toto Statement v1 in a DSSE envelope) per \
                   distinct package, and writes the SBOM back, unchanged otherwise, with an external \
                   reference to each component's attestation. `-` is standard input for an input \
                   and standard output for -o.",
-    after_help = "Exit codes: 0 success; 1 the job ran but a check failed (verify, package, report, \
-                  a policy, --require-sources; also verify without --key, unless \
-                  --allow-unauthenticated); 2 bad usage or bad input. Each command's --help says which apply."
+    after_help = EXIT_ALL
 )]
 struct Cli {
     /// Print nothing but errors and the warnings that change what a result
@@ -132,18 +141,15 @@ enum Command {
     #[command(after_help = EXIT_OTHER)]
     Doctor(DoctorArgs),
     /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
-    #[command(
-        after_help = "Install, e.g.: tacos-sbom completions bash > ~/.local/share/bash-completion/completions/tacos-sbom\n\nExit codes: 0 success; 2 bad usage."
-    )]
+    #[command(after_help = EXIT_COMPLETIONS)]
     Completions {
         #[arg(value_parser = Choice(&["bash", "zsh", "fish", "elvish", "powershell"]))]
         shell: String,
     },
-    /// Print the man page (roff), generated from these definitions.
-    #[command(
-        after_help = "Install, e.g.: tacos-sbom man > ~/.local/share/man/man1/tacos-sbom.1\n\nExit codes: 0 success; 2 bad usage."
-    )]
-    Man,
+    /// Print the man page (roff) of tacos-sbom or of one command, or write
+    /// every page into a directory; generated from these definitions.
+    #[command(after_help = EXIT_MAN)]
+    Man(ManArgs),
     /// Print the JSON Schema of a TACOS statement or report.
     #[command(after_help = EXIT_OTHER)]
     Schema {
@@ -432,6 +438,32 @@ struct KeygenArgs {
     force: bool,
 }
 
+/// The commands that have a man page of their own (tacos-sbom-COMMAND(1)).
+const COMMANDS: &[&str] = &[
+    "enrich",
+    "verify",
+    "assess",
+    "report",
+    "package",
+    "keygen",
+    "doctor",
+    "completions",
+    "man",
+    "schema",
+];
+
+#[derive(Args)]
+struct ManArgs {
+    /// The command whose page to print (tacos-sbom-COMMAND(1)); without
+    /// it, the page of tacos-sbom itself.
+    #[arg(value_name = "COMMAND", value_parser = Choice(COMMANDS), conflicts_with = "dir")]
+    command: Option<String>,
+    /// Write every page (tacos-sbom.1 and tacos-sbom-COMMAND.1 for each
+    /// command) into DIR, created if missing, instead of printing one.
+    #[arg(long, value_name = "DIR")]
+    dir: Option<PathBuf>,
+}
+
 #[derive(Args)]
 struct DoctorArgs {
     /// Configuration file (default: ./tacos-sbom.toml if it exists).
@@ -467,7 +499,7 @@ pub fn main() -> ExitCode {
         Command::Package(args) => checks::run_package(args, &ui),
         Command::Doctor(args) => setup::run_doctor(args, &ui),
         Command::Completions { shell } => setup::run_completions(&shell, &ui),
-        Command::Man => setup::run_man(&ui),
+        Command::Man(args) => setup::run_man(args, &ui),
         Command::Schema { which } => {
             let schema = match which.as_str() {
                 "statement" => tacos::STATEMENT_SCHEMA,
@@ -512,6 +544,14 @@ mod tests {
     #[test]
     fn the_command_line_is_consistent() {
         Cli::command().debug_assert();
+    }
+
+    /// `man COMMAND` offers exactly the commands there are.
+    #[test]
+    fn every_command_has_a_man_page_to_ask_for() {
+        let cmd = Cli::command();
+        let names: Vec<&str> = cmd.get_subcommands().map(|c| c.get_name()).collect();
+        assert_eq!(names, COMMANDS);
     }
 
     /// A cause is shown once: not again when the message quotes it.

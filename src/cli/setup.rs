@@ -9,11 +9,11 @@ use serde_json::json;
 use tacos_sbom::attest::keychoice::{self, CI_KEY_FIX, KeySource};
 use tacos_sbom::attest::keyfile::{self, KeyFileError, PrivateFormat};
 use tacos_sbom::attest::{KeyAlgorithm, SigningKey};
-use tacos_sbom::config;
 use tacos_sbom::enrich::setup::{CacheFrom, Setup};
+use tacos_sbom::{config, fsutil};
 
 use super::jobs::short_id;
-use super::{Cli, DoctorArgs, KeygenArgs, Result, Ui};
+use super::{COMMANDS, Cli, DoctorArgs, KeygenArgs, ManArgs, Result, Ui};
 
 /// What `keygen` refuses.
 #[derive(Debug, thiserror::Error)]
@@ -198,9 +198,68 @@ pub(super) fn run_completions(shell: &str, ui: &Ui) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-pub(super) fn run_man(ui: &Ui) -> Result<ExitCode> {
+/// What `man` could not write.
+#[derive(Debug, thiserror::Error)]
+enum ManError {
+    #[error("{path}: cannot write the man page: {source}")]
+    Write {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+/// The command line as the man pages see it: built, so that each command's
+/// page is named tacos-sbom-COMMAND, as the main page's list cites it, and
+/// without clap's `help` command, which has no page.
+fn man_command() -> clap::Command {
+    let mut cmd = Cli::command().disable_help_subcommand(true);
+    cmd.build();
+    cmd
+}
+
+/// The roff page of `cmd`.
+fn render_man(cmd: clap::Command) -> Result<Vec<u8>> {
     let mut buf = Vec::new();
-    clap_mangen::Man::new(Cli::command()).render(&mut buf)?;
-    ui.out_raw(&buf);
+    clap_mangen::Man::new(cmd)
+        .source(concat!("tacos-sbom ", env!("CARGO_PKG_VERSION")))
+        .render(&mut buf)?;
+    Ok(buf)
+}
+
+pub(super) fn run_man(args: ManArgs, ui: &Ui) -> Result<ExitCode> {
+    let cmd = man_command();
+    let Some(dir) = args.dir else {
+        let page = match &args.command {
+            Some(name) => cmd
+                .find_subcommand(name)
+                .cloned()
+                .expect("Choice took only a command's name"),
+            None => cmd,
+        };
+        ui.out_raw(&render_man(page)?);
+        return Ok(ExitCode::SUCCESS);
+    };
+    // Like every output place the tool writes, a missing folder is made.
+    std::fs::create_dir_all(&dir).map_err(|source| ManError::Write {
+        path: dir.clone(),
+        source,
+    })?;
+    let mut pages: Vec<clap::Command> = cmd.get_subcommands().cloned().collect();
+    pages.insert(0, cmd);
+    for page in pages {
+        let name = format!(
+            "{}.1",
+            page.get_display_name().unwrap_or_else(|| page.get_name())
+        );
+        let path = dir.join(name);
+        fsutil::write_if_changed(&path, &render_man(page)?)
+            .map_err(|source| ManError::Write { path, source })?;
+    }
+    ui.say(&format!(
+        "wrote {} man pages into {}",
+        COMMANDS.len() + 1,
+        dir.display()
+    ));
     Ok(ExitCode::SUCCESS)
 }

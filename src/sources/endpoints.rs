@@ -1,7 +1,7 @@
 //! Where each service lives: flag, environment variable, config file, then
 //! a default. Services that are not package registries have built-in
 //! defaults; registries take theirs from the ecosystem's own client settings
-//! (npm's registry setting, pip's index-url, cargo's source replacement),
+//! (npm's registry setting, pip's index-url, the index cargo would use),
 //! which is also what users behind a mirror need, or stay unconfigured.
 
 use std::collections::{BTreeMap, BTreeSet, HashSet};

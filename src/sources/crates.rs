@@ -470,7 +470,9 @@ async fn add_from_api(sources: &Sources, name: &str, pkg: &mut RegistryPackage) 
 }
 
 /// The web API: as configured, else where the index's `config.json` says,
-/// if that is a host already trusted for the index.
+/// if that is on the index's host or a domain above it (a registry's index
+/// is commonly served from a subdomain of its API's host; cargo trusts
+/// `config.json` further, with its tokens).
 async fn api_base(sources: &Sources) -> Option<Url> {
     if let Ok(u) = sources.base(API.service) {
         return Some(u.clone());
@@ -483,7 +485,21 @@ async fn api_base(sources: &Sources) -> Option<Url> {
         let p = format!("{}/", url.path());
         url.set_path(&p);
     }
-    (url.host_str() == index.host_str()).then_some(url)
+    api_host_trusted(&index, &url).then_some(url)
+}
+
+/// Whether the API at `api` may be asked for the index at `index`: the
+/// same scheme, and the same host or a parent domain of the index's host
+/// (of two labels at least, so never a bare top-level domain).
+fn api_host_trusted(index: &Url, api: &Url) -> bool {
+    let (Some(i), Some(a)) = (index.host_str(), api.host_str()) else {
+        return false;
+    };
+    let (i, a) = (i.to_ascii_lowercase(), a.to_ascii_lowercase());
+    let parent = a.contains('.')
+        && matches!(index.host(), Some(url::Host::Domain(_)))
+        && i.strip_suffix(a.as_str()).is_some_and(|p| p.ends_with('.'));
+    index.scheme() == api.scheme() && (i == a || parent)
 }
 
 #[cfg(test)]
@@ -503,6 +519,30 @@ mod tests {
             .output()
             .unwrap()
             .stdout
+    }
+
+    #[test]
+    fn the_api_may_be_on_the_index_host_or_a_domain_above_it() {
+        let u = |s: &str| Url::parse(s).unwrap();
+        let index = u("https://index.registry.example/");
+        assert!(api_host_trusted(&index, &u("https://registry.example/")));
+        assert!(api_host_trusted(
+            &index,
+            &u("https://index.registry.example/api/")
+        ));
+        assert!(api_host_trusted(
+            &u("http://127.0.0.1:9/i/"),
+            &u("http://127.0.0.1:9/a/")
+        ));
+        // Elsewhere, a bare top-level domain, a look-alike or another scheme: no.
+        assert!(!api_host_trusted(&index, &u("https://other.example/")));
+        assert!(!api_host_trusted(&index, &u("https://example/")));
+        assert!(!api_host_trusted(&index, &u("https://xregistry.example/")));
+        assert!(!api_host_trusted(&index, &u("http://registry.example/")));
+        assert!(!api_host_trusted(
+            &u("http://10.0.0.1/"),
+            &u("http://0.0.1/")
+        ));
     }
 
     #[test]

@@ -1,7 +1,7 @@
 //! Where each service lives: flag, environment variable, config file, then
 //! a default. Services that are not package registries have built-in
 //! defaults; registries take theirs from the ecosystem's own client settings
-//! (npm's registry setting, pip's index-url, cargo's source replacement),
+//! (npm's registry setting, pip's index-url, the index cargo would use),
 //! which is also what users behind a mirror need, or stay unconfigured.
 
 use std::collections::{BTreeMap, BTreeSet, HashSet};
@@ -13,6 +13,7 @@ use std::time::Duration;
 use url::Url;
 
 use super::http::Service;
+use super::json;
 use crate::config::Config;
 
 /// Built-in endpoints of the services that are not package registries.
@@ -205,7 +206,7 @@ impl Endpoints {
             &c.crates_api,
             &|| {
                 Endpoint::Missing(
-                    "taken from the crates index's config.json when the index is configured".into(),
+                    "taken from the crates index's config.json (an API on the index's host or a domain above it)".into(),
                 )
             },
         )?;
@@ -426,20 +427,19 @@ fn pip_index() -> Endpoint {
     )
 }
 
+/// What to tell a user whose crates index cannot be read.
+const SET_CRATES_INDEX: &str =
+    "set TACOS_CRATES_INDEX_URL to a sparse index (a URL starting with sparse+https://)";
+
 /// Cargo's configuration files, as cargo reads them: `.cargo/config.toml`
-/// (or `.cargo/config`) in the working directory and each parent, then
-/// `$CARGO_HOME`.
-fn cargo_config_files() -> Vec<PathBuf> {
+/// (or the older `.cargo/config`) in `root` and each of its parents, then
+/// in cargo's home.
+fn cargo_config_files(root: Option<&Path>, cargo_home: Option<&Path>) -> Vec<PathBuf> {
     let mut files = Vec::new();
-    if let Ok(cwd) = std::env::current_dir() {
-        for dir in cwd.ancestors() {
-            files.push(dir.join(".cargo/config.toml"));
-            files.push(dir.join(".cargo/config"));
-        }
+    for dir in root.into_iter().flat_map(Path::ancestors) {
+        files.push(dir.join(".cargo/config.toml"));
+        files.push(dir.join(".cargo/config"));
     }
-    let cargo_home = std::env::var_os("CARGO_HOME")
-        .map(PathBuf::from)
-        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cargo")));
     if let Some(h) = cargo_home {
         files.push(h.join("config.toml"));
         files.push(h.join("config"));
@@ -447,48 +447,260 @@ fn cargo_config_files() -> Vec<PathBuf> {
     files
 }
 
-/// cargo's source replacement for crates-io (`[source.crates-io]
-/// replace-with`, then that source's `registry`, or `[registries.NAME]
-/// index`), sparse indexes only. Cargo's own default is printed by no stable
-/// cargo command, so without a replacement the index must be configured.
-fn cargo_index() -> Endpoint {
-    for f in cargo_config_files() {
-        let Ok(text) = std::fs::read_to_string(&f) else {
-            continue;
-        };
-        let Ok(doc) = text.parse::<toml::Table>() else {
-            continue;
-        };
-        let source = doc.get("source").and_then(|s| s.as_table());
-        let replacement = source
-            .and_then(|s| s.get("crates-io"))
-            .and_then(|c| c.get("replace-with"))
-            .and_then(|r| r.as_str());
-        let Some(name) = replacement else {
-            continue;
-        };
-        let index = source
-            .and_then(|s| s.get(name))
-            .and_then(|s| s.get("registry"))
-            .or_else(|| {
-                doc.get("registries")
-                    .and_then(|r| r.get(name))
-                    .and_then(|r| r.get("index"))
-            })
-            .and_then(|v| v.as_str());
-        if let Some(index) = index {
-            return match parse_cargo(&f.display().to_string(), index) {
-                Ok(url) => Endpoint::Url {
-                    url,
-                    from: f.display().to_string(),
-                },
-                Err(e) => Endpoint::Missing(e.to_string()),
-            };
-        }
+/// Cargo's home as cargo finds it: `CARGO_HOME` (relative to the working
+/// directory), else `~/.cargo`.
+fn cargo_home(cwd: Option<&Path>) -> Option<PathBuf> {
+    match std::env::var_os("CARGO_HOME").filter(|h| !h.is_empty()) {
+        Some(h) => Some(cwd.map_or_else(|| PathBuf::from(&h), |c| c.join(&h))),
+        None => std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cargo")),
     }
-    Endpoint::Missing(
-        "no Cargo registry index configured (no stable cargo command prints cargo's default, and no source replacement is set); set TACOS_CRATES_INDEX_URL=sparse+https://<index>/ or a [source.crates-io] replace-with in .cargo/config.toml".into(),
-    )
+}
+
+/// A message's quote of something read from a file, cut short.
+fn clip(s: &str) -> String {
+    let line = s.lines().find(|l| !l.trim().is_empty()).unwrap_or("");
+    match line.char_indices().nth(160) {
+        Some((i, _)) => format!("{}…", &line[..i]),
+        None => line.to_string(),
+    }
+}
+
+/// The crates-io settings of cargo's configuration files, read here only to
+/// say where tame-index's answer came from (it does not say which file it
+/// used) and for what it does not read: the older `.cargo/config` files and
+/// a replacement naming a `[registries.NAME]`.
+#[derive(Debug, Default)]
+struct CargoSettings {
+    /// The file holding `[source.crates-io] replace-with`, and the name.
+    replacement: Option<(PathBuf, String)>,
+    /// Where `registries.crates-io.protocol` is set, and its value.
+    protocol: Option<(String, String)>,
+    /// Every file read, closest first (cargo merges them in this order).
+    docs: Vec<(PathBuf, toml::Table)>,
+}
+
+impl CargoSettings {
+    /// Cargo refuses to run on a configuration file it cannot read; so does
+    /// this (naming the file), rather than guess what cargo would use.
+    fn read(files: &[PathBuf]) -> Result<CargoSettings, String> {
+        let mut out = CargoSettings::default();
+        for f in files {
+            let Ok(text) = std::fs::read_to_string(f) else {
+                continue;
+            };
+            let doc = text.parse::<toml::Table>().map_err(|e| {
+                format!(
+                    "cargo's configuration {} is not valid TOML ({}); fix it (cargo cannot read it either), or {SET_CRATES_INDEX}",
+                    f.display(),
+                    clip(e.message())
+                )
+            })?;
+            let crates_io = |table: &str| doc.get(table).and_then(|t| t.get("crates-io"));
+            if out.replacement.is_none()
+                && let Some(name) = crates_io("source")
+                    .and_then(|c| c.get("replace-with"))
+                    .and_then(|r| r.as_str())
+            {
+                out.replacement = Some((f.clone(), name.to_string()));
+            }
+            if out.protocol.is_none()
+                && let Some(p) = crates_io("registries")
+                    .and_then(|c| c.get("protocol"))
+                    .and_then(|p| p.as_str())
+                    .filter(|p| matches!(*p, "sparse" | "git"))
+            {
+                out.protocol = Some((
+                    format!("registries.crates-io.protocol = {p:?} in {}", f.display()),
+                    p.to_string(),
+                ));
+            }
+            out.docs.push((f.clone(), doc));
+        }
+        if let Some(p) = env("CARGO_REGISTRIES_CRATES_IO_PROTOCOL")
+            && matches!(p.as_str(), "sparse" | "git")
+        {
+            out.protocol = Some((format!("CARGO_REGISTRIES_CRATES_IO_PROTOCOL={p}"), p));
+        }
+        Ok(out)
+    }
+
+    /// `key` of the table `section.name`, from the closest file defining it.
+    fn lookup(&self, section: &str, name: &str, key: &str) -> Option<String> {
+        self.docs.iter().find_map(|(_, d)| {
+            d.get(section)?
+                .get(name)?
+                .get(key)?
+                .as_str()
+                .map(str::to_string)
+        })
+    }
+}
+
+/// The version `cargo -V` prints (`cargo 1.85.0 (abc 2025-01-01)`).
+fn cargo_version_of(printed: &str) -> Option<String> {
+    let v = printed.split_whitespace().nth(1)?;
+    v.parse::<tame_index::Version>().ok().map(|_| v.to_string())
+}
+
+/// The crates index cargo itself would use, resolved by tame-index:
+/// `[source.crates-io] replace-with`, then the crates-io protocol
+/// (`CARGO_REGISTRIES_CRATES_IO_PROTOCOL`, `registries.crates-io.protocol`),
+/// then cargo's built-in default for the installed cargo's version.
+fn cargo_index() -> Endpoint {
+    let cwd = std::env::current_dir().ok();
+    let home = cargo_home(cwd.as_deref());
+    let program = env("CARGO").unwrap_or_else(|| "cargo".into());
+    cargo_index_in(cwd.as_deref(), home.as_deref(), || {
+        run_with_timeout(&program, &["-V"])
+    })
+}
+
+/// [`cargo_index`] for configuration found from `root` and in `cargo_home`,
+/// with `cargo -V`'s output asked of `cargo_version` (only when the answer
+/// depends on it).
+fn cargo_index_in(
+    root: Option<&Path>,
+    cargo_home: Option<&Path>,
+    cargo_version: impl FnOnce() -> Option<String>,
+) -> Endpoint {
+    let settings = match CargoSettings::read(&cargo_config_files(root, cargo_home)) {
+        Ok(s) => s,
+        Err(why) => return Endpoint::Missing(why),
+    };
+    // Where the answer comes from, said before asking tame-index: the
+    // version is asked of cargo only when nothing configured decides.
+    // `default` is what cargo's default depends on, said as
+    // "cargo's built-in default (cargo 1.85.0, sparse protocol)".
+    let (origin, default, version) = if let Some((file, _)) = &settings.replacement {
+        let origin = format!("cargo's source replacement in {}", file.display());
+        (origin, None, None)
+    } else if let Some((origin, _)) = &settings.protocol {
+        (origin.clone(), None, None)
+    } else {
+        let (default, version) = match cargo_version().as_deref().map(|v| (v, cargo_version_of(v)))
+        {
+            Some((_, Some(v))) => (format!("cargo {v}"), Some(v)),
+            Some((printed, None)) => (
+                format!(
+                    "cargo -V printed no version ({}); cargo 1.70 and later use the sparse protocol",
+                    json::quoted(&clip(printed))
+                ),
+                None,
+            ),
+            None => (
+                "cargo was not found; cargo 1.70 and later use the sparse protocol".into(),
+                None,
+            ),
+        };
+        (
+            "cargo's built-in default".to_string(),
+            Some(default),
+            version,
+        )
+    };
+    let with_protocol = |protocol: &str| match &default {
+        Some(d) => format!("{origin} ({d}, {protocol} protocol)"),
+        None => origin.clone(),
+    };
+    let utf8 = |p: Option<&Path>| p.and_then(|p| tame_index::PathBuf::from_path_buf(p.into()).ok());
+    // Without a version of its own, the version from which cargo's
+    // default is the sparse protocol: not consulted when a replacement or
+    // protocol is configured (tame-index checks those first).
+    let asked = tame_index::IndexUrl::crates_io(
+        utf8(root),
+        utf8(cargo_home).as_deref(),
+        Some(version.as_deref().unwrap_or("1.70.0")),
+    );
+    let index = match asked {
+        Ok(i) => i,
+        Err(e) => {
+            return Endpoint::Missing(format!(
+                "cargo's configuration could not be read ({}): {}; {SET_CRATES_INDEX}",
+                clip(&e.to_string()),
+                settings.files_read()
+            ));
+        }
+    };
+    use tame_index::IndexUrl;
+    match index {
+        IndexUrl::NonCratesIo(url) if settings.replacement.is_none() => {
+            // Matched by the replaced source's URL rather than its name.
+            cargo_url("cargo's source replacement", &url)
+        }
+        IndexUrl::NonCratesIo(url) => cargo_url(&origin, &url),
+        IndexUrl::Local(path) => Endpoint::Missing(format!(
+            "{origin} uses the local registry {}, which has no index to ask over HTTP; {SET_CRATES_INDEX}",
+            json::quoted(path.as_str())
+        )),
+        IndexUrl::CratesIoSparse | IndexUrl::CratesIoGit if settings.replacement.is_some() => {
+            let name = settings
+                .replacement
+                .as_ref()
+                .map_or("", |(_, n)| n.as_str());
+            replacement_tame_index_skips(&settings, name, &origin)
+        }
+        IndexUrl::CratesIoSparse => match &settings.protocol {
+            Some((_, p)) if p == "git" => protocol_git(&origin),
+            _ => cargo_url(&with_protocol("sparse"), IndexUrl::CratesIoSparse.as_str()),
+        },
+        IndexUrl::CratesIoGit => protocol_git(&with_protocol("git")),
+    }
+}
+
+impl CargoSettings {
+    /// The files a message may name as cargo's configuration.
+    fn files_read(&self) -> String {
+        if self.docs.is_empty() {
+            return "no configuration file found".into();
+        }
+        let names: Vec<String> = self
+            .docs
+            .iter()
+            .map(|(f, _)| f.display().to_string())
+            .collect();
+        format!("files: {}", names.join(", "))
+    }
+}
+
+fn cargo_url(origin: &str, index: &str) -> Endpoint {
+    match parse_cargo(origin, index) {
+        Ok(url) => Endpoint::Url {
+            url,
+            from: origin.to_string(),
+        },
+        Err(e) => Endpoint::Missing(format!("{e}; {SET_CRATES_INDEX}")),
+    }
+}
+
+fn protocol_git(origin: &str) -> Endpoint {
+    Endpoint::Missing(format!(
+        "cargo is configured to use the crates-io index over git ({origin}), which cannot be read over HTTP; {SET_CRATES_INDEX}, or set CARGO_REGISTRIES_CRATES_IO_PROTOCOL=sparse"
+    ))
+}
+
+/// A replacement tame-index does not follow: one in an older
+/// `.cargo/config` file, one naming a `[registries.NAME]` rather than a
+/// `[source.NAME]`, or a vendored directory.
+fn replacement_tame_index_skips(settings: &CargoSettings, name: &str, origin: &str) -> Endpoint {
+    if let Some(index) = settings
+        .lookup("source", name, "registry")
+        .or_else(|| settings.lookup("registries", name, "index"))
+    {
+        return cargo_url(origin, &index);
+    }
+    let quoted = json::quoted(name);
+    if let Some(dir) = settings
+        .lookup("source", name, "directory")
+        .or_else(|| settings.lookup("source", name, "local-registry"))
+    {
+        return Endpoint::Missing(format!(
+            "{origin} uses {quoted}, the crates in {}, which has no index to ask over HTTP; {SET_CRATES_INDEX}",
+            json::quoted(&dir)
+        ));
+    }
+    Endpoint::Missing(format!(
+        "{origin} names {quoted}, which no source or registry of cargo's configuration defines; {SET_CRATES_INDEX}"
+    ))
 }
 
 /// `key = value` from an INI-style file, in `section` (or outside any section).
@@ -621,6 +833,96 @@ mod tests {
         let e = parse("TACOS_NPM_REGISTRY_URL", "ftp://u:hunter2@host/npm").unwrap_err();
         assert!(!e.to_string().contains("hunter2"), "{e}");
         assert!(parse("x", "not a url").is_err());
+    }
+
+    /// A working directory and a cargo home, empty, with `cargo -V`
+    /// answering `version`: cargo's index as resolved there.
+    fn cargo_index_with(config: Option<&str>, version: Option<&str>) -> (Endpoint, PathBuf) {
+        let dir = tempfile::tempdir().unwrap();
+        assert!(
+            std::env::var_os("CARGO_REGISTRIES_CRATES_IO_PROTOCOL").is_none(),
+            "these tests need CARGO_REGISTRIES_CRATES_IO_PROTOCOL unset"
+        );
+        let (root, home) = (dir.path().join("project"), dir.path().join("cargo-home"));
+        std::fs::create_dir_all(root.join(".cargo")).unwrap();
+        std::fs::create_dir_all(&home).unwrap();
+        let file = root.join(".cargo/config.toml");
+        if let Some(c) = config {
+            std::fs::write(&file, c).unwrap();
+        }
+        let version = version.map(str::to_string);
+        (cargo_index_in(Some(&root), Some(&home), || version), file)
+    }
+
+    #[test]
+    fn without_configuration_the_index_is_cargos_default_for_its_version() {
+        let default = parse_cargo("default", tame_index::CRATES_IO_HTTP_INDEX).unwrap();
+        let (e, _) = cargo_index_with(None, Some("cargo 1.85.0 (d73d2caf9 2024-12-31)"));
+        let Endpoint::Url { url, from } = e else {
+            panic!("{e:?}")
+        };
+        assert_eq!(url, default);
+        assert_eq!(
+            from,
+            "cargo's built-in default (cargo 1.85.0, sparse protocol)"
+        );
+        // No cargo to ask: every cargo since 1.70 defaults to sparse.
+        let (e, _) = cargo_index_with(None, None);
+        let Endpoint::Url { url, from } = e else {
+            panic!("{e:?}")
+        };
+        assert_eq!(url, default);
+        assert!(from.contains("cargo was not found"), "{from}");
+        // A cargo before 1.70 reads the index over git: nothing to read.
+        let (e, _) = cargo_index_with(None, Some("cargo 1.68.2 (6feb7c9cf 2023-03-26)"));
+        let Endpoint::Missing(why) = e else {
+            panic!("{e:?}")
+        };
+        assert!(why.contains("cargo 1.68.2, git protocol"), "{why}");
+        assert!(
+            why.contains("TACOS_CRATES_INDEX_URL") && !why.contains('<'),
+            "{why}"
+        );
+    }
+
+    #[test]
+    fn a_source_replacement_is_named_by_its_file() {
+        let mirror = "[source.crates-io]\nreplace-with = \"mirror\"\n[source.mirror]\nregistry = \"sparse+http://127.0.0.1:9/mirror/\"\n";
+        let (e, file) = cargo_index_with(Some(mirror), Some("not asked"));
+        let Endpoint::Url { url, from } = e else {
+            panic!("{e:?}")
+        };
+        assert_eq!(url.as_str(), "http://127.0.0.1:9/mirror/");
+        assert_eq!(
+            from,
+            format!("cargo's source replacement in {}", file.display())
+        );
+        // Naming a registry rather than a source (tame-index follows only
+        // sources).
+        let registry = "[source.crates-io]\nreplace-with = \"corp\"\n[registries.corp]\nindex = \"sparse+http://127.0.0.1:9/corp/\"\n";
+        let (e, _) = cargo_index_with(Some(registry), None);
+        assert_eq!(e.url().unwrap().as_str(), "http://127.0.0.1:9/corp/");
+        // A local registry or vendored directory has no index to ask.
+        for vendored in ["local-registry = \"/srv/crates\"", "directory = \"vendor\""] {
+            let text =
+                format!("[source.crates-io]\nreplace-with = \"v\"\n[source.v]\n{vendored}\n");
+            let (e, file) = cargo_index_with(Some(&text), None);
+            let Endpoint::Missing(why) = e else {
+                panic!("{e:?}")
+            };
+            assert!(why.contains(&file.display().to_string()), "{why}");
+            assert!(why.contains("TACOS_CRATES_INDEX_URL"), "{why}");
+        }
+    }
+
+    #[test]
+    fn a_cargo_configuration_that_is_not_toml_is_named() {
+        let (e, file) = cargo_index_with(Some("[source.crates-io\nreplace-with = 1"), None);
+        let Endpoint::Missing(why) = e else {
+            panic!("{e:?}")
+        };
+        assert!(why.contains(&file.display().to_string()), "{why}");
+        assert!(why.contains("not valid TOML"), "{why}");
     }
 
     #[test]

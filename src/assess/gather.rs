@@ -44,6 +44,14 @@ fn eco_of(p: &Purl) -> Ecosystem {
 
 type Key = (Ecosystem, String);
 
+/// A phase's line, only when it has something to do: "asking deps.dev
+/// about 0 releases" tells a person nothing and reads like a fault.
+fn announce(progress: &dyn Progress, count: usize, message: impl FnOnce(usize) -> String) {
+    if count > 0 {
+        progress.phase(&message(count));
+    }
+}
+
 /// Run `f` over `items` concurrently (the client limits requests per host).
 async fn each<T, R, F, Fut>(items: Vec<T>, f: F, (progress, phase): (&dyn Progress, &str)) -> Vec<R>
 where
@@ -152,10 +160,9 @@ impl Assessor {
             .collect::<BTreeSet<_>>()
             .into_iter()
             .collect();
-        progress.phase(&format!(
-            "looking up {}",
-            plural(names.len(), "package", "packages")
-        ));
+        announce(progress, names.len(), |n| {
+            format!("looking up {}", plural(n, "package", "packages"))
+        });
         let sources = self.sources.clone();
         each(
             names,
@@ -201,10 +208,12 @@ impl Assessor {
                 queries.push((eco_of(purl), purl.registry_name(), v.to_string()));
             }
         }
-        progress.phase(&format!(
-            "checking {} for known vulnerabilities",
-            plural(queries.len(), "version", "versions")
-        ));
+        announce(progress, queries.len(), |n| {
+            format!(
+                "checking {} for known vulnerabilities",
+                plural(n, "version", "versions")
+            )
+        });
         osv::vulnerabilities(&self.sources, queries).await
     }
 
@@ -236,10 +245,12 @@ impl Assessor {
                 roots.insert((k.0, k.1.clone(), r.version.clone()));
             }
         }
-        progress.phase(&format!(
-            "resolving what installing {} pulls in",
-            plural(roots.len(), "release", "releases")
-        ));
+        announce(progress, roots.len(), |n| {
+            format!(
+                "resolving what installing {} pulls in",
+                plural(n, "release", "releases")
+            )
+        });
         let sources = self.sources.clone();
         let cap = self.cfg.max_dependencies;
         let resolved: HashMap<VulnKey, Resolved> = each(
@@ -302,10 +313,12 @@ impl Assessor {
             .collect::<BTreeSet<_>>()
             .into_iter()
             .collect();
-        progress.phase(&format!(
-            "asking OpenSSF Scorecard about {}",
-            plural(distinct.len(), "repository", "repositories")
-        ));
+        announce(progress, distinct.len(), |n| {
+            format!(
+                "asking OpenSSF Scorecard about {}",
+                plural(n, "repository", "repositories")
+            )
+        });
         let sources = self.sources.clone();
         gathered.scorecards = each(
             distinct,
@@ -464,9 +477,8 @@ fn ask_depsdev_about(
         .iter()
         .filter_map(|(k, v)| v.as_ref().map(|v| (k.0, k.1.clone(), v.clone())))
         .collect();
-    progress.phase(&format!(
-        "asking deps.dev about {}",
-        plural(keys.len(), "release", "releases")
-    ));
+    announce(progress, keys.len(), |n| {
+        format!("asking deps.dev about {}", plural(n, "release", "releases"))
+    });
     keys
 }

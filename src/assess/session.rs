@@ -16,6 +16,7 @@ use crate::attest::KeyError;
 use crate::config::Config;
 use crate::published::{self as reports, ReportIndex};
 use crate::purl::Purl;
+use crate::redact::{redact, redact_text};
 use crate::sources::cache::{Cache, CacheError};
 use crate::sources::endpoints::{EndpointError, Endpoints};
 use crate::sources::http::{Client, ClientError, Service, SharedAnswers, Stats};
@@ -25,6 +26,7 @@ use crate::sources::{documents, registry};
 use crate::store::seal::Sealed;
 use crate::store::{Store, StoreError};
 use crate::tacos::Statement;
+use crate::term::plural;
 
 /// How many packages a runner claims at once: small enough that runners
 /// given the same packages share them out, large enough that batched
@@ -723,10 +725,38 @@ impl Session {
         self.sources.stats()
     }
 
+    /// Every service that left an answer missing this run, once each, with
+    /// why, where and how many requests: down (unreachable, timed out), or
+    /// only some requests failed (an error status, a malformed answer, a
+    /// registry's 404 for a package the input names). One failure is
+    /// named as surely as many: its fields are NOASSERTION all the same.
+    /// Published reports and Tidelift are not here: their failures are in
+    /// [`Session::notes`] already.
     pub fn down_services(&self) -> BTreeMap<Service, String> {
-        self.sources.client().down_services()
+        let client = self.sources.client();
+        let mut down = client.down_services();
+        if client.is_offline() {
+            // The "offline:" line says what stayed undecided.
+            return down;
+        }
+        for (service, f) in client.failed_services() {
+            if matches!(service, Service::Reports | Service::Tidelift) {
+                continue;
+            }
+            let n = plural(f.requests as usize, "request", "requests");
+            let endpoint = match self.sources.base(service) {
+                Ok(base) => redact(base),
+                Err(_) => origin(&f.url),
+            };
+            let reason = match down.get(&service) {
+                Some(why) => format!("{why}; {n} to {endpoint} failed"),
+                None if f.requests == 1 => format!("{n} to {endpoint} failed: {}", f.why),
+                None => format!("{n} to {endpoint} failed, the first: {}", f.why),
+            };
+            down.insert(service, reason);
+        }
+        down
     }
-
     pub fn is_offline(&self) -> bool {
         self.sources.client().is_offline()
     }
@@ -745,6 +775,15 @@ impl Session {
     /// Problems that did not stop the run (the cache could not be written).
     pub fn warnings(&self) -> Vec<String> {
         self.sources.client().warnings()
+    }
+}
+
+/// Where a shown URL points, without its path: a service asked at an
+/// address it named itself has no configured endpoint to show.
+fn origin(shown: &str) -> String {
+    match Url::parse(shown) {
+        Ok(u) => format!("{}/", u.origin().ascii_serialization()),
+        Err(_) => redact_text(shown),
     }
 }
 

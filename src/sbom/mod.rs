@@ -73,7 +73,7 @@ pub enum SbomError {
         #[source]
         source: std::io::Error,
     },
-    #[error("{path}: the file is empty")]
+    #[error("{}", empty(path))]
     Empty { path: PathBuf },
     #[error("{path}: the file is {size} bytes, over the {limit}-byte limit for an SBOM")]
     TooLarge {
@@ -129,6 +129,16 @@ pub enum SbomError {
         at: String,
         why: String,
     },
+}
+
+/// An empty input, named as a person knows it: `-` is no file, and "-: the
+/// file is empty" reads as if a file called `-` were meant.
+fn empty(path: &Path) -> String {
+    if path == Path::new(input::STDIO) {
+        "standard input is empty".into()
+    } else {
+        format!("{}: the file is empty", path.display())
+    }
 }
 
 impl SbomError {
@@ -909,6 +919,8 @@ mod tests {
     fn refuses_bad_input_with_the_file_and_the_problem() {
         assert_eq!(err(b""), "in.json: the file is empty");
         assert_eq!(err(b"  \n"), "in.json: the file is empty");
+        let stdin = Sbom::from_bytes(Path::new("-"), b" \n".to_vec()).unwrap_err();
+        assert_eq!(stdin.to_string(), "standard input is empty");
         assert!(
             err(b"{\"bomFormat\": \"CycloneDX\", ").starts_with("in.json: invalid JSON at line 1")
         );

@@ -456,11 +456,33 @@ pub async fn package(sources: &Sources, name: &str) -> Lookup<RegistryPackage> {
 
 async fn add_from_api(sources: &Sources, name: &str, pkg: &mut RegistryPackage) {
     let Some(api) = api_base(sources).await else {
+        pkg.details_missing = Some(format!(
+            "no {} is configured or named by the index, so nothing was asked about {name}",
+            API.service
+        ));
         return;
     };
     let krate = sources.ask_at::<ApiAnswer>(&api, name.to_string()).await;
-    if let Some(k) = krate.value() {
-        k.merge_into(pkg);
+    match &krate {
+        Lookup::Found(found) => found.value.merge_into(pkg),
+        // The index lists the crate: the API's 404 is a missing answer
+        // (a mirror that serves no API, say), not a crate without data.
+        Lookup::NotFound { url, .. } => {
+            sources.client().note_failed(
+                API.service,
+                url,
+                format!("HTTP 404 for {name}, which the index lists"),
+            );
+            pkg.details_missing = Some(format!("the {} answered 404 for {name}", API.service));
+        }
+        Lookup::Malformed { reason, .. } => pkg.details_missing = Some(reason.clone()),
+        Lookup::Unavailable { reason, .. } => {
+            pkg.details_missing = Some(format!(
+                "the {} gave no answer for {name} ({reason})",
+                API.service
+            ));
+        }
+        Lookup::NotApplicable { why, .. } => pkg.details_missing = Some(why.clone()),
     }
     let owners = sources.ask_at::<Owners>(&api, name.to_string()).await;
     if let Some(o) = owners.value() {

@@ -112,6 +112,35 @@ pub enum FetchError {
     Transport { url: String, message: String },
 }
 
+/// The requests to one service that brought no usable answer this run.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Failed {
+    pub requests: u64,
+    /// Where the first one went, credentials removed.
+    pub url: String,
+    /// Why the first one failed.
+    pub why: String,
+}
+
+impl FetchError {
+    /// Why, without the URL (which a note names once for many failures).
+    pub fn why(&self) -> String {
+        match self {
+            FetchError::Down { reason, .. } => reason.clone(),
+            FetchError::NotCached { .. } => "offline, and not in the cache".into(),
+            FetchError::Status { status, .. } => format!("HTTP {status}"),
+            FetchError::Exhausted { attempts, last, .. } => {
+                format!("no answer after {attempts} attempts ({last})")
+            }
+            FetchError::TooLarge { limit, .. } => {
+                format!("the response is larger than {limit} bytes")
+            }
+            FetchError::Redirect { why, .. } => format!("redirect refused ({why})"),
+            FetchError::Transport { message, .. } => message.clone(),
+        }
+    }
+}
+
 /// The HTTP client could not be made (no TLS backend, say).
 #[derive(Debug, thiserror::Error)]
 #[error("cannot build the HTTP client: {0}")]
@@ -138,6 +167,7 @@ pub struct Client {
     hosts: Mutex<HashMap<String, Arc<Semaphore>>>,
     connect_failures: Mutex<HashMap<Service, u32>>,
     down: Mutex<BTreeMap<Service, String>>,
+    failed: Mutex<BTreeMap<Service, Failed>>,
     inflight: Mutex<HashMap<String, Shared>>,
     stats: Mutex<BTreeMap<Service, Stats>>,
     /// Problems worth a warning that do not stop the run (the cache could
@@ -237,6 +267,7 @@ impl Client {
             hosts: Mutex::new(HashMap::new()),
             connect_failures: Mutex::new(HashMap::new()),
             down: Mutex::new(BTreeMap::new()),
+            failed: Mutex::new(BTreeMap::new()),
             inflight: Mutex::new(HashMap::new()),
             stats: Mutex::new(BTreeMap::new()),
             warnings: Mutex::new(Vec::new()),
@@ -336,6 +367,26 @@ impl Client {
     /// Services found unreachable this run, with the first reason.
     pub fn down_services(&self) -> BTreeMap<Service, String> {
         self.down.lock().expect("down lock").clone()
+    }
+
+    /// A request to `service` (at `url`, as shown) that brought no usable
+    /// answer: counted, so that a run names every failing service once,
+    /// however few of its requests failed.
+    pub fn note_failed(&self, service: Service, url: &str, why: impl Into<String>) {
+        let mut failed = self.failed.lock().expect("failed lock");
+        failed
+            .entry(service)
+            .or_insert_with(|| Failed {
+                requests: 0,
+                url: url.to_string(),
+                why: why.into(),
+            })
+            .requests += 1;
+    }
+
+    /// Services with requests that brought no usable answer this run.
+    pub fn failed_services(&self) -> BTreeMap<Service, Failed> {
+        self.failed.lock().expect("failed lock").clone()
     }
 
     pub async fn get(&self, service: Service, url: &Url) -> Result<Fetched, FetchError> {
@@ -685,11 +736,11 @@ impl Client {
         if self.offline {
             return Err(FetchError::NotCached { url: shown });
         }
-        if let Some(reason) = self.down.lock().expect("down lock").get(&service) {
-            return Err(FetchError::Down {
-                service,
-                reason: reason.clone(),
-            });
+        let down = self.down.lock().expect("down lock").get(&service).cloned();
+        if let Some(reason) = down {
+            // Not sent, and so not answered either: counted as failed.
+            self.note_failed(service, &shown, reason.clone());
+            return Err(FetchError::Down { service, reason });
         }
         let mut result = self
             .attempts(service, url, body, token, &shown, permit)
@@ -702,7 +753,10 @@ impl Client {
                     .insert(service, 0);
                 f.cache_key = key;
             }
-            Err(_) => self.count(service, |s| s.failures += 1),
+            Err(e) => {
+                self.count(service, |s| s.failures += 1);
+                self.note_failed(service, &shown, e.why());
+            }
         }
         result
     }

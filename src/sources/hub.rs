@@ -318,6 +318,8 @@ impl Sources {
                 };
             }
             if !definite && f.status != 200 {
+                self.client
+                    .note_failed(service, &f.url, format!("HTTP {}", f.status));
                 return Lookup::Unavailable {
                     source,
                     reason: format!("{}: HTTP {}", f.url, f.status),
@@ -340,6 +342,8 @@ impl Sources {
                 }
                 Err(e) => {
                     self.client.forget(&f);
+                    self.client
+                        .note_failed(service, &f.url, format!("a malformed answer: {e}"));
                     return Lookup::Malformed {
                         reason: format!("malformed answer from {source} ({}): {e}", f.url),
                         source,
@@ -406,6 +410,8 @@ impl Sources {
             .post_json(B::ADAPTER.service, url, B::body(items, page))
             .await?;
         if f.status != 200 {
+            self.client
+                .note_failed(B::ADAPTER.service, &f.url, format!("HTTP {}", f.status));
             return Err(BatchError::Status {
                 url: f.url,
                 status: f.status,
@@ -426,6 +432,11 @@ impl Sources {
                 if B::REMEMBERED {
                     self.client.forget(&f);
                 }
+                self.client.note_failed(
+                    B::ADAPTER.service,
+                    &f.url,
+                    format!("a malformed answer: {error}"),
+                );
                 Err(BatchError::Malformed { url: f.url, error })
             }
         }

@@ -206,6 +206,10 @@ pub struct RegistryPackage {
     /// Whether release times can be trusted (false for sanitized mirrors).
     /// A release whose time is missing or unreadable has `published: None`.
     pub times_trustworthy: bool,
+    /// Why what a second answer adds (crates: licenses, repository, owners
+    /// from the web API) is absent, when that answer was: its fields then
+    /// say the answer was missing, not that the package declares nothing.
+    pub details_missing: Option<String>,
 }
 
 impl RegistryPackage {

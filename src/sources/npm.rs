@@ -197,6 +197,8 @@ fn read_packument(bytes: &[u8], requested: &str) -> Result<RegistryPackage, Stri
             None
         },
         times_trustworthy: trustworthy,
+        // One answer holds all the listing has.
+        details_missing: None,
         releases,
     })
 }

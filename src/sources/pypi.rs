@@ -383,6 +383,8 @@ fn read_project(bytes: &[u8], requested: &str) -> Result<RegistryPackage, String
         // Upload times are PyPI's own; a file without one leaves its
         // release's time unknown (`published: None`).
         times_trustworthy: true,
+        // One answer holds all the listing has.
+        details_missing: None,
         releases,
     })
 }

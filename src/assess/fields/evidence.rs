@@ -63,6 +63,16 @@ pub(super) fn missing<T>(lookup: &Lookup<T>, what: &str) -> Evidence {
     e
 }
 
+/// Evidence for a value a listing lacks because an answer it needed was
+/// missing (`why` names it), not because the package declares nothing.
+pub(super) fn answer_missing(source: &str, what: &str, why: &str) -> Evidence {
+    Evidence::new(
+        source,
+        ReasonCode::SourceUnavailable,
+        format!("{what}: {why}"),
+    )
+}
+
 pub(super) fn no_data(source: &str, reason: impl Into<String>) -> Evidence {
     Evidence::new(source, ReasonCode::NoData, reason)
 }

@@ -3,7 +3,7 @@
 
 use serde_json::json;
 
-use super::evidence::{missing, no_data, observed, with_code};
+use super::evidence::{answer_missing, missing, no_data, observed, with_code};
 use super::releases::Latest;
 use crate::assess::verdict::{Decided, incomplete};
 use crate::license::{self, Normalized};
@@ -97,9 +97,17 @@ pub fn upstream_repository(
         },
         None => {
             let mut e = missing(registry, "no repository URL");
-            if registry.found().is_some() {
-                e.code = ReasonCode::NoData;
-                e.reason = "no repository URL is declared in a repository field or a link labelled as the source (a homepage is not taken for the repository), and deps.dev gives none".into();
+            if let Some(found) = registry.found() {
+                match &found.value.details_missing {
+                    Some(why) => {
+                        let what = "no repository URL (and deps.dev gives none)";
+                        e = answer_missing(&found.source, what, why);
+                    }
+                    None => {
+                        e.code = ReasonCode::NoData;
+                        e.reason = "no repository URL is declared in a repository field or a link labelled as the source (a homepage is not taken for the repository), and deps.dev gives none".into();
+                    }
+                }
             }
             Decided::unknown(e)
         }
@@ -144,9 +152,16 @@ pub fn license_latest(
         return license_decision(found, &joined, version, latest);
     }
     let mut e = missing(registry, "no license");
-    if registry.found().is_some() {
-        e.code = ReasonCode::NoData;
-        e.reason = format!("release {version} declares no license in the registry metadata");
+    if let Some(found) = registry.found() {
+        match &found.value.details_missing {
+            Some(why) => e = answer_missing(&found.source, "no license data", why),
+            // A complete answer, read, without a license.
+            None => {
+                e.code = ReasonCode::NoData;
+                e.reason =
+                    format!("release {version} declares no license in the registry metadata");
+            }
+        }
     }
     Decided::unknown(e)
 }
@@ -356,6 +371,14 @@ mod tests {
         }])
     }
 
+    /// A listing whose second answer (crates: the web API's) was missing.
+    fn without_details(mut l: Lookup<RegistryPackage>) -> Lookup<RegistryPackage> {
+        if let Lookup::Found(f) = &mut l {
+            f.value.details_missing = Some("the crates.io API answered 404 for x".into());
+        }
+        l
+    }
+
     fn depsdev_licenses(licenses: &[&str]) -> Lookup<DepsDevVersion> {
         complete(
             DepsDevVersion {
@@ -416,6 +439,14 @@ mod tests {
                 Is::NoAssertion,
                 ReasonCode::NoData,
                 "release 1.0.0 declares no license in the registry metadata",
+            ),
+            (
+                "the answer with the licenses was missing",
+                without_details(licensed(None)),
+                depsdev_licenses(&[]),
+                Is::NoAssertion,
+                ReasonCode::SourceUnavailable,
+                "no license data: the crates.io API answered 404 for x",
             ),
         ];
         for (case, registry, depsdev, is, code, says) in cases {

@@ -4,7 +4,7 @@
 use serde_json::json;
 use time::OffsetDateTime;
 
-use super::evidence::{missing, observed, with_code};
+use super::evidence::{answer_missing, missing, observed, with_code};
 use super::releases::Latest;
 use crate::assess::verdict::{Adverse, Decided, incomplete};
 use crate::config::Assessment;
@@ -22,6 +22,13 @@ pub fn multiple_maintainers(registry: &Lookup<RegistryPackage>) -> Decided<Attes
         return Decided::unknown(missing(registry, "maintainers unknown"));
     };
     let Some(m) = &found.value.maintainers else {
+        if let Some(why) = &found.value.details_missing {
+            return Decided::unknown(answer_missing(
+                &found.source,
+                "who can publish is unknown",
+                why,
+            ));
+        }
         return Decided::unknown(with_code(
             observed(
                 found,

@@ -322,7 +322,10 @@ fn the_readme_commands_run_as_written() {
         .split_once(" && ")
         .unwrap_or_else(|| panic!("install && enrich: {first:?}"));
     assert_eq!(install, "cargo install --locked --path .", "{first:?}");
-    assert!(job.starts_with("tacos-sbom enrich sample-sboms/"), "{first:?}");
+    assert!(
+        job.starts_with("tacos-sbom enrich sample-sboms/"),
+        "{first:?}"
+    );
     assert_eq!(first[1], "bash .ci/test", "{first:?}");
     let mut lines: Vec<String> = vec![job.to_string()];
     lines.extend(blocks.iter().flatten().skip(1).cloned());

@@ -15,7 +15,7 @@ use super::http::Service;
 use super::hub::Sources;
 use super::json::{self, kind, quoted};
 use super::model::{
-    Account, Dependency, DependencyKind, Flag, Maintainers, RegistryPackage, Release,
+    Account, AnswerGap, Dependency, DependencyKind, Flag, Maintainers, RegistryPackage, Release,
 };
 
 /// The sparse index, asked one crate at a time.
@@ -456,10 +456,13 @@ pub async fn package(sources: &Sources, name: &str) -> Lookup<RegistryPackage> {
 
 async fn add_from_api(sources: &Sources, name: &str, pkg: &mut RegistryPackage) {
     let Some(api) = api_base(sources).await else {
-        pkg.details_missing = Some(format!(
-            "no {} is configured or named by the index, so nothing was asked about {name}",
-            API.service
-        ));
+        pkg.details_missing = Some(AnswerGap {
+            why: format!(
+                "no {} is configured or named by the index, so nothing was asked about {name}",
+                API.service
+            ),
+            transient: false,
+        });
         return;
     };
     let krate = sources.ask_at::<ApiAnswer>(&api, name.to_string()).await;
@@ -473,16 +476,29 @@ async fn add_from_api(sources: &Sources, name: &str, pkg: &mut RegistryPackage) 
                 url,
                 format!("HTTP 404 for {name}, which the index lists"),
             );
-            pkg.details_missing = Some(format!("the {} answered 404 for {name}", API.service));
+            pkg.details_missing = Some(AnswerGap {
+                why: format!("the {} answered 404 for {name}", API.service),
+                transient: false,
+            });
         }
-        Lookup::Malformed { reason, .. } => pkg.details_missing = Some(reason.clone()),
+        Lookup::Malformed { reason, .. } => {
+            pkg.details_missing = Some(AnswerGap {
+                why: reason.clone(),
+                transient: true,
+            })
+        }
         Lookup::Unavailable { reason, .. } => {
-            pkg.details_missing = Some(format!(
-                "the {} gave no answer for {name} ({reason})",
-                API.service
-            ));
+            pkg.details_missing = Some(AnswerGap {
+                why: format!("the {} gave no answer for {name} ({reason})", API.service),
+                transient: true,
+            });
         }
-        Lookup::NotApplicable { why, .. } => pkg.details_missing = Some(why.clone()),
+        Lookup::NotApplicable { why, .. } => {
+            pkg.details_missing = Some(AnswerGap {
+                why: why.clone(),
+                transient: false,
+            })
+        }
     }
     let owners = sources.ask_at::<Owners>(&api, name.to_string()).await;
     if let Some(o) = owners.value() {

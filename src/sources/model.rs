@@ -209,7 +209,17 @@ pub struct RegistryPackage {
     /// Why what a second answer adds (crates: licenses, repository, owners
     /// from the web API) is absent, when that answer was: its fields then
     /// say the answer was missing, not that the package declares nothing.
-    pub details_missing: Option<String>,
+    pub details_missing: Option<AnswerGap>,
+}
+
+/// A second answer a listing needed and did not get, and why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AnswerGap {
+    pub why: String,
+    /// Whether a later run may get the answer (no answer, a malformed
+    /// one): then the statement is not kept. A 404 or an API nobody named
+    /// will be missing next time too.
+    pub transient: bool,
 }
 
 impl RegistryPackage {

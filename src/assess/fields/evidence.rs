@@ -1,6 +1,7 @@
 //! The evidence every rule writes: what a source's answer showed, or why
 //! there was none to decide from.
 
+use crate::sources::model::AnswerGap;
 use crate::sources::{Coverage, Found, Lookup};
 use crate::tacos::{Evidence, ReasonCode, timestamp};
 /// Evidence drawn from one source's answer.
@@ -64,13 +65,16 @@ pub(super) fn missing<T>(lookup: &Lookup<T>, what: &str) -> Evidence {
 }
 
 /// Evidence for a value a listing lacks because an answer it needed was
-/// missing (`why` names it), not because the package declares nothing.
-pub(super) fn answer_missing(source: &str, what: &str, why: &str) -> Evidence {
-    Evidence::new(
-        source,
-        ReasonCode::SourceUnavailable,
-        format!("{what}: {why}"),
-    )
+/// missing (`gap` names it), not because the package declares nothing.
+/// Only a failure that may pass is `source-unavailable` (not kept, counted
+/// as a miss offline); an answer that is absent (a 404) is `no-data`.
+pub(super) fn answer_missing(source: &str, what: &str, gap: &AnswerGap) -> Evidence {
+    let code = if gap.transient {
+        ReasonCode::SourceUnavailable
+    } else {
+        ReasonCode::NoData
+    };
+    Evidence::new(source, code, format!("{what}: {}", gap.why))
 }
 
 pub(super) fn no_data(source: &str, reason: impl Into<String>) -> Evidence {

@@ -372,9 +372,12 @@ mod tests {
     }
 
     /// A listing whose second answer (crates: the web API's) was missing.
-    fn without_details(mut l: Lookup<RegistryPackage>) -> Lookup<RegistryPackage> {
+    fn without_details(mut l: Lookup<RegistryPackage>, transient: bool) -> Lookup<RegistryPackage> {
         if let Lookup::Found(f) = &mut l {
-            f.value.details_missing = Some("the crates.io API answered 404 for x".into());
+            f.value.details_missing = Some(crate::sources::model::AnswerGap {
+                why: "the crates.io API answered 404 for x".into(),
+                transient,
+            });
         }
         l
     }
@@ -442,7 +445,15 @@ mod tests {
             ),
             (
                 "the answer with the licenses was missing",
-                without_details(licensed(None)),
+                without_details(licensed(None), false),
+                depsdev_licenses(&[]),
+                Is::NoAssertion,
+                ReasonCode::NoData,
+                "no license data: the crates.io API answered 404 for x",
+            ),
+            (
+                "the answer with the licenses failed",
+                without_details(licensed(None), true),
                 depsdev_licenses(&[]),
                 Is::NoAssertion,
                 ReasonCode::SourceUnavailable,

@@ -33,6 +33,22 @@ fn warn_unproven(sbom: &Path, outcome: &verify::Outcome, opts: &verify::Options,
     if !outcome.signer_unproven() {
         return;
     }
+    if let Some(copy) = &outcome.given_key_shipped {
+        ui.warn(&format!(
+            "warning: {}: signer not proven: the given key is the copy shipped with the artifacts ({}): signatures check, the signer is not proven \
+             (whoever could replace the artifacts could replace that key too)",
+            sbom.display(),
+            copy.display()
+        ));
+        if !opts.allow_unauthenticated {
+            ui.warn(&format!(
+                "error: {}: pass --key with the signer's own public key (obtained apart from the artifacts), \
+                 or --allow-unauthenticated to accept intact but unauthenticated artifacts",
+                sbom.display()
+            ));
+        }
+        return;
+    }
     let keys: Vec<String> = outcome
         .keys_used_from_artifacts
         .iter()
@@ -56,6 +72,7 @@ fn warn_unproven(sbom: &Path, outcome: &verify::Outcome, opts: &verify::Options,
 pub(super) fn run_verify(args: VerifyArgs, ui: &Ui) -> Result<ExitCode> {
     let opts = verify::Options {
         key: trusted_key(args.key.as_deref())?,
+        key_file: args.key.clone(),
         attestations_dir: args.attestations_dir,
         allow_missing: args.trust.allow_missing,
         allow_unauthenticated: args.trust.allow_unauthenticated,
@@ -164,6 +181,7 @@ pub(super) fn run_report(args: ReportArgs, ui: &Ui) -> Result<ExitCode> {
         &args.input,
         &tacos_sbom::report::load::Options {
             key: trusted_key(args.key.as_deref())?,
+            key_file: args.key.clone(),
             attestations_dir: args.attestations_dir.clone(),
             now: tacos::timestamp(enrich::now()?),
         },
@@ -260,6 +278,7 @@ pub(super) fn run_package(args: PackageArgs, ui: &Ui) -> Result<ExitCode> {
     // `verify` would pass.
     let opts = verify::Options {
         key: trusted_key(args.key.as_deref())?,
+        key_file: args.key.clone(),
         attestations_dir: args.attestations_dir.clone(),
         allow_missing: args.trust.allow_missing,
         allow_unauthenticated: args.trust.allow_unauthenticated,

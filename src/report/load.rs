@@ -16,6 +16,8 @@ use super::{Provenance, Summary};
 pub struct Options {
     /// The trusted public key, when given.
     pub key: Option<PublicKey>,
+    /// The file `key` was read from (see [`verify::Options::key_file`]).
+    pub key_file: Option<PathBuf>,
     pub attestations_dir: Option<PathBuf>,
     /// "Now" as a TACOS timestamp, for a report assembled from statements.
     pub now: String,
@@ -148,6 +150,12 @@ fn provenance(enriched: &verify::Enriched, key: Option<&PublicKey>) -> (Provenan
         p.verification_detail = format!(
             "{counted}: artifacts, SHA-256 digests, signatures (with the given key) and subjects"
         );
+    } else if let Some(copy) = &o.given_key_shipped {
+        p.verification = "intact, signer not proven".into();
+        p.verification_detail = format!(
+            "{counted}; the given key is the copy shipped with the artifacts ({}): signatures check, the signer is not proven; pass --key with the signer's own key",
+            copy.display()
+        );
     } else {
         p.verification = "intact, signer not proven".into();
         p.verification_detail = format!(
@@ -162,6 +170,7 @@ fn provenance(enriched: &verify::Enriched, key: Option<&PublicKey>) -> (Provenan
 pub fn load(input: &Path, opts: &Options) -> Result<Loaded, LoadError> {
     let vopts = verify::Options {
         key: opts.key.clone(),
+        key_file: opts.key_file.clone(),
         attestations_dir: opts.attestations_dir.clone(),
         ..verify::Options::default()
     };
@@ -262,8 +271,24 @@ fn from_report(input: &Path, opts: &Options) -> Result<Loaded, LoadError> {
     };
     let mut notes = Vec::new();
     if signed {
+        let dir = input.parent().unwrap_or(Path::new("."));
+        let shipped = opts.key_file.as_deref().is_some_and(|given| {
+            match (
+                std::fs::canonicalize(given),
+                std::fs::canonicalize(verify::key_beside(dir)),
+            ) {
+                (Ok(a), Ok(b)) => a == b,
+                _ => false,
+            }
+        });
+        if shipped {
+            notes.push(
+                "the given key is the copy shipped with the artifacts: signatures check, the signer is not proven"
+                    .into(),
+            );
+        }
         let (key, proven) = match &opts.key {
-            Some(k) => (k.clone(), true),
+            Some(k) => (k.clone(), !shipped),
             None => {
                 let beside = verify::key_beside(input.parent().unwrap_or(Path::new(".")));
                 notes.push(format!(

@@ -1,0 +1,163 @@
+//! A new user's first hour, on trust and outputs (issue 21): the "check
+//! with:" hint names the signer's own key, never the copy beside the
+//! artifacts; that copy given as --key proves nothing and is said so; every
+//! command that writes creates the folder it writes into; enriched outputs
+//! are named by one rule; small messages say what they mean.
+
+mod common;
+
+use common::*;
+use serde_json::Value;
+
+const SAMPLE: &str = "npm-webapp.cdx16.json";
+const COPY: &str = "out/tacos-attestations/tacos-sbom.pub";
+
+/// Enrich the npm sample into `out/x.json` with `extra` arguments.
+fn enriched(extra: &[&str]) -> (Temp, std::process::Output) {
+    let tmp = Temp::new();
+    tmp.copy_in(&repo().join("sample-sboms").join(SAMPLE), SAMPLE);
+    let mut args = vec!["enrich", SAMPLE, "-o", "out/x.json"];
+    args.extend_from_slice(extra);
+    let o = tacos(tmp.path(), &args);
+    assert_ok(&o);
+    (tmp, o)
+}
+
+fn check_hint(o: &std::process::Output) -> String {
+    let out = format!("{}{}", stdout(o), stderr(o));
+    out.lines()
+        .find(|l| l.starts_with("check with:"))
+        .unwrap_or_else(|| panic!("no check hint in:\n{out}"))
+        .to_string()
+}
+
+/// With the default key, the hint names the default key's public half.
+#[test]
+fn the_check_hint_names_the_default_key_s_public_half() {
+    let (tmp, o) = enriched(&[]);
+    let hint = check_hint(&o);
+    let public = tmp.join(".tacos-config/signing.pub");
+    assert!(
+        hint.ends_with(&format!("--key {}", public.display())),
+        "{hint}"
+    );
+    assert!(!hint.contains("tacos-sbom.pub"), "{hint}");
+    // And what it names does prove the signer.
+    assert_ok(&tacos(
+        tmp.path(),
+        &["verify", "out/x.json", "--key", public.to_str().unwrap()],
+    ));
+}
+
+/// With --key NAME.key, the hint names NAME.pub (as keygen writes it).
+#[test]
+fn the_check_hint_names_the_given_key_s_public_half() {
+    let tmp = Temp::new();
+    tmp.copy_in(&repo().join("sample-sboms").join(SAMPLE), SAMPLE);
+    assert_ok(&tacos(tmp.path(), &["keygen", "-o", "keys/signer"]));
+    let o = tacos(
+        tmp.path(),
+        &[
+            "enrich",
+            SAMPLE,
+            "-o",
+            "out/x.json",
+            "--key",
+            "keys/signer.key",
+        ],
+    );
+    assert_ok(&o);
+    let hint = check_hint(&o);
+    assert!(hint.ends_with("--key keys/signer.pub"), "{hint}");
+}
+
+/// A key without its public half beside it: the hint says how to get one,
+/// and never offers the copy beside the artifacts as the key.
+#[test]
+fn without_the_public_half_the_hint_says_how_to_get_it() {
+    let tmp = Temp::new();
+    tmp.copy_in(&repo().join("sample-sboms").join(SAMPLE), SAMPLE);
+    assert_ok(&tacos(tmp.path(), &["keygen", "-o", "signer"]));
+    std::fs::remove_file(tmp.join("signer.pub")).unwrap();
+    let o = tacos(
+        tmp.path(),
+        &["enrich", SAMPLE, "-o", "out/x.json", "--key", "signer.key"],
+    );
+    assert_ok(&o);
+    let hint = check_hint(&o);
+    assert!(!hint.contains(&format!("--key {COPY}")), "{hint}");
+    assert!(!hint.contains("--key /"), "{hint}");
+    assert!(hint.contains("public half of signer.key"), "{hint}");
+    assert!(
+        hint.contains("openssl pkey -in signer.key -pubout"),
+        "{hint}"
+    );
+}
+
+/// verify, report and package given the copy shipped beside the artifacts:
+/// the signatures check, the signer is not proven, and each says so.
+#[test]
+fn the_copy_beside_the_artifacts_given_as_key_proves_no_signer() {
+    let (tmp, _) = enriched(&[]);
+    let said = "the given key is the copy shipped with the artifacts";
+
+    let o = tacos(tmp.path(), &["verify", "out/x.json", "--key", COPY]);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    assert!(stderr(&o).contains(said), "{}", stderr(&o));
+    assert!(stderr(&o).contains("signer not proven"), "{}", stderr(&o));
+    let o = tacos(
+        tmp.path(),
+        &["verify", "out/x.json", "--key", COPY, "-f", "json"],
+    );
+    let v: Value = serde_json::from_str(&stdout(&o)).unwrap();
+    assert_eq!(v["results"][0]["signerProven"], false);
+    // Accepted on purpose, it is still unproven.
+    let o = tacos(
+        tmp.path(),
+        &[
+            "verify",
+            "out/x.json",
+            "--key",
+            COPY,
+            "--allow-unauthenticated",
+        ],
+    );
+    assert_ok(&o);
+    assert!(stderr(&o).contains(said), "{}", stderr(&o));
+
+    let o = tacos(tmp.path(), &["report", "out/x.json", "--key", COPY]);
+    let md = stdout(&o);
+    assert!(!md.contains("with the given key"), "{md}");
+    assert!(md.contains("intact, signer not proven"), "{md}");
+    assert!(md.contains(said), "{md}");
+    let o = tacos(
+        tmp.path(),
+        &["report", "out/x.json", "--key", COPY, "-f", "json"],
+    );
+    let v: Value = serde_json::from_str(&stdout(&o)).unwrap();
+    assert_eq!(v["provenance"]["signer_proven"], false, "{v}");
+
+    let o = tacos(
+        tmp.path(),
+        &["package", "out/x.json", "-o", "b.tar.gz", "--key", COPY],
+    );
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    assert!(stderr(&o).contains(said), "{}", stderr(&o));
+    assert!(!tmp.join("b.tar.gz").exists());
+
+    // The signer's own key, with the same bytes, proves the signer.
+    let own = tmp.join(".tacos-config/signing.pub");
+    assert_eq!(
+        std::fs::read(&own).unwrap(),
+        std::fs::read(tmp.join(COPY)).unwrap()
+    );
+    let o = tacos(
+        tmp.path(),
+        &["report", "out/x.json", "--key", own.to_str().unwrap()],
+    );
+    assert!(
+        stdout(&o).contains("signatures (with the given key)"),
+        "{}",
+        stdout(&o)
+    );
+}

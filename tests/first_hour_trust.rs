@@ -161,3 +161,80 @@ fn the_copy_beside_the_artifacts_given_as_key_proves_no_signer() {
         stdout(&o)
     );
 }
+
+/// Every command that writes a file makes the folder it writes into, as
+/// enrich and keygen do; when it cannot, the error names the output and the
+/// step, not a bare "No such file or directory" that reads as a missing input.
+#[test]
+fn every_command_that_writes_makes_the_missing_folder() {
+    let (tmp, _) = enriched(&[]);
+    let own = tmp.join(".tacos-config/signing.pub");
+    let own = own.to_str().unwrap();
+    for (format, out) in [
+        ("md", "new/a/summary.md"),
+        ("html", "new/b/summary.html"),
+        ("json", "new/c/summary.json"),
+        ("sarif", "new/d/results.sarif"),
+    ] {
+        let o = tacos(
+            tmp.path(),
+            &[
+                "report",
+                "out/x.json",
+                "-f",
+                format,
+                "-o",
+                out,
+                "--key",
+                own,
+            ],
+        );
+        assert_eq!(o.status.code(), Some(0), "{out}: {}", stderr(&o));
+        assert!(tmp.join(out).is_file(), "{out}");
+    }
+    let o = tacos(
+        tmp.path(),
+        &[
+            "package",
+            "out/x.json",
+            "-o",
+            "new/e/b.tar.gz",
+            "--key",
+            own,
+        ],
+    );
+    assert_ok(&o);
+    assert!(tmp.join("new/e/b.tar.gz").is_file());
+    assert_ok(&tacos(tmp.path(), &["keygen", "-o", "new/f/k"]));
+    assert!(tmp.join("new/f/k.pub").is_file());
+
+    // A folder that cannot be made: the output and the step are named.
+    std::fs::write(tmp.join("plain"), "a file, not a folder").unwrap();
+    let o = tacos(
+        tmp.path(),
+        &["report", "out/x.json", "-o", "plain/s.md", "--key", own],
+    );
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("plain/s.md: cannot create the folder plain"),
+        "{}",
+        stderr(&o)
+    );
+    let o = tacos(
+        tmp.path(),
+        &[
+            "package",
+            "out/x.json",
+            "-o",
+            "plain/b.tar.gz",
+            "--key",
+            own,
+        ],
+    );
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("plain/b.tar.gz: cannot create the folder plain"),
+        "{}",
+        stderr(&o)
+    );
+}

@@ -243,7 +243,18 @@ pub(super) fn run_report(args: ReportArgs, ui: &Ui) -> Result<ExitCode> {
     };
     match to_file {
         Some(path) => {
-            let in_path = || path.display().to_string();
+            // As enrich and keygen do: a missing folder is made, and a
+            // failure names the output, never reading as a missing input.
+            if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+                std::fs::create_dir_all(dir).with_context(|| {
+                    format!(
+                        "{}: cannot create the folder {} to write the report in",
+                        path.display(),
+                        dir.display()
+                    )
+                })?;
+            }
+            let in_path = || format!("{}: cannot write the report", path.display());
             let mut f = fsutil::AtomicFile::create(path).with_context(in_path)?;
             f.writer().write_all(text.as_bytes())?;
             f.commit(true, None).with_context(in_path)?;

@@ -238,3 +238,32 @@ fn every_command_that_writes_makes_the_missing_folder() {
         stderr(&o)
     );
 }
+
+/// One naming rule for every format, and `enrich --help` states it.
+#[test]
+fn enriched_outputs_are_named_by_one_rule_the_help_states() {
+    let tmp = Temp::new();
+    tmp.copy_in(&repo().join("sample-sboms").join(SAMPLE), SAMPLE);
+    let o = tacos(tmp.path(), &["enrich", SAMPLE]);
+    assert_ok(&o);
+    let top: Vec<String> = tmp
+        .files()
+        .into_iter()
+        .filter(|f| !f.contains('/'))
+        .collect();
+    assert!(
+        top.iter().any(|f| f == "npm-webapp.tacos.cdx16.json"),
+        "{top:?}"
+    );
+    // As a person reads it, whatever the terminal's width wrapped.
+    let help = stdout(&tacos(tmp.path(), &["enrich", "--help"]))
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ");
+    assert!(!help.contains("NAME.tacos.json"), "{help}");
+    assert!(
+        help.contains("bom.cdx16.json -> bom.tacos.cdx16.json"),
+        "{help}"
+    );
+    assert!(help.contains("sbom.spdx -> sbom.tacos.spdx"), "{help}");
+}

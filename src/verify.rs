@@ -282,6 +282,27 @@ pub enum Problem {
     NotEnriched,
 }
 
+impl Problem {
+    /// The artifact (or bundle) is not where the reference points: what a
+    /// moved SBOM, or one copied without its attestations folder, shows
+    /// for every reference at once.
+    pub fn is_missing_artifact(&self) -> bool {
+        self.missing_artifact().is_some()
+    }
+
+    /// Where the artifact (or bundle) was looked for and not found.
+    pub fn missing_artifact(&self) -> Option<&Path> {
+        match self {
+            Problem::Artifact { source, path } | Problem::Bundle { source, path }
+                if source.kind() == std::io::ErrorKind::NotFound =>
+            {
+                Some(path)
+            }
+            _ => None,
+        }
+    }
+}
+
 /// In `verify --format json` a problem is its message.
 impl serde::Serialize for Problem {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {

@@ -267,3 +267,62 @@ fn enriched_outputs_are_named_by_one_rule_the_help_states() {
     );
     assert!(help.contains("sbom.spdx -> sbom.tacos.spdx"), "{help}");
 }
+
+/// An SBOM moved without its attestations folder: one line with the count
+/// and --attestations-dir, not a line per reference (-v lists each).
+#[test]
+fn a_moved_sbom_gets_one_line_suggesting_the_attestations_dir() {
+    let (tmp, _) = enriched(&[]);
+    std::fs::create_dir(tmp.join("moved")).unwrap();
+    std::fs::copy(tmp.join("out/x.json"), tmp.join("moved/x.json")).unwrap();
+    let own = tmp.join(".tacos-config/signing.pub");
+    let own = own.to_str().unwrap();
+    let o = tacos(tmp.path(), &["verify", "moved/x.json", "--key", own]);
+    assert_eq!(o.status.code(), Some(1));
+    let out = stdout(&o);
+    let fails: Vec<&str> = out.lines().filter(|l| l.starts_with("FAIL")).collect();
+    assert_eq!(fails.len(), 1, "{fails:?}");
+    assert!(fails[0].contains("346 artifacts not found"), "{}", fails[0]);
+    assert!(fails[0].contains("--attestations-dir"), "{}", fails[0]);
+    let o = tacos(tmp.path(), &["-v", "verify", "moved/x.json", "--key", own]);
+    let all = format!("{}{}", stdout(&o), stderr(&o));
+    assert!(all.lines().filter(|l| l.starts_with("FAIL")).count() > 300);
+    let o = tacos(tmp.path(), &["report", "moved/x.json", "--key", own]);
+    assert_eq!(o.status.code(), Some(2));
+    assert_eq!(stderr(&o).lines().count(), 1, "{}", stderr(&o));
+    assert!(stderr(&o).contains("--attestations-dir"), "{}", stderr(&o));
+    let o = tacos(
+        tmp.path(),
+        &["package", "moved/x.json", "-o", "b.tar.gz", "--key", own],
+    );
+    assert_eq!(o.status.code(), Some(1));
+    let fails = stderr(&o).lines().filter(|l| l.starts_with("FAIL")).count();
+    assert_eq!(fails, 1, "{}", stderr(&o));
+}
+
+/// A report on an SBOM that names no application, titled by its serial
+/// number, says that it is one.
+#[test]
+fn a_report_titled_by_serial_number_says_the_sbom_is_unnamed() {
+    let tmp = Temp::new();
+    let sbom = r#"{"bomFormat":"CycloneDX","specVersion":"1.6","version":1,
+        "serialNumber":"urn:uuid:3e671687-395b-41f5-a30f-a58921a69b79",
+        "components":[{"type":"library","name":"ms","version":"2.1.3","purl":"pkg:npm/ms@2.1.3"}]}"#;
+    std::fs::write(tmp.join("bom.json"), sbom).unwrap();
+    assert_ok(&tacos(
+        tmp.path(),
+        &["enrich", "bom.json", "-o", "out.json"],
+    ));
+    let own = tmp.join(".tacos-config/signing.pub");
+    let o = tacos(
+        tmp.path(),
+        &["report", "out.json", "--key", own.to_str().unwrap()],
+    );
+    assert!(
+        stdout(&o).starts_with(
+            "# TACOS assessment: unnamed SBOM urn:uuid:3e671687-395b-41f5-a30f-a58921a69b79"
+        ),
+        "{}",
+        stdout(&o)
+    );
+}

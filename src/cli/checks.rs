@@ -69,6 +69,40 @@ fn warn_unproven(sbom: &Path, outcome: &verify::Outcome, opts: &verify::Options,
     }
 }
 
+/// Each failure as a `FAIL` line (by `line`), but artifacts missing where
+/// the references point, as after the SBOM was moved without its
+/// attestations folder, are one line with the count and the fix (-v, and
+/// verify's JSON, still list each).
+fn show_failures(sbom: &Path, failures: &[verify::Failure], ui: &Ui, line: &dyn Fn(&str)) {
+    let missing: Vec<&Path> = failures
+        .iter()
+        .filter_map(|f| f.what.missing_artifact())
+        .collect();
+    let collapse = missing.len() > 1;
+    for f in failures {
+        let text = format!("FAIL {}: {f}", sbom.display());
+        match collapse && f.what.is_missing_artifact() {
+            true => ui.detail(&text),
+            false => line(&text),
+        }
+    }
+    if collapse {
+        line(&missing_line(sbom, missing.len(), missing[0]));
+    }
+}
+
+/// One line for `n` artifacts not found where the references point (the
+/// first at `first`).
+fn missing_line(sbom: &Path, n: usize, first: &Path) -> String {
+    let dir = first.parent().unwrap_or(Path::new("."));
+    format!(
+        "FAIL {}: {} not found where its references point (looked in {}): if the SBOM was moved or copied without its attestations folder, pass --attestations-dir DIR with the folder that holds them (-v lists each)",
+        sbom.display(),
+        plural(n, "artifact", "artifacts"),
+        dir.display()
+    )
+}
+
 pub(super) fn run_verify(args: VerifyArgs, ui: &Ui) -> Result<ExitCode> {
     let opts = verify::Options {
         key: trusted_key(args.key.as_deref())?,
@@ -92,9 +126,7 @@ pub(super) fn run_verify(args: VerifyArgs, ui: &Ui) -> Result<ExitCode> {
             }
         };
         if !json {
-            for f in &outcome.failures {
-                ui.out(&format!("FAIL {}: {f}", sbom.display()));
-            }
+            show_failures(sbom, &outcome.failures, ui, &|l| ui.out(l));
         }
         if outcome.without_reference > 0 && opts.allow_missing {
             ui.say(&format!(
@@ -205,6 +237,11 @@ pub(super) fn run_report(args: ReportArgs, ui: &Ui) -> Result<ExitCode> {
             plural(n, "component", "components")
         ));
     }
+    if let Some((n, first)) = &loaded.missing_artifacts
+        && *n > 1
+    {
+        ui.warn(&missing_line(&args.input, *n, first));
+    }
     let to_file = args.output.as_deref().filter(|p| *p != Path::new(STDIO));
     let link_dir = to_file
         .and_then(Path::parent)
@@ -295,9 +332,7 @@ pub(super) fn run_package(args: PackageArgs, ui: &Ui) -> Result<ExitCode> {
         allow_unauthenticated: args.trust.allow_unauthenticated,
     };
     let checked = package::check(&args.input, &opts)?;
-    for f in &checked.outcome.failures {
-        ui.warn(&format!("FAIL {}: {f}", args.input.display()));
-    }
+    show_failures(&args.input, &checked.outcome.failures, ui, &|l| ui.warn(l));
     warn_unproven(&args.input, &checked.outcome, &opts, ui);
     if !checked.passed() {
         ui.warn(&format!(

@@ -40,6 +40,9 @@ pub struct Loaded {
     /// an SBOM: SARIF places each result at its component's line, and the
     /// input may be a pipe that cannot be read again.
     pub sbom_text: Option<String>,
+    /// How many artifacts were not where the references point, and the
+    /// first of them: a moved SBOM without its attestations folder.
+    pub missing_artifacts: Option<(usize, PathBuf)>,
 }
 
 impl Loaded {
@@ -85,6 +88,14 @@ pub enum LoadError {
         #[source]
         source: verify::Problem,
     },
+    /// The report is not where its reference points: most often the SBOM
+    /// was moved without its attestations folder.
+    #[error(
+        "{}: the application report is not where its reference points ({}): if the SBOM was moved or copied without its attestations folder, pass --attestations-dir DIR with the folder that holds it",
+        .path.display(),
+        .looked.display()
+    )]
+    ReportMissing { path: PathBuf, looked: PathBuf },
     #[error("{}: no TACOS references to report on (was it enriched?)", .path.display())]
     NothingReferenced { path: PathBuf },
     #[error("{}: not JSON: {source}", .path.display())]
@@ -119,7 +130,10 @@ pub enum LoadError {
 /// How the SBOM's references check out: every artifact, digest, signature
 /// and subject, with the given key or the one beside the artifacts; and
 /// what failed, one line each (none when everything checked out).
-fn provenance(enriched: &verify::Enriched, key: Option<&PublicKey>) -> (Provenance, Vec<String>) {
+fn provenance(
+    enriched: &verify::Enriched,
+    key: Option<&PublicKey>,
+) -> (Provenance, Vec<String>, Option<(usize, PathBuf)>) {
     let mut p = Provenance {
         input: enriched.path().display().to_string(),
         sbom_sha256: Some(Sha256Hex::of(&enriched.bytes()).to_string()),
@@ -139,6 +153,12 @@ fn provenance(enriched: &verify::Enriched, key: Option<&PublicKey>) -> (Provenan
         o.verified, o.references
     );
     let failed: Vec<String> = o.failures.iter().map(|f| f.to_string()).collect();
+    let missing: Vec<&Path> = o
+        .failures
+        .iter()
+        .filter_map(|f| f.what.missing_artifact())
+        .collect();
+    let missing = missing.first().map(|p| (missing.len(), p.to_path_buf()));
     if !o.failures.is_empty() {
         p.verification = "failed".into();
         p.verification_detail = format!(
@@ -162,7 +182,7 @@ fn provenance(enriched: &verify::Enriched, key: Option<&PublicKey>) -> (Provenan
             "{counted} with the public key found beside the artifacts, which proves they are intact, not who signed them; pass --key with the signer's key"
         );
     }
-    (p, failed)
+    (p, failed, missing)
 }
 
 /// Read INPUT (a file, or `-` for standard input): an enriched SBOM, a
@@ -189,7 +209,7 @@ pub fn from_enriched(enriched: &verify::Enriched, now: &str) -> Result<Loaded, L
     // Whatever the report is read from, everything the SBOM references must
     // check out, or the report says "failed" and the command exits 1: one
     // flipped byte in any artifact.
-    let (provenance, unverified) = provenance(enriched, enriched.key());
+    let (provenance, unverified, missing_artifacts) = provenance(enriched, enriched.key());
     let artifacts = enriched.artifact_paths();
     let report_artifact = enriched.report_path();
     if let Some(found) = enriched.report() {
@@ -203,6 +223,11 @@ pub fn from_enriched(enriched: &verify::Enriched, now: &str) -> Result<Loaded, L
                 artifacts,
                 report_artifact,
                 sbom_text: String::from_utf8(enriched.bytes()).ok(),
+                missing_artifacts,
+            }),
+            Err(source) if source.is_missing_artifact() => Err(LoadError::ReportMissing {
+                path: input.to_path_buf(),
+                looked: source.missing_artifact().unwrap_or(input).to_path_buf(),
             }),
             Err(source) => Err(LoadError::Report {
                 path: input.to_path_buf(),
@@ -247,6 +272,7 @@ pub fn from_enriched(enriched: &verify::Enriched, now: &str) -> Result<Loaded, L
         artifacts,
         report_artifact: None,
         sbom_text: String::from_utf8(enriched.bytes()).ok(),
+        missing_artifacts,
     })
 }
 
@@ -326,6 +352,7 @@ fn from_report(input: &Path, opts: &Options) -> Result<Loaded, LoadError> {
             artifacts: BTreeMap::new(),
             report_artifact: (input != Path::new(crate::sbom::STDIO)).then(path),
             sbom_text: None,
+            missing_artifacts: None,
         });
     }
     let report = serde_json::from_slice(&bytes).map_err(|source| LoadError::NotATacosReport {
@@ -341,6 +368,7 @@ fn from_report(input: &Path, opts: &Options) -> Result<Loaded, LoadError> {
         artifacts: BTreeMap::new(),
         report_artifact: None,
         sbom_text: None,
+        missing_artifacts: None,
     })
 }
 

@@ -173,7 +173,11 @@ struct EnrichArgs {
     from_list: Option<PathBuf>,
     /// Output file (one input), directory (several), or - for standard
     /// output (then every message goes to stderr). Default: beside each
-    /// input as NAME.tacos.json; standard output when the input is -.
+    /// input, with .tacos put before its format suffix (its last extension,
+    /// with the one before it when that is cdx, spdx or bom, with or without
+    /// a version), e.g. bom.cdx16.json -> bom.tacos.cdx16.json, sbom.spdx ->
+    /// sbom.tacos.spdx; -o DIR names each so inside DIR; standard output
+    /// when the input is -.
     #[arg(short, long, value_name = "PATH", conflicts_with = "in_place")]
     output: Option<PathBuf>,
     /// Replace each input with its enriched form (atomically).

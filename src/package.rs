@@ -44,7 +44,14 @@ pub enum PackageError {
     /// Writing the bundle's bytes failed.
     #[error(transparent)]
     Io(std::io::Error),
-    #[error("{}: {source}", path.display())]
+    #[error("{}: cannot create the folder {} to write the bundle in: {source}", path.display(), dir.display())]
+    Folder {
+        path: PathBuf,
+        dir: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("{}: cannot write the bundle: {source}", path.display())]
     Write {
         path: PathBuf,
         #[source]
@@ -145,6 +152,15 @@ pub fn bundle(
             path: output.to_path_buf(),
             source,
         };
+        // As enrich and keygen do: a missing folder is made, and a failure
+        // names the bundle, never reading as a missing input.
+        if let Some(dir) = output.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir).map_err(|source| PackageError::Folder {
+                path: output.to_path_buf(),
+                dir: dir.to_path_buf(),
+                source,
+            })?;
+        }
         let mut f = AtomicFile::create(output).map_err(write_err)?;
         f.writer()
             .write_all(&packaged.bytes)

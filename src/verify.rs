@@ -73,6 +73,9 @@ pub struct Options {
     /// The trusted public key; without it, the key written beside the
     /// artifacts is used (which proves integrity, not origin).
     pub key: Option<PublicKey>,
+    /// The file `key` was read from: when it is the copy of the public key
+    /// shipped beside the artifacts, it proves nothing about the signer.
+    pub key_file: Option<PathBuf>,
     /// A directory that may hold the artifacts (and may be outside the SBOM's).
     pub attestations_dir: Option<PathBuf>,
     /// Accept components that have a valid PURL but no TACOS reference
@@ -115,13 +118,18 @@ pub struct Outcome {
     /// had nothing to attest (and no place for a report), so there is
     /// nothing to verify. Passes, and says so.
     pub nothing_attested: bool,
+    /// The given key is the copy of the public key shipped beside the
+    /// artifacts (this file): the signatures check, but whoever could
+    /// replace the artifacts could replace that key too.
+    pub given_key_shipped: Option<PathBuf>,
 }
 
 impl Outcome {
-    /// Whether some signature was checked only with a key found beside the
-    /// artifacts: whoever could replace the artifacts could replace that key.
+    /// Whether some signature was checked only with a key that came with the
+    /// artifacts (found beside them, or given but the copy shipped there):
+    /// whoever could replace the artifacts could replace that key.
     pub fn signer_unproven(&self) -> bool {
-        !self.keys_used_from_artifacts.is_empty()
+        !self.keys_used_from_artifacts.is_empty() || self.given_key_shipped.is_some()
     }
 
     /// Whether the SBOM verifies under `opts`: no failure, and the signer
@@ -272,6 +280,27 @@ pub enum Problem {
     NoReference,
     #[error("no TACOS references in this SBOM (was it enriched?)")]
     NotEnriched,
+}
+
+impl Problem {
+    /// The artifact (or bundle) is not where the reference points: what a
+    /// moved SBOM, or one copied without its attestations folder, shows
+    /// for every reference at once.
+    pub fn is_missing_artifact(&self) -> bool {
+        self.missing_artifact().is_some()
+    }
+
+    /// Where the artifact (or bundle) was looked for and not found.
+    pub fn missing_artifact(&self) -> Option<&Path> {
+        match self {
+            Problem::Artifact { source, path } | Problem::Bundle { source, path }
+                if source.kind() == std::io::ErrorKind::NotFound =>
+            {
+                Some(path)
+            }
+            _ => None,
+        }
+    }
 }
 
 /// In `verify --format json` a problem is its message.
@@ -449,7 +478,38 @@ impl Enriched {
             });
         }
         outcome.keys_used_from_artifacts = keys.used();
+        outcome.given_key_shipped = self.given_key_shipped();
         outcome
+    }
+
+    /// The given key file, when it is the public key written beside the
+    /// artifacts the SBOM references (or at the top of a bundle, one folder
+    /// up): the same file, not merely the same bytes, since the signer's own
+    /// public key has the same bytes as its copy.
+    fn given_key_shipped(&self) -> Option<PathBuf> {
+        let given = self.opts.key_file.as_deref()?;
+        let given = fs::canonicalize(given).ok()?;
+        let dirs = self
+            .references
+            .iter()
+            .map(|(_, _, t)| t)
+            .chain(self.reports.iter().map(|(_, t)| t))
+            .filter_map(|t| t.as_ref().ok()?.path.parent().map(Path::to_path_buf));
+        let mut seen = HashSet::new();
+        for dir in dirs {
+            if !seen.insert(dir.clone()) {
+                continue;
+            }
+            let up = dir.parent().map(Path::to_path_buf);
+            for d in std::iter::once(dir).chain(up) {
+                for name in [PUBLIC_KEY_FILE, LEGACY_PUBLIC_KEY_FILE] {
+                    if fs::canonicalize(d.join(name)).is_ok_and(|c| c == given) {
+                        return Some(d.join(name));
+                    }
+                }
+            }
+        }
+        None
     }
 
     /// The application report the SBOM references, checked (digest and

@@ -18,8 +18,7 @@ fn enrich_defaults_write_beside_the_input_and_say_where() {
     let err = stderr(&o);
     assert!(err.contains("created a new signing key"), "{err}");
     assert!(
-        err.contains("-> cargo-cli.cargo-sbom.tacos.spdx23.json")
-            || err.contains("cargo-cli.cargo-sbom.spdx23.tacos.json"),
+        err.contains("-> cargo-cli.cargo-sbom.tacos.spdx23.json"),
         "{err}"
     );
     assert!(err.contains("tacos-attestations"), "{err}");

@@ -353,7 +353,21 @@ fn the_evidence_bundle_is_reproducible_complete_and_safe() {
         24,
         "23 packages and the report"
     );
-    // The bundled SBOM verifies where it lands.
+    // The bundled SBOM verifies where it lands, with the signer's own key;
+    // the copy shipped in the bundle proves only that it is intact.
+    let own = tmp.join(".tacos-config/signing.pub");
+    let o = tacos(
+        &root,
+        &[
+            "verify",
+            "sbom/out.json",
+            "--attestations-dir",
+            "attestations",
+            "--key",
+            own.to_str().unwrap(),
+        ],
+    );
+    assert_ok(&o);
     let o = tacos(
         &root,
         &[
@@ -365,7 +379,12 @@ fn the_evidence_bundle_is_reproducible_complete_and_safe() {
             "tacos-sbom.pub",
         ],
     );
-    assert_ok(&o);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("the given key is the copy shipped with the artifacts"),
+        "{}",
+        stderr(&o)
+    );
     // A reference that points outside the SBOM's directory is refused.
     let text = std::fs::read_to_string(tmp.join("out.json")).unwrap();
     let evil = text.replacen("\"url\": \"tacos-attestations/", "\"url\": \"../../etc/", 1);

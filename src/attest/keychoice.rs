@@ -151,6 +151,38 @@ pub fn load(source: &KeySource, password: Option<&[u8]>) -> Result<Chosen, KeyCh
     }
 }
 
+/// The signer's own public key file: the public half kept beside the
+/// signing key (`NAME.pub` for `NAME.key`, as `keygen` and the default key
+/// write it; `NAME.pub.pem` for a legacy `NAME.pem`), when it is there and
+/// holds this very key. This, not the copy written beside the artifacts
+/// (which whoever can rewrite them can rewrite too), is what a verifier
+/// should be given.
+pub fn public_key_file(chosen: &Chosen) -> Option<PathBuf> {
+    let path = chosen.path.as_deref()?;
+    let wanted = chosen.key.public_key();
+    public_half_names(path)
+        .into_iter()
+        .find(|p| keyfile::read_public_key_beside(p).is_ok_and(|k| k == wanted))
+}
+
+/// Where a key file's public half would be, most likely first.
+fn public_half_names(path: &Path) -> Vec<PathBuf> {
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let mut out = Vec::new();
+    if let Some(stem) = name.strip_suffix(".key") {
+        out.push(path.with_file_name(format!("{stem}.pub")));
+    }
+    if let Some(stem) = name.strip_suffix(".pem") {
+        out.push(path.with_file_name(format!("{stem}.pub.pem")));
+        out.push(path.with_file_name(format!("{stem}.pub")));
+    }
+    out.push(path.with_file_name(format!("{name}.pub")));
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -182,6 +214,17 @@ mod tests {
             KeySource::choose_in(None, false, None, false),
             KeySource::Default(_)
         ));
+    }
+
+    #[test]
+    fn a_key_s_public_half_is_looked_for_under_the_names_key_files_get() {
+        let names = |p: &str| public_half_names(Path::new(p));
+        assert_eq!(names("d/signing.key")[0], PathBuf::from("d/signing.pub"));
+        assert_eq!(
+            names("d/signing-key.pem")[0],
+            PathBuf::from("d/signing-key.pub.pem")
+        );
+        assert_eq!(names("d/k"), vec![PathBuf::from("d/k.pub")]);
     }
 
     #[test]

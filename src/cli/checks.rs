@@ -33,6 +33,22 @@ fn warn_unproven(sbom: &Path, outcome: &verify::Outcome, opts: &verify::Options,
     if !outcome.signer_unproven() {
         return;
     }
+    if let Some(copy) = &outcome.given_key_shipped {
+        ui.warn(&format!(
+            "warning: {}: signer not proven: the given key is the copy shipped with the artifacts ({}): signatures check, the signer is not proven \
+             (whoever could replace the artifacts could replace that key too)",
+            sbom.display(),
+            copy.display()
+        ));
+        if !opts.allow_unauthenticated {
+            ui.warn(&format!(
+                "error: {}: pass --key with the signer's own public key (obtained apart from the artifacts), \
+                 or --allow-unauthenticated to accept intact but unauthenticated artifacts",
+                sbom.display()
+            ));
+        }
+        return;
+    }
     let keys: Vec<String> = outcome
         .keys_used_from_artifacts
         .iter()
@@ -53,9 +69,44 @@ fn warn_unproven(sbom: &Path, outcome: &verify::Outcome, opts: &verify::Options,
     }
 }
 
+/// Each failure as a `FAIL` line (by `line`), but artifacts missing where
+/// the references point, as after the SBOM was moved without its
+/// attestations folder, are one line with the count and the fix (-v, and
+/// verify's JSON, still list each).
+fn show_failures(sbom: &Path, failures: &[verify::Failure], ui: &Ui, line: &dyn Fn(&str)) {
+    let missing: Vec<&Path> = failures
+        .iter()
+        .filter_map(|f| f.what.missing_artifact())
+        .collect();
+    let collapse = missing.len() > 1;
+    for f in failures {
+        let text = format!("FAIL {}: {f}", sbom.display());
+        match collapse && f.what.is_missing_artifact() {
+            true => ui.detail(&text),
+            false => line(&text),
+        }
+    }
+    if collapse {
+        line(&missing_line(sbom, missing.len(), missing[0]));
+    }
+}
+
+/// One line for `n` artifacts not found where the references point (the
+/// first at `first`).
+fn missing_line(sbom: &Path, n: usize, first: &Path) -> String {
+    let dir = first.parent().unwrap_or(Path::new("."));
+    format!(
+        "FAIL {}: {} not found where its references point (looked in {}): if the SBOM was moved or copied without its attestations folder, pass --attestations-dir DIR with the folder that holds them (-v lists each)",
+        sbom.display(),
+        plural(n, "artifact", "artifacts"),
+        dir.display()
+    )
+}
+
 pub(super) fn run_verify(args: VerifyArgs, ui: &Ui) -> Result<ExitCode> {
     let opts = verify::Options {
         key: trusted_key(args.key.as_deref())?,
+        key_file: args.key.clone(),
         attestations_dir: args.attestations_dir,
         allow_missing: args.trust.allow_missing,
         allow_unauthenticated: args.trust.allow_unauthenticated,
@@ -75,9 +126,7 @@ pub(super) fn run_verify(args: VerifyArgs, ui: &Ui) -> Result<ExitCode> {
             }
         };
         if !json {
-            for f in &outcome.failures {
-                ui.out(&format!("FAIL {}: {f}", sbom.display()));
-            }
+            show_failures(sbom, &outcome.failures, ui, &|l| ui.out(l));
         }
         if outcome.without_reference > 0 && opts.allow_missing {
             ui.say(&format!(
@@ -164,6 +213,7 @@ pub(super) fn run_report(args: ReportArgs, ui: &Ui) -> Result<ExitCode> {
         &args.input,
         &tacos_sbom::report::load::Options {
             key: trusted_key(args.key.as_deref())?,
+            key_file: args.key.clone(),
             attestations_dir: args.attestations_dir.clone(),
             now: tacos::timestamp(enrich::now()?),
         },
@@ -186,6 +236,11 @@ pub(super) fn run_report(args: ReportArgs, ui: &Ui) -> Result<ExitCode> {
             args.input.display(),
             plural(n, "component", "components")
         ));
+    }
+    if let Some((n, first)) = &loaded.missing_artifacts
+        && *n > 1
+    {
+        ui.warn(&missing_line(&args.input, *n, first));
     }
     let to_file = args.output.as_deref().filter(|p| *p != Path::new(STDIO));
     let link_dir = to_file
@@ -225,7 +280,18 @@ pub(super) fn run_report(args: ReportArgs, ui: &Ui) -> Result<ExitCode> {
     };
     match to_file {
         Some(path) => {
-            let in_path = || path.display().to_string();
+            // As enrich and keygen do: a missing folder is made, and a
+            // failure names the output, never reading as a missing input.
+            if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+                std::fs::create_dir_all(dir).with_context(|| {
+                    format!(
+                        "{}: cannot create the folder {} to write the report in",
+                        path.display(),
+                        dir.display()
+                    )
+                })?;
+            }
+            let in_path = || format!("{}: cannot write the report", path.display());
             let mut f = fsutil::AtomicFile::create(path).with_context(in_path)?;
             f.writer().write_all(text.as_bytes())?;
             f.commit(true, None).with_context(in_path)?;
@@ -260,14 +326,13 @@ pub(super) fn run_package(args: PackageArgs, ui: &Ui) -> Result<ExitCode> {
     // `verify` would pass.
     let opts = verify::Options {
         key: trusted_key(args.key.as_deref())?,
+        key_file: args.key.clone(),
         attestations_dir: args.attestations_dir.clone(),
         allow_missing: args.trust.allow_missing,
         allow_unauthenticated: args.trust.allow_unauthenticated,
     };
     let checked = package::check(&args.input, &opts)?;
-    for f in &checked.outcome.failures {
-        ui.warn(&format!("FAIL {}: {f}", args.input.display()));
-    }
+    show_failures(&args.input, &checked.outcome.failures, ui, &|l| ui.warn(l));
     warn_unproven(&args.input, &checked.outcome, &opts, ui);
     if !checked.passed() {
         ui.warn(&format!(

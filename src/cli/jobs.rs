@@ -55,10 +55,7 @@ pub(super) fn run_enrich(args: EnrichArgs, ui: &Ui) -> Result<ExitCode> {
             n if n > 3 => format!("{} ... ({n} SBOMs)", outputs[..2].join(" ")),
             _ => outputs.join(" "),
         };
-        ui.say(&format!(
-            "check with: tacos-sbom verify {shown} --key {}",
-            k.display()
-        ));
+        show_check_hint(&done, &shown, k, ui);
     }
     show_policy(&done.policy, ui);
     let failed_inputs = done.failed_inputs();
@@ -84,6 +81,35 @@ pub(super) fn run_enrich(args: EnrichArgs, ui: &Ui) -> Result<ExitCode> {
         summary_json(&done, code, ui);
     }
     Ok(ExitCode::from(code))
+}
+
+/// How to check the artifacts: with the signer's own public key, never the
+/// copy written beside them (`copy`), which whoever can rewrite the
+/// artifacts can rewrite too; passing it would only silence verify's
+/// "signer not proven".
+fn show_check_hint(done: &Done, shown: &str, copy: &std::path::Path, ui: &Ui) {
+    if let Some(public) = &done.signer_public_key {
+        ui.say(&format!(
+            "check with: tacos-sbom verify {shown} --key {}",
+            public.display()
+        ));
+        return;
+    }
+    match &done.signer_key_file {
+        // A throwaway key: nothing but the copy can check them.
+        None => ui.say(&format!(
+            "check with: tacos-sbom verify {shown} --allow-unauthenticated (a throwaway key signed them: {} proves they are intact, not who signed them)",
+            copy.display()
+        )),
+        Some(key) => ui.say(&format!(
+            "check with: tacos-sbom verify {shown} --key SIGNER.pub, where SIGNER.pub is the public half of {} \
+             (no .pub beside it: use the PREFIX.pub `tacos-sbom keygen` wrote with it, or export it with \
+             `openssl pkey -in {} -pubout`, or `cosign public-key --key` for a cosign key); not {}, the copy beside the artifacts, which proves they are intact, not who signed them",
+            key.display(),
+            key.display(),
+            copy.display()
+        )),
+    }
 }
 
 /// A line per document (detail with many: the totals say what happened),

@@ -185,6 +185,8 @@ pub fn list_inputs(text: &str) -> Vec<PathBuf> {
 /// YAML, XML, RDF, SPDX 3 JSON-LD), and is not one of its own outputs.
 fn sbom_like_name(name: &str) -> bool {
     let name = name.to_ascii_lowercase();
+    // What `derived_name` writes always holds `.tacos.` (or ends in
+    // `.tacos` for a name without extension, which no extension below takes).
     let ours = name.contains(".tacos.") || name.contains(".tacos-report.");
     let extensions = [
         ".json", ".jsonld", ".xml", ".spdx", ".tv", ".yaml", ".yml", ".rdf", ".cdx", ".bom",
@@ -193,8 +195,16 @@ fn sbom_like_name(name: &str) -> bool {
     !ours && extensions.iter().any(|e| name.ends_with(e))
 }
 
-/// `bom.json` → `bom.tacos.json`; `x.cdx.json` → `x.tacos.cdx.json`;
-/// `bom.xml` → `bom.tacos.xml`: the output keeps the input's extension.
+/// The default output name: `.tacos` put before the input's format suffix,
+/// which is its last extension, with the one before it when that names a
+/// format (`cdx`, `spdx` or `bom`, with or without a version number):
+/// `bom.json` → `bom.tacos.json`, `x.cdx16.json` → `x.tacos.cdx16.json`,
+/// `sbom.spdx3.json` → `sbom.tacos.spdx3.json`, `bom.cdx.xml` →
+/// `bom.tacos.cdx.xml`, `sbom.spdx` → `sbom.tacos.spdx`. The output keeps
+/// the suffix tools know its format by, whatever the format; a name with
+/// no extension gets `.tacos` at its end. A name already holding `.tacos.`
+/// is one of ours and is kept (enriching it again would overwrite it, which
+/// is refused).
 pub fn derived_name(input: &Path) -> String {
     let name = input
         .file_name()
@@ -203,26 +213,27 @@ pub fn derived_name(input: &Path) -> String {
     if name.contains(".tacos.") {
         return name;
     }
-    for suffix in [
-        ".cdx.json",
-        ".spdx.json",
-        ".spdx3.json",
-        ".bom.json",
-        ".cdx.xml",
-        ".bom.xml",
-        ".json",
-        ".jsonld",
-        ".xml",
-        ".spdx",
-        ".tv",
-    ] {
-        if let Some(stem) = name.strip_suffix(suffix)
-            && !stem.is_empty()
-        {
-            return format!("{stem}.tacos{suffix}");
-        }
-    }
-    format!("{name}.tacos.json")
+    let cut = format_suffix_start(&name);
+    format!("{}.tacos{}", &name[..cut], &name[cut..])
+}
+
+/// Where `name`'s format suffix starts (its length when it has none): the
+/// last extension, or the two last when the one before names a format.
+fn format_suffix_start(name: &str) -> usize {
+    // A leading dot starts a hidden name, not an extension.
+    let Some(last) = name.rfind('.').filter(|&i| i > 0) else {
+        return name.len();
+    };
+    let Some(before) = name[..last].rfind('.').filter(|&i| i > 0) else {
+        return last;
+    };
+    let marker = name[before + 1..last].to_ascii_lowercase();
+    let names_a_format = ["cdx", "spdx", "bom"].iter().any(|f| {
+        marker
+            .strip_prefix(f)
+            .is_some_and(|v| v.bytes().all(|b| b.is_ascii_digit()))
+    });
+    if names_a_format { before } else { last }
 }
 
 pub(super) fn output_path(input: &Input, output: &Output) -> PathBuf {
@@ -287,6 +298,32 @@ mod tests {
             refused(&[empty.to_str().unwrap()], None, false),
             "no SBOM files found in the given directories"
         );
+    }
+
+    /// One rule for every format: `.tacos` before the format suffix.
+    #[test]
+    fn the_output_name_puts_tacos_before_the_format_suffix() {
+        for (input, output) in [
+            ("bom.json", "bom.tacos.json"),
+            ("x.cdx.json", "x.tacos.cdx.json"),
+            ("x.cdx16.json", "x.tacos.cdx16.json"),
+            ("sbom.spdx.json", "sbom.tacos.spdx.json"),
+            ("cargo.spdx23.json", "cargo.tacos.spdx23.json"),
+            ("sbom.spdx3.json", "sbom.tacos.spdx3.json"),
+            ("bom.xml", "bom.tacos.xml"),
+            ("bom.cdx.xml", "bom.tacos.cdx.xml"),
+            ("sbom.spdx", "sbom.tacos.spdx"),
+            ("sbom.tv", "sbom.tacos.tv"),
+            ("bom.bom.xml", "bom.tacos.bom.xml"),
+            ("app.v2.json", "app.v2.tacos.json"),
+            ("my.cdxtool.json", "my.cdxtool.tacos.json"),
+            ("sbom", "sbom.tacos"),
+            (".json", ".json.tacos"),
+            ("x.tacos.json", "x.tacos.json"),
+        ] {
+            assert_eq!(derived_name(Path::new(input)), output, "{input}");
+            assert!(!sbom_like_name(&derived_name(Path::new(input))), "{input}");
+        }
     }
 
     /// Beside the input by default; standard output for standard input; a

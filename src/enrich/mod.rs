@@ -47,7 +47,8 @@ pub fn tool() -> Tool {
 /// Where enriched SBOMs go.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Output {
-    /// Beside each input, as `NAME.tacos.json` (keeping `.cdx`/`.spdx`).
+    /// Beside each input, named by [`derived_name`]: `.tacos` before its
+    /// format suffix (`bom.cdx.json` → `bom.tacos.cdx.json`).
     Beside,
     /// This file (one input only).
     File(PathBuf),

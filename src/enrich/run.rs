@@ -121,6 +121,11 @@ pub struct Done {
     pub summary: Summary,
     /// The key id of the signing key.
     pub signer_key_id: String,
+    /// The signing key's file (none for a throwaway key).
+    pub signer_key_file: Option<PathBuf>,
+    /// The signer's own public key file beside its signing key, when there
+    /// (see [`keychoice::public_key_file`]): what a verifier should be given.
+    pub signer_public_key: Option<PathBuf>,
     /// Services packages needed that have no source: the service, how many
     /// packages, and the fix.
     pub unconfigured: Vec<(String, usize, String)>,
@@ -234,6 +239,8 @@ pub fn run(
         unread,
         summary,
         signer_key_id: key.key.public_key().key_id(),
+        signer_key_file: key.path.clone(),
+        signer_public_key: keychoice::public_key_file(&key),
         unconfigured,
         policy: PolicyOutcome {
             evaluated: !policy.is_empty(),

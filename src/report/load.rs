@@ -16,6 +16,8 @@ use super::{Provenance, Summary};
 pub struct Options {
     /// The trusted public key, when given.
     pub key: Option<PublicKey>,
+    /// The file `key` was read from (see [`verify::Options::key_file`]).
+    pub key_file: Option<PathBuf>,
     pub attestations_dir: Option<PathBuf>,
     /// "Now" as a TACOS timestamp, for a report assembled from statements.
     pub now: String,
@@ -38,6 +40,9 @@ pub struct Loaded {
     /// an SBOM: SARIF places each result at its component's line, and the
     /// input may be a pipe that cannot be read again.
     pub sbom_text: Option<String>,
+    /// How many artifacts were not where the references point, and the
+    /// first of them: a moved SBOM without its attestations folder.
+    pub missing_artifacts: Option<(usize, PathBuf)>,
 }
 
 impl Loaded {
@@ -83,6 +88,14 @@ pub enum LoadError {
         #[source]
         source: verify::Problem,
     },
+    /// The report is not where its reference points: most often the SBOM
+    /// was moved without its attestations folder.
+    #[error(
+        "{}: the application report is not where its reference points ({}): if the SBOM was moved or copied without its attestations folder, pass --attestations-dir DIR with the folder that holds it",
+        .path.display(),
+        .looked.display()
+    )]
+    ReportMissing { path: PathBuf, looked: PathBuf },
     #[error("{}: no TACOS references to report on (was it enriched?)", .path.display())]
     NothingReferenced { path: PathBuf },
     #[error("{}: not JSON: {source}", .path.display())]
@@ -117,7 +130,10 @@ pub enum LoadError {
 /// How the SBOM's references check out: every artifact, digest, signature
 /// and subject, with the given key or the one beside the artifacts; and
 /// what failed, one line each (none when everything checked out).
-fn provenance(enriched: &verify::Enriched, key: Option<&PublicKey>) -> (Provenance, Vec<String>) {
+fn provenance(
+    enriched: &verify::Enriched,
+    key: Option<&PublicKey>,
+) -> (Provenance, Vec<String>, Option<(usize, PathBuf)>) {
     let mut p = Provenance {
         input: enriched.path().display().to_string(),
         sbom_sha256: Some(Sha256Hex::of(&enriched.bytes()).to_string()),
@@ -137,6 +153,12 @@ fn provenance(enriched: &verify::Enriched, key: Option<&PublicKey>) -> (Provenan
         o.verified, o.references
     );
     let failed: Vec<String> = o.failures.iter().map(|f| f.to_string()).collect();
+    let missing: Vec<&Path> = o
+        .failures
+        .iter()
+        .filter_map(|f| f.what.missing_artifact())
+        .collect();
+    let missing = missing.first().map(|p| (missing.len(), p.to_path_buf()));
     if !o.failures.is_empty() {
         p.verification = "failed".into();
         p.verification_detail = format!(
@@ -148,13 +170,19 @@ fn provenance(enriched: &verify::Enriched, key: Option<&PublicKey>) -> (Provenan
         p.verification_detail = format!(
             "{counted}: artifacts, SHA-256 digests, signatures (with the given key) and subjects"
         );
+    } else if let Some(copy) = &o.given_key_shipped {
+        p.verification = "intact, signer not proven".into();
+        p.verification_detail = format!(
+            "{counted}; the given key is the copy shipped with the artifacts ({}): signatures check, the signer is not proven; pass --key with the signer's own key",
+            copy.display()
+        );
     } else {
         p.verification = "intact, signer not proven".into();
         p.verification_detail = format!(
             "{counted} with the public key found beside the artifacts, which proves they are intact, not who signed them; pass --key with the signer's key"
         );
     }
-    (p, failed)
+    (p, failed, missing)
 }
 
 /// Read INPUT (a file, or `-` for standard input): an enriched SBOM, a
@@ -162,6 +190,7 @@ fn provenance(enriched: &verify::Enriched, key: Option<&PublicKey>) -> (Provenan
 pub fn load(input: &Path, opts: &Options) -> Result<Loaded, LoadError> {
     let vopts = verify::Options {
         key: opts.key.clone(),
+        key_file: opts.key_file.clone(),
         attestations_dir: opts.attestations_dir.clone(),
         ..verify::Options::default()
     };
@@ -180,7 +209,7 @@ pub fn from_enriched(enriched: &verify::Enriched, now: &str) -> Result<Loaded, L
     // Whatever the report is read from, everything the SBOM references must
     // check out, or the report says "failed" and the command exits 1: one
     // flipped byte in any artifact.
-    let (provenance, unverified) = provenance(enriched, enriched.key());
+    let (provenance, unverified, missing_artifacts) = provenance(enriched, enriched.key());
     let artifacts = enriched.artifact_paths();
     let report_artifact = enriched.report_path();
     if let Some(found) = enriched.report() {
@@ -194,6 +223,11 @@ pub fn from_enriched(enriched: &verify::Enriched, now: &str) -> Result<Loaded, L
                 artifacts,
                 report_artifact,
                 sbom_text: String::from_utf8(enriched.bytes()).ok(),
+                missing_artifacts,
+            }),
+            Err(source) if source.is_missing_artifact() => Err(LoadError::ReportMissing {
+                path: input.to_path_buf(),
+                looked: source.missing_artifact().unwrap_or(input).to_path_buf(),
             }),
             Err(source) => Err(LoadError::Report {
                 path: input.to_path_buf(),
@@ -238,6 +272,7 @@ pub fn from_enriched(enriched: &verify::Enriched, now: &str) -> Result<Loaded, L
         artifacts,
         report_artifact: None,
         sbom_text: String::from_utf8(enriched.bytes()).ok(),
+        missing_artifacts,
     })
 }
 
@@ -262,8 +297,24 @@ fn from_report(input: &Path, opts: &Options) -> Result<Loaded, LoadError> {
     };
     let mut notes = Vec::new();
     if signed {
+        let dir = input.parent().unwrap_or(Path::new("."));
+        let shipped = opts.key_file.as_deref().is_some_and(|given| {
+            match (
+                std::fs::canonicalize(given),
+                std::fs::canonicalize(verify::key_beside(dir)),
+            ) {
+                (Ok(a), Ok(b)) => a == b,
+                _ => false,
+            }
+        });
+        if shipped {
+            notes.push(
+                "the given key is the copy shipped with the artifacts: signatures check, the signer is not proven"
+                    .into(),
+            );
+        }
         let (key, proven) = match &opts.key {
-            Some(k) => (k.clone(), true),
+            Some(k) => (k.clone(), !shipped),
             None => {
                 let beside = verify::key_beside(input.parent().unwrap_or(Path::new(".")));
                 notes.push(format!(
@@ -301,6 +352,7 @@ fn from_report(input: &Path, opts: &Options) -> Result<Loaded, LoadError> {
             artifacts: BTreeMap::new(),
             report_artifact: (input != Path::new(crate::sbom::STDIO)).then(path),
             sbom_text: None,
+            missing_artifacts: None,
         });
     }
     let report = serde_json::from_slice(&bytes).map_err(|source| LoadError::NotATacosReport {
@@ -316,6 +368,7 @@ fn from_report(input: &Path, opts: &Options) -> Result<Loaded, LoadError> {
         artifacts: BTreeMap::new(),
         report_artifact: None,
         sbom_text: None,
+        missing_artifacts: None,
     })
 }
 

@@ -285,6 +285,16 @@ pub fn assessed_fields() -> Vec<Field> {
         .collect()
 }
 
+/// What a report is titled by: the application's name, or, when the SBOM
+/// names none and enrich fell back to its serial number, that number said
+/// to be one (a bare `urn:uuid:` reads as if it were the application).
+fn title(application: &str) -> String {
+    match application.starts_with("urn:uuid:") {
+        true => format!("unnamed SBOM {application}"),
+        false => application.to_string(),
+    }
+}
+
 pub fn summarize(report: &Report) -> Summary {
     let st = &report.statements;
     let mapping: Mapping = serde_json::from_str(MAPPING).expect("the bundled mapping parses");
@@ -366,7 +376,7 @@ pub fn summarize(report: &Report) -> Summary {
             ..Provenance::default()
         },
         violations: Vec::new(),
-        application: report.application.clone(),
+        application: title(&report.application),
         author: report.author.clone(),
         generated: report.last_modified.clone(),
         packages: st.len(),

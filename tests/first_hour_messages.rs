@@ -1,6 +1,6 @@
 //! The messages a new user meets in the first hour, against the real
 //! binary and loopback servers: every source that failed is named once
-//! (with its endpoint and how many requests failed), a reason names a
+//! (with its endpoint and how many questions went unanswered), a reason names a
 //! missing answer rather than blaming the package, no phase announces
 //! zero work, and an empty standard input is called that.
 
@@ -68,7 +68,7 @@ fn a_service_whose_only_request_failed_is_named_once() {
         let notes = notes_on(&err, service);
         assert_eq!(notes.len(), 1, "{service}:\n{err}");
         assert!(notes[0].contains(CLOSED), "{service}: {}", notes[0]);
-        assert!(notes[0].contains("1 request "), "{service}: {}", notes[0]);
+        assert!(notes[0].contains("1 question "), "{service}: {}", notes[0]);
         assert!(notes[0].ends_with("NOASSERTION"), "{}", notes[0]);
     }
     let s = statement(&o);
@@ -99,7 +99,7 @@ fn a_service_answering_errors_or_garbage_is_named_with_the_count() {
         assert_eq!(notes.len(), 1, "{fault:?}:\n{err}");
         assert!(notes[0].contains(&srv.url("depsdev")), "{}", notes[0]);
         assert!(notes[0].contains(expect), "{fault:?}: {}", notes[0]);
-        assert!(notes[0].contains("request"), "{}", notes[0]);
+        assert!(notes[0].contains("question"), "{}", notes[0]);
         // The registry answered: it is not named.
         assert!(notes_on(&err, "npm registry").is_empty(), "{err}");
     }
@@ -128,7 +128,7 @@ fn enrich_names_a_failing_service_once_with_every_failed_request_counted() {
     let notes = notes_on(&err, "deps.dev");
     assert_eq!(notes.len(), 1, "{err}");
     let count: u64 = notes[0]
-        .split(" request")
+        .split(" question")
         .next()
         .and_then(|s| s.rsplit(['(', ' ']).next())
         .and_then(|n| n.parse().ok())

@@ -743,15 +743,20 @@ impl Session {
             if matches!(service, Service::Reports | Service::Tidelift) {
                 continue;
             }
-            let n = plural(f.requests as usize, "request", "requests");
+            // Counted per question asked, including those not sent once
+            // the service was marked down: the "sources:" line counts
+            // what was sent.
+            let n = plural(f.requests as usize, "question", "questions");
             let endpoint = match self.sources.base(service) {
                 Ok(base) => redact(base),
                 Err(_) => origin(&f.url),
             };
             let reason = match down.get(&service) {
-                Some(why) => format!("{why}; {n} to {endpoint} failed"),
-                None if f.requests == 1 => format!("{n} to {endpoint} failed: {}", f.why),
-                None => format!("{n} to {endpoint} failed, the first: {}", f.why),
+                Some(why) => format!("{why}; {n} to {endpoint} went unanswered"),
+                None if f.requests == 1 => {
+                    format!("{n} to {endpoint} went unanswered: {}", f.why)
+                }
+                None => format!("{n} to {endpoint} went unanswered, the first: {}", f.why),
             };
             down.insert(service, reason);
         }

@@ -391,7 +391,7 @@ fn report_session(session: &Session, outcome: &session::Outcome, ui: &Ui) {
     }
     for (service, reason) in session.down_services() {
         ui.say(&format!(
-            "note: {service} was unreachable this run ({reason}); fields it decides are NOASSERTION"
+            "note: {service} did not answer this run: {reason}; fields it decides are NOASSERTION"
         ));
     }
     for c in &outcome.conflicts {

@@ -88,7 +88,7 @@ fn a_tree_of_sboms_is_walked_and_a_bad_one_stops_nothing() {
             "--attestations-dir",
             "att",
             "--key",
-            "att/tacos-sbom.pub",
+            ".tacos-config/signing.pub",
         ],
     );
     assert_ok(&o);

@@ -840,6 +840,21 @@ fn report_and_package_work_on_a_bundle() {
         std::fs::read(root.join("attestations").join(&name)).unwrap(),
         std::fs::read(&bundle).unwrap()
     );
+    // With the signer's own key: the copy in the package proves only that
+    // it is intact.
+    let signer = tmp.join(".tacos-config/signing.pub");
+    let o = tacos(
+        &root,
+        &[
+            "verify",
+            "sbom/out.json",
+            "--attestations-dir",
+            "attestations",
+            "--key",
+            signer.to_str().unwrap(),
+        ],
+    );
+    assert_ok(&o);
     let o = tacos(
         &root,
         &[
@@ -851,7 +866,8 @@ fn report_and_package_work_on_a_bundle() {
             "tacos-sbom.pub",
         ],
     );
-    assert_ok(&o);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    assert!(stderr(&o).contains("copy shipped with the artifacts"));
     let packaged: Value =
         serde_json::from_str(&std::fs::read_to_string(root.join("summary.json")).unwrap()).unwrap();
     check_links(&packaged, "attestations/");

@@ -238,7 +238,10 @@ fn report_and_package_read_sigstore_bundles() {
         );
         assert_ok(&o);
         let summary: Value = serde_json::from_slice(&o.stdout).unwrap();
-        assert_eq!(summary["provenance"]["verification"], "verified", "{layout}");
+        assert_eq!(
+            summary["provenance"]["verification"], "verified",
+            "{layout}"
+        );
         assert_eq!(summary["packages"], 23, "{layout}");
         let report_file = summary["provenance"]["report_artifact"].as_str().unwrap();
         assert!(
@@ -307,7 +310,8 @@ fn an_sbom_mixing_both_forms_verifies() {
         "att",
         &["--envelope", "bundle"],
     );
-    let bare: Value = serde_json::from_slice(&std::fs::read(tmp.join("bare.json")).unwrap()).unwrap();
+    let bare: Value =
+        serde_json::from_slice(&std::fs::read(tmp.join("bare.json")).unwrap()).unwrap();
     let files: Value =
         serde_json::from_slice(&std::fs::read(tmp.join("wrapped-files.json")).unwrap()).unwrap();
     let mut mixed: Value =
@@ -325,7 +329,11 @@ fn an_sbom_mixing_both_forms_verifies() {
         mixed["components"][i]["externalReferences"] = refs;
     }
     let text = serde_json::to_string_pretty(&mixed).unwrap();
-    for form in [".tacos.dsse.json", ".tacos.sigstore.json", ".sigstore.jsonl#L"] {
+    for form in [
+        ".tacos.dsse.json",
+        ".tacos.sigstore.json",
+        ".sigstore.jsonl#L",
+    ] {
         assert!(text.contains(form), "the mix holds {form}");
     }
     std::fs::write(tmp.join("mixed.json"), text).unwrap();
@@ -393,7 +401,10 @@ fn tampered_bundles_fail_naming_the_component_and_the_file() {
     let cases: [(&str, &str); 4] = [
         ("pypi/flask@", "signature does not match"),
         ("pypi/django@", "signature does not match"),
-        ("pypi/jinja2@", "media type \"application/vnd.dev.sigstore.bundle.v0.4+json\""),
+        (
+            "pypi/jinja2@",
+            "media type \"application/vnd.dev.sigstore.bundle.v0.4+json\"",
+        ),
         ("pypi/requests@", "verificationMaterial is a certificate"),
     ];
     let donor = read(&path_of("pypi/click@"));
@@ -486,14 +497,21 @@ fn a_tampered_line_fails_naming_the_line() {
     lines[2] = serde_json::to_string(&v).unwrap();
     std::fs::write(&lines_file, format!("{}\n", lines.join("\n"))).unwrap();
     let sbom = std::fs::read_to_string(tmp.join("out.json")).unwrap();
-    let sbom = sbom.replace(&sha256_hex(before.as_bytes()), &sha256_hex(lines[2].as_bytes()));
+    let sbom = sbom.replace(
+        &sha256_hex(before.as_bytes()),
+        &sha256_hex(lines[2].as_bytes()),
+    );
     std::fs::write(tmp.join("out.json"), sbom).unwrap();
     let o = verify(&tmp, "out.json");
     assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
     let said = format!("{}{}", stdout(&o), stderr(&o));
-    let name = lines_file.file_name().unwrap().to_string_lossy().into_owned();
+    let name = lines_file
+        .file_name()
+        .unwrap()
+        .to_string_lossy()
+        .into_owned();
     assert!(
-        said.lines().any(|l| l.contains(&format!("line 3 of "))
+        said.lines().any(|l| l.contains("line 3 of ")
             && l.contains(&name)
             && l.contains("holds a messageSignature, not a DSSE envelope")),
         "{said}"

@@ -517,3 +517,26 @@ fn a_tampered_line_fails_naming_the_line() {
         "{said}"
     );
 }
+
+/// `[output] envelope = "bundle"` in the config file asks for bundles;
+/// `--envelope dsse` overrides it.
+#[test]
+fn the_config_file_chooses_the_envelope_and_the_flag_overrides_it() {
+    let tmp = Temp::new();
+    std::fs::write(
+        tmp.join("tacos-sbom.toml"),
+        "[output]\nenvelope = \"bundle\"\n",
+    )
+    .unwrap();
+    enrich(&tmp, PYPI, "a.json", "att-a", &[]);
+    let a = tmp.join("att-a");
+    assert!(!files_ending(&a, ".tacos.sigstore.json").is_empty());
+    assert!(files_ending(&a, ".dsse.json").is_empty());
+    enrich(&tmp, PYPI, "b.json", "att-b", &["--envelope", "dsse"]);
+    let b = tmp.join("att-b");
+    assert!(files_ending(&b, ".sigstore.json").is_empty());
+    assert!(!files_ending(&b, ".tacos.dsse.json").is_empty());
+    for out in ["a.json", "b.json"] {
+        assert_ok(&verify(&tmp, out));
+    }
+}

@@ -197,13 +197,22 @@ struct EnrichArgs {
     /// default: it adds a claim and its evidence per component and decided field.
     #[arg(long)]
     declarations: bool,
-    /// How artifacts are written: files (one DSSE envelope file per package,
-    /// what other tools fetch by URL) or bundle (every envelope a line of one
-    /// JSON Lines file, referenced as FILE#L<line>: far fewer files for bulk
-    /// runs). Default: [output] layout in the config file, else files.
+    /// How artifacts are laid out: files (one file per package, what other
+    /// tools fetch by URL) or bundle (every artifact a line of one JSON Lines
+    /// file, referenced as FILE#L<line>: far fewer files for bulk runs; not
+    /// a Sigstore bundle, see --envelope). Default: [output] layout in the
+    /// config file, else files.
     #[arg(long, value_name = "LAYOUT", value_parser = Choice(tacos_sbom::config::Layout::NAMES)
         .map(|l| tacos_sbom::config::Layout::parse(&l).expect("Choice took only a valid layout")))]
     layout: Option<tacos_sbom::config::Layout>,
+    /// What each artifact is: dsse (a bare DSSE envelope, .tacos.dsse.json)
+    /// or bundle (a Sigstore bundle v0.3 around the same envelope, naming
+    /// the key by its id, .tacos.sigstore.json; what Sigstore verifiers
+    /// read). Applies to the application report too. Default: [output]
+    /// envelope in the config file, else dsse.
+    #[arg(long, value_name = "ENVELOPE", value_parser = Choice(tacos_sbom::attest::Form::NAMES)
+        .map(|e| tacos_sbom::attest::Form::parse(&e).expect("Choice took only a valid envelope")))]
+    envelope: Option<tacos_sbom::attest::Form>,
     #[command(flatten)]
     key: KeyArgs,
     /// The run summary on stdout as text or JSON (on stderr with -o -).
@@ -226,6 +235,7 @@ impl EnrichArgs {
             base_url: self.base_url,
             declarations: self.declarations,
             layout: self.layout,
+            envelope: self.envelope,
             key: self.key.key,
             ephemeral_key: self.key.ephemeral_key,
             config: self.sources.config.clone(),

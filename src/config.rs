@@ -227,6 +227,9 @@ pub struct OutputSettings {
     /// `files` (one per package) or `bundle` (one JSON Lines file); `--layout`
     /// overrides it.
     pub layout: Option<Layout>,
+    /// `dsse` (bare DSSE envelopes) or `bundle` (Sigstore bundles around
+    /// them); `--envelope` overrides it.
+    pub envelope: Option<crate::attest::Form>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -366,6 +369,21 @@ mod tests {
         let msg = e.to_string();
         assert!(msg.starts_with("t.toml: line 2:"), "{msg}");
         assert!(msg.contains("concurency"), "{msg}");
+    }
+
+    #[test]
+    fn the_envelope_is_taken_only_as_written() {
+        let c = Config::parse("[output]\nenvelope = \"bundle\"\n", Path::new("t.toml")).unwrap();
+        assert_eq!(c.output.envelope, Some(crate::attest::Form::SigstoreBundle));
+        let c = Config::parse("[output]\nenvelope = \"dsse\"\n", Path::new("t.toml")).unwrap();
+        assert_eq!(c.output.envelope, Some(crate::attest::Form::Dsse));
+        let e = Config::parse("[output]\nenvelope = \"sigstore\"\n", Path::new("t.toml"))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.starts_with("t.toml: line 2:") && e.contains("dsse, bundle"),
+            "{e}"
+        );
     }
 
     #[test]

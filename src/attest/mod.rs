@@ -1,6 +1,7 @@
 //! Attestation artifacts: an in-toto Statement v1 whose predicate is a TACOS
-//! statement, in a signed DSSE envelope, written one file per package or one
-//! line per package of an attestation bundle (JSON Lines).
+//! statement, in a signed DSSE envelope (bare, or in a Sigstore bundle),
+//! written one file per package or one line per package of a JSON Lines
+//! file (the "attestation bundle" of `--layout bundle`).
 
 pub mod dsse;
 mod ecdsa;
@@ -8,6 +9,7 @@ pub mod keychoice;
 pub mod keyfile;
 pub mod keys;
 pub mod reference;
+pub mod sigstore;
 
 use std::fmt;
 
@@ -33,6 +35,90 @@ pub const ARTIFACT_SUFFIX: &str = ".tacos.dsse.json";
 /// first 16 hex of the file's SHA-256, this suffix.
 pub const BUNDLE_PREFIX: &str = "tacos-attestations.";
 pub const BUNDLE_SUFFIX: &str = ".intoto.jsonl";
+/// File name suffix of artifacts written as Sigstore bundles.
+pub const SIGSTORE_ARTIFACT_SUFFIX: &str = ".tacos.sigstore.json";
+/// File name suffix of application reports written as Sigstore bundles.
+pub const SIGSTORE_REPORT_SUFFIX: &str = ".tacos-report.sigstore.json";
+/// Suffix of a JSON Lines file whose lines are Sigstore bundles (after
+/// [`BUNDLE_PREFIX`] and 16 hex of its SHA-256).
+pub const SIGSTORE_LINES_SUFFIX: &str = ".sigstore.jsonl";
+
+/// How a signed DSSE envelope is written: bare, or in a Sigstore bundle.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Form {
+    /// The bare envelope: what earlier versions wrote, so the default.
+    #[default]
+    Dsse,
+    /// A Sigstore bundle v0.3 around the same envelope, naming the key.
+    SigstoreBundle,
+}
+
+impl Form {
+    /// The values `--envelope` and `[output] envelope` take.
+    pub const NAMES: &'static [&'static str] = &["dsse", "bundle"];
+
+    /// Taken only as written, like every enumerated value (see `suggest`).
+    pub fn parse(s: &str) -> Result<Form, crate::suggest::Unknown> {
+        crate::suggest::check("envelope", s, Self::NAMES)?;
+        Ok(if s == "bundle" {
+            Form::SigstoreBundle
+        } else {
+            Form::Dsse
+        })
+    }
+
+    /// The suffix of a package's artifact file.
+    pub fn artifact_suffix(self) -> &'static str {
+        match self {
+            Form::Dsse => ARTIFACT_SUFFIX,
+            Form::SigstoreBundle => SIGSTORE_ARTIFACT_SUFFIX,
+        }
+    }
+
+    /// The suffix of an application report's file.
+    pub fn report_suffix(self) -> &'static str {
+        match self {
+            Form::Dsse => REPORT_SUFFIX,
+            Form::SigstoreBundle => SIGSTORE_REPORT_SUFFIX,
+        }
+    }
+
+    /// The suffix of the JSON Lines file of `--layout bundle`.
+    pub fn lines_suffix(self) -> &'static str {
+        match self {
+            Form::Dsse => BUNDLE_SUFFIX,
+            Form::SigstoreBundle => SIGSTORE_LINES_SUFFIX,
+        }
+    }
+
+    /// The artifact's bytes: the envelope as a file (indented, a final line
+    /// end) or as a line of a JSON Lines file (compact, no line end).
+    fn serialize(self, envelope: &Envelope, hint: &str, as_line: bool) -> Vec<u8> {
+        match self {
+            Form::Dsse if as_line => {
+                serde_json::to_vec(envelope).expect("an envelope of strings always serializes")
+            }
+            Form::Dsse => envelope.to_json_pretty().into_bytes(),
+            Form::SigstoreBundle => {
+                // RFC 3161 timestamps over the envelope's signature go here
+                // when a timestamp authority is given; none yet.
+                let bundle = sigstore::Bundle::new(envelope, hint, &[]);
+                if as_line {
+                    bundle.to_json_line()
+                } else {
+                    bundle.to_json_pretty().into_bytes()
+                }
+            }
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for Form {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Form, D::Error> {
+        let s = String::deserialize(d)?;
+        Form::parse(&s).map_err(serde::de::Error::custom)
+    }
+}
 
 /// A lowercase hex SHA-256 digest.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -136,7 +222,17 @@ pub fn build_artifact<P: Serialize>(
     subject: Subject,
     predicate: &P,
 ) -> Result<Artifact, AttestError> {
-    build(signer, subject, PREDICATE_TYPE, predicate, ARTIFACT_SUFFIX)
+    build_artifact_in(Form::Dsse, signer, subject, predicate)
+}
+
+/// [`build_artifact`], its envelope written in `form`.
+pub fn build_artifact_in<P: Serialize>(
+    form: Form,
+    signer: &dyn Signer,
+    subject: Subject,
+    predicate: &P,
+) -> Result<Artifact, AttestError> {
+    build(signer, subject, PREDICATE_TYPE, predicate, form, false)
 }
 
 /// Build, sign and serialize an application's TACOS report.
@@ -145,13 +241,17 @@ pub fn build_report_artifact<P: Serialize>(
     subject: Subject,
     report: &P,
 ) -> Result<Artifact, AttestError> {
-    build(
-        signer,
-        subject,
-        REPORT_PREDICATE_TYPE,
-        report,
-        REPORT_SUFFIX,
-    )
+    build_report_artifact_in(Form::Dsse, signer, subject, report)
+}
+
+/// [`build_report_artifact`], its envelope written in `form`.
+pub fn build_report_artifact_in<P: Serialize>(
+    form: Form,
+    signer: &dyn Signer,
+    subject: Subject,
+    report: &P,
+) -> Result<Artifact, AttestError> {
+    build(signer, subject, REPORT_PREDICATE_TYPE, report, form, true)
 }
 
 /// Sign an application's TACOS report and write its envelope to `out`,
@@ -162,6 +262,18 @@ pub fn build_report_artifact<P: Serialize>(
 /// already JSON (`tacos::StatementJson`). Returns the file name the
 /// artifact goes by and its SHA-256.
 pub fn write_report_artifact<P: Serialize>(
+    signer: &dyn Signer,
+    subject: Subject,
+    report: &P,
+    out: &mut dyn std::io::Write,
+) -> Result<(String, Sha256Hex), AttestError> {
+    write_report_artifact_in(Form::Dsse, signer, subject, report, out)
+}
+
+/// [`write_report_artifact`], its envelope written in `form`: byte for
+/// byte what [`build_report_artifact_in`] makes.
+pub fn write_report_artifact_in<P: Serialize>(
+    form: Form,
     signer: &dyn Signer,
     subject: Subject,
     report: &P,
@@ -184,16 +296,18 @@ pub fn write_report_artifact<P: Serialize>(
     };
     let sig = signer.sign_pae_replayed(INTOTO_PAYLOAD_TYPE, &payload)?;
     // The envelope with an empty payload, split where the payload goes: the
-    // other values (a constant, hex, base64) cannot hold that text.
+    // other values (constants, hex, base64) cannot hold that text.
+    let key_id = signer.key_id();
     let shell = Envelope {
         payload_type: INTOTO_PAYLOAD_TYPE.to_owned(),
         payload: String::new(),
         signatures: vec![dsse::EnvelopeSignature {
-            keyid: signer.key_id(),
+            keyid: key_id.clone(),
             sig: base64::engine::general_purpose::STANDARD.encode(sig),
         }],
-    }
-    .to_json_pretty();
+    };
+    let shell =
+        String::from_utf8(form.serialize(&shell, &key_id, false)).expect("serde_json writes UTF-8");
     let marker = "\"payload\": \"\"";
     let at = shell.find(marker).expect("the envelope has a payload") + marker.len() - 1;
     let (head, tail) = shell.split_at(at);
@@ -222,8 +336,7 @@ pub fn write_report_artifact<P: Serialize>(
     }
     hashed.write_all(tail.as_bytes())?;
     let sha256 = Sha256Hex(hex::encode(hashed.hasher.finalize()));
-    let file_name = artifact_file_name(&purl, &sha256).replace(ARTIFACT_SUFFIX, REPORT_SUFFIX);
-    Ok((file_name, sha256))
+    Ok((report_file_name(form, &purl, &sha256), sha256))
 }
 
 /// A value's compact JSON, written again on each `replay`.
@@ -297,8 +410,19 @@ pub fn build_bundle_line<P: Serialize>(
     subject: Subject,
     predicate: &P,
 ) -> Result<(Vec<u8>, Sha256Hex), AttestError> {
+    build_bundle_line_in(Form::Dsse, signer, subject, predicate)
+}
+
+/// [`build_bundle_line`], its envelope written in `form` (a line that is
+/// a whole Sigstore bundle, for [`Form::SigstoreBundle`]).
+pub fn build_bundle_line_in<P: Serialize>(
+    form: Form,
+    signer: &dyn Signer,
+    subject: Subject,
+    predicate: &P,
+) -> Result<(Vec<u8>, Sha256Hex), AttestError> {
     let envelope = sign_statement(signer, subject, PREDICATE_TYPE, predicate)?;
-    let bytes = serde_json::to_vec(&envelope)?;
+    let bytes = form.serialize(&envelope, &signer.key_id(), true);
     let sha256 = Sha256Hex::of(&bytes);
     Ok((bytes, sha256))
 }
@@ -324,17 +448,32 @@ fn build<P: Serialize>(
     subject: Subject,
     predicate_type: &str,
     predicate: &P,
-    suffix: &str,
+    form: Form,
+    report: bool,
 ) -> Result<Artifact, AttestError> {
     let purl = subject.name.clone();
     let envelope = sign_statement(signer, subject, predicate_type, predicate)?;
-    let bytes = envelope.to_json_pretty().into_bytes();
+    let bytes = form.serialize(&envelope, &signer.key_id(), false);
     let sha256 = Sha256Hex::of(&bytes);
+    let file_name = match (report, form) {
+        (true, _) => report_file_name(form, &purl, &sha256),
+        (false, Form::Dsse) => artifact_file_name(&purl, &sha256),
+        (false, Form::SigstoreBundle) => named(&purl, &sha256, SIGSTORE_ARTIFACT_SUFFIX),
+    };
     Ok(Artifact {
-        file_name: artifact_file_name(&purl, &sha256).replace(ARTIFACT_SUFFIX, suffix),
+        file_name,
         sha256,
         bytes,
     })
+}
+
+/// The file name of an application report in `form`.
+fn report_file_name(form: Form, purl: &str, sha256: &Sha256Hex) -> String {
+    match form {
+        // As earlier versions named it, byte for byte.
+        Form::Dsse => artifact_file_name(purl, sha256).replace(ARTIFACT_SUFFIX, REPORT_SUFFIX),
+        Form::SigstoreBundle => named(purl, sha256, SIGSTORE_REPORT_SUFFIX),
+    }
 }
 
 /// A file name a person can read, that is safe on any file system and cannot
@@ -346,6 +485,11 @@ fn build<P: Serialize>(
 /// `pkg:npm/%40babel/core@7.24.0` becomes
 /// `npm_@babel_core@7.24.0.<16 hex>.tacos.dsse.json`.
 pub fn artifact_file_name(canonical_purl: &str, sha256: &Sha256Hex) -> String {
+    named(canonical_purl, sha256, ARTIFACT_SUFFIX)
+}
+
+/// [`artifact_file_name`] with another suffix.
+fn named(canonical_purl: &str, sha256: &Sha256Hex, suffix: &str) -> String {
     let body = canonical_purl
         .strip_prefix("pkg:")
         .unwrap_or(canonical_purl);
@@ -368,7 +512,7 @@ pub fn artifact_file_name(canonical_purl: &str, sha256: &Sha256Hex) -> String {
         .chars()
         .take(120)
         .collect();
-    format!("{readable}.{}{ARTIFACT_SUFFIX}", &sha256.as_str()[..16])
+    format!("{readable}.{}{suffix}", &sha256.as_str()[..16])
 }
 
 /// What `verify_artifact` established about an artifact.
@@ -389,6 +533,8 @@ pub enum VerifyError {
     NotStatement(String),
     #[error("predicate type is {0:?}, expected {1:?}")]
     PredicateType(String, String),
+    #[error(transparent)]
+    Sigstore(#[from] sigstore::BundleError),
 }
 
 /// Check an artifact's signature and shape (not yet which package it names).
@@ -456,10 +602,16 @@ fn verified_payload(bytes: &[u8], key: &PublicKey) -> Result<Vec<u8>, VerifyErro
         .map_err(|e| VerifyError::Signature(e.to_string()))
 }
 
-/// A DSSE envelope of in-toto payload type (its signature not yet checked).
+/// A DSSE envelope of in-toto payload type (its signature not yet
+/// checked): the document itself, or the one a Sigstore bundle holds, told
+/// apart by the document's members.
 fn in_toto_envelope(bytes: &[u8]) -> Result<Envelope, VerifyError> {
-    let envelope: Envelope =
-        serde_json::from_slice(bytes).map_err(|e| VerifyError::NotEnvelope(e.to_string()))?;
+    let envelope: Envelope = match sigstore::shape(bytes) {
+        sigstore::Shape::Bundle => sigstore::envelope(bytes)?,
+        sigstore::Shape::Other => {
+            serde_json::from_slice(bytes).map_err(|e| VerifyError::NotEnvelope(e.to_string()))?
+        }
+    };
     if envelope.payload_type != INTOTO_PAYLOAD_TYPE {
         return Err(VerifyError::PayloadType(envelope.payload_type.clone()));
     }
@@ -494,13 +646,17 @@ mod tests {
         use crate::attest::keys::{KeyAlgorithm, SigningKey};
         let statements = vec!["x\u{e9}\"\n"; 500];
         let report = serde_json::json!({"application": "a", "statements": statements});
-        for alg in [KeyAlgorithm::EcdsaP256, KeyAlgorithm::Ed25519] {
+        let forms = [Form::Dsse, Form::SigstoreBundle];
+        for (alg, form) in [KeyAlgorithm::EcdsaP256, KeyAlgorithm::Ed25519]
+            .into_iter()
+            .flat_map(|a| forms.map(|f| (a, f)))
+        {
             let key = SigningKey::generate(alg);
             let subject = || Subject::for_package("pkg:npm/app@1.0.0", &[]);
-            let built = build_report_artifact(&key, subject(), &report).unwrap();
+            let built = build_report_artifact_in(form, &key, subject(), &report).unwrap();
             let mut streamed = Vec::new();
             let (name, sha) =
-                write_report_artifact(&key, subject(), &report, &mut streamed).unwrap();
+                write_report_artifact_in(form, &key, subject(), &report, &mut streamed).unwrap();
             // Both signatures are deterministic (RFC 6979 for ECDSA).
             assert_eq!(streamed, built.bytes);
             assert_eq!(
@@ -508,9 +664,59 @@ mod tests {
                 (built.file_name.as_str(), &built.sha256)
             );
             assert_eq!(sha, Sha256Hex::of(&streamed));
-            assert!(name.ends_with(REPORT_SUFFIX), "{name}");
+            assert!(name.ends_with(form.report_suffix()), "{name}");
             verify_report_artifact(streamed.clone(), key.public()).unwrap();
         }
+    }
+
+    /// Each form is read back by the same check, and only the form asked
+    /// for is written: a bundle whose envelope is today's envelope, named
+    /// by its own suffix.
+    #[test]
+    fn both_forms_verify_and_wrap_the_same_envelope() {
+        use crate::attest::keys::{KeyAlgorithm, SigningKey};
+        let key = SigningKey::generate(KeyAlgorithm::EcdsaP256);
+        let subject = || Subject::for_package("pkg:npm/a@1.0.0", &[]);
+        let predicate = serde_json::json!({"PURL": "pkg:npm/a@1.0.0"});
+        let bare = build_artifact(&key, subject(), &predicate).unwrap();
+        let wrapped = build_artifact_in(Form::SigstoreBundle, &key, subject(), &predicate).unwrap();
+        assert!(bare.file_name.ends_with(".tacos.dsse.json"));
+        assert!(
+            wrapped.file_name.ends_with(".tacos.sigstore.json")
+                && wrapped.file_name.starts_with("npm_a@1.0.0."),
+            "{}",
+            wrapped.file_name
+        );
+        assert_eq!(
+            &wrapped.file_name[..wrapped.file_name.len() - SIGSTORE_ARTIFACT_SUFFIX.len()],
+            format!("npm_a@1.0.0.{}", &wrapped.sha256.as_str()[..16])
+        );
+        let v: serde_json::Value = serde_json::from_slice(&wrapped.bytes).unwrap();
+        let inner: serde_json::Value = serde_json::from_slice(&bare.bytes).unwrap();
+        assert_eq!(
+            v["dsseEnvelope"], inner,
+            "the same envelope (signatures are deterministic)"
+        );
+        assert_eq!(
+            v["verificationMaterial"]["publicKey"]["hint"],
+            key.public().key_id()
+        );
+        for bytes in [&bare.bytes, &wrapped.bytes] {
+            verify_artifact(bytes, key.public()).unwrap();
+        }
+        let (line, sha) =
+            build_bundle_line_in(Form::SigstoreBundle, &key, subject(), &predicate).unwrap();
+        assert_eq!(sha, Sha256Hex::of(&line));
+        assert_eq!(
+            serde_json::from_slice::<serde_json::Value>(&line).unwrap(),
+            v
+        );
+        verify_artifact(&line, key.public()).unwrap();
+        let other = SigningKey::generate(KeyAlgorithm::EcdsaP256);
+        assert!(matches!(
+            verify_artifact(&wrapped.bytes, other.public()),
+            Err(VerifyError::Signature(_))
+        ));
     }
 
     /// A report is checked like any artifact (signature, statement type,

@@ -72,6 +72,8 @@ pub struct Options {
     pub max_input_bytes: u64,
     /// One file per package, or one bundle of them all.
     pub layout: Layout,
+    /// Each envelope bare, or in a Sigstore bundle.
+    pub envelope: crate::attest::Form,
 }
 
 /// Progress and notes for a person watching; the CLI decides how to show them.

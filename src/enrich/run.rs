@@ -40,6 +40,8 @@ pub struct Job {
     pub declarations: bool,
     /// Else the config file's `[output] layout`, else one file per package.
     pub layout: Option<Layout>,
+    /// Else the config file's `[output] envelope`, else bare DSSE envelopes.
+    pub envelope: Option<crate::attest::Form>,
     /// The signing key file (`--key`), else the environment's or the default.
     pub key: Option<PathBuf>,
     /// Sign with a key made for this run and never saved.
@@ -188,6 +190,7 @@ pub fn run(
         declarations: job.declarations,
         max_input_bytes: config.input.max_bytes,
         layout: job.layout.or(config.output.layout).unwrap_or_default(),
+        envelope: job.envelope.or(config.output.envelope).unwrap_or_default(),
     };
     // Resolved before reading, so that the registries' clients named in
     // the inputs are asked while they are parsed.

@@ -29,6 +29,8 @@ pub(super) struct Signing<'a> {
     pub(super) dir: &'a Path,
     pub(super) signer: &'a dyn Signer,
     pub(super) reporter: &'a dyn Reporter,
+    /// Each envelope bare, or in a Sigstore bundle.
+    pub(super) form: attest::Form,
 }
 
 /// Sign every job on all cores and hand each result, with the job's index,
@@ -96,12 +98,16 @@ pub(super) fn write_files(
     created: &mut Rollback,
 ) -> Result<(Placed, usize), EnrichError> {
     let Signing {
-        jobs, dir, signer, ..
+        jobs,
+        dir,
+        signer,
+        form,
+        ..
     } = *signing;
     let mut placed = HashMap::with_capacity(jobs.len());
     let mut written = 0;
     let sign = |subject: Subject, statement: &StatementJson| {
-        attest::build_artifact(signer, subject, statement)
+        attest::build_artifact_in(form, signer, subject, statement)
     };
     sign_all(signing, &sign, |i, artifact: Artifact| {
         let path = dir.join(&artifact.file_name);
@@ -127,7 +133,8 @@ pub(super) fn write_files(
     Ok((placed, written))
 }
 
-/// Sign every job into one attestation bundle: each envelope a line of
+/// Sign every job into one attestation bundle (a JSON Lines file; with
+/// Sigstore bundles, each line is one): each artifact a line of
 /// compact JSON, in job (canonical-PURL) order so the same input gives the
 /// same file. It is named after its own SHA-256, so a later run into the
 /// same directory never changes what earlier SBOMs reference, and written
@@ -140,7 +147,11 @@ pub(super) fn write_bundle(
     created: &mut Rollback,
 ) -> Result<(Placed, usize, Option<PathBuf>), EnrichError> {
     let Signing {
-        jobs, dir, signer, ..
+        jobs,
+        dir,
+        signer,
+        form,
+        ..
     } = *signing;
     if jobs.is_empty() {
         return Ok((HashMap::new(), 0, None));
@@ -150,7 +161,7 @@ pub(super) fn write_bundle(
     let placeholder = dir.join(format!(
         "{}{}",
         attest::BUNDLE_PREFIX.trim_end_matches('.'),
-        attest::BUNDLE_SUFFIX
+        form.lines_suffix()
     ));
     let write_err = |source| EnrichError::Write {
         path: placeholder.clone(),
@@ -162,7 +173,7 @@ pub(super) fn write_bundle(
     // Signed out of turn, waiting for the lines before them.
     let mut waiting: BTreeMap<usize, (Vec<u8>, Sha256Hex)> = BTreeMap::new();
     let sign = |subject: Subject, statement: &StatementJson| {
-        attest::build_bundle_line(signer, subject, statement)
+        attest::build_bundle_line_in(form, signer, subject, statement)
     };
     sign_all(signing, &sign, |i, line| {
         waiting.insert(i, line);
@@ -183,7 +194,7 @@ pub(super) fn write_bundle(
         "{}{}{}",
         attest::BUNDLE_PREFIX,
         &digest[..16],
-        attest::BUNDLE_SUFFIX
+        form.lines_suffix()
     );
     let path = dir.join(&name);
     // Same name, same bytes: a bundle already there is replaced by its
@@ -226,6 +237,7 @@ pub(super) fn sign_report(
     report: &tacos::Report<&StatementJson>,
     dir: &Path,
     signer: &dyn Signer,
+    form: attest::Form,
     created: &mut Rollback,
 ) -> Result<(String, Sha256Hex), EnrichError> {
     let subject_component = l
@@ -245,20 +257,22 @@ pub(super) fn sign_report(
     let subject = Subject::for_package(&name, &hashes);
     // Streamed into a temporary file, renamed once its digest (and so its
     // name) is known: the report holds every package's statement again.
-    let placeholder = dir.join(format!("report{}", attest::REPORT_SUFFIX));
+    let placeholder = dir.join(format!("report{}", form.report_suffix()));
     let write_err = |path: &Path| {
         let path = path.to_path_buf();
         move |source| EnrichError::Write { path, source }
     };
     let mut file = AtomicFile::create_own(&placeholder).map_err(write_err(&placeholder))?;
-    let (file_name, sha256) = attest::write_report_artifact(signer, subject, report, file.writer())
-        .map_err(|source| match source {
-            attest::AttestError::Write(e) => EnrichError::Write {
-                path: placeholder.clone(),
-                source: e,
+    let (file_name, sha256) =
+        attest::write_report_artifact_in(form, signer, subject, report, file.writer()).map_err(
+            |source| match source {
+                attest::AttestError::Write(e) => EnrichError::Write {
+                    path: placeholder.clone(),
+                    source: e,
+                },
+                source => EnrichError::Sign { purl: name, source },
             },
-            source => EnrichError::Sign { purl: name, source },
-        })?;
+        )?;
     let path = dir.join(&file_name);
     // Same name, same bytes: one already there is replaced by its equal
     // (a link or a pipe under that name is refused), and is not this run's

@@ -97,7 +97,12 @@ pub fn execute(
     let (signed, early_report) = sign_packages(&ctx, &docs, &jobs, &statements, &mut created);
     let (artifacts, written, bundle) = signed?;
     if let Some(b) = &bundle {
-        reporter.note(&format!("attestation bundle: {}", b.display()));
+        reporter.note(&match opts.envelope {
+            attest::Form::Dsse => format!("attestation bundle: {}", b.display()),
+            attest::Form::SigstoreBundle => {
+                format!("JSON Lines file of Sigstore bundles: {}", b.display())
+            }
+        });
     }
     summary.bundle = bundle;
     summary.artifacts_written = written;
@@ -209,21 +214,33 @@ fn sign_packages(
     statements: &Statements,
     created: &mut Rollback,
 ) -> (Signed, Option<Result<SignedReport, EnrichError>>) {
-    ctx.reporter.note(&format!(
-        "signing {} {} into {}{}",
-        jobs.len(),
-        if jobs.len() == 1 {
-            "attestation"
-        } else {
-            "attestations"
-        },
-        if ctx.opts.layout == Layout::Bundle {
-            "one bundle in "
-        } else {
-            ""
-        },
-        ctx.dir.display()
-    ));
+    let attestations = if jobs.len() == 1 {
+        "attestation"
+    } else {
+        "attestations"
+    };
+    ctx.reporter.note(&match ctx.opts.envelope {
+        attest::Form::Dsse => format!(
+            "signing {} {attestations} into {}{}",
+            jobs.len(),
+            if ctx.opts.layout == Layout::Bundle {
+                "one bundle in "
+            } else {
+                ""
+            },
+            ctx.dir.display()
+        ),
+        attest::Form::SigstoreBundle => format!(
+            "signing {} {attestations} as Sigstore bundles into {}{}",
+            jobs.len(),
+            if ctx.opts.layout == Layout::Bundle {
+                "one JSON Lines file in "
+            } else {
+                ""
+            },
+            ctx.dir.display()
+        ),
+    });
     let early = match docs {
         [doc] => doc
             .kept
@@ -237,7 +254,14 @@ fn sign_packages(
                 let mut mine = Rollback::default();
                 let signed = quoted(l, statements).and_then(|quoted| {
                     let report = application_report(l, &quoted, ctx);
-                    sign_report(l, &report, ctx.dir, ctx.signer, &mut mine)
+                    sign_report(
+                        l,
+                        &report,
+                        ctx.dir,
+                        ctx.signer,
+                        ctx.opts.envelope,
+                        &mut mine,
+                    )
                 });
                 (signed, mine)
             })
@@ -248,6 +272,7 @@ fn sign_packages(
             dir: ctx.dir,
             signer: ctx.signer,
             reporter: ctx.reporter,
+            form: ctx.opts.envelope,
         };
         let signed = match ctx.opts.layout {
             Layout::Files => write_files(&signing, created).map(|(p, w)| (p, w, None)),
@@ -315,7 +340,14 @@ fn write_documents(
             true => {
                 let quoted = quoted(&l, &statements)?;
                 let report = application_report(&l, &quoted, ctx);
-                Some(sign_report(&l, &report, ctx.dir, ctx.signer, created)?)
+                Some(sign_report(
+                    &l,
+                    &report,
+                    ctx.dir,
+                    ctx.signer,
+                    ctx.opts.envelope,
+                    created,
+                )?)
             }
             false => {
                 l.summary.report_note = Some(
@@ -487,12 +519,12 @@ fn write_document(
     let changes = Changes {
         root_members,
         document_refs: report
-            .map(|r| report_reference(r, &links))
+            .map(|r| report_reference(r, &links, opts.envelope))
             .into_iter()
             .collect(),
         document_marker: REPORT_MARKER,
         spdx_document_reference_type: SPDX_REPORT_REFERENCE_TYPE,
-        component_refs: component_references(l, artifacts, &links),
+        component_refs: component_references(l, artifacts, &links, opts.envelope),
         tool,
         marker: REFERENCE_MARKER,
         spdx_reference_type: SPDX_REFERENCE_TYPE,
@@ -511,15 +543,24 @@ fn component_references(
     l: &Loaded,
     artifacts: &Placed,
     links: &Links,
+    form: attest::Form,
 ) -> Vec<(ComponentId, Reference)> {
     l.resolved
         .iter()
         .map(|(id, canonical)| {
             let placement = &artifacts[canonical];
             let sha = &placement.sha256;
-            let envelope = match placement.line {
-                Some(n) => format!("DSSE envelope on line {n} of a JSON Lines bundle"),
-                None => "DSSE envelope".into(),
+            let envelope = match (form, placement.line) {
+                (attest::Form::Dsse, Some(n)) => {
+                    format!("DSSE envelope on line {n} of a JSON Lines bundle")
+                }
+                (attest::Form::Dsse, None) => "DSSE envelope".into(),
+                (attest::Form::SigstoreBundle, Some(n)) => format!(
+                    "DSSE envelope in a Sigstore bundle v0.3 on line {n} of a JSON Lines file"
+                ),
+                (attest::Form::SigstoreBundle, None) => {
+                    "DSSE envelope in a Sigstore bundle v0.3".into()
+                }
             };
             let reference = Reference {
                 url: links.placement(placement),
@@ -535,12 +576,16 @@ fn component_references(
 }
 
 /// The document's reference to its application's signed report.
-fn report_reference((file, sha): &SignedReport, links: &Links) -> Reference {
+fn report_reference((file, sha): &SignedReport, links: &Links, form: attest::Form) -> Reference {
+    let envelope = match form {
+        attest::Form::Dsse => "DSSE envelope",
+        attest::Form::SigstoreBundle => "DSSE envelope in a Sigstore bundle v0.3",
+    };
     Reference {
         url: links.url(file),
         sha256: sha.to_string(),
         comment: format!(
-            "{REPORT_MARKER} for the application (TACOS v1.1 report, in-toto Statement v1, DSSE envelope; predicate {}); sha256:{sha}",
+            "{REPORT_MARKER} for the application (TACOS v1.1 report, in-toto Statement v1, {envelope}; predicate {}); sha256:{sha}",
             attest::REPORT_PREDICATE_TYPE
         ),
     }

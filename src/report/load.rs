@@ -373,14 +373,15 @@ fn from_report(input: &Path, opts: &Options) -> Result<Loaded, LoadError> {
 }
 
 /// Whether a JSON document is a DSSE envelope (an object with a
-/// `payloadType`), read without building it: a signed report of 10,000
+/// `payloadType`) or a Sigstore bundle of one, read without building it: a signed report of 10,000
 /// packages carries ~75 MB of payload text, a plain one a whole tree of
 /// statements. An error only when it is not JSON; JSON of another shape is
 /// not an envelope, and what it is instead is said when it is read as a report.
 fn is_envelope(bytes: &[u8]) -> Result<bool, serde_json::Error> {
     // Only the top level's keys are kept; every value is skipped.
     match serde_json::from_slice::<BTreeMap<String, serde::de::IgnoredAny>>(bytes) {
-        Ok(members) => Ok(members.contains_key("payloadType")),
+        Ok(members) => Ok(members.contains_key("payloadType")
+            || attest::sigstore::shape(bytes) == attest::sigstore::Shape::Bundle),
         Err(e) if e.is_data() => Ok(false),
         Err(e) => Err(e),
     }
@@ -395,6 +396,8 @@ mod tests {
         assert!(is_envelope(br#"{"payload":"e30=","payloadType":"application/vnd.in-toto+json","signatures":[]}"#).unwrap());
         assert!(is_envelope(br#"{"payloadType":7}"#).unwrap());
         assert!(is_envelope(br#"{"payloadType":null,"payloadType":2}"#).unwrap());
+        assert!(is_envelope(br#"{"mediaType":"x","dsseEnvelope":{}}"#).unwrap());
+        assert!(is_envelope(br#"{"dsseEnvelope":1}"#).unwrap());
         for other in [
             &br#"{"id":"x","statements":[]}"#[..],
             b"[1,2]",

@@ -919,6 +919,7 @@ pub fn library_options(
         declarations: false,
         max_input_bytes: tacos_sbom::sbom::MAX_INPUT_BYTES,
         layout,
+        envelope: tacos_sbom::attest::Form::Dsse,
     }
 }
 

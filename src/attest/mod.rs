@@ -8,6 +8,8 @@ pub mod keychoice;
 pub mod keyfile;
 pub mod keys;
 pub mod reference;
+pub mod rfc3161;
+pub mod trust_root;
 
 use std::fmt;
 

@@ -242,13 +242,31 @@ const FAILURE_NAMES: [(usize, &str); 8] = [
 /// Longest status text quoted from an answer.
 const MAX_STATUS_TEXT: usize = 200;
 
-/// The token in a DER `TimeStampResp`, if its status is granted (or granted
-/// with modifications); the status, failure info and text otherwise. When a
-/// request is given, the token must answer it (imprint and nonce).
+/// A DER `TimeStampResp` checked: its status granted (or granted with
+/// modifications) and a token present, else an error with the status,
+/// failure info and text; when a request is given, the token must answer it
+/// (imprint and nonce). Returns the response as given: that whole
+/// `TimeStampResp` is what a Sigstore bundle stores as `signedTimestamp`
+/// (sigstore-js and sigstore-go read it so), not the bare token.
 pub fn parse_response(
     response: &[u8],
     request: Option<&TimestampRequest>,
 ) -> Result<Vec<u8>, TimestampError> {
+    let token = token_of(response)?;
+    if let Some(req) = request {
+        let info = parse_tst_info(parse_token(token)?.content)?;
+        if info.imprint != req.imprint || info.imprint_hash != Hash::Sha256 {
+            return Err(TimestampError::ImprintMismatch);
+        }
+        if !nonce_is(&info.nonce, req.nonce) {
+            return Err(TimestampError::NonceMismatch);
+        }
+    }
+    Ok(response.to_vec())
+}
+
+/// The token (CMS ContentInfo) of a granted `TimeStampResp`.
+fn token_of(response: &[u8]) -> Result<&[u8], TimestampError> {
     let what = "timestamp response";
     let resp = der::single(response, der::SEQUENCE).map_err(malformed(what))?;
     let mut r = Der::new(resp.value);
@@ -311,17 +329,7 @@ pub fn parse_response(
         return Err(TimestampError::NoToken);
     }
     r.finish().map_err(malformed(what))?;
-    let token = token.raw.to_vec();
-    if let Some(req) = request {
-        let info = token_info(&token)?;
-        if info.imprint != req.imprint || info.imprint_hash != Hash::Sha256 {
-            return Err(TimestampError::ImprintMismatch);
-        }
-        if !nonce_is(&info.nonce, req.nonce) {
-            return Err(TimestampError::NonceMismatch);
-        }
-    }
-    Ok(token)
+    Ok(token.raw)
 }
 
 // ---------------------------------------------------------------------------
@@ -502,10 +510,6 @@ fn parse_tst_info(content: &[u8]) -> Result<TstInfo, TimestampError> {
         gen_time,
         nonce,
     })
-}
-
-fn token_info(token: &[u8]) -> Result<TstInfo, TimestampError> {
-    parse_tst_info(parse_token(token)?.content)
 }
 
 // ---------------------------------------------------------------------------
@@ -832,24 +836,29 @@ pub struct VerifiedTimestamp {
     pub policy: String,
 }
 
-/// Verify a timestamp token (DER CMS ContentInfo) over `signature` against
-/// the trusted `authorities`; `nonce`, when given, must be the token's.
+/// Verify a signed timestamp — the DER `TimeStampResp` a Sigstore bundle
+/// stores in `rfc3161Timestamps[].signedTimestamp` — over `signature`
+/// against the trusted `authorities`; `nonce`, when given, must be the
+/// token's.
 ///
-/// Checks: the signer's certificate chains to a trusted authority's root
-/// (each link's signature), that authority was trusted at genTime, every
-/// certificate of the chain was valid then, the signer's certificate has a
-/// critical extended key usage of timeStamping only, the signed attributes
-/// (content type TSTInfo, message digest of the TSTInfo, ESS signing
-/// certificate if present) and their signature, and last that the TSTInfo
-/// stamps SHA-2 of these signature bytes.
-pub fn verify_token(
-    token: &[u8],
+/// Checks: the status is granted; the signed attributes (content type
+/// TSTInfo, message digest of the TSTInfo); the signer's certificate (named
+/// by the signer identifier and, when present, the ESS signing-certificate
+/// attribute) chains to a trusted authority's root, each link's signature
+/// checked; that authority was trusted at genTime; every certificate of the
+/// chain was valid then; the signer's certificate has a critical extended
+/// key usage of timeStamping only; the signature over the signed
+/// attributes; and last that the TSTInfo stamps these signature bytes.
+pub fn verify_signed_timestamp(
+    signed_timestamp: &[u8],
     signature: &[u8],
     authorities: &[TimestampAuthority],
     nonce: Option<u64>,
 ) -> Result<VerifiedTimestamp, TimestampError> {
+    let token = token_of(signed_timestamp)?;
     let sd = parse_token(token)?;
     let info = parse_tst_info(sd.content)?;
+    let ess = check_signed_attributes(&sd)?;
     let token_certs = sd
         .certificates
         .iter()
@@ -859,7 +868,7 @@ pub fn verify_token(
     let mut first_error = None;
     let mut verified = None;
     for authority in authorities {
-        match verify_with(&sd, &info, &token_certs, authority) {
+        match verify_with(&sd, &info, ess.as_ref(), &token_certs, authority) {
             Ok(()) => {
                 verified = Some(authority);
                 break;
@@ -894,6 +903,7 @@ pub fn verify_token(
 fn verify_with(
     sd: &SignedData<'_>,
     info: &TstInfo,
+    ess: Option<&EssCertId<'_>>,
     token_certs: &[Certificate<'_>],
     authority: &TimestampAuthority,
 ) -> Result<(), TimestampError> {
@@ -907,43 +917,27 @@ fn verify_with(
     };
     // The trusted root's own certificates are preferred to the token's.
     let pool: Vec<&Certificate<'_>> = trusted.iter().chain(token_certs.iter()).collect();
-    let matches = |c: &&&Certificate<'_>| match sd.signer.id {
-        SignerId::IssuerSerial { issuer, serial } => c.issuer == issuer && c.serial == serial,
-        SignerId::KeyId(id) => c.key_id == Some(id),
+    // Names alone do not identify a signer (another CA may issue the same
+    // issuer and serial): the ESS attribute's hash of the certificate, when
+    // present, must agree too.
+    let names_signer = |c: &Certificate<'_>| {
+        let by_id = match sd.signer.id {
+            SignerId::IssuerSerial { issuer, serial } => c.issuer == issuer && c.serial == serial,
+            SignerId::KeyId(id) => c.key_id == Some(id),
+        };
+        by_id && ess.is_none_or(|e| e.names(c))
     };
-    let Some(&signer) = pool.iter().find(matches) else {
-        return Err(TimestampError::UntrustedSigner);
-    };
-
-    // The chain, each link's signature checked, ending at the anchor.
-    let mut chain = vec![signer];
-    loop {
-        let current = *chain.last().expect("chain starts non-empty");
-        if current.raw == anchor.raw {
+    let mut signer_chain = None;
+    for &candidate in pool.iter().filter(|c| names_signer(c)) {
+        if let Some(chain) = chain_to(candidate, anchor, &pool) {
+            signer_chain = Some(chain);
             break;
         }
-        if chain.len() > MAX_CHAIN {
-            return Err(TimestampError::UntrustedSigner);
-        }
-        let issuer = pool.iter().find(|c| {
-            c.subject == current.issuer
-                && c.is_ca
-                && !chain.iter().any(|seen| seen.raw == c.raw)
-                && verify_signature(
-                    &c.key_alg,
-                    c.key,
-                    &current.signature_alg,
-                    Hash::Sha256,
-                    current.tbs,
-                    current.signature,
-                )
-                .is_ok()
-        });
-        match issuer {
-            Some(&i) => chain.push(i),
-            None => return Err(TimestampError::UntrustedSigner),
-        }
     }
+    let Some(chain) = signer_chain else {
+        return Err(TimestampError::UntrustedSigner);
+    };
+    let signer = chain[0];
 
     let gen_time = info.gen_time;
     if gen_time < authority.valid_from || authority.valid_until.is_some_and(|end| gen_time >= end) {
@@ -982,7 +976,6 @@ fn verify_with(
             });
         }
     }
-    check_signed_attributes(sd, signer)?;
     // What is signed is the attributes' DER as a SET OF, not as [0].
     let signed = der::tlv(der::SET, sd.signer.signed_attrs);
     verify_signature(
@@ -995,15 +988,66 @@ fn verify_with(
     )
 }
 
-fn check_signed_attributes(
-    sd: &SignedData<'_>,
-    signer: &Certificate<'_>,
-) -> Result<(), TimestampError> {
+/// The chain from `leaf` up to `anchor` through certificates of `pool`,
+/// each link's signature checked with its issuer's key; None if there is
+/// none within `MAX_CHAIN` links.
+fn chain_to<'p, 'a>(
+    leaf: &'p Certificate<'a>,
+    anchor: &Certificate<'a>,
+    pool: &[&'p Certificate<'a>],
+) -> Option<Vec<&'p Certificate<'a>>> {
+    let mut chain = vec![leaf];
+    loop {
+        let current = *chain.last()?;
+        if current.raw == anchor.raw {
+            return Some(chain);
+        }
+        if chain.len() > MAX_CHAIN {
+            return None;
+        }
+        let issuer = pool.iter().find(|c| {
+            c.subject == current.issuer
+                && c.is_ca
+                && !chain.iter().any(|seen| seen.raw == c.raw)
+                && verify_signature(
+                    &c.key_alg,
+                    c.key,
+                    &current.signature_alg,
+                    Hash::Sha256,
+                    current.tbs,
+                    current.signature,
+                )
+                .is_ok()
+        })?;
+        chain.push(issuer);
+    }
+}
+
+/// The first certificate an ESS signing-certificate(-v2) attribute names.
+struct EssCertId<'a> {
+    hash: Hash,
+    cert_hash: &'a [u8],
+    serial: Option<&'a [u8]>,
+}
+
+impl EssCertId<'_> {
+    fn names(&self, cert: &Certificate<'_>) -> bool {
+        self.cert_hash == self.hash.digest(cert.raw).as_slice()
+            && self.serial.is_none_or(|s| s == cert.serial)
+    }
+}
+
+/// Checks the signed attributes that do not depend on the signer (content
+/// type, message digest of the TSTInfo) and returns the ESS identifier of
+/// the signer's certificate, if given.
+fn check_signed_attributes<'a>(
+    sd: &SignedData<'a>,
+) -> Result<Option<EssCertId<'a>>, TimestampError> {
     let what = "signed attributes";
     let m = malformed(what);
     let mut content_type = None;
     let mut message_digest = None;
-    let mut ess_ok = None;
+    let mut ess = None;
     let mut attrs = Der::new(sd.signer.signed_attrs);
     while !attrs.is_empty() {
         let mut attr = attrs.enter(der::SEQUENCE).map_err(&m)?;
@@ -1043,8 +1087,8 @@ fn check_signed_attributes(
                 message_digest = Some(value.value);
             }
             OID_ATTR_SIGNING_CERT | OID_ATTR_SIGNING_CERT_V2 => {
-                duplicate(ess_ok.is_some())?;
-                ess_ok = Some(ess_names(value, oid == OID_ATTR_SIGNING_CERT_V2, signer)?);
+                duplicate(ess.is_some())?;
+                ess = Some(ess_cert_id(value, oid == OID_ATTR_SIGNING_CERT_V2)?);
             }
             _ => {}
         }
@@ -1055,33 +1099,20 @@ fn check_signed_attributes(
         ));
     }
     match message_digest {
-        None => return Err(TimestampError::SignedAttributes("have no message digest")),
+        None => Err(TimestampError::SignedAttributes("have no message digest")),
         Some(d) if d != sd.signer.digest.digest(sd.content) => {
-            return Err(TimestampError::ContentDigestMismatch);
+            Err(TimestampError::ContentDigestMismatch)
         }
-        Some(_) => {}
+        Some(_) => Ok(ess),
     }
-    if ess_ok == Some(false) {
-        return Err(TimestampError::SigningCertificateMismatch);
-    }
-    Ok(())
 }
 
-/// Whether an ESS SigningCertificate(V2) value's first certificate is the
-/// signer's: its hash, and its issuer and serial when given.
-fn ess_names(value: Tlv<'_>, v2: bool, signer: &Certificate<'_>) -> Result<bool, TimestampError> {
+/// The first ESSCertID(v2) of a SigningCertificate(V2) value.
+fn ess_cert_id(value: Tlv<'_>, v2: bool) -> Result<EssCertId<'_>, TimestampError> {
     let what = "ESS signing certificate";
     let m = malformed(what);
-    if value.tag != der::SEQUENCE {
-        return Err(TimestampError::Malformed {
-            what,
-            source: DerError::UnexpectedTag {
-                expected: der::SEQUENCE,
-                found: value.tag,
-            },
-        });
-    }
-    let mut sc = Der::new(value.value);
+    let mut outer = Der::new(value.raw);
+    let mut sc = outer.enter(der::SEQUENCE).map_err(&m)?;
     let mut certs = sc.enter(der::SEQUENCE).map_err(&m)?;
     let mut first = certs.enter(der::SEQUENCE).map_err(&m)?;
     let hash = if v2 && first.peek_tag() == Some(der::SEQUENCE) {
@@ -1092,17 +1123,18 @@ fn ess_names(value: Tlv<'_>, v2: bool, signer: &Certificate<'_>) -> Result<bool,
         Hash::Sha1
     };
     let cert_hash = first.value(der::OCTET_STRING).map_err(&m)?;
-    if cert_hash != hash.digest(signer.raw) {
-        return Ok(false);
-    }
+    let mut serial = None;
     if let Some(issuer_serial) = first.optional(der::SEQUENCE).map_err(&m)? {
         let mut is = Der::new(issuer_serial.value);
         is.expect(der::SEQUENCE).map_err(&m)?;
-        if is.integer().map_err(&m)? != signer.serial {
-            return Ok(false);
-        }
+        serial = Some(is.integer().map_err(&m)?);
     }
-    Ok(true)
+    first.finish().map_err(&m)?;
+    Ok(EssCertId {
+        hash,
+        cert_hash,
+        serial,
+    })
 }
 
 #[cfg(test)]
@@ -1180,14 +1212,17 @@ mod tests {
         ];
         for c in &cases {
             assert!(parse_response(c, None).is_err(), "{c:02x?}");
-            assert!(verify_token(c, b"x", &[], None).is_err(), "{c:02x?}");
+            assert!(
+                verify_signed_timestamp(c, b"x", &[], None).is_err(),
+                "{c:02x?}"
+            );
         }
         // A deeply nested token.
         let mut deep = der::tlv(der::NULL, &[]);
         for _ in 0..2000 {
             deep = der::tlv(der::SEQUENCE, &deep);
         }
-        assert!(verify_token(&deep, b"x", &[], None).is_err());
+        assert!(verify_signed_timestamp(&deep, b"x", &[], None).is_err());
         assert!(parse_response(&deep, None).is_err());
     }
 

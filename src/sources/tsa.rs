@@ -1,6 +1,6 @@
 //! The RFC 3161 timestamp authority: one POST of a DER `TimeStampReq`
 //! (`application/timestamp-query`), its `TimeStampResp` read back within a
-//! size limit, the token checked to answer this request (imprint, nonce).
+//! size limit, its token checked to answer this request (imprint, nonce).
 //! Who signed it is checked where it is verified (`attest::rfc3161`), not
 //! here: the client takes the service's word only for what was asked.
 
@@ -80,8 +80,9 @@ impl TsaClient {
         &self.url
     }
 
-    /// A timestamp token (DER CMS ContentInfo, what a Sigstore bundle's
-    /// `signedTimestamp` holds) over `signature`.
+    /// A signed timestamp over `signature`: the authority's DER
+    /// `TimeStampResp`, checked granted and answering this request (what a
+    /// Sigstore bundle's `signedTimestamp` holds).
     pub async fn timestamp(&self, signature: &[u8]) -> Result<Vec<u8>, TsaError> {
         let request = TimestampRequest::new(signature);
         let body = self.post(&request.der).await?;

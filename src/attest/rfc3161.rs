@@ -139,35 +139,42 @@ impl Hash {
     }
 }
 
-/// An AlgorithmIdentifier: its OID and whether parameters were present
-/// (only NULL or absent is accepted for the algorithms used here).
-fn algorithm(d: &mut Der<'_>, what: &'static str) -> Result<Vec<u8>, TimestampError> {
+/// An AlgorithmIdentifier: its OID, and the curve for EC keys.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Alg {
+    oid: Vec<u8>,
+    /// An OID parameter (EC keys name their curve so); NULL or absent
+    /// parameters leave it None, anything else is refused.
+    param: Option<Vec<u8>>,
+}
+
+fn algorithm(d: &mut Der<'_>, what: &'static str) -> Result<Alg, TimestampError> {
     let mut a = d.enter(der::SEQUENCE).map_err(malformed(what))?;
     let oid = a.oid().map_err(malformed(what))?.to_vec();
+    let mut param = None;
     if !a.is_empty() {
         let params = a.read().map_err(malformed(what))?;
-        // EC keys carry their curve here; everything else NULL.
-        if params.tag != der::NULL && params.tag != der::OID {
-            return Err(TimestampError::Unsupported(format!(
-                "{what}: algorithm parameters of tag 0x{:02x}",
-                params.tag
-            )));
+        match params.tag {
+            der::NULL if params.value.is_empty() => {}
+            der::OID => param = Some(params.value.to_vec()),
+            tag => {
+                return Err(TimestampError::Unsupported(format!(
+                    "{what}: algorithm parameters of tag 0x{tag:02x}"
+                )));
+            }
         }
         a.finish().map_err(malformed(what))?;
-        if params.tag == der::OID {
-            let mut out = oid;
-            out.push(0);
-            out.extend_from_slice(params.value);
-            return Ok(out);
-        }
     }
-    Ok(oid)
+    Ok(Alg { oid, param })
 }
 
 fn hash_of(d: &mut Der<'_>, what: &'static str) -> Result<Hash, TimestampError> {
-    let oid = algorithm(d, what)?;
-    Hash::from_oid(&oid).ok_or_else(|| {
-        TimestampError::Unsupported(format!("{what}: digest algorithm {}", der::oid_text(&oid)))
+    let alg = algorithm(d, what)?;
+    Hash::from_oid(&alg.oid).ok_or_else(|| {
+        TimestampError::Unsupported(format!(
+            "{what}: digest algorithm {}",
+            der::oid_text(&alg.oid)
+        ))
     })
 }
 
@@ -372,7 +379,7 @@ struct SignerInfo<'a> {
     /// The `[0] IMPLICIT` signed attributes' content.
     signed_attrs: &'a [u8],
     /// The signature algorithm OID (with parameters appended, if any).
-    signature_alg: Vec<u8>,
+    signature_alg: Alg,
     signature: &'a [u8],
 }
 
@@ -587,7 +594,7 @@ fn rfc3339(t: OffsetDateTime) -> String {
 struct Certificate<'a> {
     raw: &'a [u8],
     tbs: &'a [u8],
-    signature_alg: Vec<u8>,
+    signature_alg: Alg,
     signature: &'a [u8],
     serial: &'a [u8],
     issuer: &'a [u8],
@@ -595,7 +602,7 @@ struct Certificate<'a> {
     not_before: OffsetDateTime,
     not_after: OffsetDateTime,
     /// SubjectPublicKeyInfo algorithm (OID, NUL, curve OID for EC).
-    key_alg: Vec<u8>,
+    key_alg: Alg,
     key: &'a [u8],
     is_ca: bool,
     key_id: Option<&'a [u8]>,
@@ -735,9 +742,9 @@ fn name_text(name: &[u8]) -> String {
 
 /// Verify `signature` over `message` with a SubjectPublicKeyInfo's key.
 fn verify_signature(
-    key_alg: &[u8],
+    key_alg: &Alg,
     key: &[u8],
-    signature_alg: &[u8],
+    signature_alg: &Alg,
     digest: Hash,
     message: &[u8],
     signature: &[u8],
@@ -746,7 +753,7 @@ fn verify_signature(
         Ec,
         Rsa,
     }
-    let (kind, hash) = match signature_alg {
+    let (kind, hash) = match signature_alg.oid.as_slice() {
         OID_ECDSA_SHA256 => (Kind::Ec, Hash::Sha256),
         OID_ECDSA_SHA384 => (Kind::Ec, Hash::Sha384),
         OID_ECDSA_SHA512 => (Kind::Ec, Hash::Sha512),
@@ -756,19 +763,17 @@ fn verify_signature(
         // CMS allows naming only the key type; the digest algorithm then
         // says the hash.
         OID_RSA => (Kind::Rsa, digest),
-        _ if signature_alg.starts_with(OID_EC_PUBLIC_KEY) => (Kind::Ec, digest),
+        OID_EC_PUBLIC_KEY => (Kind::Ec, digest),
         other => {
             return Err(TimestampError::Unsupported(format!(
                 "signature algorithm {}",
-                der::oid_text(other.split(|&b| b == 0).next().unwrap_or(other))
+                der::oid_text(other)
             )));
         }
     };
     let ec = |curve: &[u8]| -> Option<&'static dyn VerificationAlgorithm> {
-        let mut expected = OID_EC_PUBLIC_KEY.to_vec();
-        expected.push(0);
-        expected.extend_from_slice(curve);
-        (key_alg == expected.as_slice()).then_some(())?;
+        (key_alg.oid == OID_EC_PUBLIC_KEY && key_alg.param.as_deref() == Some(curve))
+            .then_some(())?;
         Some(match (curve, hash) {
             (OID_P256, Hash::Sha256) => &signature::ECDSA_P256_SHA256_ASN1,
             (OID_P256, Hash::Sha384) => &signature::ECDSA_P256_SHA384_ASN1,
@@ -785,10 +790,10 @@ fn verify_signature(
             .ok_or_else(|| {
                 TimestampError::Unsupported(format!(
                     "an ECDSA key of algorithm {} with {hash:?}",
-                    der::oid_text(key_alg.split(|&b| b == 0).last().unwrap_or(key_alg))
+                    der::oid_text(key_alg.param.as_deref().unwrap_or(&key_alg.oid))
                 ))
             })?,
-        Kind::Rsa if key_alg == OID_RSA => match hash {
+        Kind::Rsa if key_alg.oid == OID_RSA => match hash {
             Hash::Sha256 => &signature::RSA_PKCS1_2048_8192_SHA256,
             Hash::Sha384 => &signature::RSA_PKCS1_2048_8192_SHA384,
             Hash::Sha512 => &signature::RSA_PKCS1_2048_8192_SHA512,

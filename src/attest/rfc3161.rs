@@ -1,7 +1,8 @@
 //! RFC 3161 timestamps over a signature, as a Sigstore bundle carries them
 //! (`timestampVerificationData.rfc3161Timestamps[].signedTimestamp`): the
-//! request a timestamp authority is sent, the token read from its answer,
-//! and the token verified against the authorities a trusted root names.
+//! request a timestamp authority is sent, its answer (a `TimeStampResp`,
+//! which the bundle stores whole) checked, and the token in it verified
+//! against the authorities a trusted root names.
 //!
 //! Pure: no I/O (the request goes out through `sources::tsa`). The DER is
 //! read by [`der`], the signatures checked by aws-lc-rs.

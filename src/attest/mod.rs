@@ -9,7 +9,9 @@ pub mod keychoice;
 pub mod keyfile;
 pub mod keys;
 pub mod reference;
+pub mod rfc3161;
 pub mod sigstore;
+pub mod trust_root;
 
 use std::fmt;
 

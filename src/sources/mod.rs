@@ -35,6 +35,7 @@ pub mod pypi;
 pub mod registry;
 pub mod repo_url;
 pub mod scorecard;
+pub mod tsa;
 
 use time::OffsetDateTime;
 

@@ -116,7 +116,7 @@ struct Cli {
 enum Command {
     /// Add signed TACOS attestation references to SBOMs.
     #[command(after_help = EXIT_ENRICH)]
-    Enrich(EnrichArgs),
+    Enrich(Box<EnrichArgs>),
     /// Check every TACOS reference in enriched SBOMs: artifact present, SHA-256,
     /// signature, and subject.
     #[command(after_help = EXIT_VERIFY)]
@@ -213,6 +213,12 @@ struct EnrichArgs {
     #[arg(long, value_name = "ENVELOPE", value_parser = Choice(tacos_sbom::attest::Form::NAMES)
         .map(|e| tacos_sbom::attest::Form::parse(&e).expect("Choice took only a valid envelope")))]
     envelope: Option<tacos_sbom::attest::Form>,
+    /// An RFC 3161 timestamp authority (cosign's flag name): every
+    /// signature is sent to it and its signed answer put in the Sigstore
+    /// bundle, so that verifiers that need a timestamp for a key-signed
+    /// bundle (cosign, sigstore-rust) accept it. Needs --envelope bundle.
+    #[arg(long, value_name = "URL")]
+    timestamp_server_url: Option<String>,
     #[command(flatten)]
     key: KeyArgs,
     /// The run summary on stdout as text or JSON (on stderr with -o -).
@@ -236,6 +242,7 @@ impl EnrichArgs {
             declarations: self.declarations,
             layout: self.layout,
             envelope: self.envelope,
+            timestamp_server_url: self.timestamp_server_url,
             key: self.key.key,
             ephemeral_key: self.key.ephemeral_key,
             config: self.sources.config.clone(),
@@ -505,7 +512,7 @@ pub fn main() -> ExitCode {
     };
     let ui = Ui::new(cli.quiet, cli.verbose);
     let result = match cli.command {
-        Command::Enrich(args) => jobs::run_enrich(args, &ui),
+        Command::Enrich(args) => jobs::run_enrich(*args, &ui),
         Command::Verify(args) => checks::run_verify(args, &ui),
         Command::Assess(args) => jobs::run_assess(args, &ui),
         Command::Keygen(args) => setup::run_keygen(args, &ui),

@@ -95,16 +95,20 @@ impl Form {
 
     /// The artifact's bytes: the envelope as a file (indented, a final line
     /// end) or as a line of a JSON Lines file (compact, no line end).
-    fn serialize(self, envelope: &Envelope, hint: &str, as_line: bool) -> Vec<u8> {
+    fn serialize(
+        self,
+        envelope: &Envelope,
+        hint: &str,
+        as_line: bool,
+        stamps: &[&[u8]],
+    ) -> Vec<u8> {
         match self {
             Form::Dsse if as_line => {
                 serde_json::to_vec(envelope).expect("an envelope of strings always serializes")
             }
             Form::Dsse => envelope.to_json_pretty().into_bytes(),
             Form::SigstoreBundle => {
-                // RFC 3161 timestamps over the envelope's signature go here
-                // when a timestamp authority is given; none yet.
-                let bundle = sigstore::Bundle::new(envelope, hint, &[]);
+                let bundle = sigstore::Bundle::new(envelope, hint, stamps);
                 if as_line {
                     bundle.to_json_line()
                 } else {
@@ -112,6 +116,59 @@ impl Form {
                 }
             }
         }
+    }
+}
+
+/// Puts an RFC 3161 timestamp on a signature: a timestamp authority's
+/// answer (the DER `TimeStampResp`, which a Sigstore bundle holds) for the
+/// signature's bytes. Called from several signing threads at once.
+pub trait Timestamper: Sync {
+    fn stamp(&self, signature: &[u8]) -> Result<Vec<u8>, TimestampFailed>;
+}
+
+/// Why a signature got no timestamp (the authority named, its URL redacted).
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct TimestampFailed(pub String);
+
+/// How an envelope is written: its form and, for a Sigstore bundle, who
+/// timestamps its signature (a bare DSSE envelope has nowhere to hold one).
+#[derive(Clone, Copy)]
+pub struct Wrap<'a> {
+    pub form: Form,
+    pub stamp: Option<&'a dyn Timestamper>,
+}
+
+impl From<Form> for Wrap<'static> {
+    fn from(form: Form) -> Self {
+        Wrap { form, stamp: None }
+    }
+}
+
+impl Wrap<'_> {
+    /// The artifact's bytes, as [`Form::serialize`], with the signature
+    /// timestamped first when there is a timestamper and a bundle.
+    fn serialize(
+        self,
+        envelope: &Envelope,
+        hint: &str,
+        as_line: bool,
+    ) -> Result<Vec<u8>, AttestError> {
+        let (Form::SigstoreBundle, Some(stamp)) = (self.form, self.stamp) else {
+            return Ok(self.form.serialize(envelope, hint, as_line, &[]));
+        };
+        use base64::Engine as _;
+        let sig = envelope
+            .signatures
+            .first()
+            .and_then(|s| {
+                base64::engine::general_purpose::STANDARD
+                    .decode(&s.sig)
+                    .ok()
+            })
+            .ok_or_else(|| TimestampFailed("the envelope has no signature to timestamp".into()))?;
+        let token = stamp.stamp(&sig)?;
+        Ok(self.form.serialize(envelope, hint, as_line, &[&token]))
     }
 }
 
@@ -216,6 +273,8 @@ pub enum AttestError {
     Serialize(#[from] serde_json::Error),
     #[error("cannot write the artifact: {0}")]
     Write(#[from] std::io::Error),
+    #[error("timestamp: {0}")]
+    Timestamp(#[from] TimestampFailed),
 }
 
 /// Build, sign and serialize the artifact for one package.
@@ -228,13 +287,20 @@ pub fn build_artifact<P: Serialize>(
 }
 
 /// [`build_artifact`], its envelope written in `form`.
-pub fn build_artifact_in<P: Serialize>(
-    form: Form,
+pub fn build_artifact_in<'w, P: Serialize>(
+    wrap: impl Into<Wrap<'w>>,
     signer: &dyn Signer,
     subject: Subject,
     predicate: &P,
 ) -> Result<Artifact, AttestError> {
-    build(signer, subject, PREDICATE_TYPE, predicate, form, false)
+    build(
+        signer,
+        subject,
+        PREDICATE_TYPE,
+        predicate,
+        wrap.into(),
+        false,
+    )
 }
 
 /// Build, sign and serialize an application's TACOS report.
@@ -247,13 +313,20 @@ pub fn build_report_artifact<P: Serialize>(
 }
 
 /// [`build_report_artifact`], its envelope written in `form`.
-pub fn build_report_artifact_in<P: Serialize>(
-    form: Form,
+pub fn build_report_artifact_in<'w, P: Serialize>(
+    wrap: impl Into<Wrap<'w>>,
     signer: &dyn Signer,
     subject: Subject,
     report: &P,
 ) -> Result<Artifact, AttestError> {
-    build(signer, subject, REPORT_PREDICATE_TYPE, report, form, true)
+    build(
+        signer,
+        subject,
+        REPORT_PREDICATE_TYPE,
+        report,
+        wrap.into(),
+        true,
+    )
 }
 
 /// Sign an application's TACOS report and write its envelope to `out`,
@@ -274,8 +347,8 @@ pub fn write_report_artifact<P: Serialize>(
 
 /// [`write_report_artifact`], its envelope written in `form`: byte for
 /// byte what [`build_report_artifact_in`] makes.
-pub fn write_report_artifact_in<P: Serialize>(
-    form: Form,
+pub fn write_report_artifact_in<'w, P: Serialize>(
+    wrap: impl Into<Wrap<'w>>,
     signer: &dyn Signer,
     subject: Subject,
     report: &P,
@@ -308,8 +381,11 @@ pub fn write_report_artifact_in<P: Serialize>(
             sig: base64::engine::general_purpose::STANDARD.encode(sig),
         }],
     };
-    let shell =
-        String::from_utf8(form.serialize(&shell, &key_id, false)).expect("serde_json writes UTF-8");
+    // Timestamped here: the shell holds the real signature.
+    let wrap = wrap.into();
+    let form = wrap.form;
+    let shell = String::from_utf8(wrap.serialize(&shell, &key_id, false)?)
+        .expect("serde_json writes UTF-8");
     let marker = "\"payload\": \"\"";
     let at = shell.find(marker).expect("the envelope has a payload") + marker.len() - 1;
     let (head, tail) = shell.split_at(at);
@@ -417,14 +493,14 @@ pub fn build_bundle_line<P: Serialize>(
 
 /// [`build_bundle_line`], its envelope written in `form` (a line that is
 /// a whole Sigstore bundle, for [`Form::SigstoreBundle`]).
-pub fn build_bundle_line_in<P: Serialize>(
-    form: Form,
+pub fn build_bundle_line_in<'w, P: Serialize>(
+    wrap: impl Into<Wrap<'w>>,
     signer: &dyn Signer,
     subject: Subject,
     predicate: &P,
 ) -> Result<(Vec<u8>, Sha256Hex), AttestError> {
     let envelope = sign_statement(signer, subject, PREDICATE_TYPE, predicate)?;
-    let bytes = form.serialize(&envelope, &signer.key_id(), true);
+    let bytes = wrap.into().serialize(&envelope, &signer.key_id(), true)?;
     let sha256 = Sha256Hex::of(&bytes);
     Ok((bytes, sha256))
 }
@@ -450,12 +526,13 @@ fn build<P: Serialize>(
     subject: Subject,
     predicate_type: &str,
     predicate: &P,
-    form: Form,
+    wrap: Wrap,
     report: bool,
 ) -> Result<Artifact, AttestError> {
     let purl = subject.name.clone();
+    let form = wrap.form;
     let envelope = sign_statement(signer, subject, predicate_type, predicate)?;
-    let bytes = form.serialize(&envelope, &signer.key_id(), false);
+    let bytes = wrap.serialize(&envelope, &signer.key_id(), false)?;
     let sha256 = Sha256Hex::of(&bytes);
     let file_name = match (report, form) {
         (true, _) => report_file_name(form, &purl, &sha256),

@@ -34,7 +34,7 @@ pub use links::BaseUrlError;
 pub use plan::{Plan, plan, plan_with};
 pub use run::{Done, Event, Job, Outcome, PolicyFlags, PolicyOutcome, now, run};
 pub use statements::Statements;
-pub use write::execute;
+pub use write::{execute, execute_stamped};
 
 pub fn tool() -> Tool {
     Tool {

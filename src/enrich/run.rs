@@ -10,7 +10,7 @@ use time::OffsetDateTime;
 use super::inputs::{self, Input};
 use super::links::base_url;
 use super::plan::{Plan, plan_with};
-use super::{EnrichError, Options, Output, Reporter, Statements, Summary, execute, setup};
+use super::{EnrichError, Options, Output, Reporter, Statements, Summary, execute_stamped, setup};
 use crate::assess::session::{self, Session};
 use crate::assess::{self, InUse};
 use crate::attest::keychoice::{self, Chosen, KeySource};
@@ -42,6 +42,9 @@ pub struct Job {
     pub layout: Option<Layout>,
     /// Else the config file's `[output] envelope`, else bare DSSE envelopes.
     pub envelope: Option<crate::attest::Form>,
+    /// An RFC 3161 timestamp authority to stamp every Sigstore bundle's
+    /// signature (`--timestamp-server-url`), as given (checked here).
+    pub timestamp_server_url: Option<String>,
     /// The signing key file (`--key`), else the environment's or the default.
     pub key: Option<PathBuf>,
     /// Sign with a key made for this run and never saved.
@@ -205,6 +208,13 @@ pub fn run(
     if plan.is_empty() {
         return Ok(Outcome::NothingRead);
     }
+    let stamper = timestamper(job.timestamp_server_url.as_deref(), &opts, &config)?;
+    if let Some(s) = &stamper {
+        reporter.note(&format!(
+            "each signature is timestamped by the RFC 3161 authority at {}",
+            crate::redact::redact(s.url())
+        ));
+    }
     let key_source = KeySource::choose(job.key.as_deref(), job.ephemeral_key);
     check_outputs(&job, &config, &key_source, &inputs, &plan, &opts)?;
     // Only now, with something to sign, is a key read (or created).
@@ -221,7 +231,10 @@ pub fn run(
     // is signed as the moment it is decided: never all held at once.
     let mut check = policy.check().map_err(EnrichError::Policy)?;
     let statements = assess_all(&session, &plan, packages, &mut check, reporter, progress);
-    let summary = execute(plan, statements, &opts, &key.key, reporter)?;
+    let stamp = stamper
+        .as_ref()
+        .map(|s| s as &dyn crate::attest::Timestamper);
+    let summary = execute_stamped(plan, statements, &opts, &key.key, stamp, reporter)?;
     // Each package once, however many inputs name it; none when no SBOM
     // was written.
     let unconfigured: Vec<(String, usize, String)> = session
@@ -327,6 +340,32 @@ pub fn now() -> Result<OffsetDateTime, EnrichError> {
             .replace_nanosecond(0)
             .expect("0 is valid")),
     }
+}
+
+/// The timestamp authority every signature is sent to, when one is named:
+/// only Sigstore bundles can hold its answer.
+fn timestamper(
+    url: Option<&str>,
+    opts: &Options,
+    config: &Config,
+) -> Result<Option<crate::sources::tsa::BlockingTsa>, EnrichError> {
+    let Some(url) = url else {
+        return Ok(None);
+    };
+    if opts.envelope != crate::attest::Form::SigstoreBundle {
+        return Err(EnrichError::Usage(
+            "--timestamp-server-url needs --envelope bundle (or [output] envelope = \"bundle\"): a bare DSSE envelope has nowhere to hold a timestamp".into(),
+        ));
+    }
+    let parsed = url::Url::parse(url).map_err(|e| {
+        EnrichError::Usage(format!(
+            "--timestamp-server-url {}: not a URL ({e})",
+            super::shown(url)
+        ))
+    })?;
+    crate::sources::tsa::BlockingTsa::new(parsed, &config.network)
+        .map(Some)
+        .map_err(|e| EnrichError::Usage(e.to_string()))
 }
 
 #[cfg(test)]

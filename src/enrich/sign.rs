@@ -18,6 +18,9 @@ use crate::purl::Purl;
 use crate::sbom::Role;
 use crate::tacos::{self, StatementJson};
 
+/// How many signatures are timestamped at once.
+const TIMESTAMPING_THREADS: usize = 8;
+
 /// One package to sign: its canonical PURL and subject (its statement is
 /// kept by canonical PURL).
 pub(super) type SignJob = (String, Subject);
@@ -29,8 +32,9 @@ pub(super) struct Signing<'a> {
     pub(super) dir: &'a Path,
     pub(super) signer: &'a dyn Signer,
     pub(super) reporter: &'a dyn Reporter,
-    /// Each envelope bare, or in a Sigstore bundle.
-    pub(super) form: attest::Form,
+    /// Each envelope bare, or in a Sigstore bundle (then perhaps
+    /// timestamped).
+    pub(super) wrap: attest::Wrap<'a>,
 }
 
 /// Sign every job on all cores and hand each result, with the job's index,
@@ -49,10 +53,16 @@ fn sign_all<T: Send>(
         reporter,
         ..
     } = *signing;
-    let threads = std::thread::available_parallelism()
+    let cores = std::thread::available_parallelism()
         .map(|n| n.get())
-        .unwrap_or(1)
-        .min(jobs.len().max(1));
+        .unwrap_or(1);
+    // A timestamp is a round trip to its authority: more threads wait on
+    // it than there are cores.
+    let threads = match signing.wrap.stamp {
+        Some(_) => cores.max(TIMESTAMPING_THREADS),
+        None => cores,
+    }
+    .min(jobs.len().max(1));
     let next = std::sync::atomic::AtomicUsize::new(0);
     let (tx, rx) = std::sync::mpsc::sync_channel::<(usize, Result<T, EnrichError>)>(256);
     std::thread::scope(|scope| {
@@ -101,13 +111,13 @@ pub(super) fn write_files(
         jobs,
         dir,
         signer,
-        form,
+        wrap,
         ..
     } = *signing;
     let mut placed = HashMap::with_capacity(jobs.len());
     let mut written = 0;
     let sign = |subject: Subject, statement: &StatementJson| {
-        attest::build_artifact_in(form, signer, subject, statement)
+        attest::build_artifact_in(wrap, signer, subject, statement)
     };
     sign_all(signing, &sign, |i, artifact: Artifact| {
         let path = dir.join(&artifact.file_name);
@@ -150,9 +160,10 @@ pub(super) fn write_bundle(
         jobs,
         dir,
         signer,
-        form,
+        wrap,
         ..
     } = *signing;
+    let form = wrap.form;
     if jobs.is_empty() {
         return Ok((HashMap::new(), 0, None));
     }
@@ -173,7 +184,7 @@ pub(super) fn write_bundle(
     // Signed out of turn, waiting for the lines before them.
     let mut waiting: BTreeMap<usize, (Vec<u8>, Sha256Hex)> = BTreeMap::new();
     let sign = |subject: Subject, statement: &StatementJson| {
-        attest::build_bundle_line_in(form, signer, subject, statement)
+        attest::build_bundle_line_in(wrap, signer, subject, statement)
     };
     sign_all(signing, &sign, |i, line| {
         waiting.insert(i, line);
@@ -237,9 +248,10 @@ pub(super) fn sign_report(
     report: &tacos::Report<&StatementJson>,
     dir: &Path,
     signer: &dyn Signer,
-    form: attest::Form,
+    wrap: attest::Wrap,
     created: &mut Rollback,
 ) -> Result<(String, Sha256Hex), EnrichError> {
+    let form = wrap.form;
     let subject_component = l
         .sbom
         .components()
@@ -264,7 +276,7 @@ pub(super) fn sign_report(
     };
     let mut file = AtomicFile::create_own(&placeholder).map_err(write_err(&placeholder))?;
     let (file_name, sha256) =
-        attest::write_report_artifact_in(form, signer, subject, report, file.writer()).map_err(
+        attest::write_report_artifact_in(wrap, signer, subject, report, file.writer()).map_err(
             |source| match source {
                 attest::AttestError::Write(e) => EnrichError::Write {
                     path: placeholder.clone(),

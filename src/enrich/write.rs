@@ -35,7 +35,18 @@ struct Ctx<'a> {
     limits: &'a crate::sbom::Limits,
     tool: &'a Tool,
     signer: &'a dyn Signer,
+    /// Timestamps each signature of a Sigstore bundle, when given.
+    stamp: Option<&'a dyn attest::Timestamper>,
     reporter: &'a dyn Reporter,
+}
+
+impl<'a> Ctx<'a> {
+    fn wrap(&self) -> attest::Wrap<'a> {
+        attest::Wrap {
+            form: self.opts.envelope,
+            stamp: self.stamp,
+        }
+    }
 }
 
 /// A signed report's file name and digest, or why it could not be signed.
@@ -45,9 +56,21 @@ type SignedReport = (String, Sha256Hex);
 /// statement of only what the SBOM establishes), then write each SBOM.
 pub fn execute(
     plan: Plan,
+    statements: Statements,
+    opts: &Options,
+    signer: &dyn Signer,
+    reporter: &dyn Reporter,
+) -> Result<Summary, EnrichError> {
+    execute_stamped(plan, statements, opts, signer, None, reporter)
+}
+
+/// [`execute`], each Sigstore bundle's signature timestamped by `stamp`.
+pub fn execute_stamped(
+    plan: Plan,
     mut statements: Statements,
     opts: &Options,
     signer: &dyn Signer,
+    stamp: Option<&dyn attest::Timestamper>,
     reporter: &dyn Reporter,
 ) -> Result<Summary, EnrichError> {
     let Plan {
@@ -92,6 +115,7 @@ pub fn execute(
         limits: &limits,
         tool: &tool,
         signer,
+        stamp,
         reporter,
     };
     let (signed, early_report) = sign_packages(&ctx, &docs, &jobs, &statements, &mut created);
@@ -254,14 +278,7 @@ fn sign_packages(
                 let mut mine = Rollback::default();
                 let signed = quoted(l, statements).and_then(|quoted| {
                     let report = application_report(l, &quoted, ctx);
-                    sign_report(
-                        l,
-                        &report,
-                        ctx.dir,
-                        ctx.signer,
-                        ctx.opts.envelope,
-                        &mut mine,
-                    )
+                    sign_report(l, &report, ctx.dir, ctx.signer, ctx.wrap(), &mut mine)
                 });
                 (signed, mine)
             })
@@ -272,7 +289,7 @@ fn sign_packages(
             dir: ctx.dir,
             signer: ctx.signer,
             reporter: ctx.reporter,
-            form: ctx.opts.envelope,
+            wrap: ctx.wrap(),
         };
         let signed = match ctx.opts.layout {
             Layout::Files => write_files(&signing, created).map(|(p, w)| (p, w, None)),
@@ -345,7 +362,7 @@ fn write_documents(
                     &report,
                     ctx.dir,
                     ctx.signer,
-                    ctx.opts.envelope,
+                    ctx.wrap(),
                     created,
                 )?)
             }

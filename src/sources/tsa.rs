@@ -131,6 +131,42 @@ impl TsaClient {
     }
 }
 
+/// A [`TsaClient`] the signing threads call without an async runtime of
+/// their own: each call waits on this one's. Calls from several threads
+/// at once run at once.
+#[derive(Debug)]
+pub struct BlockingTsa {
+    client: TsaClient,
+    runtime: tokio::runtime::Runtime,
+}
+
+impl BlockingTsa {
+    pub fn new(url: Url, network: &Network) -> Result<BlockingTsa, TsaError> {
+        let client = TsaClient::new(url, network)?;
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(1)
+            .enable_all()
+            .build()
+            .map_err(|e| TsaError::Failed {
+                url: redact(&client.url),
+                why: format!("cannot start the network runtime: {e}"),
+            })?;
+        Ok(BlockingTsa { client, runtime })
+    }
+
+    pub fn url(&self) -> &Url {
+        self.client.url()
+    }
+}
+
+impl crate::attest::Timestamper for BlockingTsa {
+    fn stamp(&self, signature: &[u8]) -> Result<Vec<u8>, crate::attest::TimestampFailed> {
+        self.runtime
+            .block_on(self.client.timestamp(signature))
+            .map_err(|e| crate::attest::TimestampFailed(e.to_string()))
+    }
+}
+
 /// A transport error in words, without the URL (the message names it once,
 /// redacted).
 fn describe(e: reqwest::Error) -> String {

@@ -279,7 +279,13 @@ ess_cert_id_alg = sha256
     }
 }
 
+/// `openssl ts -reply` keeps the next serial number in a file it rewrites:
+/// two at once fail ("Error during serial number generation"), so answers
+/// are made one at a time, as one counter in a real authority would.
+static ONE_AT_A_TIME: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
 fn reply(dir: &Path, n: usize, query: &[u8]) -> Vec<u8> {
+    let _turn = ONE_AT_A_TIME.lock().unwrap_or_else(|p| p.into_inner());
     let q: PathBuf = dir.join(format!("q{n}.tsq"));
     let r: PathBuf = dir.join(format!("r{n}.tsr"));
     std::fs::write(&q, query).unwrap();

@@ -295,6 +295,13 @@ fn timestamps_from_a_trusted_authority_verify_in_both_layouts() {
             "{}",
             said(&o)
         );
+        let o = verify(&tmp, &out, &["-f", "json"]);
+        let v: Value = serde_json::from_slice(&o.stdout).unwrap();
+        let r = &v["results"][0];
+        assert_eq!(
+            (&r["timestampsChecked"], &r["timestampsUnchecked"]),
+            (&Value::Bool(false), &Value::from(REFERENCES))
+        );
 
         for (n, a) in all.iter().enumerate() {
             let (ok, text) = sigstore_js(&tmp, a, n);
@@ -395,7 +402,12 @@ fn bare_envelopes_fail_with_the_hint() {
     let tsa = TestTsa::start("Test TSA");
     std::fs::write(tmp.join(ROOT), trusted_root(&[RootEntry::of(&tsa)])).unwrap();
     enrich(&tmp, "bare.json", "att", &[]);
-    assert_ok(&verify(&tmp, "bare.json", &[]));
+    let o = verify(&tmp, "bare.json", &["-f", "json"]);
+    assert_ok(&o);
+    let v: Value = serde_json::from_slice(&o.stdout).unwrap();
+    // Without timestamps asked for or met, verify's JSON is as it was.
+    assert!(v["results"][0].get("timestamps").is_none(), "{v}");
+    assert!(!said(&verify(&tmp, "bare.json", &[])).contains("timestamp"));
     let o = verify(&tmp, "bare.json", &["--trusted-root", ROOT]);
     assert_eq!(o.status.code(), Some(1), "{}", said(&o));
     let text = said(&o);

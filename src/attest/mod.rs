@@ -838,6 +838,40 @@ mod tests {
         ));
     }
 
+    /// Against a trusted root an artifact needs a timestamp, and one over
+    /// a bundle's one signature: a bare envelope, a bundle without, and a
+    /// bundle of two signatures are each refused before any token is read.
+    #[test]
+    fn stamps_need_a_bundle_a_timestamp_and_one_signature() {
+        use crate::attest::keys::{KeyAlgorithm, SigningKey};
+        let key = SigningKey::generate(KeyAlgorithm::EcdsaP256);
+        let subject = || Subject::for_package("pkg:npm/a@1.0.0", &[]);
+        let predicate = serde_json::json!({"PURL": "pkg:npm/a@1.0.0"});
+        let bare = build_artifact(&key, subject(), &predicate).unwrap();
+        let stamps = verify_artifact(&bare.bytes, key.public()).unwrap().stamps;
+        assert!(matches!(
+            stamps.verify(&[]),
+            Err(StampError::NoTimestamp { in_bundle: false })
+        ));
+        let wrapped = build_artifact_in(Form::SigstoreBundle, &key, subject(), &predicate).unwrap();
+        let stamps = verify_artifact(&wrapped.bytes, key.public())
+            .unwrap()
+            .stamps;
+        assert!(matches!(
+            stamps.verify(&[]),
+            Err(StampError::NoTimestamp { in_bundle: true })
+        ));
+        let mut v: serde_json::Value = serde_json::from_slice(&wrapped.bytes).unwrap();
+        let sig = v["dsseEnvelope"]["signatures"][0].clone();
+        v["dsseEnvelope"]["signatures"] = serde_json::json!([sig.clone(), sig]);
+        v["verificationMaterial"]["timestampVerificationData"] =
+            serde_json::json!({"rfc3161Timestamps": [{"signedTimestamp": "MAA="}]});
+        let bytes = serde_json::to_vec(&v).unwrap();
+        let stamps = verify_artifact(&bytes, key.public()).unwrap().stamps;
+        assert_eq!(stamps.tokens, [vec![0x30, 0]]);
+        assert!(matches!(stamps.verify(&[]), Err(StampError::Signatures(2))));
+    }
+
     #[test]
     fn file_names_are_readable_safe_and_distinct() {
         let d = Sha256Hex::of(b"x");

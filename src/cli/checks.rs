@@ -237,7 +237,7 @@ pub(super) fn run_verify(args: VerifyArgs, ui: &Ui) -> Result<ExitCode> {
         warn_unproven(sbom, &outcome, &opts, ui);
         let passed = outcome.passed(&opts);
         failed |= !passed;
-        results.push(json!({
+        let mut result = json!({
             "sbom": sbom.display().to_string(),
             "passed": passed,
             "nothingAttested": outcome.nothing_attested,
@@ -247,12 +247,17 @@ pub(super) fn run_verify(args: VerifyArgs, ui: &Ui) -> Result<ExitCode> {
             "signerProven": opts.key.is_some() && !outcome.signer_unproven(),
             "signerKeyId": opts.key.as_ref().map(|k| k.key_id()),
             "keysUsedFromArtifacts": outcome.keys_used_from_artifacts.iter().map(|k| k.display().to_string()).collect::<Vec<_>>(),
-            "timestampsChecked": opts.timestamp_authorities.is_some(),
-            "timestampsVerified": outcome.timestamps_verified(),
-            "timestampsUnchecked": outcome.timestamps_unchecked,
-            "timestamps": outcome.stamped.iter().map(stamped_json).collect::<Vec<_>>(),
             "failures": outcome.failures.iter().map(|f| json!({"component": f.component, "purl": f.purl, "what": f.what})).collect::<Vec<_>>(),
-        }));
+        });
+        // Only where timestamps were asked for or met: the JSON of an SBOM
+        // without them stays as it was.
+        if opts.timestamp_authorities.is_some() || outcome.timestamps_unchecked > 0 {
+            result["timestampsChecked"] = opts.timestamp_authorities.is_some().into();
+            result["timestampsVerified"] = outcome.timestamps_verified().into();
+            result["timestampsUnchecked"] = outcome.timestamps_unchecked.into();
+            result["timestamps"] = outcome.stamped.iter().map(stamped_json).collect();
+        }
+        results.push(result);
     }
     let code = if bad_input {
         EXIT_BAD_INPUT

@@ -362,6 +362,12 @@ struct VerifyArgs {
     /// references point (a copy of published artifacts, or a moved folder).
     #[arg(long, value_name = "DIR")]
     attestations_dir: Option<PathBuf>,
+    /// A Sigstore trusted_root.json: every artifact must then be a Sigstore
+    /// bundle carrying an RFC 3161 timestamp over its signature, and every
+    /// timestamp must verify against the root's timestamp authorities.
+    /// Without it, timestamps are not checked (a note says how many).
+    #[arg(long, value_name = "FILE")]
+    trusted_root: Option<PathBuf>,
     /// Results as text (FAIL lines) or JSON, on stdout.
     #[arg(short, long, default_value = "text", value_parser = Choice(TEXT_JSON))]
     format: String,
@@ -424,6 +430,10 @@ struct PackageArgs {
     /// Directory that holds the artifacts, when not where the references point.
     #[arg(long, value_name = "DIR")]
     attestations_dir: Option<PathBuf>,
+    /// A Sigstore trusted_root.json: every artifact's RFC 3161 timestamps
+    /// must verify against it, as with verify --trusted-root.
+    #[arg(long, value_name = "FILE")]
+    trusted_root: Option<PathBuf>,
     #[command(flatten)]
     trust: TrustArgs,
 }

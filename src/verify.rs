@@ -15,7 +15,8 @@ use crate::attest::reference::{
     LEGACY_PUBLIC_KEY_FILE, PUBLIC_KEY_FILE, REFERENCE_MARKER, REPORT_MARKER, SPDX_REFERENCE_TYPE,
     SPDX_REPORT_REFERENCE_TYPE,
 };
-use crate::attest::{self, KeyError, PublicKey, Sha256Hex, VerifyError};
+use crate::attest::rfc3161::{TimestampAuthority, VerifiedTimestamp};
+use crate::attest::{self, KeyError, PublicKey, Sha256Hex, StampError, Stamps, VerifyError};
 use crate::fsutil;
 use crate::purl::{Purl, PurlError};
 use crate::sbom::{Component, ComponentId, FoundReference, Role, Sbom, SbomError};
@@ -84,6 +85,12 @@ pub struct Options {
     /// Accept artifacts checked only with the key found beside them, which
     /// proves they are intact but not who signed them.
     pub allow_unauthenticated: bool,
+    /// The timestamp authorities of a trusted root (`--trusted-root`):
+    /// when given, every artifact must be a Sigstore bundle carrying an
+    /// RFC 3161 timestamp, and every timestamp it carries must verify
+    /// against them over its signature. Without, timestamps are counted,
+    /// not checked.
+    pub timestamp_authorities: Option<Vec<TimestampAuthority>>,
 }
 
 /// One reference (or component, or the SBOM) that did not check out.
@@ -122,6 +129,27 @@ pub struct Outcome {
     /// artifacts (this file): the signatures check, but whoever could
     /// replace the artifacts could replace that key too.
     pub given_key_shipped: Option<PathBuf>,
+    /// Timestamps carried by artifacts that verified, left unchecked for
+    /// want of a trusted root.
+    pub timestamps_unchecked: usize,
+    /// Each reference whose timestamps verified against the trusted root.
+    pub stamped: Vec<Stamped>,
+}
+
+/// A reference whose artifact's timestamps all verified.
+#[derive(Debug, Clone)]
+pub struct Stamped {
+    pub component: String,
+    pub purl: Option<String>,
+    pub located: Located,
+    pub timestamps: Vec<VerifiedTimestamp>,
+}
+
+/// What an artifact's timestamps came to: checked against the trusted
+/// root, or (without one) only counted.
+enum Timestamps {
+    Verified(Vec<VerifiedTimestamp>),
+    Unchecked(usize),
 }
 
 impl Outcome {
@@ -130,6 +158,30 @@ impl Outcome {
     /// whoever could replace the artifacts could replace that key.
     pub fn signer_unproven(&self) -> bool {
         !self.keys_used_from_artifacts.is_empty() || self.given_key_shipped.is_some()
+    }
+
+    /// Note what a verified reference's timestamps came to.
+    fn count(
+        &mut self,
+        stamps: Timestamps,
+        component: &str,
+        purl: Option<String>,
+        located: &Located,
+    ) {
+        match stamps {
+            Timestamps::Unchecked(n) => self.timestamps_unchecked += n,
+            Timestamps::Verified(timestamps) => self.stamped.push(Stamped {
+                component: component.to_string(),
+                purl,
+                located: located.clone(),
+                timestamps,
+            }),
+        }
+    }
+
+    /// Timestamps that verified against the trusted root.
+    pub fn timestamps_verified(&self) -> usize {
+        self.stamped.iter().map(|s| s.timestamps.len()).sum()
     }
 
     /// Whether the SBOM verifies under `opts`: no failure, and the signer
@@ -192,6 +244,12 @@ pub enum Problem {
         located: Located,
         #[source]
         source: Arc<VerifyError>,
+    },
+    #[error("{located}: {source}")]
+    Timestamp {
+        located: Located,
+        #[source]
+        source: Arc<StampError>,
     },
     #[error("the artifact's subject is {} but the component is {expected}", .subjects.join(", "))]
     WrongSubject {
@@ -288,6 +346,12 @@ impl Problem {
     /// for every reference at once.
     pub fn is_missing_artifact(&self) -> bool {
         self.missing_artifact().is_some()
+    }
+
+    /// The artifact has no timestamp to check against the trusted root:
+    /// what every reference of an SBOM enriched without timestamps shows.
+    pub fn is_missing_timestamp(&self) -> bool {
+        matches!(self, Problem::Timestamp { source, .. } if matches!(**source, StampError::NoTimestamp { .. }))
     }
 
     /// Where the artifact (or bundle) was looked for and not found.
@@ -422,7 +486,10 @@ impl Enriched {
                 &mut keys,
             );
             match result {
-                Ok(()) => outcome.verified += 1,
+                Ok((stamps, located)) => {
+                    outcome.verified += 1;
+                    outcome.count(stamps, &component.label, expected.ok(), located);
+                }
                 Err(what) => outcome.failures.push(Failure {
                     component: component.label.clone(),
                     purl: expected.ok(),
@@ -457,7 +524,10 @@ impl Enriched {
         for (r, target) in &self.reports {
             outcome.references += 1;
             match self.check_report(r, target, &mut keys) {
-                Ok(_) => outcome.verified += 1,
+                Ok((_, stamps, located)) => {
+                    outcome.verified += 1;
+                    outcome.count(stamps, "application report", None, located);
+                }
                 Err(what) => outcome.failures.push(Failure {
                     component: "application report".into(),
                     purl: None,
@@ -516,7 +586,10 @@ impl Enriched {
     /// signature). `None` when it references none.
     pub fn report(&self) -> Option<Result<Report, Problem>> {
         let (r, target) = self.reports.first()?;
-        Some(self.check_report(r, target, &mut KeysBeside::default()))
+        Some(
+            self.check_report(r, target, &mut KeysBeside::default())
+                .map(|(report, _, _)| report),
+        )
     }
 
     /// The statements of every component reference, checked (each package
@@ -532,10 +605,13 @@ impl Enriched {
             let got = self
                 .read_checked(r, target, &bundles, &mut keys, MAX_ARTIFACT_BYTES)
                 .and_then(|(bytes, key, located)| {
-                    attest::verify_artifact(&bytes, &key).map_err(|e| Problem::Signature {
-                        located: located.clone(),
-                        source: Arc::new(e),
-                    })
+                    let v =
+                        attest::verify_artifact(&bytes, &key).map_err(|e| Problem::Signature {
+                            located: located.clone(),
+                            source: Arc::new(e),
+                        })?;
+                    self.timestamps(&v.stamps, located)?;
+                    Ok(v)
                 })
                 .and_then(|v| {
                     serde_json::from_value::<Statement>(v.statement.predicate)
@@ -640,14 +716,30 @@ impl Enriched {
         Ok((bytes, key, located))
     }
 
-    fn check_one(
+    /// The timestamps of an artifact whose signature verified: each
+    /// checked against the trusted root's authorities when one was given
+    /// (and then at least one needed), else counted.
+    fn timestamps(&self, stamps: &Stamps, located: &Located) -> Result<Timestamps, Problem> {
+        let Some(authorities) = &self.opts.timestamp_authorities else {
+            return Ok(Timestamps::Unchecked(stamps.tokens.len()));
+        };
+        stamps
+            .verify(authorities)
+            .map(Timestamps::Verified)
+            .map_err(|e| Problem::Timestamp {
+                located: located.clone(),
+                source: Arc::new(e),
+            })
+    }
+
+    fn check_one<'a>(
         &self,
         reference: &FoundReference,
         expected: Result<&str, Problem>,
-        target: &Result<Located, Problem>,
+        target: &'a Result<Located, Problem>,
         bundles: &Bundles,
         keys: &mut KeysBeside,
-    ) -> Result<(), Problem> {
+    ) -> Result<(Timestamps, &'a Located), Problem> {
         let expected = expected?;
         let (bytes, key, located) =
             self.read_checked(reference, target, bundles, keys, MAX_ARTIFACT_BYTES)?;
@@ -678,16 +770,17 @@ impl Enriched {
                 expected: expected.to_string(),
             });
         }
-        Ok(())
+        Ok((self.timestamps(&verified.stamps, located)?, located))
     }
 
-    /// Check an application report reference; return the report.
-    fn check_report(
+    /// Check an application report reference; return the report, what
+    /// its timestamps came to, and where it is.
+    fn check_report<'a>(
         &self,
         reference: &FoundReference,
-        target: &Result<Located, Problem>,
+        target: &'a Result<Located, Problem>,
         keys: &mut KeysBeside,
-    ) -> Result<Report, Problem> {
+    ) -> Result<(Report, Timestamps, &'a Located), Problem> {
         // enrich writes the report as a file of its own, in every layout.
         if let Ok(Located { line: Some(_), .. }) = target {
             return Err(Problem::ReportInBundle {
@@ -706,10 +799,12 @@ impl Enriched {
                 located: located.clone(),
                 source: Arc::new(e),
             })?;
-        verified.predicate().map_err(|e| Problem::NotAReport {
+        let stamps = self.timestamps(&verified.stamps, located)?;
+        let report = verified.predicate().map_err(|e| Problem::NotAReport {
             located: located.clone(),
             source: Arc::new(e),
-        })
+        })?;
+        Ok((report, stamps, located))
     }
 }
 

@@ -134,6 +134,39 @@ fn every_signature_is_timestamped_and_both_verifiers_accept_it() {
         }
         let v = tacos(tmp.path(), &["verify", "out.json", "--key", KEY]);
         assert_ok(&v);
+        // And our verify, end to end: every timestamp against the root
+        // that names the authority, none against another's.
+        let root_arg = root.to_str().unwrap();
+        let v = tacos(
+            tmp.path(),
+            &[
+                "verify",
+                "out.json",
+                "--key",
+                KEY,
+                "--trusted-root",
+                root_arg,
+            ],
+        );
+        assert_ok(&v);
+        assert!(
+            stderr(&v).contains(&format!("{} timestamps verified", all.len())),
+            "{}",
+            stderr(&v)
+        );
+        let wrong_arg = wrong_root.to_str().unwrap();
+        let v = tacos(
+            tmp.path(),
+            &[
+                "verify",
+                "out.json",
+                "--key",
+                KEY,
+                "--trusted-root",
+                wrong_arg,
+            ],
+        );
+        assert_eq!(v.status.code(), Some(1), "{}", stderr(&v));
     }
 }
 

@@ -271,7 +271,7 @@ impl Envelope {
     }
 }
 
-fn decode_base64(text: &str) -> Option<Vec<u8>> {
+pub(crate) fn decode_base64(text: &str) -> Option<Vec<u8>> {
     STANDARD_PAD_INDIFFERENT
         .decode(text)
         .or_else(|_| URL_SAFE_PAD_INDIFFERENT.decode(text))

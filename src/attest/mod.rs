@@ -598,6 +598,80 @@ fn named(canonical_purl: &str, sha256: &Sha256Hex, suffix: &str) -> String {
 #[derive(Debug)]
 pub struct VerifiedArtifact {
     pub statement: Statement<serde_json::Value>,
+    /// The timestamps it carries, not yet checked.
+    pub stamps: Stamps,
+}
+
+/// The RFC 3161 timestamps an artifact carries over its signature, read
+/// with its envelope and checked only against a trusted root's
+/// authorities ([`Stamps::verify`]).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Stamps {
+    /// Whether the artifact is a Sigstore bundle: a bare DSSE envelope has
+    /// no place for a timestamp.
+    pub in_bundle: bool,
+    /// Each `signedTimestamp` (DER), in order.
+    pub tokens: Vec<Vec<u8>>,
+    /// The envelope's signatures, base64 as written: a timestamp stamps
+    /// the bytes of the one signature a bundle's envelope holds.
+    signatures: Vec<String>,
+}
+
+/// Why an artifact's timestamps do not stand up against a trusted root.
+#[derive(Debug, thiserror::Error)]
+pub enum StampError {
+    #[error(
+        "no timestamp: {}; a trusted root needs a bundle with an RFC 3161 timestamp (enrich --envelope bundle --timestamp-server-url URL)",
+        if *.in_bundle { "a Sigstore bundle without one" } else { "a bare DSSE envelope" }
+    )]
+    NoTimestamp { in_bundle: bool },
+    #[error(
+        "the bundle's envelope holds {0} signatures; a timestamp is checked over a bundle's one signature"
+    )]
+    Signatures(usize),
+    #[error("rfc3161Timestamps[{index}]: {source}")]
+    Invalid {
+        index: usize,
+        #[source]
+        source: rfc3161::TimestampError,
+    },
+}
+
+impl Stamps {
+    fn of(envelope: &Envelope, in_bundle: bool, tokens: Vec<Vec<u8>>) -> Stamps {
+        Stamps {
+            in_bundle,
+            tokens,
+            signatures: envelope.signatures.iter().map(|s| s.sig.clone()).collect(),
+        }
+    }
+
+    /// Every timestamp verified against `authorities` over the signature:
+    /// at least one, and none that fails (a bad one is not outvoted by a
+    /// good one: it is a document someone altered, or a wrong root).
+    pub fn verify(
+        &self,
+        authorities: &[rfc3161::TimestampAuthority],
+    ) -> Result<Vec<rfc3161::VerifiedTimestamp>, StampError> {
+        if self.tokens.is_empty() {
+            return Err(StampError::NoTimestamp {
+                in_bundle: self.in_bundle,
+            });
+        }
+        let [signature] = self.signatures.as_slice() else {
+            return Err(StampError::Signatures(self.signatures.len()));
+        };
+        // The signature verified before this is asked, so it decodes.
+        let signature = dsse::decode_base64(signature).unwrap_or_default();
+        self.tokens
+            .iter()
+            .enumerate()
+            .map(|(index, token)| {
+                rfc3161::verify_signed_timestamp(token, &signature, authorities, None)
+                    .map_err(|source| StampError::Invalid { index, source })
+            })
+            .collect()
+    }
 }
 
 #[derive(Debug, thiserror::Error, PartialEq)]
@@ -626,6 +700,8 @@ pub fn verify_artifact(bytes: &[u8], key: &PublicKey) -> Result<VerifiedArtifact
 #[derive(Debug)]
 pub struct VerifiedReport {
     payload: Vec<u8>,
+    /// The timestamps it carries, not yet checked.
+    pub stamps: Stamps,
 }
 
 impl VerifiedReport {
@@ -649,7 +725,7 @@ pub fn verify_report_artifact(
     bytes: Vec<u8>,
     key: &PublicKey,
 ) -> Result<VerifiedReport, VerifyError> {
-    let envelope = in_toto_envelope(&bytes)?;
+    let (envelope, stamps) = in_toto_envelope(&bytes)?;
     drop(bytes);
     let payload = envelope
         .verify(key)
@@ -659,7 +735,7 @@ pub fn verify_report_artifact(
     let statement: Statement<serde::de::IgnoredAny> =
         serde_json::from_slice(&payload).map_err(|e| VerifyError::NotStatement(e.to_string()))?;
     check_frame(&statement, REPORT_PREDICATE_TYPE)?;
-    Ok(VerifiedReport { payload })
+    Ok(VerifiedReport { payload, stamps })
 }
 
 fn verify_typed(
@@ -667,34 +743,37 @@ fn verify_typed(
     key: &PublicKey,
     predicate_type: &str,
 ) -> Result<VerifiedArtifact, VerifyError> {
-    let payload = verified_payload(bytes, key)?;
+    let (envelope, stamps) = in_toto_envelope(bytes)?;
+    let payload = envelope
+        .verify(key)
+        .map_err(|e| VerifyError::Signature(e.to_string()))?;
     let statement: Statement<serde_json::Value> =
         serde_json::from_slice(&payload).map_err(|e| VerifyError::NotStatement(e.to_string()))?;
     check_frame(&statement, predicate_type)?;
-    Ok(VerifiedArtifact { statement })
-}
-
-/// The payload of a DSSE envelope of in-toto type whose signature `key` verifies.
-fn verified_payload(bytes: &[u8], key: &PublicKey) -> Result<Vec<u8>, VerifyError> {
-    in_toto_envelope(bytes)?
-        .verify(key)
-        .map_err(|e| VerifyError::Signature(e.to_string()))
+    Ok(VerifiedArtifact { statement, stamps })
 }
 
 /// A DSSE envelope of in-toto payload type (its signature not yet
 /// checked): the document itself, or the one a Sigstore bundle holds, told
-/// apart by the document's members.
-fn in_toto_envelope(bytes: &[u8]) -> Result<Envelope, VerifyError> {
-    let envelope: Envelope = match sigstore::shape(bytes) {
-        sigstore::Shape::Bundle => sigstore::envelope(bytes)?,
+/// apart by the document's members; with the timestamps a bundle carries.
+fn in_toto_envelope(bytes: &[u8]) -> Result<(Envelope, Stamps), VerifyError> {
+    let (envelope, stamps) = match sigstore::shape(bytes) {
+        sigstore::Shape::Bundle => {
+            let c = sigstore::contents(bytes)?;
+            let stamps = Stamps::of(&c.envelope, true, c.rfc3161_timestamps);
+            (c.envelope, stamps)
+        }
         sigstore::Shape::Other => {
-            serde_json::from_slice(bytes).map_err(|e| VerifyError::NotEnvelope(e.to_string()))?
+            let envelope: Envelope = serde_json::from_slice(bytes)
+                .map_err(|e| VerifyError::NotEnvelope(e.to_string()))?;
+            let stamps = Stamps::of(&envelope, false, Vec::new());
+            (envelope, stamps)
         }
     };
     if envelope.payload_type != INTOTO_PAYLOAD_TYPE {
         return Err(VerifyError::PayloadType(envelope.payload_type.clone()));
     }
-    Ok(envelope)
+    Ok((envelope, stamps))
 }
 
 /// An in-toto Statement v1 of `predicate_type`.
@@ -834,6 +913,40 @@ mod tests {
             verify_report_artifact(built.bytes.clone(), other.public()),
             Err(VerifyError::Signature(_))
         ));
+    }
+
+    /// Against a trusted root an artifact needs a timestamp, and one over
+    /// a bundle's one signature: a bare envelope, a bundle without, and a
+    /// bundle of two signatures are each refused before any token is read.
+    #[test]
+    fn stamps_need_a_bundle_a_timestamp_and_one_signature() {
+        use crate::attest::keys::{KeyAlgorithm, SigningKey};
+        let key = SigningKey::generate(KeyAlgorithm::EcdsaP256);
+        let subject = || Subject::for_package("pkg:npm/a@1.0.0", &[]);
+        let predicate = serde_json::json!({"PURL": "pkg:npm/a@1.0.0"});
+        let bare = build_artifact(&key, subject(), &predicate).unwrap();
+        let stamps = verify_artifact(&bare.bytes, key.public()).unwrap().stamps;
+        assert!(matches!(
+            stamps.verify(&[]),
+            Err(StampError::NoTimestamp { in_bundle: false })
+        ));
+        let wrapped = build_artifact_in(Form::SigstoreBundle, &key, subject(), &predicate).unwrap();
+        let stamps = verify_artifact(&wrapped.bytes, key.public())
+            .unwrap()
+            .stamps;
+        assert!(matches!(
+            stamps.verify(&[]),
+            Err(StampError::NoTimestamp { in_bundle: true })
+        ));
+        let mut v: serde_json::Value = serde_json::from_slice(&wrapped.bytes).unwrap();
+        let sig = v["dsseEnvelope"]["signatures"][0].clone();
+        v["dsseEnvelope"]["signatures"] = serde_json::json!([sig.clone(), sig]);
+        v["verificationMaterial"]["timestampVerificationData"] =
+            serde_json::json!({"rfc3161Timestamps": [{"signedTimestamp": "MAA="}]});
+        let bytes = serde_json::to_vec(&v).unwrap();
+        let stamps = verify_artifact(&bytes, key.public()).unwrap().stamps;
+        assert_eq!(stamps.tokens, [vec![0x30, 0]]);
+        assert!(matches!(stamps.verify(&[]), Err(StampError::Signatures(2))));
     }
 
     #[test]

@@ -5,8 +5,8 @@
 //!
 //! Only key-signed bundles are written and read here: `verificationMaterial`
 //! is a `publicKey` whose `hint` is the key id the DSSE signature carries.
-//! Transparency-log entries and timestamps need a trusted root to be
-//! checked; a bundle that carries them is read, and they are not checked.
+//! Transparency-log entries are read past, unchecked. RFC 3161 timestamps
+//! are read ([`contents`]) for the caller to check against a trusted root.
 
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
@@ -124,10 +124,20 @@ pub enum BundleError {
     )]
     NotPublicKey(&'static str),
     #[error(
+        "the Sigstore bundle carries more than {MAX_TIMESTAMPS} RFC 3161 timestamps; refusing to read them"
+    )]
+    TooManyTimestamps,
+    #[error("the Sigstore bundle's rfc3161Timestamps[{0}].signedTimestamp is not standard base64")]
+    TimestampBase64(usize),
+    #[error(
         "the document has both a bare DSSE envelope's members (payloadType, payload, signatures) and a Sigstore bundle's; it is neither"
     )]
     Ambiguous,
 }
+
+/// The most RFC 3161 timestamps a bundle may carry: a signature needs one
+/// or two; more is a document made to make the verifier work.
+pub const MAX_TIMESTAMPS: usize = 32;
 
 /// Top-level members that make a document a Sigstore bundle (in protobuf's
 /// JSON mapping, a reader takes the field's own name as well).
@@ -185,10 +195,15 @@ struct BundleIn {
     signatures: Option<serde::de::IgnoredAny>,
 }
 
-/// `tlogEntries` and `timestampVerificationData` are skipped: they are
-/// checked against a trusted root, which key verification does not have.
+/// `tlogEntries` are skipped; timestamps are kept for the caller.
 #[derive(Deserialize)]
 struct MaterialIn {
+    #[serde(
+        rename = "timestampVerificationData",
+        alias = "timestamp_verification_data",
+        default
+    )]
+    timestamps: Option<TimestampDataIn>,
     #[serde(rename = "publicKey", alias = "public_key", default)]
     public_key: Option<serde::de::IgnoredAny>,
     #[serde(default)]
@@ -201,9 +216,73 @@ struct MaterialIn {
     chain: Option<serde::de::IgnoredAny>,
 }
 
+#[derive(Deserialize)]
+struct TimestampDataIn {
+    #[serde(rename = "rfc3161Timestamps", alias = "rfc3161_timestamps", default)]
+    rfc3161: Bounded,
+}
+
+#[derive(Deserialize)]
+struct SignedTimestampIn {
+    #[serde(rename = "signedTimestamp", alias = "signed_timestamp", default)]
+    signed_timestamp: String,
+}
+
+/// `rfc3161Timestamps`, read element by element and refused past
+/// [`MAX_TIMESTAMPS`] (`None`) before the rest is built.
+#[derive(Default)]
+struct Bounded(Option<Vec<SignedTimestampIn>>);
+
+impl<'de> Deserialize<'de> for Bounded {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Bounded, D::Error> {
+        struct Visit;
+        impl<'de> serde::de::Visitor<'de> for Visit {
+            type Value = Bounded;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("an array of signed timestamps")
+            }
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(
+                self,
+                mut seq: A,
+            ) -> Result<Bounded, A::Error> {
+                let mut out = Vec::new();
+                while let Some(t) = seq.next_element::<SignedTimestampIn>()? {
+                    if out.len() == MAX_TIMESTAMPS {
+                        return Ok(Bounded(None));
+                    }
+                    out.push(t);
+                }
+                Ok(Bounded(Some(out)))
+            }
+        }
+        d.deserialize_seq(Visit)
+    }
+}
+
+/// What a key-signed Sigstore bundle holds that this tool checks.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Contents {
+    /// The DSSE envelope (its signature not yet checked).
+    pub envelope: Envelope,
+    /// Each `rfc3161Timestamps[].signedTimestamp`, decoded (DER, not yet
+    /// checked), in order.
+    pub rfc3161_timestamps: Vec<Vec<u8>>,
+}
+
 /// The DSSE envelope of a key-signed Sigstore bundle (its signature not
 /// yet checked).
 pub fn envelope(bytes: &[u8]) -> Result<Envelope, BundleError> {
+    contents(bytes).map(|c| c.envelope)
+}
+
+/// The RFC 3161 timestamps a key-signed Sigstore bundle carries (DER,
+/// unchecked): none when it has no `timestampVerificationData`.
+pub fn timestamps(bytes: &[u8]) -> Result<Vec<Vec<u8>>, BundleError> {
+    contents(bytes).map(|c| c.rfc3161_timestamps)
+}
+
+/// The envelope and timestamps of a key-signed Sigstore bundle, read once.
+pub fn contents(bytes: &[u8]) -> Result<Contents, BundleError> {
     let bundle: BundleIn =
         serde_json::from_slice(bytes).map_err(|e| BundleError::Json(cut(&e.to_string())))?;
     if bundle.payload_type.is_some() || bundle.payload.is_some() || bundle.signatures.is_some() {
@@ -229,7 +308,31 @@ pub fn envelope(bytes: &[u8]) -> Result<Envelope, BundleError> {
     if material.public_key.is_none() {
         return Err(BundleError::NotPublicKey("empty"));
     }
-    bundle.dsse_envelope.ok_or(BundleError::NoEnvelope)
+    let envelope = bundle.dsse_envelope.ok_or(BundleError::NoEnvelope)?;
+    let tokens = match material.timestamps {
+        None => Vec::new(),
+        Some(TimestampDataIn {
+            rfc3161: Bounded(None),
+        }) => {
+            return Err(BundleError::TooManyTimestamps);
+        }
+        Some(TimestampDataIn {
+            rfc3161: Bounded(Some(v)),
+        }) => v,
+    };
+    let rfc3161_timestamps = tokens
+        .iter()
+        .enumerate()
+        .map(|(i, t)| {
+            STANDARD
+                .decode(&t.signed_timestamp)
+                .map_err(|_| BundleError::TimestampBase64(i))
+        })
+        .collect::<Result<_, _>>()?;
+    Ok(Contents {
+        envelope,
+        rfc3161_timestamps,
+    })
 }
 
 /// At most 100 characters of a value from the input.
@@ -286,6 +389,52 @@ mod tests {
             json!({"rfc3161Timestamps": [{"signedTimestamp": "MAMCAQA="}, {"signedTimestamp": "eA=="}]})
         );
         assert_eq!(envelope(text.as_bytes()).unwrap(), env);
+    }
+
+    /// The timestamps written are the timestamps read; bad base64 and more
+    /// than the bound are refused, and a bundle without any reads as none.
+    #[test]
+    fn timestamps_are_read_back_bounded() {
+        let (_, env) = signed();
+        let tokens: [&[u8]; 2] = [b"\x30\x03\x02\x01\x00", b"x"];
+        let text = Bundle::new(&env, "k", &tokens).to_json_pretty();
+        let got = contents(text.as_bytes()).unwrap();
+        assert_eq!(got.envelope, env);
+        assert_eq!(got.rfc3161_timestamps, tokens.map(<[u8]>::to_vec));
+        assert_eq!(
+            timestamps(text.as_bytes()).unwrap(),
+            tokens.map(<[u8]>::to_vec)
+        );
+        let bare = Bundle::new(&env, "k", &[]).to_json_line();
+        assert!(timestamps(&bare).unwrap().is_empty());
+        let mut v: Value = serde_json::from_str(&text).unwrap();
+        v["verificationMaterial"]["timestampVerificationData"]["rfc3161Timestamps"][1]["signedTimestamp"] =
+            json!("not base64!");
+        assert_eq!(
+            timestamps(v.to_string().as_bytes()).unwrap_err(),
+            BundleError::TimestampBase64(1)
+        );
+        let many = |n: usize| {
+            let mut v: Value = serde_json::from_str(&text).unwrap();
+            v["verificationMaterial"]["timestampVerificationData"]["rfc3161Timestamps"] =
+                json!(vec![json!({"signedTimestamp": "eA=="}); n]);
+            timestamps(v.to_string().as_bytes())
+        };
+        assert_eq!(many(MAX_TIMESTAMPS).unwrap().len(), MAX_TIMESTAMPS);
+        assert_eq!(
+            many(MAX_TIMESTAMPS + 1).unwrap_err(),
+            BundleError::TooManyTimestamps
+        );
+        // The field's own name, as protobuf's JSON readers take it.
+        let mut v: Value = serde_json::from_slice(&bare).unwrap();
+        v["verification_material"] = v["verificationMaterial"].take();
+        v.as_object_mut().unwrap().remove("verificationMaterial");
+        v["verification_material"]["timestamp_verification_data"] =
+            json!({"rfc3161_timestamps": [{"signed_timestamp": "eA=="}]});
+        assert_eq!(
+            timestamps(v.to_string().as_bytes()).unwrap(),
+            [b"x".to_vec()]
+        );
     }
 
     #[test]

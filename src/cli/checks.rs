@@ -12,6 +12,8 @@ use serde_json::json;
 use tacos_sbom::attest::PublicKey;
 use tacos_sbom::attest::keychoice::KeySource;
 use tacos_sbom::attest::keyfile;
+use tacos_sbom::attest::rfc3161::TimestampAuthority;
+use tacos_sbom::attest::trust_root;
 use tacos_sbom::config::Config;
 use tacos_sbom::enrich::{self, PolicyOutcome, setup};
 use tacos_sbom::sbom::STDIO;
@@ -24,6 +26,28 @@ use super::{EXIT_BAD_INPUT, EXIT_CHECK_FAILED, PackageArgs, ReportArgs, Result, 
 /// The trusted public key from --key, if given.
 fn trusted_key(path: Option<&Path>) -> Result<Option<PublicKey>> {
     Ok(path.map(keyfile::read_public_key).transpose()?)
+}
+
+/// The largest trusted root read: the public-good instance's is ~10 KB.
+const MAX_TRUSTED_ROOT_BYTES: u64 = 4 << 20;
+
+/// The timestamp authorities of the trusted root from --trusted-root, if
+/// given: read once, before anything is verified; a root no timestamp
+/// could verify against is refused as bad input.
+fn trusted_root(path: Option<&Path>) -> Result<Option<Vec<TimestampAuthority>>> {
+    let Some(path) = path else { return Ok(None) };
+    let bad = |why: String| anyhow::anyhow!("{}: {why}", path.display());
+    let bytes = fsutil::read_regular(path, MAX_TRUSTED_ROOT_BYTES)
+        .map_err(|e| bad(format!("cannot read the trusted root: {e}")))?;
+    let text = String::from_utf8(bytes).map_err(|_| bad("trusted root: not UTF-8 text".into()))?;
+    let authorities = trust_root::timestamp_authorities(&text).map_err(|e| bad(e.to_string()))?;
+    if authorities.is_empty() {
+        return Err(bad(
+            "trusted root: names no timestamp authorities, so no timestamp could verify against it"
+                .into(),
+        ));
+    }
+    Ok(Some(authorities))
 }
 
 /// Say what a verification without --key did and did not prove. Printed
@@ -79,15 +103,31 @@ fn show_failures(sbom: &Path, failures: &[verify::Failure], ui: &Ui, line: &dyn 
         .filter_map(|f| f.what.missing_artifact())
         .collect();
     let collapse = missing.len() > 1;
+    // As many artifacts without a timestamp: an SBOM enriched without one.
+    let unstamped: Vec<&verify::Failure> = failures
+        .iter()
+        .filter(|f| f.what.is_missing_timestamp())
+        .collect();
+    let collapse_unstamped = unstamped.len() > 1;
     for f in failures {
         let text = format!("FAIL {}: {f}", sbom.display());
-        match collapse && f.what.is_missing_artifact() {
+        let grouped = (collapse && f.what.is_missing_artifact())
+            || (collapse_unstamped && f.what.is_missing_timestamp());
+        match grouped {
             true => ui.detail(&text),
             false => line(&text),
         }
     }
     if collapse {
         line(&missing_line(sbom, missing.len(), missing[0]));
+    }
+    if collapse_unstamped {
+        line(&format!(
+            "FAIL {}: {} carry no timestamp (the first: {}): --trusted-root needs Sigstore bundles with an RFC 3161 timestamp (enrich --envelope bundle --timestamp-server-url URL) (-v lists each)",
+            sbom.display(),
+            plural(unstamped.len(), "artifact", "artifacts"),
+            unstamped[0]
+        ));
     }
 }
 
@@ -103,6 +143,46 @@ fn missing_line(sbom: &Path, n: usize, first: &Path) -> String {
     )
 }
 
+/// What was made of the artifacts' timestamps: how many verified against
+/// the trusted root, or, without one, how many were not checked (so that
+/// nobody takes them for checked).
+fn show_timestamps(sbom: &Path, outcome: &verify::Outcome, opts: &verify::Options, ui: &Ui) {
+    if opts.timestamp_authorities.is_some() {
+        ui.say(&format!(
+            "{}: {} verified against the trusted root ({})",
+            sbom.display(),
+            plural(outcome.timestamps_verified(), "timestamp", "timestamps"),
+            plural(outcome.stamped.len(), "artifact", "artifacts"),
+        ));
+    } else if outcome.timestamps_unchecked > 0 {
+        ui.say(&format!(
+            "note: {}: {} not checked: pass --trusted-root FILE",
+            sbom.display(),
+            plural(
+                outcome.timestamps_unchecked,
+                "timestamp was",
+                "timestamps were"
+            ),
+        ));
+    }
+}
+
+/// A reference whose timestamps verified, in verify's JSON.
+fn stamped_json(s: &verify::Stamped) -> serde_json::Value {
+    json!({
+        "component": s.component,
+        "purl": s.purl,
+        "artifact": s.located.path.display().to_string(),
+        "line": s.located.line,
+        "timestamps": s.timestamps.iter().map(|t| json!({
+            "genTime": t.gen_time.format(&time::format_description::well_known::Rfc3339).ok(),
+            "authority": t.authority,
+            "serial": t.serial,
+            "policy": t.policy,
+        })).collect::<Vec<_>>(),
+    })
+}
+
 pub(super) fn run_verify(args: VerifyArgs, ui: &Ui) -> Result<ExitCode> {
     let opts = verify::Options {
         key: trusted_key(args.key.as_deref())?,
@@ -110,6 +190,7 @@ pub(super) fn run_verify(args: VerifyArgs, ui: &Ui) -> Result<ExitCode> {
         attestations_dir: args.attestations_dir,
         allow_missing: args.trust.allow_missing,
         allow_unauthenticated: args.trust.allow_unauthenticated,
+        timestamp_authorities: trusted_root(args.trusted_root.as_deref())?,
     };
     let json = args.format == "json";
     let mut failed = false;
@@ -152,10 +233,11 @@ pub(super) fn run_verify(args: VerifyArgs, ui: &Ui) -> Result<ExitCode> {
             outcome.verified,
             outcome.references
         ));
+        show_timestamps(sbom, &outcome, &opts, ui);
         warn_unproven(sbom, &outcome, &opts, ui);
         let passed = outcome.passed(&opts);
         failed |= !passed;
-        results.push(json!({
+        let mut result = json!({
             "sbom": sbom.display().to_string(),
             "passed": passed,
             "nothingAttested": outcome.nothing_attested,
@@ -166,7 +248,16 @@ pub(super) fn run_verify(args: VerifyArgs, ui: &Ui) -> Result<ExitCode> {
             "signerKeyId": opts.key.as_ref().map(|k| k.key_id()),
             "keysUsedFromArtifacts": outcome.keys_used_from_artifacts.iter().map(|k| k.display().to_string()).collect::<Vec<_>>(),
             "failures": outcome.failures.iter().map(|f| json!({"component": f.component, "purl": f.purl, "what": f.what})).collect::<Vec<_>>(),
-        }));
+        });
+        // Only where timestamps were asked for or met: the JSON of an SBOM
+        // without them stays as it was.
+        if opts.timestamp_authorities.is_some() || outcome.timestamps_unchecked > 0 {
+            result["timestampsChecked"] = opts.timestamp_authorities.is_some().into();
+            result["timestampsVerified"] = outcome.timestamps_verified().into();
+            result["timestampsUnchecked"] = outcome.timestamps_unchecked.into();
+            result["timestamps"] = outcome.stamped.iter().map(stamped_json).collect();
+        }
+        results.push(result);
     }
     let code = if bad_input {
         EXIT_BAD_INPUT
@@ -330,9 +421,11 @@ pub(super) fn run_package(args: PackageArgs, ui: &Ui) -> Result<ExitCode> {
         attestations_dir: args.attestations_dir.clone(),
         allow_missing: args.trust.allow_missing,
         allow_unauthenticated: args.trust.allow_unauthenticated,
+        timestamp_authorities: trusted_root(args.trusted_root.as_deref())?,
     };
     let checked = package::check(&args.input, &opts)?;
     show_failures(&args.input, &checked.outcome.failures, ui, &|l| ui.warn(l));
+    show_timestamps(&args.input, &checked.outcome, &opts, ui);
     warn_unproven(&args.input, &checked.outcome, &opts, ui);
     if !checked.passed() {
         ui.warn(&format!(

@@ -325,4 +325,22 @@ fn a_report_titled_by_serial_number_says_the_sbom_is_unnamed() {
         "{}",
         stdout(&o)
     );
+    // The JSON keeps the name the signed report has: a program reading it
+    // matches it against the artifact, not a title for people.
+    let o = tacos(
+        tmp.path(),
+        &[
+            "report",
+            "out.json",
+            "--key",
+            own.to_str().unwrap(),
+            "-f",
+            "json",
+        ],
+    );
+    let j: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    assert_eq!(
+        j["application"], "urn:uuid:3e671687-395b-41f5-a30f-a58921a69b79",
+        "{j:#}"
+    );
 }

@@ -112,11 +112,11 @@ pub fn render_html(s: &Summary) -> String {
         html lang="en" {
             head {
                 meta charset="utf-8";
-                title { "TACOS assessment: " (s.application) }
+                title { "TACOS assessment: " (super::title(&s.application)) }
                 style { (PreEscaped(STYLE)) }
             }
             body {
-                h1 { "TACOS assessment: " (s.application) }
+                h1 { "TACOS assessment: " (super::title(&s.application)) }
                 p #verdict class=(class(&s.verdict)) {
                     "Verdict: " strong #verdict-status { (s.verdict) } " — " (s.verdict_explanation)
                 }

@@ -33,7 +33,7 @@ fn field(id: &str) -> String {
 pub fn render_markdown(s: &Summary) -> String {
     let mut o = String::new();
     let p = &s.provenance;
-    let _ = writeln!(o, "# TACOS assessment: {}\n", s.application);
+    let _ = writeln!(o, "# TACOS assessment: {}\n", super::title(&s.application));
     let _ = writeln!(
         o,
         "**Verdict: {}** — {}.\n",

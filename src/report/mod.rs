@@ -285,10 +285,11 @@ pub fn assessed_fields() -> Vec<Field> {
         .collect()
 }
 
-/// What a report is titled by: the application's name, or, when the SBOM
-/// names none and enrich fell back to its serial number, that number said
-/// to be one (a bare `urn:uuid:` reads as if it were the application).
-fn title(application: &str) -> String {
+/// What a report a person reads is titled by: the application's name, or,
+/// when the SBOM names none and enrich fell back to its serial number, that
+/// number said to be one (a bare `urn:uuid:` reads as if it were the
+/// application). The JSON keeps the name as the signed report has it.
+pub(crate) fn title(application: &str) -> String {
     match application.starts_with("urn:uuid:") {
         true => format!("unnamed SBOM {application}"),
         false => application.to_string(),
@@ -376,7 +377,7 @@ pub fn summarize(report: &Report) -> Summary {
             ..Provenance::default()
         },
         violations: Vec::new(),
-        application: title(&report.application),
+        application: report.application.clone(),
         author: report.author.clone(),
         generated: report.last_modified.clone(),
         packages: st.len(),

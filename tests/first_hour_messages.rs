@@ -210,3 +210,46 @@ fn an_empty_standard_input_is_called_that() {
         .collect();
     assert!(written.is_empty(), "{written:?}");
 }
+
+/// `enrich -` typed at a terminal, nothing piped in: said at once, not a
+/// silent wait for an SBOM nobody will type. The terminal is a real
+/// pseudo-terminal (util-linux `script`); its output is stdout and stderr
+/// together.
+#[test]
+fn a_terminal_as_standard_input_is_said_not_waited_on() {
+    use std::process::{Command, Stdio};
+    let tmp = Temp::new();
+    let line = format!(
+        "'{}' enrich - -o out.json",
+        env!("CARGO_BIN_EXE_tacos-sbom")
+    );
+    let mut child = Command::new("script")
+        .args(["-qec", &line, "/dev/null"])
+        .current_dir(tmp.path())
+        .env("TACOS_SBOM_CONFIG_DIR", tmp.join(".tacos-config"))
+        .env("XDG_CACHE_HOME", tmp.join(".cache"))
+        .env_remove("CI")
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("util-linux script runs");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    let status = loop {
+        if let Some(s) = child.try_wait().unwrap() {
+            break Some(s);
+        }
+        if std::time::Instant::now() > deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            break None;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    };
+    let o = child.wait_with_output().unwrap();
+    let said = String::from_utf8_lossy(&o.stdout);
+    let status = status.unwrap_or_else(|| panic!("still waiting after 30 s: {said}"));
+    assert_eq!(status.code(), Some(2), "{said}");
+    assert!(said.contains("standard input is a terminal"), "{said}");
+    assert!(!tmp.join("out.json").exists());
+}

@@ -21,6 +21,13 @@ pub fn input_bytes(path: &Path) -> std::io::Result<Vec<u8>> {
     }
     STDIN
         .get_or_init(|| {
+            // Nobody types an SBOM: a terminal here means nothing was piped
+            // in, and reading would wait without a word.
+            if std::io::IsTerminal::is_terminal(&std::io::stdin()) {
+                return Err("standard input is a terminal, not an SBOM: pipe one in \
+                            (tacos-sbom … - < bom.json) or name the file"
+                    .to_string());
+            }
             let mut bytes = Vec::new();
             std::io::Read::read_to_end(
                 &mut std::io::Read::take(std::io::stdin().lock(), super::MAX_INPUT_BYTES),

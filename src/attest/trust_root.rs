@@ -27,8 +27,32 @@ pub enum TrustRootError {
     MediaType(String),
     #[error("trusted root: more than {MAX_AUTHORITIES} timestamp authorities")]
     TooMany,
-    #[error("trusted root: timestampAuthorities[{index}]: {why}")]
-    Authority { index: usize, why: String },
+    #[error("trusted root: timestampAuthorities[{index}]: {problem}")]
+    Authority {
+        index: usize,
+        #[source]
+        problem: AuthorityProblem,
+    },
+}
+
+/// What is wrong with one timestamp authority of a trusted root.
+#[derive(Debug, thiserror::Error)]
+pub enum AuthorityProblem {
+    #[error("certChain has no certificates")]
+    NoCertificates,
+    #[error("certChain has more than {MAX_CHAIN} certificates")]
+    TooManyCertificates,
+    #[error("certChain.certificates[{0}].rawBytes is not base64")]
+    NotBase64(usize),
+    #[error("certChain.certificates[{index}] is not a certificate ({source})")]
+    NotCertificate {
+        index: usize,
+        source: rfc3161::TimestampError,
+    },
+    #[error("{field} {text} is not an RFC 3339 time")]
+    Time { field: &'static str, text: String },
+    #[error("validFor ends before it starts")]
+    EndsBeforeStart,
 }
 
 #[derive(Deserialize)]
@@ -96,30 +120,34 @@ pub fn timestamp_authorities(json: &str) -> Result<Vec<TimestampAuthority>, Trus
     root.timestamp_authorities
         .into_iter()
         .enumerate()
-        .map(|(index, a)| authority(a).map_err(|why| TrustRootError::Authority { index, why }))
+        .map(|(index, a)| {
+            authority(a).map_err(|problem| TrustRootError::Authority { index, problem })
+        })
         .collect()
 }
 
-fn time(field: &str, text: &str) -> Result<OffsetDateTime, String> {
-    OffsetDateTime::parse(text, &Rfc3339)
-        .map_err(|_| format!("{field} {} is not an RFC 3339 time", quoted(text)))
+fn time(field: &'static str, text: &str) -> Result<OffsetDateTime, AuthorityProblem> {
+    OffsetDateTime::parse(text, &Rfc3339).map_err(|_| AuthorityProblem::Time {
+        field,
+        text: quoted(text),
+    })
 }
 
-fn authority(a: AuthorityJson) -> Result<TimestampAuthority, String> {
+fn authority(a: AuthorityJson) -> Result<TimestampAuthority, AuthorityProblem> {
     let certs = a.cert_chain.certificates;
     if certs.is_empty() {
-        return Err("certChain has no certificates".into());
+        return Err(AuthorityProblem::NoCertificates);
     }
     if certs.len() > MAX_CHAIN {
-        return Err(format!("certChain has more than {MAX_CHAIN} certificates"));
+        return Err(AuthorityProblem::TooManyCertificates);
     }
     let mut chain = Vec::with_capacity(certs.len());
     for (i, c) in certs.iter().enumerate() {
         let der = base64::engine::general_purpose::STANDARD
             .decode(c.raw_bytes.trim())
-            .map_err(|_| format!("certChain.certificates[{i}].rawBytes is not base64"))?;
+            .map_err(|_| AuthorityProblem::NotBase64(i))?;
         rfc3161::check_certificate(&der)
-            .map_err(|e| format!("certChain.certificates[{i}] is not a certificate ({e})"))?;
+            .map_err(|source| AuthorityProblem::NotCertificate { index: i, source })?;
         chain.push(der);
     }
     let valid_from = time("validFor.start", &a.valid_for.start)?;
@@ -130,7 +158,7 @@ fn authority(a: AuthorityJson) -> Result<TimestampAuthority, String> {
         .map(|e| time("validFor.end", e))
         .transpose()?;
     if valid_until.is_some_and(|end| end <= valid_from) {
-        return Err("validFor ends before it starts".into());
+        return Err(AuthorityProblem::EndsBeforeStart);
     }
     let subject = a.subject.unwrap_or(SubjectJson {
         organization: None,

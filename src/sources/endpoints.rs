@@ -479,21 +479,29 @@ struct CargoSettings {
     docs: Vec<(PathBuf, toml::Table)>,
 }
 
+/// A cargo configuration file that is not TOML.
+#[derive(Debug, thiserror::Error)]
+#[error(
+    "cargo's configuration {} is not valid TOML ({why}); fix it (cargo cannot read it either), or {SET_CRATES_INDEX}",
+    file.display()
+)]
+struct CargoConfigError {
+    file: PathBuf,
+    why: String,
+}
+
 impl CargoSettings {
     /// Cargo refuses to run on a configuration file it cannot read; so does
     /// this (naming the file), rather than guess what cargo would use.
-    fn read(files: &[PathBuf]) -> Result<CargoSettings, String> {
+    fn read(files: &[PathBuf]) -> Result<CargoSettings, CargoConfigError> {
         let mut out = CargoSettings::default();
         for f in files {
             let Ok(text) = std::fs::read_to_string(f) else {
                 continue;
             };
-            let doc = text.parse::<toml::Table>().map_err(|e| {
-                format!(
-                    "cargo's configuration {} is not valid TOML ({}); fix it (cargo cannot read it either), or {SET_CRATES_INDEX}",
-                    f.display(),
-                    clip(e.message())
-                )
+            let doc = text.parse::<toml::Table>().map_err(|e| CargoConfigError {
+                file: f.clone(),
+                why: clip(e.message()).to_string(),
             })?;
             let crates_io = |table: &str| doc.get(table).and_then(|t| t.get("crates-io"));
             if out.replacement.is_none()
@@ -565,7 +573,7 @@ fn cargo_index_in(
 ) -> Endpoint {
     let settings = match CargoSettings::read(&cargo_config_files(root, cargo_home)) {
         Ok(s) => s,
-        Err(why) => return Endpoint::Missing(why),
+        Err(e) => return Endpoint::Missing(e.to_string()),
     };
     // Where the answer comes from, said before asking tame-index: the
     // version is asked of cargo only when nothing configured decides.

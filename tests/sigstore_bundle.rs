@@ -36,25 +36,7 @@ fn samples() -> Vec<String> {
 /// `enrich SAMPLE -o OUT --attestations-dir ATT --offline` with an empty
 /// cache and `extra`, in `tmp` (the key: the default one in `tmp`'s config).
 fn enrich(tmp: &Temp, sample: &str, out: &str, att: &str, extra: &[&str]) -> Output {
-    if !tmp.join(sample).exists() {
-        tmp.copy_in(&repo().join("sample-sboms").join(sample), sample);
-    }
-    let cache = tmp.join("empty-cache");
-    let mut args = vec![
-        "enrich",
-        sample,
-        "-o",
-        out,
-        "--attestations-dir",
-        att,
-        "--offline",
-        "--cache-dir",
-        cache.to_str().unwrap(),
-    ];
-    args.extend_from_slice(extra);
-    let o = tacos(tmp.path(), &args);
-    assert_ok(&o);
-    o
+    enrich_sample_offline(tmp, sample, out, att, extra)
 }
 
 fn verify(tmp: &Temp, sbom: &str) -> Output {

@@ -34,23 +34,7 @@ const REFERENCES: usize = 24;
 /// `enrich PYPI -o OUT --attestations-dir ATT --envelope bundle --layout
 /// LAYOUT --offline`, with an empty cache.
 fn enrich(tmp: &Temp, out: &str, att: &str, extra: &[&str]) {
-    if !tmp.join(PYPI).exists() {
-        tmp.copy_in(&repo().join("sample-sboms").join(PYPI), PYPI);
-    }
-    let cache = tmp.join("empty-cache");
-    let mut args = vec![
-        "enrich",
-        PYPI,
-        "-o",
-        out,
-        "--attestations-dir",
-        att,
-        "--offline",
-        "--cache-dir",
-        cache.to_str().unwrap(),
-    ];
-    args.extend_from_slice(extra);
-    assert_ok(&tacos(tmp.path(), &args));
+    enrich_sample_offline(tmp, PYPI, out, att, extra);
 }
 
 fn bundled(tmp: &Temp, out: &str, att: &str, layout: &str) {

@@ -249,6 +249,38 @@ fn command(mut cmd: Command, cwd: &Path, args: &[&str], env: &[(&str, &str)]) ->
     cmd
 }
 
+/// `enrich SAMPLE -o OUT --attestations-dir ATT --offline` in `tmp` with an
+/// empty cache and `extra`, SAMPLE copied in from `sample-sboms/` unless it
+/// is there already; it must succeed (the key: the default one in `tmp`'s
+/// config).
+pub fn enrich_sample_offline(
+    tmp: &Temp,
+    sample: &str,
+    out: &str,
+    att: &str,
+    extra: &[&str],
+) -> Output {
+    if !tmp.join(sample).exists() {
+        tmp.copy_in(&repo().join("sample-sboms").join(sample), sample);
+    }
+    let cache = tmp.join("empty-cache");
+    let mut args = vec![
+        "enrich",
+        sample,
+        "-o",
+        out,
+        "--attestations-dir",
+        att,
+        "--offline",
+        "--cache-dir",
+        cache.to_str().unwrap(),
+    ];
+    args.extend_from_slice(extra);
+    let o = tacos(tmp.path(), &args);
+    assert_ok(&o);
+    o
+}
+
 pub fn stderr(o: &Output) -> String {
     String::from_utf8_lossy(&o.stderr).into_owned()
 }

@@ -106,6 +106,58 @@ fn quoted(text: &str) -> String {
     format!("{:?}", crate::term::escape(&short))
 }
 
+/// The largest trusted root read: the public-good instance's is ~10 KB.
+const MAX_TRUSTED_ROOT_BYTES: u64 = 4 << 20;
+
+/// A trusted root file that cannot serve: unreadable, not text, not a
+/// trusted root, or naming no timestamp authority (no timestamp could
+/// verify against it).
+#[derive(Debug, thiserror::Error)]
+pub enum TrustRootFileError {
+    #[error("{}: cannot read the trusted root: {source}", path.display())]
+    Read {
+        path: std::path::PathBuf,
+        source: std::io::Error,
+    },
+    #[error("{}: trusted root: not UTF-8 text", path.display())]
+    NotText { path: std::path::PathBuf },
+    #[error("{}: {source}", path.display())]
+    Invalid {
+        path: std::path::PathBuf,
+        source: TrustRootError,
+    },
+    #[error(
+        "{}: trusted root: names no timestamp authorities, so no timestamp could verify against it",
+        path.display()
+    )]
+    NoAuthorities { path: std::path::PathBuf },
+}
+
+/// The timestamp authorities of the trusted root in `path`, read once (a
+/// regular file, at most 4 MiB) before anything is verified.
+pub fn read_timestamp_authorities(
+    path: &std::path::Path,
+) -> Result<Vec<TimestampAuthority>, TrustRootFileError> {
+    let path_buf = || path.to_path_buf();
+    let bytes = crate::fsutil::read_regular(path, MAX_TRUSTED_ROOT_BYTES).map_err(|source| {
+        TrustRootFileError::Read {
+            path: path_buf(),
+            source,
+        }
+    })?;
+    let text =
+        String::from_utf8(bytes).map_err(|_| TrustRootFileError::NotText { path: path_buf() })?;
+    let authorities =
+        timestamp_authorities(&text).map_err(|source| TrustRootFileError::Invalid {
+            path: path_buf(),
+            source,
+        })?;
+    if authorities.is_empty() {
+        return Err(TrustRootFileError::NoAuthorities { path: path_buf() });
+    }
+    Ok(authorities)
+}
+
 /// The timestamp authorities a trusted root names, each checked readable:
 /// certificates base64 DER (leaf first), `validFor.start` and optional
 /// `validFor.end` RFC 3339 times.

@@ -28,26 +28,12 @@ fn trusted_key(path: Option<&Path>) -> Result<Option<PublicKey>> {
     Ok(path.map(keyfile::read_public_key).transpose()?)
 }
 
-/// The largest trusted root read: the public-good instance's is ~10 KB.
-const MAX_TRUSTED_ROOT_BYTES: u64 = 4 << 20;
-
 /// The timestamp authorities of the trusted root from --trusted-root, if
-/// given: read once, before anything is verified; a root no timestamp
-/// could verify against is refused as bad input.
+/// given (a root no timestamp could verify against is bad input).
 fn trusted_root(path: Option<&Path>) -> Result<Option<Vec<TimestampAuthority>>> {
-    let Some(path) = path else { return Ok(None) };
-    let bad = |why: String| anyhow::anyhow!("{}: {why}", path.display());
-    let bytes = fsutil::read_regular(path, MAX_TRUSTED_ROOT_BYTES)
-        .map_err(|e| bad(format!("cannot read the trusted root: {e}")))?;
-    let text = String::from_utf8(bytes).map_err(|_| bad("trusted root: not UTF-8 text".into()))?;
-    let authorities = trust_root::timestamp_authorities(&text).map_err(|e| bad(e.to_string()))?;
-    if authorities.is_empty() {
-        return Err(bad(
-            "trusted root: names no timestamp authorities, so no timestamp could verify against it"
-                .into(),
-        ));
-    }
-    Ok(Some(authorities))
+    Ok(path
+        .map(trust_root::read_timestamp_authorities)
+        .transpose()?)
 }
 
 /// Say what a verification without --key did and did not prove. Printed

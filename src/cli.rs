@@ -4,6 +4,7 @@
 
 mod checks;
 mod jobs;
+mod registry;
 mod setup;
 mod ui;
 
@@ -39,6 +40,10 @@ const EXIT_REPORT: &str = "Exit codes: 0 written, everything it rests on checked
     usage or input (nothing to report on, an application report that does not verify).";
 const EXIT_PACKAGE: &str = "Exit codes: 0 bundle written; 1 the SBOM does not verify (no bundle); \
     2 bad usage or input.";
+const EXIT_ATTACH: &str = "Exit codes: 0 attached; 1 the registry refused or failed part of \
+    it (what was pushed stays; attaching again uploads only what is missing); 2 bad usage or input \
+    (an image not named by digest, an SBOM whose artifacts do not read or are bare DSSE \
+    envelopes).";
 const EXIT_OTHER: &str = "Exit codes: 0 success; 2 bad usage or input.";
 /// The exit codes of every command, in `tacos-sbom --help` and the man
 /// page; docs/commands.md quotes these texts and a test holds it to them.
@@ -133,6 +138,11 @@ enum Command {
     /// mapping, public key, SHA256SUMS and manifest as a reproducible .tar.gz.
     #[command(after_help = EXIT_PACKAGE)]
     Package(PackageArgs),
+    /// Push an enriched SBOM's attestations (Sigstore bundles) and the SBOM
+    /// to a container image's registry as OCI referrers of the image, in
+    /// the shape cosign writes; `verify --image` checks them there.
+    #[command(after_help = EXIT_ATTACH)]
+    Attach(AttachArgs),
     /// Create a signing key pair: PREFIX.key (private) and PREFIX.pub (public).
     #[command(after_help = EXIT_OTHER)]
     Keygen(KeygenArgs),
@@ -350,8 +360,19 @@ impl SourceArgs {
 #[derive(Args)]
 struct VerifyArgs {
     /// Enriched SBOMs (- for standard input).
-    #[arg(required = true, value_name = "SBOM")]
+    #[arg(required_unless_present = "image", value_name = "SBOM")]
     sboms: Vec<PathBuf>,
+    /// Verify what a registry holds for this image instead of local files:
+    /// REGISTRY/REPOSITORY@sha256:<hex>. Its referrers are listed (the
+    /// referrers API, else the sha256-<hex> tag index), every TACOS bundle
+    /// is checked with --key (required), and an attached SBOM's references
+    /// must each be among them.
+    #[arg(long, value_name = "IMAGE", conflicts_with_all = ["sboms", "attestations_dir"])]
+    image: Option<String>,
+    /// Speak plain HTTP to the registry of --image (a loopback registry is
+    /// spoken to over plain HTTP anyway).
+    #[arg(long, requires = "image")]
+    plain_http: bool,
     /// Public key (SPKI PEM) the artifacts must be signed with. Without it,
     /// the key written beside the artifacts is used, which proves they are
     /// intact but not who signed them: a warning says so (even with -q) and
@@ -387,6 +408,28 @@ struct TrustArgs {
     /// (by default each one fails).
     #[arg(long)]
     allow_missing: bool,
+}
+
+#[derive(Args)]
+struct AttachArgs {
+    /// The enriched SBOM whose attestations to attach (written with
+    /// enrich --envelope bundle).
+    #[arg(value_name = "SBOM")]
+    sbom: PathBuf,
+    /// The image: REGISTRY/REPOSITORY@sha256:<hex> (a digest, not a tag: a
+    /// tag can be moved after it is attested).
+    #[arg(long, value_name = "IMAGE")]
+    image: String,
+    /// Directory that holds the artifacts, when not where the references point.
+    #[arg(long, value_name = "DIR")]
+    attestations_dir: Option<PathBuf>,
+    /// Speak plain HTTP to a registry that is not on a loopback address.
+    #[arg(long)]
+    plain_http: bool,
+    /// Requests in flight at once to the registry.
+    #[arg(long, value_name = "N", default_value_t = tacos_sbom::attach::DEFAULT_CONCURRENCY,
+          value_parser = clap::value_parser!(usize))]
+    concurrency: usize,
 }
 
 #[derive(Args)]
@@ -476,6 +519,7 @@ const COMMANDS: &[&str] = &[
     "assess",
     "report",
     "package",
+    "attach",
     "keygen",
     "doctor",
     "completions",
@@ -528,6 +572,7 @@ pub fn main() -> ExitCode {
         Command::Keygen(args) => setup::run_keygen(args, &ui),
         Command::Report(args) => checks::run_report(args, &ui),
         Command::Package(args) => checks::run_package(args, &ui),
+        Command::Attach(args) => registry::run_attach(args, &ui),
         Command::Doctor(args) => setup::run_doctor(args, &ui),
         Command::Completions { shell } => setup::run_completions(&shell, &ui),
         Command::Man(args) => setup::run_man(args, &ui),

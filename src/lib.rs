@@ -5,6 +5,7 @@
 //! [`attest`] signs them, and [`enrich`] writes the references back.
 
 pub mod assess;
+pub mod attach;
 pub mod attest;
 pub mod bundle;
 pub mod config;

@@ -93,6 +93,17 @@ pub struct Options {
     pub timestamp_authorities: Option<Vec<TimestampAuthority>>,
 }
 
+/// An artifact an SBOM references ([`Enriched::artifacts`]).
+#[derive(Debug)]
+pub struct Referenced {
+    /// The component's label, or "application report".
+    pub component: String,
+    /// The component's canonical package URL.
+    pub purl: Option<String>,
+    /// Its bytes, whose SHA-256 is the one the SBOM records.
+    pub bytes: Result<Vec<u8>, Problem>,
+}
+
 /// One reference (or component, or the SBOM) that did not check out.
 #[derive(Debug, Clone)]
 pub struct Failure {
@@ -667,17 +678,49 @@ impl Enriched {
         target.as_ref().ok().map(|located| located.path.clone())
     }
 
+    /// Every artifact the SBOM references (components' and the application
+    /// report's), each once, read and held to the digest the SBOM records;
+    /// their signatures are not checked here. What `attach` publishes.
+    pub fn artifacts(&self) -> Vec<Referenced> {
+        let bundles = Bundles::index(self.references.iter().map(|(_, _, t)| t));
+        let mut seen = HashSet::new();
+        let mut out = Vec::new();
+        let components = self.references.iter().map(|(id, r, t)| {
+            let c = &self.components[id.0];
+            let purl = expected_purl(c.purl.as_deref(), c.version.as_deref()).ok();
+            (c.label.clone(), purl, r, t, MAX_ARTIFACT_BYTES)
+        });
+        let reports = self.reports.iter().map(|(r, t)| {
+            let max = max_report_bytes(self.components.len());
+            ("application report".to_string(), None, r, t, max)
+        });
+        for (component, purl, reference, target, max) in components.chain(reports) {
+            let key = (reference.sha256.clone(), reference.url.clone());
+            if reference.sha256.is_some() && !seen.insert(key) {
+                continue;
+            }
+            let bytes = self
+                .read_recorded(reference, target, &bundles, max)
+                .map(|(b, _)| b);
+            out.push(Referenced {
+                component,
+                purl,
+                bytes,
+            });
+        }
+        out
+    }
+
     /// Read the artifact a reference names (located by [`target`]: a file,
     /// or a line of an indexed bundle), check its digest, and pick the key
     /// to check its signature with.
-    fn read_checked<'a>(
+    fn read_recorded<'a>(
         &self,
         reference: &FoundReference,
         target: &'a Result<Located, Problem>,
         bundles: &Bundles,
-        keys: &mut KeysBeside,
         max_bytes: u64,
-    ) -> Result<(Vec<u8>, PublicKey, &'a Located), Problem> {
+    ) -> Result<(Vec<u8>, &'a Located), Problem> {
         let recorded = reference
             .sha256
             .as_deref()
@@ -709,6 +752,20 @@ impl Enriched {
                 actual,
             });
         }
+        Ok((bytes, located))
+    }
+
+    /// [`Enriched::read_recorded`], and the key to check the artifact's
+    /// signature with: the given one, else the one beside it.
+    fn read_checked<'a>(
+        &self,
+        reference: &FoundReference,
+        target: &'a Result<Located, Problem>,
+        bundles: &Bundles,
+        keys: &mut KeysBeside,
+        max_bytes: u64,
+    ) -> Result<(Vec<u8>, PublicKey, &'a Located), Problem> {
+        let (bytes, located) = self.read_recorded(reference, target, bundles, max_bytes)?;
         let key = match &self.opts.key {
             Some(k) => k.clone(),
             None => keys.beside(located.path.parent().unwrap_or(Path::new(".")))?,

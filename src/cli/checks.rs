@@ -170,6 +170,9 @@ fn stamped_json(s: &verify::Stamped) -> serde_json::Value {
 }
 
 pub(super) fn run_verify(args: VerifyArgs, ui: &Ui) -> Result<ExitCode> {
+    if let Some(image) = args.image.clone() {
+        return super::registry::run_verify_image(args, &image, ui);
+    }
     let opts = verify::Options {
         key: trusted_key(args.key.as_deref())?,
         key_file: args.key.clone(),

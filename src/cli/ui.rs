@@ -132,7 +132,7 @@ impl Ui {
 
     /// `done` of `total` in phase `name`: a bar on a terminal, a plain line
     /// every few seconds otherwise, nothing with -q.
-    fn count(&self, name: &str, done: usize, total: usize) {
+    pub(super) fn count(&self, name: &str, done: usize, total: usize) {
         if self.quiet || total == 0 {
             return;
         }

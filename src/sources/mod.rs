@@ -28,6 +28,7 @@ pub mod hub;
 pub mod json;
 pub mod model;
 pub mod npm;
+pub mod oci;
 pub mod osv;
 pub mod osv_db;
 pub mod osv_record;

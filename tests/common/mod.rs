@@ -222,6 +222,10 @@ fn command(mut cmd: Command, cwd: &Path, args: &[&str], env: &[(&str, &str)]) ->
         .env("XDG_CACHE_HOME", cwd.join(".cache"))
         .env_remove("TACOS_SIGNING_KEY")
         .env_remove("COSIGN_PASSWORD")
+        // Registry credentials only from what a test gives.
+        .env("DOCKER_CONFIG", cwd.join(".docker-config"))
+        .env_remove("TACOS_REGISTRY_USERNAME")
+        .env_remove("TACOS_REGISTRY_PASSWORD")
         // CI runs these tests with CI=true; a test that wants CI sets it.
         .env_remove("CI");
     // No test reaches the internet: every service points at a closed

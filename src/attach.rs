@@ -1,0 +1,788 @@
+//! Attestations as OCI referrers of the image they describe: `attach`
+//! pushes an enriched SBOM's Sigstore bundles (and the SBOM) to the image's
+//! registry in the shape cosign v3 writes; `verify --image` lists what the
+//! registry holds for an image and proves it.
+//!
+//! Each bundle is one referrer manifest: artifact type and single layer
+//! `application/vnd.dev.sigstore.bundle.v0.3+json`, the empty config, the
+//! image as `subject`, and the `dev.sigstore.bundle.*` annotations. The
+//! layer is the artifact's exact bytes, so its digest is the one the SBOM
+//! records: the SBOM, attached beside them, says which component each is.
+//! Manifests carry no time, so attaching again writes the same manifests
+//! and uploads nothing twice.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::sync::Arc;
+
+use thiserror::Error;
+
+use crate::attest::reference::{
+    REFERENCE_MARKER, REPORT_MARKER, SPDX_REFERENCE_TYPE, SPDX_REPORT_REFERENCE_TYPE,
+};
+use crate::attest::rfc3161::TimestampAuthority;
+use crate::attest::{self, PublicKey, Sha256Hex, StampError, sigstore};
+use crate::config::Network;
+use crate::sbom::{Format, Sbom};
+use crate::sources::oci::{
+    Credentials, Descriptor, EMPTY_BLOB, EMPTY_MEDIA_TYPE, ImageRef, Index, Listing, Manifest,
+    OCI_INDEX, OCI_MANIFEST, OciError, Registry,
+};
+use crate::verify::Enriched;
+
+/// Annotations of a referrer manifest, as cosign v3 writes them.
+pub const CONTENT_ANNOTATION: &str = "dev.sigstore.bundle.content";
+pub const PREDICATE_TYPE_ANNOTATION: &str = "dev.sigstore.bundle.predicateType";
+/// Which component a referrer is for, as `attach` wrote it: shown when a
+/// referrer fails and the SBOM cannot say, marked as the manifest's word.
+pub const SUBJECT_ANNOTATION: &str = "dev.tacos-sbom.subject";
+
+/// Requests in flight at once to the registry, by default.
+pub const DEFAULT_CONCURRENCY: usize = 8;
+
+/// Referrers read for one image at most: a listing longer than this is a
+/// registry (or someone with push rights) trying to keep verify busy.
+pub const MAX_REFERRERS: usize = 100_000;
+
+/// The media type an SBOM is attached under.
+pub fn sbom_media_type(format: Format) -> &'static str {
+    match format {
+        Format::CycloneDxJson(_) => "application/vnd.cyclonedx+json",
+        Format::CycloneDxXml(_) => "application/vnd.cyclonedx+xml",
+        Format::SpdxJson(_) | Format::Spdx3Json(_) => "application/spdx+json",
+        Format::SpdxTagValue(_) => "text/spdx",
+    }
+}
+
+const SBOM_MEDIA_TYPES: [&str; 4] = [
+    "application/vnd.cyclonedx+json",
+    "application/vnd.cyclonedx+xml",
+    "application/spdx+json",
+    "text/spdx",
+];
+
+/// How to reach the registry, for `attach` and `verify --image` alike.
+#[derive(Debug, Clone)]
+pub struct Options {
+    pub network: Network,
+    /// Speak plain HTTP to a registry that is not on a loopback address.
+    pub plain_http: bool,
+    pub credentials: Option<Credentials>,
+    /// Requests in flight at once.
+    pub concurrency: usize,
+}
+
+impl Options {
+    /// A runtime and a client for `image`'s repository (`push`: asking
+    /// the token service for push as well as pull).
+    fn open(
+        &self,
+        image: &ImageRef,
+        push: bool,
+    ) -> Result<(tokio::runtime::Runtime, Arc<Registry>), AttachError> {
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .map_err(|e| AttachError::Runtime(e.to_string()))?;
+        let registry = Registry::new(
+            image,
+            &self.network,
+            self.plain_http,
+            self.credentials.clone(),
+            push,
+        )?;
+        Ok((runtime, Arc::new(registry)))
+    }
+}
+
+/// What `attach` did.
+#[derive(Debug, Default)]
+pub struct Attached {
+    /// Referrer manifests written (bundles, and the SBOM).
+    pub manifests: usize,
+    pub bundles: usize,
+    /// Blobs uploaded, and blobs the registry already had.
+    pub uploaded: usize,
+    pub reused: usize,
+    /// How the registry lists referrers: by its API, or by the tag-schema
+    /// index this run wrote.
+    pub listing: Option<Listing>,
+}
+
+#[derive(Debug, Error)]
+pub enum AttachError {
+    #[error("{sbom}: {count} referenced artifacts cannot be attached; the first: {first}")]
+    Unreadable {
+        sbom: String,
+        count: usize,
+        first: String,
+    },
+    #[error(
+        "{sbom}: {count} of its artifacts are bare DSSE envelopes (the first: {first}); registries' verifiers read Sigstore bundles: enrich again with --envelope bundle"
+    )]
+    NotBundles {
+        sbom: String,
+        count: usize,
+        first: String,
+    },
+    #[error("{sbom}: no attestation to attach (the SBOM references none)")]
+    Nothing { sbom: String },
+    #[error("the image {image} is not in its registry (or not visible with these credentials)")]
+    NoImage { image: String },
+    #[error(transparent)]
+    Registry(#[from] OciError),
+    #[error("cannot start the registry client: {0}")]
+    Runtime(String),
+}
+
+/// What `attach` reports while it works (the words are the CLI's).
+pub trait Progress: Sync {
+    fn pushing(&self, total: usize);
+    fn pushed(&self, done: usize, total: usize);
+}
+
+/// Nothing shown.
+pub struct Quiet;
+impl Progress for Quiet {
+    fn pushing(&self, _: usize) {}
+    fn pushed(&self, _: usize, _: usize) {}
+}
+
+/// One referrer to write: its layer's bytes and media type, and annotations.
+struct Item {
+    media_type: &'static str,
+    bytes: Vec<u8>,
+    annotations: BTreeMap<String, String>,
+}
+
+/// Push the enriched SBOM's attestations (every one a Sigstore bundle, each
+/// held to the SBOM's digest first) and the SBOM itself to the registry of
+/// `image`, as referrers of it.
+pub fn attach(
+    enriched: &Enriched,
+    image: &ImageRef,
+    opts: &Options,
+    progress: &dyn Progress,
+) -> Result<Attached, AttachError> {
+    let sbom_name = enriched.path().display().to_string();
+    let mut unreadable = Vec::new();
+    let mut dsse = Vec::new();
+    let mut items = Vec::new();
+    for a in enriched.artifacts() {
+        let name = match &a.purl {
+            Some(p) => format!("{} ({p})", a.component),
+            None => a.component.clone(),
+        };
+        let bytes = match a.bytes {
+            Ok(b) => b,
+            Err(e) => {
+                unreadable.push(format!("{name}: {e}"));
+                continue;
+            }
+        };
+        if sigstore::shape(&bytes) != sigstore::Shape::Bundle {
+            dsse.push(name);
+            continue;
+        }
+        let predicate_type = predicate_type(&bytes).unwrap_or_default();
+        let mut annotations = BTreeMap::new();
+        annotations.insert(CONTENT_ANNOTATION.to_string(), "dsse-envelope".to_string());
+        if !predicate_type.is_empty() {
+            annotations.insert(PREDICATE_TYPE_ANNOTATION.to_string(), predicate_type);
+        }
+        annotations.insert(
+            SUBJECT_ANNOTATION.to_string(),
+            a.purl.clone().unwrap_or_else(|| a.component.clone()),
+        );
+        items.push(Item {
+            media_type: sigstore::MEDIA_TYPE,
+            bytes,
+            annotations,
+        });
+    }
+    if let Some(first) = unreadable.first() {
+        return Err(AttachError::Unreadable {
+            sbom: sbom_name,
+            count: unreadable.len(),
+            first: first.clone(),
+        });
+    }
+    if let Some(first) = dsse.first() {
+        return Err(AttachError::NotBundles {
+            sbom: sbom_name,
+            count: dsse.len(),
+            first: first.clone(),
+        });
+    }
+    if items.is_empty() {
+        return Err(AttachError::Nothing { sbom: sbom_name });
+    }
+    let bundles = items.len();
+    items.push(Item {
+        media_type: sbom_media_type(enriched.sbom().format()),
+        bytes: enriched.bytes(),
+        annotations: BTreeMap::new(),
+    });
+    let (runtime, registry) = opts.open(image, true)?;
+    let mut attached = runtime.block_on(push_all(registry, image, items, opts, progress))?;
+    attached.bundles = bundles;
+    Ok(attached)
+}
+
+/// The predicate type the bundle's statement names (unsigned: only an
+/// annotation for others' tools, and a choice of checks for ours).
+fn predicate_type(bundle: &[u8]) -> Option<String> {
+    let envelope = sigstore::envelope(bundle).ok()?;
+    let payload = envelope.payload_bytes().ok()?;
+    #[derive(serde::Deserialize)]
+    struct Peek {
+        #[serde(rename = "predicateType")]
+        predicate_type: String,
+    }
+    serde_json::from_slice::<Peek>(&payload)
+        .ok()
+        .map(|p| p.predicate_type)
+}
+
+async fn push_all(
+    registry: Arc<Registry>,
+    image: &ImageRef,
+    items: Vec<Item>,
+    opts: &Options,
+    progress: &dyn Progress,
+) -> Result<Attached, AttachError> {
+    let digest = image.digest_str();
+    let subject = match registry.manifest(&digest).await {
+        Ok((bytes, media_type)) => Descriptor {
+            media_type: if media_type.is_empty() {
+                OCI_MANIFEST.to_string()
+            } else {
+                media_type
+            },
+            ..Descriptor::of("", &bytes)
+        },
+        Err(e) if e.is_not_found() => {
+            return Err(AttachError::NoImage {
+                image: image.to_string(),
+            });
+        }
+        Err(e) => return Err(e.into()),
+    };
+    let mut attached = Attached::default();
+    if registry.push_blob(EMPTY_BLOB).await? {
+        attached.uploaded += 1;
+    } else {
+        attached.reused += 1;
+    }
+    let total = items.len();
+    progress.pushing(total);
+    let limit = Arc::new(tokio::sync::Semaphore::new(opts.concurrency.max(1)));
+    let subject = Arc::new(subject);
+    let mut pushes = tokio::task::JoinSet::new();
+    for item in items {
+        let (limit, subject, registry) = (limit.clone(), subject.clone(), registry.clone());
+        pushes.spawn(async move {
+            let _permit = limit.acquire_owned().await.expect("semaphore open");
+            push_one(&registry, &subject, item).await
+        });
+    }
+    let mut done = 0;
+    let mut descriptors = Vec::with_capacity(total);
+    let mut registry_indexes = false;
+    while let Some(joined) = pushes.join_next().await {
+        let result = joined.map_err(|e| AttachError::Runtime(e.to_string()))?;
+        let (descriptor, uploaded, indexes) = result?;
+        if uploaded {
+            attached.uploaded += 1;
+        } else {
+            attached.reused += 1;
+        }
+        registry_indexes |= indexes;
+        descriptors.push(descriptor);
+        done += 1;
+        progress.pushed(done, total);
+    }
+    attached.manifests = descriptors.len();
+    if registry_indexes {
+        attached.listing = Some(Listing::Api);
+    } else {
+        update_tag_index(&registry, image, descriptors).await?;
+        attached.listing = Some(Listing::TagIndex);
+    }
+    Ok(attached)
+}
+
+/// Upload one item's layer (unless the registry has it) and write its
+/// referrer manifest: its descriptor as a listing shows it, whether the
+/// layer was uploaded, and whether the registry indexes referrers itself.
+async fn push_one(
+    registry: &Registry,
+    subject: &Descriptor,
+    item: Item,
+) -> Result<(Descriptor, bool, bool), OciError> {
+    let uploaded = registry.push_blob(&item.bytes).await?;
+    let manifest = Manifest {
+        schema_version: 2,
+        media_type: Some(OCI_MANIFEST.to_string()),
+        artifact_type: Some(item.media_type.to_string()),
+        config: Descriptor::of(EMPTY_MEDIA_TYPE, EMPTY_BLOB),
+        layers: vec![Descriptor::of(item.media_type, &item.bytes)],
+        subject: Some(subject.clone()),
+        annotations: item.annotations.clone(),
+    };
+    let bytes = serde_json::to_vec(&manifest).expect("a manifest serializes");
+    let digest = format!("sha256:{}", Sha256Hex::of(&bytes).as_str());
+    let pushed = registry
+        .push_manifest(&digest, OCI_MANIFEST, &bytes)
+        .await?;
+    let descriptor = Descriptor {
+        artifact_type: Some(item.media_type.to_string()),
+        annotations: item.annotations,
+        ..pushed.descriptor
+    };
+    Ok((descriptor, uploaded, pushed.registry_indexes))
+}
+
+/// Add `descriptors` to the image's tag-schema index (read, merged by
+/// digest, written back). Two runs attaching at the same moment can lose
+/// one's additions: the registry offers no conditional write here.
+async fn update_tag_index(
+    registry: &Registry,
+    image: &ImageRef,
+    descriptors: Vec<Descriptor>,
+) -> Result<(), OciError> {
+    let digest = image.digest_str();
+    let mut index = registry.tag_index(&digest).await?;
+    let ours: HashSet<String> = descriptors.iter().map(|d| d.digest.clone()).collect();
+    index.manifests.retain(|d| !ours.contains(&d.digest));
+    index.manifests.extend(descriptors);
+    let index = Index::new(index.manifests);
+    let bytes = serde_json::to_vec(&index).expect("an index serializes");
+    registry
+        .push_manifest(&image.fallback_tag(), OCI_INDEX, &bytes)
+        .await?;
+    Ok(())
+}
+
+/// How `verify --image` checks what it finds.
+#[derive(Debug, Clone)]
+pub struct CheckOptions {
+    pub registry: Options,
+    pub key: PublicKey,
+    /// A trusted root's timestamp authorities: every TACOS bundle must then
+    /// carry a timestamp that verifies against them.
+    pub timestamp_authorities: Option<Vec<TimestampAuthority>>,
+}
+
+/// What one referrer turned out to be.
+#[derive(Debug)]
+pub enum Found {
+    /// A TACOS statement about `purl`, signed by the key.
+    Statement { purl: String },
+    /// The application report, signed by the key.
+    Report,
+    /// An SBOM (its references say which bundle is which component).
+    Sbom { media_type: String },
+    /// Another kind of referrer, left alone (another tool's signature or
+    /// attestation).
+    Other { artifact_type: String },
+}
+
+/// A referrer that did not check out.
+#[derive(Debug)]
+pub struct ImageFailure {
+    /// What it is for: the component (by the attached SBOM), else the
+    /// manifest's own word for it, else the referrer's digest.
+    pub component: String,
+    pub what: ImageProblem,
+}
+
+#[derive(Debug, Error)]
+pub enum ImageProblem {
+    #[error(transparent)]
+    Registry(#[from] OciError),
+    #[error("referrer {digest}: not an image manifest: {why}")]
+    NotAManifest { digest: String, why: String },
+    #[error("referrer {digest}: its subject is {subject}, not this image")]
+    AnotherImage { digest: String, subject: String },
+    #[error("referrer {digest}: {layers} layers; a Sigstore bundle referrer has one")]
+    Layers { digest: String, layers: usize },
+    #[error("bundle {digest}: {source}")]
+    Signature {
+        digest: String,
+        #[source]
+        source: attest::VerifyError,
+    },
+    #[error(
+        "bundle {digest}: the statement's subject is {subjects:?} but its predicate names {purl}"
+    )]
+    Subject {
+        digest: String,
+        subjects: Vec<String>,
+        purl: String,
+    },
+    #[error("bundle {digest}: {source}")]
+    Timestamp {
+        digest: String,
+        #[source]
+        source: StampError,
+    },
+    #[error(
+        "its attestation ({digest}, referenced by the attached SBOM) is not among the image's verified referrers"
+    )]
+    NotAttached { digest: String },
+    #[error("the attached SBOM ({digest}) does not read: {why}")]
+    Sbom { digest: String, why: String },
+}
+
+#[derive(Debug, Default)]
+pub struct ImageOutcome {
+    pub listing: Option<Listing>,
+    pub referrers: usize,
+    pub found: Vec<Found>,
+    pub failures: Vec<ImageFailure>,
+}
+
+impl ImageOutcome {
+    pub fn statements(&self) -> usize {
+        self.found
+            .iter()
+            .filter(|f| matches!(f, Found::Statement { .. }))
+            .count()
+    }
+
+    pub fn reports(&self) -> usize {
+        self.found
+            .iter()
+            .filter(|f| matches!(f, Found::Report))
+            .count()
+    }
+
+    pub fn sboms(&self) -> usize {
+        self.found
+            .iter()
+            .filter(|f| matches!(f, Found::Sbom { .. }))
+            .count()
+    }
+
+    pub fn others(&self) -> usize {
+        self.found
+            .iter()
+            .filter(|f| matches!(f, Found::Other { .. }))
+            .count()
+    }
+
+    /// Every referrer checked out and at least one TACOS attestation was
+    /// found.
+    pub fn passed(&self) -> bool {
+        self.failures.is_empty() && self.statements() + self.reports() > 0
+    }
+}
+
+/// List the referrers of `image` (the API, else the tag-schema index),
+/// fetch each manifest and decide from it — never from the listing, whose
+/// fallback form others write without artifact types — what it is; verify
+/// every TACOS bundle with the key, and hold them to any attached SBOM.
+pub fn verify_image(image: &ImageRef, opts: &CheckOptions) -> Result<ImageOutcome, AttachError> {
+    let (runtime, registry) = opts.registry.open(image, false)?;
+    runtime.block_on(check_all(registry, image, opts))
+}
+
+/// One referrer, fetched and checked against its descriptor and the image.
+struct Fetched {
+    digest: String,
+    manifest: Manifest,
+    /// The layer's bytes (a bundle or an SBOM), when it is one of those,
+    /// or why they could not be had.
+    layer: Option<Result<Vec<u8>, ImageProblem>>,
+}
+
+async fn fetch_referrer(
+    registry: &Registry,
+    image: &ImageRef,
+    descriptor: &Descriptor,
+) -> Result<Fetched, ImageProblem> {
+    let digest = descriptor.digest.clone();
+    if descriptor.sha256().is_none() {
+        return Err(ImageProblem::NotAManifest {
+            digest,
+            why: "its digest is not sha256:<64 hex>".into(),
+        });
+    }
+    let (bytes, _) = registry.manifest(&digest).await?;
+    let manifest: Manifest =
+        serde_json::from_slice(&bytes).map_err(|e| ImageProblem::NotAManifest {
+            digest: digest.clone(),
+            why: e.to_string(),
+        })?;
+    if manifest.schema_version != 2
+        || manifest
+            .media_type
+            .as_deref()
+            .is_some_and(|m| m != OCI_MANIFEST)
+    {
+        return Err(ImageProblem::NotAManifest {
+            digest,
+            why: "not an OCI image manifest".into(),
+        });
+    }
+    match &manifest.subject {
+        Some(s) if s.digest == image.digest_str() => {}
+        other => {
+            return Err(ImageProblem::AnotherImage {
+                digest,
+                subject: other
+                    .as_ref()
+                    .map_or_else(|| "absent".to_string(), |s| s.digest.clone()),
+            });
+        }
+    }
+    let kind = manifest
+        .artifact_type
+        .clone()
+        .or_else(|| manifest.layers.first().map(|l| l.media_type.clone()))
+        .unwrap_or_default();
+    let ours = kind == sigstore::MEDIA_TYPE || SBOM_MEDIA_TYPES.contains(&kind.as_str());
+    if !ours {
+        return Ok(Fetched {
+            digest,
+            manifest,
+            layer: None,
+        });
+    }
+    let [layer] = manifest.layers.as_slice() else {
+        return Err(ImageProblem::Layers {
+            digest,
+            layers: manifest.layers.len(),
+        });
+    };
+    let max = if kind == sigstore::MEDIA_TYPE {
+        crate::sbom::MAX_INPUT_BYTES.min(64 << 20)
+    } else {
+        crate::sbom::MAX_INPUT_BYTES
+    };
+    let bytes = registry.blob(layer, max).await.map_err(ImageProblem::from);
+    Ok(Fetched {
+        digest,
+        manifest,
+        layer: Some(bytes),
+    })
+}
+
+async fn check_all(
+    registry: Arc<Registry>,
+    image: &ImageRef,
+    opts: &CheckOptions,
+) -> Result<ImageOutcome, AttachError> {
+    let (descriptors, listing) = registry.referrers(&image.digest_str()).await?;
+    let mut outcome = ImageOutcome {
+        listing: Some(listing),
+        referrers: descriptors.len(),
+        ..ImageOutcome::default()
+    };
+    let mut seen = HashSet::new();
+    let descriptors: Vec<Descriptor> = descriptors
+        .into_iter()
+        .filter(|d| seen.insert(d.digest.clone()))
+        .take(MAX_REFERRERS)
+        .collect();
+    let limit = Arc::new(tokio::sync::Semaphore::new(
+        opts.registry.concurrency.max(1),
+    ));
+    let mut fetches = tokio::task::JoinSet::new();
+    for d in descriptors {
+        let (limit, registry, image) = (limit.clone(), registry.clone(), image.clone());
+        fetches.spawn(async move {
+            let _permit = limit.acquire_owned().await.expect("semaphore open");
+            let result = fetch_referrer(&registry, &image, &d).await;
+            (d, result)
+        });
+    }
+    let mut fetched = Vec::new();
+    let mut failed = Vec::new();
+    while let Some(joined) = fetches.join_next().await {
+        let (d, result) = joined.map_err(|e| AttachError::Runtime(e.to_string()))?;
+        match result {
+            Ok(f) => fetched.push(f),
+            Err(e) => failed.push((d, e)),
+        }
+    }
+    // The attached SBOMs say which layer digest is which component.
+    let mut components: HashMap<String, String> = HashMap::new();
+    let mut expected: Vec<(String, String)> = Vec::new();
+    for f in &fetched {
+        let Some(Ok(bytes)) = &f.layer else { continue };
+        let kind = f.manifest.layers[0].media_type.clone();
+        if !SBOM_MEDIA_TYPES.contains(&kind.as_str()) {
+            continue;
+        }
+        match sbom_references(&f.digest, bytes) {
+            Ok(refs) => {
+                for (component, digest) in refs {
+                    components
+                        .entry(digest.clone())
+                        .or_insert_with(|| component.clone());
+                    expected.push((component, digest));
+                }
+                outcome.found.push(Found::Sbom { media_type: kind });
+            }
+            Err(e) => outcome.failures.push(ImageFailure {
+                component: "attached SBOM".into(),
+                what: e,
+            }),
+        }
+    }
+    let name = |layer_digest: Option<&str>, manifest: Option<&Manifest>, digest: &str| {
+        if let Some(c) = layer_digest.and_then(|d| components.get(d)) {
+            return c.clone();
+        }
+        match manifest.and_then(|m| m.annotations.get(SUBJECT_ANNOTATION)) {
+            Some(s) => format!(
+                "{} (as the referrer's manifest says)",
+                crate::term::escape(s)
+            ),
+            None => format!("referrer {digest}"),
+        }
+    };
+    for (d, e) in failed {
+        // A manifest that could not be read: its descriptor's annotations
+        // are all there is to name it by.
+        let component = match d.annotations.get(SUBJECT_ANNOTATION) {
+            Some(s) => format!("{} (as the listing says)", crate::term::escape(s)),
+            None => format!("referrer {}", d.digest),
+        };
+        outcome.failures.push(ImageFailure { component, what: e });
+    }
+    let mut verified_layers = HashSet::new();
+    let mut failed_layers = HashSet::new();
+    for f in fetched {
+        let layer_digest = f.manifest.layers.first().map(|l| l.digest.clone());
+        let Some(layer) = f.layer else {
+            outcome.found.push(Found::Other {
+                artifact_type: f
+                    .manifest
+                    .artifact_type
+                    .clone()
+                    .unwrap_or_else(|| f.manifest.config.media_type.clone()),
+            });
+            continue;
+        };
+        let is_bundle = f.manifest.layers[0].media_type == sigstore::MEDIA_TYPE;
+        let component = name(layer_digest.as_deref(), Some(&f.manifest), &f.digest);
+        let checked = layer.and_then(|bytes: Vec<u8>| {
+            if is_bundle {
+                check_bundle(&f.digest, &bytes, opts).map(Some)
+            } else {
+                Ok(None)
+            }
+        });
+        match checked {
+            Ok(Some(found)) => {
+                verified_layers.extend(layer_digest);
+                outcome.found.push(found);
+            }
+            // An SBOM, read above.
+            Ok(None) => {}
+            Err(what) => {
+                failed_layers.extend(layer_digest);
+                outcome.failures.push(ImageFailure { component, what });
+            }
+        }
+    }
+    // What the attached SBOM references and no referrer holds (a referrer
+    // that holds it and failed is already said).
+    for (component, digest) in expected {
+        if !verified_layers.contains(&digest) && !failed_layers.contains(&digest) {
+            outcome.failures.push(ImageFailure {
+                component,
+                what: ImageProblem::NotAttached { digest },
+            });
+        }
+    }
+    Ok(outcome)
+}
+
+/// The TACOS references of an attached SBOM: (component, layer digest).
+fn sbom_references(digest: &str, bytes: &[u8]) -> Result<Vec<(String, String)>, ImageProblem> {
+    let sbom =
+        Sbom::from_bytes(std::path::Path::new("attached SBOM"), bytes.to_vec()).map_err(|e| {
+            ImageProblem::Sbom {
+                digest: digest.to_string(),
+                why: e.to_string(),
+            }
+        })?;
+    let components = sbom.components();
+    let mut out = Vec::new();
+    for (id, r) in sbom.found_references(REFERENCE_MARKER, SPDX_REFERENCE_TYPE) {
+        if let Some(h) = r.sha256.as_deref().and_then(Sha256Hex::parse) {
+            let c = &components[id.0];
+            let label = match &c.purl {
+                Some(p) => format!("{} ({p})", c.label),
+                None => c.label.clone(),
+            };
+            out.push((label, format!("sha256:{}", h.as_str())));
+        }
+    }
+    for r in sbom.found_document_references(REPORT_MARKER, SPDX_REPORT_REFERENCE_TYPE) {
+        if let Some(h) = r.sha256.as_deref().and_then(Sha256Hex::parse) {
+            out.push((
+                "application report".to_string(),
+                format!("sha256:{}", h.as_str()),
+            ));
+        }
+    }
+    out.sort();
+    out.dedup();
+    Ok(out)
+}
+
+/// A TACOS bundle's signature (and timestamps, under a trusted root), and
+/// its statement about one package; another predicate type is left alone.
+fn check_bundle(digest: &str, bytes: &[u8], opts: &CheckOptions) -> Result<Found, ImageProblem> {
+    let signature = |source| ImageProblem::Signature {
+        digest: digest.to_string(),
+        source,
+    };
+    let timestamps = |stamps: &attest::Stamps| -> Result<(), ImageProblem> {
+        if let Some(authorities) = &opts.timestamp_authorities {
+            stamps
+                .verify(authorities)
+                .map_err(|source| ImageProblem::Timestamp {
+                    digest: digest.to_string(),
+                    source,
+                })?;
+        }
+        Ok(())
+    };
+    match predicate_type(bytes).as_deref() {
+        Some(attest::REPORT_PREDICATE_TYPE) => {
+            let v = attest::verify_report_artifact(bytes.to_vec(), &opts.key).map_err(signature)?;
+            timestamps(&v.stamps)?;
+            Ok(Found::Report)
+        }
+        Some(attest::PREDICATE_TYPE) | None => {
+            let v = attest::verify_artifact(bytes, &opts.key).map_err(signature)?;
+            timestamps(&v.stamps)?;
+            let purl = v
+                .statement
+                .predicate
+                .get("PURL")
+                .and_then(|p| p.as_str())
+                .unwrap_or_default()
+                .to_string();
+            let subjects: Vec<String> =
+                v.statement.subject.iter().map(|s| s.name.clone()).collect();
+            if purl.is_empty() || !subjects.contains(&purl) {
+                return Err(ImageProblem::Subject {
+                    digest: digest.to_string(),
+                    subjects,
+                    purl,
+                });
+            }
+            Ok(Found::Statement { purl })
+        }
+        Some(other) => Ok(Found::Other {
+            artifact_type: format!("{} ({})", sigstore::MEDIA_TYPE, crate::term::escape(other)),
+        }),
+    }
+}

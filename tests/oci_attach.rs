@@ -402,3 +402,103 @@ fn credentials_come_from_the_docker_configuration_and_are_never_shown() {
     assert_eq!(o.status.code(), Some(1));
     assert!(!stderr(&o).contains("env-wrong-pass"));
 }
+
+/// Attach with @sigstore/oci (the client actions/attest uses), as
+/// tests/conformance/oci-attach.mjs does; its descriptor's JSON.
+fn sigstore_oci_attach(name: &str, digest: &str, bundle: &std::path::Path) -> Value {
+    let script = repo().join("tests/conformance/oci-attach.mjs");
+    let out = std::process::Command::new("node")
+        .arg(&script)
+        .arg(name)
+        .arg(digest)
+        .arg(bundle)
+        .output()
+        .expect("node runs");
+    assert!(
+        out.status.success(),
+        "{} failed (exit {:?}; run tests/conformance/INSTALL.sh if it could not start):\n{}",
+        script.display(),
+        out.status.code(),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    json(&out.stdout)
+}
+
+#[test]
+fn what_sigstore_oci_attaches_verifies_and_it_reads_the_index_attach_wrote() {
+    let (tmp, reg, image, reference) = attached_setup("pypi-flask-django-env.cdx16.json", false);
+    let name = format!("{}/team/app", reg.host());
+    let mut bundles: Vec<std::path::PathBuf> = std::fs::read_dir(tmp.join("att"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.to_string_lossy().ends_with(".sigstore.json"))
+        .collect();
+    bundles.sort();
+    let reports = bundles
+        .iter()
+        .filter(|p| p.to_string_lossy().ends_with(".tacos-report.sigstore.json"))
+        .count();
+    assert_eq!(reports, 1);
+
+    // Our bundles, attached to another image by @sigstore/oci alone: verify
+    // --image reads its tag index and manifests and proves every one.
+    let other = reg.push_image("team/app", "v2");
+    for b in &bundles {
+        sigstore_oci_attach(&name, &other, b);
+    }
+    let o = tacos(
+        tmp.path(),
+        &[
+            "verify",
+            "--image",
+            &format!("{name}@{other}"),
+            "--key",
+            "signer.pub",
+            "-f",
+            "json",
+        ],
+    );
+    assert_ok(&o);
+    let v = json(&o.stdout);
+    assert_eq!(v["statements"].as_array().unwrap().len(), bundles.len() - 1);
+    assert_eq!(v["reports"], 1);
+    assert_eq!(v["sboms"], 0);
+
+    // @sigstore/oci attaching to the image attach already wrote to: it
+    // reads the index attach wrote and adds its referrer, and verify
+    // --image proves both.
+    assert_ok(&tacos(
+        tmp.path(),
+        &["attach", "out.json", "--image", &reference],
+    ));
+    let before = json(
+        &reg.get_manifest("team/app", &image.replace(':', "-"))
+            .unwrap(),
+    );
+    let n = before["manifests"].as_array().unwrap().len();
+    let added = sigstore_oci_attach(&name, &image, &bundles[0]);
+    let after = json(
+        &reg.get_manifest("team/app", &image.replace(':', "-"))
+            .unwrap(),
+    );
+    let listed = after["manifests"].as_array().unwrap();
+    assert_eq!(listed.len(), n + 1);
+    assert!(listed.iter().any(|d| d["digest"] == added["digest"]));
+    let o = tacos(
+        tmp.path(),
+        &[
+            "verify",
+            "--image",
+            &reference,
+            "--key",
+            "signer.pub",
+            "-f",
+            "json",
+        ],
+    );
+    assert_ok(&o);
+    assert_eq!(
+        json(&o.stdout)["statements"].as_array().unwrap().len(),
+        n - 2 + 1
+    );
+}

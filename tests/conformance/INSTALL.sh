@@ -118,10 +118,11 @@ cat > "$PREFIX/node/package.json" <<'EOF'
 {
   "name": "sbom-conformance-checkers",
   "private": true,
-  "description": "independent third-party checkers (sigstore-js, packageurl-js, spdx-expression-parse)",
+  "description": "independent third-party checkers (sigstore-js, its OCI client, packageurl-js, spdx-expression-parse)",
   "dependencies": {
     "@sigstore/bundle": "4.0.0",
     "@sigstore/core": "3.2.1",
+    "@sigstore/oci": "0.7.2",
     "@sigstore/protobuf-specs": "0.5.2",
     "@sigstore/verify": "3.1.1",
     "packageurl-js": "2.0.1",
@@ -152,7 +153,7 @@ for d in ("cyclonedx-python-lib", "jsonschema", "lxml", "spdx-tools", "check-jso
 EOF
 (cd "$PREFIX/node" && node -e '
 const fs = require("fs");
-for (const p of ["@sigstore/verify","@sigstore/bundle","@sigstore/core","@sigstore/protobuf-specs","packageurl-js","spdx-expression-parse","spdx-license-ids","spdx-exceptions"]) {
+for (const p of ["@sigstore/verify","@sigstore/bundle","@sigstore/core","@sigstore/oci","@sigstore/protobuf-specs","packageurl-js","spdx-expression-parse","spdx-license-ids","spdx-exceptions"]) {
   require.resolve(p);  // must be loadable
   console.log("  %s %s", p.padEnd(22), JSON.parse(fs.readFileSync("node_modules/" + p + "/package.json", "utf8")).version);
 }')

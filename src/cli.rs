@@ -229,6 +229,12 @@ struct EnrichArgs {
     /// bundle (cosign, sigstore-rust) accept it. Needs --envelope bundle.
     #[arg(long, value_name = "URL")]
     timestamp_server_url: Option<String>,
+    /// Then attach the enriched SBOM's attestations and the SBOM to this
+    /// image (REGISTRY/REPOSITORY@sha256:<hex>) as OCI referrers, as
+    /// tacos-sbom attach does. Needs Sigstore bundles (--envelope bundle),
+    /// one input and an output file.
+    #[arg(long, value_name = "IMAGE", conflicts_with = "from_list")]
+    attach: Option<String>,
     #[command(flatten)]
     key: KeyArgs,
     /// The run summary on stdout as text or JSON (on stderr with -o -).

@@ -502,3 +502,71 @@ fn what_sigstore_oci_attaches_verifies_and_it_reads_the_index_attach_wrote() {
         n - 2 + 1
     );
 }
+
+#[test]
+fn enrich_attach_writes_then_attaches_and_refuses_what_it_could_not_attach_before_writing() {
+    let tmp = Temp::new();
+    let reg = Registry::start(&tmp.join("registry"), false);
+    let image = reg.push_image("team/app", "v1");
+    let reference = format!("{}/team/app@{image}", reg.host());
+    assert_ok(&tacos(tmp.path(), &["keygen", "-o", "signer"]));
+    let sample = "pypi-flask-django-env.cdx16.json";
+
+    // Refused before anything is read or written: bare envelopes, and a
+    // tag instead of a digest.
+    for bad in [
+        vec!["--envelope", "dsse", "--attach", reference.as_str()],
+        vec![
+            "--envelope",
+            "bundle",
+            "--attach",
+            "127.0.0.1:1/team/app:v1",
+        ],
+    ] {
+        tmp.copy_in(&repo().join("sample-sboms").join(sample), sample);
+        let mut args = vec![
+            "enrich",
+            sample,
+            "-o",
+            "out.json",
+            "--offline",
+            "--key",
+            "signer.key",
+        ];
+        args.extend(bad);
+        let o = tacos(tmp.path(), &args);
+        assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+        assert!(stderr(&o).contains("--attach"), "{}", stderr(&o));
+        assert!(!tmp.join("out.json").exists());
+    }
+
+    let o = enrich_sample_offline(
+        &tmp,
+        sample,
+        "out.json",
+        "att",
+        &[
+            "--key",
+            "signer.key",
+            "--envelope",
+            "bundle",
+            "--attach",
+            &reference,
+        ],
+    );
+    assert!(stderr(&o).contains("attached"), "{}", stderr(&o));
+    let o = tacos(
+        tmp.path(),
+        &[
+            "verify",
+            "--image",
+            &reference,
+            "--key",
+            "signer.pub",
+            "-f",
+            "json",
+        ],
+    );
+    assert_ok(&o);
+    assert_eq!(json(&o.stdout)["sboms"], 1);
+}

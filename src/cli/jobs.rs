@@ -20,6 +20,7 @@ use super::{AssessArgs, EXIT_BAD_INPUT, EXIT_CHECK_FAILED, EnrichArgs, Result, U
 
 pub(super) fn run_enrich(args: EnrichArgs, ui: &Ui) -> Result<ExitCode> {
     let json = args.format == "json";
+    let attach = super::registry::attach_plan(&args)?;
     let outcome = enrich::run(args.job(), ui, ui)?;
     ui.finish();
     let done = match outcome {
@@ -79,6 +80,20 @@ pub(super) fn run_enrich(args: EnrichArgs, ui: &Ui) -> Result<ExitCode> {
     };
     if json {
         summary_json(&done, code, ui);
+    }
+    if let Some(image) = attach
+        && failed_inputs == 0
+        && let [doc] = summary.documents.as_slice()
+    {
+        let attached = super::registry::attach_written(
+            &doc.output,
+            summary.attestations_dir.as_deref(),
+            &image,
+            ui,
+        )?;
+        if code == 0 && attached != 0 {
+            return Ok(ExitCode::from(attached));
+        }
     }
     Ok(ExitCode::from(code))
 }

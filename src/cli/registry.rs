@@ -11,7 +11,7 @@ use tacos_sbom::sources::oci::{self, CredentialSource, Credentials, ImageRef, Li
 use tacos_sbom::term::{escape, plural};
 use tacos_sbom::verify;
 
-use super::{AttachArgs, EXIT_CHECK_FAILED, Result, Ui, VerifyArgs};
+use super::{AttachArgs, EXIT_CHECK_FAILED, EnrichArgs, Result, Ui, VerifyArgs};
 
 /// The registry's credentials, and a line saying where they came from
 /// (never what they are).
@@ -56,18 +56,76 @@ impl attach::Progress for Ui {
 
 pub(super) fn run_attach(args: AttachArgs, ui: &Ui) -> Result<ExitCode> {
     let image = ImageRef::parse(&args.image).context("--image")?;
-    let opts = verify::Options {
-        attestations_dir: args.attestations_dir.clone(),
-        ..verify::Options::default()
-    };
-    let enriched = verify::Enriched::read(&args.sbom, &opts)?;
-    let attach_opts = attach::Options {
+    let opts = attach::Options {
         network: Network::default(),
         plain_http: args.plain_http,
         credentials: credentials(&image, ui)?,
         concurrency: args.concurrency,
     };
-    match attach::attach(&enriched, &image, &attach_opts, ui) {
+    attach_sbom(&args.sbom, args.attestations_dir, &image, &opts, ui)
+}
+
+/// `enrich --attach IMAGE`: the image, checked before anything is read or
+/// written, with what attaching needs of the run (one input, an output
+/// file, Sigstore bundles when the flag says the envelope).
+pub(super) fn attach_plan(args: &EnrichArgs) -> Result<Option<ImageRef>> {
+    let Some(image) = &args.attach else {
+        return Ok(None);
+    };
+    let image = ImageRef::parse(image).context("--attach")?;
+    if args.inputs.len() != 1 || args.inputs[0] == std::path::Path::new("-") {
+        bail!("--attach takes one input file (attach the others with tacos-sbom attach)");
+    }
+    if args.output.as_deref() == Some(std::path::Path::new("-")) {
+        bail!("--attach needs the enriched SBOM in a file, not -o -");
+    }
+    if args.envelope == Some(tacos_sbom::attest::Form::Dsse) {
+        bail!("--attach needs Sigstore bundles: --envelope bundle, not dsse");
+    }
+    Ok(Some(image))
+}
+
+/// After `enrich --attach`: attach what it wrote. The exit code (0, or 1
+/// when the registry failed; the SBOM and artifacts stay written).
+pub(super) fn attach_written(
+    sbom: &std::path::Path,
+    attestations_dir: Option<&std::path::Path>,
+    image: &ImageRef,
+    ui: &Ui,
+) -> Result<u8> {
+    let opts = attach::Options {
+        network: Network::default(),
+        plain_http: false,
+        credentials: credentials(image, ui)?,
+        concurrency: attach::DEFAULT_CONCURRENCY,
+    };
+    let code = match attach_sbom(sbom, attestations_dir.map(Into::into), image, &opts, ui) {
+        Ok(code) => code,
+        Err(e) => {
+            ui.warn(&format!("error: attaching: {e:#}"));
+            return Ok(EXIT_CHECK_FAILED);
+        }
+    };
+    Ok(if code == ExitCode::SUCCESS {
+        0
+    } else {
+        EXIT_CHECK_FAILED
+    })
+}
+
+fn attach_sbom(
+    sbom: &std::path::Path,
+    attestations_dir: Option<std::path::PathBuf>,
+    image: &ImageRef,
+    attach_opts: &attach::Options,
+    ui: &Ui,
+) -> Result<ExitCode> {
+    let opts = verify::Options {
+        attestations_dir,
+        ..verify::Options::default()
+    };
+    let enriched = verify::Enriched::read(sbom, &opts)?;
+    match attach::attach(&enriched, image, attach_opts, ui) {
         Ok(done) => {
             ui.finish();
             ui.say(&format!(

@@ -43,7 +43,7 @@ fn main() {
         .join(std::process::id().to_string());
     std::fs::create_dir_all(&work).unwrap();
     let big = work.join("large-10k.cdx15.json");
-    build_10k(&large, &big);
+    support::build_10k(&large, &big, COMPONENTS);
 
     println!("tacos-sbom enrich benchmark ({RUNS} runs each, median; peak RSS in MiB)");
     println!(
@@ -226,65 +226,4 @@ fn distinct_packages(file: &Path) -> usize {
     let mut found = std::collections::BTreeSet::new();
     walk(doc["components"].as_array().unwrap(), &mut found);
     found.len()
-}
-
-fn count(components: &[serde_json::Value]) -> usize {
-    components
-        .iter()
-        .map(|c| 1 + c["components"].as_array().map_or(0, |n| count(n)))
-        .sum()
-}
-
-/// 10,000 components (nested ones counted) from the large fixture: its
-/// components repeated with distinct versions, so every PURL is a distinct
-/// package, and bom-refs made unique.
-fn build_10k(src: &Path, dst: &Path) {
-    let mut doc: serde_json::Value = serde_json::from_slice(&std::fs::read(src).unwrap()).unwrap();
-    let base = doc["components"].as_array().unwrap().clone();
-    let mut out = Vec::new();
-    let mut total = 0;
-    let mut i = 0;
-    'fill: loop {
-        for c in &base {
-            let mut c = c.clone();
-            let n = count(std::slice::from_ref(&c));
-            if total + n > COMPONENTS {
-                if n == 1 {
-                    continue;
-                }
-                c.as_object_mut().unwrap().remove("components");
-            }
-            if i > 0 {
-                rename(&mut c, i);
-            }
-            total += count(std::slice::from_ref(&c));
-            out.push(c);
-            if total == COMPONENTS {
-                break 'fill;
-            }
-        }
-        i += 1;
-    }
-    assert_eq!(count(&out), COMPONENTS);
-    doc["components"] = serde_json::Value::Array(out);
-    std::fs::write(dst, serde_json::to_string_pretty(&doc).unwrap()).unwrap();
-}
-
-fn rename(c: &mut serde_json::Value, i: usize) {
-    let suffix = format!("-bench.{i}");
-    if let Some(v) = c["version"].as_str() {
-        let nv = format!("{v}{suffix}");
-        if let Some(p) = c["purl"].as_str() {
-            c["purl"] = p.replacen(&format!("@{v}"), &format!("@{nv}"), 1).into();
-        }
-        c["version"] = nv.into();
-    }
-    if let Some(r) = c["bom-ref"].as_str() {
-        c["bom-ref"] = format!("{r}{suffix}").into();
-    }
-    if let Some(children) = c.get_mut("components").and_then(|x| x.as_array_mut()) {
-        for child in children {
-            rename(child, i);
-        }
-    }
 }

@@ -431,6 +431,10 @@ pub enum ImageProblem {
         "its attestation ({digest}, referenced by the attached SBOM) is not among the image's verified referrers"
     )]
     NotAttached { digest: String },
+    #[error(
+        "not read: the image's referrers hold more than {max} bytes in all (a registry listing without end?)"
+    )]
+    Budget { max: u64 },
     #[error("the attached SBOM ({digest}) does not read: {why}")]
     Sbom { digest: String, why: String },
 }
@@ -488,19 +492,39 @@ pub fn verify_image(image: &ImageRef, opts: &CheckOptions) -> Result<ImageOutcom
     runtime.block_on(check_all(registry, image, opts))
 }
 
+/// What is read from a registry for one image at most, over all its
+/// referrers: a listing (or someone with push rights) cannot make verify
+/// download without end.
+pub const MAX_TOTAL_BYTES: u64 = 4 << 30;
+
 /// One referrer, fetched and checked against its descriptor and the image.
 struct Fetched {
     digest: String,
-    manifest: Manifest,
-    /// The layer's bytes (a bundle or an SBOM), when it is one of those,
-    /// or why they could not be had.
-    layer: Option<Result<Vec<u8>, ImageProblem>>,
+    /// Its layer's digest, when it has one.
+    layer_digest: Option<String>,
+    /// The manifest's own word for what it is for (unsigned).
+    said_subject: Option<String>,
+    kind: Kind,
 }
 
+enum Kind {
+    /// Not ours: left alone.
+    Other(String),
+    /// An SBOM's bytes (read once all referrers are in).
+    Sbom(String, Vec<u8>),
+    /// A bundle, already checked (its bytes dropped).
+    Bundle(Result<Found, ImageProblem>),
+}
+
+/// Fetch one referrer's manifest and (for bundles and SBOMs) its layer,
+/// within what is left of `budget`; a bundle is checked here, so that only
+/// its outcome is kept.
 async fn fetch_referrer(
     registry: &Registry,
     image: &ImageRef,
     descriptor: &Descriptor,
+    opts: &CheckOptions,
+    budget: &std::sync::atomic::AtomicU64,
 ) -> Result<Fetched, ImageProblem> {
     let digest = descriptor.digest.clone();
     if descriptor.sha256().is_none() {
@@ -542,13 +566,20 @@ async fn fetch_referrer(
         .clone()
         .or_else(|| manifest.layers.first().map(|l| l.media_type.clone()))
         .unwrap_or_default();
-    let ours = kind == sigstore::MEDIA_TYPE || SBOM_MEDIA_TYPES.contains(&kind.as_str());
-    if !ours {
-        return Ok(Fetched {
-            digest,
-            manifest,
-            layer: None,
-        });
+    let mut fetched = Fetched {
+        digest: digest.clone(),
+        layer_digest: manifest.layers.first().map(|l| l.digest.clone()),
+        said_subject: manifest.annotations.get(SUBJECT_ANNOTATION).cloned(),
+        kind: Kind::Other(
+            manifest
+                .artifact_type
+                .clone()
+                .unwrap_or_else(|| manifest.config.media_type.clone()),
+        ),
+    };
+    let is_bundle = kind == sigstore::MEDIA_TYPE;
+    if !is_bundle && !SBOM_MEDIA_TYPES.contains(&kind.as_str()) {
+        return Ok(fetched);
     }
     let [layer] = manifest.layers.as_slice() else {
         return Err(ImageProblem::Layers {
@@ -556,17 +587,23 @@ async fn fetch_referrer(
             layers: manifest.layers.len(),
         });
     };
-    let max = if kind == sigstore::MEDIA_TYPE {
-        crate::sbom::MAX_INPUT_BYTES.min(64 << 20)
-    } else {
-        crate::sbom::MAX_INPUT_BYTES
+    let spent = budget.fetch_add(layer.size, std::sync::atomic::Ordering::Relaxed);
+    if spent.saturating_add(layer.size) > MAX_TOTAL_BYTES {
+        fetched.kind = Kind::Bundle(Err(ImageProblem::Budget {
+            max: MAX_TOTAL_BYTES,
+        }));
+        return Ok(fetched);
+    }
+    let bytes = registry
+        .blob(layer, crate::sbom::MAX_INPUT_BYTES)
+        .await
+        .map_err(ImageProblem::from);
+    fetched.kind = match (is_bundle, bytes) {
+        (true, bytes) => Kind::Bundle(bytes.and_then(|b| check_bundle(&digest, &b, opts))),
+        (false, Ok(b)) => Kind::Sbom(layer.media_type.clone(), b),
+        (false, Err(e)) => Kind::Bundle(Err(e)),
     };
-    let bytes = registry.blob(layer, max).await.map_err(ImageProblem::from);
-    Ok(Fetched {
-        digest,
-        manifest,
-        layer: Some(bytes),
-    })
+    Ok(fetched)
 }
 
 async fn check_all(
@@ -589,12 +626,15 @@ async fn check_all(
     let limit = Arc::new(tokio::sync::Semaphore::new(
         opts.registry.concurrency.max(1),
     ));
+    let budget = Arc::new(std::sync::atomic::AtomicU64::new(0));
+    let shared = Arc::new(opts.clone());
     let mut fetches = tokio::task::JoinSet::new();
     for d in descriptors {
         let (limit, registry, image) = (limit.clone(), registry.clone(), image.clone());
+        let (budget, opts) = (budget.clone(), shared.clone());
         fetches.spawn(async move {
             let _permit = limit.acquire_owned().await.expect("semaphore open");
-            let result = fetch_referrer(&registry, &image, &d).await;
+            let result = fetch_referrer(&registry, &image, &d, &opts, &budget).await;
             (d, result)
         });
     }
@@ -610,12 +650,11 @@ async fn check_all(
     // The attached SBOMs say which layer digest is which component.
     let mut components: HashMap<String, String> = HashMap::new();
     let mut expected: Vec<(String, String)> = Vec::new();
-    for f in &fetched {
-        let Some(Ok(bytes)) = &f.layer else { continue };
-        let kind = f.manifest.layers[0].media_type.clone();
-        if !SBOM_MEDIA_TYPES.contains(&kind.as_str()) {
+    for f in &mut fetched {
+        let Kind::Sbom(media_type, bytes) = &mut f.kind else {
             continue;
-        }
+        };
+        let bytes = std::mem::take(bytes);
         match sbom_references(&f.digest, bytes) {
             Ok(refs) => {
                 for (component, digest) in refs {
@@ -624,7 +663,9 @@ async fn check_all(
                         .or_insert_with(|| component.clone());
                     expected.push((component, digest));
                 }
-                outcome.found.push(Found::Sbom { media_type: kind });
+                outcome.found.push(Found::Sbom {
+                    media_type: media_type.clone(),
+                });
             }
             Err(e) => outcome.failures.push(ImageFailure {
                 component: "attached SBOM".into(),
@@ -632,18 +673,6 @@ async fn check_all(
             }),
         }
     }
-    let name = |layer_digest: Option<&str>, manifest: Option<&Manifest>, digest: &str| {
-        if let Some(c) = layer_digest.and_then(|d| components.get(d)) {
-            return c.clone();
-        }
-        match manifest.and_then(|m| m.annotations.get(SUBJECT_ANNOTATION)) {
-            Some(s) => format!(
-                "{} (as the referrer's manifest says)",
-                crate::term::escape(s)
-            ),
-            None => format!("referrer {digest}"),
-        }
-    };
     for (d, e) in failed {
         // A manifest that could not be read: its descriptor's annotations
         // are all there is to name it by.
@@ -656,35 +685,32 @@ async fn check_all(
     let mut verified_layers = HashSet::new();
     let mut failed_layers = HashSet::new();
     for f in fetched {
-        let layer_digest = f.manifest.layers.first().map(|l| l.digest.clone());
-        let Some(layer) = f.layer else {
-            outcome.found.push(Found::Other {
-                artifact_type: f
-                    .manifest
-                    .artifact_type
-                    .clone()
-                    .unwrap_or_else(|| f.manifest.config.media_type.clone()),
-            });
-            continue;
-        };
-        let is_bundle = f.manifest.layers[0].media_type == sigstore::MEDIA_TYPE;
-        let component = name(layer_digest.as_deref(), Some(&f.manifest), &f.digest);
-        let checked = layer.and_then(|bytes: Vec<u8>| {
-            if is_bundle {
-                check_bundle(&f.digest, &bytes, opts).map(Some)
-            } else {
-                Ok(None)
+        let checked = match f.kind {
+            Kind::Other(artifact_type) => {
+                outcome.found.push(Found::Other { artifact_type });
+                continue;
             }
-        });
+            Kind::Sbom(..) => continue,
+            Kind::Bundle(checked) => checked,
+        };
         match checked {
-            Ok(Some(found)) => {
-                verified_layers.extend(layer_digest);
+            Ok(found) => {
+                verified_layers.extend(f.layer_digest);
                 outcome.found.push(found);
             }
-            // An SBOM, read above.
-            Ok(None) => {}
             Err(what) => {
-                failed_layers.extend(layer_digest);
+                // Named by the attached SBOM, else by the manifest's word.
+                let component = match f.layer_digest.as_deref().and_then(|l| components.get(l)) {
+                    Some(c) => c.clone(),
+                    None => match &f.said_subject {
+                        Some(s) => format!(
+                            "{} (as the referrer's manifest says)",
+                            crate::term::escape(s)
+                        ),
+                        None => format!("referrer {}", f.digest),
+                    },
+                };
+                failed_layers.extend(f.layer_digest);
                 outcome.failures.push(ImageFailure { component, what });
             }
         }
@@ -703,14 +729,13 @@ async fn check_all(
 }
 
 /// The TACOS references of an attached SBOM: (component, layer digest).
-fn sbom_references(digest: &str, bytes: &[u8]) -> Result<Vec<(String, String)>, ImageProblem> {
-    let sbom =
-        Sbom::from_bytes(std::path::Path::new("attached SBOM"), bytes.to_vec()).map_err(|e| {
-            ImageProblem::Sbom {
-                digest: digest.to_string(),
-                why: e.to_string(),
-            }
-        })?;
+fn sbom_references(digest: &str, bytes: Vec<u8>) -> Result<Vec<(String, String)>, ImageProblem> {
+    let sbom = Sbom::from_bytes(std::path::Path::new("attached SBOM"), bytes).map_err(|e| {
+        ImageProblem::Sbom {
+            digest: digest.to_string(),
+            why: e.to_string(),
+        }
+    })?;
     let components = sbom.components();
     let mut out = Vec::new();
     for (id, r) in sbom.found_references(REFERENCE_MARKER, SPDX_REFERENCE_TYPE) {

@@ -840,22 +840,27 @@ impl Registry {
             .base
             .join(location)
             .map_err(|_| self.failed(&what, "the upload's Location is not a URL".into()))?;
-        if put.host_str() != self.base.host_str() || put.scheme() != self.base.scheme() {
-            // The upload session may live elsewhere only under the same
-            // scheme; credentials do not follow it there.
-            if self.base.scheme() == "https" && put.scheme() != "https" {
-                return Err(self.failed(&what, "the upload's Location is not HTTPS".into()));
-            }
+        // The upload session may live elsewhere (storage the registry hands
+        // the upload to), never under a weaker scheme; credentials are sent
+        // only to the registry itself.
+        if self.base.scheme() == "https" && put.scheme() != "https" {
+            return Err(self.failed(&what, "the upload's Location is not HTTPS".into()));
         }
         put.query_pairs_mut().append_pair("digest", &digest);
         let body = bytes.to_vec();
-        let response = self
-            .send(&what, |h| {
-                h.put(put.clone())
-                    .header(reqwest::header::CONTENT_TYPE, "application/octet-stream")
-                    .body(body.clone())
-            })
-            .await?;
+        let request = |h: &reqwest::Client| {
+            h.put(put.clone())
+                .header(reqwest::header::CONTENT_TYPE, "application/octet-stream")
+                .body(body.clone())
+        };
+        let response = if put.origin() == self.base.origin() {
+            self.send(&what, request).await?
+        } else {
+            request(&self.http)
+                .send()
+                .await
+                .map_err(|e| self.failed(&what, describe(&e)))?
+        };
         self.ok(&what, response).await?;
         Ok(true)
     }

@@ -1,0 +1,136 @@
+//! `cargo bench --bench envelopes`: what Sigstore bundles, RFC 3161
+//! timestamps and attaching to an image cost on a 10,000-component SBOM
+//! (9,125 distinct packages), as ratios to today's DSSE run, measured in one
+//! run on this machine:
+//!
+//! - `enrich` with bare DSSE envelopes (the default; the baseline), with
+//!   Sigstore bundles, and with bundles timestamped by a loopback RFC 3161
+//!   authority (OpenSSL's `openssl ts -reply` behind a small HTTP server,
+//!   one process per request: `tests/support/tsa.rs`), each `--offline`
+//!   into a fresh directory with an empty cache, so only SBOM, signing and
+//!   timestamp work is counted;
+//! - `attach` of the bundles to an image on a loopback `docker-registry`
+//!   (when it is installed), then again (every blob already there), and
+//!   `verify --image`.
+//!
+//! The TSA stand-in's own time is counted in the timestamped run: it is a
+//! process per request, which no production authority is; the figure says
+//! what one request per artifact costs here, not what a public TSA would.
+
+#[path = "../tests/support/registry.rs"]
+mod registry;
+mod support;
+#[path = "../tests/support/tsa.rs"]
+mod tsa;
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+const RUNS: usize = 3;
+const COMPONENTS: usize = 10_000;
+
+fn main() {
+    let large = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/sbom/generated/npm-large-react-scripts.cdx15.json");
+    let work = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("target/bench-envelopes")
+        .join(std::process::id().to_string());
+    std::fs::create_dir_all(&work).unwrap();
+    let big = work.join("large-10k.cdx15.json");
+    support::build_10k(&large, &big, COMPONENTS);
+    let bin = env!("CARGO_BIN_EXE_tacos-sbom");
+    let key = work.join("signer");
+    let out = Command::new(bin)
+        .args(["keygen", "-q", "-o"])
+        .arg(&key)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "keygen");
+    let tsa = tsa::TestTsa::start("bench TSA");
+
+    let mut n = 0;
+    let mut enrich = |extra: &[&str]| {
+        n += 1;
+        let dir = work.join(format!("run-{n}"));
+        std::fs::create_dir_all(&dir).unwrap();
+        let mut c = Command::new(bin);
+        c.arg("-q")
+            .arg("enrich")
+            .arg(&big)
+            .arg("-o")
+            .arg(dir.join("out.json"))
+            .arg("--offline")
+            .arg("--cache-dir")
+            .arg(dir.join("cache"))
+            .arg("--key")
+            .arg(key.with_extension("key"))
+            .args(extra)
+            .env("TACOS_SBOM_CONFIG_DIR", work.join("config"))
+            .env_remove("CI");
+        (c, dir)
+    };
+    let mut median = |extra: &[&str]| {
+        let mut times = Vec::new();
+        let mut last = PathBuf::new();
+        for _ in 0..RUNS {
+            let (c, dir) = enrich(extra);
+            times.push(support::timed(&c).0);
+            last = dir;
+        }
+        times.sort_by(|a, b| a.partial_cmp(b).unwrap());
+        (times[RUNS / 2], last)
+    };
+    let (dsse, _) = median(&["--envelope", "dsse"]);
+    let (bundle, bundle_dir) = median(&["--envelope", "bundle"]);
+    let before = tsa.requests();
+    let (stamped, _) = median(&[
+        "--envelope",
+        "bundle",
+        "--timestamp-server-url",
+        tsa.url.as_str(),
+    ]);
+    let per_run = (tsa.requests() - before) / RUNS;
+
+    println!(
+        "tacos-sbom envelopes benchmark: {COMPONENTS} components, {RUNS} runs each, median wall seconds"
+    );
+    println!("{:<44} {:>9} {:>8}", "run", "seconds", "vs DSSE");
+    let row = |name: &str, t: f64| println!("{name:<44} {t:>8.2}s {:>7.2}x", t / dsse);
+    row("enrich, DSSE envelopes (today's default)", dsse);
+    row("enrich, Sigstore bundles", bundle);
+    row(
+        &format!("enrich, bundles + RFC 3161 ({per_run} requests)"),
+        stamped,
+    );
+
+    if Path::new("/usr/bin/docker-registry").exists() {
+        let reg = registry::Registry::start(&work.join("registry"), false);
+        let image = reg.push_image("bench/app", "v1");
+        let reference = format!("{}/bench/app@{image}", reg.host());
+        let sbom = bundle_dir.join("out.json");
+        let time = |args: &[&str]| {
+            let mut c = Command::new(bin);
+            c.arg("-q").args(args).env_remove("CI");
+            support::timed(&c).0
+        };
+        let first = time(&["attach", sbom.to_str().unwrap(), "--image", &reference]);
+        let again = time(&["attach", sbom.to_str().unwrap(), "--image", &reference]);
+        let public = key.with_extension("pub");
+        let verify = time(&[
+            "verify",
+            "--image",
+            &reference,
+            "--key",
+            public.to_str().unwrap(),
+        ]);
+        println!(
+            "{:<44} {first:>8.2}s",
+            "attach to a loopback docker-registry"
+        );
+        println!("{:<44} {again:>8.2}s", "attach again (every blob there)");
+        println!("{:<44} {verify:>8.2}s", "verify --image");
+    } else {
+        println!("attach: skipped (no /usr/bin/docker-registry: apt-get install docker-registry)");
+    }
+    std::fs::remove_dir_all(&work).unwrap();
+}

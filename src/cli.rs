@@ -387,8 +387,12 @@ struct VerifyArgs {
     key: Option<PathBuf>,
     /// Directory that holds the artifacts, when it is not where the
     /// references point (a copy of published artifacts, or a moved folder).
+    /// Given, https:// references are looked for in it by file name, and
+    /// nothing is fetched.
     #[arg(long, value_name = "DIR")]
     attestations_dir: Option<PathBuf>,
+    #[command(flatten)]
+    fetch: FetchArgs,
     /// A Sigstore trusted_root.json: every artifact must then be a Sigstore
     /// bundle carrying an RFC 3161 timestamp over its signature, and every
     /// timestamp must verify against the root's timestamp authorities.
@@ -400,6 +404,20 @@ struct VerifyArgs {
     format: String,
     #[command(flatten)]
     trust: TrustArgs,
+}
+
+/// Whether `verify`, `report` and `package` fetch remote references.
+#[derive(Args, Clone, Copy, Default)]
+struct FetchArgs {
+    /// Fetch nothing. Without it, and without --attestations-dir, every
+    /// https:// reference is fetched, each file once, into a private
+    /// temporary directory removed at the end, and checked against the
+    /// SBOM's digest before it is read: at most 64 MiB an artifact (4 GiB a
+    /// JSON Lines bundle), 5 redirects, over https only, 30 s without an
+    /// answer. With it, remote references fail, asking for
+    /// --attestations-dir.
+    #[arg(long)]
+    offline: bool,
 }
 
 /// What `verify` (and `package`, which refuses what `verify` fails) may accept.
@@ -455,9 +473,12 @@ struct ReportArgs {
     /// Public key the artifacts must be signed with (default: the one beside them).
     #[arg(long, value_name = "PUBKEY")]
     key: Option<PathBuf>,
-    /// Directory that holds the artifacts, when not where the references point.
+    /// Directory that holds the artifacts, when not where the references
+    /// point (given, nothing is fetched).
     #[arg(long, value_name = "DIR")]
     attestations_dir: Option<PathBuf>,
+    #[command(flatten)]
+    fetch: FetchArgs,
     /// Configuration file (for its [policy]).
     #[arg(short, long, value_name = "PATH")]
     config: Option<PathBuf>,
@@ -476,9 +497,12 @@ struct PackageArgs {
     /// Public key the artifacts must be signed with (default: the one beside them).
     #[arg(long, value_name = "PUBKEY")]
     key: Option<PathBuf>,
-    /// Directory that holds the artifacts, when not where the references point.
+    /// Directory that holds the artifacts, when not where the references
+    /// point (given, nothing is fetched).
     #[arg(long, value_name = "DIR")]
     attestations_dir: Option<PathBuf>,
+    #[command(flatten)]
+    fetch: FetchArgs,
     /// A Sigstore trusted_root.json: every artifact's RFC 3161 timestamps
     /// must verify against it, as with verify --trusted-root.
     #[arg(long, value_name = "FILE")]

@@ -19,7 +19,9 @@ use crate::attest::rfc3161::{TimestampAuthority, VerifiedTimestamp};
 use crate::attest::{self, KeyError, PublicKey, Sha256Hex, StampError, Stamps, VerifyError};
 use crate::fsutil;
 use crate::purl::{Purl, PurlError};
+use crate::redact::{redact, redact_text};
 use crate::sbom::{Component, ComponentId, FoundReference, Role, Sbom, SbomError};
+use crate::sources::remote::{Downloads, RemoteError};
 use crate::tacos::{Report, Statement};
 
 /// Artifacts larger than this are refused unread (a line of a bundle too).
@@ -45,12 +47,20 @@ fn max_report_bytes(components: usize) -> u64 {
 /// buffer at a time, and never held whole in memory.
 pub const MAX_BUNDLE_BYTES: u64 = 4 << 30;
 
+/// The public key written beside artifacts is at most this large.
+const MAX_KEY_BYTES: u64 = 1 << 20;
+
 /// Where a reference points: a file and, in an attestation bundle, a line.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Located {
+    /// On disk: where the reference points, or the private copy of the file
+    /// fetched from `url`.
     pub path: PathBuf,
     /// The line (from 1), from the URL's `#L<n>` fragment.
     pub line: Option<usize>,
+    /// The URL the file was fetched from (without credentials or the
+    /// fragment), when it was.
+    pub url: Option<String>,
 }
 
 impl Located {
@@ -58,12 +68,45 @@ impl Located {
     pub fn fragment(&self) -> String {
         self.line.map(|n| format!("#L{n}")).unwrap_or_default()
     }
+
+    /// The file, as messages name it.
+    pub fn place(&self) -> Place {
+        Place {
+            path: self.path.clone(),
+            url: self.url.clone(),
+        }
+    }
 }
 
 impl fmt::Display for Located {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self.line {
-            Some(n) => write!(f, "line {n} of {}", self.path.display()),
+            Some(n) => write!(f, "line {n} of {}", self.place()),
+            None => write!(f, "{}", self.place()),
+        }
+    }
+}
+
+/// A file read for a reference: on disk, or the private copy of one
+/// fetched, shown as the URL it came from (the copy's path means nothing
+/// to a reader, and is gone when the run is).
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Place {
+    pub path: PathBuf,
+    /// Without credentials.
+    pub url: Option<String>,
+}
+
+impl Place {
+    fn local(path: PathBuf) -> Place {
+        Place { path, url: None }
+    }
+}
+
+impl fmt::Display for Place {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.url {
+            Some(url) => f.write_str(url),
             None => write!(f, "{}", self.path.display()),
         }
     }
@@ -78,7 +121,11 @@ pub struct Options {
     /// shipped beside the artifacts, it proves nothing about the signer.
     pub key_file: Option<PathBuf>,
     /// A directory that may hold the artifacts (and may be outside the SBOM's).
+    /// Given, it is where absolute references are looked for, by file name;
+    /// without it, `https://` references are fetched (unless `offline`).
     pub attestations_dir: Option<PathBuf>,
+    /// Fetch nothing: `https://` references then need `attestations_dir`.
+    pub offline: bool,
     /// Accept components that have a valid PURL but no TACOS reference
     /// (counted, not failed).
     pub allow_missing: bool,
@@ -131,7 +178,7 @@ pub struct Outcome {
     /// References on components (the rest are application reports).
     pub component_references: usize,
     /// Public keys found beside artifacts and used because no --key was given.
-    pub keys_used_from_artifacts: Vec<PathBuf>,
+    pub keys_used_from_artifacts: Vec<Place>,
     /// No component has a package URL and nothing is referenced: enrich
     /// had nothing to attest (and no place for a report), so there is
     /// nothing to verify. Passes, and says so.
@@ -232,21 +279,29 @@ pub enum Problem {
         if .located.line.is_some() { "the line" } else { "the artifact" }
     )]
     DigestMismatch {
-        located: Located,
+        /// Boxed: a problem is passed around by value, and this one is the
+        /// largest.
+        located: Box<Located>,
         recorded: Sha256Hex,
         actual: Sha256Hex,
     },
-    #[error("no --key given and {}: {source}", .path.display())]
+    #[error("no --key given and {path}: {source}")]
     NoKeyBeside {
-        path: PathBuf,
+        path: Place,
         #[source]
         source: Arc<std::io::Error>,
     },
-    #[error("{}: not a PEM file", .path.display())]
-    KeyBesideNotText { path: PathBuf },
-    #[error("{}: {source}", .path.display())]
+    /// The key beside remote artifacts could not be fetched.
+    #[error("no --key given and {source}")]
+    NoKeyFetched {
+        #[source]
+        source: Arc<RemoteError>,
+    },
+    #[error("{path}: not a PEM file")]
+    KeyBesideNotText { path: Place },
+    #[error("{path}: {source}")]
     KeyBeside {
-        path: PathBuf,
+        path: Place,
         #[source]
         source: Arc<KeyError>,
     },
@@ -291,54 +346,56 @@ pub enum Problem {
     #[error("the reference URL {url:?} names no artifact file")]
     NoArtifactName { url: String },
     #[error(
-        "the artifact is at {url}; fetching remote artifacts is not supported yet, pass --attestations-dir with a local copy"
+        "the artifact is at {url}, and --offline fetches nothing: pass --attestations-dir DIR with a local copy"
     )]
     Remote { url: String },
+    #[error(
+        "the artifact is at {url}: only https references are fetched; pass --attestations-dir DIR with a local copy"
+    )]
+    NotHttps { url: String },
+    /// A remote artifact (or bundle) that could not be fetched.
+    #[error(transparent)]
+    Fetch(Arc<RemoteError>),
     #[error("the reference URL {url:?} is not a plain path")]
     NotAPlainPath { url: String },
     #[error(
         "the reference {url:?} points outside the SBOM's directory; pass --attestations-dir DIR to allow a directory"
     )]
     Outside { url: String },
-    #[error("artifact {}: {source}", .path.display())]
+    #[error("artifact {path}: {source}")]
     Artifact {
-        path: PathBuf,
+        path: Place,
         #[source]
         source: Arc<std::io::Error>,
     },
-    #[error("artifact {} is larger than {max} bytes", .path.display())]
-    ArtifactTooLarge { path: PathBuf, max: u64 },
-    #[error("attestation bundle {} was not read", .path.display())]
-    BundleNotRead { path: PathBuf },
-    #[error("attestation bundle {}: {source}", .path.display())]
+    #[error("artifact {path} is larger than {max} bytes")]
+    ArtifactTooLarge { path: Place, max: u64 },
+    #[error("attestation bundle {path} was not read")]
+    BundleNotRead { path: Place },
+    #[error("attestation bundle {path}: {source}")]
     Bundle {
-        path: PathBuf,
+        path: Place,
         #[source]
         source: Arc<std::io::Error>,
     },
     #[error(
-        "attestation bundle {} is larger than {MAX_BUNDLE_BYTES} bytes; refusing to read it",
-        .path.display()
+        "attestation bundle {path} is larger than {MAX_BUNDLE_BYTES} bytes; refusing to read it"
     )]
-    BundleTooLarge { path: PathBuf },
+    BundleTooLarge { path: Place },
     #[error(
-        "line {line} is past the end of attestation bundle {}, which has {}",
-        .path.display(),
+        "line {line} is past the end of attestation bundle {path}, which has {}",
         crate::term::plural(*.lines, "line", "lines")
     )]
     PastTheEnd {
-        path: PathBuf,
+        path: Place,
         line: usize,
         lines: usize,
     },
-    #[error(
-        "line {line} of attestation bundle {} is larger than {MAX_ARTIFACT_BYTES} bytes",
-        .path.display()
-    )]
-    LineTooLarge { path: PathBuf, line: usize },
-    #[error("line {line} of attestation bundle {}: {source}", .path.display())]
+    #[error("line {line} of attestation bundle {path} is larger than {MAX_ARTIFACT_BYTES} bytes")]
+    LineTooLarge { path: Place, line: usize },
+    #[error("line {line} of attestation bundle {path}: {source}")]
     BundleLine {
-        path: PathBuf,
+        path: Place,
         line: usize,
         #[source]
         source: Arc<std::io::Error>,
@@ -371,7 +428,7 @@ impl Problem {
             Problem::Artifact { source, path } | Problem::Bundle { source, path }
                 if source.kind() == std::io::ErrorKind::NotFound =>
             {
-                Some(path)
+                Some(&path.path)
             }
             _ => None,
         }
@@ -399,6 +456,9 @@ pub struct Enriched {
     /// The application report references (on the document), and where
     /// they point.
     reports: Vec<(FoundReference, Result<Located, Problem>)>,
+    /// The remote files the references point at, fetched when the SBOM was
+    /// read, and kept (in a private directory) as long as this value.
+    remote: Remote,
 }
 
 impl Enriched {
@@ -424,30 +484,70 @@ impl Enriched {
             ..opts.clone()
         };
         let attestations_dir = opts.attestations_dir.as_deref();
-        let references = sbom
+        let at = |url: &str| target(url, &sbom_dir, attestations_dir, opts.offline);
+        let references: Vec<_> = sbom
             .found_references(REFERENCE_MARKER, SPDX_REFERENCE_TYPE)
             .into_iter()
             .map(|(id, r)| {
-                let t = target(&r.url, &sbom_dir, attestations_dir);
+                let t = at(&r.url);
                 (id, r, t)
             })
             .collect();
-        let reports = sbom
+        let reports: Vec<_> = sbom
             .found_document_references(REPORT_MARKER, SPDX_REPORT_REFERENCE_TYPE)
             .into_iter()
             .map(|r| {
-                let t = target(&r.url, &sbom_dir, attestations_dir);
+                let t = at(&r.url);
+                (r, t)
+            })
+            .collect();
+        let components = sbom.components();
+        // Every remote file is here before anything is checked, each under
+        // the largest bound any of its references allows (each reference is
+        // bounded again when it is read).
+        let mut wanted = Wanted::default();
+        for (_, _, t) in &references {
+            wanted.add(t, MAX_ARTIFACT_BYTES);
+        }
+        for (_, t) in &reports {
+            wanted.add(t, max_report_bytes(components.len()));
+        }
+        let mut remote = Remote::default();
+        remote.fetch(&wanted.0, opts.key.is_none());
+        let references = references
+            .into_iter()
+            .map(|(id, r, t)| {
+                let t = remote.located(t);
+                (id, r, t)
+            })
+            .collect();
+        let reports = reports
+            .into_iter()
+            .map(|(r, t)| {
+                let t = remote.located(t);
                 (r, t)
             })
             .collect();
         Enriched {
             path: path.to_path_buf(),
-            components: sbom.components(),
+            components,
             sbom,
             opts,
             references,
             reports,
+            remote,
         }
+    }
+
+    /// Each fetched file's local copy, and the URL it came from (without
+    /// credentials): what a link to it should name.
+    pub fn fetched(&self) -> BTreeMap<PathBuf, String> {
+        self.remote
+            .downloads
+            .origins()
+            .iter()
+            .map(|(p, u)| (p.clone(), u.clone()))
+            .collect()
     }
 
     /// The path the SBOM was read from, as given (`-` for standard input).
@@ -740,14 +840,15 @@ impl Enriched {
             });
         }
         let located = target.as_ref().map_err(Clone::clone)?;
+        // Fetched or not, the bytes are hashed before anything reads them.
         let bytes = match located.line {
-            Some(n) => bundles.line(&located.path, n)?,
-            None => read_limited(&located.path, max_bytes)?,
+            Some(n) => bundles.line(&located.place(), n)?,
+            None => read_limited(&located.place(), max_bytes)?,
         };
         let actual = Sha256Hex::of(&bytes);
         if actual != recorded {
             return Err(Problem::DigestMismatch {
-                located: located.clone(),
+                located: Box::new(located.clone()),
                 recorded,
                 actual,
             });
@@ -768,7 +869,10 @@ impl Enriched {
         let (bytes, located) = self.read_recorded(reference, target, bundles, max_bytes)?;
         let key = match &self.opts.key {
             Some(k) => k.clone(),
-            None => keys.beside(located.path.parent().unwrap_or(Path::new(".")))?,
+            None => keys.beside(
+                located.path.parent().unwrap_or(Path::new(".")),
+                &self.remote.keys,
+            )?,
         };
         Ok((bytes, key, located))
     }
@@ -841,7 +945,7 @@ impl Enriched {
         // enrich writes the report as a file of its own, in every layout.
         if let Ok(Located { line: Some(_), .. }) = target {
             return Err(Problem::ReportInBundle {
-                url: reference.url.clone(),
+                url: redact_text(&reference.url),
             });
         }
         let (bytes, key, located) = self.read_checked(
@@ -895,37 +999,53 @@ fn expected_purl(raw: Option<&str>, version: Option<&str>) -> Result<String, Pro
 /// The public keys found beside artifacts (when no key is given), each read
 /// once a run, and remembered for saying which were used.
 #[derive(Default)]
-struct KeysBeside(HashMap<PathBuf, Result<PublicKey, Problem>>);
+struct KeysBeside(HashMap<PathBuf, (Place, Result<PublicKey, Problem>)>);
 
 impl KeysBeside {
-    /// The key beside the artifacts in `dir`.
-    fn beside(&mut self, dir: &Path) -> Result<PublicKey, Problem> {
-        let path = key_beside(dir);
+    /// The key beside the artifacts in `dir`: fetched with them when they
+    /// were (`fetched`, by the directory of their copies), else on disk.
+    fn beside(
+        &mut self,
+        dir: &Path,
+        fetched: &HashMap<PathBuf, Result<Place, Arc<RemoteError>>>,
+    ) -> Result<PublicKey, Problem> {
+        let place = match fetched.get(dir) {
+            Some(Ok(place)) => place.clone(),
+            Some(Err(e)) => return Err(Problem::NoKeyFetched { source: e.clone() }),
+            None => Place::local(key_beside(dir)),
+        };
         self.0
-            .entry(path.clone())
+            .entry(place.path.clone())
             .or_insert_with(|| {
                 // Beside the artifacts, so it came with them: a regular
                 // file or nothing (a pipe there would hang).
-                let bytes =
-                    fsutil::read_regular(&path, 1 << 20).map_err(|e| Problem::NoKeyBeside {
-                        path: path.clone(),
+                let key = fsutil::read_regular(&place.path, MAX_KEY_BYTES)
+                    .map_err(|e| Problem::NoKeyBeside {
+                        path: place.clone(),
                         source: Arc::new(e),
-                    })?;
-                let text = String::from_utf8(bytes)
-                    .map_err(|_| Problem::KeyBesideNotText { path: path.clone() })?;
-                PublicKey::from_pem(&text).map_err(|e| Problem::KeyBeside {
-                    path: path.clone(),
-                    source: Arc::new(e),
-                })
+                    })
+                    .and_then(|bytes| {
+                        String::from_utf8(bytes).map_err(|_| Problem::KeyBesideNotText {
+                            path: place.clone(),
+                        })
+                    })
+                    .and_then(|text| {
+                        PublicKey::from_pem(&text).map_err(|e| Problem::KeyBeside {
+                            path: place.clone(),
+                            source: Arc::new(e),
+                        })
+                    });
+                (place, key)
             })
+            .1
             .clone()
     }
 
     /// The keys that were read and used, in order.
-    fn used(self) -> Vec<PathBuf> {
-        let mut used: Vec<PathBuf> = self
+    fn used(self) -> Vec<Place> {
+        let mut used: Vec<Place> = self
             .0
-            .into_iter()
+            .into_values()
             .filter(|(_, k)| k.is_ok())
             .map(|(p, _)| p)
             .collect();
@@ -947,18 +1067,161 @@ pub fn key_beside(dir: &Path) -> PathBuf {
     }
 }
 
-/// Where a reference URL points: the file (by [`locate`]) and, when the URL
-/// has a fragment, the line of the attestation bundle it names. A fragment
-/// that is not `L` and a line number is refused, never ignored.
-fn target(url: &str, sbom_dir: &Path, attestations_dir: Option<&Path>) -> Result<Located, Problem> {
+/// Where a reference points, before anything is fetched.
+#[derive(Debug)]
+enum Target {
+    Here(Located),
+    /// A file to fetch (the URL without its fragment) and the line of it.
+    There {
+        url: Url,
+        line: Option<usize>,
+    },
+}
+
+/// Where a reference URL points: the file (by [`locate`]), or, for an
+/// absolute URL when no attestations directory is given, the `https` URL
+/// to fetch it from (`offline`: none); and, when the URL has a fragment,
+/// the line of the attestation bundle it names. A fragment that is not `L`
+/// and a line number is refused, never ignored.
+fn target(
+    url: &str,
+    sbom_dir: &Path,
+    attestations_dir: Option<&Path>,
+    offline: bool,
+) -> Result<Target, Problem> {
     // '#' is percent-encoded in file names enrich writes, so the first one
     // starts the fragment, in relative and absolute URLs alike.
     let line = url
         .split_once('#')
         .map(|(_, fragment)| bundle_line(fragment))
         .transpose()?;
+    if attestations_dir.is_none()
+        && let Ok(mut absolute) = Url::parse(url)
+    {
+        if offline {
+            return Err(Problem::Remote {
+                url: redact_text(url),
+            });
+        }
+        if absolute.scheme() != "https" {
+            return Err(Problem::NotHttps {
+                url: redact_text(url),
+            });
+        }
+        // The same file name a local copy would need.
+        file_name_of(&absolute, url)?;
+        absolute.set_fragment(None);
+        return Ok(Target::There {
+            url: absolute,
+            line,
+        });
+    }
     let path = locate(url, sbom_dir, attestations_dir)?;
-    Ok(Located { path, line })
+    Ok(Target::Here(Located {
+        path,
+        line,
+        url: None,
+    }))
+}
+
+/// The remote files an SBOM's references point at, each once, in the
+/// order first referenced, with the largest bound any reference allows.
+#[derive(Default)]
+struct Wanted(Vec<(Url, u64)>, HashMap<String, usize>);
+
+impl Wanted {
+    /// `whole`: the bound of the file as a reference of this kind reads it
+    /// whole; a line of a bundle may be in a file up to [`MAX_BUNDLE_BYTES`].
+    fn add(&mut self, target: &Result<Target, Problem>, whole: u64) {
+        let Ok(Target::There { url, line }) = target else {
+            return;
+        };
+        let max = if line.is_some() {
+            MAX_BUNDLE_BYTES
+        } else {
+            whole
+        };
+        match self.1.get(url.as_str()) {
+            Some(&i) => self.0[i].1 = self.0[i].1.max(max),
+            None => {
+                self.1.insert(url.as_str().to_string(), self.0.len());
+                self.0.push((url.clone(), max));
+            }
+        }
+    }
+}
+
+/// The remote files of one SBOM's references: fetched all at once, before
+/// any is read, each once; without a trusted key, the public key beside
+/// them too (which, as beside local artifacts, proves they are intact, not
+/// who signed them).
+#[derive(Default)]
+struct Remote {
+    downloads: Downloads,
+    /// Each file's URL (without fragment), and where its copy is.
+    files: HashMap<String, Result<PathBuf, Arc<RemoteError>>>,
+    /// The key beside fetched artifacts, by the directory of their copies.
+    keys: HashMap<PathBuf, Result<Place, Arc<RemoteError>>>,
+}
+
+impl Remote {
+    fn fetch(&mut self, wanted: &[(Url, u64)], keys: bool) {
+        for (url, max) in wanted {
+            let got = self.downloads.fetch(url, *max).map_err(Arc::new);
+            if keys
+                && let Ok(copy) = &got
+                && let Some(dir) = copy.parent()
+                && !self.keys.contains_key(dir)
+            {
+                let key = self.key_beside(url).map_err(Arc::new);
+                self.keys.insert(dir.to_path_buf(), key);
+            }
+            self.files.insert(url.as_str().to_string(), got);
+        }
+    }
+
+    /// The public key published beside the artifact at `url`: its current
+    /// name, or the one earlier versions wrote when only that one is there.
+    fn key_beside(&mut self, url: &Url) -> Result<Place, RemoteError> {
+        let mut fetch = |name: &str| {
+            let key_url = url.join(name).map_err(|e| RemoteError::Setup {
+                url: redact(url),
+                why: e.to_string(),
+            })?;
+            let path = self.downloads.fetch(&key_url, MAX_KEY_BYTES)?;
+            Ok::<_, RemoteError>(Place {
+                path,
+                url: Some(redact(&key_url)),
+            })
+        };
+        match fetch(PUBLIC_KEY_FILE) {
+            Err(e) if e.is_not_found() => fetch(LEGACY_PUBLIC_KEY_FILE).map_err(|_| e),
+            found => found,
+        }
+    }
+
+    /// Where a reference points on disk: a fetched file's copy.
+    fn located(&self, target: Result<Target, Problem>) -> Result<Located, Problem> {
+        match target? {
+            Target::Here(located) => Ok(located),
+            Target::There { url, line } => {
+                let path = match self.files.get(url.as_str()) {
+                    Some(got) => got.clone().map_err(Problem::Fetch)?,
+                    None => {
+                        return Err(Problem::Fetch(Arc::new(RemoteError::Setup {
+                            url: redact(&url),
+                            why: "it was not fetched".into(),
+                        })));
+                    }
+                };
+                Ok(Located {
+                    path,
+                    line,
+                    url: Some(redact(&url)),
+                })
+            }
+        }
+    }
 }
 
 /// The line a `#L<n>` fragment names: `L` and a positive decimal number,
@@ -1000,41 +1263,47 @@ struct BundleIndex {
 impl Bundles {
     /// Index every bundle that `targets` point into.
     fn index<'a>(targets: impl IntoIterator<Item = &'a Result<Located, Problem>>) -> Bundles {
-        let mut wanted: HashMap<&Path, HashSet<usize>> = HashMap::new();
+        let mut wanted: HashMap<&Path, (Place, HashSet<usize>)> = HashMap::new();
         for t in targets.into_iter().flatten() {
             if let Some(n) = t.line {
-                wanted.entry(&t.path).or_default().insert(n);
+                wanted
+                    .entry(&t.path)
+                    .or_insert_with(|| (t.place(), HashSet::new()))
+                    .1
+                    .insert(n);
             }
         }
         Bundles(
             wanted
                 .into_iter()
-                .map(|(path, lines)| (path.to_path_buf(), BundleIndex::read(path, &lines)))
+                .map(|(path, (place, lines))| {
+                    (path.to_path_buf(), BundleIndex::read(&place, &lines))
+                })
                 .collect(),
         )
     }
 
-    /// The bytes of line `n` (from 1) of the bundle at `path`, without its
+    /// The bytes of line `n` (from 1) of the bundle at `place`, without its
     /// line end.
-    fn line(&self, path: &Path, n: usize) -> Result<Vec<u8>, Problem> {
+    fn line(&self, place: &Place, n: usize) -> Result<Vec<u8>, Problem> {
         let index = self
             .0
-            .get(path)
+            .get(&place.path)
             .ok_or_else(|| Problem::BundleNotRead {
-                path: path.to_path_buf(),
+                path: place.clone(),
             })?
             .as_ref()
             .map_err(Clone::clone)?;
         let Some(&(offset, len)) = index.wanted.get(&n) else {
             return Err(Problem::PastTheEnd {
-                path: path.to_path_buf(),
+                path: place.clone(),
                 line: n,
                 lines: index.lines,
             });
         };
         if len > MAX_ARTIFACT_BYTES {
             return Err(Problem::LineTooLarge {
-                path: path.to_path_buf(),
+                path: place.clone(),
                 line: n,
             });
         }
@@ -1043,7 +1312,7 @@ impl Bundles {
         file.seek(std::io::SeekFrom::Start(offset))
             .and_then(|_| file.read_exact(&mut bytes))
             .map_err(|e| Problem::BundleLine {
-                path: path.to_path_buf(),
+                path: place.clone(),
                 line: n,
                 source: Arc::new(e),
             })?;
@@ -1055,16 +1324,16 @@ impl BundleIndex {
     /// One pass over the bundle at `path`, a buffer at a time: count its
     /// lines and note where each of `wanted` is. Refused over
     /// [`MAX_BUNDLE_BYTES`], before and while reading.
-    fn read(path: &Path, wanted: &HashSet<usize>) -> Result<BundleIndex, Problem> {
+    fn read(place: &Place, wanted: &HashSet<usize>) -> Result<BundleIndex, Problem> {
         let io = |e: std::io::Error| Problem::Bundle {
-            path: path.to_path_buf(),
+            path: place.clone(),
             source: Arc::new(e),
         };
         // Evidence from others: a pipe standing for a bundle is refused,
         // never waited on.
-        let file = fsutil::open_regular(path).map_err(io)?;
+        let file = fsutil::open_regular(&place.path).map_err(io)?;
         let too_large = || Problem::BundleTooLarge {
-            path: path.to_path_buf(),
+            path: place.clone(),
         };
         if file.metadata().map_err(io)?.len() > MAX_BUNDLE_BYTES {
             return Err(too_large());
@@ -1118,21 +1387,15 @@ impl BundleIndex {
 /// Where the artifact a reference names lives on disk. Relative references
 /// resolve against the SBOM's directory and may not leave it (or the given
 /// attestations directory); absolute URLs are looked up by file name in the
-/// attestations directory. A fragment (`#L<n>`) is not part of the path.
+/// attestations directory (without one, [`target`] fetches them). A
+/// fragment (`#L<n>`) is not part of the path.
 fn locate(url: &str, sbom_dir: &Path, attestations_dir: Option<&Path>) -> Result<PathBuf, Problem> {
     if let Ok(absolute) = Url::parse(url) {
-        let name = absolute
-            .path_segments()
-            .and_then(|mut s| s.next_back())
-            .map(crate::percent::decode)
-            .filter(|n| is_plain_file_name(n))
-            .ok_or_else(|| Problem::NoArtifactName {
-                url: url.to_string(),
-            })?;
+        let name = file_name_of(&absolute, url)?;
         return match attestations_dir {
             Some(dir) => Ok(dir.join(name)),
             None => Err(Problem::Remote {
-                url: url.to_string(),
+                url: redact_text(url),
             }),
         };
     }
@@ -1147,7 +1410,7 @@ fn locate(url: &str, sbom_dir: &Path, attestations_dir: Option<&Path>) -> Result
             }
             s if s.contains(['\\', '\0']) => {
                 return Err(Problem::NotAPlainPath {
-                    url: url.to_string(),
+                    url: redact_text(url),
                 });
             }
             s => path.push(s),
@@ -1166,8 +1429,21 @@ fn locate(url: &str, sbom_dir: &Path, attestations_dir: Option<&Path>) -> Result
         return Ok(dir.join(name));
     }
     Err(Problem::Outside {
-        url: url.to_string(),
+        url: redact_text(url),
     })
+}
+
+/// The file an absolute reference URL names: its last path segment,
+/// decoded, a plain file name (`url` is the reference as written).
+fn file_name_of(absolute: &Url, url: &str) -> Result<String, Problem> {
+    absolute
+        .path_segments()
+        .and_then(|mut s| s.next_back())
+        .map(crate::percent::decode)
+        .filter(|n| is_plain_file_name(n))
+        .ok_or_else(|| Problem::NoArtifactName {
+            url: redact_text(url),
+        })
 }
 
 fn is_plain_file_name(name: &str) -> bool {
@@ -1176,19 +1452,19 @@ fn is_plain_file_name(name: &str) -> bool {
 
 /// An artifact's bytes: a regular file (a pipe or a device standing for
 /// one is refused, never waited on) of at most `max` bytes.
-fn read_limited(path: &Path, max: u64) -> Result<Vec<u8>, Problem> {
+fn read_limited(place: &Place, max: u64) -> Result<Vec<u8>, Problem> {
     let io = |e| Problem::Artifact {
-        path: path.to_path_buf(),
+        path: place.clone(),
         source: Arc::new(e),
     };
-    let file = fsutil::open_regular(path).map_err(io)?;
+    let file = fsutil::open_regular(&place.path).map_err(io)?;
     let mut bytes = Vec::new();
     file.take(max.saturating_add(1))
         .read_to_end(&mut bytes)
         .map_err(io)?;
     if bytes.len() as u64 > max {
         return Err(Problem::ArtifactTooLarge {
-            path: path.to_path_buf(),
+            path: place.clone(),
             max,
         });
     }
@@ -1208,6 +1484,7 @@ mod tests {
         );
         assert!(locate("../../etc/passwd", dir, None).is_err());
         assert!(locate("%2e%2e/%2e%2e/etc/passwd", dir, None).is_err());
+        // Absolute without a directory: not on disk (`target` fetches it).
         assert!(locate("https://example.invalid/a/x.json", dir, None).is_err());
         assert_eq!(
             locate(
@@ -1219,6 +1496,88 @@ mod tests {
             Path::new("/att/x.json")
         );
         assert!(locate("https://example.invalid/a/..", dir, Some(Path::new("/att"))).is_err());
+    }
+
+    /// A reference resolved to a place on disk, as without fetching.
+    fn target(
+        url: &str,
+        sbom_dir: &Path,
+        attestations_dir: Option<&Path>,
+    ) -> Result<Located, Problem> {
+        match super::target(url, sbom_dir, attestations_dir, false)? {
+            Target::Here(located) => Ok(located),
+            there => panic!("{url}: {there:?}"),
+        }
+    }
+
+    #[test]
+    fn https_references_are_fetched_unless_a_directory_is_given_or_offline() {
+        let dir = Path::new("/work/out");
+        let at = |url: &str, offline| super::target(url, dir, None, offline);
+        match at("https://u:pw@h.invalid/a/b.jsonl#L7", false).unwrap() {
+            Target::There { url, line } => {
+                assert_eq!(url.as_str(), "https://u:pw@h.invalid/a/b.jsonl");
+                assert_eq!(line, Some(7));
+            }
+            t => panic!("{t:?}"),
+        }
+        // Offline, or not https: refused, asking for a directory, and
+        // never showing credentials.
+        for (url, offline, says) in [
+            (
+                "https://u:pw@h.invalid/a/x.json",
+                true,
+                "--offline fetches nothing",
+            ),
+            (
+                "http://u:pw@h.invalid/a/x.json",
+                false,
+                "only https references",
+            ),
+            ("file:///srv/a/x.json", false, "only https references"),
+        ] {
+            let e = at(url, offline).unwrap_err().to_string();
+            assert!(e.contains(says) && e.contains("--attestations-dir"), "{e}");
+            assert!(!e.contains("pw"), "{e}");
+        }
+        // The fragment and the file name are checked before anything is asked.
+        assert!(matches!(
+            at("https://h.invalid/a/x.jsonl#L0", false),
+            Err(Problem::NotALine { .. })
+        ));
+        assert!(matches!(
+            at("https://h.invalid/a/", false),
+            Err(Problem::NoArtifactName { .. })
+        ));
+        // A directory given is looked in by name, as before.
+        assert!(matches!(
+            super::target(
+                "https://h.invalid/a/x.json",
+                dir,
+                Some(Path::new("/att")),
+                true
+            ),
+            Ok(Target::Here(_))
+        ));
+    }
+
+    #[test]
+    fn a_fetched_file_is_shown_as_its_url() {
+        let located = Located {
+            path: PathBuf::from("/tmp/tacos-sbom-fetched.x/0/b.jsonl"),
+            line: Some(3),
+            url: Some("https://h.invalid/a/b.jsonl".into()),
+        };
+        assert_eq!(located.to_string(), "line 3 of https://h.invalid/a/b.jsonl");
+        let e = Problem::PastTheEnd {
+            path: located.place(),
+            line: 3,
+            lines: 2,
+        };
+        assert_eq!(
+            e.to_string(),
+            "line 3 is past the end of attestation bundle https://h.invalid/a/b.jsonl, which has 2 lines"
+        );
     }
 
     #[test]
@@ -1292,14 +1651,16 @@ mod tests {
             Ok(Located {
                 path: path.clone(),
                 line: Some(line),
+                url: None,
             })
         };
         let bundles = Bundles::index(&[located(1), located(2), located(3), located(4), located(5)]);
-        assert_eq!(bundles.line(&path, 1).unwrap(), b"a");
-        assert_eq!(bundles.line(&path, 2).unwrap(), long.as_bytes());
-        assert_eq!(bundles.line(&path, 3).unwrap(), b"");
-        assert_eq!(bundles.line(&path, 4).unwrap(), b"last");
-        let e = bundles.line(&path, 5).unwrap_err().to_string();
+        let place = Place::local(path.clone());
+        assert_eq!(bundles.line(&place, 1).unwrap(), b"a");
+        assert_eq!(bundles.line(&place, 2).unwrap(), long.as_bytes());
+        assert_eq!(bundles.line(&place, 3).unwrap(), b"");
+        assert_eq!(bundles.line(&place, 4).unwrap(), b"last");
+        let e = bundles.line(&place, 5).unwrap_err().to_string();
         assert!(
             e.contains("line 5 is past the end") && e.contains("which has 4 lines"),
             "{e}"
@@ -1315,6 +1676,7 @@ mod tests {
         let file = fs::File::create(&path).unwrap();
         // Sparse: no disk is used for it.
         file.set_len(75_307_955).unwrap();
+        let path = Place::local(path);
         assert!(read_limited(&path, MAX_ARTIFACT_BYTES).is_err());
         assert_eq!(
             read_limited(&path, max_report_bytes(10_000)).unwrap().len(),
@@ -1328,6 +1690,6 @@ mod tests {
         // further than any SBOM may be large.
         assert_eq!(max_report_bytes(usize::MAX), 1 << 30);
         assert_eq!(max_report_bytes(10_000_000), 1 << 30);
-        fs::remove_file(&path).unwrap();
+        fs::remove_file(&path.path).unwrap();
     }
 }

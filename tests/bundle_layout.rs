@@ -601,10 +601,11 @@ fn base_url_references_are_found_by_file_name_in_the_attestations_dir() {
             format!("https://example.invalid/att/{name}#L{}", line_of(&r.url))
         );
     }
-    let o = verify(&tmp, "out.json", &[]);
+    // Offline, nothing is fetched: each reference asks for the directory.
+    let o = verify(&tmp, "out.json", &["--offline"]);
     assert_eq!(o.status.code(), Some(1));
     assert!(
-        stdout(&o).contains("fetching remote artifacts is not supported"),
+        stdout(&o).contains("--offline fetches nothing: pass --attestations-dir DIR"),
         "{}",
         stdout(&o)
     );

@@ -62,7 +62,7 @@ fn warn_unproven(sbom: &Path, outcome: &verify::Outcome, opts: &verify::Options,
     let keys: Vec<String> = outcome
         .keys_used_from_artifacts
         .iter()
-        .map(|k| k.display().to_string())
+        .map(|k| k.to_string())
         .collect();
     ui.warn(&format!(
         "warning: {}: signer not proven: no --key given, so signatures were checked with {} found beside the artifacts; \
@@ -158,7 +158,7 @@ fn stamped_json(s: &verify::Stamped) -> serde_json::Value {
     json!({
         "component": s.component,
         "purl": s.purl,
-        "artifact": s.located.path.display().to_string(),
+        "artifact": s.located.place().to_string(),
         "line": s.located.line,
         "timestamps": s.timestamps.iter().map(|t| json!({
             "genTime": t.gen_time.format(&time::format_description::well_known::Rfc3339).ok(),
@@ -177,6 +177,7 @@ pub(super) fn run_verify(args: VerifyArgs, ui: &Ui) -> Result<ExitCode> {
         key: trusted_key(args.key.as_deref())?,
         key_file: args.key.clone(),
         attestations_dir: args.attestations_dir,
+        offline: args.fetch.offline,
         allow_missing: args.trust.allow_missing,
         allow_unauthenticated: args.trust.allow_unauthenticated,
         timestamp_authorities: trusted_root(args.trusted_root.as_deref())?,
@@ -235,7 +236,7 @@ pub(super) fn run_verify(args: VerifyArgs, ui: &Ui) -> Result<ExitCode> {
             "withoutReference": outcome.without_reference,
             "signerProven": opts.key.is_some() && !outcome.signer_unproven(),
             "signerKeyId": opts.key.as_ref().map(|k| k.key_id()),
-            "keysUsedFromArtifacts": outcome.keys_used_from_artifacts.iter().map(|k| k.display().to_string()).collect::<Vec<_>>(),
+            "keysUsedFromArtifacts": outcome.keys_used_from_artifacts.iter().map(|k| k.to_string()).collect::<Vec<_>>(),
             "failures": outcome.failures.iter().map(|f| json!({"component": f.component, "purl": f.purl, "what": f.what})).collect::<Vec<_>>(),
         });
         // Only where timestamps were asked for or met: the JSON of an SBOM
@@ -295,6 +296,7 @@ pub(super) fn run_report(args: ReportArgs, ui: &Ui) -> Result<ExitCode> {
             key: trusted_key(args.key.as_deref())?,
             key_file: args.key.clone(),
             attestations_dir: args.attestations_dir.clone(),
+            offline: args.fetch.offline,
             now: tacos::timestamp(enrich::now()?),
         },
     )
@@ -328,7 +330,14 @@ pub(super) fn run_report(args: ReportArgs, ui: &Ui) -> Result<ExitCode> {
         .filter(|p| !p.as_os_str().is_empty())
         .unwrap_or(Path::new("."))
         .to_path_buf();
-    let mut summary = loaded.summary(|p| link_from(&link_dir, p));
+    // A fetched file's copy is gone by now: its link is where it came from.
+    let mut summary = loaded.summary(|p| {
+        loaded
+            .fetched
+            .get(p)
+            .cloned()
+            .unwrap_or_else(|| link_from(&link_dir, p))
+    });
     let violations = policy
         .evaluate(&loaded.report.statements)
         .map_err(anyhow::Error::msg)?;
@@ -408,6 +417,7 @@ pub(super) fn run_package(args: PackageArgs, ui: &Ui) -> Result<ExitCode> {
         key: trusted_key(args.key.as_deref())?,
         key_file: args.key.clone(),
         attestations_dir: args.attestations_dir.clone(),
+        offline: args.fetch.offline,
         allow_missing: args.trust.allow_missing,
         allow_unauthenticated: args.trust.allow_unauthenticated,
         timestamp_authorities: trusted_root(args.trusted_root.as_deref())?,

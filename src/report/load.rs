@@ -19,6 +19,8 @@ pub struct Options {
     /// The file `key` was read from (see [`verify::Options::key_file`]).
     pub key_file: Option<PathBuf>,
     pub attestations_dir: Option<PathBuf>,
+    /// Fetch nothing (see [`verify::Options::offline`]).
+    pub offline: bool,
     /// "Now" as a TACOS timestamp, for a report assembled from statements.
     pub now: String,
 }
@@ -43,6 +45,10 @@ pub struct Loaded {
     /// How many artifacts were not where the references point, and the
     /// first of them: a moved SBOM without its attestations folder.
     pub missing_artifacts: Option<(usize, PathBuf)>,
+    /// Files that were fetched: each one's copy (a path in `artifacts` or
+    /// `report_artifact`, gone once the SBOM is no longer read) and the URL
+    /// it came from, which is what a link to it should name.
+    pub fetched: BTreeMap<PathBuf, String>,
 }
 
 impl Loaded {
@@ -145,7 +151,7 @@ fn provenance(
     let beside = o
         .keys_used_from_artifacts
         .first()
-        .and_then(|k| crate::attest::keyfile::read_public_key_beside(k).ok());
+        .and_then(|k| crate::attest::keyfile::read_public_key_beside(&k.path).ok());
     p.signer_key_id = key.or(beside.as_ref()).map(key_id);
     p.signer_proven = key.is_some() && !o.signer_unproven();
     let counted = format!(
@@ -192,6 +198,7 @@ pub fn load(input: &Path, opts: &Options) -> Result<Loaded, LoadError> {
         key: opts.key.clone(),
         key_file: opts.key_file.clone(),
         attestations_dir: opts.attestations_dir.clone(),
+        offline: opts.offline,
         ..verify::Options::default()
     };
     match verify::Enriched::read(input, &vopts) {
@@ -224,6 +231,7 @@ pub fn from_enriched(enriched: &verify::Enriched, now: &str) -> Result<Loaded, L
                 report_artifact,
                 sbom_text: String::from_utf8(enriched.bytes()).ok(),
                 missing_artifacts,
+                fetched: enriched.fetched(),
             }),
             Err(source) if source.is_missing_artifact() => Err(LoadError::ReportMissing {
                 path: input.to_path_buf(),
@@ -273,6 +281,7 @@ pub fn from_enriched(enriched: &verify::Enriched, now: &str) -> Result<Loaded, L
         report_artifact: None,
         sbom_text: String::from_utf8(enriched.bytes()).ok(),
         missing_artifacts,
+        fetched: enriched.fetched(),
     })
 }
 
@@ -353,6 +362,7 @@ fn from_report(input: &Path, opts: &Options) -> Result<Loaded, LoadError> {
             report_artifact: (input != Path::new(crate::sbom::STDIO)).then(path),
             sbom_text: None,
             missing_artifacts: None,
+            fetched: BTreeMap::new(),
         });
     }
     let report = serde_json::from_slice(&bytes).map_err(|source| LoadError::NotATacosReport {
@@ -369,6 +379,7 @@ fn from_report(input: &Path, opts: &Options) -> Result<Loaded, LoadError> {
         report_artifact: None,
         sbom_text: None,
         missing_artifacts: None,
+        fetched: BTreeMap::new(),
     })
 }
 

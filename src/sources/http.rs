@@ -3,7 +3,9 @@
 //! redirects only within configured hosts and schemes, an identifying
 //! User-Agent, the on-disk cache, offline mode, one request in flight per
 //! URL, services marked down after they prove unreachable, and — on a
-//! shared store — answers shared with the other runners of a fleet.
+//! shared store — answers shared with the other runners of a fleet. And,
+//! apart from the services, downloads of files their caller checks on
+//! arrival ([`Client::download`]): streamed within a size bound.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::fmt;
@@ -110,6 +112,10 @@ pub enum FetchError {
     Redirect { url: String, why: String },
     #[error("{url}: {message}")]
     Transport { url: String, message: String },
+    /// No connection, or no answer in time: the host, not this request,
+    /// is at fault (see [`Client::download`]).
+    #[error("{url}: {why}")]
+    Unreachable { url: String, why: String },
 }
 
 /// The requests to one service that brought no usable answer this run.
@@ -137,6 +143,7 @@ impl FetchError {
             }
             FetchError::Redirect { why, .. } => format!("redirect refused ({why})"),
             FetchError::Transport { message, .. } => message.clone(),
+            FetchError::Unreachable { why, .. } => why.clone(),
         }
     }
 }
@@ -250,15 +257,51 @@ impl Client {
                 None => attempt.error("to a URL without a host"),
             }
         });
-        let http = reqwest::Client::builder()
-            .user_agent(USER_AGENT)
+        let http = builder(&settings)
             .redirect(policy)
-            .connect_timeout(Duration::from_secs(settings.timeout_seconds.clamp(1, 10)))
             .timeout(Duration::from_secs(settings.timeout_seconds.max(1)))
-            .gzip(true)
             .build()
             .map_err(ClientError)?;
-        Ok(Client {
+        Ok(Client::with(http, settings, cache, ttl_hours, offline))
+    }
+
+    /// A client for files that are checked once they have arrived (the
+    /// artifacts an SBOM references, against the digests it records), used
+    /// through [`Client::download`]. Redirects go to any host, since what
+    /// arrives is checked whatever its origin, but only over https and at
+    /// most [`MAX_DOWNLOAD_REDIRECTS`]. A connect timeout, and a read
+    /// timeout on the wait for the answer and on every read of its body,
+    /// both from `settings`; no total timeout, as a bundle may be gigabytes.
+    pub fn for_downloads(settings: Network) -> Result<Client, ClientError> {
+        let policy = reqwest::redirect::Policy::custom(|attempt| {
+            if attempt.previous().len() > MAX_DOWNLOAD_REDIRECTS {
+                return attempt.error(format!("more than {MAX_DOWNLOAD_REDIRECTS} redirects"));
+            }
+            match attempt.url().scheme() {
+                "https" => attempt.follow(),
+                // The scheme alone: the URL may carry credentials.
+                other => {
+                    let why = format!("to {other}, not https");
+                    attempt.error(why)
+                }
+            }
+        });
+        let http = builder(&settings)
+            .redirect(policy)
+            .read_timeout(Duration::from_secs(settings.timeout_seconds.max(1)))
+            .build()
+            .map_err(ClientError)?;
+        Ok(Client::with(http, settings, None, 0, false))
+    }
+
+    fn with(
+        http: reqwest::Client,
+        settings: Network,
+        cache: Option<Cache>,
+        ttl_hours: u64,
+        offline: bool,
+    ) -> Client {
+        Client {
             http,
             settings,
             offline,
@@ -272,7 +315,7 @@ impl Client {
             stats: Mutex::new(BTreeMap::new()),
             warnings: Mutex::new(Vec::new()),
             shared: None,
-        })
+        }
     }
 
     /// Share answers with the other runners of a store (see [`SharedAnswers`]).
@@ -944,6 +987,86 @@ impl Client {
         })
     }
 
+    /// GET `url` into `to`, a chunk at a time, for a caller that checks
+    /// what arrives: at most `limit` bytes, refused as soon as the announced
+    /// length or what has arrived passes it (nothing over the limit is
+    /// written or held). Asked once, without the cache or retries: a
+    /// failure is the caller's to report, and a download is no answer to
+    /// keep.
+    pub async fn download(
+        &self,
+        url: &Url,
+        limit: u64,
+        to: &mut dyn std::io::Write,
+    ) -> Result<u64, FetchError> {
+        let shown = redact(url);
+        if self.offline {
+            return Err(FetchError::NotCached { url: shown });
+        }
+        let failed = |e: reqwest::Error| self.download_error(e, &shown);
+        let mut response = self.http.get(url.clone()).send().await.map_err(failed)?;
+        let status = response.status().as_u16();
+        if !(200..300).contains(&status) {
+            return Err(FetchError::Status {
+                url: shown.clone(),
+                status,
+            });
+        }
+        let too_large = || FetchError::TooLarge {
+            url: shown.clone(),
+            limit,
+        };
+        if response.content_length().is_some_and(|n| n > limit) {
+            return Err(too_large());
+        }
+        let mut written = 0u64;
+        while let Some(chunk) = response.chunk().await.map_err(failed)? {
+            written = written.saturating_add(chunk.len() as u64);
+            if written > limit {
+                return Err(too_large());
+            }
+            to.write_all(&chunk).map_err(|e| FetchError::Transport {
+                url: shown.clone(),
+                message: format!("cannot keep what arrived: {e}"),
+            })?;
+        }
+        Ok(written)
+    }
+
+    /// Why a download failed, without the URL reqwest puts in its messages
+    /// (credentials included).
+    fn download_error(&self, e: reqwest::Error, shown: &str) -> FetchError {
+        let e = e.without_url();
+        let url = shown.to_string();
+        if e.is_redirect() {
+            return FetchError::Redirect {
+                url,
+                why: error_chain(&e),
+            };
+        }
+        if e.is_timeout() {
+            let why = format!(
+                "no answer within {} s",
+                self.settings.timeout_seconds.max(1)
+            );
+            return FetchError::Unreachable { url, why };
+        }
+        if e.is_connect() {
+            // The innermost cause: "Connection refused", a certificate
+            // that is not trusted.
+            let mut inner: &dyn std::error::Error = &e;
+            while let Some(s) = inner.source() {
+                inner = s;
+            }
+            let why = format!("cannot connect: {inner}");
+            return FetchError::Unreachable { url, why };
+        }
+        FetchError::Transport {
+            url,
+            message: error_chain(&e),
+        }
+    }
+
     async fn host_permit(&self, url: &Url) -> tokio::sync::OwnedSemaphorePermit {
         let host = format!(
             "{}:{}",
@@ -970,6 +1093,18 @@ impl Client {
             .entry(service)
             .or_default());
     }
+}
+
+/// Redirects a download follows, at most.
+pub const MAX_DOWNLOAD_REDIRECTS: usize = 5;
+
+/// What every client shares: who is asking, how long a connection may take,
+/// compressed answers.
+fn builder(settings: &Network) -> reqwest::ClientBuilder {
+    reqwest::Client::builder()
+        .user_agent(USER_AGENT)
+        .connect_timeout(Duration::from_secs(settings.timeout_seconds.clamp(1, 10)))
+        .gzip(true)
 }
 
 enum Attempt {

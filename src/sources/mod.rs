@@ -34,6 +34,7 @@ pub mod osv_db;
 pub mod osv_record;
 pub mod pypi;
 pub mod registry;
+pub mod remote;
 pub mod repo_url;
 pub mod scorecard;
 pub mod tsa;

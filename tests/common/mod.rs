@@ -214,7 +214,7 @@ pub fn tacos_umask(cwd: &Path, mask: &str, args: &[&str]) -> Output {
 
 /// `cmd` set up as the tests run the binary: in `cwd`, with a private config
 /// directory, a fixed clock and every service on a closed port.
-fn command(mut cmd: Command, cwd: &Path, args: &[&str], env: &[(&str, &str)]) -> Command {
+pub fn command(mut cmd: Command, cwd: &Path, args: &[&str], env: &[(&str, &str)]) -> Command {
     cmd.current_dir(cwd)
         .args(args)
         .env("TACOS_SBOM_CONFIG_DIR", cwd.join(".tacos-config"))

@@ -479,6 +479,11 @@ struct ReportArgs {
     attestations_dir: Option<PathBuf>,
     #[command(flatten)]
     fetch: FetchArgs,
+    /// A Sigstore trusted_root.json: every artifact the report rests on
+    /// must be a Sigstore bundle whose RFC 3161 timestamps verify against
+    /// it, as with verify --trusted-root (a plain TACOS report is refused).
+    #[arg(long, value_name = "FILE")]
+    trusted_root: Option<PathBuf>,
     /// Configuration file (for its [policy]).
     #[arg(short, long, value_name = "PATH")]
     config: Option<PathBuf>,

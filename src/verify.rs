@@ -559,6 +559,11 @@ impl Enriched {
         &self.sbom
     }
 
+    /// Whether timestamps are checked against a trusted root's authorities.
+    pub fn timestamps_checked(&self) -> bool {
+        self.opts.timestamp_authorities.is_some()
+    }
+
     /// The trusted key the references are checked with, when one was given.
     pub fn key(&self) -> Option<&PublicKey> {
         self.opts.key.as_ref()

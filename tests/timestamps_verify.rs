@@ -463,3 +463,44 @@ fn a_bad_trusted_root_is_bad_input() {
         assert!(o.stdout.is_empty(), "{file}");
     }
 }
+
+/// `report --trusted-root` checks what the report rests on as `verify
+/// --trusted-root` does: all stamped by the trusted authority, it passes
+/// and says the timestamps were checked; one bundle stamped by an authority
+/// the root does not name makes it exit 1, naming that component; without
+/// the flag, the same SBOM passes (timestamps are not checked).
+#[test]
+fn report_checks_timestamps_against_a_trusted_root() {
+    let tmp = Temp::new();
+    let trusted = TestTsa::start("Test TSA");
+    let untrusted = TestTsa::start("Test TSA");
+    let all = stamped(&tmp, &trusted, "out.json", "att", "files");
+    let report = |extra: &[&str]| {
+        let mut args = vec!["report", "out.json", "--key", KEY, "-f", "json"];
+        args.extend_from_slice(extra);
+        tacos(tmp.path(), &args)
+    };
+    let o = report(&["--trusted-root", ROOT]);
+    assert_ok(&o);
+    assert!(
+        stdout(&o).contains("timestamps (against the trusted root)"),
+        "{}",
+        said(&o)
+    );
+
+    let foreign = artifact_of(&all, "pypi/django@");
+    foreign.rewrite(
+        &tmp.join("out.json"),
+        &[token(&untrusted, &foreign.signature())],
+    );
+    // -v: each failing component named, not only the count per problem.
+    let o = report(&["--trusted-root", ROOT, "-v"]);
+    assert_eq!(o.status.code(), Some(1), "{}", said(&o));
+    assert!(
+        said(&o).contains("pypi/django@")
+            && said(&o).contains("the signer is not a trusted timestamp authority"),
+        "{}",
+        said(&o)
+    );
+    assert_ok(&report(&[]));
+}

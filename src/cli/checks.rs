@@ -298,6 +298,7 @@ pub(super) fn run_report(args: ReportArgs, ui: &Ui) -> Result<ExitCode> {
             attestations_dir: args.attestations_dir.clone(),
             offline: args.fetch.offline,
             now: tacos::timestamp(enrich::now()?),
+            timestamp_authorities: trusted_root(args.trusted_root.as_deref())?,
         },
     )
     .map_err(anyhow::Error::msg)?;

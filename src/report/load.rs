@@ -21,6 +21,10 @@ pub struct Options {
     pub attestations_dir: Option<PathBuf>,
     /// Fetch nothing (see [`verify::Options::offline`]).
     pub offline: bool,
+    /// A trusted root's timestamp authorities (`--trusted-root`): every
+    /// artifact the report rests on must then carry an RFC 3161 timestamp
+    /// that verifies against them, as with `verify --trusted-root`.
+    pub timestamp_authorities: Option<Vec<crate::attest::rfc3161::TimestampAuthority>>,
     /// "Now" as a TACOS timestamp, for a report assembled from statements.
     pub now: String,
 }
@@ -119,6 +123,17 @@ pub enum LoadError {
         #[source]
         source: attest::VerifyError,
     },
+    #[error("{}: timestamp: {source}", .path.display())]
+    Timestamp {
+        path: PathBuf,
+        #[source]
+        source: attest::StampError,
+    },
+    #[error(
+        "{}: a plain TACOS report carries no signature, so no timestamp for --trusted-root to check",
+        .path.display()
+    )]
+    Unsigned { path: PathBuf },
     #[error("{}: the predicate is not a TACOS report: {source}", .path.display())]
     NotAReport {
         path: PathBuf,
@@ -173,8 +188,13 @@ fn provenance(
         );
     } else if p.signer_proven {
         p.verification = "verified".into();
+        let stamps = if enriched.timestamps_checked() {
+            ", subjects and timestamps (against the trusted root)"
+        } else {
+            " and subjects"
+        };
         p.verification_detail = format!(
-            "{counted}: artifacts, SHA-256 digests, signatures (with the given key) and subjects"
+            "{counted}: artifacts, SHA-256 digests, signatures (with the given key){stamps}"
         );
     } else if let Some(copy) = &o.given_key_shipped {
         p.verification = "intact, signer not proven".into();
@@ -199,6 +219,7 @@ pub fn load(input: &Path, opts: &Options) -> Result<Loaded, LoadError> {
         key_file: opts.key_file.clone(),
         attestations_dir: opts.attestations_dir.clone(),
         offline: opts.offline,
+        timestamp_authorities: opts.timestamp_authorities.clone(),
         ..verify::Options::default()
     };
     match verify::Enriched::read(input, &vopts) {
@@ -339,6 +360,14 @@ fn from_report(input: &Path, opts: &Options) -> Result<Loaded, LoadError> {
                 path: path(),
                 source,
             })?;
+        if let Some(authorities) = &opts.timestamp_authorities {
+            v.stamps
+                .verify(authorities)
+                .map_err(|source| LoadError::Timestamp {
+                    path: path(),
+                    source,
+                })?;
+        }
         provenance.signer_key_id = Some(key_id(&key));
         provenance.signer_proven = proven;
         provenance.verification = if proven {
@@ -369,6 +398,9 @@ fn from_report(input: &Path, opts: &Options) -> Result<Loaded, LoadError> {
         path: path(),
         source,
     })?;
+    if opts.timestamp_authorities.is_some() {
+        return Err(LoadError::Unsigned { path: path() });
+    }
     Ok(Loaded {
         report,
         intact: true,

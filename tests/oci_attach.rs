@@ -570,3 +570,152 @@ fn enrich_attach_writes_then_attaches_and_refuses_what_it_could_not_attach_befor
     assert_ok(&o);
     assert_eq!(json(&o.stdout)["sboms"], 1);
 }
+
+/// A registry that answers badly, on loopback: the tag index lists
+/// referrers whose manifests are too large, not what their digest says,
+/// of two layers, whose blob streams past its descriptor's size, and one
+/// that never answers. verify --image finishes (bounded), fails each one
+/// naming it and what was wrong, and exits 1.
+#[test]
+fn hostile_registry_answers_fail_each_referrer_bounded_and_named() {
+    use std::io::{BufRead, BufReader, Write};
+    let image = sha256(b"the image");
+    let bundle = "application/vnd.dev.sigstore.bundle.v0.3+json";
+    let manifest = |layers: Vec<Value>| {
+        serde_json::to_vec(&serde_json::json!({
+            "schemaVersion": 2,
+            "mediaType": "application/vnd.oci.image.manifest.v1+json",
+            "artifactType": bundle,
+            "config": {"mediaType": "application/vnd.oci.empty.v1+json", "digest": sha256(b"{}"), "size": 2},
+            "layers": layers,
+            "subject": {"mediaType": "application/vnd.oci.image.manifest.v1+json", "digest": image, "size": 100},
+        }))
+        .unwrap()
+    };
+    let layer = |digest: &str, size: u64| serde_json::json!({"mediaType": bundle, "digest": digest, "size": size});
+    let big = vec![b' '; 5 << 20];
+    let lying = manifest(vec![layer(&sha256(b"x"), 1)]);
+    let two = manifest(vec![layer(&sha256(b"a"), 1), layer(&sha256(b"b"), 1)]);
+    let streaming_blob = sha256(b"ten bytes!");
+    let streaming = manifest(vec![layer(&streaming_blob, 10)]);
+    let hanging = sha256(b"hangs");
+    let entries: Vec<(String, String)> = vec![
+        (sha256(&big), "too large".into()),
+        (sha256(b"not what it serves"), "lying".into()),
+        (sha256(&two), "two layers".into()),
+        (sha256(&streaming), "streaming".into()),
+        (hanging.clone(), "hangs".into()),
+    ];
+    let index = serde_json::to_vec(&serde_json::json!({
+        "schemaVersion": 2,
+        "mediaType": "application/vnd.oci.image.index.v1+json",
+        "manifests": entries.iter().map(|(d, _)| serde_json::json!({
+            "mediaType": "application/vnd.oci.image.manifest.v1+json", "digest": d, "size": 1
+        })).collect::<Vec<_>>(),
+    }))
+    .unwrap();
+    let mut routes: std::collections::HashMap<String, Vec<u8>> = Default::default();
+    routes.insert(
+        format!("/v2/r/manifests/{}", image.replace(':', "-")),
+        index,
+    );
+    routes.insert(format!("/v2/r/manifests/{}", sha256(&big)), big.clone());
+    routes.insert(
+        format!("/v2/r/manifests/{}", sha256(b"not what it serves")),
+        lying,
+    );
+    routes.insert(format!("/v2/r/manifests/{}", sha256(&two)), two.clone());
+    routes.insert(
+        format!("/v2/r/manifests/{}", sha256(&streaming)),
+        streaming.clone(),
+    );
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let routes = std::sync::Arc::new(routes);
+    std::thread::spawn(move || {
+        for stream in listener.incoming().flatten() {
+            let routes = routes.clone();
+            let (hanging, blob) = (hanging.clone(), streaming_blob.clone());
+            std::thread::spawn(move || {
+                let mut reader = BufReader::new(stream.try_clone().unwrap());
+                let mut line = String::new();
+                reader.read_line(&mut line).unwrap();
+                let path = line.split(' ').nth(1).unwrap_or("").to_string();
+                loop {
+                    let mut h = String::new();
+                    if reader.read_line(&mut h).unwrap_or(0) == 0 || h == "\r\n" {
+                        break;
+                    }
+                }
+                let mut out = stream;
+                if path.ends_with(&hanging) {
+                    std::thread::sleep(std::time::Duration::from_secs(300));
+                    return;
+                }
+                if path.ends_with(&format!("blobs/{blob}")) {
+                    // No length: ends only when the client stops reading.
+                    let _ = out.write_all(b"HTTP/1.1 200 OK\r\nConnection: close\r\n\r\n");
+                    let chunk = vec![b'x'; 1 << 16];
+                    for _ in 0..2048 {
+                        if out.write_all(&chunk).is_err() {
+                            return;
+                        }
+                    }
+                    return;
+                }
+                let (status, body, ctype) = match routes.get(&path) {
+                    Some(b) if path.contains("sha256-") => {
+                        (200, b.clone(), "application/vnd.oci.image.index.v1+json")
+                    }
+                    Some(b) => (200, b.clone(), "application/vnd.oci.image.manifest.v1+json"),
+                    None => (
+                        404,
+                        b"{\"errors\":[{\"code\":\"NOT_FOUND\",\"message\":\"none\"}]}".to_vec(),
+                        "application/json",
+                    ),
+                };
+                let head = format!(
+                    "HTTP/1.1 {status} X\r\nContent-Type: {ctype}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+                    body.len()
+                );
+                let _ = out.write_all(head.as_bytes());
+                let _ = out.write_all(&body);
+            });
+        }
+    });
+
+    let tmp = Temp::new();
+    assert_ok(&tacos(tmp.path(), &["keygen", "-o", "signer"]));
+    let reference = format!("127.0.0.1:{port}/r@{image}");
+    let o = tacos_within(
+        tmp.path(),
+        &["verify", "--image", &reference, "--key", "signer.pub"],
+        &[],
+        90,
+    );
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    let out = stdout(&o);
+    let fails: Vec<&str> = out.lines().filter(|l| l.starts_with("FAIL")).collect();
+    assert_eq!(fails.len(), entries.len(), "{out}");
+    let line = |digest: &str| {
+        fails
+            .iter()
+            .find(|l| l.contains(digest))
+            .unwrap_or_else(|| panic!("no FAIL line names {digest}:\n{out}"))
+            .to_string()
+    };
+    assert!(
+        line(&sha256(&big)).contains("larger than 4194304 bytes"),
+        "{out}"
+    );
+    assert!(
+        line(&sha256(b"not what it serves")).contains("content's SHA-256 is"),
+        "{out}"
+    );
+    assert!(line(&sha256(&two)).contains("2 layers"), "{out}");
+    assert!(
+        line(&sha256(&streaming)).contains("larger than 10 bytes"),
+        "{out}"
+    );
+    assert!(line(&entries[4].0).contains("timed out"), "{out}");
+}

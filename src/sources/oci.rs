@@ -575,7 +575,9 @@ impl Registry {
             .user_agent(super::http::USER_AGENT)
             .redirect(policy)
             .connect_timeout(Duration::from_secs(network.timeout_seconds.clamp(1, 10)))
-            .timeout(Duration::from_secs(network.timeout_seconds.max(1) * 4))
+            // A silent server fails after this long without a byte; a
+            // large blob that keeps arriving is not cut off by a total.
+            .read_timeout(Duration::from_secs(network.timeout_seconds.max(1)))
             .build()
             .map_err(|e| failed(format!("cannot make an HTTP client: {e}")))?;
         Ok(Registry {

@@ -40,7 +40,8 @@ pub const SUBJECT_ANNOTATION: &str = "dev.tacos-sbom.subject";
 pub const DEFAULT_CONCURRENCY: usize = 8;
 
 /// Referrers read for one image at most: a listing longer than this is a
-/// registry (or someone with push rights) trying to keep verify busy.
+/// registry (or someone with push rights) trying to keep verify busy, and
+/// fails whole (none checked).
 pub const MAX_REFERRERS: usize = 100_000;
 
 /// The media type an SBOM is attached under.
@@ -431,6 +432,8 @@ pub enum ImageProblem {
         "its attestation ({digest}, referenced by the attached SBOM) is not among the image's verified referrers"
     )]
     NotAttached { digest: String },
+    #[error("{listed} referrers listed, more than the {max} read for one image: none checked")]
+    TooMany { listed: usize, max: usize },
     #[error(
         "not read: the image's referrers hold more than {max} bytes in all (a registry listing without end?)"
     )]
@@ -621,8 +624,18 @@ async fn check_all(
     let descriptors: Vec<Descriptor> = descriptors
         .into_iter()
         .filter(|d| seen.insert(d.digest.clone()))
-        .take(MAX_REFERRERS)
         .collect();
+    // Checking only some would pass on part of the evidence.
+    if descriptors.len() > MAX_REFERRERS {
+        outcome.failures.push(ImageFailure {
+            component: image.to_string(),
+            what: ImageProblem::TooMany {
+                listed: descriptors.len(),
+                max: MAX_REFERRERS,
+            },
+        });
+        return Ok(outcome);
+    }
     let limit = Arc::new(tokio::sync::Semaphore::new(
         opts.registry.concurrency.max(1),
     ));

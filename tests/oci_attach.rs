@@ -632,10 +632,14 @@ fn hostile_registry_answers_fail_each_referrer_bounded_and_named() {
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let port = listener.local_addr().unwrap().port();
     let routes = std::sync::Arc::new(routes);
+    // An image whose referrers the API lists in pages.
+    let paged = sha256(b"a paged image");
+    let paged_image = paged.clone();
     std::thread::spawn(move || {
         for stream in listener.incoming().flatten() {
             let routes = routes.clone();
             let (hanging, blob) = (hanging.clone(), streaming_blob.clone());
+            let paged = paged.clone();
             std::thread::spawn(move || {
                 let mut reader = BufReader::new(stream.try_clone().unwrap());
                 let mut line = String::new();
@@ -648,6 +652,16 @@ fn hostile_registry_answers_fail_each_referrer_bounded_and_named() {
                     }
                 }
                 let mut out = stream;
+                if path.starts_with("/v2/r/referrers/") && path.ends_with(&paged[7..]) {
+                    let body = br#"{"schemaVersion":2,"mediaType":"application/vnd.oci.image.index.v1+json","manifests":[]}"#;
+                    let head = format!(
+                        "HTTP/1.1 200 OK\r\nContent-Type: application/vnd.oci.image.index.v1+json\r\nLink: </v2/r/referrers/{paged}?last=x>; rel=\"next\"\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+                        body.len()
+                    );
+                    let _ = out.write_all(head.as_bytes());
+                    let _ = out.write_all(body);
+                    return;
+                }
                 if path.ends_with(&hanging) {
                     std::thread::sleep(std::time::Duration::from_secs(300));
                     return;
@@ -718,4 +732,20 @@ fn hostile_registry_answers_fail_each_referrer_bounded_and_named() {
         "{out}"
     );
     assert!(line(&entries[4].0).contains("timed out"), "{out}");
+
+    // A listing in pages is refused whole, not passed on its first page.
+    let o = tacos_within(
+        tmp.path(),
+        &[
+            "verify",
+            "--image",
+            &format!("127.0.0.1:{port}/r@{paged_image}"),
+            "--key",
+            "signer.pub",
+        ],
+        &[],
+        60,
+    );
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    assert!(stderr(&o).contains("in pages"), "{}", stderr(&o));
 }

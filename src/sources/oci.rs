@@ -912,6 +912,14 @@ impl Registry {
             .and_then(|v| v.to_str().ok())
             .is_some_and(|v| v.starts_with(OCI_INDEX));
         if status == 200 && is_index {
+            // A listing in pages would be checked only in part: refused,
+            // not passed on its first page.
+            if response.headers().contains_key(reqwest::header::LINK) {
+                return Err(self.failed(
+                    &what,
+                    "the registry lists the referrers in pages (a Link header), which this client does not follow yet; nothing was checked".into(),
+                ));
+            }
             let bytes = self
                 .body(&what, response, MAX_MANIFEST_BYTES as u64)
                 .await?;

@@ -17,11 +17,13 @@ use std::sync::LazyLock;
 
 use bolero::check;
 use tacos_sbom::attest::{self, Envelope, KeyAlgorithm, PublicKey, SigningKey};
+use tacos_sbom::attest::{rfc3161, trust_root};
 use tacos_sbom::config::Config;
 use tacos_sbom::published::parse_report;
 use tacos_sbom::purl::Ecosystem;
 use tacos_sbom::purl::Purl;
 use tacos_sbom::sbom::{Changes, Reference, Sbom, Tool};
+use tacos_sbom::sources::oci;
 use tacos_sbom::sources::osv_record::OsvRecord;
 
 /// No input of a few kilobytes should make any parser ask for this much at once.
@@ -252,6 +254,53 @@ fn dsse_envelope() {
             if let Ok(payload) = envelope.payload_bytes() {
                 let _ = serde_json::from_slice::<attest::Statement<serde_json::Value>>(&payload);
             }
+        }
+    });
+}
+
+/// The authority the timestamp seed (`fuzz/seeds/timestamp_der/`) was made
+/// by (`openssl ts -reply` behind tests/support/tsa.rs), so mutations of
+/// a real answer reach the checks after the parse.
+static TSA_ROOT: LazyLock<Vec<rfc3161::TimestampAuthority>> = LazyLock::new(|| {
+    trust_root::timestamp_authorities(include_str!("../seeds/tsa-trusted-root.json"))
+        .expect("seed root")
+});
+
+/// What the seed's request stamped.
+const STAMPED: &[u8] = b"fuzz seed signature";
+
+/// RFC 3161 answers and tokens (from a timestamp authority, or in a bundle
+/// from anyone), X.509 certificates, and trusted roots: the strict DER
+/// reader and what is built on it.
+#[test]
+fn timestamp_der() {
+    check!().for_each(|input: &[u8]| {
+        let _ = rfc3161::parse_response(input, None);
+        let request = rfc3161::TimestampRequest::with_nonce(STAMPED, 7);
+        let _ = rfc3161::parse_response(input, Some(&request));
+        let _ = rfc3161::check_certificate(input);
+        let _ = rfc3161::verify_signed_timestamp(input, STAMPED, &TSA_ROOT, None);
+        let _ = trust_root::timestamp_authorities(&text(input));
+    });
+}
+
+/// What a container registry answers (manifests, indexes, authentication
+/// challenges) and the image references users and SBOMs give.
+#[test]
+fn registry_answers() {
+    check!().for_each(|input: &[u8]| {
+        let s = text(input);
+        if let Ok(image) = oci::ImageRef::parse(&s) {
+            let again = oci::ImageRef::parse(&image.to_string()).expect("own form parses");
+            assert_eq!(again, image);
+            let _ = image.is_loopback();
+        }
+        let _ = oci::parse_challenge(&s);
+        if let Ok(m) = serde_json::from_slice::<oci::Manifest>(input) {
+            let _ = m.layers.iter().map(oci::Descriptor::sha256).count();
+        }
+        if let Ok(i) = serde_json::from_slice::<oci::Index>(input) {
+            let _ = i.manifests.iter().map(oci::Descriptor::sha256).count();
         }
     });
 }

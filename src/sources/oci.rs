@@ -1034,7 +1034,7 @@ fn basic(c: &Credentials) -> String {
 }
 
 /// `Bearer realm="…",service="…",scope="…"` → ("Bearer", params).
-fn parse_challenge(header: &str) -> (String, BTreeMap<String, String>) {
+pub fn parse_challenge(header: &str) -> (String, BTreeMap<String, String>) {
     let header = header.trim();
     let (scheme, rest) = header.split_once(' ').unwrap_or((header, ""));
     let mut params = BTreeMap::new();

@@ -455,7 +455,7 @@ comp() {
   echo "${COMPREPLY[*]}"
 }
 comp tacos-sbom enr
-comp tacos-sbom enrich --att
+comp tacos-sbom enrich --atte
 comp tacos-sbom report -f ""
 comp tacos-sbom keygen --algorithm ""
 "#;

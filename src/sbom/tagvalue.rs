@@ -424,11 +424,21 @@ impl Document {
         }
     }
 
-    /// The place just after entry `i`, and whether a line end must be
-    /// written first (the file's last line may have none).
-    fn after(&self, i: usize) -> (usize, bool) {
+    /// The place just after entry `i`, and the line end to write first:
+    /// none after a whole line; the file's last line may have none, or end
+    /// in a CR alone (read as a line end), which needs only its LF, since
+    /// a CR before a CRLF would be a CR alone inside a line.
+    fn after(&self, i: usize) -> (usize, &'static str) {
         let e = &self.entries[i];
-        (e.end, !self.text[..e.end].ends_with('\n'))
+        let before = &self.text[..e.end];
+        let lead = if before.ends_with('\n') {
+            ""
+        } else if before.ends_with('\r') {
+            "\n"
+        } else {
+            self.newline()
+        };
+        (e.end, lead)
     }
 
     pub fn enrich(&self, ch: &Changes<'_>) -> Vec<Edit> {
@@ -482,11 +492,11 @@ impl Document {
                     .rev()
                     .find(|&i| PACKAGE_TAGS.contains(&self.entries[i].tag.as_str()))
                     .unwrap_or(p.first);
-                let (at, needs_nl) = self.after(anchor);
+                let (at, lead) = self.after(anchor);
                 // A file that ends without a line end keeps ending so.
-                let text = match needs_nl {
-                    true => format!("{nl}{}", rest.strip_suffix(nl).unwrap_or(&rest)),
-                    false => rest,
+                let text = match lead {
+                    "" => rest,
+                    lead => format!("{lead}{}", rest.strip_suffix(nl).unwrap_or(&rest)),
                 };
                 // After an edit that ends at the same place, never inside it.
                 edits.push(Edit::insert(at, text));
@@ -519,8 +529,7 @@ impl Document {
                     .or_else(|| find("Created"))
                     .or_else(|| header_end.checked_sub(1));
                 if let Some(i) = anchor {
-                    let (at, needs_nl) = self.after(i);
-                    let lead = if needs_nl { nl } else { "" };
+                    let (at, lead) = self.after(i);
                     edits.push(Edit::insert(at, format!("{lead}Creator: {creator}{nl}")));
                 }
             }
@@ -689,6 +698,48 @@ mod tests {
     fn parse(text: &str) -> Result<Document, String> {
         Document::parse(Path::new("in.spdx"), text.to_string(), &Limits::default())
             .map_err(|e| e.to_string())
+    }
+
+    /// Found by the fuzz campaign: a CRLF file whose last line ends in a CR
+    /// alone (no LF) was read, and references added after that line were
+    /// written after a CRLF, leaving a CR alone inside a line: the output
+    /// did not read back. Only the missing LF is written now.
+    #[test]
+    fn a_last_line_ending_in_a_cr_alone_gets_its_lf_not_another_crlf() {
+        for tail in [
+            "PackageName: p\r\nSPDXID: SPDXRef-p\r\nExternalRef: PACKAGE-MANAGER purl pkg:npm/p@1\r",
+            "PackageName: p\nSPDXID: SPDXRef-p\nPackageComment: <text>a\r\nb</text>\nExternalRef: PACKAGE-MANAGER purl pkg:npm/p@1\r",
+            "PackageName: p\nSPDXID: SPDXRef-p\nExternalRef: PACKAGE-MANAGER purl pkg:npm/p@1\r",
+        ] {
+            let text = format!("{HEAD}{tail}");
+            let doc = parse(&text).unwrap();
+            let tool = crate::sbom::Tool {
+                vendor: "v".into(),
+                name: "t".into(),
+                version: "1".into(),
+            };
+            let reference = crate::sbom::Reference {
+                url: "a.json".into(),
+                sha256: "0".repeat(64),
+                comment: "c".into(),
+            };
+            let changes = crate::sbom::Changes {
+                component_refs: vec![(crate::sbom::ComponentId(0), reference.clone())],
+                document_refs: vec![],
+                document_marker: "m",
+                spdx_document_reference_type: "r",
+                tool: &tool,
+                root_members: Vec::new(),
+                marker: "m",
+                spdx_reference_type: "tacos-attestation",
+                cdx_reference_type: "attestation",
+                now: time::OffsetDateTime::UNIX_EPOCH,
+            };
+            let out =
+                crate::sbom::splice::Edited::new(&text, doc.enrich(&changes)).to_string_lossless();
+            assert!(!out.contains("\r\r"), "{out:?}");
+            parse(&out).unwrap_or_else(|e| panic!("{e}: {out:?}"));
+        }
     }
 
     /// Issue 19: a file with CR-only line ends read as one line, and the

@@ -112,18 +112,64 @@ EOF
   -r "$PREFIX/requirements.txt" -c "$PREFIX/constraints.txt"
 log "python packages installed"
 
+# ---------------------------------------------------------------- python: sigstore-python
+# sigstore-python, the second independent judge of keyless bundles
+# (tests/conformance/verify-bundle-keyless.py). Its dependencies fit the pins above, so it shares
+# $PREFIX/venv: cryptography, securesystemslib (for tuf), requests, urllib3, certifi, idna,
+# charset-normalizer, cffi, pycparser and typing_extensions stay pinned by constraints.txt;
+# constraints-sigstore.txt pins the rest of its dependency tree exactly.
+cat > "$PREFIX/requirements-sigstore.txt" <<'EOF'
+sigstore==4.5.1
+EOF
+cat > "$PREFIX/constraints-sigstore.txt" <<'EOF'
+annotated-types==0.8.0
+dnspython==2.9.2
+email-validator==2.4.0
+id==1.6.1
+markdown-it-py==4.3.0
+mdurl==0.1.2
+platformdirs==4.14.9
+pydantic==2.14.4
+pydantic_core==2.50.5
+Pygments==2.21.0
+PyJWT==2.15.1
+rfc3161-client==1.0.9
+rfc8785==0.1.4
+rich==15.0.0
+sigstore==4.5.1
+sigstore-models==0.0.6
+sigstore-rekor-types==0.0.18
+tuf==7.0.1
+typing-inspection==0.4.5
+EOF
+"$PREFIX/venv/bin/python" -m pip install --disable-pip-version-check --no-input -q \
+  -r "$PREFIX/requirements-sigstore.txt" -c "$PREFIX/constraints.txt" -c "$PREFIX/constraints-sigstore.txt"
+"$PREFIX/venv/bin/python" - <<'EOF'
+import importlib.metadata as m
+from sigstore.models import Bundle, TrustedRoot
+from sigstore.verify import Verifier, policy
+for d in ("sigstore", "sigstore-models", "rfc3161-client", "tuf", "pydantic", "cryptography"):
+    print("  %-22s %s" % (d, m.version(d)))
+EOF
+log "sigstore-python installed"
+
 # ---------------------------------------------------------------- node
 mkdir -p "$PREFIX/node"
+# @sigstore/mock and @sigstore/sign serve the keyless tests (tests/conformance/sigstore-standin.mjs,
+# sign-keyless.mjs). mock 0.12.1 rather than 0.13.0: the same dist/, released later for the
+# node 20 line; 0.13.0 declares node >= 22.22. sign 4.1.1: the 4.x line that takes bundle 4 / core 3.
 cat > "$PREFIX/node/package.json" <<'EOF'
 {
   "name": "sbom-conformance-checkers",
   "private": true,
-  "description": "independent third-party checkers (sigstore-js, its OCI client, packageurl-js, spdx-expression-parse)",
+  "description": "independent third-party checkers (sigstore-js, its OCI client, signer and service mocks, packageurl-js, spdx-expression-parse)",
   "dependencies": {
     "@sigstore/bundle": "4.0.0",
     "@sigstore/core": "3.2.1",
+    "@sigstore/mock": "0.12.1",
     "@sigstore/oci": "0.7.2",
     "@sigstore/protobuf-specs": "0.5.2",
+    "@sigstore/sign": "4.1.1",
     "@sigstore/verify": "3.1.1",
     "packageurl-js": "2.0.1",
     "spdx-exceptions": "2.5.0",
@@ -153,7 +199,7 @@ for d in ("cyclonedx-python-lib", "jsonschema", "lxml", "spdx-tools", "check-jso
 EOF
 (cd "$PREFIX/node" && node -e '
 const fs = require("fs");
-for (const p of ["@sigstore/verify","@sigstore/bundle","@sigstore/core","@sigstore/oci","@sigstore/protobuf-specs","packageurl-js","spdx-expression-parse","spdx-license-ids","spdx-exceptions"]) {
+for (const p of ["@sigstore/verify","@sigstore/bundle","@sigstore/core","@sigstore/oci","@sigstore/protobuf-specs","@sigstore/sign","@sigstore/mock","packageurl-js","spdx-expression-parse","spdx-license-ids","spdx-exceptions"]) {
   require.resolve(p);  // must be loadable
   console.log("  %s %s", p.padEnd(22), JSON.parse(fs.readFileSync("node_modules/" + p + "/package.json", "utf8")).version);
 }')

@@ -13,12 +13,22 @@
 //!   (when it is installed), then again (every blob already there), and
 //!   `verify --image`.
 //!
+//! - `enrich --keyless` against the loopback Sigstore stand-ins
+//!   (`tests/support/sigstore.rs`: `@sigstore/mock`'s Fulcio and our own
+//!   Rekor-shaped log in one node process; needs tests/conformance/INSTALL.sh),
+//!   no timestamp authority: one certificate per run and one log entry per
+//!   artifact, so the figure is the fixed cost plus a round trip per
+//!   package to a log on loopback.
+//!
 //! The TSA stand-in's own time is counted in the timestamped run: it is a
 //! process per request, which no production authority is; the figure says
 //! what one request per artifact costs here, not what a public TSA would.
+//! Likewise the log's: a single-threaded node process.
 
 #[path = "../tests/support/registry.rs"]
 mod registry;
+#[path = "../tests/support/sigstore.rs"]
+mod sigstore;
 mod support;
 #[path = "../tests/support/tsa.rs"]
 mod tsa;
@@ -90,6 +100,7 @@ fn main() {
         tsa.url.as_str(),
     ]);
     let per_run = (tsa.requests() - before) / RUNS;
+    let keyless = keyless(bin, &big, &work);
 
     println!(
         "tacos-sbom envelopes benchmark: {COMPONENTS} components, {RUNS} runs each, median wall seconds"
@@ -102,6 +113,13 @@ fn main() {
         &format!("enrich, bundles + RFC 3161 ({per_run} requests)"),
         stamped,
     );
+    match keyless {
+        Ok((t, fulcio, rekor)) => row(
+            &format!("enrich --keyless ({fulcio} cert, {rekor} log entries)"),
+            t,
+        ),
+        Err(why) => println!("enrich --keyless: {why}"),
+    }
 
     if Path::new("/usr/bin/docker-registry").exists() {
         let reg = registry::Registry::start(&work.join("registry"), false);
@@ -133,4 +151,56 @@ fn main() {
         println!("attach: skipped (no /usr/bin/docker-registry: apt-get install docker-registry)");
     }
     std::fs::remove_dir_all(&work).unwrap();
+}
+
+/// One `enrich --keyless` run of `big` against fresh stand-ins (a single
+/// run: each is minutes of log entries): its wall time, Fulcio requests and
+/// log entries; or why it could not run.
+fn keyless(bin: &str, big: &Path, work: &Path) -> Result<(f64, usize, usize), String> {
+    let standin = std::panic::catch_unwind(|| sigstore::SigstoreStandin::start(Default::default()))
+        .map_err(|_| {
+            "skipped: the Sigstore stand-ins did not start (run tests/conformance/INSTALL.sh)"
+                .to_string()
+        })?;
+    let dir = work.join("keyless");
+    std::fs::create_dir_all(&dir).unwrap();
+    let config = dir.join("signing_config.json");
+    std::fs::write(&config, standin.signing_config_json(None)).unwrap();
+    let token = sigstore::identity_token(
+        "https://ci.test/bench/.github/workflows/bench.yml@refs/heads/main",
+        "https://issuer.test",
+        serde_json::json!({}),
+    );
+    let mut c = Command::new(bin);
+    c.arg("-q")
+        .arg("enrich")
+        .arg(big)
+        .arg("-o")
+        .arg(dir.join("out.json"))
+        .arg("--offline")
+        .arg("--cache-dir")
+        .arg(dir.join("cache"))
+        .args(["--keyless", "--signing-config"])
+        .arg(&config)
+        .env("TACOS_SBOM_CONFIG_DIR", work.join("config"))
+        .env("SIGSTORE_ID_TOKEN", token)
+        .env_remove("CI");
+    let (t, ok) = {
+        let started = std::time::Instant::now();
+        let out = c.output().unwrap();
+        (started.elapsed().as_secs_f64(), out)
+    };
+    if !ok.status.success() {
+        return Err(format!(
+            "failed after {t:.1}s: {}",
+            String::from_utf8_lossy(&ok.stderr).trim()
+        ));
+    }
+    let log = standin.log();
+    let count = |what: &str| log.lines().filter(|l| l.contains(what)).count();
+    Ok((
+        t,
+        count("POST /api/v2/signingCert 201"),
+        count("POST /api/v1/log/entries 201"),
+    ))
 }

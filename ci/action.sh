@@ -11,7 +11,8 @@
 #   TACOS_PUBLIC_KEY       the signer's public key, to verify with (else: the key beside
 #                          the artifacts, which proves integrity only, and the run says so)
 #   TACOS_EPHEMERAL_KEY    true: sign with a throwaway key on purpose
-#   TACOS_KEYLESS          true: keyless (Sigstore) signing -- not implemented; fails
+#   TACOS_KEYLESS          true: keyless (Sigstore) signing -- not in the Action yet; fails,
+#                          pointing at 'tacos-sbom enrich --keyless'
 #   TACOS_FAIL_ON          policy rules FIELD=VALUE, separated by spaces or newlines
 #   TACOS_MAX_NOASSERTION  policy: the most NOASSERTION values allowed, in percent
 #   TACOS_REQUIRE_SOURCES  true: fail when an ecosystem has no registry source
@@ -30,7 +31,7 @@ is_true() { [ "${1:-false}" = "true" ]; }
 [ -n "$sbom" ] || fail "no SBOM given (input sbom / TACOS_SBOM)"
 [ -f "$sbom" ] || fail "$sbom: no such file"
 if is_true "${TACOS_KEYLESS:-false}"; then
-  fail "keyless (Sigstore) signing is not implemented in tacos-sbom yet; give signing-key (a key made with 'tacos-sbom keygen', kept as a secret) or ephemeral-key: true"
+  fail "keyless (Sigstore) signing is not in this Action yet (its report and package steps take a key); run 'tacos-sbom enrich --keyless' in a step of your own (docs/keyless.md), or give signing-key (a key made with 'tacos-sbom keygen', kept as a secret) or ephemeral-key: true"
 fi
 mkdir -p "$out"
 

@@ -233,7 +233,10 @@ pub fn attach(
 /// The predicate type the bundle's statement names (unsigned: only an
 /// annotation for others' tools, and a choice of checks for ours).
 fn predicate_type(bundle: &[u8]) -> Option<String> {
-    let envelope = sigstore::envelope(bundle).ok()?;
+    // Key-signed or keyless: only the envelope is read here.
+    let envelope = sigstore::envelope(bundle)
+        .or_else(|_| sigstore::keyless_contents(bundle).map(|c| c.envelope))
+        .ok()?;
     let payload = envelope.payload_bytes().ok()?;
     #[derive(serde::Deserialize)]
     struct Peek {
@@ -369,10 +372,24 @@ async fn update_tag_index(
 #[derive(Debug, Clone)]
 pub struct CheckOptions {
     pub registry: Options,
-    pub key: PublicKey,
-    /// A trusted root's timestamp authorities: every TACOS bundle must then
-    /// carry a timestamp that verifies against them.
-    pub timestamp_authorities: Option<Vec<TimestampAuthority>>,
+    pub signer: Signer,
+}
+
+/// Who must have signed every TACOS bundle.
+#[derive(Debug, Clone)]
+pub enum Signer {
+    /// This key; with a trusted root's timestamp authorities, every bundle
+    /// must also carry a timestamp that verifies against them.
+    Key {
+        key: Box<PublicKey>,
+        timestamp_authorities: Option<Vec<TimestampAuthority>>,
+    },
+    /// Keyless: a certificate from the root's CAs for this identity, its
+    /// log entries and times proven against the same root.
+    Keyless {
+        root: std::sync::Arc<crate::attest::trust_root::TrustedRoot>,
+        identity: std::sync::Arc<crate::attest::keyless::Identity>,
+    },
 }
 
 /// What one referrer turned out to be.
@@ -427,6 +444,12 @@ pub enum ImageProblem {
         digest: String,
         #[source]
         source: StampError,
+    },
+    #[error("referrer {digest}: {source}")]
+    Keyless {
+        digest: String,
+        #[source]
+        source: Box<crate::attest::keyless::KeylessError>,
     },
     #[error(
         "its attestation ({digest}, referenced by the attached SBOM) is not among the image's verified referrers"
@@ -781,8 +804,14 @@ fn check_bundle(digest: &str, bytes: &[u8], opts: &CheckOptions) -> Result<Found
         digest: digest.to_string(),
         source,
     };
-    let timestamps = |stamps: &attest::Stamps| -> Result<(), ImageProblem> {
-        if let Some(authorities) = &opts.timestamp_authorities {
+    let keyless = |source| ImageProblem::Keyless {
+        digest: digest.to_string(),
+        source: Box::new(source),
+    };
+    let timestamps = |stamps: &attest::Stamps,
+                      authorities: &Option<Vec<TimestampAuthority>>|
+     -> Result<(), ImageProblem> {
+        if let Some(authorities) = authorities {
             stamps
                 .verify(authorities)
                 .map_err(|source| ImageProblem::Timestamp {
@@ -794,22 +823,45 @@ fn check_bundle(digest: &str, bytes: &[u8], opts: &CheckOptions) -> Result<Found
     };
     match predicate_type(bytes).as_deref() {
         Some(attest::REPORT_PREDICATE_TYPE) => {
-            let v = attest::verify_report_artifact(bytes.to_vec(), &opts.key).map_err(signature)?;
-            timestamps(&v.stamps)?;
+            match &opts.signer {
+                Signer::Key {
+                    key,
+                    timestamp_authorities,
+                } => {
+                    let v =
+                        attest::verify_report_artifact(bytes.to_vec(), key).map_err(signature)?;
+                    timestamps(&v.stamps, timestamp_authorities)?;
+                }
+                Signer::Keyless { root, identity } => {
+                    crate::attest::keyless::verify_report_artifact(bytes.to_vec(), root, identity)
+                        .map_err(keyless)?;
+                }
+            }
             Ok(Found::Report)
         }
         Some(attest::PREDICATE_TYPE) | None => {
-            let v = attest::verify_artifact(bytes, &opts.key).map_err(signature)?;
-            timestamps(&v.stamps)?;
-            let purl = v
-                .statement
+            let statement = match &opts.signer {
+                Signer::Key {
+                    key,
+                    timestamp_authorities,
+                } => {
+                    let v = attest::verify_artifact(bytes, key).map_err(signature)?;
+                    timestamps(&v.stamps, timestamp_authorities)?;
+                    v.statement
+                }
+                Signer::Keyless { root, identity } => {
+                    crate::attest::keyless::verify_artifact(bytes, root, identity)
+                        .map_err(keyless)?
+                        .statement
+                }
+            };
+            let purl = statement
                 .predicate
                 .get("PURL")
                 .and_then(|p| p.as_str())
                 .unwrap_or_default()
                 .to_string();
-            let subjects: Vec<String> =
-                v.statement.subject.iter().map(|s| s.name.clone()).collect();
+            let subjects: Vec<String> = statement.subject.iter().map(|s| s.name.clone()).collect();
             if purl.is_empty() || !subjects.contains(&purl) {
                 return Err(ImageProblem::Subject {
                     digest: digest.to_string(),

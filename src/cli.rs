@@ -237,6 +237,8 @@ struct EnrichArgs {
     attach: Option<String>,
     #[command(flatten)]
     key: KeyArgs,
+    #[command(flatten)]
+    keyless: KeylessArgs,
     /// The run summary on stdout as text or JSON (on stderr with -o -).
     #[arg(short, long, default_value = "text", value_parser = Choice(TEXT_JSON))]
     format: String,
@@ -261,10 +263,20 @@ impl EnrichArgs {
             timestamp_server_url: self.timestamp_server_url,
             key: self.key.key,
             ephemeral_key: self.key.ephemeral_key,
+            keyless: self
+                .keyless
+                .keyless
+                .then_some(enrich::keyless::KeylessFlags {
+                    identity_token: self.keyless.identity_token,
+                    signing_config: self.keyless.signing_config,
+                    fulcio_url: self.keyless.fulcio_url,
+                    rekor_url: self.keyless.rekor_url,
+                }),
             config: self.sources.config.clone(),
             session: self.sources.session(),
             policy: self.policy.flags(self.sources.require_sources),
             now: None,
+            report_subject: None,
         }
     }
 }
@@ -283,6 +295,38 @@ struct KeyArgs {
     /// written beside them), not who signed them.
     #[arg(long, conflicts_with = "key")]
     ephemeral_key: bool,
+}
+
+/// Keyless signing (Sigstore: Fulcio, Rekor, a timestamp authority).
+#[derive(Args, Clone, Default)]
+struct KeylessArgs {
+    /// Sign keyless: a key made for this run, certified by Fulcio for the
+    /// CI job's OIDC identity (GitHub Actions with `id-token: write`,
+    /// GitLab's SIGSTORE_ID_TOKEN, or --identity-token); every artifact a
+    /// Sigstore bundle entered in Rekor and timestamped when the signing
+    /// config names a timestamp authority. Implies --envelope bundle.
+    #[arg(long, conflicts_with_all = ["key", "ephemeral_key"])]
+    keyless: bool,
+    /// The OIDC identity token (a JWT) to sign keyless with. Prefer
+    /// SIGSTORE_ID_TOKEN: a command line is visible to other processes.
+    #[arg(
+        long,
+        value_name = "TOKEN",
+        requires = "keyless",
+        hide_env_values = true
+    )]
+    identity_token: Option<String>,
+    /// A Sigstore signing config (signing_config.v0.2.json) naming the
+    /// Fulcio, Rekor and timestamp authority. Default: the public-good
+    /// instance's (embedded).
+    #[arg(long, value_name = "FILE", requires = "keyless")]
+    signing_config: Option<PathBuf>,
+    /// The Fulcio to ask instead of the signing config's.
+    #[arg(long, value_name = "URL", requires = "keyless")]
+    fulcio_url: Option<String>,
+    /// The Rekor (v1 API) to log in instead of the signing config's.
+    #[arg(long, value_name = "URL", requires = "keyless")]
+    rekor_url: Option<String>,
 }
 
 /// A policy gate for CI, added to the config file's `[policy]`.
@@ -385,6 +429,8 @@ struct VerifyArgs {
     /// the exit code is 1 unless --allow-unauthenticated.
     #[arg(long, value_name = "PUBKEY")]
     key: Option<PathBuf>,
+    #[command(flatten)]
+    identity: IdentityArgs,
     /// Directory that holds the artifacts, when it is not where the
     /// references point (a copy of published artifacts, or a moved folder).
     /// Given, https:// references are looked for in it by file name, and
@@ -393,10 +439,13 @@ struct VerifyArgs {
     attestations_dir: Option<PathBuf>,
     #[command(flatten)]
     fetch: FetchArgs,
-    /// A Sigstore trusted_root.json: every artifact must then be a Sigstore
-    /// bundle carrying an RFC 3161 timestamp over its signature, and every
-    /// timestamp must verify against the root's timestamp authorities.
-    /// Without it, timestamps are not checked (a note says how many).
+    /// A Sigstore trusted_root.json. With --key: every artifact must then
+    /// be a Sigstore bundle carrying an RFC 3161 timestamp over its
+    /// signature, and every timestamp must verify against the root's
+    /// timestamp authorities (without it, timestamps are not checked; a
+    /// note says how many). With --certificate-identity (required there):
+    /// the certificate authorities, transparency logs, CT logs and
+    /// timestamp authorities keyless bundles are verified against.
     #[arg(long, value_name = "FILE")]
     trusted_root: Option<PathBuf>,
     /// Results as text (FAIL lines) or JSON, on stdout.
@@ -404,6 +453,51 @@ struct VerifyArgs {
     format: String,
     #[command(flatten)]
     trust: TrustArgs,
+}
+
+/// Who must have signed keyless artifacts (cosign's flag names): instead of
+/// --key, and with --trusted-root.
+#[derive(Args, Clone, Default)]
+struct IdentityArgs {
+    /// Verify keyless Sigstore bundles signed by this identity: the
+    /// signing certificate's subject alternative name (a URI such as a
+    /// GitHub workflow's, an email), exactly. Needs an issuer flag and
+    /// --trusted-root; not with --key.
+    #[arg(
+        long,
+        value_name = "IDENTITY",
+        conflicts_with_all = ["key", "certificate_identity_regexp"],
+        requires_all = ["trusted_root"],
+    )]
+    certificate_identity: Option<String>,
+    /// As --certificate-identity, a regular expression (Rust regex syntax)
+    /// that must match the whole identity (unlike cosign, which matches
+    /// anywhere in it).
+    #[arg(
+        long,
+        value_name = "REGEX",
+        conflicts_with = "key",
+        requires_all = ["trusted_root"],
+    )]
+    certificate_identity_regexp: Option<String>,
+    /// The OIDC issuer the signing certificate must record, exactly (e.g.
+    /// https://token.actions.githubusercontent.com).
+    #[arg(
+        long,
+        value_name = "ISSUER",
+        conflicts_with_all = ["key", "certificate_oidc_issuer_regexp"],
+        requires_all = ["trusted_root"],
+    )]
+    certificate_oidc_issuer: Option<String>,
+    /// As --certificate-oidc-issuer, a regular expression that must match
+    /// the whole issuer.
+    #[arg(
+        long,
+        value_name = "REGEX",
+        conflicts_with = "key",
+        requires_all = ["trusted_root"],
+    )]
+    certificate_oidc_issuer_regexp: Option<String>,
 }
 
 /// Whether `verify`, `report` and `package` fetch remote references.

@@ -11,11 +11,13 @@ use std::sync::Arc;
 
 use url::Url;
 
+use crate::attest::keyless::{self, Identity, KeylessError};
 use crate::attest::reference::{
     LEGACY_PUBLIC_KEY_FILE, PUBLIC_KEY_FILE, REFERENCE_MARKER, REPORT_MARKER, SPDX_REFERENCE_TYPE,
     SPDX_REPORT_REFERENCE_TYPE,
 };
 use crate::attest::rfc3161::{TimestampAuthority, VerifiedTimestamp};
+use crate::attest::trust_root::TrustedRoot;
 use crate::attest::{self, KeyError, PublicKey, Sha256Hex, StampError, Stamps, VerifyError};
 use crate::fsutil;
 use crate::purl::{Purl, PurlError};
@@ -138,6 +140,19 @@ pub struct Options {
     /// against them over its signature. Without, timestamps are counted,
     /// not checked.
     pub timestamp_authorities: Option<Vec<TimestampAuthority>>,
+    /// Keyless verification: given, every artifact must be a keyless
+    /// Sigstore bundle whose certificate names this identity and chains to
+    /// this root, logged and timed as `attest::keyless` checks; `key` and
+    /// `timestamp_authorities` are then not used.
+    pub keyless: Option<Keyless>,
+}
+
+/// What keyless artifacts are checked against: a whole trusted root, and
+/// who must have signed.
+#[derive(Debug, Clone)]
+pub struct Keyless {
+    pub root: Arc<TrustedRoot>,
+    pub identity: Arc<Identity>,
 }
 
 /// An artifact an SBOM references ([`Enriched::artifacts`]).
@@ -192,6 +207,17 @@ pub struct Outcome {
     pub timestamps_unchecked: usize,
     /// Each reference whose timestamps verified against the trusted root.
     pub stamped: Vec<Stamped>,
+    /// Each reference whose keyless bundle verified: who signed it, when.
+    pub keyless: Vec<SignedKeyless>,
+}
+
+/// A reference whose keyless bundle verified.
+#[derive(Debug, Clone)]
+pub struct SignedKeyless {
+    pub component: String,
+    pub purl: Option<String>,
+    pub located: Located,
+    pub signer: keyless::Verified,
 }
 
 /// A reference whose artifact's timestamps all verified.
@@ -204,10 +230,12 @@ pub struct Stamped {
 }
 
 /// What an artifact's timestamps came to: checked against the trusted
-/// root, or (without one) only counted.
+/// root, or (without one) only counted; or, keyless, everything its bundle
+/// proves.
 enum Timestamps {
     Verified(Vec<VerifiedTimestamp>),
     Unchecked(usize),
+    Keyless(Box<keyless::Verified>),
 }
 
 impl Outcome {
@@ -233,6 +261,12 @@ impl Outcome {
                 purl,
                 located: located.clone(),
                 timestamps,
+            }),
+            Timestamps::Keyless(signer) => self.keyless.push(SignedKeyless {
+                component: component.to_string(),
+                purl,
+                located: located.clone(),
+                signer: *signer,
             }),
         }
     }
@@ -316,6 +350,13 @@ pub enum Problem {
         located: Located,
         #[source]
         source: Arc<StampError>,
+    },
+    /// A keyless bundle that does not verify (or an artifact that is not one).
+    #[error("{located}: {source}")]
+    Keyless {
+        located: Located,
+        #[source]
+        source: Arc<KeylessError>,
     },
     #[error("the artifact's subject is {} but the component is {expected}", .subjects.join(", "))]
     WrongSubject {
@@ -513,7 +554,8 @@ impl Enriched {
             wanted.add(t, max_report_bytes(components.len()));
         }
         let mut remote = Remote::default();
-        remote.fetch(&wanted.0, opts.key.is_none());
+        // Keyless artifacts need no key: none is fetched beside them.
+        remote.fetch(&wanted.0, opts.key.is_none() && opts.keyless.is_none());
         let references = references
             .into_iter()
             .map(|(id, r, t)| {
@@ -562,6 +604,11 @@ impl Enriched {
     /// Whether timestamps are checked against a trusted root's authorities.
     pub fn timestamps_checked(&self) -> bool {
         self.opts.timestamp_authorities.is_some()
+    }
+
+    /// What keyless artifacts are checked against, when they are.
+    pub fn keyless(&self) -> Option<&Keyless> {
+        self.opts.keyless.as_ref()
     }
 
     /// The trusted key the references are checked with, when one was given.
@@ -718,21 +765,29 @@ impl Enriched {
         let bundles = Bundles::index(self.references.iter().map(|(_, _, t)| t));
         for (id, r, target) in &self.references {
             let c = &self.components[id.0];
-            let got = self
-                .read_checked(r, target, &bundles, &mut keys, MAX_ARTIFACT_BYTES)
-                .and_then(|(bytes, key, located)| {
-                    let v =
-                        attest::verify_artifact(&bytes, &key).map_err(|e| Problem::Signature {
-                            located: located.clone(),
-                            source: Arc::new(e),
+            let got = match &self.opts.keyless {
+                Some(k) => self
+                    .read_recorded(r, target, &bundles, MAX_ARTIFACT_BYTES)
+                    .and_then(|(bytes, located)| {
+                        keyless_artifact(k, &bytes, located).map(|v| v.statement)
+                    }),
+                None => self
+                    .read_checked(r, target, &bundles, &mut keys, MAX_ARTIFACT_BYTES)
+                    .and_then(|(bytes, key, located)| {
+                        let v = attest::verify_artifact(&bytes, &key).map_err(|e| {
+                            Problem::Signature {
+                                located: located.clone(),
+                                source: Arc::new(e),
+                            }
                         })?;
-                    self.timestamps(&v.stamps, located)?;
-                    Ok(v)
-                })
-                .and_then(|v| {
-                    serde_json::from_value::<Statement>(v.statement.predicate)
-                        .map_err(|e| Problem::NotAStatement(Arc::new(e)))
-                });
+                        self.timestamps(&v.stamps, located)?;
+                        Ok(v.statement)
+                    }),
+            }
+            .and_then(|statement| {
+                serde_json::from_value::<Statement>(statement.predicate)
+                    .map_err(|e| Problem::NotAStatement(Arc::new(e)))
+            });
             match got {
                 Ok(s) if !statements.iter().any(|x| x.purl == s.purl) => statements.push(s),
                 Ok(_) => {}
@@ -874,10 +929,24 @@ impl Enriched {
         let (bytes, located) = self.read_recorded(reference, target, bundles, max_bytes)?;
         let key = match &self.opts.key {
             Some(k) => k.clone(),
-            None => keys.beside(
-                located.path.parent().unwrap_or(Path::new(".")),
-                &self.remote.keys,
-            )?,
+            None => keys
+                .beside(
+                    located.path.parent().unwrap_or(Path::new(".")),
+                    &self.remote.keys,
+                )
+                .map_err(|missing| {
+                    // A keyless bundle has no key beside it to miss: say
+                    // what it is instead, and how it is verified.
+                    match crate::attest::sigstore::keyless_material(&bytes) {
+                        Some(what) => Problem::Signature {
+                            located: located.clone(),
+                            source: Arc::new(VerifyError::Sigstore(
+                                crate::attest::sigstore::BundleError::NotPublicKey(what),
+                            )),
+                        },
+                        None => missing,
+                    }
+                })?,
         };
         Ok((bytes, key, located))
     }
@@ -907,35 +976,20 @@ impl Enriched {
         keys: &mut KeysBeside,
     ) -> Result<(Timestamps, &'a Located), Problem> {
         let expected = expected?;
+        if let Some(k) = &self.opts.keyless {
+            let (bytes, located) =
+                self.read_recorded(reference, target, bundles, MAX_ARTIFACT_BYTES)?;
+            let verified = keyless_artifact(k, &bytes, located)?;
+            names_package(&verified.statement, expected)?;
+            return Ok((Timestamps::Keyless(Box::new(verified.signer)), located));
+        }
         let (bytes, key, located) =
             self.read_checked(reference, target, bundles, keys, MAX_ARTIFACT_BYTES)?;
         let verified = attest::verify_artifact(&bytes, &key).map_err(|e| Problem::Signature {
             located: located.clone(),
             source: Arc::new(e),
         })?;
-        let subjects: Vec<&str> = verified
-            .statement
-            .subject
-            .iter()
-            .map(|s| s.name.as_str())
-            .collect();
-        if !subjects.contains(&expected) {
-            return Err(Problem::WrongSubject {
-                subjects: subjects.iter().map(|s| s.to_string()).collect(),
-                expected: expected.to_string(),
-            });
-        }
-        if verified
-            .statement
-            .predicate
-            .get("PURL")
-            .and_then(|p| p.as_str())
-            != Some(expected)
-        {
-            return Err(Problem::WrongStatementPurl {
-                expected: expected.to_string(),
-            });
-        }
+        names_package(&verified.statement, expected)?;
         Ok((self.timestamps(&verified.stamps, located)?, located))
     }
 
@@ -952,6 +1006,25 @@ impl Enriched {
             return Err(Problem::ReportInBundle {
                 url: redact_text(&reference.url),
             });
+        }
+        if let Some(k) = &self.opts.keyless {
+            let (bytes, located) = self.read_recorded(
+                reference,
+                target,
+                &Bundles::default(),
+                max_report_bytes(self.components.len()),
+            )?;
+            let keyless_error = |e| Problem::Keyless {
+                located: located.clone(),
+                source: Arc::new(e),
+            };
+            let (verified, signer) = keyless::verify_report_artifact(bytes, &k.root, &k.identity)
+                .map_err(keyless_error)?;
+            let report = verified.predicate().map_err(|e| Problem::NotAReport {
+                located: located.clone(),
+                source: Arc::new(e),
+            })?;
+            return Ok((report, Timestamps::Keyless(Box::new(signer)), located));
         }
         let (bytes, key, located) = self.read_checked(
             reference,
@@ -972,6 +1045,39 @@ impl Enriched {
         })?;
         Ok((report, stamps, located))
     }
+}
+
+/// A keyless artifact verified against `k`, its failure named by where it is.
+fn keyless_artifact(
+    k: &Keyless,
+    bytes: &[u8],
+    located: &Located,
+) -> Result<keyless::KeylessArtifact, Problem> {
+    keyless::verify_artifact(bytes, &k.root, &k.identity).map_err(|e| Problem::Keyless {
+        located: located.clone(),
+        source: Arc::new(e),
+    })
+}
+
+/// The statement is about the package `expected` names: its subject, and
+/// the TACOS statement's PURL.
+fn names_package(
+    statement: &attest::Statement<serde_json::Value>,
+    expected: &str,
+) -> Result<(), Problem> {
+    let subjects: Vec<&str> = statement.subject.iter().map(|s| s.name.as_str()).collect();
+    if !subjects.contains(&expected) {
+        return Err(Problem::WrongSubject {
+            subjects: subjects.iter().map(|s| s.to_string()).collect(),
+            expected: expected.to_string(),
+        });
+    }
+    if statement.predicate.get("PURL").and_then(|p| p.as_str()) != Some(expected) {
+        return Err(Problem::WrongStatementPurl {
+            expected: expected.to_string(),
+        });
+    }
+    Ok(())
 }
 
 /// Verify the SBOM at `path`: [`Enriched::read`], then [`Enriched::verify`].

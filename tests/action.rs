@@ -138,7 +138,8 @@ fn the_action_refuses_keyless_and_a_missing_key_in_ci_clearly() {
     );
     assert_eq!(o.status.code(), Some(2));
     assert!(
-        stderr(&o).contains("keyless (Sigstore) signing is not implemented"),
+        stderr(&o).contains("keyless (Sigstore) signing is not in this Action yet")
+            && stderr(&o).contains("tacos-sbom enrich --keyless"),
         "{}",
         stderr(&o)
     );

@@ -7,6 +7,7 @@ mod common;
 #[path = "support/registry.rs"]
 mod registry;
 
+use base64::Engine as _;
 use common::*;
 use registry::{Registry, sha256};
 use serde_json::Value;
@@ -555,6 +556,25 @@ fn enrich_attach_writes_then_attaches_and_refuses_what_it_could_not_attach_befor
         ],
     );
     assert!(stderr(&o).contains("attached"), "{}", stderr(&o));
+    // The application report is about the image: its subject is the
+    // image's digest, what cosign verify-attestation matches.
+    let report = std::fs::read_dir(tmp.join("att"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| p.to_string_lossy().ends_with(".tacos-report.sigstore.json"))
+        .expect("a report was written");
+    let bundle: Value = serde_json::from_slice(&std::fs::read(&report).unwrap()).unwrap();
+    let payload = base64::engine::general_purpose::STANDARD
+        .decode(bundle["dsseEnvelope"]["payload"].as_str().unwrap())
+        .unwrap();
+    let statement: Value = serde_json::from_slice(&payload).unwrap();
+    assert_eq!(
+        statement["subject"],
+        serde_json::json!([{
+            "name": format!("{}/team/app", reg.host()),
+            "digest": {"sha256": image.trim_start_matches("sha256:")},
+        }])
+    );
     let o = tacos(
         tmp.path(),
         &[

@@ -22,7 +22,7 @@ use common::*;
 use serde_json::Value;
 use tacos_sbom::attest::Envelope;
 use tacos_sbom::attest::rfc3161::TimestampRequest;
-use tacos_sbom::attest::sigstore::Bundle;
+use tacos_sbom::attest::sigstore::{Bundle, Signed, Witnesses};
 use tsa::{RootEntry, TestTsa, trusted_root};
 
 const KEY: &str = ".tacos-config/signing.pub";
@@ -109,7 +109,14 @@ impl Artifact {
             .as_str()
             .unwrap();
         let tokens: Vec<&[u8]> = tokens.iter().map(Vec::as_slice).collect();
-        let bundle = Bundle::new(&envelope, hint, &tokens);
+        let bundle = Bundle::new(
+            &envelope,
+            Signed::Key { hint },
+            Witnesses {
+                rfc3161_timestamps: &tokens,
+                ..Default::default()
+            },
+        );
         let before = self.bytes();
         let after = match self.line {
             None => {

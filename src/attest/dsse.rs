@@ -39,12 +39,18 @@ fn pae_header(payload_type: &str, payload_len: usize) -> Vec<u8> {
     out
 }
 
-/// Something that signs DSSE PAE bytes: a local key today, a keyless (Fulcio) signer later.
+/// Something that signs DSSE PAE bytes: a local key, or a keyless signer's
+/// key made for the run and certified by Fulcio.
 pub trait Signer: Send + Sync {
     /// The id written into the envelope's `keyid` (may be empty).
     fn key_id(&self) -> String;
     /// The SPKI PEM of the verifying key, when the signer has a fixed one.
     fn public_key_pem(&self) -> Option<String>;
+    /// The signer's certificate (DER) when it is one (keyless): a Sigstore
+    /// bundle then names it instead of a key.
+    fn certificate(&self) -> Option<&[u8]> {
+        None
+    }
     /// Sign `message`: ECDSA P-256 as ASN.1 DER, Ed25519 as 64 raw bytes.
     fn sign(&self, message: &[u8]) -> Result<Vec<u8>, SignError>;
     /// Sign the PAE of `payload`: the same signature as `sign(&pae(..))`.

@@ -3,15 +3,18 @@
 //! written one file per package or one line per package of a JSON Lines
 //! file (the "attestation bundle" of `--layout bundle`).
 
+pub mod certified;
 pub mod dsse;
 mod ecdsa;
 pub mod keychoice;
 pub mod keyfile;
+pub mod keyless;
 pub mod keys;
 pub mod reference;
 pub mod rfc3161;
 pub mod sigstore;
 pub mod trust_root;
+pub mod x509;
 
 use std::fmt;
 
@@ -98,9 +101,9 @@ impl Form {
     fn serialize(
         self,
         envelope: &Envelope,
-        hint: &str,
+        signed: sigstore::Signed<'_>,
         as_line: bool,
-        stamps: &[&[u8]],
+        witnesses: sigstore::Witnesses<'_>,
     ) -> Vec<u8> {
         match self {
             Form::Dsse if as_line => {
@@ -108,7 +111,7 @@ impl Form {
             }
             Form::Dsse => envelope.to_json_pretty().into_bytes(),
             Form::SigstoreBundle => {
-                let bundle = sigstore::Bundle::new(envelope, hint, stamps);
+                let bundle = sigstore::Bundle::new(envelope, signed, witnesses);
                 if as_line {
                     bundle.to_json_line()
                 } else {
@@ -131,44 +134,85 @@ pub trait Timestamper: Sync {
 #[error("{0}")]
 pub struct TimestampFailed(pub String);
 
+/// Enters a signed envelope in a transparency log (Rekor): the entry, with
+/// its proof of inclusion, as a Sigstore bundle holds it. Called from
+/// several signing threads at once.
+pub trait TransparencyLog: Sync {
+    fn log(&self, envelope: &Envelope) -> Result<sigstore::TlogEntry, LogFailed>;
+}
+
+/// Why an envelope was not logged (the log named, its URL redacted).
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct LogFailed(pub String);
+
 /// How an envelope is written: its form and, for a Sigstore bundle, who
-/// timestamps its signature (a bare DSSE envelope has nowhere to hold one).
+/// timestamps its signature and which log records it (a bare DSSE envelope
+/// has nowhere to hold either).
 #[derive(Clone, Copy)]
 pub struct Wrap<'a> {
     pub form: Form,
     pub stamp: Option<&'a dyn Timestamper>,
+    pub log: Option<&'a dyn TransparencyLog>,
 }
 
 impl From<Form> for Wrap<'static> {
     fn from(form: Form) -> Self {
-        Wrap { form, stamp: None }
+        Wrap {
+            form,
+            stamp: None,
+            log: None,
+        }
     }
 }
 
 impl Wrap<'_> {
-    /// The artifact's bytes, as [`Form::serialize`], with the signature
-    /// timestamped first when there is a timestamper and a bundle.
+    /// The artifact's bytes, as [`Form::serialize`], the signature
+    /// timestamped and the envelope logged first when there is a bundle to
+    /// hold them. A signer with a certificate (keyless) is named by it,
+    /// others by their key id.
     fn serialize(
         self,
         envelope: &Envelope,
-        hint: &str,
+        signer: &dyn Signer,
         as_line: bool,
     ) -> Result<Vec<u8>, AttestError> {
-        let (Form::SigstoreBundle, Some(stamp)) = (self.form, self.stamp) else {
-            return Ok(self.form.serialize(envelope, hint, as_line, &[]));
+        let key_id = signer.key_id();
+        let signed = match signer.certificate() {
+            Some(der) => sigstore::Signed::Certificate { der },
+            None => sigstore::Signed::Key { hint: &key_id },
         };
-        use base64::Engine as _;
-        let sig = envelope
-            .signatures
-            .first()
-            .and_then(|s| {
-                base64::engine::general_purpose::STANDARD
-                    .decode(&s.sig)
-                    .ok()
-            })
-            .ok_or_else(|| TimestampFailed("the envelope has no signature to timestamp".into()))?;
-        let token = stamp.stamp(&sig)?;
-        Ok(self.form.serialize(envelope, hint, as_line, &[&token]))
+        if self.form != Form::SigstoreBundle || (self.stamp.is_none() && self.log.is_none()) {
+            return Ok(self
+                .form
+                .serialize(envelope, signed, as_line, Default::default()));
+        }
+        let mut token = None;
+        if let Some(stamp) = self.stamp {
+            use base64::Engine as _;
+            let sig = envelope
+                .signatures
+                .first()
+                .and_then(|s| {
+                    base64::engine::general_purpose::STANDARD
+                        .decode(&s.sig)
+                        .ok()
+                })
+                .ok_or_else(|| {
+                    TimestampFailed("the envelope has no signature to timestamp".into())
+                })?;
+            token = Some(stamp.stamp(&sig)?);
+        }
+        let entry = match self.log {
+            Some(log) => Some(log.log(envelope)?),
+            None => None,
+        };
+        let stamps: Vec<&[u8]> = token.iter().map(Vec::as_slice).collect();
+        let witnesses = sigstore::Witnesses {
+            rfc3161_timestamps: &stamps,
+            tlog_entries: entry.as_slice(),
+        };
+        Ok(self.form.serialize(envelope, signed, as_line, witnesses))
     }
 }
 
@@ -275,6 +319,8 @@ pub enum AttestError {
     Write(#[from] std::io::Error),
     #[error("timestamp: {0}")]
     Timestamp(#[from] TimestampFailed),
+    #[error("transparency log: {0}")]
+    Log(#[from] LogFailed),
 }
 
 /// Build, sign and serialize the artifact for one package.
@@ -356,6 +402,14 @@ pub fn write_report_artifact_in<'w, P: Serialize>(
 ) -> Result<(String, Sha256Hex), AttestError> {
     use base64::Engine as _;
     use std::io::Write as _;
+    let wrap = wrap.into();
+    if wrap.form == Form::SigstoreBundle && wrap.log.is_some() {
+        // A log entry is made from the whole envelope, so here it is held
+        // whole (a keyless run's report only).
+        let artifact = build(signer, subject, REPORT_PREDICATE_TYPE, report, wrap, true)?;
+        out.write_all(&artifact.bytes)?;
+        return Ok((artifact.file_name, artifact.sha256));
+    }
     let purl = subject.name.clone();
     let statement = Statement {
         statement_type: STATEMENT_TYPE.to_string(),
@@ -382,10 +436,9 @@ pub fn write_report_artifact_in<'w, P: Serialize>(
         }],
     };
     // Timestamped here: the shell holds the real signature.
-    let wrap = wrap.into();
     let form = wrap.form;
-    let shell = String::from_utf8(wrap.serialize(&shell, &key_id, false)?)
-        .expect("serde_json writes UTF-8");
+    let shell =
+        String::from_utf8(wrap.serialize(&shell, signer, false)?).expect("serde_json writes UTF-8");
     let marker = "\"payload\": \"\"";
     let at = shell.find(marker).expect("the envelope has a payload") + marker.len() - 1;
     let (head, tail) = shell.split_at(at);
@@ -500,7 +553,7 @@ pub fn build_bundle_line_in<'w, P: Serialize>(
     predicate: &P,
 ) -> Result<(Vec<u8>, Sha256Hex), AttestError> {
     let envelope = sign_statement(signer, subject, PREDICATE_TYPE, predicate)?;
-    let bytes = wrap.into().serialize(&envelope, &signer.key_id(), true)?;
+    let bytes = wrap.into().serialize(&envelope, signer, true)?;
     let sha256 = Sha256Hex::of(&bytes);
     Ok((bytes, sha256))
 }
@@ -532,7 +585,7 @@ fn build<P: Serialize>(
     let purl = subject.name.clone();
     let form = wrap.form;
     let envelope = sign_statement(signer, subject, predicate_type, predicate)?;
-    let bytes = wrap.serialize(&envelope, &signer.key_id(), false)?;
+    let bytes = wrap.serialize(&envelope, signer, false)?;
     let sha256 = Sha256Hex::of(&bytes);
     let file_name = match (report, form) {
         (true, _) => report_file_name(form, &purl, &sha256),

@@ -9,18 +9,16 @@
 
 pub mod der;
 
-use aws_lc_rs::digest;
-use aws_lc_rs::signature::{self, UnparsedPublicKey, VerificationAlgorithm};
 use thiserror::Error;
-use time::{Date, Month, OffsetDateTime, PrimitiveDateTime, Time};
+use time::OffsetDateTime;
 
+use super::x509::{
+    Alg, Certificate, Hash, OID_SHA256, X509Error, algorithm, chain_to, generalized_time, hash_of,
+    name_text, parse_certificate, rfc3339, verify_signature,
+};
 use der::{Der, DerError, Tlv};
 
 // Object identifiers, as their DER content bytes.
-const OID_SHA1: &[u8] = &[0x2b, 0x0e, 0x03, 0x02, 0x1a];
-const OID_SHA256: &[u8] = &[0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02, 0x01];
-const OID_SHA384: &[u8] = &[0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02, 0x02];
-const OID_SHA512: &[u8] = &[0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02, 0x03];
 const OID_SIGNED_DATA: &[u8] = &[0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x07, 0x02];
 const OID_CT_TST_INFO: &[u8] = &[
     0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x09, 0x10, 0x01, 0x04,
@@ -33,28 +31,10 @@ const OID_ATTR_SIGNING_CERT: &[u8] = &[
 const OID_ATTR_SIGNING_CERT_V2: &[u8] = &[
     0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x09, 0x10, 0x02, 0x2f,
 ];
-const OID_EC_PUBLIC_KEY: &[u8] = &[0x2a, 0x86, 0x48, 0xce, 0x3d, 0x02, 0x01];
-const OID_P256: &[u8] = &[0x2a, 0x86, 0x48, 0xce, 0x3d, 0x03, 0x01, 0x07];
-const OID_P384: &[u8] = &[0x2b, 0x81, 0x04, 0x00, 0x22];
-const OID_P521: &[u8] = &[0x2b, 0x81, 0x04, 0x00, 0x23];
-const OID_ECDSA_SHA256: &[u8] = &[0x2a, 0x86, 0x48, 0xce, 0x3d, 0x04, 0x03, 0x02];
-const OID_ECDSA_SHA384: &[u8] = &[0x2a, 0x86, 0x48, 0xce, 0x3d, 0x04, 0x03, 0x03];
-const OID_ECDSA_SHA512: &[u8] = &[0x2a, 0x86, 0x48, 0xce, 0x3d, 0x04, 0x03, 0x04];
-const OID_RSA: &[u8] = &[0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x01];
-const OID_RSA_SHA256: &[u8] = &[0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x0b];
-const OID_RSA_SHA384: &[u8] = &[0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x0c];
-const OID_RSA_SHA512: &[u8] = &[0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x0d];
-const OID_EXT_SUBJECT_KEY_ID: &[u8] = &[0x55, 0x1d, 0x0e];
-const OID_EXT_KEY_USAGE: &[u8] = &[0x55, 0x1d, 0x0f];
-const OID_EXT_SUBJECT_ALT_NAME: &[u8] = &[0x55, 0x1d, 0x11];
-const OID_EXT_BASIC_CONSTRAINTS: &[u8] = &[0x55, 0x1d, 0x13];
-const OID_EXT_AUTHORITY_KEY_ID: &[u8] = &[0x55, 0x1d, 0x23];
-const OID_EXT_EXTENDED_KEY_USAGE: &[u8] = &[0x55, 0x1d, 0x25];
 const OID_KP_TIME_STAMPING: &[u8] = &[0x2b, 0x06, 0x01, 0x05, 0x05, 0x07, 0x03, 0x08];
 
-/// Certificates a token may carry, and the longest chain followed.
+/// Certificates a token may carry.
 const MAX_TOKEN_CERTS: usize = 16;
-const MAX_CHAIN: usize = 8;
 
 /// Why a timestamp request, answer or token was refused.
 #[derive(Debug, Error)]
@@ -109,74 +89,15 @@ fn malformed(what: &'static str) -> impl Fn(DerError) -> TimestampError {
     move |source| TimestampError::Malformed { what, source }
 }
 
-/// Digest algorithms a token may use.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Hash {
-    Sha1,
-    Sha256,
-    Sha384,
-    Sha512,
-}
-
-impl Hash {
-    fn from_oid(oid: &[u8]) -> Option<Hash> {
-        match oid {
-            OID_SHA1 => Some(Hash::Sha1),
-            OID_SHA256 => Some(Hash::Sha256),
-            OID_SHA384 => Some(Hash::Sha384),
-            OID_SHA512 => Some(Hash::Sha512),
-            _ => None,
+/// What the certificate reader says, in a timestamp's words.
+impl From<X509Error> for TimestampError {
+    fn from(e: X509Error) -> TimestampError {
+        match e {
+            X509Error::Malformed { what, source } => TimestampError::Malformed { what, source },
+            X509Error::Unsupported(what) => TimestampError::Unsupported(what),
+            X509Error::BadSignature => TimestampError::BadSignature,
         }
     }
-
-    fn digest(self, data: &[u8]) -> Vec<u8> {
-        let alg = match self {
-            Hash::Sha1 => &digest::SHA1_FOR_LEGACY_USE_ONLY,
-            Hash::Sha256 => &digest::SHA256,
-            Hash::Sha384 => &digest::SHA384,
-            Hash::Sha512 => &digest::SHA512,
-        };
-        digest::digest(alg, data).as_ref().to_vec()
-    }
-}
-
-/// An AlgorithmIdentifier: its OID, and the curve for EC keys.
-#[derive(Debug, Clone, PartialEq, Eq)]
-struct Alg {
-    oid: Vec<u8>,
-    /// An OID parameter (EC keys name their curve so); NULL or absent
-    /// parameters leave it None, anything else is refused.
-    param: Option<Vec<u8>>,
-}
-
-fn algorithm(d: &mut Der<'_>, what: &'static str) -> Result<Alg, TimestampError> {
-    let mut a = d.enter(der::SEQUENCE).map_err(malformed(what))?;
-    let oid = a.oid().map_err(malformed(what))?.to_vec();
-    let mut param = None;
-    if !a.is_empty() {
-        let params = a.read().map_err(malformed(what))?;
-        match params.tag {
-            der::NULL if params.value.is_empty() => {}
-            der::OID => param = Some(params.value.to_vec()),
-            tag => {
-                return Err(TimestampError::Unsupported(format!(
-                    "{what}: algorithm parameters of tag 0x{tag:02x}"
-                )));
-            }
-        }
-        a.finish().map_err(malformed(what))?;
-    }
-    Ok(Alg { oid, param })
-}
-
-fn hash_of(d: &mut Der<'_>, what: &'static str) -> Result<Hash, TimestampError> {
-    let alg = algorithm(d, what)?;
-    Hash::from_oid(&alg.oid).ok_or_else(|| {
-        TimestampError::Unsupported(format!(
-            "{what}: digest algorithm {}",
-            der::oid_text(&alg.oid)
-        ))
-    })
 }
 
 // ---------------------------------------------------------------------------
@@ -520,297 +441,11 @@ fn parse_tst_info(content: &[u8]) -> Result<TstInfo, TimestampError> {
     })
 }
 
-// ---------------------------------------------------------------------------
-// Times
-
-fn two(b: &[u8]) -> Result<u8, DerError> {
-    match b {
-        [a @ b'0'..=b'9', c @ b'0'..=b'9'] => Ok((a - b'0') * 10 + (c - b'0')),
-        _ => Err(DerError::BadTime),
-    }
-}
-
-fn to_datetime(year: i32, v: &[u8], nanos: u32) -> Result<OffsetDateTime, DerError> {
-    let month = Month::try_from(two(&v[0..2])?).map_err(|_| DerError::BadTime)?;
-    let date =
-        Date::from_calendar_date(year, month, two(&v[2..4])?).map_err(|_| DerError::BadTime)?;
-    let time = Time::from_hms_nano(two(&v[4..6])?, two(&v[6..8])?, two(&v[8..10])?, nanos)
-        .map_err(|_| DerError::BadTime)?;
-    Ok(PrimitiveDateTime::new(date, time).assume_utc())
-}
-
-/// `YYYYMMDDHHMMSS[.f+]Z` (DER: UTC, no trailing zero in the fraction).
-fn generalized_time(v: &[u8]) -> Result<OffsetDateTime, DerError> {
-    if v.len() < 15 || v.last() != Some(&b'Z') {
-        return Err(DerError::BadTime);
-    }
-    let year = i32::from(two(&v[0..2])?) * 100 + i32::from(two(&v[2..4])?);
-    let rest = &v[4..v.len() - 1];
-    let (main, fraction) = rest.split_at(10);
-    let nanos = match fraction {
-        [] => 0,
-        [b'.', digits @ ..]
-            if (1..=9).contains(&digits.len())
-                && digits.iter().all(u8::is_ascii_digit)
-                && digits.last() != Some(&b'0') =>
-        {
-            let n: u32 = std::str::from_utf8(digits)
-                .ok()
-                .and_then(|s| s.parse().ok())
-                .ok_or(DerError::BadTime)?;
-            n * 10u32.pow(9 - digits.len() as u32)
-        }
-        _ => return Err(DerError::BadTime),
-    };
-    to_datetime(year, main, nanos)
-}
-
-/// `YYMMDDHHMMSSZ`, years 1950 to 2049 (RFC 5280).
-fn utc_time(v: &[u8]) -> Result<OffsetDateTime, DerError> {
-    if v.len() != 13 || v[12] != b'Z' {
-        return Err(DerError::BadTime);
-    }
-    let yy = i32::from(two(&v[0..2])?);
-    let year = if yy < 50 { 2000 + yy } else { 1900 + yy };
-    to_datetime(year, &v[2..12], 0)
-}
-
-fn x509_time(t: Tlv<'_>) -> Result<OffsetDateTime, DerError> {
-    match t.tag {
-        der::UTC_TIME => utc_time(t.value),
-        der::GENERALIZED_TIME if t.value.len() == 15 => generalized_time(t.value),
-        _ => Err(DerError::BadTime),
-    }
-}
-
-fn rfc3339(t: OffsetDateTime) -> String {
-    t.format(&time::format_description::well_known::Rfc3339)
-        .unwrap_or_else(|_| t.to_string())
-}
-
-// ---------------------------------------------------------------------------
-// Certificates
-
-/// The parts of an X.509 certificate verification reads.
-struct Certificate<'a> {
-    raw: &'a [u8],
-    tbs: &'a [u8],
-    signature_alg: Alg,
-    signature: &'a [u8],
-    serial: &'a [u8],
-    issuer: &'a [u8],
-    subject: &'a [u8],
-    not_before: OffsetDateTime,
-    not_after: OffsetDateTime,
-    /// SubjectPublicKeyInfo algorithm (OID, NUL, curve OID for EC).
-    key_alg: Alg,
-    key: &'a [u8],
-    is_ca: bool,
-    key_id: Option<&'a [u8]>,
-    /// The extended key usage, and whether it was critical.
-    eku: Option<(bool, Vec<&'a [u8]>)>,
-    unknown_critical: Option<&'a [u8]>,
-}
-
-fn parse_certificate(raw: &[u8]) -> Result<Certificate<'_>, TimestampError> {
-    let what = "certificate";
-    let m = malformed(what);
-    let cert = der::single(raw, der::SEQUENCE).map_err(&m)?;
-    let mut c = Der::new(cert.value);
-    let tbs = c.expect(der::SEQUENCE).map_err(&m)?;
-    let signature_alg = algorithm(&mut c, what)?;
-    let signature = c.bit_string_bytes().map_err(&m)?;
-    c.finish().map_err(&m)?;
-
-    let mut t = Der::new(tbs.value);
-    if let Some(v) = t.optional(der::context(0)).map_err(&m)? {
-        let version = Der::new(v.value).small_uint().map_err(&m)?;
-        if version != 2 {
-            return Err(TimestampError::Unsupported(format!(
-                "an X.509 certificate of version {}",
-                version + 1
-            )));
-        }
-    }
-    let serial = t.integer().map_err(&m)?;
-    algorithm(&mut t, what)?;
-    let issuer = t.expect(der::SEQUENCE).map_err(&m)?.raw;
-    let mut validity = t.enter(der::SEQUENCE).map_err(&m)?;
-    let not_before = x509_time(validity.read().map_err(&m)?).map_err(&m)?;
-    let not_after = x509_time(validity.read().map_err(&m)?).map_err(&m)?;
-    validity.finish().map_err(&m)?;
-    let subject = t.expect(der::SEQUENCE).map_err(&m)?.raw;
-    let mut spki = t.enter(der::SEQUENCE).map_err(&m)?;
-    let key_alg = algorithm(&mut spki, what)?;
-    let key = spki.bit_string_bytes().map_err(&m)?;
-    spki.finish().map_err(&m)?;
-    t.optional(der::context_primitive(1)).map_err(&m)?;
-    t.optional(der::context_primitive(2)).map_err(&m)?;
-    let mut out = Certificate {
-        raw: cert.raw,
-        tbs: tbs.raw,
-        signature_alg,
-        signature,
-        serial,
-        issuer,
-        subject,
-        not_before,
-        not_after,
-        key_alg,
-        key,
-        is_ca: false,
-        key_id: None,
-        eku: None,
-        unknown_critical: None,
-    };
-    if let Some(exts) = t.optional(der::context(3)).map_err(&m)? {
-        let mut outer = Der::new(exts.value);
-        let mut list = outer.enter(der::SEQUENCE).map_err(&m)?;
-        outer.finish().map_err(&m)?;
-        while !list.is_empty() {
-            let mut ext = list.enter(der::SEQUENCE).map_err(&m)?;
-            let oid = ext.oid().map_err(&m)?;
-            let critical = if ext.peek_tag() == Some(der::BOOLEAN) {
-                ext.boolean().map_err(&m)?
-            } else {
-                false
-            };
-            let value = ext.value(der::OCTET_STRING).map_err(&m)?;
-            ext.finish().map_err(&m)?;
-            match oid {
-                OID_EXT_BASIC_CONSTRAINTS => {
-                    let mut bc = Der::new(value).enter(der::SEQUENCE).map_err(&m)?;
-                    if bc.peek_tag() == Some(der::BOOLEAN) {
-                        out.is_ca = bc.boolean().map_err(&m)?;
-                    }
-                }
-                OID_EXT_SUBJECT_KEY_ID => {
-                    out.key_id = Some(der::single(value, der::OCTET_STRING).map_err(&m)?.value);
-                }
-                OID_EXT_EXTENDED_KEY_USAGE => {
-                    let mut usages = Vec::new();
-                    let mut seq = Der::new(value).enter(der::SEQUENCE).map_err(&m)?;
-                    while !seq.is_empty() {
-                        usages.push(seq.oid().map_err(&m)?);
-                    }
-                    out.eku = Some((critical, usages));
-                }
-                OID_EXT_KEY_USAGE | OID_EXT_SUBJECT_ALT_NAME | OID_EXT_AUTHORITY_KEY_ID => {}
-                other if critical && out.unknown_critical.is_none() => {
-                    out.unknown_critical = Some(other);
-                }
-                _ => {}
-            }
-        }
-    }
-    t.finish().map_err(&m)?;
-    Ok(out)
-}
-
 /// Whether `der` is an X.509 certificate this module can read (for loading
 /// a trusted root).
 pub fn check_certificate(der: &[u8]) -> Result<(), TimestampError> {
-    parse_certificate(der).map(|_| ())
-}
-
-/// A Name shown in messages: its CN or O when found, else a digest prefix.
-fn name_text(name: &[u8]) -> String {
-    const CN: &[u8] = &[0x55, 0x04, 0x03];
-    const O: &[u8] = &[0x55, 0x04, 0x0a];
-    let mut found: (Option<String>, Option<String>) = (None, None);
-    let mut rdns = Der::new(name);
-    if let Ok(mut rdns_in) = rdns.enter(der::SEQUENCE) {
-        while let Ok(mut set) = rdns_in.enter(der::SET) {
-            while let Ok(mut atv) = set.enter(der::SEQUENCE) {
-                let (Ok(oid), Ok(v)) = (atv.oid(), atv.read()) else {
-                    break;
-                };
-                let text: String = String::from_utf8_lossy(v.value).chars().take(80).collect();
-                if oid == CN {
-                    found.0 = Some(text);
-                } else if oid == O {
-                    found.1 = Some(text);
-                }
-            }
-        }
-    }
-    let shown = found.0.or(found.1).unwrap_or_else(|| {
-        let d = Hash::Sha256.digest(name);
-        format!("(name sha256 {})", hex::encode(&d[..8]))
-    });
-    crate::term::escape(&shown).into_owned()
-}
-
-/// Verify `signature` over `message` with a SubjectPublicKeyInfo's key.
-fn verify_signature(
-    key_alg: &Alg,
-    key: &[u8],
-    signature_alg: &Alg,
-    digest: Hash,
-    message: &[u8],
-    signature: &[u8],
-) -> Result<(), TimestampError> {
-    enum Kind {
-        Ec,
-        Rsa,
-    }
-    let (kind, hash) = match signature_alg.oid.as_slice() {
-        OID_ECDSA_SHA256 => (Kind::Ec, Hash::Sha256),
-        OID_ECDSA_SHA384 => (Kind::Ec, Hash::Sha384),
-        OID_ECDSA_SHA512 => (Kind::Ec, Hash::Sha512),
-        OID_RSA_SHA256 => (Kind::Rsa, Hash::Sha256),
-        OID_RSA_SHA384 => (Kind::Rsa, Hash::Sha384),
-        OID_RSA_SHA512 => (Kind::Rsa, Hash::Sha512),
-        // CMS allows naming only the key type; the digest algorithm then
-        // says the hash.
-        OID_RSA => (Kind::Rsa, digest),
-        OID_EC_PUBLIC_KEY => (Kind::Ec, digest),
-        other => {
-            return Err(TimestampError::Unsupported(format!(
-                "signature algorithm {}",
-                der::oid_text(other)
-            )));
-        }
-    };
-    let ec = |curve: &[u8]| -> Option<&'static dyn VerificationAlgorithm> {
-        (key_alg.oid == OID_EC_PUBLIC_KEY && key_alg.param.as_deref() == Some(curve))
-            .then_some(())?;
-        Some(match (curve, hash) {
-            (OID_P256, Hash::Sha256) => &signature::ECDSA_P256_SHA256_ASN1,
-            (OID_P256, Hash::Sha384) => &signature::ECDSA_P256_SHA384_ASN1,
-            (OID_P384, Hash::Sha384) => &signature::ECDSA_P384_SHA384_ASN1,
-            (OID_P384, Hash::Sha256) => &signature::ECDSA_P384_SHA256_ASN1,
-            (OID_P521, Hash::Sha512) => &signature::ECDSA_P521_SHA512_ASN1,
-            _ => return None,
-        })
-    };
-    let alg: &'static dyn VerificationAlgorithm = match kind {
-        Kind::Ec => [OID_P256, OID_P384, OID_P521]
-            .into_iter()
-            .find_map(ec)
-            .ok_or_else(|| {
-                TimestampError::Unsupported(format!(
-                    "an ECDSA key of algorithm {} with {hash:?}",
-                    der::oid_text(key_alg.param.as_deref().unwrap_or(&key_alg.oid))
-                ))
-            })?,
-        Kind::Rsa if key_alg.oid == OID_RSA => match hash {
-            Hash::Sha256 => &signature::RSA_PKCS1_2048_8192_SHA256,
-            Hash::Sha384 => &signature::RSA_PKCS1_2048_8192_SHA384,
-            Hash::Sha512 => &signature::RSA_PKCS1_2048_8192_SHA512,
-            Hash::Sha1 => {
-                return Err(TimestampError::Unsupported("RSA with SHA-1".into()));
-            }
-        },
-        Kind::Rsa => {
-            return Err(TimestampError::Unsupported(
-                "an RSA signature from a key that is not RSA".into(),
-            ));
-        }
-    };
-    UnparsedPublicKey::new(alg, key)
-        .verify(message, signature)
-        .map_err(|_| TimestampError::BadSignature)
+    parse_certificate(der)?;
+    Ok(())
 }
 
 // ---------------------------------------------------------------------------
@@ -984,49 +619,14 @@ fn verify_with(
     }
     // What is signed is the attributes' DER as a SET OF, not as [0].
     let signed = der::tlv(der::SET, sd.signer.signed_attrs);
-    verify_signature(
+    Ok(verify_signature(
         &signer.key_alg,
         signer.key,
         &sd.signer.signature_alg,
         sd.signer.digest,
         &signed,
         sd.signer.signature,
-    )
-}
-
-/// The chain from `leaf` up to `anchor` through certificates of `pool`,
-/// each link's signature checked with its issuer's key; None if there is
-/// none within `MAX_CHAIN` links.
-fn chain_to<'p, 'a>(
-    leaf: &'p Certificate<'a>,
-    anchor: &Certificate<'a>,
-    pool: &[&'p Certificate<'a>],
-) -> Option<Vec<&'p Certificate<'a>>> {
-    let mut chain = vec![leaf];
-    loop {
-        let current = *chain.last()?;
-        if current.raw == anchor.raw {
-            return Some(chain);
-        }
-        if chain.len() > MAX_CHAIN {
-            return None;
-        }
-        let issuer = pool.iter().find(|c| {
-            c.subject == current.issuer
-                && c.is_ca
-                && !chain.iter().any(|seen| seen.raw == c.raw)
-                && verify_signature(
-                    &c.key_alg,
-                    c.key,
-                    &current.signature_alg,
-                    Hash::Sha256,
-                    current.tbs,
-                    current.signature,
-                )
-                .is_ok()
-        })?;
-        chain.push(issuer);
-    }
+    )?)
 }
 
 /// The first certificate an ESS signing-certificate(-v2) attribute names.
@@ -1146,6 +746,7 @@ fn ess_cert_id(value: Tlv<'_>, v2: bool) -> Result<EssCertId<'_>, TimestampError
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::attest::x509::*;
 
     #[test]
     fn request_is_der_with_the_imprint_and_nonce() {

@@ -12,6 +12,7 @@ use serde_json::json;
 use tacos_sbom::attest::PublicKey;
 use tacos_sbom::attest::keychoice::KeySource;
 use tacos_sbom::attest::keyfile;
+use tacos_sbom::attest::keyless::{self, Identity, Matcher};
 use tacos_sbom::attest::rfc3161::TimestampAuthority;
 use tacos_sbom::attest::trust_root;
 use tacos_sbom::config::Config;
@@ -34,6 +35,141 @@ fn trusted_root(path: Option<&Path>) -> Result<Option<Vec<TimestampAuthority>>> 
     Ok(path
         .map(trust_root::read_timestamp_authorities)
         .transpose()?)
+}
+
+/// The keyless check --certificate-identity(-regexp) and
+/// --certificate-oidc-issuer(-regexp) ask for, against the whole trusted
+/// root of --trusted-root (clap has made sure it is given, and --key not):
+/// none without those flags. An identity needs an issuer and the other way
+/// round, as cosign has it.
+pub(super) fn keyless_check(args: &VerifyArgs) -> Result<Option<verify::Keyless>> {
+    let a = &args.identity;
+    let matcher =
+        |exact: &Option<String>, pattern: &Option<String>, flag: &str| match (exact, pattern) {
+            (Some(e), _) => Ok(Some(Matcher::Exact(e.clone()))),
+            (None, Some(p)) => Matcher::pattern(p)
+                .map(Some)
+                .with_context(|| format!("--{flag}-regexp is not a regular expression")),
+            (None, None) => Ok(None),
+        };
+    let subject = matcher(
+        &a.certificate_identity,
+        &a.certificate_identity_regexp,
+        "certificate-identity",
+    )?;
+    let issuer = matcher(
+        &a.certificate_oidc_issuer,
+        &a.certificate_oidc_issuer_regexp,
+        "certificate-oidc-issuer",
+    )?;
+    let (subject, issuer) = match (subject, issuer) {
+        (None, None) => return Ok(None),
+        (Some(s), Some(i)) => (s, i),
+        (Some(_), None) => anyhow::bail!(
+            "keyless verification needs the signer's OIDC issuer too: --certificate-oidc-issuer ISSUER or --certificate-oidc-issuer-regexp REGEX"
+        ),
+        (None, Some(_)) => anyhow::bail!(
+            "keyless verification needs the signer's identity too: --certificate-identity IDENTITY or --certificate-identity-regexp REGEX"
+        ),
+    };
+    let Some(path) = args.trusted_root.as_deref() else {
+        anyhow::bail!("keyless verification needs --trusted-root FILE");
+    };
+    let root = trust_root::read_trusted_root(path)?;
+    Ok(Some(verify::Keyless {
+        root: std::sync::Arc::new(root),
+        identity: std::sync::Arc::new(Identity { subject, issuer }),
+    }))
+}
+
+/// What was proven of each keyless artifact: a line each with -v, and a
+/// line for each signer (identity and issuer) with how its times were
+/// proven.
+fn show_keyless(sbom: &Path, outcome: &verify::Outcome, ui: &Ui) {
+    let mut signers: BTreeMap<(&str, &str), (usize, usize, usize)> = BTreeMap::new();
+    for k in &outcome.keyless {
+        let s = &k.signer;
+        let at = s.signed_at();
+        ui.detail(&format!(
+            "ok {}: {}: {}: signed keyless by {} (OIDC issuer {}), certificate from {}, at {} ({})",
+            sbom.display(),
+            k.component,
+            k.located,
+            s.identity,
+            s.issuer,
+            s.authority,
+            rfc3339(at.time),
+            at.source
+        ));
+        let e = signers
+            .entry((s.identity.as_str(), s.issuer.as_str()))
+            .or_default();
+        e.0 += 1;
+        for t in &s.times {
+            match t.source {
+                keyless::TimeSource::TransparencyLog { .. } => e.1 += 1,
+                keyless::TimeSource::Timestamp { .. } => e.2 += 1,
+            }
+        }
+    }
+    for ((identity, issuer), (n, logged, stamped)) in signers {
+        let mut proofs = Vec::new();
+        if logged > 0 {
+            proofs.push(plural(
+                logged,
+                "transparency-log entry",
+                "transparency-log entries",
+            ));
+        }
+        if stamped > 0 {
+            proofs.push(plural(stamped, "RFC 3161 timestamp", "RFC 3161 timestamps"));
+        }
+        ui.say(&format!(
+            "{}: {} signed keyless by {identity} (OIDC issuer {issuer}); signing times proven by {}, each inside its certificate's validity",
+            sbom.display(),
+            plural(n, "artifact", "artifacts"),
+            proofs.join(" and "),
+        ));
+    }
+}
+
+fn rfc3339(t: time::OffsetDateTime) -> String {
+    t.format(&time::format_description::well_known::Rfc3339)
+        .unwrap_or_else(|_| t.to_string())
+}
+
+/// A reference whose keyless bundle verified, in verify's JSON.
+fn keyless_json(k: &verify::SignedKeyless) -> serde_json::Value {
+    let s = &k.signer;
+    json!({
+        "component": k.component,
+        "purl": k.purl,
+        "artifact": k.located.place().to_string(),
+        "line": k.located.line,
+        "identity": s.identity,
+        "issuer": s.issuer,
+        "certificateAuthority": s.authority,
+        "signedAt": rfc3339(s.signed_at().time),
+        "times": s.times.iter().map(|t| match &t.source {
+            keyless::TimeSource::TransparencyLog { log, index } => json!({
+                "time": rfc3339(t.time),
+                "source": "transparency-log",
+                "log": log,
+                "logIndex": index,
+            }),
+            keyless::TimeSource::Timestamp { authority } => json!({
+                "time": rfc3339(t.time),
+                "source": "timestamp",
+                "authority": authority,
+            }),
+        }).collect::<Vec<_>>(),
+        "tlogEntries": s.log_entries.iter().map(|l| json!({
+            "log": l.log,
+            "logIndex": l.index,
+            "inclusionProofVerified": l.proof_verified,
+        })).collect::<Vec<_>>(),
+        "scts": s.scts,
+    })
 }
 
 /// Say what a verification without --key did and did not prove. Printed
@@ -173,6 +309,7 @@ pub(super) fn run_verify(args: VerifyArgs, ui: &Ui) -> Result<ExitCode> {
     if let Some(image) = args.image.clone() {
         return super::registry::run_verify_image(args, &image, ui);
     }
+    let keyless = keyless_check(&args)?;
     let opts = verify::Options {
         key: trusted_key(args.key.as_deref())?,
         key_file: args.key.clone(),
@@ -180,7 +317,12 @@ pub(super) fn run_verify(args: VerifyArgs, ui: &Ui) -> Result<ExitCode> {
         offline: args.fetch.offline,
         allow_missing: args.trust.allow_missing,
         allow_unauthenticated: args.trust.allow_unauthenticated,
-        timestamp_authorities: trusted_root(args.trusted_root.as_deref())?,
+        // Keyless, the root is read whole above, not for its authorities alone.
+        timestamp_authorities: match keyless {
+            Some(_) => None,
+            None => trusted_root(args.trusted_root.as_deref())?,
+        },
+        keyless,
     };
     let json = args.format == "json";
     let mut failed = false;
@@ -224,6 +366,7 @@ pub(super) fn run_verify(args: VerifyArgs, ui: &Ui) -> Result<ExitCode> {
             outcome.references
         ));
         show_timestamps(sbom, &outcome, &opts, ui);
+        show_keyless(sbom, &outcome, ui);
         warn_unproven(sbom, &outcome, &opts, ui);
         let passed = outcome.passed(&opts);
         failed |= !passed;
@@ -234,7 +377,7 @@ pub(super) fn run_verify(args: VerifyArgs, ui: &Ui) -> Result<ExitCode> {
             "references": outcome.references,
             "verified": outcome.verified,
             "withoutReference": outcome.without_reference,
-            "signerProven": opts.key.is_some() && !outcome.signer_unproven(),
+            "signerProven": (opts.key.is_some() || opts.keyless.is_some()) && !outcome.signer_unproven(),
             "signerKeyId": opts.key.as_ref().map(|k| k.key_id()),
             "keysUsedFromArtifacts": outcome.keys_used_from_artifacts.iter().map(|k| k.to_string()).collect::<Vec<_>>(),
             "failures": outcome.failures.iter().map(|f| json!({"component": f.component, "purl": f.purl, "what": f.what})).collect::<Vec<_>>(),
@@ -246,6 +389,17 @@ pub(super) fn run_verify(args: VerifyArgs, ui: &Ui) -> Result<ExitCode> {
             result["timestampsVerified"] = outcome.timestamps_verified().into();
             result["timestampsUnchecked"] = outcome.timestamps_unchecked.into();
             result["timestamps"] = outcome.stamped.iter().map(stamped_json).collect();
+        }
+        // Only keyless: the JSON of a key-signed SBOM stays as it was.
+        if let Some(k) = &opts.keyless {
+            let (subject, issuer) = (&k.identity.subject, &k.identity.issuer);
+            result["keyless"] = json!({
+                "certificateIdentity": subject.exact(),
+                "certificateIdentityRegexp": subject.pattern_text(),
+                "certificateOidcIssuer": issuer.exact(),
+                "certificateOidcIssuerRegexp": issuer.pattern_text(),
+                "artifacts": outcome.keyless.iter().map(keyless_json).collect::<Vec<_>>(),
+            });
         }
         results.push(result);
     }
@@ -422,6 +576,7 @@ pub(super) fn run_package(args: PackageArgs, ui: &Ui) -> Result<ExitCode> {
         allow_missing: args.trust.allow_missing,
         allow_unauthenticated: args.trust.allow_unauthenticated,
         timestamp_authorities: trusted_root(args.trusted_root.as_deref())?,
+        keyless: None,
     };
     let checked = package::check(&args.input, &opts)?;
     show_failures(&args.input, &checked.outcome.failures, ui, &|l| ui.warn(l));

@@ -21,7 +21,14 @@ use super::{AssessArgs, EXIT_BAD_INPUT, EXIT_CHECK_FAILED, EnrichArgs, Result, U
 pub(super) fn run_enrich(args: EnrichArgs, ui: &Ui) -> Result<ExitCode> {
     let json = args.format == "json";
     let attach = super::registry::attach_plan(&args)?;
-    let outcome = enrich::run(args.job(), ui, ui)?;
+    let mut job = args.job();
+    // Attached to an image, the report is about that image: its subject is
+    // the image's digest, which is what cosign matches an attestation to.
+    job.report_subject = attach.as_ref().map(|image| tacos_sbom::attest::Subject {
+        name: format!("{}/{}", image.registry, image.repository),
+        digest: [("sha256".to_string(), image.digest.to_string())].into(),
+    });
+    let outcome = enrich::run(job, ui, ui)?;
     ui.finish();
     let done = match outcome {
         Outcome::NothingRead => return Ok(ExitCode::from(EXIT_BAD_INPUT)),
@@ -57,6 +64,20 @@ pub(super) fn run_enrich(args: EnrichArgs, ui: &Ui) -> Result<ExitCode> {
             _ => outputs.join(" "),
         };
         show_check_hint(&done, &shown, k, ui);
+    }
+    if let Some((identity, issuer)) = &done.signer_identity
+        && !summary.documents.is_empty()
+    {
+        let outputs: Vec<String> = summary
+            .documents
+            .iter()
+            .map(|d| d.output.display().to_string())
+            .collect();
+        ui.say(&format!("signed keyless as {identity} (issuer {issuer})"));
+        ui.say(&format!(
+            "check with: tacos-sbom verify {} --certificate-identity {identity} --certificate-oidc-issuer {issuer} --trusted-root TRUSTED_ROOT.json (the Sigstore instance's trusted root)",
+            outputs.join(" ")
+        ));
     }
     show_policy(&done.policy, ui);
     let failed_inputs = done.failed_inputs();
@@ -216,6 +237,7 @@ fn summary_json(done: &Done, code: u8, ui: &Ui) {
         "attestationsDir": summary.attestations_dir.as_ref().map(|d| d.display().to_string()),
         "publicKey": summary.public_key.as_ref().map(|k| k.display().to_string()),
         "signerKeyId": done.signer_key_id,
+        "signerIdentity": done.signer_identity.as_ref().map(|(identity, issuer)| json!({"identity": identity, "issuer": issuer})),
         "unconfiguredSources": done.unconfigured.iter().map(|(s, n, why)| json!({"service": s, "packages": n, "fix": why})).collect::<Vec<_>>(),
         "policy": {"evaluated": done.policy.evaluated, "passed": done.policy.passed(), "violations": done.policy.violations},
         "failures": summary.failures.iter().map(|f| f.to_string()).collect::<Vec<_>>(),

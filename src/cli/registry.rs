@@ -153,12 +153,23 @@ fn attach_sbom(
 
 pub(super) fn run_verify_image(args: VerifyArgs, image: &str, ui: &Ui) -> Result<ExitCode> {
     let image = ImageRef::parse(image).context("--image")?;
-    let Some(key_file) = args.key.as_deref() else {
-        bail!(
-            "verify --image needs --key PUBKEY: the key the attestations must be signed with (keyless identities are not supported yet)"
-        );
+    let signer = match (super::checks::keyless_check(&args)?, args.key.as_deref()) {
+        (Some(k), _) => attach::Signer::Keyless {
+            root: k.root,
+            identity: k.identity,
+        },
+        (None, Some(key_file)) => attach::Signer::Key {
+            key: Box::new(tacos_sbom::attest::keyfile::read_public_key(key_file)?),
+            timestamp_authorities: args
+                .trusted_root
+                .as_deref()
+                .map(tacos_sbom::attest::trust_root::read_timestamp_authorities)
+                .transpose()?,
+        },
+        (None, None) => bail!(
+            "verify --image needs who signed: --key PUBKEY, or --certificate-identity and --certificate-oidc-issuer with --trusted-root for keyless bundles"
+        ),
     };
-    let key = tacos_sbom::attest::keyfile::read_public_key(key_file)?;
     let opts = attach::CheckOptions {
         registry: attach::Options {
             network: Network::default(),
@@ -166,12 +177,7 @@ pub(super) fn run_verify_image(args: VerifyArgs, image: &str, ui: &Ui) -> Result
             credentials: credentials(&image, ui)?,
             concurrency: attach::DEFAULT_CONCURRENCY,
         },
-        key,
-        timestamp_authorities: args
-            .trusted_root
-            .as_deref()
-            .map(tacos_sbom::attest::trust_root::read_timestamp_authorities)
-            .transpose()?,
+        signer,
     };
     let outcome = match attach::verify_image(&image, &opts) {
         Ok(o) => o,

@@ -20,6 +20,7 @@ use crate::sbom::{Format, SbomError, Tool};
 
 mod declarations;
 mod inputs;
+pub mod keyless;
 mod links;
 mod plan;
 mod rollback;
@@ -74,6 +75,10 @@ pub struct Options {
     pub layout: Layout,
     /// Each envelope bare, or in a Sigstore bundle.
     pub envelope: crate::attest::Form,
+    /// The application report's subject instead of the application's name:
+    /// the image it will be attached to (`--attach`), so that verifiers
+    /// that match an attestation's subject to the image (cosign) find it.
+    pub report_subject: Option<crate::attest::Subject>,
 }
 
 /// Progress and notes for a person watching; the CLI decides how to show them.
@@ -191,6 +196,8 @@ pub enum EnrichError {
     },
     #[error("{0}")]
     Usage(String),
+    #[error("keyless signing: {0}")]
+    Keyless(Box<keyless::KeylessError>),
     #[error("signing {purl}: {source}")]
     Sign {
         purl: String,

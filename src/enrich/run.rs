@@ -49,6 +49,9 @@ pub struct Job {
     pub key: Option<PathBuf>,
     /// Sign with a key made for this run and never saved.
     pub ephemeral_key: bool,
+    /// Sign keyless (`--keyless`): a Fulcio certificate for the CI job's
+    /// identity, every envelope entered in Rekor.
+    pub keyless: Option<super::keyless::KeylessFlags>,
     /// The configuration file; else `./tacos-sbom.toml` if it exists.
     pub config: Option<PathBuf>,
     /// Where the evidence comes from: offline, the cache, the store...
@@ -57,6 +60,9 @@ pub struct Job {
     pub policy: PolicyFlags,
     /// The time the run is dated; else [`now`].
     pub now: Option<OffsetDateTime>,
+    /// The application report's subject, when not the application: the
+    /// image the run attaches to.
+    pub report_subject: Option<crate::attest::Subject>,
 }
 
 /// Policy rules given besides the configuration file's.
@@ -124,8 +130,10 @@ pub struct Done {
     pub unread: Vec<EnrichError>,
     /// What was written; its failures are inputs that could not be written.
     pub summary: Summary,
-    /// The key id of the signing key.
+    /// The key id of the signing key (empty when keyless).
     pub signer_key_id: String,
+    /// Keyless: the identity and OIDC issuer the certificate names.
+    pub signer_identity: Option<(String, String)>,
     /// The signing key's file (none for a throwaway key).
     pub signer_key_file: Option<PathBuf>,
     /// The signer's own public key file beside its signing key, when there
@@ -193,7 +201,35 @@ pub fn run(
         declarations: job.declarations,
         max_input_bytes: config.input.max_bytes,
         layout: job.layout.or(config.output.layout).unwrap_or_default(),
-        envelope: job.envelope.or(config.output.envelope).unwrap_or_default(),
+        // Keyless signatures need a bundle to hold their certificate.
+        envelope: job
+            .envelope
+            .or(config.output.envelope)
+            .unwrap_or(match job.keyless {
+                Some(_) => crate::attest::Form::SigstoreBundle,
+                None => crate::attest::Form::default(),
+            }),
+        report_subject: job.report_subject.clone(),
+    };
+    let keyless = match &job.keyless {
+        None => None,
+        Some(_) if opts.envelope != crate::attest::Form::SigstoreBundle => {
+            return Err(EnrichError::Usage(
+                "--keyless writes Sigstore bundles, which hold the signer's certificate: drop --envelope dsse (or [output] envelope = \"dsse\")".into(),
+            ));
+        }
+        Some(_) if job.key.is_some() || job.ephemeral_key => {
+            return Err(EnrichError::Usage(
+                "--keyless signs with a certificate for this run's identity: drop --key / --ephemeral-key".into(),
+            ));
+        }
+        // The wall clock, not SOURCE_DATE_EPOCH: tokens, certificates and
+        // the services' windows are checked against the real time.
+        Some(flags) => Some(super::keyless::prepare(
+            flags,
+            &|k| std::env::var(k).ok(),
+            OffsetDateTime::now_utc(),
+        )?),
     };
     // Resolved before reading, so that the registries' clients named in
     // the inputs are asked while they are parsed.
@@ -208,7 +244,14 @@ pub fn run(
     if plan.is_empty() {
         return Ok(Outcome::NothingRead);
     }
-    let stamper = timestamper(job.timestamp_server_url.as_deref(), &opts, &config)?;
+    // A keyless run is timestamped by its signing config's authority
+    // unless one is named.
+    let tsa_url = job.timestamp_server_url.clone().or_else(|| {
+        keyless
+            .as_ref()
+            .and_then(|k| k.services.tsa.as_ref().map(|u| u.to_string()))
+    });
+    let stamper = timestamper(tsa_url.as_deref(), &opts, &config)?;
     if let Some(s) = &stamper {
         reporter.note(&format!(
             "each signature is timestamped by the RFC 3161 authority at {}",
@@ -218,8 +261,23 @@ pub fn run(
     let key_source = KeySource::choose(job.key.as_deref(), job.ephemeral_key);
     check_outputs(&job, &config, &key_source, &inputs, &plan, &opts)?;
     // Only now, with something to sign, is a key read (or created).
-    let key = keychoice::load(&key_source, keychoice::cosign_password().as_deref())?;
-    reporter.event(&Event::Key(&key));
+    let key = match &keyless {
+        Some(k) => {
+            reporter.note(&format!(
+                "keyless: the identity token from {}; Fulcio {}, Rekor {}",
+                k.token_origin().describe(),
+                crate::redact::redact(&k.services.fulcio),
+                crate::redact::redact(&k.services.rekor)
+            ));
+            None
+        }
+        None => {
+            let key = keychoice::load(&key_source, keychoice::cosign_password().as_deref())?;
+            reporter.event(&Event::Key(&key));
+            Some(key)
+        }
+    };
+    let network = config.network.clone();
     let session_opts = session::Options {
         endpoints: Some(endpoints),
         ..job.session
@@ -234,7 +292,30 @@ pub fn run(
     let stamp = stamper
         .as_ref()
         .map(|s| s as &dyn crate::attest::Timestamper);
-    let summary = execute_stamped(plan, statements, &opts, &key.key, stamp, reporter)?;
+    // Certified only now: the certificate lives minutes, the assessment
+    // may have taken longer.
+    let certified = match &keyless {
+        Some(k) => {
+            let c = super::keyless::certify(k, &network, OffsetDateTime::now_utc())?;
+            reporter.note(&format!(
+                "keyless: certified as {} (issuer {}) until {}; each artifact is entered in Rekor",
+                c.identity,
+                c.issuer,
+                crate::tacos::timestamp(c.signer.validity().1)
+            ));
+            Some(c)
+        }
+        None => None,
+    };
+    let (signer, log): (&dyn crate::attest::Signer, _) = match (&certified, &key) {
+        (Some(c), _) => (
+            &c.signer,
+            Some(&c.log as &dyn crate::attest::TransparencyLog),
+        ),
+        (None, Some(k)) => (&k.key, None),
+        (None, None) => unreachable!("a run has a key or a certificate"),
+    };
+    let summary = execute_stamped(plan, statements, &opts, signer, stamp, log, reporter)?;
     // Each package once, however many inputs name it; none when no SBOM
     // was written.
     let unconfigured: Vec<(String, usize, String)> = session
@@ -254,9 +335,13 @@ pub fn run(
         inputs: inputs.len(),
         unread,
         summary,
-        signer_key_id: key.key.public_key().key_id(),
-        signer_key_file: key.path.clone(),
-        signer_public_key: keychoice::public_key_file(&key),
+        signer_key_id: key
+            .as_ref()
+            .map(|k| k.key.public_key().key_id())
+            .unwrap_or_default(),
+        signer_identity: certified.map(|c| (c.identity, c.issuer)),
+        signer_key_file: key.as_ref().and_then(|k| k.path.clone()),
+        signer_public_key: key.as_ref().and_then(keychoice::public_key_file),
         unconfigured,
         policy: PolicyOutcome {
             evaluated: !policy.is_empty(),

@@ -18,7 +18,7 @@ use crate::purl::Purl;
 use crate::sbom::Role;
 use crate::tacos::{self, StatementJson};
 
-/// How many signatures are timestamped at once.
+/// How many signatures are timestamped (and logged) at once.
 const TIMESTAMPING_THREADS: usize = 8;
 
 /// One package to sign: its canonical PURL and subject (its statement is
@@ -56,11 +56,11 @@ fn sign_all<T: Send>(
     let cores = std::thread::available_parallelism()
         .map(|n| n.get())
         .unwrap_or(1);
-    // A timestamp is a round trip to its authority: more threads wait on
-    // it than there are cores.
-    let threads = match signing.wrap.stamp {
-        Some(_) => cores.max(TIMESTAMPING_THREADS),
-        None => cores,
+    // A timestamp or a log entry is a round trip to its service: more
+    // threads wait on it than there are cores.
+    let threads = match (signing.wrap.stamp, signing.wrap.log) {
+        (None, None) => cores,
+        _ => cores.max(TIMESTAMPING_THREADS),
     }
     .min(jobs.len().max(1));
     let next = std::sync::atomic::AtomicUsize::new(0);
@@ -243,12 +243,14 @@ pub(super) fn write_bundle(
 /// Sign and write the report. Its subject is the application: its PURL (or
 /// name) and the digests the SBOM records for it, else the digest of that
 /// name, like a package's; not the SBOM's own bytes, which enriching changes.
+/// Or, when given, the image it is attached to.
 pub(super) fn sign_report(
     l: &Loaded,
     report: &tacos::Report<&StatementJson>,
     dir: &Path,
     signer: &dyn Signer,
     wrap: attest::Wrap,
+    image: Option<&Subject>,
     created: &mut Rollback,
 ) -> Result<(String, Sha256Hex), EnrichError> {
     let form = wrap.form;
@@ -266,7 +268,10 @@ pub(super) fn sign_report(
     let hashes: Vec<(String, String)> = subject_component
         .map(|c| c.hashes.into_iter().map(|h| (h.alg, h.hex)).collect())
         .unwrap_or_default();
-    let subject = Subject::for_package(&name, &hashes);
+    let subject = match image {
+        Some(image) => image.clone(),
+        None => Subject::for_package(&name, &hashes),
+    };
     // Streamed into a temporary file, renamed once its digest (and so its
     // name) is known: the report holds every package's statement again.
     let placeholder = dir.join(format!("report{}", form.report_suffix()));

@@ -37,6 +37,8 @@ struct Ctx<'a> {
     signer: &'a dyn Signer,
     /// Timestamps each signature of a Sigstore bundle, when given.
     stamp: Option<&'a dyn attest::Timestamper>,
+    /// Enters each Sigstore bundle's envelope in a transparency log, when given.
+    log: Option<&'a dyn attest::TransparencyLog>,
     reporter: &'a dyn Reporter,
 }
 
@@ -45,6 +47,7 @@ impl<'a> Ctx<'a> {
         attest::Wrap {
             form: self.opts.envelope,
             stamp: self.stamp,
+            log: self.log,
         }
     }
 }
@@ -61,16 +64,18 @@ pub fn execute(
     signer: &dyn Signer,
     reporter: &dyn Reporter,
 ) -> Result<Summary, EnrichError> {
-    execute_stamped(plan, statements, opts, signer, None, reporter)
+    execute_stamped(plan, statements, opts, signer, None, None, reporter)
 }
 
-/// [`execute`], each Sigstore bundle's signature timestamped by `stamp`.
+/// [`execute`], each Sigstore bundle's signature timestamped by `stamp`
+/// and its envelope entered in `log`, when given.
 pub fn execute_stamped(
     plan: Plan,
     mut statements: Statements,
     opts: &Options,
     signer: &dyn Signer,
     stamp: Option<&dyn attest::Timestamper>,
+    log: Option<&dyn attest::TransparencyLog>,
     reporter: &dyn Reporter,
 ) -> Result<Summary, EnrichError> {
     let Plan {
@@ -116,6 +121,7 @@ pub fn execute_stamped(
         tool: &tool,
         signer,
         stamp,
+        log,
         reporter,
     };
     let (signed, early_report) = sign_packages(&ctx, &docs, &jobs, &statements, &mut created);
@@ -278,7 +284,15 @@ fn sign_packages(
                 let mut mine = Rollback::default();
                 let signed = quoted(l, statements).and_then(|quoted| {
                     let report = application_report(l, &quoted, ctx);
-                    sign_report(l, &report, ctx.dir, ctx.signer, ctx.wrap(), &mut mine)
+                    sign_report(
+                        l,
+                        &report,
+                        ctx.dir,
+                        ctx.signer,
+                        ctx.wrap(),
+                        ctx.opts.report_subject.as_ref(),
+                        &mut mine,
+                    )
                 });
                 (signed, mine)
             })
@@ -363,6 +377,7 @@ fn write_documents(
                     ctx.dir,
                     ctx.signer,
                     ctx.wrap(),
+                    ctx.opts.report_subject.as_ref(),
                     created,
                 )?)
             }

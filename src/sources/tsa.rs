@@ -4,8 +4,6 @@
 //! Who signed it is checked where it is verified (`attest::rfc3161`), not
 //! here: the client takes the service's word only for what was asked.
 
-use std::time::Duration;
-
 use thiserror::Error;
 use url::Url;
 
@@ -13,10 +11,11 @@ use crate::attest::rfc3161::{self, TimestampError, TimestampRequest};
 use crate::config::Network;
 use crate::redact::redact;
 
+use super::signer_services;
+
 pub const SERVICE: &str = "timestamp authority";
 /// An answer is a few kilobytes (a token with its certificates).
 pub const MAX_RESPONSE_BYTES: usize = 64 * 1024;
-const MAX_REDIRECTS: usize = 3;
 
 #[derive(Debug, Error)]
 pub enum TsaError {
@@ -41,38 +40,7 @@ impl TsaClient {
     /// Timeouts from the network settings; redirects only to the same
     /// scheme and host, at most three.
     pub fn new(url: Url, network: &Network) -> Result<TsaClient, TsaError> {
-        if !matches!(url.scheme(), "http" | "https") {
-            return Err(TsaError::Failed {
-                url: redact(&url),
-                why: "the URL is not http or https".into(),
-            });
-        }
-        let policy = reqwest::redirect::Policy::custom(|attempt| {
-            if attempt.previous().len() > MAX_REDIRECTS {
-                return attempt.error("too many redirects");
-            }
-            let first = &attempt.previous()[0];
-            let next = attempt.url();
-            if next.scheme() == first.scheme()
-                && next.host_str() == first.host_str()
-                && next.port_or_known_default() == first.port_or_known_default()
-            {
-                attempt.follow()
-            } else {
-                let to = redact(next);
-                attempt.error(format!("redirect to another host refused ({to})"))
-            }
-        });
-        let http = reqwest::Client::builder()
-            .user_agent(super::http::USER_AGENT)
-            .redirect(policy)
-            .connect_timeout(Duration::from_secs(network.timeout_seconds.clamp(1, 10)))
-            .timeout(Duration::from_secs(network.timeout_seconds.max(1)))
-            .build()
-            .map_err(|e| TsaError::Failed {
-                url: redact(&url),
-                why: format!("cannot make an HTTP client: {e}"),
-            })?;
+        let http = signer_services::client(SERVICE, &url, network).map_err(failed)?;
         Ok(TsaClient { http, url })
     }
 
@@ -97,7 +65,7 @@ impl TsaClient {
             url: redact(&self.url),
             why,
         };
-        let mut response = self
+        let response = self
             .http
             .post(self.url.clone())
             .header(reqwest::header::CONTENT_TYPE, "application/timestamp-query")
@@ -105,29 +73,14 @@ impl TsaClient {
             .body(der.to_vec())
             .send()
             .await
-            .map_err(|e| failed(describe(e)))?;
+            .map_err(|e| failed(signer_services::describe(e)))?;
         let status = response.status();
         if !status.is_success() {
             return Err(failed(format!("answered HTTP {}", status.as_u16())));
         }
-        if response
-            .content_length()
-            .is_some_and(|n| n > MAX_RESPONSE_BYTES as u64)
-        {
-            return Err(failed(format!(
-                "the answer is larger than {MAX_RESPONSE_BYTES} bytes"
-            )));
-        }
-        let mut body = Vec::new();
-        while let Some(chunk) = response.chunk().await.map_err(|e| failed(describe(e)))? {
-            if body.len() + chunk.len() > MAX_RESPONSE_BYTES {
-                return Err(failed(format!(
-                    "the answer is larger than {MAX_RESPONSE_BYTES} bytes"
-                )));
-            }
-            body.extend_from_slice(&chunk);
-        }
-        Ok(body)
+        signer_services::body_within(response, MAX_RESPONSE_BYTES)
+            .await
+            .map_err(failed)
     }
 }
 
@@ -143,14 +96,7 @@ pub struct BlockingTsa {
 impl BlockingTsa {
     pub fn new(url: Url, network: &Network) -> Result<BlockingTsa, TsaError> {
         let client = TsaClient::new(url, network)?;
-        let runtime = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(1)
-            .enable_all()
-            .build()
-            .map_err(|e| TsaError::Failed {
-                url: redact(&client.url),
-                why: format!("cannot start the network runtime: {e}"),
-            })?;
+        let runtime = signer_services::runtime(SERVICE, &client.url).map_err(failed)?;
         Ok(BlockingTsa { client, runtime })
     }
 
@@ -167,24 +113,10 @@ impl crate::attest::Timestamper for BlockingTsa {
     }
 }
 
-/// A transport error in words, without the URL (the message names it once,
-/// redacted).
-fn describe(e: reqwest::Error) -> String {
-    if e.is_timeout() {
-        "did not answer in time".into()
-    } else if e.is_connect() {
-        "cannot connect".into()
-    } else if e.is_redirect() {
-        let mut source: Option<&dyn std::error::Error> = std::error::Error::source(&e);
-        while let Some(s) = source {
-            if s.source().is_none() {
-                return s.to_string();
-            }
-            source = s.source();
-        }
-        "redirect refused".into()
-    } else {
-        e.without_url().to_string()
+fn failed(e: signer_services::ServiceError) -> TsaError {
+    TsaError::Failed {
+        url: e.url,
+        why: e.why,
     }
 }
 

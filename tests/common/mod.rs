@@ -226,6 +226,10 @@ pub fn command(mut cmd: Command, cwd: &Path, args: &[&str], env: &[(&str, &str)]
         .env("DOCKER_CONFIG", cwd.join(".docker-config"))
         .env_remove("TACOS_REGISTRY_USERNAME")
         .env_remove("TACOS_REGISTRY_PASSWORD")
+        // Keyless identities only from what a test gives.
+        .env_remove("SIGSTORE_ID_TOKEN")
+        .env_remove("ACTIONS_ID_TOKEN_REQUEST_URL")
+        .env_remove("ACTIONS_ID_TOKEN_REQUEST_TOKEN")
         // CI runs these tests with CI=true; a test that wants CI sets it.
         .env_remove("CI");
     // No test reaches the internet: every service points at a closed
@@ -956,6 +960,7 @@ pub fn library_options(
         max_input_bytes: tacos_sbom::sbom::MAX_INPUT_BYTES,
         layout,
         envelope: tacos_sbom::attest::Form::Dsse,
+        report_subject: None,
     }
 }
 

@@ -304,3 +304,33 @@ fn registry_answers() {
         }
     });
 }
+
+/// The public-good trusted root recorded in tests/fixtures/sigstore (its
+/// MANIFEST names the origin), against which the real bundle seeded in
+/// `fuzz/seeds/keyless_bundle/` verifies, so mutations of it reach the
+/// checks after the parse.
+static PUBLIC_GOOD_ROOT: LazyLock<trust_root::TrustedRoot> = LazyLock::new(|| {
+    trust_root::trusted_root(include_str!(
+        "../../tests/fixtures/sigstore/public-good-trusted-root.json"
+    ))
+    .expect("the recorded root reads")
+});
+
+/// Keyless Sigstore bundles (from anyone, with an SBOM) checked against a
+/// trusted root, and trusted roots themselves: every identity matches, so
+/// an input is refused only by what it is. The time is fixed: a run is
+/// the same on every day.
+#[test]
+fn keyless_bundle() {
+    use tacos_sbom::attest::keyless::{self, Identity, Matcher};
+    static ANYONE: LazyLock<Identity> = LazyLock::new(|| Identity {
+        subject: Matcher::pattern(".*").expect("a pattern"),
+        issuer: Matcher::pattern(".*").expect("a pattern"),
+    });
+    let at = time::macros::datetime!(2026-12-01 00:00 UTC);
+    check!().for_each(|input: &[u8]| {
+        let _ = keyless::verify_at(input, &PUBLIC_GOOD_ROOT, &ANYONE, at);
+        let _ = tacos_sbom::attest::sigstore::keyless_contents(input);
+        let _ = trust_root::trusted_root(&text(input));
+    });
+}

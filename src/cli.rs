@@ -309,12 +309,7 @@ struct KeylessArgs {
     keyless: bool,
     /// The OIDC identity token (a JWT) to sign keyless with. Prefer
     /// SIGSTORE_ID_TOKEN: a command line is visible to other processes.
-    #[arg(
-        long,
-        value_name = "TOKEN",
-        requires = "keyless",
-        hide_env_values = true
-    )]
+    #[arg(long, value_name = "TOKEN", requires = "keyless")]
     identity_token: Option<String>,
     /// A Sigstore signing config (signing_config.v0.2.json) naming the
     /// Fulcio, Rekor and timestamp authority. Default: the public-good
@@ -575,9 +570,12 @@ struct ReportArgs {
     fetch: FetchArgs,
     /// A Sigstore trusted_root.json: every artifact the report rests on
     /// must be a Sigstore bundle whose RFC 3161 timestamps verify against
-    /// it, as with verify --trusted-root (a plain TACOS report is refused).
+    /// it, as with verify --trusted-root (a plain TACOS report is refused);
+    /// with the identity flags, keyless bundles are checked against it.
     #[arg(long, value_name = "FILE")]
     trusted_root: Option<PathBuf>,
+    #[command(flatten)]
+    identity: IdentityArgs,
     /// Configuration file (for its [policy]).
     #[arg(short, long, value_name = "PATH")]
     config: Option<PathBuf>,
@@ -603,9 +601,12 @@ struct PackageArgs {
     #[command(flatten)]
     fetch: FetchArgs,
     /// A Sigstore trusted_root.json: every artifact's RFC 3161 timestamps
-    /// must verify against it, as with verify --trusted-root.
+    /// must verify against it, as with verify --trusted-root; with the
+    /// identity flags, keyless bundles are checked against it.
     #[arg(long, value_name = "FILE")]
     trusted_root: Option<PathBuf>,
+    #[command(flatten)]
+    identity: IdentityArgs,
     #[command(flatten)]
     trust: TrustArgs,
 }

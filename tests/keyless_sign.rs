@@ -289,6 +289,8 @@ fn github_actions_token_is_asked_for_audience_sigstore_and_never_shown() {
         &[
             ("ACTIONS_ID_TOKEN_REQUEST_URL", &service.url),
             ("ACTIONS_ID_TOKEN_REQUEST_TOKEN", "request-secret-0451"),
+            // As GitHub Actions sets it: no key is asked for.
+            ("CI", "true"),
         ],
         &["-f", "json"],
     );
@@ -636,6 +638,77 @@ fn keyless_bundles_attached_to_an_image_verify_from_the_registry() {
     // Without any signer named, it says what it needs.
     let o = tacos(tmp.path(), &["verify", "--image", &reference]);
     assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains("--certificate-identity"),
+        "{}",
+        stderr(&o)
+    );
+}
+
+/// `report` and `package` take the same identity flags as `verify`: the
+/// report's verification line names the keyless signer proven against the
+/// trusted root (never "the key beside the artifacts"), and another
+/// identity makes both fail without writing a bundle.
+#[test]
+fn report_and_package_prove_keyless_artifacts_by_identity() {
+    let s = SigstoreStandin::start(Options::default());
+    let tmp = Temp::new();
+    let config = signing_config(&tmp, &s, None);
+    assert_ok(&enrich_keyless(
+        &tmp,
+        &config,
+        &[("SIGSTORE_ID_TOKEN", &token())],
+        &[],
+    ));
+    let root = tmp.join("trusted_root.json");
+    std::fs::write(&root, s.trusted_root_json(&[])).unwrap();
+    let root = root.to_str().unwrap();
+    let flags = |identity: &'static str| {
+        vec![
+            "--certificate-identity",
+            identity,
+            "--certificate-oidc-issuer",
+            ISSUER,
+            "--trusted-root",
+            root,
+        ]
+    };
+    let mut args = vec!["report", "out.json", "-f", "json"];
+    args.extend(flags(IDENTITY));
+    let o = tacos(tmp.path(), &args);
+    assert_ok(&o);
+    let report: Value = serde_json::from_slice(&o.stdout).unwrap();
+    let p = &report["provenance"];
+    assert_eq!(p["verification"], "verified", "{p}");
+    assert_eq!(p["signer_proven"], true, "{p}");
+    let detail = p["verification_detail"].as_str().unwrap();
+    assert!(
+        detail.contains("keyless signatures") && detail.contains(IDENTITY),
+        "{detail}"
+    );
+    assert!(!detail.contains("beside"), "{detail}");
+    let other = "https://github.test/evil/app/.github/workflows/x.yml@refs/heads/main";
+    // As with a wrong key: the report itself does not check out.
+    let mut args = vec!["report", "out.json", "-f", "json"];
+    args.extend(flags(other));
+    let o = tacos(tmp.path(), &args);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains(other) && stderr(&o).contains(IDENTITY),
+        "{}",
+        stderr(&o)
+    );
+    let mut args = vec!["package", "out.json", "-o", "evidence.tar.gz"];
+    args.extend(flags(IDENTITY));
+    assert_ok(&tacos(tmp.path(), &args));
+    assert!(tmp.join("evidence.tar.gz").exists());
+    let mut args = vec!["package", "out.json", "-o", "other.tar.gz"];
+    args.extend(flags(other));
+    let o = tacos(tmp.path(), &args);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    assert!(!tmp.join("other.tar.gz").exists());
+    // Without them, each says which flags keyless bundles need.
+    let o = tacos(tmp.path(), &["report", "out.json", "-o", "r.md"]);
     assert!(
         stderr(&o).contains("--certificate-identity"),
         "{}",

@@ -22,7 +22,10 @@ use tacos_sbom::term::{escape, escape_json, plural};
 use tacos_sbom::{fsutil, package, tacos, verify};
 
 use super::jobs::show_policy;
-use super::{EXIT_BAD_INPUT, EXIT_CHECK_FAILED, PackageArgs, ReportArgs, Result, Ui, VerifyArgs};
+use super::{
+    EXIT_BAD_INPUT, EXIT_CHECK_FAILED, IdentityArgs, PackageArgs, ReportArgs, Result, Ui,
+    VerifyArgs,
+};
 
 /// The trusted public key from --key, if given.
 fn trusted_key(path: Option<&Path>) -> Result<Option<PublicKey>> {
@@ -42,8 +45,10 @@ fn trusted_root(path: Option<&Path>) -> Result<Option<Vec<TimestampAuthority>>> 
 /// root of --trusted-root (clap has made sure it is given, and --key not):
 /// none without those flags. An identity needs an issuer and the other way
 /// round, as cosign has it.
-pub(super) fn keyless_check(args: &VerifyArgs) -> Result<Option<verify::Keyless>> {
-    let a = &args.identity;
+pub(super) fn keyless_check(
+    a: &IdentityArgs,
+    trusted_root: Option<&Path>,
+) -> Result<Option<verify::Keyless>> {
     let matcher =
         |exact: &Option<String>, pattern: &Option<String>, flag: &str| match (exact, pattern) {
             (Some(e), _) => Ok(Some(Matcher::Exact(e.clone()))),
@@ -72,7 +77,7 @@ pub(super) fn keyless_check(args: &VerifyArgs) -> Result<Option<verify::Keyless>
             "keyless verification needs the signer's identity too: --certificate-identity IDENTITY or --certificate-identity-regexp REGEX"
         ),
     };
-    let Some(path) = args.trusted_root.as_deref() else {
+    let Some(path) = trusted_root else {
         anyhow::bail!("keyless verification needs --trusted-root FILE");
     };
     let root = trust_root::read_trusted_root(path)?;
@@ -309,7 +314,7 @@ pub(super) fn run_verify(args: VerifyArgs, ui: &Ui) -> Result<ExitCode> {
     if let Some(image) = args.image.clone() {
         return super::registry::run_verify_image(args, &image, ui);
     }
-    let keyless = keyless_check(&args)?;
+    let keyless = keyless_check(&args.identity, args.trusted_root.as_deref())?;
     let opts = verify::Options {
         key: trusted_key(args.key.as_deref())?,
         key_file: args.key.clone(),
@@ -444,6 +449,7 @@ pub(super) fn run_report(args: ReportArgs, ui: &Ui) -> Result<ExitCode> {
         )
         .check(out)?;
     }
+    let keyless = keyless_check(&args.identity, args.trusted_root.as_deref())?;
     let loaded = tacos_sbom::report::load::load(
         &args.input,
         &tacos_sbom::report::load::Options {
@@ -452,7 +458,12 @@ pub(super) fn run_report(args: ReportArgs, ui: &Ui) -> Result<ExitCode> {
             attestations_dir: args.attestations_dir.clone(),
             offline: args.fetch.offline,
             now: tacos::timestamp(enrich::now()?),
-            timestamp_authorities: trusted_root(args.trusted_root.as_deref())?,
+            // Keyless, the root is read whole, not for its authorities alone.
+            timestamp_authorities: match keyless {
+                Some(_) => None,
+                None => trusted_root(args.trusted_root.as_deref())?,
+            },
+            keyless,
         },
     )
     .map_err(anyhow::Error::msg)?;
@@ -568,6 +579,7 @@ pub(super) fn run_report(args: ReportArgs, ui: &Ui) -> Result<ExitCode> {
 pub(super) fn run_package(args: PackageArgs, ui: &Ui) -> Result<ExitCode> {
     // The same rules and flags as `verify`: a bundle is only made of what
     // `verify` would pass.
+    let keyless = keyless_check(&args.identity, args.trusted_root.as_deref())?;
     let opts = verify::Options {
         key: trusted_key(args.key.as_deref())?,
         key_file: args.key.clone(),
@@ -575,8 +587,12 @@ pub(super) fn run_package(args: PackageArgs, ui: &Ui) -> Result<ExitCode> {
         offline: args.fetch.offline,
         allow_missing: args.trust.allow_missing,
         allow_unauthenticated: args.trust.allow_unauthenticated,
-        timestamp_authorities: trusted_root(args.trusted_root.as_deref())?,
-        keyless: None,
+        // Keyless, the root is read whole, not for its authorities alone.
+        timestamp_authorities: match keyless {
+            Some(_) => None,
+            None => trusted_root(args.trusted_root.as_deref())?,
+        },
+        keyless,
     };
     let checked = package::check(&args.input, &opts)?;
     show_failures(&args.input, &checked.outcome.failures, ui, &|l| ui.warn(l));

@@ -153,7 +153,8 @@ fn attach_sbom(
 
 pub(super) fn run_verify_image(args: VerifyArgs, image: &str, ui: &Ui) -> Result<ExitCode> {
     let image = ImageRef::parse(image).context("--image")?;
-    let signer = match (super::checks::keyless_check(&args)?, args.key.as_deref()) {
+    let keyless = super::checks::keyless_check(&args.identity, args.trusted_root.as_deref())?;
+    let signer = match (keyless, args.key.as_deref()) {
         (Some(k), _) => attach::Signer::Keyless {
             root: k.root,
             identity: k.identity,

@@ -25,6 +25,9 @@ pub struct Options {
     /// artifact the report rests on must then carry an RFC 3161 timestamp
     /// that verifies against them, as with `verify --trusted-root`.
     pub timestamp_authorities: Option<Vec<crate::attest::rfc3161::TimestampAuthority>>,
+    /// Keyless artifacts' signer (`--certificate-identity`, ...), as with
+    /// `verify`.
+    pub keyless: Option<verify::Keyless>,
     /// "Now" as a TACOS timestamp, for a report assembled from statements.
     pub now: String,
 }
@@ -168,7 +171,11 @@ fn provenance(
         .first()
         .and_then(|k| crate::attest::keyfile::read_public_key_beside(&k.path).ok());
     p.signer_key_id = key.or(beside.as_ref()).map(key_id);
-    p.signer_proven = key.is_some() && !o.signer_unproven();
+    // Keyless, every artifact was checked against the trusted root for the
+    // identity asked (verify refuses any other kind then): the signer is
+    // the certificate's identity, proven.
+    let keyless = enriched.keyless().is_some();
+    p.signer_proven = (key.is_some() || keyless) && !o.signer_unproven();
     let counted = format!(
         "{} of {} TACOS references verified",
         o.verified, o.references
@@ -185,6 +192,23 @@ fn provenance(
         p.verification_detail = format!(
             "{counted}; {} did not (run tacos-sbom verify for each)",
             o.failures.len()
+        );
+    } else if keyless && p.signer_proven {
+        let mut signers: Vec<String> = o
+            .keyless
+            .iter()
+            .map(|k| format!("{} (OIDC issuer {})", k.signer.identity, k.signer.issuer))
+            .collect();
+        signers.sort();
+        signers.dedup();
+        p.verification = "verified".into();
+        p.verification_detail = format!(
+            "{counted}: artifacts, SHA-256 digests, keyless signatures (certificate chain, SCT, transparency log and times against the trusted root) by {} and subjects",
+            if signers.is_empty() {
+                "no keyless signer".to_string()
+            } else {
+                signers.join(", ")
+            }
         );
     } else if p.signer_proven {
         p.verification = "verified".into();
@@ -220,6 +244,7 @@ pub fn load(input: &Path, opts: &Options) -> Result<Loaded, LoadError> {
         attestations_dir: opts.attestations_dir.clone(),
         offline: opts.offline,
         timestamp_authorities: opts.timestamp_authorities.clone(),
+        keyless: opts.keyless.clone(),
         ..verify::Options::default()
     };
     match verify::Enriched::read(input, &vopts) {

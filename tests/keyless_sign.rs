@@ -107,6 +107,20 @@ fn sigstore_js(bundle: &Path, root: &Path, identity: &str, issuer: &str) -> (i32
     )
 }
 
+fn sigstore_rust(bundle: &Path, root: &Path, identity: &str, issuer: &str) -> (i32, String) {
+    judge(
+        "verify-bundle-sigstore-rust.sh",
+        &[
+            bundle.to_str().unwrap(),
+            root.to_str().unwrap(),
+            "--certificate-identity",
+            identity,
+            "--certificate-oidc-issuer",
+            issuer,
+        ],
+    )
+}
+
 fn count(log: &str, what: &str) -> usize {
     log.lines().filter(|l| l.contains(what)).count()
 }
@@ -175,6 +189,8 @@ fn every_keyless_bundle_verifies_with_sigstore_js_for_the_right_identity_only() 
             assert_eq!(b["dsseEnvelope"]["signatures"][0]["keyid"], "", "{name}");
             let (code, said) = sigstore_js(file, &root, IDENTITY, ISSUER);
             assert_eq!(code, 0, "{layout} {name}: {said}");
+            let (code, said) = sigstore_rust(file, &root, IDENTITY, ISSUER);
+            assert_eq!(code, 0, "{layout} {name}: {said}");
             if i == 0 {
                 let (code, said) = sigstore_js(
                     file,
@@ -186,6 +202,14 @@ fn every_keyless_bundle_verifies_with_sigstore_js_for_the_right_identity_only() 
                 assert!(said.contains("certificate identity error"), "{said}");
                 let (code, said) = sigstore_js(file, &root, IDENTITY, "https://issuer.other.test");
                 assert_eq!(code, 1, "{said}");
+                let (code, said) = sigstore_rust(
+                    file,
+                    &root,
+                    "https://github.test/evil/app/.github/workflows/x.yml@refs/heads/main",
+                    ISSUER,
+                );
+                assert_eq!(code, 1, "{said}");
+                assert!(said.contains("identity mismatch"), "{said}");
             }
         }
         // Our own verify, end to end: every reference, the same identity

@@ -4,7 +4,8 @@
 //! its answer put in the Sigstore bundle. Each bundle is then checked by
 //! our own RFC 3161 verifier against a `trusted_root.json` naming that
 //! authority, and judged by sigstore-js with a timestamp required
-//! (tests/conformance/verify-bundle-timestamped.mjs). Runs are `--offline`:
+//! (tests/conformance/verify-bundle-timestamped.mjs) and by sigstore-rust
+//! (tests/conformance/verify-bundle-sigstore-rust.sh). Runs are `--offline`:
 //! no evidence service is asked.
 //!
 //! Run with `CONFORMANCE_HOME=<dir with node/node_modules/@sigstore/verify>`
@@ -127,8 +128,30 @@ fn every_signature_is_timestamped_and_both_verifiers_accept_it() {
             std::fs::write(&file, text).unwrap();
             let (code, said) = sigstore_js(&file, &key, &root);
             assert_eq!(code, 0, "{layout} {name}: {said}");
+            // And sigstore-rust, with a timestamp required of a key bundle.
+            let (code, said) = judge(
+                "verify-bundle-sigstore-rust.sh",
+                &[
+                    file.to_str().unwrap(),
+                    root.to_str().unwrap(),
+                    "--key",
+                    key.to_str().unwrap(),
+                ],
+            );
+            assert_eq!(code, 0, "{layout} {name}: {said}");
+            assert!(said.contains("1 verified timestamp"), "{said}");
             if i == 0 {
                 let (code, said) = sigstore_js(&file, &key, &wrong_root);
+                assert_eq!(code, 1, "{layout} {name} against another root: {said}");
+                let (code, said) = judge(
+                    "verify-bundle-sigstore-rust.sh",
+                    &[
+                        file.to_str().unwrap(),
+                        wrong_root.to_str().unwrap(),
+                        "--key",
+                        key.to_str().unwrap(),
+                    ],
+                );
                 assert_eq!(code, 1, "{layout} {name} against another root: {said}");
             }
         }

@@ -181,6 +181,18 @@ EOF
 (cd "$PREFIX/node" && npm install --no-audit --no-fund --loglevel=error >/dev/null)
 log "npm packages installed"
 
+# ---------------------------------------------------------------- rust: sigstore-rust
+# sigstore-rust's sigstore-verify 0.15.1 (tests/conformance/sigstore-rust, its own Cargo.lock),
+# a third judge of Sigstore bundles, built with the toolchain that builds tacos-sbom; cargo
+# rebuilds nothing when the lock and the source are unchanged.
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+log "sigstore-rust checker (cargo build --locked)"
+cargo build --quiet --locked --manifest-path "$here/sigstore-rust/Cargo.toml" \
+  --target-dir "$PREFIX/sigstore-rust-target"
+mkdir -p "$PREFIX/bin"
+cp "$PREFIX/sigstore-rust-target/debug/verify-bundle-sigstore-rust" "$PREFIX/bin/"
+log "sigstore-rust checker built"
+
 # ---------------------------------------------------------------- smoke test
 "$PREFIX/venv/bin/python" - <<'EOF'
 import importlib.metadata as m
@@ -204,4 +216,6 @@ for (const p of ["@sigstore/verify","@sigstore/bundle","@sigstore/core","@sigsto
   console.log("  %s %s", p.padEnd(22), JSON.parse(fs.readFileSync("node_modules/" + p + "/package.json", "utf8")).version);
 }')
 echo "  node $(node --version), $(openssl version)"
+test -x "$PREFIX/bin/verify-bundle-sigstore-rust"
+echo "  sigstore-verify 0.15.1 (bin/verify-bundle-sigstore-rust)"
 log "done: export CONFORMANCE_HOME=$PREFIX (only needed if not the default)"

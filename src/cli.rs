@@ -438,9 +438,10 @@ struct VerifyArgs {
     /// be a Sigstore bundle carrying an RFC 3161 timestamp over its
     /// signature, and every timestamp must verify against the root's
     /// timestamp authorities (without it, timestamps are not checked; a
-    /// note says how many). With --certificate-identity (required there):
-    /// the certificate authorities, transparency logs, CT logs and
-    /// timestamp authorities keyless bundles are verified against.
+    /// note says how many). With --certificate-identity: the certificate
+    /// authorities, transparency logs, CT logs and timestamp authorities
+    /// keyless bundles are verified against (default: the public-good
+    /// instance's root built into tacos-sbom).
     #[arg(long, value_name = "FILE")]
     trusted_root: Option<PathBuf>,
     /// Results as text (FAIL lines) or JSON, on stdout.
@@ -451,29 +452,24 @@ struct VerifyArgs {
 }
 
 /// Who must have signed keyless artifacts (cosign's flag names): instead of
-/// --key, and with --trusted-root.
+/// --key, against --trusted-root or the built-in public-good root.
 #[derive(Args, Clone, Default)]
 struct IdentityArgs {
     /// Verify keyless Sigstore bundles signed by this identity: the
     /// signing certificate's subject alternative name (a URI such as a
-    /// GitHub workflow's, an email), exactly. Needs an issuer flag and
-    /// --trusted-root; not with --key.
+    /// GitHub workflow's, an email), exactly. Needs an issuer flag; not
+    /// with --key. Checked against --trusted-root, else the public-good
+    /// instance's trusted root built into tacos-sbom.
     #[arg(
         long,
         value_name = "IDENTITY",
         conflicts_with_all = ["key", "certificate_identity_regexp"],
-        requires_all = ["trusted_root"],
     )]
     certificate_identity: Option<String>,
     /// As --certificate-identity, a regular expression (Rust regex syntax)
     /// that must match the whole identity (unlike cosign, which matches
     /// anywhere in it).
-    #[arg(
-        long,
-        value_name = "REGEX",
-        conflicts_with = "key",
-        requires_all = ["trusted_root"],
-    )]
+    #[arg(long, value_name = "REGEX", conflicts_with = "key")]
     certificate_identity_regexp: Option<String>,
     /// The OIDC issuer the signing certificate must record, exactly (e.g.
     /// https://token.actions.githubusercontent.com).
@@ -481,17 +477,11 @@ struct IdentityArgs {
         long,
         value_name = "ISSUER",
         conflicts_with_all = ["key", "certificate_oidc_issuer_regexp"],
-        requires_all = ["trusted_root"],
     )]
     certificate_oidc_issuer: Option<String>,
     /// As --certificate-oidc-issuer, a regular expression that must match
     /// the whole issuer.
-    #[arg(
-        long,
-        value_name = "REGEX",
-        conflicts_with = "key",
-        requires_all = ["trusted_root"],
-    )]
+    #[arg(long, value_name = "REGEX", conflicts_with = "key")]
     certificate_oidc_issuer_regexp: Option<String>,
 }
 

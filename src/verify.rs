@@ -152,6 +152,8 @@ pub struct Options {
 #[derive(Debug, Clone)]
 pub struct Keyless {
     pub root: Arc<TrustedRoot>,
+    /// How messages name the root (its file, or the built-in one).
+    pub root_name: String,
     pub identity: Arc<Identity>,
 }
 

@@ -24,11 +24,10 @@ mod tsa;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex};
 
 use common::*;
 use serde_json::Value;
-use sigstore::{Options, SigstoreStandin, identity_token};
+use sigstore::{ActionsTokenService, Options, SigstoreStandin, identity_token};
 use tsa::{RootEntry, TestTsa};
 
 const PYPI: &str = "pypi-flask-django-env.cdx16.json";
@@ -236,63 +235,31 @@ fn every_keyless_bundle_verifies_with_sigstore_js_for_the_right_identity_only() 
         assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
         let said = stdout(&o);
         assert!(said.contains(other) && said.contains(IDENTITY), "{said}");
-    }
-}
-
-/// A tiny GitHub Actions token service: answers `{"value": TOKEN}` when
-/// asked with the request token as bearer and `audience=sigstore`, 401
-/// otherwise; records each request line and Authorization header.
-struct ActionsTokenService {
-    url: String,
-    seen: Arc<Mutex<Vec<String>>>,
-}
-
-impl ActionsTokenService {
-    fn start(bearer: &'static str, token: String) -> ActionsTokenService {
-        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-        let url = format!(
-            "http://{}/_apis/token?api-version=2.0",
-            listener.local_addr().unwrap()
+        // Without --trusted-root the built-in public-good root is used,
+        // which does not trust the stand-in's CA: every artifact fails.
+        let o = tacos(
+            tmp.path(),
+            &[
+                "verify",
+                "out.json",
+                "--certificate-identity",
+                IDENTITY,
+                "--certificate-oidc-issuer",
+                ISSUER,
+                "-f",
+                "json",
+            ],
         );
-        let seen = Arc::new(Mutex::new(Vec::new()));
-        let log = seen.clone();
-        std::thread::spawn(move || {
-            for stream in listener.incoming() {
-                let Ok(mut stream) = stream else { return };
-                let mut reader = BufReader::new(stream.try_clone().unwrap());
-                let mut request = String::new();
-                reader.read_line(&mut request).unwrap();
-                let mut auth = String::new();
-                loop {
-                    let mut line = String::new();
-                    if reader.read_line(&mut line).unwrap() == 0 || line == "\r\n" {
-                        break;
-                    }
-                    if line.to_ascii_lowercase().starts_with("authorization:") {
-                        auth = line.trim_end().to_string();
-                    }
-                }
-                let ok = request.contains("audience=sigstore")
-                    && auth.eq_ignore_ascii_case(&format!("authorization: bearer {bearer}"));
-                log.lock()
-                    .unwrap()
-                    .push(format!("{} | {auth}", request.trim_end()));
-                let body = if ok {
-                    serde_json::json!({"count": 1, "value": token}).to_string()
-                } else {
-                    "{\"message\":\"unauthorized\"}".to_string()
-                };
-                let status = if ok { "200 OK" } else { "401 Unauthorized" };
-                let _ = write!(
-                    stream,
-                    "HTTP/1.1 {status}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
-                    body.len()
-                );
-                let mut rest = Vec::new();
-                let _ = reader.read_to_end(&mut rest);
-            }
-        });
-        ActionsTokenService { url, seen }
+        assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+        let v: Value = serde_json::from_str(&stdout(&o)).unwrap();
+        let result = &v["results"][0];
+        assert!(
+            result["keyless"]["trustedRoot"]
+                .as_str()
+                .is_some_and(|r| r.contains("public-good trusted root built into tacos-sbom")),
+            "{result}"
+        );
+        assert_eq!(result["verified"], 0, "{result}");
     }
 }
 

@@ -98,6 +98,13 @@ fn rfc3339(t: OffsetDateTime) -> String {
 /// entry's SET (its time the proof), inclusion proof and checkpoint.
 #[test]
 fn a_public_good_bundle_verifies_offline_with_its_identity() {
+    // The root built into the tool is the same as the fixture's.
+    keyless::verify(
+        &fixture_bytes("public-good-dsse.sigstore.json"),
+        &tacos_sbom::attest::trust_root::public_good(),
+        &beacon(),
+    )
+    .unwrap();
     let (v, payload) = keyless::verify(
         &fixture_bytes("public-good-dsse.sigstore.json"),
         &public_good_root(),
@@ -1451,16 +1458,29 @@ fn keyless_usage_errors_are_exit_2() {
     let tmp = Temp::new();
     let pki = Pki::new();
     keyless_sbom(&tmp, &pki, "out.json", "att", "files");
+    // No --trusted-root is not a usage error: the built-in public-good
+    // root is used, which does not trust this test PKI, and says so.
+    let o = verify(
+        &tmp,
+        "out.json",
+        &[
+            "--certificate-identity",
+            SIGNER,
+            "--certificate-oidc-issuer",
+            ISSUER,
+        ],
+    );
+    assert_eq!(code(&o), 1, "{}", said(&o));
+    assert!(said(&o).contains("FAIL"), "{}", said(&o));
+    assert!(
+        said(&o).contains("does not chain to a certificate authority of the trusted root")
+            && said(&o).contains(
+                "no artifact verified as signed keyless against the public-good trusted root built into tacos-sbom"
+            ),
+        "{}",
+        said(&o)
+    );
     for (args, says) in [
-        (
-            vec![
-                "--certificate-identity",
-                SIGNER,
-                "--certificate-oidc-issuer",
-                ISSUER,
-            ],
-            "--trusted-root",
-        ),
         (
             vec![
                 "--certificate-identity",

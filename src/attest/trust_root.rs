@@ -6,6 +6,13 @@
 //! readable when the root is read, so nothing half-read is trusted. Pure
 //! but for [`read_trusted_root`] and [`read_timestamp_authorities`], which
 //! read the file and name it in their messages.
+//!
+//! [`public_good`] is the public-good instance's root as sigstore-python
+//! 4.5.1 ships it (`sigstore/_store/https%3A%2F%2Ftuf-repo-cdn.sigstore.dev/trusted_root.json`,
+//! Apache-2.0; the same bytes as `tests/fixtures/sigstore/public-good-trusted-root.json`):
+//! what keyless verification uses when no root is given. Sigstore's clients
+//! refresh theirs over TUF; this one is as current as the build, so a
+//! bundle from a log or CA added later fails (never passes wrongly).
 
 use base64::Engine;
 use serde::Deserialize;
@@ -233,6 +240,18 @@ impl CertificateAuthority {
 
 /// The largest trusted root read: the public-good instance's is ~10 KB.
 const MAX_TRUSTED_ROOT_BYTES: u64 = 4 << 20;
+
+/// The embedded public-good trusted root's text (see the module's note).
+pub const PUBLIC_GOOD: &str = include_str!("trusted_root.public-good.json");
+/// How messages name [`PUBLIC_GOOD`].
+pub const PUBLIC_GOOD_NAME: &str =
+    "the public-good trusted root built into tacos-sbom (sigstore-python 4.5.1's)";
+
+/// The embedded public-good trusted root, read as any given root is.
+pub fn public_good() -> TrustedRoot {
+    // A unit test reads it; it is part of the build, not outside input.
+    trusted_root(PUBLIC_GOOD).expect("the embedded public-good trusted root reads")
+}
 
 /// A trusted root file that cannot serve: unreadable, not text, not a
 /// trusted root, or naming no timestamp authority (no timestamp could
@@ -542,6 +561,15 @@ mod tests {
         format!(
             r#"{{"mediaType":"application/vnd.dev.sigstore.trustedroot+json;version=0.1","tlogs":[],"certificateAuthorities":[],"ctlogs":[],"timestampAuthorities":[{authorities}]}}"#
         )
+    }
+
+    #[test]
+    fn the_built_in_public_good_root_reads_whole() {
+        let r = public_good();
+        assert_eq!(r.certificate_authorities.len(), 2);
+        assert_eq!(r.tlogs.len(), 2);
+        assert_eq!(r.ctlogs.len(), 2);
+        assert_eq!(r.timestamp_authorities.len(), 1);
     }
 
     #[test]

@@ -42,8 +42,8 @@ fn trusted_root(path: Option<&Path>) -> Result<Option<Vec<TimestampAuthority>>> 
 
 /// The keyless check --certificate-identity(-regexp) and
 /// --certificate-oidc-issuer(-regexp) ask for, against the whole trusted
-/// root of --trusted-root (clap has made sure it is given, and --key not):
-/// none without those flags. An identity needs an issuer and the other way
+/// root of --trusted-root, else the built-in public-good one (clap has made
+/// sure --key is not given): none without those flags. An identity needs an issuer and the other way
 /// round, as cosign has it.
 pub(super) fn keyless_check(
     a: &IdentityArgs,
@@ -77,12 +77,19 @@ pub(super) fn keyless_check(
             "keyless verification needs the signer's identity too: --certificate-identity IDENTITY or --certificate-identity-regexp REGEX"
         ),
     };
-    let Some(path) = trusted_root else {
-        anyhow::bail!("keyless verification needs --trusted-root FILE");
+    let (root, root_name) = match trusted_root {
+        Some(path) => (
+            trust_root::read_trusted_root(path)?,
+            path.display().to_string(),
+        ),
+        None => (
+            trust_root::public_good(),
+            trust_root::PUBLIC_GOOD_NAME.to_string(),
+        ),
     };
-    let root = trust_root::read_trusted_root(path)?;
     Ok(Some(verify::Keyless {
         root: std::sync::Arc::new(root),
+        root_name,
         identity: std::sync::Arc::new(Identity { subject, issuer }),
     }))
 }
@@ -90,7 +97,7 @@ pub(super) fn keyless_check(
 /// What was proven of each keyless artifact: a line each with -v, and a
 /// line for each signer (identity and issuer) with how its times were
 /// proven.
-fn show_keyless(sbom: &Path, outcome: &verify::Outcome, ui: &Ui) {
+fn show_keyless(sbom: &Path, outcome: &verify::Outcome, root_name: &str, ui: &Ui) {
     let mut signers: BTreeMap<(&str, &str), (usize, usize, usize)> = BTreeMap::new();
     for k in &outcome.keyless {
         let s = &k.signer;
@@ -117,6 +124,12 @@ fn show_keyless(sbom: &Path, outcome: &verify::Outcome, ui: &Ui) {
             }
         }
     }
+    if signers.is_empty() {
+        ui.say(&format!(
+            "{}: no artifact verified as signed keyless against {root_name}",
+            sbom.display()
+        ));
+    }
     for ((identity, issuer), (n, logged, stamped)) in signers {
         let mut proofs = Vec::new();
         if logged > 0 {
@@ -130,7 +143,7 @@ fn show_keyless(sbom: &Path, outcome: &verify::Outcome, ui: &Ui) {
             proofs.push(plural(stamped, "RFC 3161 timestamp", "RFC 3161 timestamps"));
         }
         ui.say(&format!(
-            "{}: {} signed keyless by {identity} (OIDC issuer {issuer}); signing times proven by {}, each inside its certificate's validity",
+            "{}: {} signed keyless by {identity} (OIDC issuer {issuer}); signing times proven by {}, each inside its certificate's validity; checked against {root_name}",
             sbom.display(),
             plural(n, "artifact", "artifacts"),
             proofs.join(" and "),
@@ -371,7 +384,9 @@ pub(super) fn run_verify(args: VerifyArgs, ui: &Ui) -> Result<ExitCode> {
             outcome.references
         ));
         show_timestamps(sbom, &outcome, &opts, ui);
-        show_keyless(sbom, &outcome, ui);
+        if let Some(k) = &opts.keyless {
+            show_keyless(sbom, &outcome, &k.root_name, ui);
+        }
         warn_unproven(sbom, &outcome, &opts, ui);
         let passed = outcome.passed(&opts);
         failed |= !passed;
@@ -403,6 +418,7 @@ pub(super) fn run_verify(args: VerifyArgs, ui: &Ui) -> Result<ExitCode> {
                 "certificateIdentityRegexp": subject.pattern_text(),
                 "certificateOidcIssuer": issuer.exact(),
                 "certificateOidcIssuerRegexp": issuer.pattern_text(),
+                "trustedRoot": k.root_name,
                 "artifacts": outcome.keyless.iter().map(keyless_json).collect::<Vec<_>>(),
             });
         }

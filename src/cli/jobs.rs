@@ -75,7 +75,7 @@ pub(super) fn run_enrich(args: EnrichArgs, ui: &Ui) -> Result<ExitCode> {
             .collect();
         ui.say(&format!("signed keyless as {identity} (issuer {issuer})"));
         ui.say(&format!(
-            "check with: tacos-sbom verify {} --certificate-identity {identity} --certificate-oidc-issuer {issuer} --trusted-root TRUSTED_ROOT.json (the Sigstore instance's trusted root)",
+            "check with: tacos-sbom verify {} --certificate-identity {identity} --certificate-oidc-issuer {issuer} (and --trusted-root FILE, the instance's trusted root, unless it is the public-good one built in)",
             outputs.join(" ")
         ));
     }

@@ -168,7 +168,7 @@ pub(super) fn run_verify_image(args: VerifyArgs, image: &str, ui: &Ui) -> Result
                 .transpose()?,
         },
         (None, None) => bail!(
-            "verify --image needs who signed: --key PUBKEY, or --certificate-identity and --certificate-oidc-issuer with --trusted-root for keyless bundles"
+            "verify --image needs who signed: --key PUBKEY, or --certificate-identity and --certificate-oidc-issuer for keyless bundles (against --trusted-root, else the built-in public-good root)"
         ),
     };
     let opts = attach::CheckOptions {

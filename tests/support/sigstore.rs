@@ -7,9 +7,11 @@
 //! `mod tsa` (the trusted root merges its timestamp authorities).
 #![allow(dead_code)]
 
-use std::io::{BufRead, BufReader};
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpListener;
 use std::path::PathBuf;
 use std::process::{Child, ChildStdin, Command, Stdio};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use base64::Engine;
@@ -189,4 +191,61 @@ pub fn identity_token(sub: &str, iss: &str, extra_claims: Value) -> String {
     let key = p256::ecdsa::SigningKey::generate();
     let signature: p256::ecdsa::Signature = key.sign(input.as_bytes());
     format!("{input}.{}", b64.encode(signature.to_bytes()))
+}
+
+/// A tiny GitHub Actions token service: answers `{"value": TOKEN}` when
+/// asked with the request token as bearer and `audience=sigstore`, 401
+/// otherwise; records each request line and Authorization header.
+pub struct ActionsTokenService {
+    pub url: String,
+    pub seen: Arc<Mutex<Vec<String>>>,
+}
+
+impl ActionsTokenService {
+    pub fn start(bearer: &'static str, token: String) -> ActionsTokenService {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let url = format!(
+            "http://{}/_apis/token?api-version=2.0",
+            listener.local_addr().unwrap()
+        );
+        let seen = Arc::new(Mutex::new(Vec::new()));
+        let log = seen.clone();
+        std::thread::spawn(move || {
+            for stream in listener.incoming() {
+                let Ok(mut stream) = stream else { return };
+                let mut reader = BufReader::new(stream.try_clone().unwrap());
+                let mut request = String::new();
+                reader.read_line(&mut request).unwrap();
+                let mut auth = String::new();
+                loop {
+                    let mut line = String::new();
+                    if reader.read_line(&mut line).unwrap() == 0 || line == "\r\n" {
+                        break;
+                    }
+                    if line.to_ascii_lowercase().starts_with("authorization:") {
+                        auth = line.trim_end().to_string();
+                    }
+                }
+                let ok = request.contains("audience=sigstore")
+                    && auth.eq_ignore_ascii_case(&format!("authorization: bearer {bearer}"));
+                log.lock()
+                    .unwrap()
+                    .push(format!("{} | {auth}", request.trim_end()));
+                let body = if ok {
+                    serde_json::json!({"count": 1, "value": token}).to_string()
+                } else {
+                    "{\"message\":\"unauthorized\"}".to_string()
+                };
+                let status = if ok { "200 OK" } else { "401 Unauthorized" };
+                let _ = write!(
+                    stream,
+                    "HTTP/1.1 {status}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+                    body.len()
+                );
+                let mut rest = Vec::new();
+                let _ = reader.read_to_end(&mut rest);
+            }
+        });
+        ActionsTokenService { url, seen }
+    }
 }

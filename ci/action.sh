@@ -11,8 +11,14 @@
 #   TACOS_PUBLIC_KEY       the signer's public key, to verify with (else: the key beside
 #                          the artifacts, which proves integrity only, and the run says so)
 #   TACOS_EPHEMERAL_KEY    true: sign with a throwaway key on purpose
-#   TACOS_KEYLESS          true: keyless (Sigstore) signing -- not in the Action yet; fails,
-#                          pointing at 'tacos-sbom enrich --keyless'
+#   TACOS_KEYLESS          true: keyless (Sigstore) signing with the job's OIDC identity (the
+#                          workflow needs 'permissions: id-token: write'); not with a key
+#   TACOS_SIGNING_CONFIG   keyless: a Sigstore signing config (default: the public-good one)
+#   TACOS_TRUSTED_ROOT     keyless: the trusted root to verify with (default: the public-good
+#                          one built in); give it with TACOS_SIGNING_CONFIG for another instance
+#   TACOS_CERTIFICATE_IDENTITY, TACOS_CERTIFICATE_OIDC_ISSUER
+#                          keyless: who must have signed (default: the identity and issuer
+#                          the run's own certificate was issued for, as enrich reports them)
 #   TACOS_FAIL_ON          policy rules FIELD=VALUE, separated by spaces or newlines
 #   TACOS_MAX_NOASSERTION  policy: the most NOASSERTION values allowed, in percent
 #   TACOS_REQUIRE_SOURCES  true: fail when an ecosystem has no registry source
@@ -30,13 +36,22 @@ is_true() { [ "${1:-false}" = "true" ]; }
 
 [ -n "$sbom" ] || fail "no SBOM given (input sbom / TACOS_SBOM)"
 [ -f "$sbom" ] || fail "$sbom: no such file"
+keyless=false
 if is_true "${TACOS_KEYLESS:-false}"; then
-  fail "keyless (Sigstore) signing is not in this Action yet (its report and package steps take a key); run 'tacos-sbom enrich --keyless' in a step of your own (docs/keyless.md), or give signing-key (a key made with 'tacos-sbom keygen', kept as a secret) or ephemeral-key: true"
+  keyless=true
+  if [ -n "${TACOS_SIGNING_KEY_PEM:-}${TACOS_SIGNING_KEY:-}${TACOS_PUBLIC_KEY:-}" ] || is_true "${TACOS_EPHEMERAL_KEY:-false}"; then
+    fail "keyless: true signs with the job's OIDC identity; do not give signing-key, public-key or ephemeral-key with it"
+  fi
+elif [ -n "${TACOS_SIGNING_CONFIG:-}${TACOS_TRUSTED_ROOT:-}${TACOS_CERTIFICATE_IDENTITY:-}${TACOS_CERTIFICATE_OIDC_ISSUER:-}" ]; then
+  fail "signing-config, trusted-root, certificate-identity and certificate-oidc-issuer are for keyless: true"
 fi
 mkdir -p "$out"
 
 key_args=()
-if [ -n "${TACOS_SIGNING_KEY_PEM:-}" ]; then
+if $keyless; then
+  key_args=(--keyless)
+  [ -n "${TACOS_SIGNING_CONFIG:-}" ] && key_args+=(--signing-config "$TACOS_SIGNING_CONFIG")
+elif [ -n "${TACOS_SIGNING_KEY_PEM:-}" ]; then
   keyfile="$(mktemp "${RUNNER_TEMP:-${TMPDIR:-/tmp}}/tacos-key.XXXXXX")"
   chmod 600 "$keyfile"
   trap 'rm -f "$keyfile"' EXIT
@@ -57,15 +72,20 @@ sources=()
 is_true "${TACOS_REQUIRE_SOURCES:-false}" && sources=(--require-sources)
 
 # The enriched SBOM gets the tool's own default name in $out (enrich is given
-# the folder, not a name), and its path is read from enrich's JSON summary.
-enriched_path() {
+# the folder, not a name): its path, and a keyless signer's identity, are
+# read from enrich's JSON summary.
+summary_field() {
+  local jq_path="$2" py_expr="$3"
   if command -v jq >/dev/null; then
-    jq -r '.documents[0].output // empty' "$1"
+    jq -r "$jq_path // empty" "$1"
   elif command -v python3 >/dev/null; then
-    python3 -c 'import json, sys; d = json.load(open(sys.argv[1])).get("documents") or [{}]; print(d[0].get("output") or "")' "$1"
+    python3 -c "import json, sys; d = json.load(open(sys.argv[1])); v = $py_expr; print(v or '')" "$1"
   else
     fail "jq or python3 is needed to read $1"
   fi
+}
+enriched_path() {
+  summary_field "$1" '.documents[0].output' '(d.get("documents") or [{}])[0].get("output")'
 }
 
 echo "::group::tacos-sbom enrich"
@@ -83,7 +103,19 @@ enriched="$(enriched_path "$out/enrich.json" 2>/dev/null || true)"
 }
 
 verify_key=()
-if [ -n "${TACOS_PUBLIC_KEY:-}" ]; then
+if $keyless; then
+  # Without an identity given, the run's own: verification then proves every
+  # artifact was signed by the identity the CA certified for this job.
+  identity="${TACOS_CERTIFICATE_IDENTITY:-$(summary_field "$out/enrich.json" '.signerIdentity.identity' '(d.get("signerIdentity") or {}).get("identity")')}"
+  issuer="${TACOS_CERTIFICATE_OIDC_ISSUER:-$(summary_field "$out/enrich.json" '.signerIdentity.issuer' '(d.get("signerIdentity") or {}).get("issuer")')}"
+  [ -n "$identity" ] && [ -n "$issuer" ] || {
+    echo "error: enrich reported no keyless signer in $out/enrich.json" >&2
+    exit 2
+  }
+  echo "verifying keyless artifacts as signed by $identity (OIDC issuer $issuer)" >&2
+  verify_key=(--certificate-identity "$identity" --certificate-oidc-issuer "$issuer")
+  [ -n "${TACOS_TRUSTED_ROOT:-}" ] && verify_key+=(--trusted-root "$TACOS_TRUSTED_ROOT")
+elif [ -n "${TACOS_PUBLIC_KEY:-}" ]; then
   verify_key=(--key "$TACOS_PUBLIC_KEY")
 else
   echo "warning: no public-key given: verifying with the key written beside the artifacts, which proves they are intact, not who signed them" >&2
@@ -98,7 +130,11 @@ echo "::endgroup::"
 
 echo "::group::tacos-sbom report"
 report_key=()
-[ -n "${TACOS_PUBLIC_KEY:-}" ] && report_key=(--key "$TACOS_PUBLIC_KEY")
+if $keyless; then
+  report_key=("${verify_key[@]}")
+elif [ -n "${TACOS_PUBLIC_KEY:-}" ]; then
+  report_key=(--key "$TACOS_PUBLIC_KEY")
+fi
 "$bin" report "$enriched" "${report_key[@]}" -f html -o "$out/tacos-summary.html" || true
 "$bin" report "$enriched" "${report_key[@]}" "${config[@]}" "${policy[@]}" -f sarif -o "$out/tacos-policy.sarif" || true
 echo "::endgroup::"

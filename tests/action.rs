@@ -7,6 +7,10 @@
 mod common;
 #[path = "support/server.rs"]
 mod server;
+#[path = "support/sigstore.rs"]
+mod sigstore;
+#[path = "support/tsa.rs"]
+mod tsa;
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -124,7 +128,7 @@ fn the_action_enriches_verifies_reports_and_packages() {
 }
 
 #[test]
-fn the_action_refuses_keyless_and_a_missing_key_in_ci_clearly() {
+fn the_action_refuses_a_key_with_keyless_and_a_missing_key_in_ci_clearly() {
     let srv = server::FixtureServer::start(&fixtures());
     let tmp = Temp::new();
     tmp.copy_in(
@@ -134,15 +138,34 @@ fn the_action_refuses_keyless_and_a_missing_key_in_ci_clearly() {
     let o = action(
         &tmp,
         &srv,
-        &[("TACOS_SBOM", "bom.spdx.json"), ("TACOS_KEYLESS", "true")],
+        &[
+            ("TACOS_SBOM", "bom.spdx.json"),
+            ("TACOS_KEYLESS", "true"),
+            ("TACOS_EPHEMERAL_KEY", "true"),
+        ],
     );
     assert_eq!(o.status.code(), Some(2));
     assert!(
-        stderr(&o).contains("keyless (Sigstore) signing is not in this Action yet")
-            && stderr(&o).contains("tacos-sbom enrich --keyless"),
+        stderr(&o).contains("do not give signing-key, public-key or ephemeral-key with it"),
         "{}",
         stderr(&o)
     );
+    let o = action(
+        &tmp,
+        &srv,
+        &[
+            ("TACOS_SBOM", "bom.spdx.json"),
+            ("TACOS_EPHEMERAL_KEY", "true"),
+            ("TACOS_CERTIFICATE_IDENTITY", "https://ci.test/x"),
+        ],
+    );
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains("are for keyless: true"),
+        "{}",
+        stderr(&o)
+    );
+    assert!(!tmp.join("tacos-out").exists());
     let o = action(&tmp, &srv, &[("TACOS_SBOM", "bom.spdx.json")]);
     assert_eq!(o.status.code(), Some(2));
     assert!(
@@ -160,6 +183,95 @@ fn the_action_refuses_keyless_and_a_missing_key_in_ci_clearly() {
     );
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     assert!(tmp.join("tacos-out/bom.tacos.spdx.json").exists());
+}
+
+/// keyless: true, as in a GitHub Actions job with `id-token: write`: the
+/// token is asked of the runner's token service, the loopback Fulcio and
+/// Rekor (named by a signing config) certify and log, and the verify,
+/// report and package steps prove every artifact by the run's identity
+/// against the stand-ins' trusted root. Another identity given fails them,
+/// naming both. Neither credential is in anything written.
+#[test]
+fn the_action_signs_keyless_and_proves_it_by_identity() {
+    const ISSUER: &str = "https://token.actions.githubusercontent.test";
+    const IDENTITY: &str =
+        "https://github.test/acme/app/.github/workflows/release.yml@refs/heads/main";
+    let srv = server::FixtureServer::start(&fixtures());
+    let s = sigstore::SigstoreStandin::start(sigstore::Options::default());
+    let tmp = Temp::new();
+    tmp.copy_in(
+        &repo().join("sample-sboms/cargo-cli.cargo-sbom.spdx23.json"),
+        "bom.spdx.json",
+    );
+    std::fs::write(tmp.join("signing_config.json"), s.signing_config_json(None)).unwrap();
+    std::fs::write(tmp.join("trusted_root.json"), s.trusted_root_json(&[])).unwrap();
+    let token = sigstore::identity_token(IDENTITY, ISSUER, serde_json::json!({}));
+    let service = sigstore::ActionsTokenService::start("request-secret-7731", token.clone());
+    let run = |extra: &[(&str, &str)]| {
+        let _ = std::fs::remove_dir_all(tmp.join("tacos-out"));
+        let mut env = vec![
+            ("TACOS_SBOM", "bom.spdx.json"),
+            ("TACOS_KEYLESS", "true"),
+            ("TACOS_SIGNING_CONFIG", "signing_config.json"),
+            ("TACOS_TRUSTED_ROOT", "trusted_root.json"),
+            ("ACTIONS_ID_TOKEN_REQUEST_URL", service.url.as_str()),
+            ("ACTIONS_ID_TOKEN_REQUEST_TOKEN", "request-secret-7731"),
+        ];
+        env.extend_from_slice(extra);
+        action(&tmp, &srv, &env)
+    };
+    let o = run(&[]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains(&format!(
+            "verifying keyless artifacts as signed by {IDENTITY} (OIDC issuer {ISSUER})"
+        )),
+        "{}",
+        stderr(&o)
+    );
+    let verified: Value =
+        serde_json::from_str(&std::fs::read_to_string(tmp.join("tacos-out/verify.json")).unwrap())
+            .unwrap();
+    let result = &verified["results"][0];
+    assert_eq!(result["passed"], true, "{result}");
+    assert_eq!(result["signerProven"], true, "{result}");
+    let artifacts = result["keyless"]["artifacts"].as_array().unwrap();
+    assert!(!artifacts.is_empty(), "{result}");
+    assert!(
+        artifacts
+            .iter()
+            .all(|a| a["identity"] == IDENTITY && a["issuer"] == ISSUER),
+        "{result}"
+    );
+    assert_eq!(result["keyless"]["trustedRoot"], "trusted_root.json");
+    let html = std::fs::read_to_string(tmp.join("tacos-out/tacos-summary.html")).unwrap();
+    assert!(html.contains(IDENTITY), "the summary names the signer");
+    assert!(tmp.join("tacos-out/tacos-evidence.tar.gz").is_file());
+    let outputs = std::fs::read_to_string(tmp.join("github-output")).unwrap();
+    assert!(outputs.contains("bundle="), "{outputs}");
+    // Neither credential appears in what was printed or written.
+    let said = format!("{}{}", stdout(&o), stderr(&o));
+    for secret in [token.as_str(), "request-secret-7731"] {
+        assert!(!said.contains(secret));
+        for f in tmp.files() {
+            let bytes = std::fs::read(tmp.join(&f)).unwrap();
+            assert!(
+                !bytes.windows(secret.len()).any(|w| w == secret.as_bytes()),
+                "{f} holds a credential"
+            );
+        }
+    }
+
+    // Another signer asked for: verify and package fail naming both.
+    let other = "https://github.test/evil/app/.github/workflows/x.yml@refs/heads/main";
+    let o = run(&[("TACOS_CERTIFICATE_IDENTITY", other)]);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    let verified = std::fs::read_to_string(tmp.join("tacos-out/verify.json")).unwrap();
+    assert!(
+        verified.contains(other) && verified.contains(IDENTITY),
+        "{verified}"
+    );
+    assert!(!tmp.join("tacos-out/tacos-evidence.tar.gz").exists());
 }
 
 /// action.yml runs exactly that script, with the environment it reads.

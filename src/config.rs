@@ -119,6 +119,9 @@ pub struct Assessment {
     /// A Scorecard result older than this can establish a failing check,
     /// not a passing one.
     pub max_scorecard_age_days: i64,
+    /// A Security Insights file last reviewed longer ago than this decides
+    /// nothing: its maintainers no longer vouch for it.
+    pub max_insights_age_days: i64,
 }
 
 impl Default for Assessment {
@@ -133,6 +136,7 @@ impl Default for Assessment {
             max_dependencies: 500,
             max_osv_db_age_days: 7,
             max_scorecard_age_days: 30,
+            max_insights_age_days: 365,
         }
     }
 }

@@ -335,7 +335,96 @@ fn cases() -> Vec<Case> {
             .into_bytes(),
     ));
 
+    // Security Insights: the real ossf/scorecard file, as if published in
+    // lodash's repository (its repository.url changed to say so: a test
+    // construction, so that the healthy answer asserts something), in
+    // GitHub's contents shape.
+    let si_text = String::from_utf8(read(
+        "repos/github.com/ossf/scorecard/security-insights.yml",
+    ))
+    .unwrap()
+    .replace(
+        "  url: https://github.com/ossf/scorecard\n  accepts",
+        "  url: https://github.com/lodash/lodash\n  accepts",
+    );
+    let si_path = "/github/repos/lodash/lodash/contents/security-insights.yml".to_string();
+    let si_ok = "[assessment]\nmax_insights_age_days = 100000\n";
+    let si_healthy = contents("security-insights.yml", si_text.as_bytes());
+    let mut si = generic(&si_healthy);
+    si.extend(wrong_types(
+        &si_healthy,
+        &["type", "path", "size", "encoding", "content"],
+        &[],
+    ));
+    let si_yaml = |label: &str, from: &str, to: &str| {
+        let changed = si_text.replacen(from, to, 1);
+        assert_ne!(changed, si_text, "{label}");
+        (
+            label.to_string(),
+            contents("security-insights.yml", changed.as_bytes()),
+        )
+    };
+    si.push((
+        "the file of another repository".into(),
+        contents(
+            "security-insights.yml",
+            &read("repos/github.com/ossf/scorecard/security-insights.yml"),
+        ),
+    ));
+    si.push(si_yaml(
+        "schema 1.0.0",
+        "schema-version: 2.2.0",
+        "schema-version: 1.0.0",
+    ));
+    si.push(si_yaml(
+        "schema 3.0.0",
+        "schema-version: 2.2.0",
+        "schema-version: 3.0.0",
+    ));
+    si.push(si_yaml(
+        "reviewed in the future",
+        "last-reviewed: '2026-10-08'",
+        "last-reviewed: '2999-01-01'",
+    ));
+    si.push(si_yaml(
+        "a key given twice",
+        "  schema-version: 2.2.0\n",
+        "  schema-version: 2.2.0\n  schema-version: 2.1.0\n",
+    ));
+    si.push(si_yaml(
+        "a policy that is not a URL",
+        "policy: https://github.com/ossf/scorecard/blob/main/SECURITY.md",
+        "policy: 'file:///etc/passwd'",
+    ));
+    si.push((
+        "an alias bomb".into(),
+        contents("security-insights.yml", alias_bomb().as_bytes()),
+    ));
+    si.push((
+        "a size over the limit".into(),
+        with(&si_healthy, |v| v["size"] = json!(10_000_000)),
+    ));
+    si.push((
+        "another file's answer".into(),
+        contents(".github/security-insights.yml", si_text.as_bytes()),
+    ));
+
     vec![
+        Case {
+            adapter: "OpenSSF Security Insights",
+            purl: "pkg:npm/lodash@4.17.15",
+            path: si_path,
+            cache_path: None,
+            healthy: si_healthy,
+            also: vec![("/npm/lodash".into(), lodash.clone())],
+            config: Some(si_ok),
+            fields: &[
+                "PackageSecurityPolicyURL",
+                "PackageSecurityContact",
+                "SDLCPolicyURL",
+            ],
+            variants: si,
+        },
         Case {
             adapter: "npm registry",
             purl: "pkg:npm/lodash@4.17.15",
@@ -613,6 +702,35 @@ fn packument(name: &str, versions: &[(&str, Value)]) -> Vec<u8> {
     })
     .to_string()
     .into_bytes()
+}
+
+/// A file in the shape of GitHub's contents API answer.
+fn contents(path: &str, bytes: &[u8]) -> Vec<u8> {
+    use base64::Engine;
+    json!({
+        "type": "file",
+        "encoding": "base64",
+        "size": bytes.len(),
+        "path": path,
+        "content": base64::engine::general_purpose::STANDARD.encode(bytes),
+    })
+    .to_string()
+    .into_bytes()
+}
+
+/// A YAML file whose aliases expand to 9^9 strings ("billion laughs").
+fn alias_bomb() -> String {
+    let mut bomb = String::from(
+        "a: &a [\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\"]\n",
+    );
+    for (i, prev) in ('b'..='i').zip('a'..='h') {
+        let refs = vec![format!("*{prev}"); 9].join(",");
+        bomb.push_str(&format!("{i}: &{i} [{refs}]\n"));
+    }
+    bomb.push_str(
+        "header:\n  schema-version: 2.0.0\n  last-reviewed: '2026-01-01'\n  comment: *i\n",
+    );
+    bomb
 }
 
 /// Answer `path` with `body` from now on (replacing an earlier answer).
@@ -916,6 +1034,134 @@ fn the_repository_is_validated_and_scorecard_answers_only_for_it() {
         "{e}"
     );
     assert_eq!(e["AsOfUTC"], "2025-11-15T02:10:48Z", "{e}");
+}
+
+/// The maintainers' Security Insights file is read from the validated
+/// repository only (root, then `.github/`), decides only the fields it
+/// speaks to, and nothing once its last review is older than the limit.
+#[test]
+fn security_insights_decide_only_from_the_validated_repository_and_while_current() {
+    let srv = start();
+    let tmp = Temp::new();
+    let repo_of = |name: &str, repo: &str| {
+        packument(
+            name,
+            &[(
+                "1.0.0",
+                json!({"repository": {"type": "git", "url": format!("git+https://github.com/{repo}.git")}}),
+            )],
+        )
+    };
+    serve(&srv, "/npm/tacos-sc", repo_of("tacos-sc", "ossf/scorecard"));
+    let (s, _) = assess(&srv, &tmp, "pkg:npm/tacos-sc@1.0.0", "si-sc", None, &[]);
+    assert_eq!(
+        s["SDLCPolicyURL"], "https://github.com/ossf/scorecard/blob/main/CONTRIBUTING.md",
+        "{}",
+        s["Evidence"]["SDLCPolicyURL"]
+    );
+    let e = &s["Evidence"]["SDLCPolicyURL"];
+    assert_eq!(e["Source"], "OpenSSF Security Insights", "{e}");
+    assert_eq!(e["Observed"]["lastReviewed"], "2026-10-08", "{e}");
+    assert_eq!(
+        e["Observed"]["fileURL"],
+        "https://github.test/ossf/scorecard/blob/main/security-insights.yml",
+        "{e}"
+    );
+    // Scorecard's recording is stale, so the policy and contact are the file's.
+    assert_eq!(
+        s["PackageSecurityPolicyURL"],
+        "https://github.com/ossf/scorecard/blob/main/SECURITY.md"
+    );
+    assert_eq!(
+        s["Evidence"]["PackageSecurityPolicyURL"]["Source"],
+        "OpenSSF Security Insights"
+    );
+    assert_eq!(s["PackageSecurityContact"], "mailto:security@openssf.org");
+    // The attested-only fields it does not speak to stay unset.
+    for f in [
+        "PackageManagerMFAEnabled",
+        "DocumentedBuildPractices",
+        "SuccessionPlan",
+    ] {
+        assert_eq!(s[f], "NOASSERTION", "{f}");
+    }
+    // Past the review limit: nothing, and the reason names the setting.
+    let (s, _) = assess(
+        &srv,
+        &tmp,
+        "pkg:npm/tacos-sc@1.0.0",
+        "si-sc-stale",
+        Some("[assessment]\nmax_insights_age_days = 30\n"),
+        &[],
+    );
+    assert_eq!(s["SDLCPolicyURL"], "NOASSERTION");
+    let e = &s["Evidence"]["SDLCPolicyURL"];
+    assert_eq!(e["ReasonCode"], "incomplete-evidence", "{e}");
+    assert!(
+        e["Reason"]
+            .as_str()
+            .unwrap()
+            .contains("max_insights_age_days"),
+        "{e}"
+    );
+    assert_eq!(s["PackageSecurityContact"], "NOASSERTION");
+
+    // Found in .github/ after the root's 404; the 2025 review is stale
+    // under the default year.
+    serve(
+        &srv,
+        "/npm/tacos-spec",
+        repo_of("tacos-spec", "ossf/security-insights-spec"),
+    );
+    let (s, _) = assess(&srv, &tmp, "pkg:npm/tacos-spec@1.0.0", "si-spec", None, &[]);
+    assert_eq!(s["SDLCPolicyURL"], "NOASSERTION");
+    assert_eq!(
+        srv.hits("/github/repos/ossf/security-insights-spec/contents/security-insights.yml"),
+        1
+    );
+    assert_eq!(
+        srv.hits(
+            "/github/repos/ossf/security-insights-spec/contents/.github/security-insights.yml"
+        ),
+        1
+    );
+    let (s, _) = assess(
+        &srv,
+        &tmp,
+        "pkg:npm/tacos-spec@1.0.0",
+        "si-spec-old-ok",
+        Some("[assessment]\nmax_insights_age_days = 100000\n"),
+        &[],
+    );
+    assert_eq!(
+        s["SDLCPolicyURL"],
+        "https://github.com/ossf/security-insights-spec/blob/main/.github/CONTRIBUTING.md"
+    );
+
+    // A repository that is only a homepage is not validated: no file is
+    // looked for in it.
+    let before = srv.hits("/github/repos/ossf/scorecard/contents/security-insights.yml");
+    serve(
+        &srv,
+        "/npm/tacos-homepage-si",
+        with(
+            &packument("tacos-homepage-si", &[("1.0.0", json!({}))]),
+            |v| v["homepage"] = json!("https://github.com/ossf/scorecard"),
+        ),
+    );
+    let (s, _) = assess(
+        &srv,
+        &tmp,
+        "pkg:npm/tacos-homepage-si@1.0.0",
+        "si-home",
+        None,
+        &[],
+    );
+    assert_eq!(s["SDLCPolicyURL"], "NOASSERTION");
+    assert_eq!(
+        srv.hits("/github/repos/ossf/scorecard/contents/security-insights.yml"),
+        before
+    );
 }
 
 #[test]

@@ -23,8 +23,9 @@ use tacos_sbom::published::parse_report;
 use tacos_sbom::purl::Ecosystem;
 use tacos_sbom::purl::Purl;
 use tacos_sbom::sbom::{Changes, Reference, Sbom, Tool};
-use tacos_sbom::sources::oci;
+use tacos_sbom::sources::adapter::Question;
 use tacos_sbom::sources::osv_record::OsvRecord;
+use tacos_sbom::sources::{insights, oci};
 
 /// No input of a few kilobytes should make any parser ask for this much at once.
 const MAX_ALLOCATION: usize = 256 << 20;
@@ -332,5 +333,22 @@ fn keyless_bundle() {
         let _ = keyless::verify_at(input, &PUBLIC_GOOD_ROOT, &ANYONE, at);
         let _ = tacos_sbom::attest::sigstore::keyless_contents(input);
         let _ = trust_root::trusted_root(&text(input));
+    });
+}
+
+/// A repository's Security Insights file (YAML from whoever controls the
+/// repository), alone and inside GitHub's contents answer: bounded however
+/// the aliases, anchors and nesting are arranged.
+#[test]
+fn security_insights() {
+    check!().for_each(|input: &[u8]| {
+        if let Ok(si) = insights::parse_yaml(input) {
+            assert!(si.last_reviewed.year() >= -9999);
+        }
+        let key = (
+            "github.com/ossf/scorecard".to_string(),
+            "security-insights.yml".to_string(),
+        );
+        let _ = <insights::File as Question>::parse(input, &key);
     });
 }

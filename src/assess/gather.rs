@@ -3,7 +3,8 @@
 //! vulnerabilities of the releases that matter, in one batch; what
 //! installing the latest (and the newest clean) release pulls in, resolved
 //! by each ecosystem's rules, and that graph's vulnerabilities; deps.dev;
-//! then Scorecard for each validated upstream repository.
+//! then Scorecard and the Security Insights file of each validated
+//! upstream repository.
 
 use crate::term::plural;
 use std::collections::{BTreeSet, HashMap};
@@ -17,6 +18,7 @@ use crate::config::Assessment;
 use crate::purl::Ecosystem;
 use crate::purl::Purl;
 use crate::sources::hub::{Sources, VulnKey};
+use crate::sources::insights::{self, SecurityInsights};
 use crate::sources::model::{DepsDevVersion, RegistryPackage, Scorecard, Vulnerability};
 use crate::sources::{Lookup, depsdev, osv, registry, repo_url, scorecard};
 use crate::tacos::Statement;
@@ -87,6 +89,8 @@ struct Gathered {
     /// Scorecard cannot be asked about it.
     repos: HashMap<Key, Result<String, String>>,
     scorecards: HashMap<String, Lookup<Scorecard>>,
+    /// Each GitHub repository's Security Insights file.
+    insights: HashMap<String, Lookup<SecurityInsights>>,
 }
 
 impl Gathered {
@@ -143,6 +147,7 @@ impl Assessor {
             depsdev,
             repos: HashMap::new(),
             scorecards: HashMap::new(),
+            insights: HashMap::new(),
         };
         self.ask_scorecard(&mut gathered, progress).await;
         self.decide(packages, &gathered)
@@ -289,7 +294,8 @@ impl Assessor {
         resolved
     }
 
-    /// 5. Scorecard, only for a validated upstream repository.
+    /// 5. Scorecard and the Security Insights file (GitHub's contents
+    ///    API), only for a validated upstream repository.
     async fn ask_scorecard(&self, gathered: &mut Gathered, progress: &dyn Progress) {
         let mut repos: HashMap<Key, Result<String, String>> = HashMap::new();
         for (k, reg) in &gathered.registries {
@@ -313,28 +319,62 @@ impl Assessor {
             .collect::<BTreeSet<_>>()
             .into_iter()
             .collect();
+        let on_github: Vec<String> = distinct
+            .iter()
+            .filter(|r| r.starts_with("github.com/"))
+            .cloned()
+            .collect();
         announce(progress, distinct.len(), |n| {
             format!(
                 "asking OpenSSF Scorecard about {}",
                 plural(n, "repository", "repositories")
             )
         });
+        gathered.scorecards = self
+            .per_repository(distinct, (progress, "Scorecard"), |s, r| async move {
+                scorecard::lookup(&s, &r).await
+            })
+            .await;
+        announce(progress, on_github.len(), |n| {
+            format!(
+                "looking for Security Insights files in {}",
+                plural(n, "repository", "repositories")
+            )
+        });
+        gathered.insights = self
+            .per_repository(
+                on_github,
+                (progress, "Security Insights"),
+                |s, r| async move { insights::lookup(&s, &r).await },
+            )
+            .await;
+        gathered.repos = repos;
+    }
+
+    /// `ask` about each repository, concurrently, by repository.
+    async fn per_repository<T, F, Fut>(
+        &self,
+        repos: Vec<String>,
+        phase: (&dyn Progress, &str),
+        ask: F,
+    ) -> HashMap<String, Lookup<T>>
+    where
+        T: Send + 'static,
+        F: Fn(Arc<Sources>, String) -> Fut,
+        Fut: std::future::Future<Output = Lookup<T>> + Send + 'static,
+    {
         let sources = self.sources.clone();
-        gathered.scorecards = each(
-            distinct,
+        each(
+            repos,
             move |r| {
-                let s = sources.clone();
-                async move {
-                    let l = scorecard::lookup(&s, &r).await;
-                    (r, l)
-                }
+                let asked = ask(sources.clone(), r.clone());
+                async move { (r, asked.await) }
             },
-            (progress, "Scorecard"),
+            phase,
         )
         .await
         .into_iter()
-        .collect();
-        gathered.repos = repos;
+        .collect()
     }
 
     /// 6. The statements. Each package's dependency graphs, found by its
@@ -441,6 +481,22 @@ impl Assessor {
                 },
                 None => Lookup::NotApplicable {
                     source: "OpenSSF Scorecard".into(),
+                    why: "no upstream repository is established".into(),
+                },
+            },
+            insights: match g.repos.get(key) {
+                Some(Ok(r)) => g.insights.get(r).cloned().unwrap_or(Lookup::NotApplicable {
+                    source: "OpenSSF Security Insights".into(),
+                    why: format!(
+                        "{r} is not on GitHub, whose contents API is where the file is looked for"
+                    ),
+                }),
+                Some(Err(why)) => Lookup::NotApplicable {
+                    source: "OpenSSF Security Insights".into(),
+                    why: why.clone(),
+                },
+                None => Lookup::NotApplicable {
+                    source: "OpenSSF Security Insights".into(),
                     why: "no upstream repository is established".into(),
                 },
             },

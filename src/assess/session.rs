@@ -326,6 +326,7 @@ impl Session {
             now,
             max_osv_db_age_days: config.assessment.max_osv_db_age_days,
             max_scorecard_age_days: config.assessment.max_scorecard_age_days,
+            max_insights_age_days: config.assessment.max_insights_age_days,
         };
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)

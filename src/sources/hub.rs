@@ -37,6 +37,7 @@ pub struct Limits {
     pub now: OffsetDateTime,
     pub max_osv_db_age_days: i64,
     pub max_scorecard_age_days: i64,
+    pub max_insights_age_days: i64,
 }
 
 /// One value per key, made once: whoever asks while it is being made
@@ -599,6 +600,7 @@ pub(crate) mod tests {
             now: OffsetDateTime::now_utc(),
             max_osv_db_age_days: 7,
             max_scorecard_age_days: 365,
+            max_insights_age_days: 365,
         };
         Arc::new(Sources::new(
             client,

@@ -26,6 +26,7 @@ pub mod endpoints;
 pub mod fulcio;
 pub mod http;
 pub mod hub;
+pub mod insights;
 pub mod json;
 pub mod model;
 pub mod npm;
@@ -54,6 +55,7 @@ pub const ADAPTERS: &[&Adapter] = &[
     &osv::ADAPTER,
     &osv_db::ADAPTER,
     &scorecard::ADAPTER,
+    &insights::ADAPTER,
     &npm::ADAPTER,
     &pypi::ADAPTER,
     &crates::INDEX,

@@ -607,6 +607,7 @@ fn route(st: &State, req: &Request) -> Answer {
             depsdev_batch(st, &req.body)
         }
         "depsdev" => depsdev_route(st, rest),
+        "github" => github_contents(st, rest),
         "scorecard" => {
             let repo = rest.strip_prefix("projects/").unwrap_or("");
             let dir = st.fixtures.join("api/scorecard");
@@ -625,6 +626,54 @@ fn route(st: &State, req: &Request) -> Answer {
         }
         _ => Answer::not_found(),
     }
+}
+
+/// GitHub's contents API (`repos/{owner}/{repo}/contents/{path}`) over
+/// the real files in `fixtures/repos/github.com/`: the documented shape
+/// (`type`, `path`, `size`, base64 `content` in lines of 60) built around
+/// the file; 404 for a file not there.
+fn github_contents(st: &State, rest: &str) -> Answer {
+    use base64::Engine;
+    let Some(after) = rest.strip_prefix("repos/") else {
+        return Answer::not_found();
+    };
+    let mut parts = after.splitn(4, '/');
+    let (Some(owner), Some(repo), Some("contents"), Some(path)) =
+        (parts.next(), parts.next(), parts.next(), parts.next())
+    else {
+        return Answer::not_found();
+    };
+    let path = path.split('?').next().unwrap_or(path);
+    if path.split('/').any(|s| s == ".." || s.is_empty()) {
+        return Answer::not_found();
+    }
+    let file = st
+        .fixtures
+        .join("repos/github.com")
+        .join(owner)
+        .join(repo)
+        .join(path);
+    let Ok(bytes) = std::fs::read(&file) else {
+        return Answer::json(404, &json!({"message": "Not Found", "status": "404"}));
+    };
+    let encoded = base64::engine::general_purpose::STANDARD.encode(&bytes);
+    let lines: Vec<&str> = encoded
+        .as_bytes()
+        .chunks(60)
+        .map(|c| std::str::from_utf8(c).unwrap())
+        .collect();
+    Answer::json(
+        200,
+        &json!({
+            "type": "file",
+            "encoding": "base64",
+            "size": bytes.len(),
+            "name": path.rsplit('/').next(),
+            "path": path,
+            "content": lines.join("\n") + "\n",
+            "html_url": format!("https://github.test/{owner}/{repo}/blob/main/{path}"),
+        }),
+    )
 }
 
 // ---- OSV stand-in --------------------------------------------------------

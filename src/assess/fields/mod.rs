@@ -15,6 +15,7 @@
 
 mod attested;
 mod evidence;
+pub mod insights;
 mod metadata;
 mod releases;
 mod scorecard;
@@ -39,6 +40,7 @@ use super::resolve::Resolved;
 use crate::config::Assessment;
 use crate::purl::{Ecosystem, Purl};
 use crate::sources::Lookup;
+use crate::sources::insights::SecurityInsights;
 use crate::sources::model::{DepsDevVersion, RegistryPackage, Scorecard, Vulnerability};
 use crate::tacos::{Field, Statement};
 
@@ -65,6 +67,9 @@ pub struct Facts {
     /// Scorecard's result for the validated upstream repository (not
     /// applicable when there is none).
     pub scorecard: Lookup<Scorecard>,
+    /// The validated upstream repository's Security Insights file (not
+    /// applicable when there is no validated GitHub repository).
+    pub insights: Lookup<SecurityInsights>,
     /// Where OSV lists the package's vulnerabilities, if OSV covers it.
     pub vulnerabilities_listing: Option<String>,
     pub now: OffsetDateTime,
@@ -155,10 +160,15 @@ pub fn statement(f: &Facts, releases_in_use: Vec<String>, cfg: &Assessment) -> S
         Field::PackageStatus,
         package_status(&f.registry, &f.depsdev_latest, &latest, f.now, cfg)
     );
+    let consulted = insights::consulted(&f.insights);
     set!(
         income_streams,
         Field::IncomeStreams,
-        income_streams(&f.registry, v, f.now)
+        insights::either(
+            income_streams(&f.registry, v, f.now),
+            insights::funding(&f.insights, f.now),
+            consulted
+        )
     );
     set!(
         no_binaries_in_repository,
@@ -184,16 +194,27 @@ pub fn statement(f: &Facts, releases_in_use: Vec<String>, cfg: &Assessment) -> S
     set!(
         package_security_policy_url,
         Field::PackageSecurityPolicyUrl,
-        policy
+        insights::either(policy, insights::security_policy(&f.insights), consulted)
     );
     set!(
         package_security_contact,
         Field::PackageSecurityContact,
-        contact
+        insights::either(contact, insights::security_contact(&f.insights), consulted)
     );
     for field in Field::ALL.into_iter().filter(|f| f.is_attested_only()) {
         s.set_evidence(field, attested_only(field.name()));
     }
+    // SDLCPolicyURL is the one attested-only field the maintainers'
+    // Security Insights file speaks to.
+    set!(
+        sdlc_policy_url,
+        Field::SdlcPolicyUrl,
+        insights::either(
+            crate::assess::verdict::Decided::unknown(attested_only(Field::SdlcPolicyUrl.name())),
+            insights::development_policy(&f.insights),
+            consulted
+        )
+    );
     s
 }
 
@@ -254,6 +275,10 @@ mod tests {
                 ("Maintained", 10),
                 ("Security-Policy", 10),
             ]),
+            insights: Lookup::NotApplicable {
+                source: "OpenSSF Security Insights".into(),
+                why: "no validated GitHub repository".into(),
+            },
             vulnerabilities_listing: Some("https://osv.example/list?q=pkg".into()),
             now: NOW,
         }

@@ -1164,6 +1164,90 @@ fn security_insights_decide_only_from_the_validated_repository_and_while_current
     );
 }
 
+/// GitHub's rate limit (403) is no answer this time: nothing decided,
+/// nothing cached, and the reason says so. With a token in the
+/// environment every request carries it, and it is in nothing written.
+#[test]
+fn github_rate_limits_are_unavailable_and_a_token_is_used_but_never_kept() {
+    let srv = start();
+    let tmp = Temp::new();
+    let ok = "[assessment]\nmax_insights_age_days = 100000\n";
+    serve(
+        &srv,
+        "/npm/tacos-rl",
+        packument(
+            "tacos-rl",
+            &[("1.0.0", json!({"repository": "github:ossf/scorecard"}))],
+        ),
+    );
+    let root = "/github/repos/ossf/scorecard/contents/security-insights.yml";
+    srv.fault(
+        &format!("{root}$"),
+        Fault::Body {
+            status: 403,
+            body: br#"{"message":"API rate limit exceeded for 127.0.0.1.","documentation_url":"https://docs.github.com/rest/overview/resources-in-the-rest-api#rate-limiting"}"#.to_vec(),
+        },
+    );
+    let (s, _) = assess(&srv, &tmp, "pkg:npm/tacos-rl@1.0.0", "rl", Some(ok), &[]);
+    let e = &s["Evidence"]["SDLCPolicyURL"];
+    assert_eq!(s["SDLCPolicyURL"], "NOASSERTION", "{e}");
+    assert!(e["Reason"].as_str().unwrap().contains("HTTP 403"), "{e}");
+    assert!(!cached(&tmp.join("rl"), root));
+    srv.clear_fault(&format!("{root}$"));
+
+    let mut env: Vec<(String, String)> = srv.env();
+    env.push(("GITHUB_TOKEN".into(), "github-test-token".into()));
+    let env_ref: Vec<(&str, &str)> = env.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    let cache = tmp.join("with-token");
+    std::fs::write(tmp.join("ok.toml"), ok).unwrap();
+    let o = tacos_env(
+        tmp.path(),
+        &[
+            "assess",
+            "pkg:npm/tacos-rl@1.0.0",
+            "--cache-dir",
+            cache.to_str().unwrap(),
+            "-c",
+            "ok.toml",
+        ],
+        &env_ref,
+    );
+    assert_ok(&o);
+    let v: Value = serde_json::from_str(&stdout(&o)).unwrap();
+    assert_eq!(
+        v[0]["SDLCPolicyURL"],
+        "https://github.com/ossf/scorecard/blob/main/CONTRIBUTING.md"
+    );
+    assert!(srv.github_authorized() >= 1);
+    let said = format!("{}{}", stdout(&o), stderr(&o));
+    assert!(!said.contains("github-test-token"));
+    for f in walk(&cache) {
+        let bytes = std::fs::read(&f).unwrap();
+        assert!(
+            !bytes.windows(17).any(|w| w == b"github-test-token"),
+            "{} holds the token",
+            f.display()
+        );
+    }
+}
+
+/// Every file under `dir`.
+fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let mut out = Vec::new();
+    let mut todo = vec![dir.to_path_buf()];
+    while let Some(d) = todo.pop() {
+        for e in std::fs::read_dir(&d).into_iter().flatten().flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                todo.push(p);
+            } else {
+                out.push(p);
+            }
+        }
+    }
+    out
+}
+
 #[test]
 fn published_reports_expire_for_what_changes_with_time() {
     let srv = start();

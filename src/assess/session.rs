@@ -360,7 +360,13 @@ impl Session {
                 lease_seconds: config.store.claim_seconds,
             });
         }
-        let sources = Arc::new(Sources::new(client, endpoints, osv_db, osv_web, limits));
+        let mut sources = Sources::new(client, endpoints, osv_db, osv_web, limits);
+        // GitHub answers 60 unauthenticated requests an hour; a token (the
+        // one a workflow has) raises that. Never shown, never cached.
+        if let Some(t) = github_token() {
+            sources = sources.with_token(Service::GitHub, t);
+        }
+        let sources = Arc::new(sources);
         let mut published = Vec::new();
         let report_key = match &config.reports.key {
             Some(path) => {
@@ -837,6 +843,17 @@ async fn tidelift(
         &f.url,
         key,
     )?)
+}
+
+/// A GitHub token from the environment, if one is set: `TACOS_GITHUB_TOKEN`,
+/// else `GITHUB_TOKEN` (what a workflow exports), else `GH_TOKEN` (GitHub's
+/// CLI). An empty value counts as unset.
+fn github_token() -> Option<String> {
+    ["TACOS_GITHUB_TOKEN", "GITHUB_TOKEN", "GH_TOKEN"]
+        .into_iter()
+        .filter_map(|k| std::env::var(k).ok())
+        .map(|t| t.trim().to_string())
+        .find(|t| !t.is_empty())
 }
 
 #[cfg(test)]

@@ -108,6 +108,11 @@ pub trait Question: Send + Sync + 'static {
     fn path(key: &Self::Key) -> String;
     /// The answer read, and checked to be what was asked, at the boundary.
     fn parse(body: &[u8], key: &Self::Key) -> Result<Self::Value, Malformed>;
+    /// Whether a status other than 200 and 404 means "no answer this time"
+    /// (a rate limit) rather than an answer to read, for a definite question.
+    fn unavailable(_status: u16) -> bool {
+        false
+    }
 }
 
 /// A question many items share one request for: POSTed to the adapter's

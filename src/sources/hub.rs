@@ -145,6 +145,9 @@ pub struct Sources {
     unconfigured: Mutex<BTreeMap<Service, (usize, String)>>,
     /// The packages counted there, each once.
     unconfigured_names: Mutex<HashSet<(Ecosystem, String)>>,
+    /// Bearer tokens by service (never shown; answers to authenticated
+    /// requests are not cached).
+    tokens: HashMap<Service, String>,
 }
 
 impl Sources {
@@ -164,7 +167,14 @@ impl Sources {
             memos: Mutex::default(),
             unconfigured: Mutex::default(),
             unconfigured_names: Mutex::default(),
+            tokens: HashMap::new(),
         }
+    }
+
+    /// Ask `service` with this bearer token from now on.
+    pub fn with_token(mut self, service: Service, token: String) -> Sources {
+        self.tokens.insert(service, token);
+        self
     }
 
     /// Every endpoint in effect and where it came from.
@@ -304,7 +314,10 @@ impl Sources {
                 };
             }
         };
-        let mut fetched = self.client.get(service, &url).await;
+        let mut fetched = match self.tokens.get(&service) {
+            Some(t) => self.client.get_with_token(service, &url, t).await,
+            None => self.client.get(service, &url).await,
+        };
         for attempt in 0..2 {
             let f = match fetched {
                 Ok(f) => f,
@@ -318,7 +331,7 @@ impl Sources {
                     at: f.retrieved_at,
                 };
             }
-            if !definite && f.status != 200 {
+            if (!definite || Q::unavailable(f.status)) && f.status != 200 {
                 self.client
                     .note_failed(service, &f.url, format!("HTTP {}", f.status));
                 return Lookup::Unavailable {

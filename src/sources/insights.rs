@@ -88,6 +88,11 @@ impl Question for File {
     fn parse(body: &[u8], (repo, place): &(String, String)) -> Result<SecurityInsights, Malformed> {
         parse_answer(body, repo, place).map_err(|why| ADAPTER.malformed(why))
     }
+
+    /// GitHub's rate limits answer 403 or 429.
+    fn unavailable(status: u16) -> bool {
+        matches!(status, 401 | 403 | 429)
+    }
 }
 
 /// The repository's Security Insights file, if it publishes one: the first

@@ -230,6 +230,9 @@ pub fn command(mut cmd: Command, cwd: &Path, args: &[&str], env: &[(&str, &str)]
         .env_remove("SIGSTORE_ID_TOKEN")
         .env_remove("ACTIONS_ID_TOKEN_REQUEST_URL")
         .env_remove("ACTIONS_ID_TOKEN_REQUEST_TOKEN")
+        .env_remove("GITHUB_TOKEN")
+        .env_remove("GH_TOKEN")
+        .env_remove("TACOS_GITHUB_TOKEN")
         // CI runs these tests with CI=true; a test that wants CI sets it.
         .env_remove("CI");
     // No test reaches the internet: every service points at a closed

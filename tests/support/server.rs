@@ -64,6 +64,8 @@ struct State {
     items: Mutex<BTreeMap<String, u64>>,
     /// Answer 404 (absent) rather than an error for what was not recorded.
     unrecorded_absent: Mutex<bool>,
+    /// GitHub API requests that carried the test token `github-test-token`.
+    github_authorized: Mutex<u64>,
 }
 
 pub struct FixtureServer {
@@ -93,6 +95,7 @@ impl FixtureServer {
             depsdev_page: Mutex::new(1000),
             items: Mutex::new(BTreeMap::new()),
             unrecorded_absent: Mutex::new(false),
+            github_authorized: Mutex::new(0),
         });
         let (tx, rx) = std::sync::mpsc::channel();
         let st = state.clone();
@@ -181,6 +184,11 @@ impl FixtureServer {
     }
 
     /// Requests so far for exactly this path.
+    /// GitHub API requests made with the test token.
+    pub fn github_authorized(&self) -> u64 {
+        *self.state.github_authorized.lock().unwrap()
+    }
+
     pub fn hits(&self, path: &str) -> u64 {
         self.state
             .paths
@@ -607,7 +615,15 @@ fn route(st: &State, req: &Request) -> Answer {
             depsdev_batch(st, &req.body)
         }
         "depsdev" => depsdev_route(st, rest),
-        "github" => github_contents(st, rest),
+        // GitHub's API: with a token, only the test's (`github-test-token`).
+        "github" => match req.authorization.as_deref() {
+            None => github_contents(st, rest),
+            Some("Bearer github-test-token") => {
+                *st.github_authorized.lock().unwrap() += 1;
+                github_contents(st, rest)
+            }
+            Some(_) => Answer::json(401, &json!({"message": "Bad credentials"})),
+        },
         "scorecard" => {
             let repo = rest.strip_prefix("projects/").unwrap_or("");
             let dir = st.fixtures.join("api/scorecard");

@@ -1164,6 +1164,67 @@ fn security_insights_decide_only_from_the_validated_repository_and_while_current
     );
 }
 
+/// Every value taken from a Security Insights file, recomputed by an
+/// independent checker (tests/conformance/check-insights-values.py:
+/// Python, PyYAML's safe loader) from the file the evidence names; and the
+/// checker fails a value changed by one character.
+#[test]
+fn values_taken_from_security_insights_match_their_files_by_an_independent_check() {
+    let srv = start();
+    let tmp = Temp::new();
+    let ok = "[assessment]\nmax_insights_age_days = 100000\n";
+    let mut purls = Vec::new();
+    for (name, repo) in [
+        ("tacos-si-sc", "ossf/scorecard"),
+        ("tacos-si-spec", "ossf/security-insights-spec"),
+        ("tacos-si-otel", "open-telemetry/opentelemetry-go"),
+    ] {
+        serve(
+            &srv,
+            &format!("/npm/{name}"),
+            packument(
+                name,
+                &[("1.0.0", json!({"repository": format!("github:{repo}")}))],
+            ),
+        );
+        purls.push(format!("pkg:npm/{name}@1.0.0"));
+    }
+    std::fs::write(tmp.join("ok.toml"), ok).unwrap();
+    let env: Vec<(String, String)> = srv.env();
+    let env_ref: Vec<(&str, &str)> = env.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    let cache = tmp.join("cache");
+    let mut args = vec![
+        "assess",
+        "--cache-dir",
+        cache.to_str().unwrap(),
+        "-c",
+        "ok.toml",
+    ];
+    args.extend(purls.iter().map(String::as_str));
+    let o = tacos_env(tmp.path(), &args, &env_ref);
+    assert_ok(&o);
+    let statements = tmp.join("statements.json");
+    std::fs::write(&statements, stdout(&o)).unwrap();
+    let repos = fixture("repos");
+    let (code, said) = judge(
+        "check-insights-values.py",
+        &[statements.to_str().unwrap(), repos.to_str().unwrap()],
+    );
+    assert_eq!(code, 0, "{said}");
+    // ossf/scorecard: policy, contact, SDLCPolicyURL; the spec's own file:
+    // SDLCPolicyURL; opentelemetry-go keeps its project section elsewhere
+    // and names no development document.
+    assert!(said.contains("4 values moved, all match"), "{said}");
+    let changed = stdout(&o).replacen("CONTRIBUTING.md", "CONTRIBUTING.mdx", 1);
+    std::fs::write(&statements, changed).unwrap();
+    let (code, said) = judge(
+        "check-insights-values.py",
+        &[statements.to_str().unwrap(), repos.to_str().unwrap()],
+    );
+    assert_eq!(code, 1, "{said}");
+    assert!(said.contains("MISMATCH"), "{said}");
+}
+
 /// GitHub's rate limit (403) is no answer this time: nothing decided,
 /// nothing cached, and the reason says so. With a token in the
 /// environment every request carries it, and it is in nothing written.

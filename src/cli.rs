@@ -143,6 +143,12 @@ enum Command {
     /// the shape cosign writes; `verify --image` checks them there.
     #[command(after_help = EXIT_ATTACH)]
     Attach(AttachArgs),
+    /// Sign the maintainers' own answers to the fields only they can attest
+    /// (MFA, build practices, succession, SDLC policy and evidence), from
+    /// the declaration kept in their repository (tacos-self.toml), as a
+    /// Sigstore bundle to publish at .tacos/self-attestation.sigstore.json.
+    #[command(after_help = EXIT_OTHER)]
+    AttestSelf(AttestSelfArgs),
     /// Create a signing key pair: PREFIX.key (private) and PREFIX.pub (public).
     #[command(after_help = EXIT_OTHER)]
     Keygen(KeygenArgs),
@@ -514,6 +520,27 @@ struct TrustArgs {
 }
 
 #[derive(Args)]
+struct AttestSelfArgs {
+    /// The declaration: the repository, the packages it releases, the
+    /// attested values (see docs/self-attestation.md).
+    #[arg(value_name = "DECLARATION", default_value = tacos_sbom::selfattest::DECLARATION)]
+    declaration: PathBuf,
+    /// Where the signed bundle goes.
+    #[arg(short, long, value_name = "PATH", default_value = tacos_sbom::selfattest::PUBLISHED_PATH)]
+    output: PathBuf,
+    /// Sign with this key (PEM, or cosign-encrypted with COSIGN_PASSWORD)
+    /// instead of keyless. Consumers do not read key-signed
+    /// self-attestations yet.
+    #[arg(long, value_name = "PATH")]
+    key: Option<PathBuf>,
+    /// Refused: a throwaway key proves nothing about who attests.
+    #[arg(long, hide = true)]
+    ephemeral_key: bool,
+    #[command(flatten)]
+    keyless: KeylessArgs,
+}
+
+#[derive(Args)]
 struct AttachArgs {
     /// The enriched SBOM whose attestations to attach (written with
     /// enrich --envelope bundle).
@@ -640,6 +667,7 @@ const COMMANDS: &[&str] = &[
     "report",
     "package",
     "attach",
+    "attest-self",
     "keygen",
     "doctor",
     "completions",
@@ -689,6 +717,7 @@ pub fn main() -> ExitCode {
         Command::Enrich(args) => jobs::run_enrich(*args, &ui),
         Command::Verify(args) => checks::run_verify(args, &ui),
         Command::Assess(args) => jobs::run_assess(args, &ui),
+        Command::AttestSelf(args) => jobs::run_attest_self(args, &ui),
         Command::Keygen(args) => setup::run_keygen(args, &ui),
         Command::Report(args) => checks::run_report(args, &ui),
         Command::Package(args) => checks::run_package(args, &ui),

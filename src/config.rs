@@ -32,6 +32,8 @@ pub struct Config {
     #[serde(default)]
     pub tidelift: Tidelift,
     #[serde(default)]
+    pub self_attestation: SelfAttestation,
+    #[serde(default)]
     pub policy: Policy,
     #[serde(default)]
     pub input: Input,
@@ -206,6 +208,27 @@ pub struct Report {
 pub struct Tidelift {
     pub organization: Option<String>,
     pub project: Option<String>,
+}
+
+/// How maintainers' self-attestations are checked.
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct SelfAttestation {
+    /// The Sigstore trusted root keyless self-attestations must chain to;
+    /// default: the public-good instance's, built in.
+    pub trusted_root: Option<PathBuf>,
+    /// A self-attestation signed before the release in use was published
+    /// counts only while it is younger than this.
+    pub max_age_days: i64,
+}
+
+impl Default for SelfAttestation {
+    fn default() -> Self {
+        SelfAttestation {
+            trusted_root: None,
+            max_age_days: 365,
+        }
+    }
 }
 
 /// Bounds on the SBOMs read.

@@ -19,6 +19,7 @@ pub mod purl;
 pub mod redact;
 pub mod report;
 pub mod sbom;
+pub mod selfattest;
 pub mod sources;
 pub mod store;
 pub mod suggest;

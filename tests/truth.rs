@@ -704,20 +704,6 @@ fn packument(name: &str, versions: &[(&str, Value)]) -> Vec<u8> {
     .into_bytes()
 }
 
-/// A file in the shape of GitHub's contents API answer.
-fn contents(path: &str, bytes: &[u8]) -> Vec<u8> {
-    use base64::Engine;
-    json!({
-        "type": "file",
-        "encoding": "base64",
-        "size": bytes.len(),
-        "path": path,
-        "content": base64::engine::general_purpose::STANDARD.encode(bytes),
-    })
-    .to_string()
-    .into_bytes()
-}
-
 /// A YAML file whose aliases expand to 9^9 strings ("billion laughs").
 fn alias_bomb() -> String {
     let mut bomb = String::from(

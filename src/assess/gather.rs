@@ -20,8 +20,10 @@ use crate::purl::Purl;
 use crate::sources::hub::{Sources, VulnKey};
 use crate::sources::insights::{self, SecurityInsights};
 use crate::sources::model::{DepsDevVersion, RegistryPackage, Scorecard, Vulnerability};
+use crate::sources::repo_files;
 use crate::sources::{Lookup, depsdev, osv, registry, repo_url, scorecard};
 use crate::tacos::Statement;
+use fields::maintainers::SelfAttested;
 
 /// Stable releases checked against the OSV API for CleanReleaseAvailable,
 /// newest first (an offline database checks every release).
@@ -38,6 +40,8 @@ pub struct Assessor {
     pub sources: Arc<Sources>,
     pub cfg: Assessment,
     pub now: OffsetDateTime,
+    /// What maintainers' self-attestations are verified against.
+    pub self_attestation: fields::maintainers::Trust,
 }
 
 fn eco_of(p: &Purl) -> Ecosystem {
@@ -91,6 +95,8 @@ struct Gathered {
     scorecards: HashMap<String, Lookup<Scorecard>>,
     /// Each GitHub repository's Security Insights file.
     insights: HashMap<String, Lookup<SecurityInsights>>,
+    /// Each GitHub repository's self-attestation, verified.
+    self_attestations: HashMap<String, Lookup<SelfAttested>>,
 }
 
 impl Gathered {
@@ -148,6 +154,7 @@ impl Assessor {
             repos: HashMap::new(),
             scorecards: HashMap::new(),
             insights: HashMap::new(),
+            self_attestations: HashMap::new(),
         };
         self.ask_scorecard(&mut gathered, progress).await;
         self.decide(packages, &gathered)
@@ -343,10 +350,26 @@ impl Assessor {
         });
         gathered.insights = self
             .per_repository(
-                on_github,
+                on_github.clone(),
                 (progress, "Security Insights"),
                 |s, r| async move { insights::lookup(&s, &r).await },
             )
+            .await;
+        announce(progress, on_github.len(), |n| {
+            format!(
+                "looking for maintainers' self-attestations in {}",
+                plural(n, "repository", "repositories")
+            )
+        });
+        let trust = self.self_attestation.clone();
+        gathered.self_attestations = self
+            .per_repository(on_github, (progress, "self-attestations"), move |s, r| {
+                let trust = trust.clone();
+                async move {
+                    let file = s.ask::<repo_files::SelfAttestation>(r.clone()).await;
+                    fields::maintainers::verified(&r, file, &trust)
+                }
+            })
             .await;
         gathered.repos = repos;
     }
@@ -500,6 +523,28 @@ impl Assessor {
                     why: "no upstream repository is established".into(),
                 },
             },
+            self_attestation: match g.repos.get(key) {
+                Some(Ok(r)) => {
+                    g.self_attestations
+                        .get(r)
+                        .cloned()
+                        .unwrap_or(Lookup::NotApplicable {
+                            source: fields::maintainers::SOURCE.into(),
+                            why: format!(
+                                "{r} is not on GitHub, where self-attestations are looked for"
+                            ),
+                        })
+                }
+                Some(Err(why)) => Lookup::NotApplicable {
+                    source: fields::maintainers::SOURCE.into(),
+                    why: why.clone(),
+                },
+                None => Lookup::NotApplicable {
+                    source: fields::maintainers::SOURCE.into(),
+                    why: "no upstream repository is established".into(),
+                },
+            },
+            self_attestation_max_age_days: self.self_attestation.max_age_days,
             vulnerabilities_listing: osv::listing(&self.sources, key.0, &key.1),
             registry,
             now: self.now,

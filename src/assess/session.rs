@@ -137,6 +137,9 @@ pub struct Outcome {
 pub enum SessionError {
     #[error("--concurrency must be at least 1")]
     NoConcurrency,
+    /// `[self_attestation] trusted_root` (the error names the file).
+    #[error("[self_attestation] trusted_root: {0}")]
+    TrustedRoot(crate::attest::trust_root::TrustRootFileError),
     #[error(transparent)]
     Endpoint(#[from] EndpointError),
     /// With `--offline` the cache is all there is to answer from.
@@ -408,6 +411,7 @@ impl Session {
             sources: sources.clone(),
             cfg: config.assessment.clone(),
             now,
+            self_attestation: self_attestation_trust(&config.self_attestation)?,
         };
         Ok(Session {
             runtime,
@@ -843,6 +847,30 @@ async fn tidelift(
         &f.url,
         key,
     )?)
+}
+
+/// The trusted root self-attestations are verified against: the
+/// configured one (read once, named in errors), else the public-good root
+/// built in.
+fn self_attestation_trust(
+    c: &crate::config::SelfAttestation,
+) -> Result<super::fields::maintainers::Trust, SessionError> {
+    use crate::attest::trust_root;
+    let (root, root_name) = match &c.trusted_root {
+        Some(path) => (
+            trust_root::read_trusted_root(path).map_err(SessionError::TrustedRoot)?,
+            path.display().to_string(),
+        ),
+        None => (
+            trust_root::public_good(),
+            trust_root::PUBLIC_GOOD_NAME.to_string(),
+        ),
+    };
+    Ok(super::fields::maintainers::Trust {
+        root: Arc::new(root),
+        root_name,
+        max_age_days: c.max_age_days,
+    })
 }
 
 /// A GitHub token from the environment, if one is set: `TACOS_GITHUB_TOKEN`,

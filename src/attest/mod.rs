@@ -564,14 +564,36 @@ fn sign_statement<P: Serialize>(
     predicate_type: &str,
     predicate: &P,
 ) -> Result<Envelope, AttestError> {
+    sign_subjects(signer, vec![subject], predicate_type, predicate)
+}
+
+fn sign_subjects<P: Serialize>(
+    signer: &dyn Signer,
+    subjects: Vec<Subject>,
+    predicate_type: &str,
+    predicate: &P,
+) -> Result<Envelope, AttestError> {
     let statement = Statement {
         statement_type: STATEMENT_TYPE.to_string(),
-        subject: vec![subject],
+        subject: subjects,
         predicate_type: predicate_type.to_string(),
         predicate,
     };
     let payload = serde_json::to_vec(&statement)?;
     Ok(dsse::sign_envelope(signer, INTOTO_PAYLOAD_TYPE, &payload)?)
+}
+
+/// Sign a statement of any predicate type about `subjects` and serialize
+/// it as `wrap` says (timestamped and logged first, for a bundle).
+pub fn sign_statement_as<'w, P: Serialize>(
+    wrap: impl Into<Wrap<'w>>,
+    signer: &dyn Signer,
+    subjects: Vec<Subject>,
+    predicate_type: &str,
+    predicate: &P,
+) -> Result<Vec<u8>, AttestError> {
+    let envelope = sign_subjects(signer, subjects, predicate_type, predicate)?;
+    wrap.into().serialize(&envelope, signer, false)
 }
 
 fn build<P: Serialize>(

@@ -16,7 +16,9 @@ use tacos_sbom::purl::Purl;
 use tacos_sbom::report::policy::Policy;
 use tacos_sbom::term::{escape, escape_json, plural};
 
-use super::{AssessArgs, EXIT_BAD_INPUT, EXIT_CHECK_FAILED, EnrichArgs, Result, Ui};
+use super::{
+    AssessArgs, AttestSelfArgs, EXIT_BAD_INPUT, EXIT_CHECK_FAILED, EnrichArgs, Result, Ui,
+};
 
 pub(super) fn run_enrich(args: EnrichArgs, ui: &Ui) -> Result<ExitCode> {
     let json = args.format == "json";
@@ -458,4 +460,37 @@ fn report_session(session: &Session, outcome: &session::Outcome, ui: &Ui) {
             plural(undecided, "field value", "field values")
         ));
     }
+}
+
+pub(super) fn run_attest_self(args: AttestSelfArgs, ui: &Ui) -> Result<ExitCode> {
+    use tacos_sbom::selfattest::{self, SignWith};
+    let sign_with = match (args.keyless.keyless, args.key, args.ephemeral_key) {
+        (_, _, true) => anyhow::bail!(
+            "attest-self: a throwaway key proves nothing about who attests: sign --keyless in the repository's CI, or with --key (its public half committed in the repository)"
+        ),
+        (true, _, _) => SignWith::Keyless(enrich::keyless::KeylessFlags {
+            identity_token: args.keyless.identity_token,
+            signing_config: args.keyless.signing_config,
+            fulcio_url: args.keyless.fulcio_url,
+            rekor_url: args.keyless.rekor_url,
+        }),
+        (false, Some(key), false) => SignWith::Key(key),
+        (false, None, false) => anyhow::bail!(
+            "attest-self needs a signer: --keyless (in the repository's CI) or --key KEY"
+        ),
+    };
+    let network = tacos_sbom::config::Network::default();
+    let done = selfattest::run(&args.declaration, &args.output, &sign_with, &network)
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    if let Some((identity, issuer)) = &done.signer {
+        ui.say(&format!("signed keyless as {identity} (issuer {issuer})"));
+    }
+    ui.say(&format!(
+        "{}: {} for {} (from {})",
+        args.output.display(),
+        plural(done.fields, "attested field", "attested fields"),
+        plural(done.packages, "package", "packages"),
+        args.declaration.display()
+    ));
+    Ok(ExitCode::SUCCESS)
 }

@@ -13,7 +13,6 @@
 //! a 3.x is not known yet). Only the keys this tool reads are checked;
 //! the rest is left alone.
 
-use base64::Engine;
 use serde::Deserialize;
 use time::Date;
 
@@ -23,8 +22,8 @@ use super::hub::Sources;
 use super::json::quoted;
 use super::{Coverage, Lookup};
 
-/// GitHub's REST API, asked one file at a time.
-pub const ADAPTER: Adapter = Adapter::online(Service::GitHub);
+/// GitHub's contents API (`repo_files`).
+pub const ADAPTER: &Adapter = &super::repo_files::ADAPTER;
 
 /// How evidence names this source.
 pub const SOURCE: &str = "OpenSSF Security Insights";
@@ -76,22 +75,20 @@ pub struct SecurityInsights {
 pub struct File;
 
 impl Question for File {
-    const ADAPTER: &'static Adapter = &ADAPTER;
+    const ADAPTER: &'static Adapter = ADAPTER;
     type Key = (String, String);
     type Value = SecurityInsights;
 
     fn path((repo, place): &(String, String)) -> String {
-        let owner_repo = repo.strip_prefix("github.com/").unwrap_or(repo);
-        format!("repos/{owner_repo}/contents/{place}")
+        super::repo_files::path(repo, place)
     }
 
     fn parse(body: &[u8], (repo, place): &(String, String)) -> Result<SecurityInsights, Malformed> {
         parse_answer(body, repo, place).map_err(|why| ADAPTER.malformed(why))
     }
 
-    /// GitHub's rate limits answer 403 or 429.
     fn unavailable(status: u16) -> bool {
-        matches!(status, 401 | 403 | 429)
+        super::repo_files::unavailable(status)
     }
 }
 
@@ -154,62 +151,10 @@ async fn look(sources: &Sources, repo: &str) -> Lookup<SecurityInsights> {
     })
 }
 
-/// GitHub's answer for a file: `type` file, base64 content of `size`
-/// bytes, the path asked.
-#[derive(Deserialize)]
-struct Contents {
-    #[serde(rename = "type")]
-    kind: String,
-    path: String,
-    size: u64,
-    encoding: Option<String>,
-    content: Option<String>,
-    html_url: Option<String>,
-}
-
 fn parse_answer(body: &[u8], repo: &str, place: &str) -> Result<SecurityInsights, String> {
-    let c: Contents = serde_json::from_slice(body)
-        .map_err(|e| format!("not GitHub's contents answer for a file: {e}"))?;
-    if c.kind != "file" {
-        return Err(format!("{place} is a {}, not a file", quoted(&c.kind)));
-    }
-    if c.path != place {
-        return Err(format!(
-            "the answer is for {}, not {place}",
-            quoted(&c.path)
-        ));
-    }
-    if c.size > MAX_BYTES as u64 {
-        return Err(format!(
-            "{place} is {} bytes, over the {MAX_BYTES}-byte limit",
-            c.size
-        ));
-    }
-    if c.encoding.as_deref() != Some("base64") {
-        return Err(format!(
-            "the content is not base64 (encoding {})",
-            quoted(c.encoding.as_deref().unwrap_or("none"))
-        ));
-    }
-    let packed: String = c
-        .content
-        .unwrap_or_default()
-        .chars()
-        .filter(|ch| !ch.is_ascii_whitespace())
-        .collect();
-    let bytes = base64::engine::general_purpose::STANDARD
-        .decode(packed)
-        .map_err(|e| format!("the content is not base64: {e}"))?;
-    if bytes.len() as u64 != c.size {
-        return Err(format!(
-            "the content is {} bytes, the answer says {}",
-            bytes.len(),
-            c.size
-        ));
-    }
-    let html_url = c
-        .html_url
-        .filter(|u| u.starts_with("https://") && !u.chars().any(char::is_whitespace));
+    let file = super::repo_files::decode(body, place, MAX_BYTES)?;
+    let bytes = file.bytes;
+    let html_url = file.html_url;
     let mut si = parse_yaml(&bytes)?;
     // Checked here, before the answer can be remembered: a file for
     // another repository, or one dated ahead of the clock, is no answer.
@@ -649,6 +594,7 @@ mod tests {
     }
 
     fn answer(path: &str, content: &[u8]) -> Vec<u8> {
+        use base64::Engine;
         serde_json::json!({
             "type": "file",
             "path": path,

@@ -39,6 +39,7 @@ pub mod pypi;
 pub mod registry;
 pub mod rekor;
 pub mod remote;
+pub mod repo_files;
 pub mod repo_url;
 pub mod scorecard;
 pub mod signer_services;
@@ -55,7 +56,7 @@ pub const ADAPTERS: &[&Adapter] = &[
     &osv::ADAPTER,
     &osv_db::ADAPTER,
     &scorecard::ADAPTER,
-    &insights::ADAPTER,
+    &repo_files::ADAPTER,
     &npm::ADAPTER,
     &pypi::ADAPTER,
     &crates::INDEX,

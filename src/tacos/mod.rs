@@ -6,6 +6,7 @@
 //! as the strings "True", "False" and "NOASSERTION") and the report container
 //! that published reports use. `schema/` holds JSON Schemas for both.
 
+pub mod self_attestation;
 use std::fmt;
 
 use indexmap::IndexMap;
@@ -336,6 +337,9 @@ pub enum ReasonCode {
     NotApplicable,
     /// Only a maintainer's or a published report's statement can set it.
     AttestedOnly,
+    /// Taken from the maintainers' own signed self-attestation, verified
+    /// to come from the package's repository.
+    MaintainerAttested,
     /// Taken from a published TACOS report.
     FromReport,
     /// Published reports and automatic evidence disagree.

@@ -995,3 +995,18 @@ impl tacos_sbom::attest::Signer for FailingAfter {
         Ok(self.key.sign_bytes(message))
     }
 }
+
+/// A file in the shape of GitHub's contents API answer (`type`, `path`,
+/// `size`, base64 `content`), as the test server serves the real ones.
+pub fn contents(path: &str, bytes: &[u8]) -> Vec<u8> {
+    use base64::Engine;
+    serde_json::json!({
+        "type": "file",
+        "encoding": "base64",
+        "size": bytes.len(),
+        "path": path,
+        "content": base64::engine::general_purpose::STANDARD.encode(bytes),
+    })
+    .to_string()
+    .into_bytes()
+}

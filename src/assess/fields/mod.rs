@@ -16,6 +16,7 @@
 mod attested;
 mod evidence;
 pub mod insights;
+pub mod maintainers;
 mod metadata;
 mod releases;
 mod scorecard;
@@ -42,7 +43,7 @@ use crate::purl::{Ecosystem, Purl};
 use crate::sources::Lookup;
 use crate::sources::insights::SecurityInsights;
 use crate::sources::model::{DepsDevVersion, RegistryPackage, Scorecard, Vulnerability};
-use crate::tacos::{Field, Statement};
+use crate::tacos::{Attestation, Field, Statement};
 
 /// Everything known about one package version when its statement is made.
 #[derive(Debug, Clone)]
@@ -70,6 +71,10 @@ pub struct Facts {
     /// The validated upstream repository's Security Insights file (not
     /// applicable when there is no validated GitHub repository).
     pub insights: Lookup<SecurityInsights>,
+    /// The validated GitHub repository's self-attestation, verified.
+    pub self_attestation: Lookup<maintainers::SelfAttested>,
+    /// `[self_attestation] max_age_days`.
+    pub self_attestation_max_age_days: i64,
     /// Where OSV lists the package's vulnerabilities, if OSV covers it.
     pub vulnerabilities_listing: Option<String>,
     pub now: OffsetDateTime,
@@ -215,7 +220,70 @@ pub fn statement(f: &Facts, releases_in_use: Vec<String>, cfg: &Assessment) -> S
             consulted
         )
     );
+    self_attested(&mut s, f, latest_released(f));
     s
+}
+
+/// When the release in use was published, if the registry says.
+fn latest_released(f: &Facts) -> Option<time::OffsetDateTime> {
+    let v = f.purl.version()?;
+    f.registry.value()?.release(v)?.published
+}
+
+/// The attested-only fields the maintainers' verified self-attestation
+/// sets; signed, it stands over the unsigned Security Insights file for
+/// SDLCPolicyURL. Where it sets nothing, the reason gains why (when a
+/// repository was looked in).
+fn self_attested(s: &mut Statement, f: &Facts, released: Option<time::OffsetDateTime>) {
+    use crate::assess::verdict::Decided;
+    let ctx = maintainers::Context {
+        purl: &f.purl,
+        released,
+        now: f.now,
+        max_age_days: f.self_attestation_max_age_days,
+    };
+    let looked = !matches!(f.self_attestation, Lookup::NotApplicable { .. });
+    let note = |s: &mut Statement, field: Field, why: maintainers::Silent| {
+        if looked && let Some(e) = s.evidence.get_mut(&field) {
+            e.reason
+                .push_str(&format!("; self-attestation: {}", why.reason));
+        }
+    };
+    macro_rules! flag {
+        ($slot:ident, $field:expr) => {{
+            {
+                match maintainers::flag(&f.self_attestation, $field.name(), &ctx) {
+                    Ok(d) => {
+                        let d: Decided<Attestation> = d;
+                        let (value, evidence) = d.into_parts();
+                        s.$slot = value;
+                        s.set_evidence($field, evidence);
+                    }
+                    Err(why) => note(s, $field, why),
+                }
+            }
+        }};
+    }
+    macro_rules! url {
+        ($slot:ident, $field:expr) => {{
+            {
+                match maintainers::url(&f.self_attestation, $field.name(), &ctx) {
+                    Ok(d) => {
+                        let (value, evidence) = d.into_parts();
+                        s.$slot = value;
+                        s.set_evidence($field, evidence);
+                    }
+                    Err(why) => note(s, $field, why),
+                }
+            }
+        }};
+    }
+    flag!(package_manager_mfa_enabled, Field::PackageManagerMfaEnabled);
+    flag!(source_repo_mfa_enabled, Field::SourceRepoMfaEnabled);
+    flag!(documented_build_practices, Field::DocumentedBuildPractices);
+    flag!(succession_plan, Field::SuccessionPlan);
+    url!(sdlc_policy_url, Field::SdlcPolicyUrl);
+    url!(sdlc_evidence_data_url, Field::SdlcEvidenceDataUrl);
 }
 
 #[cfg(test)]
@@ -279,6 +347,11 @@ mod tests {
                 source: "OpenSSF Security Insights".into(),
                 why: "no validated GitHub repository".into(),
             },
+            self_attestation: Lookup::NotApplicable {
+                source: maintainers::SOURCE.into(),
+                why: "no validated GitHub repository".into(),
+            },
+            self_attestation_max_age_days: 365,
             vulnerabilities_listing: Some("https://osv.example/list?q=pkg".into()),
             now: NOW,
         }

@@ -224,10 +224,43 @@ fn a_self_attestation_from_the_repository_s_workflow_decides_the_attested_fields
     );
     let digest = tacos_sbom::attest::Sha256Hex::of(&bundle);
     assert_eq!(e["Observed"]["sha256"], digest.as_str(), "{e}");
-    // What it does not set stays attested-only.
+    // An independent reader of the bundle (Python) finds the same values.
+    std::fs::write(w.tmp.join("statements.json"), json!([s]).to_string()).unwrap();
+    let (code, said) = judge(
+        "check-self-attestation-values.py",
+        &[
+            w.tmp.join("statements.json").to_str().unwrap(),
+            w.tmp.join("judge.sigstore.json").to_str().unwrap(),
+        ],
+    );
+    assert_eq!(code, 0, "{said}");
+    assert!(said.contains("5 values moved, all match"), "{said}");
+    let mut changed = s.clone();
+    changed["SuccessionPlan"] = json!("True");
+    std::fs::write(w.tmp.join("statements.json"), json!([changed]).to_string()).unwrap();
+    let (code, said) = judge(
+        "check-self-attestation-values.py",
+        &[
+            w.tmp.join("statements.json").to_str().unwrap(),
+            w.tmp.join("judge.sigstore.json").to_str().unwrap(),
+        ],
+    );
+    assert_eq!(code, 1, "{said}");
+    // A False is as attested as a True.
     assert_eq!(
         s["Evidence"]["SuccessionPlan"]["ReasonCode"],
         "maintainer-attested"
+    );
+    // What it does not set comes from elsewhere (here the repository's
+    // Security Insights file), and the reason says the attestation is silent.
+    let e = &s["Evidence"]["SDLCPolicyURL"];
+    assert_eq!(e["Source"], "OpenSSF Security Insights", "{e}");
+    assert!(
+        e["Reason"]
+            .as_str()
+            .unwrap()
+            .contains("self-attestation: the self-attestation of github.com/ossf/scorecard does not set SDLCPolicyURL"),
+        "{e}"
     );
 }
 

@@ -4,8 +4,8 @@
 //! only, through GitHub's contents API (`GET
 //! /repos/{owner}/{repo}/contents/{path}`, the default branch).
 //!
-//! Looked for where the specification puts it, in order: the repository's
-//! root, `.github/`, `.gitlab/`; the first found is the answer. The file is
+//! Looked for where the specification puts it on GitHub, in order: the
+//! repository's root, then `.github/`; the first found is the answer. The file is
 //! YAML and comes from whoever controls the repository, so it is read with
 //! hard limits: at most [`MAX_BYTES`], no alias expanded more than a few
 //! hundred events in all, bounded depth, duplicate keys refused. A schema
@@ -31,12 +31,9 @@ pub const SOURCE: &str = "OpenSSF Security Insights";
 /// The largest file read; real ones are a few kilobytes.
 pub const MAX_BYTES: usize = 256 * 1024;
 
-/// Where the specification says the file lives, in the order looked at.
-pub const PLACES: [&str; 3] = [
-    "security-insights.yml",
-    ".github/security-insights.yml",
-    ".gitlab/security-insights.yml",
-];
+/// Where the specification says the file lives on GitHub, in the order
+/// looked at (its third place, `.gitlab/`, is GitLab's, which is not read).
+pub const PLACES: [&str; 2] = ["security-insights.yml", ".github/security-insights.yml"];
 
 /// What this tool reads of a Security Insights file, checked.
 #[derive(Debug, Clone, PartialEq)]

@@ -246,6 +246,76 @@ fn a_self_attestation_from_the_repository_s_workflow_decides_the_attested_fields
         ],
     );
     assert_eq!(code, 1, "{said}");
+    // The CISA form rows that rest only on attested fields are met now:
+    // an SBOM of this one package, enriched and reported.
+    std::fs::write(
+        w.tmp.join("bom.json"),
+        json!({
+            "bomFormat": "CycloneDX", "specVersion": "1.6", "version": 1,
+            "components": [{"type": "library", "name": "tacos-sa", "version": "1.0.0",
+                            "purl": "pkg:npm/tacos-sa@1.0.0", "bom-ref": "tacos-sa"}],
+        })
+        .to_string(),
+    )
+    .unwrap();
+    let env: Vec<(String, String)> = w.srv.env();
+    let env_ref: Vec<(&str, &str)> = env.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    let o = tacos_env(
+        w.tmp.path(),
+        &[
+            "enrich",
+            "bom.json",
+            "-o",
+            "bom.tacos.json",
+            "--ephemeral-key",
+            "-c",
+            "tacos.toml",
+            "--cache-dir",
+            "enrich-cache",
+        ],
+        &env_ref,
+    );
+    assert_ok(&o);
+    let o = tacos(w.tmp.path(), &["report", "bom.tacos.json", "-f", "json"]);
+    let summary: Value = serde_json::from_str(&stdout(&o))
+        .unwrap_or_else(|e| panic!("{e}: {}{}", stdout(&o), stderr(&o)));
+    let met: Vec<&str> = summary["cisa"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["status"] == "Met")
+        .filter_map(|r| r["id"].as_str())
+        .collect();
+    assert_eq!(met, ["1a", "1c", "1e"], "{}", summary["cisa"]);
+    // The same without it: none of them.
+    w.srv.clear_fault(&format!("{SA_PATH}$"));
+    let o = tacos_env(
+        w.tmp.path(),
+        &[
+            "enrich",
+            "bom.json",
+            "-o",
+            "bom2.tacos.json",
+            "--ephemeral-key",
+            "-c",
+            "tacos.toml",
+            "--cache-dir",
+            "enrich-cache-2",
+        ],
+        &env_ref,
+    );
+    assert_ok(&o);
+    let o = tacos(w.tmp.path(), &["report", "bom2.tacos.json", "-f", "json"]);
+    let summary: Value = serde_json::from_str(&stdout(&o)).unwrap();
+    assert!(
+        summary["cisa"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|r| r["status"] != "Met"),
+        "{}",
+        summary["cisa"]
+    );
     // A False is as attested as a True.
     assert_eq!(
         s["Evidence"]["SuccessionPlan"]["ReasonCode"],

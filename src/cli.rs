@@ -529,8 +529,8 @@ struct AttestSelfArgs {
     #[arg(short, long, value_name = "PATH", default_value = tacos_sbom::selfattest::PUBLISHED_PATH)]
     output: PathBuf,
     /// Sign with this key (PEM, or cosign-encrypted with COSIGN_PASSWORD)
-    /// instead of keyless. Consumers do not read key-signed
-    /// self-attestations yet.
+    /// instead of keyless; commit its public half at
+    /// .tacos/self-attestation.pub for consumers to check it with.
     #[arg(long, value_name = "PATH")]
     key: Option<PathBuf>,
     /// Refused: a throwaway key proves nothing about who attests.

@@ -466,3 +466,81 @@ fn a_declaration_that_is_wrong_is_exit_2_naming_the_file_and_writes_nothing() {
         stderr(&o)
     );
 }
+
+const KEY_PATH: &str = "/github/repos/ossf/scorecard/contents/.tacos/self-attestation.pub";
+
+/// Signed with a key instead: checked with the public key committed beside
+/// it; without that key, or with another, it is ignored with the reason.
+#[test]
+fn a_key_signed_self_attestation_is_checked_with_the_key_committed_beside_it() {
+    let w = World::new();
+    w.package("2026-01-01T00:00:00Z", json!("github:ossf/scorecard"));
+    assert_ok(&tacos(w.tmp.path(), &["keygen", "-o", "maintainers"]));
+    assert_ok(&tacos(w.tmp.path(), &["keygen", "-o", "other"]));
+    std::fs::write(
+        w.tmp.join("tacos-self.toml"),
+        declaration("https://github.com/ossf/scorecard", "pkg:npm/tacos-sa"),
+    )
+    .unwrap();
+    let o = tacos(
+        w.tmp.path(),
+        &[
+            "attest-self",
+            "--key",
+            "maintainers.key",
+            "-o",
+            "key.sigstore.json",
+        ],
+    );
+    assert_ok(&o);
+    let bundle = std::fs::read(w.tmp.join("key.sigstore.json")).unwrap();
+    w.serve(
+        SA_PATH,
+        contents(".tacos/self-attestation.sigstore.json", &bundle),
+    );
+
+    // No key committed: ignored.
+    let s = w.assess(&w.config(""));
+    assert_eq!(s["PackageManagerMFAEnabled"], "NOASSERTION");
+    let reason = s["Evidence"]["PackageManagerMFAEnabled"]["Reason"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(
+        reason.contains("has no public key at .tacos/self-attestation.pub"),
+        "{reason}"
+    );
+
+    // Another key committed: ignored.
+    let other = std::fs::read(w.tmp.join("other.pub")).unwrap();
+    w.serve(KEY_PATH, contents(".tacos/self-attestation.pub", &other));
+    let s = w.assess(&w.config(""));
+    assert_eq!(s["PackageManagerMFAEnabled"], "NOASSERTION");
+    let reason = s["Evidence"]["PackageManagerMFAEnabled"]["Reason"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(reason.contains("does not verify with the key"), "{reason}");
+
+    // Its own key: taken, naming the key.
+    let public = std::fs::read(w.tmp.join("maintainers.pub")).unwrap();
+    w.serve(KEY_PATH, contents(".tacos/self-attestation.pub", &public));
+    let s = w.assess(&w.config(""));
+    assert_eq!(
+        s["PackageManagerMFAEnabled"], "True",
+        "{}",
+        s["Evidence"]["PackageManagerMFAEnabled"]
+    );
+    assert_eq!(s["SuccessionPlan"], "False");
+    let e = &s["Evidence"]["DocumentedBuildPractices"];
+    assert_eq!(e["ReasonCode"], "maintainer-attested", "{e}");
+    assert!(
+        e["Reason"]
+            .as_str()
+            .unwrap()
+            .contains("committed at .tacos/self-attestation.pub"),
+        "{e}"
+    );
+    assert!(e["Observed"]["keyId"].is_string(), "{e}");
+    assert!(e["Observed"]["signer"].is_null(), "{e}");
+}

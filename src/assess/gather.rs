@@ -367,7 +367,14 @@ impl Assessor {
                 let trust = trust.clone();
                 async move {
                     let file = s.ask::<repo_files::SelfAttestation>(r.clone()).await;
-                    fields::maintainers::verified(&r, file, &trust)
+                    // Its key only for a key-signed one.
+                    let key = match &file {
+                        Lookup::Found(f) if !fields::maintainers::is_keyless(&f.value) => {
+                            Some(s.ask::<repo_files::SelfAttestationKey>(r.clone()).await)
+                        }
+                        _ => None,
+                    };
+                    fields::maintainers::verified(&r, file, key, &trust)
                 }
             })
             .await;

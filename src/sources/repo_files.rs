@@ -20,6 +20,10 @@ pub const ADAPTER: Adapter = Adapter::online(Service::GitHub);
 pub const SELF_ATTESTATION_PATH: &str = ".tacos/self-attestation.sigstore.json";
 /// The largest self-attestation read (one statement, one certificate).
 pub const MAX_SELF_ATTESTATION: usize = 1024 * 1024;
+/// Where maintainers who sign with a key commit its public half.
+pub const SELF_ATTESTATION_KEY_PATH: &str = ".tacos/self-attestation.pub";
+/// A PEM public key is well under this.
+pub const MAX_KEY: usize = 16 * 1024;
 
 /// A file's bytes and where a person can see it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -113,6 +117,28 @@ impl Question for SelfAttestation {
     fn parse(body: &[u8], _repo: &String) -> Result<RepoFile, Malformed> {
         decode(body, SELF_ATTESTATION_PATH, MAX_SELF_ATTESTATION)
             .map_err(|why| ADAPTER.malformed(why))
+    }
+
+    fn unavailable(status: u16) -> bool {
+        unavailable(status)
+    }
+}
+
+/// The public key a key-signed self-attestation is checked with, committed
+/// beside it in the repository.
+pub struct SelfAttestationKey;
+
+impl Question for SelfAttestationKey {
+    const ADAPTER: &'static Adapter = &ADAPTER;
+    type Key = String;
+    type Value = RepoFile;
+
+    fn path(repo: &String) -> String {
+        path(repo, SELF_ATTESTATION_KEY_PATH)
+    }
+
+    fn parse(body: &[u8], _repo: &String) -> Result<RepoFile, Malformed> {
+        decode(body, SELF_ATTESTATION_KEY_PATH, MAX_KEY).map_err(|why| ADAPTER.malformed(why))
     }
 
     fn unavailable(status: u16) -> bool {

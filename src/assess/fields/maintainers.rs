@@ -5,10 +5,12 @@
 //!
 //! It counts only when all of this holds: it is a keyless Sigstore bundle
 //! that verifies against the trusted root (`[self_attestation]
-//! trusted_root`, else the public-good one built in); its certificate was
-//! issued to a GitHub Actions workflow of exactly that repository (identity
-//! `https://github.com/OWNER/REPO/.github/workflows/…@refs/…`, issuer
-//! GitHub's); its statement is a self-attestation whose repository is that
+//! trusted_root`, else the public-good one built in) and whose certificate
+//! was issued to a GitHub Actions workflow of exactly that repository
+//! (identity `https://github.com/OWNER/REPO/.github/workflows/…@refs/…`,
+//! issuer GitHub's) — or a key-signed bundle whose signature verifies with
+//! the public key committed beside it (`.tacos/self-attestation.pub`: who
+//! can commit to the repository speaks for it); its statement is a self-attestation whose repository is that
 //! repository and whose packages name this package; and, for a True or a
 //! value, it is current: signed after the release in use was published,
 //! or within `[self_attestation] max_age_days`. A False it states is taken
@@ -25,7 +27,7 @@ use crate::attest::keyless::{self, Identity, Matcher};
 use crate::attest::trust_root::TrustedRoot;
 use crate::attest::{STATEMENT_TYPE, Sha256Hex, Statement};
 use crate::purl::Purl;
-use crate::sources::repo_files::{RepoFile, SELF_ATTESTATION_PATH};
+use crate::sources::repo_files::{RepoFile, SELF_ATTESTATION_KEY_PATH, SELF_ATTESTATION_PATH};
 use crate::sources::{Coverage, Found, Lookup};
 use crate::tacos::self_attestation::{PREDICATE_TYPE, Predicate};
 use crate::tacos::{Asserted, Attestation, Evidence, ReasonCode, timestamp};
@@ -51,9 +53,16 @@ pub struct SelfAttested {
     pub repository: String,
     pub file_url: Option<String>,
     pub sha256: String,
-    pub identity: String,
-    pub issuer: String,
-    /// The earliest proven signing time (the log's or a timestamp's).
+    /// Who signed, for people: the certificate's identity and issuer, or
+    /// the committed key.
+    pub signed_by: String,
+    /// The certificate's identity and OIDC issuer (keyless only).
+    pub identity: Option<String>,
+    pub issuer: Option<String>,
+    /// The committed key's id (key-signed only).
+    pub key_id: Option<String>,
+    /// Keyless: the earliest time the log or a timestamp proves. Key-signed:
+    /// the time the signed predicate states.
     pub signed_at: OffsetDateTime,
     pub root_name: String,
     pub predicate: Predicate,
@@ -74,11 +83,70 @@ pub fn workflow_identity(repo: &str) -> Identity {
     }
 }
 
-/// Verify the file found in `repo` (`github.com/owner/repo`): signature,
-/// certificate for that repository's workflows, statement and predicate.
-pub fn verify(repo: &str, file: &RepoFile, trust: &Trust) -> Result<SelfAttested, String> {
-    let (signer, payload) = keyless::verify(&file.bytes, &trust.root, &workflow_identity(repo))
-        .map_err(|e| format!("it does not verify against {}: {e}", trust.root_name))?;
+/// Whether the file is a keyless bundle (a certificate names its signer).
+pub fn is_keyless(file: &RepoFile) -> bool {
+    crate::attest::sigstore::keyless_material(&file.bytes).is_some()
+}
+
+/// Verify the file found in `repo` (`github.com/owner/repo`): keyless, its
+/// signature and a certificate for that repository's workflows; else with
+/// the key committed beside it (`key`); then its statement and predicate.
+pub fn verify(
+    repo: &str,
+    file: &RepoFile,
+    key: Option<Lookup<RepoFile>>,
+    trust: &Trust,
+) -> Result<SelfAttested, String> {
+    let (payload, signed) = if is_keyless(file) {
+        let (signer, payload) = keyless::verify(&file.bytes, &trust.root, &workflow_identity(repo))
+            .map_err(|e| format!("it does not verify against {}: {e}", trust.root_name))?;
+        let signed = Signed {
+            by: format!(
+                "{} (issuer {}), verified against {}",
+                signer.identity, signer.issuer, trust.root_name
+            ),
+            identity: Some(signer.identity.clone()),
+            issuer: Some(signer.issuer.clone()),
+            key_id: None,
+            at: Some(signer.signed_at().time),
+        };
+        (payload, signed)
+    } else {
+        let pem = match key {
+            Some(Lookup::Found(k)) => k.value.bytes,
+            Some(Lookup::NotFound { .. }) | None => {
+                return Err(format!(
+                    "it is signed with a key, and the repository has no public key at {SELF_ATTESTATION_KEY_PATH}"
+                ));
+            }
+            Some(other) => {
+                return Err(format!(
+                    "its public key ({SELF_ATTESTATION_KEY_PATH}) could not be read: {}",
+                    other.why_not()
+                ));
+            }
+        };
+        let text = std::str::from_utf8(&pem)
+            .map_err(|_| format!("{SELF_ATTESTATION_KEY_PATH} is not text"))?;
+        let public = crate::attest::PublicKey::from_pem(text)
+            .map_err(|e| format!("{SELF_ATTESTATION_KEY_PATH} is not a public key: {e}"))?;
+        let envelope = crate::attest::sigstore::envelope(&file.bytes)
+            .map_err(|e| format!("it is not a Sigstore bundle: {e}"))?;
+        let payload = envelope.verify(&public).map_err(|e| {
+            format!("it does not verify with the key at {SELF_ATTESTATION_KEY_PATH}: {e}")
+        })?;
+        let signed = Signed {
+            by: format!(
+                "the key {} committed at {SELF_ATTESTATION_KEY_PATH}",
+                public.key_id()
+            ),
+            identity: None,
+            issuer: None,
+            key_id: Some(public.key_id()),
+            at: None,
+        };
+        (payload, signed)
+    };
     let statement: Statement<Predicate> = serde_json::from_slice(&payload)
         .map_err(|e| format!("its statement is not a self-attestation: {e}"))?;
     if statement.statement_type != STATEMENT_TYPE || statement.predicate_type != PREDICATE_TYPE {
@@ -107,23 +175,55 @@ pub fn verify(repo: &str, file: &RepoFile, trust: &Trust) -> Result<SelfAttested
     if subjects != named {
         return Err("its subjects are not the packages its predicate names".into());
     }
+    // Key-signed, the time is the one the signed predicate states; one
+    // ahead of the clock is refused.
+    let signed_at = match signed.at {
+        Some(t) => t,
+        None => {
+            let t = OffsetDateTime::parse(
+                &p.attested_at,
+                &time::format_description::well_known::Rfc3339,
+            )
+            .map_err(|_| "its attestedAt is not an RFC 3339 time".to_string())?;
+            if t > OffsetDateTime::now_utc() + time::Duration::days(1) {
+                return Err(format!("its attestedAt {} is in the future", p.attested_at));
+            }
+            t
+        }
+    };
     Ok(SelfAttested {
         repository: repo.to_string(),
         file_url: file.html_url.clone(),
         sha256: Sha256Hex::of(&file.bytes).as_str().to_string(),
-        identity: signer.identity.clone(),
-        issuer: signer.issuer.clone(),
-        signed_at: signer.signed_at().time,
+        signed_by: signed.by,
+        identity: signed.identity,
+        issuer: signed.issuer,
+        key_id: signed.key_id,
+        signed_at,
         root_name: trust.root_name.clone(),
         predicate: p,
     })
 }
 
+/// Who signed, as verified.
+struct Signed {
+    by: String,
+    identity: Option<String>,
+    issuer: Option<String>,
+    key_id: Option<String>,
+    at: Option<OffsetDateTime>,
+}
+
 /// The answer for `repo`, verified: a file that does not verify is a
 /// malformed answer, naming why.
-pub fn verified(repo: &str, lookup: Lookup<RepoFile>, trust: &Trust) -> Lookup<SelfAttested> {
+pub fn verified(
+    repo: &str,
+    lookup: Lookup<RepoFile>,
+    key: Option<Lookup<RepoFile>>,
+    trust: &Trust,
+) -> Lookup<SelfAttested> {
     match lookup {
-        Lookup::Found(f) => match verify(repo, &f.value, trust) {
+        Lookup::Found(f) => match verify(repo, &f.value, key, trust) {
             Ok(sa) => Lookup::Found(Found {
                 source: SOURCE.into(),
                 as_of: sa.signed_at,
@@ -245,12 +345,10 @@ fn evidence(found: &Found<SelfAttested>, field: &str, value: &str) -> Evidence {
         SOURCE,
         ReasonCode::MaintainerAttested,
         format!(
-            "the maintainers of {} attest {field} = {value}, signed by {} (issuer {}) on {}, verified against {}",
+            "the maintainers of {} attest {field} = {value}, signed by {} on {}",
             s.repository,
-            s.identity,
-            s.issuer,
+            s.signed_by,
             s.signed_at.date(),
-            s.root_name
         ),
     );
     e.url = Some(s.file_url.clone().unwrap_or_else(|| found.url.clone()));
@@ -265,6 +363,7 @@ fn evidence(found: &Found<SelfAttested>, field: &str, value: &str) -> Evidence {
         "sha256": s.sha256,
         "signer": s.identity,
         "issuer": s.issuer,
+        "keyId": s.key_id,
         "signedAt": timestamp(s.signed_at),
         "attestedAt": s.predicate.attested_at,
         "value": value,

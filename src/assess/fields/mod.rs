@@ -251,30 +251,36 @@ fn self_attested(s: &mut Statement, f: &Facts, released: Option<time::OffsetDate
     };
     macro_rules! flag {
         ($slot:ident, $field:expr) => {{
-            {
-                match maintainers::flag(&f.self_attestation, $field.name(), &ctx) {
-                    Ok(d) => {
-                        let d: Decided<Attestation> = d;
-                        let (value, evidence) = d.into_parts();
-                        s.$slot = value;
-                        s.set_evidence($field, evidence);
-                    }
-                    Err(why) => note(s, $field, why),
+            match maintainers::flag(&f.self_attestation, $field.name(), &ctx) {
+                Ok(d) => {
+                    let d: Decided<Attestation> = d;
+                    let (value, evidence) = d.into_parts();
+                    s.$slot = value;
+                    s.set_evidence($field, evidence);
                 }
+                Err(why) => note(s, $field, why),
             }
         }};
     }
+    // A URL it cannot assert (stale) never takes the place of one that
+    // was asserted (the Security Insights file's): it is noted instead.
     macro_rules! url {
         ($slot:ident, $field:expr) => {{
-            {
-                match maintainers::url(&f.self_attestation, $field.name(), &ctx) {
-                    Ok(d) => {
-                        let (value, evidence) = d.into_parts();
-                        s.$slot = value;
-                        s.set_evidence($field, evidence);
-                    }
-                    Err(why) => note(s, $field, why),
+            match maintainers::url(&f.self_attestation, $field.name(), &ctx) {
+                Ok(d) if d.value().is_asserted() || !s.$slot.is_asserted() => {
+                    let (value, evidence) = d.into_parts();
+                    s.$slot = value;
+                    s.set_evidence($field, evidence);
                 }
+                Ok(d) => note(
+                    s,
+                    $field,
+                    maintainers::Silent {
+                        code: d.evidence().code,
+                        reason: d.evidence().reason.clone(),
+                    },
+                ),
+                Err(why) => note(s, $field, why),
             }
         }};
     }
@@ -297,7 +303,7 @@ mod tests {
     use crate::sources::{Coverage, Found};
     use crate::tacos::{Asserted, Attestation, ReasonCode};
 
-    fn facts() -> Facts {
+    pub(super) fn facts() -> Facts {
         let r = Release {
             license: Some("MIT".into()),
             repository: Some("git+https://github.com/o/r.git".into()),
@@ -658,6 +664,82 @@ mod tests {
             security_responsive(&old, &cfg),
         ] {
             expect_incomplete("a year old", &d, "373 days old");
+        }
+    }
+}
+
+#[cfg(test)]
+mod self_attestation_tests {
+    use super::maintainers::*;
+    use crate::assess::fields::testkit::*;
+    use crate::config::Assessment;
+    use crate::sources::Lookup;
+    use crate::sources::insights::parse_yaml;
+    use crate::tacos::self_attestation::Predicate;
+    use crate::tacos::{Asserted, Attestation, timestamp};
+    use std::collections::BTreeMap;
+    use time::{Duration, OffsetDateTime};
+
+    fn attested(signed_at: OffsetDateTime, fields: &[(&str, &str)]) -> Lookup<SelfAttested> {
+        complete(
+            SelfAttested {
+                repository: "github.com/ossf/scorecard".into(),
+                file_url: None,
+                sha256: "00".repeat(32),
+                signed_by: "a test".into(),
+                identity: None,
+                issuer: None,
+                key_id: Some("k".into()),
+                signed_at,
+                root_name: "a test root".into(),
+                predicate: Predicate {
+                    repository: "https://github.com/ossf/scorecard".into(),
+                    packages: vec!["pkg:npm/pkg".into()],
+                    attested_at: timestamp(signed_at),
+                    fields: fields
+                        .iter()
+                        .map(|(k, v)| (k.to_string(), v.to_string()))
+                        .collect::<BTreeMap<_, _>>(),
+                    evidence: BTreeMap::new(),
+                },
+            },
+            SOURCE,
+        )
+    }
+
+    /// A stale self-attestation's URL does not wipe the one the Security
+    /// Insights file asserted; a current one stands over it.
+    #[test]
+    fn a_stale_url_never_replaces_an_asserted_one() {
+        let mut si = parse_yaml(include_bytes!(
+            "../../../tests/fixtures/repos/github.com/ossf/scorecard/security-insights.yml"
+        ))
+        .unwrap();
+        si.repository = "github.com/ossf/scorecard".into();
+        si.path = "security-insights.yml".into();
+        let ours = "https://github.com/ossf/scorecard/blob/main/docs/sdlc.md";
+        let contributing = "https://github.com/ossf/scorecard/blob/main/CONTRIBUTING.md";
+        for (age, want, true_mfa) in [(1000, contributing, false), (1, ours, true)] {
+            let mut f = super::tests::facts();
+            f.insights = complete(si.clone(), "OpenSSF Security Insights");
+            f.self_attestation = attested(
+                NOW - Duration::days(age),
+                &[
+                    ("SDLCPolicyURL", ours),
+                    ("PackageManagerMFAEnabled", "True"),
+                ],
+            );
+            let s = super::statement(&f, vec![], &Assessment::default());
+            assert_eq!(s.sdlc_policy_url, Asserted::Value(want.into()), "{age}");
+            assert_eq!(
+                s.package_manager_mfa_enabled == Attestation::True,
+                true_mfa,
+                "{age}"
+            );
+            if age > 365 {
+                let e = &s.evidence[&crate::tacos::Field::SdlcPolicyUrl];
+                assert!(e.reason.contains("max_age_days"), "{}", e.reason);
+            }
         }
     }
 }

@@ -46,6 +46,16 @@ pub enum SelfAttestError {
         #[source]
         source: AttestError,
     },
+    #[error(transparent)]
+    Key(#[from] attest::keyfile::KeyFileError),
+    #[error("keyless: {0}")]
+    Keyless(#[from] crate::enrich::keyless::KeylessError),
+    #[error("{path}: cannot write the self-attestation: {source}")]
+    Write {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
 }
 
 #[derive(Deserialize)]
@@ -115,9 +125,9 @@ pub fn parse_declaration(bytes: &[u8]) -> Result<Declaration, String> {
     let mut packages = Vec::new();
     for p in &file.packages {
         let purl = Purl::parse(p).map_err(|e| format!("packages: {p:?}: {e}"))?;
-        if purl.version().is_some() || !purl.qualifiers().is_empty() {
+        if purl.version().is_some() || !purl.qualifiers().is_empty() || p.contains('#') {
             return Err(format!(
-                "packages: {p:?}: name the package without version or qualifiers (the attestation covers its releases)"
+                "packages: {p:?}: name the package without version, qualifiers or subpath (the attestation covers its releases)"
             ));
         }
         packages.push(purl.to_string());
@@ -216,7 +226,7 @@ pub fn run(
     out: &Path,
     sign_with: &SignWith,
     network: &crate::config::Network,
-) -> Result<Done, Box<dyn std::error::Error + Send + Sync>> {
+) -> Result<Done, SelfAttestError> {
     let d = read_declaration(declaration)?;
     let now = OffsetDateTime::now_utc();
     let sign_err = |source| SelfAttestError::Sign {
@@ -238,12 +248,18 @@ pub fn run(
             (bytes, Some((c.identity, c.issuer)))
         }
     };
-    if let Some(dir) = out.parent().filter(|p| !p.as_os_str().is_empty()) {
-        std::fs::create_dir_all(dir)?;
-    }
-    let mut f = crate::fsutil::AtomicFile::create(out)?;
-    std::io::Write::write_all(f.writer(), &bytes)?;
-    f.commit(true, None)?;
+    let write = || -> std::io::Result<()> {
+        if let Some(dir) = out.parent().filter(|p| !p.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir)?;
+        }
+        let mut f = crate::fsutil::AtomicFile::create(out)?;
+        std::io::Write::write_all(f.writer(), &bytes)?;
+        f.commit(true, None)
+    };
+    write().map_err(|source| SelfAttestError::Write {
+        path: out.to_path_buf(),
+        source,
+    })?;
     Ok(Done {
         packages: d.packages.len(),
         fields: d.fields.len(),

@@ -480,8 +480,7 @@ pub(super) fn run_attest_self(args: AttestSelfArgs, ui: &Ui) -> Result<ExitCode>
         ),
     };
     let network = tacos_sbom::config::Network::default();
-    let done = selfattest::run(&args.declaration, &args.output, &sign_with, &network)
-        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    let done = selfattest::run(&args.declaration, &args.output, &sign_with, &network)?;
     if let Some((identity, issuer)) = &done.signer {
         ui.say(&format!("signed keyless as {identity} (issuer {issuer})"));
     }

@@ -534,6 +534,24 @@ fn doctor_shows_where_everything_comes_from_and_asks_no_service() {
     assert_eq!(v["ci"], true);
     assert!(v["signingKey"].is_null());
     assert!(v["endpoints"].as_array().unwrap().len() >= 8);
+    assert!(v["githubTokenFrom"].is_null(), "{v}");
+    assert!(
+        text.contains("GitHub token: none (GitHub answers 60 requests an hour"),
+        "{text}"
+    );
+    // A token is named by where it came from, never shown.
+    let o = tacos_env(
+        tmp.path(),
+        &["doctor"],
+        &[("GITHUB_TOKEN", "ghp-doctor-secret-0412")],
+    );
+    assert_ok(&o);
+    assert!(
+        stdout(&o).contains("GitHub token: set (from GITHUB_TOKEN"),
+        "{}",
+        stdout(&o)
+    );
+    assert!(!stdout(&o).contains("ghp-doctor-secret-0412"));
     assert_eq!(srv.total(), 0, "doctor asked a service");
     assert!(!tmp.join(".tacos-config").exists(), "doctor created a key");
 }

@@ -877,11 +877,15 @@ fn self_attestation_trust(
 /// else `GITHUB_TOKEN` (what a workflow exports), else `GH_TOKEN` (GitHub's
 /// CLI). An empty value counts as unset.
 fn github_token() -> Option<String> {
+    github_token_variable().and_then(|k| std::env::var(k).ok().map(|t| t.trim().to_string()))
+}
+
+/// The environment variable a GitHub token would be taken from (for
+/// `doctor`: the name, never the value).
+pub fn github_token_variable() -> Option<&'static str> {
     ["TACOS_GITHUB_TOKEN", "GITHUB_TOKEN", "GH_TOKEN"]
         .into_iter()
-        .filter_map(|k| std::env::var(k).ok())
-        .map(|t| t.trim().to_string())
-        .find(|t| !t.is_empty())
+        .find(|k| std::env::var(k).is_ok_and(|t| !t.trim().is_empty()))
 }
 
 #[cfg(test)]

@@ -116,6 +116,7 @@ pub(super) fn run_doctor(args: DoctorArgs, ui: &Ui) -> Result<ExitCode> {
             "signingKeyState": key_state,
             "signingKeyId": setup.key_id,
             "ci": setup.ci,
+            "githubTokenFrom": tacos_sbom::assess::session::github_token_variable(),
             "policy": {
                 "failOn": policy.fail_on,
                 "maxNoassertionPercent": policy.max_noassertion_percent,
@@ -158,6 +159,10 @@ pub(super) fn run_doctor(args: DoctorArgs, ui: &Ui) -> Result<ExitCode> {
             .map(|id| format!("; key id {}", &id[..16]))
             .unwrap_or_default()
     ));
+    lines.push(match tacos_sbom::assess::session::github_token_variable() {
+        Some(var) => format!("GitHub token: set (from {var}; sent to the GitHub API only)"),
+        None => "GitHub token: none (GitHub answers 60 requests an hour without one; set GITHUB_TOKEN for Security Insights and self-attestations in bulk)".into(),
+    });
     if !policy.is_empty() {
         lines.push(format!(
             "policy: fail_on {:?}, max_noassertion_percent {:?}, require_sources {}",

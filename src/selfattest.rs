@@ -100,7 +100,7 @@ pub fn read_declaration(path: &Path) -> Result<Declaration, SelfAttestError> {
 /// repository; one to [`MAX_PACKAGES`] package URLs without version; at
 /// least one field, each a known one with a value of its kind; evidence
 /// only for declared fields, https URLs.
-pub fn parse_declaration(bytes: &[u8]) -> Result<Declaration, String> {
+fn parse_declaration(bytes: &[u8]) -> Result<Declaration, String> {
     let text = std::str::from_utf8(bytes).map_err(|_| "not UTF-8".to_string())?;
     let file: DeclarationFile = toml::from_str(text).map_err(|e| {
         format!(

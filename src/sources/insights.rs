@@ -149,10 +149,10 @@ async fn look(sources: &Sources, repo: &str) -> Lookup<SecurityInsights> {
 }
 
 fn parse_answer(body: &[u8], repo: &str, place: &str) -> Result<SecurityInsights, String> {
-    let file = super::repo_files::decode(body, place, MAX_BYTES)?;
+    let file = super::repo_files::decode(body, place, MAX_BYTES).map_err(|e| e.0)?;
     let bytes = file.bytes;
     let html_url = file.html_url;
-    let mut si = parse_yaml(&bytes)?;
+    let mut si = read_yaml(&bytes)?;
     // Checked here, before the answer can be remembered: a file for
     // another repository, or one dated ahead of the clock, is no answer.
     if let Some(d) = &si.describes
@@ -293,8 +293,17 @@ fn yaml_options() -> serde_saphyr::Options {
     o
 }
 
+/// Why a Security Insights file was not read (the reason evidence quotes).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct InsightsError(pub String);
+
 /// A Security Insights file's bytes, checked as far as this tool reads it.
-pub fn parse_yaml(bytes: &[u8]) -> Result<SecurityInsights, String> {
+pub fn parse_yaml(bytes: &[u8]) -> Result<SecurityInsights, InsightsError> {
+    read_yaml(bytes).map_err(InsightsError)
+}
+
+fn read_yaml(bytes: &[u8]) -> Result<SecurityInsights, String> {
     if bytes.len() > MAX_BYTES {
         return Err(format!(
             "{} bytes, over the {MAX_BYTES}-byte limit",
@@ -530,6 +539,7 @@ mod tests {
         assert!(
             parse_yaml(both.as_bytes())
                 .unwrap_err()
+                .to_string()
                 .contains("two policies")
         );
     }
@@ -559,13 +569,15 @@ mod tests {
         ] {
             let changed = text.replacen(from, to, 1);
             assert_ne!(changed, text, "{from}");
-            let e = parse_yaml(changed.as_bytes()).unwrap_err();
+            let e = parse_yaml(changed.as_bytes()).unwrap_err().to_string();
             assert!(e.contains(says), "{to}: {e}");
         }
-        let e = parse_yaml(b"project:\n  name: x\n").unwrap_err();
+        let e = parse_yaml(b"project:\n  name: x\n")
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("no header"), "{e}");
         let e = parse_yaml(b"header:\n  schema-version: 2.0.0\n  schema-version: 2.1.0\n  last-reviewed: '2026-01-01'\n")
-            .unwrap_err();
+            .unwrap_err().to_string();
         assert!(e.contains("not a Security Insights file"), "{e}");
     }
 
@@ -583,11 +595,16 @@ mod tests {
             "header:\n  schema-version: 2.0.0\n  last-reviewed: '2026-01-01'\n  comment: *i\n",
         );
         let started = std::time::Instant::now();
-        let e = parse_yaml(bomb.as_bytes()).unwrap_err();
+        let e = parse_yaml(bomb.as_bytes()).unwrap_err().to_string();
         assert!(started.elapsed() < std::time::Duration::from_secs(2));
         assert!(e.contains("alias replay limit exceeded"), "{e}");
         let big = vec![b'#'; MAX_BYTES + 1];
-        assert!(parse_yaml(&big).unwrap_err().contains("over the"));
+        assert!(
+            parse_yaml(&big)
+                .unwrap_err()
+                .to_string()
+                .contains("over the")
+        );
     }
 
     fn answer(path: &str, content: &[u8]) -> Vec<u8> {
@@ -616,22 +633,30 @@ mod tests {
             repo,
             place,
         )
-        .unwrap_err();
+        .unwrap_err()
+        .to_string();
         assert!(e.contains("the answer is for"), "{e}");
         let mut v: serde_json::Value = serde_json::from_slice(&answer(place, SCORECARD)).unwrap();
         v["size"] = serde_json::json!(10);
-        let e = parse_answer(v.to_string().as_bytes(), repo, place).unwrap_err();
+        let e = parse_answer(v.to_string().as_bytes(), repo, place)
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("the answer says 10"), "{e}");
         v["type"] = serde_json::json!("dir");
-        let e = parse_answer(v.to_string().as_bytes(), repo, place).unwrap_err();
+        let e = parse_answer(v.to_string().as_bytes(), repo, place)
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("not a file"), "{e}");
-        let e =
-            parse_answer(&answer(place, SCORECARD), "github.com/lodash/lodash", place).unwrap_err();
+        let e = parse_answer(&answer(place, SCORECARD), "github.com/lodash/lodash", place)
+            .unwrap_err()
+            .to_string();
         assert!(
             e.contains("another repository than github.com/lodash/lodash"),
             "{e}"
         );
-        let e = parse_answer(b"<html>rate limited</html>", repo, place).unwrap_err();
+        let e = parse_answer(b"<html>rate limited</html>", repo, place)
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("not GitHub's contents answer"), "{e}");
     }
 }

@@ -55,8 +55,17 @@ struct Contents {
     html_url: Option<String>,
 }
 
+/// Why GitHub's answer is not the file asked for (the reason evidence quotes).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct ContentsError(pub String);
+
 /// GitHub's answer for the file at `place`, checked, at most `max` bytes.
-pub fn decode(body: &[u8], place: &str, max: usize) -> Result<RepoFile, String> {
+pub fn decode(body: &[u8], place: &str, max: usize) -> Result<RepoFile, ContentsError> {
+    read(body, place, max).map_err(ContentsError)
+}
+
+fn read(body: &[u8], place: &str, max: usize) -> Result<RepoFile, String> {
     let c: Contents = serde_json::from_slice(body)
         .map_err(|e| format!("not GitHub's contents answer for a file: {e}"))?;
     if c.kind != "file" {
@@ -116,7 +125,7 @@ impl Question for SelfAttestation {
 
     fn parse(body: &[u8], _repo: &String) -> Result<RepoFile, Malformed> {
         decode(body, SELF_ATTESTATION_PATH, MAX_SELF_ATTESTATION)
-            .map_err(|why| ADAPTER.malformed(why))
+            .map_err(|why| ADAPTER.malformed(why.0))
     }
 
     fn unavailable(status: u16) -> bool {
@@ -138,7 +147,7 @@ impl Question for SelfAttestationKey {
     }
 
     fn parse(body: &[u8], _repo: &String) -> Result<RepoFile, Malformed> {
-        decode(body, SELF_ATTESTATION_KEY_PATH, MAX_KEY).map_err(|why| ADAPTER.malformed(why))
+        decode(body, SELF_ATTESTATION_KEY_PATH, MAX_KEY).map_err(|why| ADAPTER.malformed(why.0))
     }
 
     fn unavailable(status: u16) -> bool {

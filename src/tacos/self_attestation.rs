@@ -39,7 +39,11 @@ pub struct Predicate {
 impl Predicate {
     /// Every field is one a maintainer attests, with a value of its kind,
     /// and evidence only for fields set; packages and repository present.
-    pub fn check(&self) -> Result<(), String> {
+    pub fn check(&self) -> Result<(), PredicateError> {
+        self.problem().map_err(PredicateError)
+    }
+
+    fn problem(&self) -> Result<(), String> {
         if self.packages.is_empty() {
             return Err("it names no package".into());
         }
@@ -64,6 +68,11 @@ impl Predicate {
         Ok(())
     }
 }
+
+/// What is wrong with a self-attestation's predicate.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct PredicateError(pub String);
 
 /// An https URL with a host, no white space or control characters.
 pub fn is_https_url(s: &str) -> bool {

@@ -91,7 +91,7 @@ pub fn is_keyless(file: &RepoFile) -> bool {
 /// Verify the file found in `repo` (`github.com/owner/repo`): keyless, its
 /// signature and a certificate for that repository's workflows; else with
 /// the key committed beside it (`key`); then its statement and predicate.
-pub fn verify(
+fn verify(
     repo: &str,
     file: &RepoFile,
     key: Option<Lookup<RepoFile>>,

@@ -309,12 +309,12 @@ fn asset_name() -> String {
 fn release() -> &'static Path {
     static DIST: OnceLock<PathBuf> = OnceLock::new();
     DIST.get_or_init(|| {
-        let dir = tempfile::Builder::new()
-            .prefix("tacos-release-")
-            .tempdir()
-            .unwrap()
-            .keep();
-        let dist = dir.join("dist");
+        // Under target/, replaced each run: a kept temporary directory
+        // would leave ~70 MB in the system's temp dir after every run.
+        let dist = Path::new(env!("CARGO_TARGET_TMPDIR")).join("action-release");
+        if dist.exists() {
+            std::fs::remove_dir_all(&dist).unwrap();
+        }
         let bin = env!("CARGO_BIN_EXE_tacos-sbom");
         package(&[VERSION, TARGET, bin, dist.to_str().unwrap()]);
         package(&["--sums", dist.to_str().unwrap()]);

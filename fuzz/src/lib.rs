@@ -303,6 +303,29 @@ fn registry_answers() {
         if let Ok(i) = serde_json::from_slice::<oci::Index>(input) {
             let _ = i.manifests.iter().map(oci::Descriptor::sha256).count();
         }
+        // npm's attestations of a release (seeded with a real one), checked
+        // as the provenance of the release it names.
+        if let Ok(a) = tacos_sbom::sources::npm::read_attestations(input)
+            && let Some(p) = a.provenance
+        {
+            static RELEASE: LazyLock<tacos_sbom::sources::model::Release> =
+                LazyLock::new(|| tacos_sbom::sources::model::Release {
+                    version: "0.4.0".into(),
+                    sha512: tacos_sbom::sources::npm::sha512_of_integrity(
+                        "sha512-KCwMX6k20mQyFkNYG2XT3lwK9u1P36wS9YURFd85zCXPrwrSLZCEh7/vMBFNYcJXRiBtGDS+T4/RZZF493zABA==",
+                    ),
+                    ..Default::default()
+                });
+            let at = time::macros::datetime!(2026-12-01 00:00 UTC);
+            let _ = tacos_sbom::assess::fields::provenance::check(
+                "sigstore",
+                "0.4.0",
+                Some(&RELEASE),
+                &p,
+                &PUBLIC_GOOD_ROOT,
+                at,
+            );
+        }
     });
 }
 

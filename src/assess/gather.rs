@@ -19,11 +19,12 @@ use crate::purl::Ecosystem;
 use crate::purl::Purl;
 use crate::sources::hub::{Sources, VulnKey};
 use crate::sources::insights::{self, SecurityInsights};
-use crate::sources::model::{DepsDevVersion, RegistryPackage, Scorecard, Vulnerability};
+use crate::sources::model::{DepsDevVersion, RegistryPackage, Release, Scorecard, Vulnerability};
 use crate::sources::repo_files;
-use crate::sources::{Lookup, depsdev, osv, registry, repo_url, scorecard};
+use crate::sources::{Lookup, depsdev, npm, osv, registry, repo_url, scorecard};
 use crate::tacos::Statement;
 use fields::maintainers::SelfAttested;
+use fields::provenance::{Outcome, Provenance};
 
 /// Stable releases checked against the OSV API for CleanReleaseAvailable,
 /// newest first (an offline database checks every release).
@@ -97,6 +98,8 @@ struct Gathered {
     insights: HashMap<String, Lookup<SecurityInsights>>,
     /// Each GitHub repository's self-attestation, verified.
     self_attestations: HashMap<String, Lookup<SelfAttested>>,
+    /// The provenance of each npm release in use, verified.
+    provenance: HashMap<VulnKey, Lookup<Provenance>>,
 }
 
 impl Gathered {
@@ -143,8 +146,11 @@ impl Assessor {
                 .await;
             (vulns, resolved)
         };
-        let ((vulns, resolved), depsdev) =
-            tokio::join!(checks, depsdev::versions(&self.sources, latest_keys));
+        let ((vulns, resolved), depsdev, provenance) = tokio::join!(
+            checks,
+            depsdev::versions(&self.sources, latest_keys),
+            self.ask_provenance(packages, &registries, progress)
+        );
         let mut gathered = Gathered {
             registries,
             latest,
@@ -155,6 +161,7 @@ impl Assessor {
             scorecards: HashMap::new(),
             insights: HashMap::new(),
             self_attestations: HashMap::new(),
+            provenance,
         };
         self.ask_scorecard(&mut gathered, progress).await;
         self.decide(packages, &gathered)
@@ -301,6 +308,62 @@ impl Assessor {
         resolved
     }
 
+    /// 2b. The SLSA provenance npm keeps for each release in use, verified
+    ///     (beside the vulnerability checks: it needs only the registry).
+    async fn ask_provenance(
+        &self,
+        packages: &[(Purl, super::InUse)],
+        registries: &HashMap<Key, Lookup<RegistryPackage>>,
+        progress: &dyn Progress,
+    ) -> HashMap<VulnKey, Lookup<Provenance>> {
+        let mut asked: Vec<(VulnKey, Option<Release>)> = Vec::new();
+        let mut seen = BTreeSet::new();
+        for (purl, _) in packages {
+            let key = (eco_of(purl), purl.registry_name());
+            let (Ecosystem::Npm, Some(version)) = (key.0, purl.version()) else {
+                continue;
+            };
+            let vk = (key.0, key.1.clone(), version.to_string());
+            if !seen.insert(vk.clone()) {
+                continue;
+            }
+            // Only a release the registry lists can be tied to its tarball.
+            let release = registries
+                .get(&key)
+                .and_then(Lookup::value)
+                .and_then(|pkg| pkg.release(version))
+                .cloned();
+            if release.is_some() {
+                asked.push((vk, release));
+            }
+        }
+        announce(progress, asked.len(), |n| {
+            format!(
+                "checking the provenance of {}",
+                plural(n, "npm release", "npm releases")
+            )
+        });
+        let sources = self.sources.clone();
+        let now = self.now;
+        each(
+            asked,
+            move |(vk, release)| {
+                let s = sources.clone();
+                async move {
+                    let l = s
+                        .ask::<npm::Attestations>((vk.1.clone(), vk.2.clone()))
+                        .await;
+                    let p = fields::provenance::verified(&vk.1, &vk.2, release.as_ref(), l, now);
+                    (vk, p)
+                }
+            },
+            (progress, "provenance"),
+        )
+        .await
+        .into_iter()
+        .collect()
+    }
+
     /// 5. Scorecard and the Security Insights file (GitHub's contents
     ///    API), only for a validated upstream repository.
     async fn ask_scorecard(&self, gathered: &mut Gathered, progress: &dyn Progress) {
@@ -315,7 +378,10 @@ impl Assessor {
                         Err(format!("the upstream repository is not established: {why}"))
                     }
                     (Ok(_), None) => Err(format!("Scorecard does not cover {}", r.url)),
-                    (Ok(_), Some(id)) => Ok(id),
+                    (Ok(_), Some(id)) => match contradicted(&gathered.provenance, k, &r.url) {
+                        Some(why) => Err(why),
+                        None => Ok(id),
+                    },
                 },
             };
             repos.insert(k.clone(), r);
@@ -552,11 +618,48 @@ impl Assessor {
                 },
             },
             self_attestation_max_age_days: self.self_attestation.max_age_days,
+            provenance: match purl.version() {
+                Some(v) if key.0 == Ecosystem::Npm => g
+                    .provenance
+                    .get(&(key.0, key.1.clone(), v.to_string()))
+                    .cloned()
+                    .unwrap_or(Lookup::NotApplicable {
+                        source: fields::provenance::SOURCE.into(),
+                        why: format!("not asked: no registry answer lists release {v}"),
+                    }),
+                _ => Lookup::NotApplicable {
+                    source: fields::provenance::SOURCE.into(),
+                    why: "provenance is read for npm releases only".into(),
+                },
+            },
             vulnerabilities_listing: osv::listing(&self.sources, key.0, &key.1),
             registry,
             now: self.now,
         }
     }
+}
+
+/// Why the declared repository `url` of package `k` is not taken for its
+/// own: a verified provenance of a release in use names another.
+fn contradicted(
+    provenance: &HashMap<VulnKey, Lookup<Provenance>>,
+    k: &Key,
+    url: &str,
+) -> Option<String> {
+    provenance
+        .iter()
+        .filter(|(vk, _)| vk.0 == k.0 && vk.1 == k.1)
+        .find_map(|(vk, l)| match l.value().map(|p| &p.outcome) {
+            Some(Outcome::Verified { repository, .. })
+                if !fields::provenance::same_repository(url, repository) =>
+            {
+                Some(format!(
+                    "the upstream repository is not established: the verified provenance of release {} names {repository}, not the declared {url}",
+                    vk.2
+                ))
+            }
+            _ => None,
+        })
 }
 
 /// Each package's newest stable release, if it has one.

@@ -38,6 +38,16 @@ use super::{
 const OID_FULCIO_ISSUER_V1: &[u8] = &[0x2b, 0x06, 0x01, 0x04, 0x01, 0x83, 0xbf, 0x30, 0x01, 0x01];
 /// Fulcio's OIDC issuer, v2: a DER UTF8String.
 const OID_FULCIO_ISSUER_V2: &[u8] = &[0x2b, 0x06, 0x01, 0x04, 0x01, 0x83, 0xbf, 0x30, 0x01, 0x08];
+/// Fulcio's claims about a CI run: GitHub Workflow SHA and Repository
+/// (v1, raw text), SourceRepositoryURI and Digest (v2, UTF8String).
+const OID_FULCIO_GITHUB_WORKFLOW_SHA: &[u8] =
+    &[0x2b, 0x06, 0x01, 0x04, 0x01, 0x83, 0xbf, 0x30, 0x01, 0x03];
+const OID_FULCIO_GITHUB_WORKFLOW_REPOSITORY: &[u8] =
+    &[0x2b, 0x06, 0x01, 0x04, 0x01, 0x83, 0xbf, 0x30, 0x01, 0x05];
+const OID_FULCIO_SOURCE_REPOSITORY_URI: &[u8] =
+    &[0x2b, 0x06, 0x01, 0x04, 0x01, 0x83, 0xbf, 0x30, 0x01, 0x0c];
+const OID_FULCIO_SOURCE_REPOSITORY_DIGEST: &[u8] =
+    &[0x2b, 0x06, 0x01, 0x04, 0x01, 0x83, 0xbf, 0x30, 0x01, 0x0d];
 /// Fulcio's otherName subject alternative name (a username).
 const OID_FULCIO_OTHERNAME: &[u8] = &[0x2b, 0x06, 0x01, 0x04, 0x01, 0x83, 0xbf, 0x30, 0x01, 0x07];
 /// RFC 6962's embedded SCT list.
@@ -180,6 +190,26 @@ pub struct Verified {
     pub log_entries: Vec<Logged>,
     /// SCTs that verified against the root's certificate transparency logs.
     pub scts: usize,
+    /// What Fulcio recorded about the CI run that signed, when it did.
+    pub build: BuildClaims,
+}
+
+/// The claims Fulcio writes into a certificate for a CI identity, as it
+/// wrote them (verified with the certificate; empty for a person's
+/// identity). Newer certificates carry the `Source*` extensions
+/// (1.3.6.1.4.1.57264.1.12 and .13); older GitHub ones only the `GitHub
+/// Workflow *` ones (.5 and .3), which name the repository as
+/// `owner/repo`. Values that are not UTF-8 or run long are left out.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct BuildClaims {
+    /// SourceRepositoryURI: the repository the run was for.
+    pub source_repository_uri: Option<String>,
+    /// SourceRepositoryDigest: the commit it built.
+    pub source_repository_digest: Option<String>,
+    /// GitHub Workflow Repository (deprecated): `owner/repo`.
+    pub github_workflow_repository: Option<String>,
+    /// GitHub Workflow SHA (deprecated): the commit.
+    pub github_workflow_sha: Option<String>,
 }
 
 impl Verified {
@@ -531,9 +561,37 @@ fn verify_contents(
             times,
             log_entries,
             scts,
+            build: build_claims(&leaf),
         },
         payload,
     ))
+}
+
+/// The longest claim kept: a repository URI or a commit is far shorter.
+const MAX_CLAIM: usize = 1024;
+
+/// [`BuildClaims`] from the verified leaf.
+fn build_claims(leaf: &Certificate<'_>) -> BuildClaims {
+    // The v2 extensions hold a DER UTF8String; the v1 ones the raw text.
+    let v2 = |oid: &[u8]| {
+        let ext = leaf.extension(oid)?;
+        let s = der::single(ext.value, 0x0c).ok()?;
+        claim(s.value)
+    };
+    let v1 = |oid: &[u8]| claim(leaf.extension(oid)?.value);
+    BuildClaims {
+        source_repository_uri: v2(OID_FULCIO_SOURCE_REPOSITORY_URI),
+        source_repository_digest: v2(OID_FULCIO_SOURCE_REPOSITORY_DIGEST),
+        github_workflow_repository: v1(OID_FULCIO_GITHUB_WORKFLOW_REPOSITORY),
+        github_workflow_sha: v1(OID_FULCIO_GITHUB_WORKFLOW_SHA),
+    }
+}
+
+fn claim(bytes: &[u8]) -> Option<String> {
+    if bytes.len() > MAX_CLAIM {
+        return None;
+    }
+    String::from_utf8(bytes.to_vec()).ok()
 }
 
 /// The leaf's own constraints: a signer's certificate for code signing,

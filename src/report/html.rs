@@ -225,7 +225,7 @@ mod tests {
 
     #[test]
     fn only_web_and_relative_links_are_links() {
-        assert!(safe_href("https://pypi.org/project/x"));
+        assert!(safe_href("https://pypi.example/project/x"));
         assert!(safe_href("attestations/npm_a@1.abc.tacos.dsse.json"));
         assert!(!safe_href("javascript:alert(1)"));
         assert!(!safe_href("JAVASCRIPT:alert(1)"));

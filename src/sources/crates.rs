@@ -246,6 +246,8 @@ fn read_index(bytes: &[u8], requested: &str) -> Result<RegistryPackage, String> 
             dependencies: Some(deps),
             features: Some(features),
             funding: None,
+            // The index's `cksum` is SHA-256; no provenance is read here.
+            sha512: None,
         });
     }
     if pkg.releases.is_empty() {

@@ -178,6 +178,9 @@ pub struct Release {
     /// Cargo features: name to what it enables (`dep:x`, `x/feat`, other features).
     pub features: Option<std::collections::BTreeMap<String, Vec<String>>>,
     pub funding: Option<Vec<Funding>>,
+    /// The SHA-512 of the release's artifact, as the registry records it
+    /// (npm's `dist.integrity`): what a provenance's subject must name.
+    pub sha512: Option<Vec<u8>>,
 }
 
 /// A package as a registry describes it.

@@ -38,6 +38,96 @@ impl Question for Packument {
     }
 }
 
+/// The attestations npm keeps for one release, by (name, version): `GET
+/// /-/npm/v1/attestations/{name}@{version}`, the path the registry writes
+/// into `dist.attestations.url`, asked of the configured registry (a
+/// mirror may strip that pointer, and no other host is ever followed). A
+/// 404 is "none kept here".
+pub struct Attestations;
+
+/// The largest attestations answer read: two bundles of a few kilobytes
+/// each are what npm keeps for a release.
+pub const MAX_ATTESTATIONS: usize = 512 * 1024;
+
+/// The predicate types of the SLSA provenance npm keeps.
+pub const SLSA_PROVENANCE: [&str; 2] = [
+    "https://slsa.dev/provenance/v0.2",
+    "https://slsa.dev/provenance/v1",
+];
+
+/// What npm keeps for a release: its SLSA provenance, if any (the publish
+/// attestation npm signs with its own key is not read).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReleaseAttestations {
+    pub provenance: Option<ProvenanceBundle>,
+}
+
+/// A Sigstore bundle as the registry holds it, not yet verified.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProvenanceBundle {
+    pub predicate_type: String,
+    /// The bundle's JSON.
+    pub bundle: Vec<u8>,
+}
+
+impl Question for Attestations {
+    const ADAPTER: &'static Adapter = &ADAPTER;
+    type Key = (String, String);
+    type Value = ReleaseAttestations;
+
+    fn path((name, version): &(String, String)) -> String {
+        let encoded =
+            crate::percent::encode(version, |c| !(crate::percent::is_unreserved(c) || c == '+'));
+        format!("/-/npm/v1/attestations{}@{encoded}", packument_path(name))
+    }
+
+    fn parse(body: &[u8], _key: &(String, String)) -> Result<ReleaseAttestations, Malformed> {
+        read_attestations(body).map_err(|why| ADAPTER.malformed(why))
+    }
+}
+
+/// Read an attestations answer: `{"attestations": [{"predicateType",
+/// "bundle"}]}`, at most one SLSA provenance among them.
+pub fn read_attestations(body: &[u8]) -> Result<ReleaseAttestations, String> {
+    if body.len() > MAX_ATTESTATIONS {
+        return Err(format!(
+            "the attestations answer is {} bytes, over the {MAX_ATTESTATIONS}-byte limit",
+            body.len()
+        ));
+    }
+    let v: Value = json::parse(body).map_err(|e| e.to_string())?;
+    let list = match v.get("attestations") {
+        Some(Value::Array(list)) => list,
+        Some(other) => return Err(format!("`attestations` is {}, not a list", kind(other))),
+        None => return Err("no `attestations` list".into()),
+    };
+    let mut provenance = None;
+    for a in list {
+        let ty = match a.get("predicateType") {
+            Some(Value::String(t)) => t,
+            Some(other) => return Err(format!("a `predicateType` is {}", kind(other))),
+            None => return Err("an attestation without a `predicateType`".into()),
+        };
+        if !SLSA_PROVENANCE.contains(&ty.as_str()) {
+            continue;
+        }
+        let bundle = match a.get("bundle") {
+            Some(b @ Value::Object(_)) => b,
+            Some(other) => return Err(format!("the provenance `bundle` is {}", kind(other))),
+            None => return Err("the provenance has no `bundle`".into()),
+        };
+        if provenance.is_some() {
+            // Two would leave which one speaks for the release to chance.
+            return Err("two SLSA provenance attestations for one release".into());
+        }
+        provenance = Some(ProvenanceBundle {
+            predicate_type: ty.clone(),
+            bundle: serde_json::to_vec(bundle).map_err(|e| e.to_string())?,
+        });
+    }
+    Ok(ReleaseAttestations { provenance })
+}
+
 pub fn packument_path(name: &str) -> String {
     match name.strip_prefix('@').and_then(|n| n.split_once('/')) {
         Some((scope, rest)) => format!("/@{scope}%2F{rest}"),
@@ -166,6 +256,11 @@ fn read_packument(bytes: &[u8], requested: &str) -> Result<RegistryPackage, Stri
                 .map_err(|e| format!("release {}: {e}", quoted(ver)))?,
             features: None,
             funding: meta.get("funding").map(funding),
+            sha512: meta
+                .get("dist")
+                .and_then(|d| d.get("integrity"))
+                .and_then(Value::as_str)
+                .and_then(sha512_of_integrity),
         });
     }
     let links = ["homepage"]
@@ -201,6 +296,18 @@ fn read_packument(bytes: &[u8], requested: &str) -> Result<RegistryPackage, Stri
         details_missing: None,
         releases,
     })
+}
+
+/// The SHA-512 in a Subresource Integrity string (`sha512-<base64>`,
+/// possibly among other hashes, space-separated); `None` without one.
+pub fn sha512_of_integrity(sri: &str) -> Option<Vec<u8>> {
+    use base64::Engine;
+    sri.split_ascii_whitespace()
+        .filter_map(|h| h.strip_prefix("sha512-"))
+        // An SRI hash may carry `?options` after the digest.
+        .map(|b64| b64.split('?').next().unwrap_or(b64))
+        .find_map(|b64| base64::engine::general_purpose::STANDARD.decode(b64).ok())
+        .filter(|d| d.len() == 64)
 }
 
 /// A packument's `time`: when the package was created and modified and
@@ -425,6 +532,7 @@ pub(crate) fn funding_entry(declared: Option<&str>, url: &str) -> Funding {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use base64::Engine;
 
     /// A change to an answer, for a table of odd shapes.
     type Change = Box<dyn FnOnce(&mut Value)>;
@@ -725,5 +833,53 @@ mod tests {
             }
         }
         assert!(n > 30, "{n}");
+    }
+    #[test]
+    fn a_release_s_sha512_comes_from_its_integrity_only() {
+        let sigstore = parse_packument(&fixture("npm/sigstore.json"), "sigstore").unwrap();
+        let d = sigstore.release("0.4.0").unwrap().sha512.clone().unwrap();
+        assert_eq!(hex::encode(&d[..8]), "282c0c5fa936d264");
+        // SRI with options and a second algorithm; anything else is none.
+        let b64 = base64::engine::general_purpose::STANDARD.encode([7u8; 64]);
+        assert_eq!(
+            sha512_of_integrity(&format!("sha1-abc sha512-{b64}?x")),
+            Some(vec![7u8; 64])
+        );
+        for bad in ["sha1-abc", "sha512-", "sha512-!!", "sha512-AAAA", ""] {
+            assert_eq!(sha512_of_integrity(bad), None, "{bad}");
+        }
+    }
+
+    #[test]
+    fn attestation_answers_keep_the_one_slsa_provenance_or_are_malformed() {
+        let path = Attestations::path(&("@scope/pkg".into(), "1.0.0+build".into()));
+        assert_eq!(path, "/-/npm/v1/attestations/@scope%2Fpkg@1.0.0+build");
+        let recorded = std::fs::read(
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("tests/fixtures/provenance/npm/sigstore@0.4.0.json"),
+        )
+        .unwrap();
+        let a = read_attestations(&recorded).unwrap();
+        let p = a.provenance.unwrap();
+        assert_eq!(p.predicate_type, "https://slsa.dev/provenance/v0.2");
+        assert!(p.bundle.starts_with(b"{"));
+        let publish_only = br#"{"attestations": [{"predicateType": "https://github.com/npm/attestation/tree/main/specs/publish/v0.1", "bundle": {}}]}"#;
+        assert_eq!(read_attestations(publish_only).unwrap().provenance, None);
+        for (bad, says) in [
+            (&b"[]"[..], "no `attestations`"),
+            (br#"{"attestations": 1}"#, "not a list"),
+            (
+                br#"{"attestations": [{"bundle": {}}]}"#,
+                "without a `predicateType`",
+            ),
+            (
+                br#"{"attestations": [{"predicateType": "https://slsa.dev/provenance/v1"}]}"#,
+                "no `bundle`",
+            ),
+            (br#"{"attestations": [], "attestations": []}"#, "twice"),
+        ] {
+            let why = read_attestations(bad).unwrap_err();
+            assert!(why.contains(says), "{why}");
+        }
     }
 }

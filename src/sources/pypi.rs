@@ -325,6 +325,8 @@ fn read_project(bytes: &[u8], requested: &str) -> Result<RegistryPackage, String
             } else {
                 None
             },
+            // PyPI's digests are per file; PEP 740 provenance is not read yet.
+            sha512: None,
         });
     }
     let maintainers = match v.get("ownership") {

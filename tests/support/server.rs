@@ -554,6 +554,19 @@ fn route(st: &State, req: &Request) -> Answer {
     let parts: Vec<&str> = path.trim_start_matches('/').splitn(2, '/').collect();
     let (service, rest) = (parts[0], parts.get(1).copied().unwrap_or(""));
     match service {
+        // npm's attestations of a release: the recorded ones, else npm's
+        // 404 (most releases have none).
+        "npm" if rest.starts_with("-/npm/v1/attestations/") => {
+            let release = pct_decode(&rest["-/npm/v1/attestations/".len()..]);
+            if release.contains("..") {
+                return Answer::not_found();
+            }
+            let file = st
+                .fixtures
+                .join("provenance/npm")
+                .join(format!("{}.json", release.replace('/', "__")));
+            file_answer(&file).unwrap_or_else(|| Answer::json(404, &json!({"error": "Not found"})))
+        }
         "npm" => file_answer(&npm_file(st, &pct_decode(rest))).unwrap_or_else(|| not_recorded(st)),
         "pypi" => {
             let name = rest

@@ -1,9 +1,10 @@
 //! What the registry and deps.dev declare about the package:
 //! UpstreamRepositoryURL, SPDXLicenseLatestRelease and SBOM.
 
-use serde_json::json;
+use serde_json::{Value, json};
 
 use super::evidence::{answer_missing, missing, no_data, observed, with_code};
+use super::provenance::{self, Outcome, Provenance};
 use super::releases::Latest;
 use crate::assess::verdict::{Decided, incomplete};
 use crate::license::{self, Normalized};
@@ -85,14 +86,40 @@ pub fn repository(
         })
 }
 
+/// The upstream repository, and what the provenance of the release in use
+/// says of it: a verified provenance naming the same repository confirms
+/// it (in the evidence), one naming another contradicts the declaration
+/// (a conflict, never a value), and one that does not verify, or none,
+/// leaves the declaration standing alone, as the evidence says.
 pub fn upstream_repository(
     registry: &Lookup<RegistryPackage>,
     depsdev: &Lookup<DepsDevVersion>,
     latest: Option<&str>,
+    provenance: &Lookup<Provenance>,
 ) -> Decided<Asserted<String>> {
     match repository(registry, depsdev, latest) {
         Some(r) => match r.closed {
-            Ok(c) => Decided::asserted(c, r.url, r.evidence),
+            Ok(c) => {
+                let mut e = r.evidence;
+                match provenance_says(&r.url, provenance) {
+                    Said::Nothing => {}
+                    Said::Note(note, observed) => {
+                        e.reason.push_str(&format!("; {note}"));
+                        if let Some(Value::Object(o)) = e.observed.as_mut() {
+                            o.insert("provenance".into(), observed);
+                        }
+                    }
+                    Said::Contradicts(why, observed) => {
+                        e.code = ReasonCode::Conflict;
+                        e.reason.push_str(&format!("; not asserted: {why}"));
+                        if let Some(Value::Object(o)) = e.observed.as_mut() {
+                            o.insert("provenance".into(), observed);
+                        }
+                        return Decided::unknown(e);
+                    }
+                }
+                Decided::asserted(c, r.url, e)
+            }
             Err(why) => Decided::unknown(incomplete(r.evidence, &why)),
         },
         None => {
@@ -111,6 +138,58 @@ pub fn upstream_repository(
             }
             Decided::unknown(e)
         }
+    }
+}
+
+enum Said {
+    Nothing,
+    Note(String, Value),
+    Contradicts(String, Value),
+}
+
+fn provenance_says(declared: &str, provenance: &Lookup<Provenance>) -> Said {
+    let Lookup::Found(f) = provenance else {
+        return Said::Nothing;
+    };
+    let p = &f.value;
+    let observed = p.observed(&f.url);
+    match &p.outcome {
+        Outcome::Verified {
+            repository,
+            workflow,
+            commit,
+            logged,
+            ..
+        } => {
+            let at = commit
+                .as_deref()
+                .map(|c| format!(" at commit {c}"))
+                .unwrap_or_default();
+            if provenance::same_repository(declared, repository) {
+                Said::Note(
+                    format!(
+                        "confirmed by the verified provenance of release {}: built from {repository}{at} by {workflow} ({logged})",
+                        p.version
+                    ),
+                    observed,
+                )
+            } else {
+                Said::Contradicts(
+                    format!(
+                        "the verified provenance of release {} says it was built from {repository}{at} by {workflow}, not from the declared repository",
+                        p.version
+                    ),
+                    observed,
+                )
+            }
+        }
+        Outcome::Unverified(why) => Said::Note(
+            format!(
+                "release {}'s provenance proves nothing ({why}), so the declaration stands alone",
+                p.version
+            ),
+            observed,
+        ),
     }
 }
 
@@ -311,7 +390,7 @@ mod tests {
         for (case, registry, depsdev, is, code, says) in cases {
             expect(
                 case,
-                &upstream_repository(&registry, &depsdev, Some("1.0.0")),
+                &upstream_repository(&registry, &depsdev, Some("1.0.0"), &no_provenance()),
                 is,
                 code,
                 says,
@@ -324,7 +403,7 @@ mod tests {
         for (registry, code) in failures::<RegistryPackage>("npm") {
             expect(
                 &format!("{code:?}"),
-                &upstream_repository(&registry, &no_depsdev(), None),
+                &upstream_repository(&registry, &no_depsdev(), None, &no_provenance()),
                 Is::NoAssertion,
                 code,
                 "no repository URL: ",
@@ -335,6 +414,7 @@ mod tests {
                     &registry,
                     &depsdev_links(&[("SOURCE_REPO", "https://github.com/o/r")]),
                     None,
+                    &no_provenance(),
                 ),
                 value("https://github.com/o/r"),
                 ReasonCode::Observed,
@@ -349,7 +429,7 @@ mod tests {
         for (case, l) in degraded(&registry) {
             expect_incomplete(
                 case,
-                &upstream_repository(&l, &no_depsdev(), Some("1.0.0")),
+                &upstream_repository(&l, &no_depsdev(), Some("1.0.0"), &no_provenance()),
                 "npm's answer is",
             );
         }
@@ -358,9 +438,16 @@ mod tests {
         for (case, l) in degraded(&depsdev) {
             expect_incomplete(
                 case,
-                &upstream_repository(&silent, &l, Some("1.0.0")),
+                &upstream_repository(&silent, &l, Some("1.0.0"), &no_provenance()),
                 "deps.dev's answer is",
             );
+        }
+    }
+
+    fn no_provenance() -> Lookup<Provenance> {
+        Lookup::NotApplicable {
+            source: provenance::SOURCE.into(),
+            why: "not npm".into(),
         }
     }
 

@@ -18,6 +18,7 @@ mod evidence;
 pub mod insights;
 pub mod maintainers;
 mod metadata;
+pub mod provenance;
 mod releases;
 mod scorecard;
 mod stewardship;
@@ -75,6 +76,9 @@ pub struct Facts {
     pub self_attestation: Lookup<maintainers::SelfAttested>,
     /// `[self_attestation] max_age_days`.
     pub self_attestation_max_age_days: i64,
+    /// The SLSA provenance the registry keeps for the release in use,
+    /// verified (npm; not applicable elsewhere).
+    pub provenance: Lookup<provenance::Provenance>,
     /// Where OSV lists the package's vulnerabilities, if OSV covers it.
     pub vulnerabilities_listing: Option<String>,
     pub now: OffsetDateTime,
@@ -116,7 +120,7 @@ pub fn statement(f: &Facts, releases_in_use: Vec<String>, cfg: &Assessment) -> S
     set!(
         upstream_repository_url,
         Field::UpstreamRepositoryUrl,
-        upstream_repository(&f.registry, &f.depsdev_latest, v)
+        upstream_repository(&f.registry, &f.depsdev_latest, v, &f.provenance)
     );
     set!(
         spdx_license_latest_release,
@@ -358,6 +362,10 @@ mod tests {
                 why: "no validated GitHub repository".into(),
             },
             self_attestation_max_age_days: 365,
+            provenance: Lookup::NotApplicable {
+                source: provenance::SOURCE.into(),
+                why: "not asked".into(),
+            },
             vulnerabilities_listing: Some("https://osv.example/list?q=pkg".into()),
             now: NOW,
         }
@@ -386,7 +394,7 @@ mod tests {
         from!(
             upstream_repository_url,
             Field::UpstreamRepositoryUrl,
-            upstream_repository(&f.registry, &f.depsdev_latest, v)
+            upstream_repository(&f.registry, &f.depsdev_latest, v, &f.provenance)
         );
         from!(
             spdx_license_latest_release,

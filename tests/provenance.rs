@@ -1,0 +1,275 @@
+//! npm release provenance end to end: the real SLSA provenance npm keeps
+//! for `sigstore@0.4.0` (a Sigstore bundle from the public-good instance,
+//! recorded in npm's pacote test fixtures) served by the registry stand-in
+//! beside the real packument, verified offline against the built-in
+//! public-good trusted root. sigstore-js judges the same bundle first
+//! (tests/conformance/verify-npm-provenance.mjs). Then every way it must
+//! not count: a tampered bundle, another release's bundle, a registry
+//! digest it does not name, a declared repository it contradicts, and
+//! answers that are not npm's shape.
+
+mod common;
+#[path = "support/server.rs"]
+mod server;
+
+use base64::Engine;
+use common::*;
+use serde_json::{Value, json};
+use server::{Fault, FixtureServer};
+
+const RELEASE: &str = "pkg:npm/sigstore@0.4.0";
+const WORKFLOW: &str =
+    "https://github.com/sigstore/sigstore-js/.github/workflows/publish.yml@refs/tags/v0.4.0";
+const REPOSITORY: &str = "https://github.com/sigstore/sigstore-js";
+const COMMIT: &str = "8a2ee2fd20dda58ffa4a8d808a65cb1e04711c03";
+const ATTESTATIONS: &str = "/npm/-/npm/v1/attestations/sigstore@0.4.0";
+
+fn attestations() -> Value {
+    serde_json::from_slice(&std::fs::read(fixture("provenance/npm/sigstore@0.4.0.json")).unwrap())
+        .unwrap()
+}
+
+fn packument() -> Value {
+    serde_json::from_slice(&std::fs::read(fixture("registry/npm/sigstore.json")).unwrap()).unwrap()
+}
+
+fn serve(srv: &FixtureServer, path: &str, body: Vec<u8>) {
+    let exact = format!("{path}$");
+    srv.clear_fault(&exact);
+    srv.fault(&exact, Fault::Body { status: 200, body });
+}
+
+/// `assess` of `purl` against the stand-ins, with a cache of its own.
+fn assess(srv: &FixtureServer, tmp: &Temp, purl: &str) -> Value {
+    let env = srv.env();
+    let env_ref: Vec<(&str, &str)> = env.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    let cache = tempfile::tempdir_in(tmp.path()).unwrap();
+    let o = tacos_env(
+        tmp.path(),
+        &[
+            "assess",
+            purl,
+            "--cache-dir",
+            cache.path().to_str().unwrap(),
+        ],
+        &env_ref,
+    );
+    assert_ok(&o);
+    let v: Value = serde_json::from_str(&stdout(&o)).unwrap();
+    v[0].clone()
+}
+
+fn repository_evidence(s: &Value) -> &Value {
+    &s["Evidence"]["UpstreamRepositoryURL"]
+}
+
+#[test]
+fn sigstore_js_verifies_the_recorded_provenance_and_refuses_a_tampered_one() {
+    let tmp = Temp::new();
+    let integrity = packument()["versions"]["0.4.0"]["dist"]["integrity"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let root = fixture("sigstore/public-good-trusted-root.json");
+    let judge_it = |answer: &Value| {
+        let p = tmp.join("answer.json");
+        std::fs::write(&p, answer.to_string()).unwrap();
+        judge(
+            "verify-npm-provenance.mjs",
+            &[
+                p.to_str().unwrap(),
+                root.to_str().unwrap(),
+                RELEASE,
+                &integrity,
+            ],
+        )
+    };
+    let (code, said) = judge_it(&attestations());
+    assert_eq!(code, 0, "{said}");
+    assert!(
+        said.contains(WORKFLOW) && said.contains(REPOSITORY),
+        "{said}"
+    );
+
+    let (code, said) = judge_it(&tampered());
+    assert_eq!(code, 1, "a tampered bundle must fail the judge too: {said}");
+}
+
+/// The recorded answer with one character of the signed statement changed.
+fn tampered() -> Value {
+    let mut a = attestations();
+    let env = &mut a["attestations"][0]["bundle"]["dsseEnvelope"];
+    let b64 = base64::engine::general_purpose::STANDARD;
+    let mut payload = b64.decode(env["payload"].as_str().unwrap()).unwrap();
+    let text = String::from_utf8(payload.clone()).unwrap();
+    let at = text.find("refs/tags/v0.4.0").unwrap();
+    payload[at + "refs/tags/v".len()] = b'9';
+    env["payload"] = b64.encode(&payload).into();
+    a
+}
+
+#[test]
+fn a_verified_provenance_confirms_the_declared_repository() {
+    let srv = FixtureServer::start(&fixtures());
+    let tmp = Temp::new();
+    let s = assess(&srv, &tmp, RELEASE);
+    assert_eq!(s["UpstreamRepositoryURL"], REPOSITORY, "{s}");
+    let e = repository_evidence(&s);
+    assert_eq!(e["ReasonCode"], "observed", "{e}");
+    let reason = e["Reason"].as_str().unwrap();
+    assert!(
+        reason.contains(&format!(
+            "confirmed by the verified provenance of release 0.4.0: built from {REPOSITORY} at commit {COMMIT} by {WORKFLOW}"
+        )),
+        "{reason}"
+    );
+    assert!(reason.contains("entry 10960845"), "{reason}");
+    let p = &e["Observed"]["provenance"];
+    assert_eq!(p["verified"], true, "{p}");
+    assert_eq!(p["sourceRepository"], REPOSITORY);
+    assert_eq!(p["commit"], COMMIT);
+    assert_eq!(p["signedAt"], "2023-01-11T17:31:52Z");
+    assert!(
+        p["attestations"].as_str().unwrap().ends_with(ATTESTATIONS),
+        "{p}"
+    );
+    // The attested-only field a provenance might be mistaken for stays so.
+    assert_eq!(s["DocumentedBuildPractices"], "NOASSERTION");
+}
+
+#[test]
+fn a_provenance_that_proves_nothing_leaves_the_declaration_alone_and_says_why() {
+    let srv = FixtureServer::start(&fixtures());
+    let tmp = Temp::new();
+    type SetUp<'a> = Box<dyn Fn() + 'a>;
+    let cases: Vec<(&str, SetUp, &str)> = vec![
+        (
+            "tampered",
+            Box::new(|| serve(&srv, ATTESTATIONS, tampered().to_string().into_bytes())),
+            "its signature does not verify",
+        ),
+        (
+            "another release's provenance",
+            Box::new(|| {
+                srv.clear_fault(&format!("{ATTESTATIONS}$"));
+                serve(
+                    &srv,
+                    "/npm/-/npm/v1/attestations/sigstore@1.0.0",
+                    attestations().to_string().into_bytes(),
+                )
+            }),
+            "its subject is not sigstore@1.0.0",
+        ),
+        (
+            "a tarball digest it does not name",
+            Box::new(|| {
+                let mut p = packument();
+                let other = p["versions"]["1.0.0"]["dist"]["integrity"].clone();
+                p["versions"]["0.4.0"]["dist"]["integrity"] = other;
+                serve(&srv, "/npm/sigstore", p.to_string().into_bytes());
+            }),
+            "its subject's SHA-512 is not the one the registry records",
+        ),
+        (
+            "no digest to tie it to",
+            Box::new(|| {
+                let mut p = packument();
+                p["versions"]["0.4.0"]["dist"]
+                    .as_object_mut()
+                    .unwrap()
+                    .remove("integrity");
+                serve(&srv, "/npm/sigstore", p.to_string().into_bytes());
+            }),
+            "the registry records no SHA-512",
+        ),
+    ];
+    for (case, set_up, says) in cases {
+        set_up();
+        let purl = if case.contains("another release") {
+            "pkg:npm/sigstore@1.0.0"
+        } else {
+            RELEASE
+        };
+        let s = assess(&srv, &tmp, purl);
+        // The declaration stands on the registry's answer, as before.
+        assert_eq!(s["UpstreamRepositoryURL"], REPOSITORY, "{case}: {s}");
+        let e = repository_evidence(&s);
+        let reason = e["Reason"].as_str().unwrap();
+        assert!(
+            reason.contains("provenance proves nothing"),
+            "{case}: {reason}"
+        );
+        assert!(reason.contains(says), "{case}: {reason}");
+        assert_eq!(
+            e["Observed"]["provenance"]["verified"], "NOASSERTION",
+            "{case}: {e}"
+        );
+        assert!(!reason.contains("confirmed"), "{case}: {reason}");
+        srv.clear_fault("/npm/sigstore$");
+    }
+}
+
+#[test]
+fn a_provenance_naming_another_repository_is_a_conflict_and_unvalidates_it() {
+    let srv = FixtureServer::start(&fixtures());
+    let tmp = Temp::new();
+    // A packument that claims a famous repository it was not built from
+    // (borrowing its Scorecard): the signed provenance says otherwise.
+    let mut p = packument();
+    let claimed = json!({"type": "git", "url": "git+https://github.com/ossf/scorecard.git"});
+    p["repository"] = claimed.clone();
+    for (_, v) in p["versions"].as_object_mut().unwrap() {
+        v["repository"] = claimed.clone();
+    }
+    serve(&srv, "/npm/sigstore", p.to_string().into_bytes());
+    let s = assess(&srv, &tmp, RELEASE);
+    assert_eq!(s["UpstreamRepositoryURL"], "NOASSERTION", "{s}");
+    let e = repository_evidence(&s);
+    assert_eq!(e["ReasonCode"], "conflict", "{e}");
+    let reason = e["Reason"].as_str().unwrap();
+    assert!(
+        reason.contains(&format!(
+            "the verified provenance of release 0.4.0 says it was built from {REPOSITORY}"
+        )) && reason.contains("not from the declared repository"),
+        "{reason}"
+    );
+    // Nothing is taken from the claimed repository: Scorecard is not asked.
+    let sc = &s["Evidence"]["CodeReviewPractice"];
+    assert!(
+        sc["Reason"].as_str().unwrap().contains("names https://github.com/sigstore/sigstore-js, not the declared https://github.com/ossf/scorecard"),
+        "{sc}"
+    );
+    assert_eq!(srv.hits("/scorecard/projects/github.com/ossf/scorecard"), 0);
+}
+
+#[test]
+fn answers_not_in_npm_s_shape_are_malformed_and_decide_nothing() {
+    let srv = FixtureServer::start(&fixtures());
+    let tmp = Temp::new();
+    let mut two = attestations();
+    let first = two["attestations"][0].clone();
+    two["attestations"].as_array_mut().unwrap().push(first);
+    let cases: Vec<(&str, Vec<u8>)> = vec![
+        ("not JSON", b"<html>upstream error</html>".to_vec()),
+        ("no list", br#"{"attestations": {}}"#.to_vec()),
+        ("a bundle that is a string", br#"{"attestations": [{"predicateType": "https://slsa.dev/provenance/v1", "bundle": "x"}]}"#.to_vec()),
+        ("two provenances", two.to_string().into_bytes()),
+        ("over the size limit", {
+            let mut b = br#"{"attestations": [], "pad": ""#.to_vec();
+            b.extend(std::iter::repeat_n(b'x', 600 * 1024));
+            b.extend(br#""}"#);
+            b
+        }),
+    ];
+    for (case, body) in cases {
+        serve(&srv, ATTESTATIONS, body);
+        let s = assess(&srv, &tmp, RELEASE);
+        assert_eq!(s["UpstreamRepositoryURL"], REPOSITORY, "{case}: {s}");
+        let e = repository_evidence(&s);
+        assert!(e["Observed"].get("provenance").is_none(), "{case}: {e}");
+        assert!(
+            !e["Reason"].as_str().unwrap().contains("provenance"),
+            "{case}: {e}"
+        );
+    }
+}

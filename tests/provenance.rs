@@ -135,6 +135,11 @@ fn a_verified_provenance_confirms_the_declared_repository() {
     );
     // The attested-only field a provenance might be mistaken for stays so.
     assert_eq!(s["DocumentedBuildPractices"], "NOASSERTION");
+    // No registry-wide rule is known for npm: nothing is added.
+    let mfa = s["Evidence"]["PackageManagerMFAEnabled"]["Reason"]
+        .as_str()
+        .unwrap();
+    assert!(!mfa.contains("context"), "{mfa}");
 }
 
 #[test]
@@ -272,4 +277,147 @@ fn answers_not_in_npm_s_shape_are_malformed_and_decide_nothing() {
             "{case}: {e}"
         );
     }
+}
+
+// PyPI: the real PEP 740 provenance of sigstore-3.6.1.tar.gz and of
+// pypi_attestations-0.0.19.tar.gz (recorded in pypi-attestations' test
+// assets), served by the index stand-in's integrity API beside the real
+// project answers.
+
+const PYPI_RELEASE: &str = "pkg:pypi/sigstore@3.6.1";
+const PYPI_REPOSITORY: &str = "https://github.com/sigstore/sigstore-python";
+const PYPI_WORKFLOW: &str =
+    "https://github.com/sigstore/sigstore-python/.github/workflows/release.yml@refs/tags/v3.6.1";
+const PYPI_SDIST_SHA256: &str = "ee60fdc9236fd6709271ad53b44027461360c3fde155d2af15482e4c451ff865";
+
+#[test]
+fn sigstore_python_verifies_the_recorded_pypi_provenance() {
+    let root = fixture("sigstore/public-good-trusted-root.json");
+    let prov = fixture("provenance/pypi/sigstore-3.6.1.tar.gz.provenance");
+    // The digest the registry lists for the file is the one judged.
+    let project: Value =
+        serde_json::from_slice(&std::fs::read(fixture("registry/pypi/sigstore.json")).unwrap())
+            .unwrap();
+    let listed = project["releases"]["3.6.1"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["filename"] == "sigstore-3.6.1.tar.gz")
+        .unwrap()["digests"]["sha256"]
+        .clone();
+    assert_eq!(listed, PYPI_SDIST_SHA256);
+    let (code, said) = judge(
+        "verify-pypi-provenance.py",
+        &[
+            prov.to_str().unwrap(),
+            root.to_str().unwrap(),
+            "sigstore-3.6.1.tar.gz",
+            PYPI_SDIST_SHA256,
+            PYPI_WORKFLOW,
+        ],
+    );
+    assert_eq!(code, 0, "{said}");
+    assert!(said.contains(PYPI_REPOSITORY), "{said}");
+    // Another file's digest fails the judge as it fails the tool.
+    let (code, said) = judge(
+        "verify-pypi-provenance.py",
+        &[
+            prov.to_str().unwrap(),
+            root.to_str().unwrap(),
+            "sigstore-3.6.1.tar.gz",
+            &"0".repeat(64),
+            PYPI_WORKFLOW,
+        ],
+    );
+    assert_eq!(code, 1, "{said}");
+}
+
+#[test]
+fn a_verified_pypi_publish_attestation_confirms_the_declared_repository() {
+    let srv = FixtureServer::start(&fixtures());
+    let tmp = Temp::new();
+    let s = assess(&srv, &tmp, PYPI_RELEASE);
+    assert_eq!(s["UpstreamRepositoryURL"], PYPI_REPOSITORY, "{s}");
+    let e = repository_evidence(&s);
+    let reason = e["Reason"].as_str().unwrap();
+    assert!(
+        reason.contains(&format!(
+            "confirmed by the verified provenance of release 3.6.1: published from {PYPI_REPOSITORY} at commit 896cfe13105495e6dc6f8faf23e1007da35edeeb by {PYPI_WORKFLOW}"
+        )),
+        "{reason}"
+    );
+    let p = &e["Observed"]["provenance"];
+    assert_eq!(p["verified"], true, "{p}");
+    assert_eq!(p["claim"], "published");
+    // PyPI's account-wide 2FA rule is context beside the attested-only
+    // field, never its value; a publish attestation is no MFA evidence.
+    assert_eq!(s["PackageManagerMFAEnabled"], "NOASSERTION");
+    let mfa = &s["Evidence"]["PackageManagerMFAEnabled"];
+    assert_eq!(mfa["ReasonCode"], "attested-only", "{mfa}");
+    assert!(
+        mfa["Reason"]
+            .as_str()
+            .unwrap()
+            .contains("context, not an attestation: PyPI requires every account to have two-factor authentication"),
+        "{mfa}"
+    );
+    assert!(
+        p["attestations"]
+            .as_str()
+            .unwrap()
+            .ends_with("/integrity/sigstore/3.6.1/sigstore-3.6.1.tar.gz/provenance"),
+        "{p}"
+    );
+
+    // The same attestation served for the release's other file (the
+    // wheel, were it the one asked about) names another file: nothing.
+    let mut project: Value =
+        serde_json::from_slice(&std::fs::read(fixture("registry/pypi/sigstore.json")).unwrap())
+            .unwrap();
+    let files = project["releases"]["3.6.1"].as_array_mut().unwrap();
+    files.retain(|f| f["packagetype"] != "sdist");
+    let wheel = files[0]["filename"].as_str().unwrap().to_string();
+    serve(
+        &srv,
+        "/pypi/pypi/sigstore/json",
+        project.to_string().into_bytes(),
+    );
+    serve(
+        &srv,
+        &format!("/pypi/integrity/sigstore/3.6.1/{wheel}/provenance"),
+        std::fs::read(fixture("provenance/pypi/sigstore-3.6.1.tar.gz.provenance")).unwrap(),
+    );
+    let s = assess(&srv, &tmp, PYPI_RELEASE);
+    let reason = repository_evidence(&s)["Reason"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(
+        reason.contains(&format!("its subject is not sigstore@3.6.1's file {wheel}")),
+        "{reason}"
+    );
+    assert_eq!(s["UpstreamRepositoryURL"], PYPI_REPOSITORY);
+}
+
+/// pypi-attestations moved from trailofbits to the pypi organisation after
+/// 0.0.19: the project now declares the new repository, the release's
+/// attestation names the old one. A move and a false claim look the same
+/// from here, so it is a conflict, never a value — and the reason shows
+/// both repositories for a person to judge.
+#[test]
+fn a_repository_transferred_since_the_release_is_a_conflict_with_both_named() {
+    let srv = FixtureServer::start(&fixtures());
+    let tmp = Temp::new();
+    let s = assess(&srv, &tmp, "pkg:pypi/pypi-attestations@0.0.19");
+    assert_eq!(s["UpstreamRepositoryURL"], "NOASSERTION", "{s}");
+    let e = repository_evidence(&s);
+    assert_eq!(e["ReasonCode"], "conflict", "{e}");
+    let reason = e["Reason"].as_str().unwrap();
+    assert!(
+        reason.contains("https://github.com/pypi/pypi-attestations")
+            && reason.contains(
+                "the verified provenance of release 0.0.19 says it was published from https://github.com/trailofbits/pypi-attestations"
+            ),
+        "{reason}"
+    );
 }

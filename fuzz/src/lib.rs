@@ -16,6 +16,7 @@ use std::path::Path;
 use std::sync::LazyLock;
 
 use bolero::check;
+use tacos_sbom::assess::fields::provenance;
 use tacos_sbom::attest::{self, Envelope, KeyAlgorithm, PublicKey, SigningKey};
 use tacos_sbom::attest::{rfc3161, trust_root};
 use tacos_sbom::config::Config;
@@ -303,28 +304,16 @@ fn registry_answers() {
         if let Ok(i) = serde_json::from_slice::<oci::Index>(input) {
             let _ = i.manifests.iter().map(oci::Descriptor::sha256).count();
         }
-        // npm's attestations of a release (seeded with a real one), checked
-        // as the provenance of the release it names.
-        if let Ok(a) = tacos_sbom::sources::npm::read_attestations(input)
-            && let Some(p) = a.provenance
-        {
-            static RELEASE: LazyLock<tacos_sbom::sources::model::Release> =
-                LazyLock::new(|| tacos_sbom::sources::model::Release {
-                    version: "0.4.0".into(),
-                    sha512: tacos_sbom::sources::npm::sha512_of_integrity(
-                        "sha512-KCwMX6k20mQyFkNYG2XT3lwK9u1P36wS9YURFd85zCXPrwrSLZCEh7/vMBFNYcJXRiBtGDS+T4/RZZF493zABA==",
-                    ),
-                    ..Default::default()
-                });
-            let at = time::macros::datetime!(2026-12-01 00:00 UTC);
-            let _ = tacos_sbom::assess::fields::provenance::check(
-                "sigstore",
-                "0.4.0",
-                Some(&RELEASE),
-                &p,
-                &PUBLIC_GOOD_ROOT,
-                at,
-            );
+        // A registry's attestations of a release (npm's answer, PyPI's PEP
+        // 740 provenance object; seeded with real ones), each checked as
+        // the attestation of the release it names.
+        let npm = tacos_sbom::sources::npm::read_attestations(input).ok();
+        let pypi = tacos_sbom::sources::pypi::read_provenance(input).ok();
+        for (kept, subject) in [(npm, &*NPM_SUBJECT), (pypi, &*PYPI_SUBJECT)] {
+            for b in kept.iter().flat_map(|k| &k.bundles) {
+                let at = time::macros::datetime!(2026-12-01 00:00 UTC);
+                let _ = provenance::check(subject, b, &PUBLIC_GOOD_ROOT, at);
+            }
         }
     });
 }
@@ -339,6 +328,42 @@ static PUBLIC_GOOD_ROOT: LazyLock<trust_root::TrustedRoot> = LazyLock::new(|| {
     ))
     .expect("the recorded root reads")
 });
+
+/// The releases the seeded attestations are about (their registry digests).
+static NPM_SUBJECT: LazyLock<provenance::Subject> = LazyLock::new(|| {
+    let release = tacos_sbom::sources::model::Release {
+        version: "0.4.0".into(),
+        sha512: tacos_sbom::sources::npm::sha512_of_integrity(
+            "sha512-KCwMX6k20mQyFkNYG2XT3lwK9u1P36wS9YURFd85zCXPrwrSLZCEh7/vMBFNYcJXRiBtGDS+T4/RZZF493zABA==",
+        ),
+        ..Default::default()
+    };
+    provenance::subject(Ecosystem::Npm, "sigstore", "0.4.0", Some(&release)).expect("a subject")
+});
+static PYPI_SUBJECT: LazyLock<provenance::Subject> = LazyLock::new(|| {
+    let release = tacos_sbom::sources::model::Release {
+        version: "0.0.19".into(),
+        file: Some(tacos_sbom::sources::model::ReleaseFile {
+            filename: "pypi_attestations-0.0.19.tar.gz".into(),
+            sha256: hex_bytes("9bb1add04b1b4e182be6b0b80931593f7a291eb49d69b4fd728a5d4cbcdc4bd3"),
+        }),
+        ..Default::default()
+    };
+    provenance::subject(
+        Ecosystem::PyPi,
+        "pypi-attestations",
+        "0.0.19",
+        Some(&release),
+    )
+    .expect("a subject")
+});
+
+fn hex_bytes(h: &str) -> Vec<u8> {
+    (0..h.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(&h[i..i + 2], 16).expect("hex"))
+        .collect()
+}
 
 /// Keyless Sigstore bundles (from anyone, with an SBOM) checked against a
 /// trusted root, and trusted roots themselves: every identity matches, so

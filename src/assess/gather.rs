@@ -21,10 +21,10 @@ use crate::sources::hub::{Sources, VulnKey};
 use crate::sources::insights::{self, SecurityInsights};
 use crate::sources::model::{DepsDevVersion, RegistryPackage, Release, Scorecard, Vulnerability};
 use crate::sources::repo_files;
-use crate::sources::{Lookup, depsdev, npm, osv, registry, repo_url, scorecard};
+use crate::sources::{Lookup, depsdev, npm, osv, pypi, registry, repo_url, scorecard};
 use crate::tacos::Statement;
 use fields::maintainers::SelfAttested;
-use fields::provenance::{Outcome, Provenance};
+use fields::provenance::{self, Outcome, Provenance};
 
 /// Stable releases checked against the OSV API for CleanReleaseAvailable,
 /// newest first (an offline database checks every release).
@@ -308,8 +308,10 @@ impl Assessor {
         resolved
     }
 
-    /// 2b. The SLSA provenance npm keeps for each release in use, verified
-    ///     (beside the vulnerability checks: it needs only the registry).
+    /// 2b. The attestations the registry keeps for each release in use
+    ///     (npm's SLSA provenance, PyPI's PEP 740 attestations of the
+    ///     release's source distribution), verified, beside the
+    ///     vulnerability checks: they need only the registry's answer.
     async fn ask_provenance(
         &self,
         packages: &[(Purl, super::InUse)],
@@ -320,14 +322,14 @@ impl Assessor {
         let mut seen = BTreeSet::new();
         for (purl, _) in packages {
             let key = (eco_of(purl), purl.registry_name());
-            let (Ecosystem::Npm, Some(version)) = (key.0, purl.version()) else {
+            let (Ecosystem::Npm | Ecosystem::PyPi, Some(version)) = (key.0, purl.version()) else {
                 continue;
             };
             let vk = (key.0, key.1.clone(), version.to_string());
             if !seen.insert(vk.clone()) {
                 continue;
             }
-            // Only a release the registry lists can be tied to its tarball.
+            // Only a release the registry lists can be tied to its file.
             let release = registries
                 .get(&key)
                 .and_then(Lookup::value)
@@ -340,7 +342,7 @@ impl Assessor {
         announce(progress, asked.len(), |n| {
             format!(
                 "checking the provenance of {}",
-                plural(n, "npm release", "npm releases")
+                plural(n, "release", "releases")
             )
         });
         let sources = self.sources.clone();
@@ -350,10 +352,30 @@ impl Assessor {
             move |(vk, release)| {
                 let s = sources.clone();
                 async move {
-                    let l = s
-                        .ask::<npm::Attestations>((vk.1.clone(), vk.2.clone()))
-                        .await;
-                    let p = fields::provenance::verified(&vk.1, &vk.2, release.as_ref(), l, now);
+                    let subject = provenance::subject(vk.0, &vk.1, &vk.2, release.as_ref());
+                    let l = match vk.0 {
+                        // PyPI keeps attestations per file: the file is the question.
+                        Ecosystem::PyPi => match release.as_ref().and_then(|r| r.file.as_ref()) {
+                            Some(f) => {
+                                s.ask::<pypi::Provenance>((
+                                    vk.1.clone(),
+                                    vk.2.clone(),
+                                    f.filename.clone(),
+                                ))
+                                .await
+                            }
+                            None => Lookup::NotApplicable {
+                                source: provenance::SOURCE.into(),
+                                why: "the registry lists no file of this release with a SHA-256"
+                                    .into(),
+                            },
+                        },
+                        _ => {
+                            s.ask::<npm::Attestations>((vk.1.clone(), vk.2.clone()))
+                                .await
+                        }
+                    };
+                    let p = provenance::verified(&vk.2, subject, l, now);
                     (vk, p)
                 }
             },
@@ -619,7 +641,7 @@ impl Assessor {
             },
             self_attestation_max_age_days: self.self_attestation.max_age_days,
             provenance: match purl.version() {
-                Some(v) if key.0 == Ecosystem::Npm => g
+                Some(v) if matches!(key.0, Ecosystem::Npm | Ecosystem::PyPi) => g
                     .provenance
                     .get(&(key.0, key.1.clone(), v.to_string()))
                     .cloned()
@@ -629,7 +651,7 @@ impl Assessor {
                     }),
                 _ => Lookup::NotApplicable {
                     source: fields::provenance::SOURCE.into(),
-                    why: "provenance is read for npm releases only".into(),
+                    why: "provenance is read for npm and PyPI releases only".into(),
                 },
             },
             vulnerabilities_listing: osv::listing(&self.sources, key.0, &key.1),

@@ -208,6 +208,18 @@ pub fn render_html(s: &Summary) -> String {
                         }
                     }
                 }
+                @if !s.registry_rules.is_empty() {
+                    h2 { "Registry-wide rules (context, not attestations)" }
+                    ul #registry-rules {
+                        @for r in &s.registry_rules {
+                            li {
+                                b { (r.registry) } " (" (plural(r.packages, "package", "packages")) "): "
+                                (r.rule) " since " (r.since) " (" (r.source) "). "
+                                (r.field) " stays what each project's maintainers attest."
+                            }
+                        }
+                    }
+                }
                 h2 { "Next steps" }
                 ul { @for n in &s.next_steps { li { (n) } } }
                 script { (PreEscaped(SCRIPT)) }

@@ -163,6 +163,22 @@ pub fn render_markdown(s: &Summary) -> String {
         let _ = writeln!(o, "  - fields: {}", l.fields.join(", "));
     }
 
+    if !s.registry_rules.is_empty() {
+        let _ = writeln!(o, "\n## Registry-wide rules (context, not attestations)\n");
+        for r in &s.registry_rules {
+            let _ = writeln!(
+                o,
+                "- **{}** ({}): {} since {} ({}). {} stays what each project's maintainers attest.",
+                cell(&r.registry),
+                plural(r.packages, "package", "packages"),
+                cell(&r.rule),
+                r.since,
+                cell(&r.source),
+                field(&r.field)
+            );
+        }
+    }
+
     let _ = writeln!(o, "\n## Next steps\n");
     if s.next_steps.is_empty() {
         let _ = writeln!(o, "None.");

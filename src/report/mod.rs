@@ -171,6 +171,47 @@ pub struct Summary {
     /// Policy violations, when a policy was evaluated.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub violations: Vec<policy::Violation>,
+    /// Rules a registry holds every account to, for the registries of the
+    /// packages here: context beside an attested-only field, never its
+    /// value.
+    #[serde(rename = "registryRules", skip_serializing_if = "Vec::is_empty")]
+    pub registry_rules: Vec<RegistryContext>,
+}
+
+/// A registry-wide rule, and how many packages here it covers.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct RegistryContext {
+    pub registry: String,
+    pub field: String,
+    pub rule: String,
+    pub since: String,
+    pub source: String,
+    pub packages: usize,
+}
+
+/// The registry-wide rules that cover some of `st`'s packages.
+fn registry_rules(st: &[Statement]) -> Vec<RegistryContext> {
+    crate::assess::fields::REGISTRY_RULES
+        .iter()
+        .filter_map(|r| {
+            let packages = st
+                .iter()
+                .filter(|s| {
+                    crate::purl::Purl::parse(&s.purl).is_ok_and(|p| {
+                        crate::purl::Ecosystem::from_purl_type(p.ty()) == r.ecosystem
+                    })
+                })
+                .count();
+            (packages > 0).then(|| RegistryContext {
+                registry: r.ecosystem.osv_name().unwrap_or("the registry").to_string(),
+                field: r.field.name().to_string(),
+                rule: r.rule.to_string(),
+                since: r.since.to_string(),
+                source: r.source.to_string(),
+                packages,
+            })
+        })
+        .collect()
 }
 
 /// What each TACOS field means, in a reviewer's words.
@@ -387,6 +428,7 @@ pub fn summarize(report: &Report) -> Summary {
         limitations,
         next_steps: next_steps(st),
         cisa,
+        registry_rules: registry_rules(st),
     }
 }
 
@@ -668,5 +710,30 @@ mod tests {
                 assert!(Field::from_name(f).is_some(), "{f}");
             }
         }
+    }
+
+    #[test]
+    fn registry_rules_show_for_the_registries_present_only() {
+        let npm_only = summarize(&report(vec![st("a", Attestation::True)]));
+        assert!(npm_only.registry_rules.is_empty());
+        let md = markdown::render_markdown(&npm_only);
+        assert!(!md.contains("Registry-wide rules"), "{md}");
+
+        let purl = crate::purl::Purl::parse("pkg:pypi/requests@2.0.0").unwrap();
+        let py =
+            crate::assess::identity(&purl, vec!["2.0.0".into()], &crate::assess::not_assessed());
+        let both = summarize(&report(vec![st("a", Attestation::True), py]));
+        assert_eq!(both.registry_rules.len(), 1);
+        let r = &both.registry_rules[0];
+        assert_eq!((r.registry.as_str(), r.packages), ("PyPI", 1));
+        assert_eq!(r.field, "PackageManagerMFAEnabled");
+        let md = markdown::render_markdown(&both);
+        assert!(
+            md.contains("## Registry-wide rules (context, not attestations)")
+                && md.contains("- **PyPI** (1 package): PyPI requires every account to have two-factor authentication"),
+            "{md}"
+        );
+        let json = serde_json::to_value(&both).unwrap();
+        assert_eq!(json["registryRules"][0]["since"], "2024-01-01");
     }
 }

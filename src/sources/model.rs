@@ -181,6 +181,34 @@ pub struct Release {
     /// The SHA-512 of the release's artifact, as the registry records it
     /// (npm's `dist.integrity`): what a provenance's subject must name.
     pub sha512: Option<Vec<u8>>,
+    /// The file whose attestations are read, with its SHA-256 as the
+    /// registry records it (PyPI: the source distribution, else the first
+    /// file listed).
+    pub file: Option<ReleaseFile>,
+}
+
+/// One file of a release.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct ReleaseFile {
+    pub filename: String,
+    pub sha256: Vec<u8>,
+}
+
+/// The attestations a registry keeps for a release, not yet verified:
+/// each as a Sigstore bundle's JSON (npm's as they are; PyPI's PEP 740
+/// attestations put into that shape), with the predicate type the
+/// registry lists it under, when it lists one.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct ReleaseAttestations {
+    pub bundles: Vec<ProvenanceBundle>,
+}
+
+/// A Sigstore bundle as the registry holds it, not yet verified.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProvenanceBundle {
+    pub predicate_type: Option<String>,
+    /// The bundle's JSON.
+    pub bundle: Vec<u8>,
 }
 
 /// A package as a registry describes it.

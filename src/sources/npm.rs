@@ -14,7 +14,8 @@ use super::adapter::{Adapter, Malformed, Question};
 use super::http::Service;
 use super::json::{self, kind, quoted};
 use super::model::{
-    Account, Dependency, DependencyKind, Flag, Funding, Maintainers, RegistryPackage, Release,
+    Account, Dependency, DependencyKind, Flag, Funding, Maintainers, ProvenanceBundle,
+    RegistryPackage, Release, ReleaseAttestations,
 };
 use super::repo_url;
 
@@ -54,21 +55,6 @@ pub const SLSA_PROVENANCE: [&str; 2] = [
     "https://slsa.dev/provenance/v0.2",
     "https://slsa.dev/provenance/v1",
 ];
-
-/// What npm keeps for a release: its SLSA provenance, if any (the publish
-/// attestation npm signs with its own key is not read).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ReleaseAttestations {
-    pub provenance: Option<ProvenanceBundle>,
-}
-
-/// A Sigstore bundle as the registry holds it, not yet verified.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ProvenanceBundle {
-    pub predicate_type: String,
-    /// The bundle's JSON.
-    pub bundle: Vec<u8>,
-}
 
 impl Question for Attestations {
     const ADAPTER: &'static Adapter = &ADAPTER;
@@ -121,11 +107,13 @@ pub fn read_attestations(body: &[u8]) -> Result<ReleaseAttestations, String> {
             return Err("two SLSA provenance attestations for one release".into());
         }
         provenance = Some(ProvenanceBundle {
-            predicate_type: ty.clone(),
+            predicate_type: Some(ty.clone()),
             bundle: serde_json::to_vec(bundle).map_err(|e| e.to_string())?,
         });
     }
-    Ok(ReleaseAttestations { provenance })
+    Ok(ReleaseAttestations {
+        bundles: provenance.into_iter().collect(),
+    })
 }
 
 pub fn packument_path(name: &str) -> String {
@@ -261,6 +249,7 @@ fn read_packument(bytes: &[u8], requested: &str) -> Result<RegistryPackage, Stri
                 .and_then(|d| d.get("integrity"))
                 .and_then(Value::as_str)
                 .and_then(sha512_of_integrity),
+            file: None,
         });
     }
     let links = ["homepage"]
@@ -860,11 +849,15 @@ mod tests {
         )
         .unwrap();
         let a = read_attestations(&recorded).unwrap();
-        let p = a.provenance.unwrap();
-        assert_eq!(p.predicate_type, "https://slsa.dev/provenance/v0.2");
+        assert_eq!(a.bundles.len(), 1);
+        let p = &a.bundles[0];
+        assert_eq!(
+            p.predicate_type.as_deref(),
+            Some("https://slsa.dev/provenance/v0.2")
+        );
         assert!(p.bundle.starts_with(b"{"));
         let publish_only = br#"{"attestations": [{"predicateType": "https://github.com/npm/attestation/tree/main/specs/publish/v0.1", "bundle": {}}]}"#;
-        assert_eq!(read_attestations(publish_only).unwrap().provenance, None);
+        assert!(read_attestations(publish_only).unwrap().bundles.is_empty());
         for (bad, says) in [
             (&b"[]"[..], "no `attestations`"),
             (br#"{"attestations": 1}"#, "not a list"),

@@ -11,7 +11,8 @@ use super::adapter::{Adapter, Malformed, Question};
 use super::http::Service;
 use super::json::{self, kind, quoted};
 use super::model::{
-    Account, Dependency, DependencyKind, Flag, Funding, Maintainers, RegistryPackage, Release,
+    Account, Dependency, DependencyKind, Flag, Funding, Maintainers, ProvenanceBundle,
+    RegistryPackage, Release, ReleaseAttestations, ReleaseFile,
 };
 use super::osv_record::normalize_name;
 use super::{npm, repo_url};
@@ -52,6 +53,128 @@ impl Question for ReleaseDependencies {
     fn parse(body: &[u8], (name, version): &(String, String)) -> Result<Self::Value, Malformed> {
         parse_release(body, name, version)
     }
+}
+
+/// A release file's attestations (PEP 740), by (project, version,
+/// filename): `GET /integrity/{project}/{version}/{filename}/provenance`,
+/// on the configured index. A 404 is "none kept".
+pub struct Provenance;
+
+/// The largest provenance answer read: a few attestations of a few
+/// kilobytes each.
+pub const MAX_PROVENANCE: usize = 512 * 1024;
+/// The most attestations read from one answer.
+const MAX_ATTESTATIONS: usize = 16;
+
+impl Question for Provenance {
+    const ADAPTER: &'static Adapter = &ADAPTER;
+    type Key = (String, String, String);
+    type Value = ReleaseAttestations;
+
+    fn path((name, version, file): &(String, String, String)) -> String {
+        let seg = |s: &str| crate::percent::encode(s, |c| !crate::percent::is_unreserved(c));
+        format!(
+            "/integrity/{}/{}/{}/provenance",
+            seg(&normalize_name(Ecosystem::PyPi, name)),
+            seg(version),
+            seg(file)
+        )
+    }
+
+    fn parse(
+        body: &[u8],
+        _key: &(String, String, String),
+    ) -> Result<ReleaseAttestations, Malformed> {
+        read_provenance(body).map_err(|why| ADAPTER.malformed(why))
+    }
+}
+
+/// Read a PEP 740 provenance object: `{"version": 1,
+/// "attestation_bundles": [{"publisher", "attestations": [...]}]}`, each
+/// attestation (`version` 1: `verification_material` {`certificate`,
+/// `transparency_entries`}, `envelope` {`statement`, `signature`}) put
+/// into the Sigstore bundle (v0.3) it is a form of. Nothing is verified
+/// here.
+pub fn read_provenance(body: &[u8]) -> Result<ReleaseAttestations, String> {
+    if body.len() > MAX_PROVENANCE {
+        return Err(format!(
+            "the provenance answer is {} bytes, over the {MAX_PROVENANCE}-byte limit",
+            body.len()
+        ));
+    }
+    let v: Value = json::parse(body).map_err(|e| e.to_string())?;
+    if v.get("version") != Some(&Value::from(1)) {
+        return Err("not a version 1 provenance object".into());
+    }
+    let groups = v
+        .get("attestation_bundles")
+        .and_then(Value::as_array)
+        .ok_or("no `attestation_bundles` list")?;
+    let mut bundles = Vec::new();
+    for g in groups {
+        let list = g
+            .get("attestations")
+            .and_then(Value::as_array)
+            .ok_or("an attestation bundle without an `attestations` list")?;
+        for a in list {
+            if bundles.len() == MAX_ATTESTATIONS {
+                return Err(format!("more than {MAX_ATTESTATIONS} attestations"));
+            }
+            bundles.push(as_sigstore_bundle(a)?);
+        }
+    }
+    Ok(ReleaseAttestations { bundles })
+}
+
+fn as_sigstore_bundle(a: &Value) -> Result<ProvenanceBundle, String> {
+    if a.get("version") != Some(&Value::from(1)) {
+        return Err("an attestation that is not version 1".into());
+    }
+    let text = |v: Option<&Value>, what: &str| {
+        v.and_then(Value::as_str)
+            .map(str::to_string)
+            .ok_or_else(|| format!("an attestation without its {what}"))
+    };
+    let vm = a.get("verification_material");
+    let certificate = text(vm.and_then(|m| m.get("certificate")), "certificate")?;
+    let entries = vm
+        .and_then(|m| m.get("transparency_entries"))
+        .filter(|e| e.is_array())
+        .ok_or("an attestation without its transparency entries")?;
+    let env = a.get("envelope");
+    let statement = text(env.and_then(|e| e.get("statement")), "statement")?;
+    let signature = text(env.and_then(|e| e.get("signature")), "signature")?;
+    let bundle = serde_json::json!({
+        "mediaType": "application/vnd.dev.sigstore.bundle.v0.3+json",
+        "verificationMaterial": {
+            "certificate": {"rawBytes": certificate},
+            "tlogEntries": entries,
+        },
+        "dsseEnvelope": {
+            "payload": statement,
+            "payloadType": "application/vnd.in-toto+json",
+            "signatures": [{"sig": signature}],
+        },
+    });
+    Ok(ProvenanceBundle {
+        predicate_type: None,
+        bundle: serde_json::to_vec(&bundle).map_err(|e| e.to_string())?,
+    })
+}
+
+/// A file's name and SHA-256 as the JSON API lists them.
+fn release_file(f: &serde_json::Map<String, Value>) -> Option<ReleaseFile> {
+    let filename = f.get("filename")?.as_str()?;
+    let hex_digest = f.get("digests")?.get("sha256")?.as_str()?;
+    let sha256 = hex::decode(hex_digest).ok().filter(|d| d.len() == 32)?;
+    // A name that could walk a path is no file of a release.
+    if filename.is_empty() || filename.contains(['/', '\\']) || filename.starts_with('.') {
+        return None;
+    }
+    Some(ReleaseFile {
+        filename: filename.to_string(),
+        sha256,
+    })
 }
 
 pub fn project_path(name: &str) -> String {
@@ -248,10 +371,20 @@ fn read_project(bytes: &[u8], requested: &str) -> Result<RegistryPackage, String
         let mut yanked_all = !files.is_empty();
         let mut reason = None;
         let mut published: Option<OffsetDateTime> = None;
+        let mut attested: Option<ReleaseFile> = None;
         for f in files {
             let f = f
                 .as_object()
                 .ok_or_else(|| format!("a file of {} is not an object", quoted(ver)))?;
+            // The file whose attestations are read: the source
+            // distribution, else the first listed; a file without a
+            // readable name and SHA-256 is none.
+            let sdist = f.get("packagetype").and_then(Value::as_str) == Some("sdist");
+            if (attested.is_none() || sdist)
+                && let Some(file) = release_file(f)
+            {
+                attested = Some(file);
+            }
             match f.get("yanked") {
                 Some(Value::Bool(true)) => {
                     if reason.is_none() {
@@ -325,8 +458,8 @@ fn read_project(bytes: &[u8], requested: &str) -> Result<RegistryPackage, String
             } else {
                 None
             },
-            // PyPI's digests are per file; PEP 740 provenance is not read yet.
             sha512: None,
+            file: attested,
         });
     }
     let maintainers = match v.get("ownership") {
@@ -695,5 +828,70 @@ mod tests {
             (d.name.as_str(), d.requirement.as_str()),
             ("idna", "<4,>=2.5")
         );
+    }
+    #[test]
+    fn pep_740_provenance_becomes_sigstore_bundles_or_is_malformed() {
+        let path = Provenance::path(&(
+            "Pypi_Attestations".into(),
+            "0.0.19".into(),
+            "pypi_attestations-0.0.19.tar.gz".into(),
+        ));
+        assert_eq!(
+            path,
+            "/integrity/pypi-attestations/0.0.19/pypi_attestations-0.0.19.tar.gz/provenance"
+        );
+        let recorded = std::fs::read(
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("tests/fixtures/provenance/pypi/pypi_attestations-0.0.19.tar.gz.provenance"),
+        )
+        .unwrap();
+        let a = read_provenance(&recorded).unwrap();
+        assert_eq!(a.bundles.len(), 1);
+        let b: Value = serde_json::from_slice(&a.bundles[0].bundle).unwrap();
+        assert_eq!(
+            b["mediaType"],
+            "application/vnd.dev.sigstore.bundle.v0.3+json"
+        );
+        assert!(b["verificationMaterial"]["tlogEntries"][0]["inclusionProof"].is_object());
+        let mut v: Value = serde_json::from_slice(&recorded).unwrap();
+        let att = v["attestation_bundles"][0]["attestations"][0].clone();
+        v["attestation_bundles"][0]["attestations"] = Value::Array(vec![att; 17]);
+        let too_many = serde_json::to_vec(&v).unwrap();
+        for (bad, says) in [
+            (&b"{}"[..], "not a version 1"),
+            (br#"{"version": 1}"#, "no `attestation_bundles`"),
+            (
+                br#"{"version": 1, "attestation_bundles": [{}]}"#,
+                "without an `attestations`",
+            ),
+            (
+                br#"{"version": 1, "attestation_bundles": [{"attestations": [{"version": 1}]}]}"#,
+                "without its certificate",
+            ),
+            (&too_many[..], "more than 16"),
+        ] {
+            let why = read_provenance(bad).unwrap_err();
+            assert!(why.contains(says), "{why}");
+        }
+    }
+
+    #[test]
+    fn the_attested_file_is_the_sdist_else_the_first_with_a_digest() {
+        let project = std::fs::read(
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("tests/fixtures/registry/pypi/sigstore.json"),
+        )
+        .unwrap();
+        let p = parse_project(&project, "sigstore").unwrap();
+        let f = p.release("3.6.1").unwrap().file.clone().unwrap();
+        assert_eq!(f.filename, "sigstore-3.6.1.tar.gz");
+        assert_eq!(hex::encode(&f.sha256[..4]), "ee60fdc9");
+        let mut f = serde_json::Map::new();
+        f.insert("filename".into(), "../x.tar.gz".into());
+        f.insert(
+            "digests".into(),
+            serde_json::json!({"sha256": "00".repeat(32)}),
+        );
+        assert_eq!(release_file(&f), None);
     }
 }

@@ -568,6 +568,26 @@ fn route(st: &State, req: &Request) -> Answer {
             file_answer(&file).unwrap_or_else(|| Answer::json(404, &json!({"error": "Not found"})))
         }
         "npm" => file_answer(&npm_file(st, &pct_decode(rest))).unwrap_or_else(|| not_recorded(st)),
+        // PyPI's integrity API: a file's recorded PEP 740 provenance, else
+        // its 404 (most files have none).
+        "pypi" if rest.starts_with("integrity/") => {
+            let parts: Vec<String> = rest.split('/').map(pct_decode).collect();
+            match parts.as_slice() {
+                [_, _project, _version, file, last]
+                    if last == "provenance" && !file.contains("..") && !file.contains('/') =>
+                {
+                    file_answer(
+                        &st.fixtures
+                            .join("provenance/pypi")
+                            .join(format!("{file}.provenance")),
+                    )
+                    .unwrap_or_else(|| {
+                        Answer::json(404, &json!({"message": "No provenance available"}))
+                    })
+                }
+                _ => Answer::not_found(),
+            }
+        }
         "pypi" => {
             let name = rest
                 .strip_prefix("pypi/")

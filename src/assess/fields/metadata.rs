@@ -155,6 +155,7 @@ fn provenance_says(declared: &str, provenance: &Lookup<Provenance>) -> Said {
     let observed = p.observed(&f.url);
     match &p.outcome {
         Outcome::Verified {
+            made,
             repository,
             workflow,
             commit,
@@ -168,7 +169,7 @@ fn provenance_says(declared: &str, provenance: &Lookup<Provenance>) -> Said {
             if provenance::same_repository(declared, repository) {
                 Said::Note(
                     format!(
-                        "confirmed by the verified provenance of release {}: built from {repository}{at} by {workflow} ({logged})",
+                        "confirmed by the verified provenance of release {}: {made} from {repository}{at} by {workflow} ({logged})",
                         p.version
                     ),
                     observed,
@@ -176,7 +177,7 @@ fn provenance_says(declared: &str, provenance: &Lookup<Provenance>) -> Said {
             } else {
                 Said::Contradicts(
                     format!(
-                        "the verified provenance of release {} says it was built from {repository}{at} by {workflow}, not from the declared repository",
+                        "the verified provenance of release {} says it was {made} from {repository}{at} by {workflow}, not from the declared repository (a repository renamed or moved since that release looks the same from here)",
                         p.version
                     ),
                     observed,

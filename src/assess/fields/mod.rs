@@ -24,7 +24,7 @@ mod scorecard;
 mod stewardship;
 mod vulnerabilities;
 
-pub use attested::attested_only;
+pub use attested::{REGISTRY_RULES, RegistryRule, attested_only};
 pub use metadata::{Repository, license_latest, repository, sbom_list, upstream_repository};
 pub use releases::{Latest, known_releases_url, latest_stable, newest_stable, stable_releases};
 pub use scorecard::{code_review, fuzzing, no_binaries, security_policy, security_responsive};
@@ -225,6 +225,11 @@ pub fn statement(f: &Facts, releases_in_use: Vec<String>, cfg: &Assessment) -> S
         )
     );
     self_attested(&mut s, f, latest_released(f));
+    for field in Field::ALL.into_iter().filter(|f| f.is_attested_only()) {
+        if let Some(e) = s.evidence.get_mut(&field) {
+            attested::with_registry_context(e, f.ecosystem, field);
+        }
+    }
     s
 }
 

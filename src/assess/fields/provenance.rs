@@ -1,12 +1,14 @@
-//! A release's SLSA provenance, verified: the Sigstore bundle npm keeps for
-//! a release published from CI, checked against the public-good trusted
-//! root (the one npm's provenance is signed under), by a GitHub Actions
-//! identity, for exactly this release (its subject is the package URL and
-//! the SHA-512 the registry records for the tarball). What it proves: this
-//! release's tarball was built by a workflow of the repository Fulcio
-//! names, at the commit it names. What it does not: that the build was
-//! safe, that the maintainers document their build practices (an
-//! attested-only field), or anything about another release.
+//! A release's provenance, verified: the Sigstore-signed attestations a
+//! registry keeps for a release published from CI (npm's SLSA provenance;
+//! PyPI's PEP 740 attestations, publish or SLSA), checked against the
+//! public-good trusted root (the one both registries' attestations are
+//! signed under), by a GitHub Actions identity, for exactly this release's
+//! file (the statement's subject names it with the digest the registry
+//! records). What it proves: that file was built (SLSA) or published (PyPI's
+//! publish attestation) by a workflow of the repository Fulcio names, at
+//! the commit it names. What it does not: that the build was safe, that
+//! the maintainers document their build practices (an attested-only
+//! field), or anything about another release.
 
 use std::sync::LazyLock;
 
@@ -16,14 +18,17 @@ use time::OffsetDateTime;
 
 use crate::attest::keyless::{self, Identity, KeylessError, Matcher};
 use crate::attest::trust_root::{self, TrustedRoot};
-use crate::sources::model::Release;
-use crate::sources::npm::{ProvenanceBundle, ReleaseAttestations, SLSA_PROVENANCE};
+use crate::purl::Ecosystem;
+use crate::sources::model::{ProvenanceBundle, Release, ReleaseAttestations};
+use crate::sources::npm::SLSA_PROVENANCE;
 use crate::sources::{Found, Lookup, repo_url};
 
 /// How evidence names this source.
-pub const SOURCE: &str = "npm provenance";
+pub const SOURCE: &str = "release provenance";
 /// The OIDC issuer of GitHub Actions' tokens: the only CI provenance read.
 pub const GITHUB_ACTIONS: &str = "https://token.actions.githubusercontent.com";
+/// PEP 740's publish attestation: who published the file.
+pub const PYPI_PUBLISH: &str = "https://docs.pypi.org/attestations/publish/v1";
 
 const STATEMENT_TYPES: [&str; 2] = [
     "https://in-toto.io/Statement/v0.1",
@@ -46,6 +51,9 @@ pub enum Outcome {
     /// Built from `repository` (`https://github.com/owner/repo`) by
     /// `workflow` (the certificate's identity) at `commit`.
     Verified {
+        /// `built` (SLSA provenance) or `published` (PyPI's publish
+        /// attestation).
+        made: &'static str,
         repository: String,
         workflow: String,
         commit: Option<String>,
@@ -62,6 +70,7 @@ impl Provenance {
     pub fn observed(&self, url: &str) -> Value {
         match &self.outcome {
             Outcome::Verified {
+                made,
                 repository,
                 workflow,
                 commit,
@@ -72,6 +81,7 @@ impl Provenance {
                 "attestations": url,
                 "bundleSha256": self.bundle_sha256,
                 "verified": true,
+                "claim": made,
                 "sourceRepository": repository,
                 "workflow": workflow,
                 "commit": commit,
@@ -89,12 +99,74 @@ impl Provenance {
     }
 }
 
-/// The provenance npm keeps for `name`@`version` (whose registry entry is
-/// `release`), verified as of `now`. No provenance is `NotFound`.
-pub fn verified(
+/// What a statement's subject must be: this release's file, by a name it
+/// may be given and the digest the registry records.
+#[derive(Debug, Clone)]
+pub struct Subject {
+    pub names: Vec<String>,
+    /// `sha512` or `sha256`, as in-toto names them.
+    pub algorithm: &'static str,
+    pub digest: Vec<u8>,
+    /// For messages: `sigstore@0.4.0`.
+    pub release: String,
+    /// For messages: `sigstore@0.4.0's tarball`.
+    pub what: String,
+    /// The predicate types read.
+    pub predicates: &'static [&'static str],
+}
+
+const NPM_PREDICATES: &[&str] = &SLSA_PROVENANCE;
+const PYPI_PREDICATES: &[&str] = &[PYPI_PUBLISH, "https://slsa.dev/provenance/v1"];
+
+/// The subject a release's attestations must name, or why there is none to
+/// tie them to.
+pub fn subject(
+    ecosystem: Ecosystem,
     name: &str,
     version: &str,
     release: Option<&Release>,
+) -> Result<Subject, String> {
+    let release_name = format!("{name}@{version}");
+    match ecosystem {
+        Ecosystem::Npm => {
+            let digest = release.and_then(|r| r.sha512.clone()).ok_or_else(|| {
+                format!("the registry records no SHA-512 for {release_name}'s tarball, so the provenance cannot be tied to it")
+            })?;
+            Ok(Subject {
+                // npm writes a scope's `@` as it is; a package URL may escape it.
+                names: vec![
+                    format!("pkg:npm/{name}@{version}"),
+                    format!("pkg:npm/{}@{version}", name.replacen('@', "%40", 1)),
+                ],
+                algorithm: "sha512",
+                digest,
+                what: format!("{release_name}'s tarball"),
+                release: release_name,
+                predicates: NPM_PREDICATES,
+            })
+        }
+        Ecosystem::PyPi => {
+            let file = release.and_then(|r| r.file.clone()).ok_or_else(|| {
+                format!("the registry lists no file with a SHA-256 for {release_name}, so no attestation can be tied to it")
+            })?;
+            Ok(Subject {
+                names: vec![file.filename.clone()],
+                algorithm: "sha256",
+                digest: file.sha256,
+                what: format!("{release_name}'s file {}", file.filename),
+                release: release_name,
+                predicates: PYPI_PREDICATES,
+            })
+        }
+        other => Err(format!("provenance is not read for {other:?} packages")),
+    }
+}
+
+/// The attestations kept for `version` (tied to `subject`), verified as of
+/// `now`. None kept is `NotFound`.
+pub fn verified(
+    version: &str,
+    subject: Result<Subject, String>,
     asked: Lookup<ReleaseAttestations>,
     now: OffsetDateTime,
 ) -> Lookup<Provenance> {
@@ -127,17 +199,14 @@ pub fn verified(
             };
         }
     };
-    let Some(bundle) = found.value.provenance.clone() else {
+    if found.value.bundles.is_empty() {
         return Lookup::NotFound {
             source: SOURCE.into(),
             url: found.url,
             at: found.at,
         };
-    };
-    let outcome = match check(name, version, release, &bundle, &PUBLIC_GOOD, now) {
-        Ok(o) => o,
-        Err(why) => Outcome::Unverified(why),
-    };
+    }
+    let (outcome, bundle) = judge(&subject, &found.value.bundles, now);
     let p = Provenance {
         version: version.to_string(),
         bundle_sha256: hex::encode(Sha256::digest(&bundle.bundle)),
@@ -149,20 +218,60 @@ pub fn verified(
     })
 }
 
-/// Every check, in order; `Err` says the first that failed.
+/// Every attestation checked: the first that verifies speaks (and any
+/// other that verifies must name the same repository); none verifying
+/// proves nothing, for the first one's reason.
+fn judge<'a>(
+    subject: &Result<Subject, String>,
+    bundles: &'a [ProvenanceBundle],
+    now: OffsetDateTime,
+) -> (Outcome, &'a ProvenanceBundle) {
+    let subject = match subject {
+        Ok(s) => s,
+        Err(why) => return (Outcome::Unverified(why.clone()), &bundles[0]),
+    };
+    let mut first_failure = None;
+    let mut verified: Option<(Outcome, &ProvenanceBundle)> = None;
+    for b in bundles {
+        match check(subject, b, &PUBLIC_GOOD, now) {
+            Ok(o) => match &verified {
+                None => verified = Some((o, b)),
+                Some((Outcome::Verified { repository, .. }, _)) => {
+                    if let Outcome::Verified {
+                        repository: other, ..
+                    } = &o
+                        && !same_repository(repository, other)
+                    {
+                        return (
+                            Outcome::Unverified(format!(
+                                "its attestations name two repositories ({repository} and {other})"
+                            )),
+                            b,
+                        );
+                    }
+                }
+                Some(_) => {}
+            },
+            Err(why) => {
+                first_failure.get_or_insert((why, b));
+            }
+        }
+    }
+    match (verified, first_failure) {
+        (Some(v), _) => v,
+        (None, Some((why, b))) => (Outcome::Unverified(why), b),
+        (None, None) => unreachable!("at least one attestation was checked"),
+    }
+}
+
+/// Every check of one attestation, in order; `Err` says the first that
+/// failed.
 pub fn check(
-    name: &str,
-    version: &str,
-    release: Option<&Release>,
+    subject: &Subject,
     bundle: &ProvenanceBundle,
     root: &TrustedRoot,
     now: OffsetDateTime,
 ) -> Result<Outcome, String> {
-    let expected = release
-        .and_then(|r| r.sha512.clone())
-        .ok_or_else(|| {
-            format!("the registry records no SHA-512 for {name}@{version}'s tarball, so the provenance cannot be tied to it")
-        })?;
     let identity = Identity {
         subject: Matcher::pattern(r"https://github\.com/[^/]+/[^/]+/\.github/workflows/.+")
             .expect("a valid pattern"),
@@ -182,14 +291,19 @@ pub fn check(
         return Err("its payload is not an in-toto statement".into());
     }
     let predicate = statement.get("predicateType").and_then(Value::as_str);
-    if predicate != Some(bundle.predicate_type.as_str())
-        || !SLSA_PROVENANCE.contains(&bundle.predicate_type.as_str())
+    let listed = bundle.predicate_type.as_deref();
+    if !predicate.is_some_and(|p| subject.predicates.contains(&p))
+        || listed.is_some_and(|l| Some(l) != predicate)
     {
         return Err(format!(
-            "its statement's predicate type is {predicate:?}, not the SLSA provenance the registry lists it as"
+            "its statement's predicate type is {}, not one read here{}",
+            predicate.map_or("missing".to_string(), |p| format!("{p:?}")),
+            listed.map_or(String::new(), |l| format!(
+                " (the registry lists it as {l:?})"
+            ))
         ));
     }
-    check_subject(&statement, name, version, &expected)?;
+    check_subject(&statement, subject)?;
     let repository = source_repository(&v.build)
         .ok_or_else(|| "its certificate names no source repository on GitHub".to_string())?;
     let commit = v
@@ -200,6 +314,11 @@ pub fn check(
         .filter(|c| c.len() <= 64 && c.chars().all(|ch| ch.is_ascii_hexdigit()));
     let signed = v.signed_at();
     Ok(Outcome::Verified {
+        made: if predicate == Some(PYPI_PUBLISH) {
+            "published"
+        } else {
+            "built"
+        },
         repository,
         workflow: v.identity.clone(),
         commit,
@@ -208,19 +327,9 @@ pub fn check(
     })
 }
 
-/// The statement names this release, with the registry's digest.
-fn check_subject(
-    statement: &Value,
-    name: &str,
-    version: &str,
-    sha512: &[u8],
-) -> Result<(), String> {
-    let want = hex::encode(sha512);
-    // npm writes a scope's `@` as it is; a package URL may escape it.
-    let names = [
-        format!("pkg:npm/{name}@{version}"),
-        format!("pkg:npm/{}@{version}", name.replacen('@', "%40", 1)),
-    ];
+/// The statement names this release's file, with the registry's digest.
+fn check_subject(statement: &Value, want: &Subject) -> Result<(), String> {
+    let digest = hex::encode(&want.digest);
     let subjects = statement
         .get("subject")
         .and_then(Value::as_array)
@@ -230,23 +339,26 @@ fn check_subject(
         .filter(|s| {
             s.get("name")
                 .and_then(Value::as_str)
-                .is_some_and(|n| names.iter().any(|w| w == n))
+                .is_some_and(|n| want.names.iter().any(|w| w == n))
         })
         .collect();
     if mine.is_empty() {
         return Err(format!(
-            "its subject is not {name}@{version} (another package or release)"
+            "its subject is not {} (another package, release or file)",
+            want.what
         ));
     }
     let matches = mine.iter().any(|s| {
         s.get("digest")
-            .and_then(|d| d.get("sha512"))
+            .and_then(|d| d.get(want.algorithm))
             .and_then(Value::as_str)
-            .is_some_and(|d| d.eq_ignore_ascii_case(&want))
+            .is_some_and(|d| d.eq_ignore_ascii_case(&digest))
     });
     if !matches {
         return Err(format!(
-            "its subject's SHA-512 is not the one the registry records for {name}@{version}'s tarball"
+            "its subject's {} is not the one the registry records for {}",
+            want.algorithm.to_uppercase().replace("SHA", "SHA-"),
+            want.what
         ));
     }
     Ok(())

@@ -22,19 +22,8 @@ import socket
 import sys
 
 
-def _ensure_env(modules):
-    import importlib.util
-    home = os.environ.get("CONFORMANCE_HOME") or os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", ".tools", "conformance")
-    venv = os.path.join(home, "venv")
-    py = os.path.join(venv, "bin", "python")
-    in_venv = os.path.realpath(sys.prefix) == os.path.realpath(venv)
-    if os.path.exists(py) and not in_venv and not os.environ.get("_CONFORMANCE_REEXEC"):
-        os.environ["_CONFORMANCE_REEXEC"] = "1"
-        os.execv(py, [py, os.path.abspath(__file__)] + sys.argv[1:])
-    if all(importlib.util.find_spec(m) is not None for m in modules):
-        return
-    sys.stderr.write("verify-pypi-provenance: missing python modules %s; run tests/conformance/INSTALL.sh\n" % ", ".join(modules))
-    sys.exit(2)
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from conformance_env import ensure as _ensure_env  # noqa: E402
 
 
 _ensure_env(["sigstore", "cryptography"])

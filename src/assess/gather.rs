@@ -389,6 +389,17 @@ impl Assessor {
     /// 5. Scorecard and the Security Insights file (GitHub's contents
     ///    API), only for a validated upstream repository.
     async fn ask_scorecard(&self, gathered: &mut Gathered, progress: &dyn Progress) {
+        // The repositories verified provenance names, by package (a scan
+        // of every release's per package would grow with the square).
+        let mut proven: HashMap<Key, Vec<(&str, &str)>> = HashMap::new();
+        for (vk, l) in &gathered.provenance {
+            if let Some(Outcome::Verified { repository, .. }) = l.value().map(|p| &p.outcome) {
+                proven
+                    .entry((vk.0, vk.1.clone()))
+                    .or_default()
+                    .push((vk.2.as_str(), repository.as_str()));
+            }
+        }
         let mut repos: HashMap<Key, Result<String, String>> = HashMap::new();
         for (k, reg) in &gathered.registries {
             let dd = gathered.depsdev_latest(k);
@@ -400,7 +411,7 @@ impl Assessor {
                         Err(format!("the upstream repository is not established: {why}"))
                     }
                     (Ok(_), None) => Err(format!("Scorecard does not cover {}", r.url)),
-                    (Ok(_), Some(id)) => match contradicted(&gathered.provenance, k, &r.url) {
+                    (Ok(_), Some(id)) => match contradicted(&proven, k, &r.url) {
                         Some(why) => Err(why),
                         None => Ok(id),
                     },
@@ -663,25 +674,19 @@ impl Assessor {
 
 /// Why the declared repository `url` of package `k` is not taken for its
 /// own: a verified provenance of a release in use names another.
-fn contradicted(
-    provenance: &HashMap<VulnKey, Lookup<Provenance>>,
-    k: &Key,
-    url: &str,
-) -> Option<String> {
-    provenance
+fn contradicted(proven: &HashMap<Key, Vec<(&str, &str)>>, k: &Key, url: &str) -> Option<String> {
+    let mut named: Vec<&(&str, &str)> = proven
+        .get(k)?
         .iter()
-        .filter(|(vk, _)| vk.0 == k.0 && vk.1 == k.1)
-        .find_map(|(vk, l)| match l.value().map(|p| &p.outcome) {
-            Some(Outcome::Verified { repository, .. })
-                if !fields::provenance::same_repository(url, repository) =>
-            {
-                Some(format!(
-                    "the upstream repository is not established: the verified provenance of release {} names {repository}, not the declared {url}",
-                    vk.2
-                ))
-            }
-            _ => None,
-        })
+        .filter(|(_, repository)| !fields::provenance::same_repository(url, repository))
+        .collect();
+    // The same release named whatever order the map keeps.
+    named.sort();
+    named.first().map(|(version, repository)| {
+        format!(
+            "the upstream repository is not established: the verified provenance of release {version} names {repository}, not the declared {url}"
+        )
+    })
 }
 
 /// Each package's newest stable release, if it has one.

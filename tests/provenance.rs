@@ -29,8 +29,28 @@ fn attestations() -> Value {
         .unwrap()
 }
 
+/// The recorded packument, with the `dist.attestations` pointer the npm
+/// registry writes for a release published with provenance (this
+/// machine's mirror strips it; its shape is the one npm's pacote tests
+/// record for sigstore@0.4.0) on 0.4.0 and 1.0.0.
 fn packument() -> Value {
-    serde_json::from_slice(&std::fs::read(fixture("registry/npm/sigstore.json")).unwrap()).unwrap()
+    let mut p: Value =
+        serde_json::from_slice(&std::fs::read(fixture("registry/npm/sigstore.json")).unwrap())
+            .unwrap();
+    for v in ["0.4.0", "1.0.0"] {
+        p["versions"][v]["dist"]["attestations"] = json!({
+            "url": format!("https://npm-registry.example/-/npm/v1/attestations/sigstore@{v}"),
+            "provenance": {"predicateType": "https://slsa.dev/provenance/v0.2"},
+        });
+    }
+    p
+}
+
+/// The fixture server with the packument above.
+fn registry() -> FixtureServer {
+    let srv = FixtureServer::start(&fixtures());
+    serve(&srv, "/npm/sigstore", packument().to_string().into_bytes());
+    srv
 }
 
 fn serve(srv: &FixtureServer, path: &str, body: Vec<u8>) {
@@ -110,7 +130,7 @@ fn tampered() -> Value {
 
 #[test]
 fn a_verified_provenance_confirms_the_declared_repository() {
-    let srv = FixtureServer::start(&fixtures());
+    let srv = registry();
     let tmp = Temp::new();
     let s = assess(&srv, &tmp, RELEASE);
     assert_eq!(s["UpstreamRepositoryURL"], REPOSITORY, "{s}");
@@ -142,9 +162,22 @@ fn a_verified_provenance_confirms_the_declared_repository() {
     assert!(!mfa.contains("context"), "{mfa}");
 }
 
+/// As the mirror serves it (no `dist.attestations`), the release has no
+/// attestations to ask about: none is asked for, and nothing is said.
+#[test]
+fn a_release_without_the_pointer_is_not_asked_about() {
+    let srv = FixtureServer::start(&fixtures());
+    let tmp = Temp::new();
+    let s = assess(&srv, &tmp, RELEASE);
+    assert_eq!(s["UpstreamRepositoryURL"], REPOSITORY, "{s}");
+    let e = repository_evidence(&s);
+    assert!(e["Observed"].get("provenance").is_none(), "{e}");
+    assert_eq!(srv.hits_under("/npm/-/npm/v1/attestations/"), 0);
+}
+
 #[test]
 fn a_provenance_that_proves_nothing_leaves_the_declaration_alone_and_says_why() {
-    let srv = FixtureServer::start(&fixtures());
+    let srv = registry();
     let tmp = Temp::new();
     type SetUp<'a> = Box<dyn Fn() + 'a>;
     let cases: Vec<(&str, SetUp, &str)> = vec![
@@ -210,13 +243,13 @@ fn a_provenance_that_proves_nothing_leaves_the_declaration_alone_and_says_why() 
             "{case}: {e}"
         );
         assert!(!reason.contains("confirmed"), "{case}: {reason}");
-        srv.clear_fault("/npm/sigstore$");
+        serve(&srv, "/npm/sigstore", packument().to_string().into_bytes());
     }
 }
 
 #[test]
 fn a_provenance_naming_another_repository_is_a_conflict_and_unvalidates_it() {
-    let srv = FixtureServer::start(&fixtures());
+    let srv = registry();
     let tmp = Temp::new();
     // A packument that claims a famous repository it was not built from
     // (borrowing its Scorecard): the signed provenance says otherwise.
@@ -249,7 +282,7 @@ fn a_provenance_naming_another_repository_is_a_conflict_and_unvalidates_it() {
 
 #[test]
 fn answers_not_in_npm_s_shape_are_malformed_and_decide_nothing() {
-    let srv = FixtureServer::start(&fixtures());
+    let srv = registry();
     let tmp = Temp::new();
     let mut two = attestations();
     let first = two["attestations"][0].clone();

@@ -329,13 +329,19 @@ impl Assessor {
             if !seen.insert(vk.clone()) {
                 continue;
             }
-            // Only a release the registry lists can be tied to its file.
+            // Only a release the registry lists can be tied to its file;
+            // npm's record says whether it has attestations (as npm's own
+            // client reads it: a mirror that strips the pointer keeps none
+            // either), PyPI's JSON API does not, so PyPI is always asked.
             let release = registries
                 .get(&key)
                 .and_then(Lookup::value)
                 .and_then(|pkg| pkg.release(version))
                 .cloned();
-            if release.is_some() {
+            if release
+                .as_ref()
+                .is_some_and(|r| key.0 == Ecosystem::PyPi || r.attestations_listed)
+            {
                 asked.push((vk, release));
             }
         }
@@ -658,7 +664,9 @@ impl Assessor {
                     .cloned()
                     .unwrap_or(Lookup::NotApplicable {
                         source: fields::provenance::SOURCE.into(),
-                        why: format!("not asked: no registry answer lists release {v}"),
+                        why: format!(
+                            "not asked: no registry answer lists attestations of release {v}"
+                        ),
                     }),
                 _ => Lookup::NotApplicable {
                     source: fields::provenance::SOURCE.into(),

@@ -248,6 +248,7 @@ fn read_index(bytes: &[u8], requested: &str) -> Result<RegistryPackage, String> 
             funding: None,
             // The index's `cksum` is SHA-256; no provenance is read here.
             sha512: None,
+            attestations_listed: false,
             file: None,
         });
     }

@@ -181,6 +181,9 @@ pub struct Release {
     /// The SHA-512 of the release's artifact, as the registry records it
     /// (npm's `dist.integrity`): what a provenance's subject must name.
     pub sha512: Option<Vec<u8>>,
+    /// Whether the registry's record of the release points at
+    /// attestations (npm's `dist.attestations`, which mirrors may strip).
+    pub attestations_listed: bool,
     /// The file whose attestations are read, with its SHA-256 as the
     /// registry records it (PyPI: the source distribution, else the first
     /// file listed).

@@ -249,6 +249,11 @@ fn read_packument(bytes: &[u8], requested: &str) -> Result<RegistryPackage, Stri
                 .and_then(|d| d.get("integrity"))
                 .and_then(Value::as_str)
                 .and_then(sha512_of_integrity),
+            attestations_listed: meta
+                .get("dist")
+                .and_then(|d| d.get("attestations"))
+                .and_then(|a| a.get("url"))
+                .is_some_and(Value::is_string),
             file: None,
         });
     }
@@ -828,6 +833,14 @@ mod tests {
         let sigstore = parse_packument(&fixture("npm/sigstore.json"), "sigstore").unwrap();
         let d = sigstore.release("0.4.0").unwrap().sha512.clone().unwrap();
         assert_eq!(hex::encode(&d[..8]), "282c0c5fa936d264");
+        // The mirror strips the attestations pointer; the registry writes it.
+        assert!(!sigstore.release("0.4.0").unwrap().attestations_listed);
+        let mut v: Value = serde_json::from_slice(&fixture("npm/sigstore.json")).unwrap();
+        v["versions"]["0.4.0"]["dist"]["attestations"] =
+            serde_json::json!({"url": "https://r.example/-/npm/v1/attestations/sigstore@0.4.0"});
+        let listed = parse_packument(&serde_json::to_vec(&v).unwrap(), "sigstore").unwrap();
+        assert!(listed.release("0.4.0").unwrap().attestations_listed);
+        assert!(!listed.release("1.0.0").unwrap().attestations_listed);
         // SRI with options and a second algorithm; anything else is none.
         let b64 = base64::engine::general_purpose::STANDARD.encode([7u8; 64]);
         assert_eq!(

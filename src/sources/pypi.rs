@@ -459,6 +459,7 @@ fn read_project(bytes: &[u8], requested: &str) -> Result<RegistryPackage, String
                 None
             },
             sha512: None,
+            attestations_listed: false,
             file: attested,
         });
     }

@@ -19,6 +19,7 @@ use time::OffsetDateTime;
 use crate::attest::keyless::{self, Identity, KeylessError, Matcher};
 use crate::attest::trust_root::{self, TrustedRoot};
 use crate::purl::Ecosystem;
+use crate::sources::json::quoted;
 use crate::sources::model::{ProvenanceBundle, Release, ReleaseAttestations};
 use crate::sources::npm::SLSA_PROVENANCE;
 use crate::sources::{Found, Lookup, repo_url};
@@ -27,7 +28,8 @@ use crate::sources::{Found, Lookup, repo_url};
 pub const SOURCE: &str = "release provenance";
 /// The OIDC issuer of GitHub Actions' tokens: the only CI provenance read.
 pub const GITHUB_ACTIONS: &str = "https://token.actions.githubusercontent.com";
-/// PEP 740's publish attestation: who published the file.
+/// PEP 740's publish attestation: who published the file. (The predicate
+/// type's identifier as PEP 740 defines it; never fetched.)
 pub const PYPI_PUBLISH: &str = "https://docs.pypi.org/attestations/publish/v1";
 
 const STATEMENT_TYPES: [&str; 2] = [
@@ -107,8 +109,6 @@ pub struct Subject {
     /// `sha512` or `sha256`, as in-toto names them.
     pub algorithm: &'static str,
     pub digest: Vec<u8>,
-    /// For messages: `sigstore@0.4.0`.
-    pub release: String,
     /// For messages: `sigstore@0.4.0's tarball`.
     pub what: String,
     /// The predicate types read.
@@ -141,7 +141,6 @@ pub fn subject(
                 algorithm: "sha512",
                 digest,
                 what: format!("{release_name}'s tarball"),
-                release: release_name,
                 predicates: NPM_PREDICATES,
             })
         }
@@ -154,7 +153,6 @@ pub fn subject(
                 algorithm: "sha256",
                 digest: file.sha256,
                 what: format!("{release_name}'s file {}", file.filename),
-                release: release_name,
                 predicates: PYPI_PREDICATES,
             })
         }
@@ -297,9 +295,10 @@ pub fn check(
     {
         return Err(format!(
             "its statement's predicate type is {}, not one read here{}",
-            predicate.map_or("missing".to_string(), |p| format!("{p:?}")),
+            predicate.map_or("missing".to_string(), quoted),
             listed.map_or(String::new(), |l| format!(
-                " (the registry lists it as {l:?})"
+                " (the registry lists it as {})",
+                quoted(l)
             ))
         ));
     }

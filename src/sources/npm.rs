@@ -68,13 +68,23 @@ impl Question for Attestations {
     }
 
     fn parse(body: &[u8], _key: &(String, String)) -> Result<ReleaseAttestations, Malformed> {
-        read_attestations(body).map_err(|why| ADAPTER.malformed(why))
+        read_attestations(body).map_err(|why| ADAPTER.malformed(why.0))
     }
 }
 
 /// Read an attestations answer: `{"attestations": [{"predicateType",
 /// "bundle"}]}`, at most one SLSA provenance among them.
-pub fn read_attestations(body: &[u8]) -> Result<ReleaseAttestations, String> {
+/// Why npm's attestations answer is not one (the reason evidence quotes).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct AttestationsError(pub String);
+
+/// Npm's attestations answer, checked at the boundary.
+pub fn read_attestations(body: &[u8]) -> Result<ReleaseAttestations, AttestationsError> {
+    read_attestations_text(body).map_err(AttestationsError)
+}
+
+fn read_attestations_text(body: &[u8]) -> Result<ReleaseAttestations, String> {
     if body.len() > MAX_ATTESTATIONS {
         return Err(format!(
             "the attestations answer is {} bytes, over the {MAX_ATTESTATIONS}-byte limit",
@@ -884,7 +894,7 @@ mod tests {
             ),
             (br#"{"attestations": [], "attestations": []}"#, "twice"),
         ] {
-            let why = read_attestations(bad).unwrap_err();
+            let why = read_attestations(bad).unwrap_err().0;
             assert!(why.contains(says), "{why}");
         }
     }

@@ -85,7 +85,7 @@ impl Question for Provenance {
         body: &[u8],
         _key: &(String, String, String),
     ) -> Result<ReleaseAttestations, Malformed> {
-        read_provenance(body).map_err(|why| ADAPTER.malformed(why))
+        read_provenance(body).map_err(|why| ADAPTER.malformed(why.0))
     }
 }
 
@@ -95,7 +95,17 @@ impl Question for Provenance {
 /// `transparency_entries`}, `envelope` {`statement`, `signature`}) put
 /// into the Sigstore bundle (v0.3) it is a form of. Nothing is verified
 /// here.
-pub fn read_provenance(body: &[u8]) -> Result<ReleaseAttestations, String> {
+/// Why PyPI's provenance answer is not one (the reason evidence quotes).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct ProvenanceAnswerError(pub String);
+
+/// PyPI's provenance answer, checked at the boundary.
+pub fn read_provenance(body: &[u8]) -> Result<ReleaseAttestations, ProvenanceAnswerError> {
+    read_provenance_text(body).map_err(ProvenanceAnswerError)
+}
+
+fn read_provenance_text(body: &[u8]) -> Result<ReleaseAttestations, String> {
     if body.len() > MAX_PROVENANCE {
         return Err(format!(
             "the provenance answer is {} bytes, over the {MAX_PROVENANCE}-byte limit",
@@ -871,7 +881,7 @@ mod tests {
             ),
             (&too_many[..], "more than 16"),
         ] {
-            let why = read_provenance(bad).unwrap_err();
+            let why = read_provenance(bad).unwrap_err().0;
             assert!(why.contains(says), "{why}");
         }
     }

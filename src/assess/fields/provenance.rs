@@ -101,6 +101,41 @@ impl Provenance {
     }
 }
 
+/// Why a release's attestation proves nothing: the first check it failed.
+#[derive(Debug, thiserror::Error)]
+pub enum ProvenanceError {
+    #[error(
+        "the registry records no SHA-512 for {release}'s tarball, so the provenance cannot be tied to it"
+    )]
+    NoDigest { release: String },
+    #[error(
+        "the registry lists no file with a SHA-256 for {release}, so no attestation can be tied to it"
+    )]
+    NoFile { release: String },
+    #[error("provenance is not read for {0} packages")]
+    Ecosystem(String),
+    #[error(
+        "it is not signed by a GitHub Actions workflow ({0}); provenance from other CI is not read"
+    )]
+    NotGitHubActions(KeylessError),
+    #[error("its signature does not verify: {0}")]
+    Signature(KeylessError),
+    #[error("its statement is not JSON: {0}")]
+    NotJson(crate::sources::json::JsonError),
+    #[error("its payload is not an in-toto statement")]
+    NotInToto,
+    #[error("its statement's predicate type is {found}, not one read here{listed}")]
+    Predicate { found: String, listed: String },
+    #[error("its statement has no subject list")]
+    NoSubjects,
+    #[error("its subject is not {what} (another package, release or file)")]
+    OtherSubject { what: String },
+    #[error("its subject's {algorithm} is not the one the registry records for {what}")]
+    OtherDigest { algorithm: String, what: String },
+    #[error("its certificate names no source repository on GitHub")]
+    NoRepository,
+}
+
 /// What a statement's subject must be: this release's file, by a name it
 /// may be given and the digest the registry records.
 #[derive(Debug, Clone)]
@@ -125,12 +160,14 @@ pub fn subject(
     name: &str,
     version: &str,
     release: Option<&Release>,
-) -> Result<Subject, String> {
+) -> Result<Subject, ProvenanceError> {
     let release_name = format!("{name}@{version}");
     match ecosystem {
         Ecosystem::Npm => {
             let digest = release.and_then(|r| r.sha512.clone()).ok_or_else(|| {
-                format!("the registry records no SHA-512 for {release_name}'s tarball, so the provenance cannot be tied to it")
+                ProvenanceError::NoDigest {
+                    release: release_name.clone(),
+                }
             })?;
             Ok(Subject {
                 // npm writes a scope's `@` as it is; a package URL may escape it.
@@ -145,9 +182,12 @@ pub fn subject(
             })
         }
         Ecosystem::PyPi => {
-            let file = release.and_then(|r| r.file.clone()).ok_or_else(|| {
-                format!("the registry lists no file with a SHA-256 for {release_name}, so no attestation can be tied to it")
-            })?;
+            let file =
+                release
+                    .and_then(|r| r.file.clone())
+                    .ok_or_else(|| ProvenanceError::NoFile {
+                        release: release_name.clone(),
+                    })?;
             Ok(Subject {
                 names: vec![file.filename.clone()],
                 algorithm: "sha256",
@@ -156,7 +196,7 @@ pub fn subject(
                 predicates: PYPI_PREDICATES,
             })
         }
-        other => Err(format!("provenance is not read for {other:?} packages")),
+        other => Err(ProvenanceError::Ecosystem(format!("{other:?}"))),
     }
 }
 
@@ -164,7 +204,7 @@ pub fn subject(
 /// `now`. None kept is `NotFound`.
 pub fn verified(
     version: &str,
-    subject: Result<Subject, String>,
+    subject: Result<Subject, ProvenanceError>,
     asked: Lookup<ReleaseAttestations>,
     now: OffsetDateTime,
 ) -> Lookup<Provenance> {
@@ -220,13 +260,13 @@ pub fn verified(
 /// other that verifies must name the same repository); none verifying
 /// proves nothing, for the first one's reason.
 fn judge<'a>(
-    subject: &Result<Subject, String>,
+    subject: &Result<Subject, ProvenanceError>,
     bundles: &'a [ProvenanceBundle],
     now: OffsetDateTime,
 ) -> (Outcome, &'a ProvenanceBundle) {
     let subject = match subject {
         Ok(s) => s,
-        Err(why) => return (Outcome::Unverified(why.clone()), &bundles[0]),
+        Err(why) => return (Outcome::Unverified(why.to_string()), &bundles[0]),
     };
     let mut first_failure = None;
     let mut verified: Option<(Outcome, &ProvenanceBundle)> = None;
@@ -257,7 +297,7 @@ fn judge<'a>(
     }
     match (verified, first_failure) {
         (Some(v), _) => v,
-        (None, Some((why, b))) => (Outcome::Unverified(why), b),
+        (None, Some((why, b))) => (Outcome::Unverified(why.to_string()), b),
         (None, None) => unreachable!("at least one attestation was checked"),
     }
 }
@@ -269,7 +309,7 @@ pub fn check(
     bundle: &ProvenanceBundle,
     root: &TrustedRoot,
     now: OffsetDateTime,
-) -> Result<Outcome, String> {
+) -> Result<Outcome, ProvenanceError> {
     let identity = Identity {
         subject: Matcher::pattern(r"https://github\.com/[^/]+/[^/]+/\.github/workflows/.+")
             .expect("a valid pattern"),
@@ -277,34 +317,31 @@ pub fn check(
     };
     let (v, payload) =
         keyless::verify_at(&bundle.bundle, root, &identity, now).map_err(|e| match e {
-            KeylessError::IdentityMismatch { .. } | KeylessError::IssuerMismatch { .. } => format!(
-                "it is not signed by a GitHub Actions workflow ({e}); provenance from other CI is not read"
-            ),
-            e => format!("its signature does not verify: {e}"),
+            KeylessError::IdentityMismatch { .. } | KeylessError::IssuerMismatch { .. } => {
+                ProvenanceError::NotGitHubActions(e)
+            }
+            e => ProvenanceError::Signature(e),
         })?;
-    let statement: Value = crate::sources::json::parse(&payload)
-        .map_err(|e| format!("its statement is not JSON: {e}"))?;
+    let statement: Value =
+        crate::sources::json::parse(&payload).map_err(ProvenanceError::NotJson)?;
     let ty = statement.get("_type").and_then(Value::as_str);
     if !ty.is_some_and(|t| STATEMENT_TYPES.contains(&t)) {
-        return Err("its payload is not an in-toto statement".into());
+        return Err(ProvenanceError::NotInToto);
     }
     let predicate = statement.get("predicateType").and_then(Value::as_str);
     let listed = bundle.predicate_type.as_deref();
     if !predicate.is_some_and(|p| subject.predicates.contains(&p))
         || listed.is_some_and(|l| Some(l) != predicate)
     {
-        return Err(format!(
-            "its statement's predicate type is {}, not one read here{}",
-            predicate.map_or("missing".to_string(), quoted),
-            listed.map_or(String::new(), |l| format!(
-                " (the registry lists it as {})",
-                quoted(l)
-            ))
-        ));
+        return Err(ProvenanceError::Predicate {
+            found: predicate.map_or("missing".to_string(), quoted),
+            listed: listed.map_or(String::new(), |l| {
+                format!(" (the registry lists it as {})", quoted(l))
+            }),
+        });
     }
     check_subject(&statement, subject)?;
-    let repository = source_repository(&v.build)
-        .ok_or_else(|| "its certificate names no source repository on GitHub".to_string())?;
+    let repository = source_repository(&v.build).ok_or(ProvenanceError::NoRepository)?;
     let commit = v
         .build
         .source_repository_digest
@@ -327,12 +364,12 @@ pub fn check(
 }
 
 /// The statement names this release's file, with the registry's digest.
-fn check_subject(statement: &Value, want: &Subject) -> Result<(), String> {
+fn check_subject(statement: &Value, want: &Subject) -> Result<(), ProvenanceError> {
     let digest = hex::encode(&want.digest);
     let subjects = statement
         .get("subject")
         .and_then(Value::as_array)
-        .ok_or("its statement has no subject list")?;
+        .ok_or(ProvenanceError::NoSubjects)?;
     let mine: Vec<&Value> = subjects
         .iter()
         .filter(|s| {
@@ -342,10 +379,9 @@ fn check_subject(statement: &Value, want: &Subject) -> Result<(), String> {
         })
         .collect();
     if mine.is_empty() {
-        return Err(format!(
-            "its subject is not {} (another package, release or file)",
-            want.what
-        ));
+        return Err(ProvenanceError::OtherSubject {
+            what: want.what.clone(),
+        });
     }
     let matches = mine.iter().any(|s| {
         s.get("digest")
@@ -354,11 +390,10 @@ fn check_subject(statement: &Value, want: &Subject) -> Result<(), String> {
             .is_some_and(|d| d.eq_ignore_ascii_case(&digest))
     });
     if !matches {
-        return Err(format!(
-            "its subject's {} is not the one the registry records for {}",
-            want.algorithm.to_uppercase().replace("SHA", "SHA-"),
-            want.what
-        ));
+        return Err(ProvenanceError::OtherDigest {
+            algorithm: want.algorithm.to_uppercase().replace("SHA", "SHA-"),
+            what: want.what.clone(),
+        });
     }
     Ok(())
 }

@@ -157,6 +157,82 @@ pub struct Keyless {
     pub identity: Arc<Identity>,
 }
 
+/// Who must have signed, as the verifying commands' flags give it (cosign's
+/// names): each of identity and issuer exactly or as a pattern.
+#[derive(Debug, Clone, Default)]
+pub struct IdentityFlags {
+    pub identity: Option<String>,
+    pub identity_regexp: Option<String>,
+    pub issuer: Option<String>,
+    pub issuer_regexp: Option<String>,
+}
+
+/// Why the keyless flags ask for nothing that can be checked.
+#[derive(Debug, thiserror::Error)]
+pub enum KeylessFlagsError {
+    #[error("--{flag}-regexp is not a regular expression: {source}")]
+    Pattern {
+        flag: &'static str,
+        source: regex::Error,
+    },
+    #[error(
+        "keyless verification needs the signer's OIDC issuer too: --certificate-oidc-issuer ISSUER or --certificate-oidc-issuer-regexp REGEX"
+    )]
+    NoIssuer,
+    #[error(
+        "keyless verification needs the signer's identity too: --certificate-identity IDENTITY or --certificate-identity-regexp REGEX"
+    )]
+    NoIdentity,
+    #[error(transparent)]
+    Root(#[from] crate::attest::trust_root::TrustRootFileError),
+}
+
+impl Keyless {
+    /// The keyless check the flags ask for, against the trusted root in
+    /// `trusted_root`, else the built-in public-good one; `None` without
+    /// identity flags. An identity needs an issuer and the other way round,
+    /// as cosign has it.
+    pub fn from_flags(
+        f: &IdentityFlags,
+        trusted_root: Option<&Path>,
+    ) -> Result<Option<Keyless>, KeylessFlagsError> {
+        use crate::attest::keyless::Matcher;
+        use crate::attest::trust_root;
+        let matcher = |exact: &Option<String>, pattern: &Option<String>, flag: &'static str| match (
+            exact, pattern,
+        ) {
+            (Some(e), _) => Ok(Some(Matcher::Exact(e.clone()))),
+            (None, Some(p)) => Matcher::pattern(p)
+                .map(Some)
+                .map_err(|source| KeylessFlagsError::Pattern { flag, source }),
+            (None, None) => Ok(None),
+        };
+        let subject = matcher(&f.identity, &f.identity_regexp, "certificate-identity")?;
+        let issuer = matcher(&f.issuer, &f.issuer_regexp, "certificate-oidc-issuer")?;
+        let (subject, issuer) = match (subject, issuer) {
+            (None, None) => return Ok(None),
+            (Some(s), Some(i)) => (s, i),
+            (Some(_), None) => return Err(KeylessFlagsError::NoIssuer),
+            (None, Some(_)) => return Err(KeylessFlagsError::NoIdentity),
+        };
+        let (root, root_name) = match trusted_root {
+            Some(path) => (
+                trust_root::read_trusted_root(path)?,
+                path.display().to_string(),
+            ),
+            None => (
+                trust_root::public_good(),
+                trust_root::PUBLIC_GOOD_NAME.to_string(),
+            ),
+        };
+        Ok(Some(Keyless {
+            root: Arc::new(root),
+            root_name,
+            identity: Arc::new(Identity { subject, issuer }),
+        }))
+    }
+}
+
 /// An artifact an SBOM references ([`Enriched::artifacts`]).
 #[derive(Debug)]
 pub struct Referenced {
@@ -1804,5 +1880,38 @@ mod tests {
         assert_eq!(max_report_bytes(usize::MAX), 1 << 30);
         assert_eq!(max_report_bytes(10_000_000), 1 << 30);
         fs::remove_file(&path.path).unwrap();
+    }
+
+    #[test]
+    fn identity_flags_need_both_halves_and_default_to_the_public_good_root() {
+        let none = Keyless::from_flags(&IdentityFlags::default(), None).unwrap();
+        assert!(none.is_none());
+        let only_identity = IdentityFlags {
+            identity: Some("https://github.com/o/r/.github/workflows/x.yml@refs/heads/main".into()),
+            ..Default::default()
+        };
+        assert!(matches!(
+            Keyless::from_flags(&only_identity, None),
+            Err(KeylessFlagsError::NoIssuer)
+        ));
+        let bad = IdentityFlags {
+            identity_regexp: Some("(".into()),
+            issuer: Some("https://token.actions.githubusercontent.com".into()),
+            ..Default::default()
+        };
+        let e = Keyless::from_flags(&bad, None).unwrap_err();
+        assert!(
+            e.to_string()
+                .starts_with("--certificate-identity-regexp is not a regular expression"),
+            "{e}"
+        );
+        let both = IdentityFlags {
+            issuer: Some("https://token.actions.githubusercontent.com".into()),
+            ..only_identity
+        };
+        let k = Keyless::from_flags(&both, None).unwrap().unwrap();
+        assert_eq!(k.root_name, crate::attest::trust_root::PUBLIC_GOOD_NAME);
+        let missing = Keyless::from_flags(&both, Some(Path::new("no-such-root.json")));
+        assert!(matches!(missing, Err(KeylessFlagsError::Root(_))));
     }
 }

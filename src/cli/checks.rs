@@ -12,7 +12,7 @@ use serde_json::json;
 use tacos_sbom::attest::PublicKey;
 use tacos_sbom::attest::keychoice::KeySource;
 use tacos_sbom::attest::keyfile;
-use tacos_sbom::attest::keyless::{self, Identity, Matcher};
+use tacos_sbom::attest::keyless;
 use tacos_sbom::attest::rfc3161::TimestampAuthority;
 use tacos_sbom::attest::trust_root;
 use tacos_sbom::config::Config;
@@ -40,58 +40,19 @@ fn trusted_root(path: Option<&Path>) -> Result<Option<Vec<TimestampAuthority>>> 
         .transpose()?)
 }
 
-/// The keyless check --certificate-identity(-regexp) and
-/// --certificate-oidc-issuer(-regexp) ask for, against the whole trusted
-/// root of --trusted-root, else the built-in public-good one (clap has made
-/// sure --key is not given): none without those flags. An identity needs an issuer and the other way
-/// round, as cosign has it.
+/// The keyless check the identity flags ask for (clap has made sure
+/// --key is not given): none without them.
 pub(super) fn keyless_check(
     a: &IdentityArgs,
     trusted_root: Option<&Path>,
 ) -> Result<Option<verify::Keyless>> {
-    let matcher =
-        |exact: &Option<String>, pattern: &Option<String>, flag: &str| match (exact, pattern) {
-            (Some(e), _) => Ok(Some(Matcher::Exact(e.clone()))),
-            (None, Some(p)) => Matcher::pattern(p)
-                .map(Some)
-                .with_context(|| format!("--{flag}-regexp is not a regular expression")),
-            (None, None) => Ok(None),
-        };
-    let subject = matcher(
-        &a.certificate_identity,
-        &a.certificate_identity_regexp,
-        "certificate-identity",
-    )?;
-    let issuer = matcher(
-        &a.certificate_oidc_issuer,
-        &a.certificate_oidc_issuer_regexp,
-        "certificate-oidc-issuer",
-    )?;
-    let (subject, issuer) = match (subject, issuer) {
-        (None, None) => return Ok(None),
-        (Some(s), Some(i)) => (s, i),
-        (Some(_), None) => anyhow::bail!(
-            "keyless verification needs the signer's OIDC issuer too: --certificate-oidc-issuer ISSUER or --certificate-oidc-issuer-regexp REGEX"
-        ),
-        (None, Some(_)) => anyhow::bail!(
-            "keyless verification needs the signer's identity too: --certificate-identity IDENTITY or --certificate-identity-regexp REGEX"
-        ),
+    let flags = verify::IdentityFlags {
+        identity: a.certificate_identity.clone(),
+        identity_regexp: a.certificate_identity_regexp.clone(),
+        issuer: a.certificate_oidc_issuer.clone(),
+        issuer_regexp: a.certificate_oidc_issuer_regexp.clone(),
     };
-    let (root, root_name) = match trusted_root {
-        Some(path) => (
-            trust_root::read_trusted_root(path)?,
-            path.display().to_string(),
-        ),
-        None => (
-            trust_root::public_good(),
-            trust_root::PUBLIC_GOOD_NAME.to_string(),
-        ),
-    };
-    Ok(Some(verify::Keyless {
-        root: std::sync::Arc::new(root),
-        root_name,
-        identity: std::sync::Arc::new(Identity { subject, issuer }),
-    }))
+    Ok(verify::Keyless::from_flags(&flags, trusted_root)?)
 }
 
 /// What was proven of each keyless artifact: a line each with -v, and a

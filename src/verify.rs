@@ -216,10 +216,19 @@ impl Keyless {
             (None, Some(_)) => return Err(KeylessFlagsError::NoIdentity),
         };
         let (root, root_name) = match trusted_root {
-            Some(path) => (
-                trust_root::read_trusted_root(path)?,
-                path.display().to_string(),
-            ),
+            Some(path) => {
+                let root = trust_root::read_trusted_root(path)?;
+                let mut name = path.display().to_string();
+                // Said where the root is named, so a failure that a left-out
+                // log explains is read with it.
+                if !root.unread_logs.is_empty() {
+                    name.push_str(&format!(
+                        " (its logs with RSA keys are not read: {})",
+                        root.unread_logs.join(", ")
+                    ));
+                }
+                (root, name)
+            }
             None => (
                 trust_root::public_good(),
                 trust_root::PUBLIC_GOOD_NAME.to_string(),
@@ -1913,5 +1922,16 @@ mod tests {
         assert_eq!(k.root_name, crate::attest::trust_root::PUBLIC_GOOD_NAME);
         let missing = Keyless::from_flags(&both, Some(Path::new("no-such-root.json")));
         assert!(matches!(missing, Err(KeylessFlagsError::Root(_))));
+        // A root whose retired RSA log is left out says so where it is named.
+        let staging = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/fixtures/sigstore/staging-trusted-root.json");
+        let k = Keyless::from_flags(&both, Some(&staging)).unwrap().unwrap();
+        assert!(
+            k.root_name.ends_with(
+                "staging-trusted-root.json (its logs with RSA keys are not read: https://ctfe.sigstage.dev/test (PKCS1_RSA_PKCS1V5))"
+            ),
+            "{}",
+            k.root_name
+        );
     }
 }

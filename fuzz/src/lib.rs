@@ -329,6 +329,15 @@ static PUBLIC_GOOD_ROOT: LazyLock<trust_root::TrustedRoot> = LazyLock::new(|| {
     .expect("the recorded root reads")
 });
 
+/// The staging trusted root recorded beside it, against which the seeded
+/// Rekor v2 bundle verifies.
+static STAGING_ROOT: LazyLock<trust_root::TrustedRoot> = LazyLock::new(|| {
+    trust_root::trusted_root(include_str!(
+        "../../tests/fixtures/sigstore/staging-trusted-root.json"
+    ))
+    .expect("the recorded root reads")
+});
+
 /// The releases the seeded attestations are about (their registry digests).
 static NPM_SUBJECT: LazyLock<provenance::Subject> = LazyLock::new(|| {
     let release = tacos_sbom::sources::model::Release {
@@ -379,6 +388,7 @@ fn keyless_bundle() {
     let at = time::macros::datetime!(2026-12-01 00:00 UTC);
     check!().for_each(|input: &[u8]| {
         let _ = keyless::verify_at(input, &PUBLIC_GOOD_ROOT, &ANYONE, at);
+        let _ = keyless::verify_at(input, &STAGING_ROOT, &ANYONE, at);
         let _ = tacos_sbom::attest::sigstore::keyless_contents(input);
         let _ = trust_root::trusted_root(&text(input));
     });

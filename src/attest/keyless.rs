@@ -322,7 +322,9 @@ pub enum LogProblem {
     LogNotValidAt { log: String, time: String },
     #[error("entry {log} {index} appears twice")]
     Duplicate { log: String, index: u64 },
-    #[error("entry kind {kind} {version} is not one this tool reads (dsse 0.0.1, intoto 0.0.2)")]
+    #[error(
+        "entry kind {kind} {version} is not one this tool reads (dsse 0.0.1, intoto 0.0.2, hashedrekord 0.0.2)"
+    )]
     UnsupportedKind { kind: String, version: String },
     #[error("the entry says {said}, its body is {found}")]
     KindMismatch { said: String, found: String },
@@ -338,6 +340,10 @@ pub enum LogProblem {
     VerifierMismatch,
     #[error("the logged payload hash is {logged}, the envelope's payload hashes to {actual}")]
     PayloadHashMismatch { logged: String, actual: String },
+    #[error(
+        "the logged digest is {logged}, the envelope's pre-authentication encoding hashes to {actual}"
+    )]
+    PaeDigestMismatch { logged: String, actual: String },
     #[error(
         "neither a signed entry timestamp nor an inclusion proof: nothing proves it was logged"
     )]
@@ -476,14 +482,18 @@ fn verify_contents(
         .payload_bytes()
         .map_err(|_| KeylessError::Base64("payload"))?;
     let key = SubjectKey::of(&leaf);
-    key.verify(&dsse::pae(&c.envelope.payload_type, &payload), &sig)
-        .map_err(KeylessError::Signature)?;
+    let pae = dsse::pae(&c.envelope.payload_type, &payload);
+    key.verify(&pae, &sig).map_err(KeylessError::Signature)?;
 
     // Where it was logged, and when.
     if c.tlog_entries.is_empty() {
         return Err(KeylessError::NoLogEntry);
     }
-    let payload_hash = Sha256::digest(&payload);
+    let signed = Signed {
+        sig: &sig,
+        payload_hash: Sha256::digest(&payload).into(),
+        pae_digest: Sha256::digest(&pae).into(),
+    };
     let mut times = Vec::new();
     let mut log_entries = Vec::new();
     for (index, entry) in c.tlog_entries.iter().enumerate() {
@@ -497,16 +507,7 @@ fn verify_contents(
                 index: entry.log_index,
             }));
         }
-        let checked = check_entry(
-            entry,
-            c.minor_version,
-            &sig,
-            &payload_hash,
-            &leaf,
-            root,
-            now,
-        )
-        .map_err(at)?;
+        let checked = check_entry(entry, c.minor_version, &signed, &leaf, root, now).map_err(at)?;
         if let Some(t) = checked.set_time {
             times.push(t);
         }
@@ -739,12 +740,20 @@ struct CheckedEntry {
     set_time: Option<ProvenTime>,
 }
 
-#[allow(clippy::too_many_arguments)]
+/// What the envelope's one signature signed, as log entries name it.
+struct Signed<'a> {
+    sig: &'a [u8],
+    /// SHA-256 of the payload (`dsse` 0.0.1, `intoto` 0.0.2).
+    payload_hash: [u8; 32],
+    /// SHA-256 of the pre-authentication encoding (`hashedrekord` 0.0.2,
+    /// how a Rekor v2 log holds a DSSE envelope).
+    pae_digest: [u8; 32],
+}
+
 fn check_entry(
     entry: &LogEntry,
     minor_version: u8,
-    sig: &[u8],
-    payload_hash: &[u8],
+    signed: &Signed<'_>,
     leaf: &Certificate<'_>,
     root: &TrustedRoot,
     now: OffsetDateTime,
@@ -756,7 +765,7 @@ fn check_entry(
         .ok_or_else(|| LogProblem::UnknownLog(hex::encode(&entry.log_id)))?;
     // What the log says was logged is this envelope, signed by this
     // certificate.
-    check_body(entry, sig, payload_hash, leaf)?;
+    check_body(entry, signed, leaf)?;
 
     let integrated = (entry.integrated_time != 0)
         .then(|| OffsetDateTime::from_unix_timestamp(entry.integrated_time))
@@ -828,13 +837,14 @@ fn check_entry(
 }
 
 /// The entry's body names this envelope's signature, payload and signer:
-/// `dsse` 0.0.1 (what Rekor v1 makes of a DSSE envelope today) or `intoto`
-/// 0.0.2 (what it made before). The payload type is in neither body: the
-/// signature over the PAE, checked before, binds it.
+/// `dsse` 0.0.1 (what Rekor v1 makes of a DSSE envelope today), `intoto`
+/// 0.0.2 (what it made before), or `hashedrekord` 0.0.2 over the digest of
+/// the envelope's pre-authentication encoding (how Rekor v2 logs one). The
+/// payload type is in neither v1 body: the signature over the PAE, checked
+/// before, binds it.
 fn check_body(
     entry: &LogEntry,
-    sig: &[u8],
-    payload_hash: &[u8],
+    signed: &Signed<'_>,
     leaf: &Certificate<'_>,
 ) -> Result<(), LogProblem> {
     let body: Value = serde_json::from_slice(&entry.canonicalized_body)
@@ -850,6 +860,9 @@ fn check_body(
         });
     }
     let spec = &body["spec"];
+    if (kind, version) == ("hashedrekord", "0.0.2") {
+        return check_hashedrekord_v2(&spec["hashedRekordV002"], signed, leaf);
+    }
     let (logged_sig, verifier, hash) = match (kind, version) {
         ("dsse", "0.0.1") => {
             let sigs = spec["signatures"]
@@ -892,7 +905,7 @@ fn check_body(
             });
         }
     };
-    if logged_sig != sig {
+    if logged_sig != signed.sig {
         return Err(LogProblem::SignatureMismatch);
     }
     let pem = ::pem::parse(&verifier).map_err(|_| LogProblem::Body("verifier is not PEM"))?;
@@ -903,11 +916,48 @@ fn check_body(
         return Err(LogProblem::Body("payloadHash is not sha256"));
     }
     let logged = hash["value"].as_str().unwrap_or_default();
-    let actual = hex::encode(payload_hash);
+    let actual = hex::encode(signed.payload_hash);
     if !logged.eq_ignore_ascii_case(&actual) {
         return Err(LogProblem::PayloadHashMismatch {
             logged: shown(logged),
             actual,
+        });
+    }
+    Ok(())
+}
+
+/// A `hashedrekord` 0.0.2 body (Rekor v2, protobuf JSON): `data` is the
+/// SHA-256 of the PAE, base64; `signature.content` the signature, base64;
+/// `signature.verifier.x509Certificate.rawBytes` the signing certificate,
+/// base64 DER (a bare `publicKey` verifier names no identity).
+fn check_hashedrekord_v2(
+    spec: &Value,
+    signed: &Signed<'_>,
+    leaf: &Certificate<'_>,
+) -> Result<(), LogProblem> {
+    if !spec.is_object() {
+        return Err(LogProblem::Body("has no spec.hashedRekordV002"));
+    }
+    let signature = &spec["signature"];
+    if b64(&signature["content"], "signature.content")? != signed.sig {
+        return Err(LogProblem::SignatureMismatch);
+    }
+    let cert = &signature["verifier"]["x509Certificate"]["rawBytes"];
+    if cert.is_null() {
+        return Err(LogProblem::VerifierMismatch);
+    }
+    if b64(cert, "signature.verifier.x509Certificate.rawBytes")? != leaf.raw {
+        return Err(LogProblem::VerifierMismatch);
+    }
+    let data = &spec["data"];
+    if data["algorithm"].as_str() != Some("SHA2_256") {
+        return Err(LogProblem::Body("data is not a SHA2_256 digest"));
+    }
+    let logged = b64(&data["digest"], "data.digest")?;
+    if logged != signed.pae_digest {
+        return Err(LogProblem::PaeDigestMismatch {
+            logged: shown(&hex::encode(&logged)),
+            actual: hex::encode(signed.pae_digest),
         });
     }
     Ok(())

@@ -191,6 +191,10 @@ pub struct TrustedRoot {
     pub ctlogs: Vec<LogKey>,
     /// RFC 3161 timestamp authorities.
     pub timestamp_authorities: Vec<TimestampAuthority>,
+    /// Logs (Rekor or CT) left out because their key is of a kind this
+    /// tool does not verify with (RSA): `baseUrl (keyDetails)`. Trusting
+    /// fewer keys can only make less verify, never more.
+    pub unread_logs: Vec<String>,
 }
 
 /// A certificate authority a trusted root names.
@@ -377,18 +381,35 @@ pub fn trusted_root(json: &str) -> Result<TrustedRoot, TrustRootError> {
         .map(|(index, a)| certificate_authority(a).map_err(|p| (index, p)))
         .collect::<Result<_, _>>()
         .map_err(entry("certificateAuthorities"))?;
-    let logs = |logs: Vec<LogJson>, list| {
-        logs.into_iter()
-            .enumerate()
-            .map(|(index, l)| log_key(l).map_err(|p| (index, p)))
-            .collect::<Result<Vec<_>, _>>()
-            .map_err(entry(list))
+    let mut unread_logs = Vec::new();
+    let mut logs = |logs: Vec<LogJson>, list| {
+        let mut keys = Vec::with_capacity(logs.len());
+        for (index, l) in logs.into_iter().enumerate() {
+            // Real roots still list retired RSA logs (staging's first CT
+            // log): skipped by name, while any other unreadable key is an
+            // error.
+            let details = l.public_key.as_ref().and_then(|k| k.key_details.as_deref());
+            if let Some(d) = details.filter(|d| d.contains("RSA")) {
+                let url = l.base_url.as_deref().unwrap_or("(no baseUrl)");
+                unread_logs.push(format!(
+                    "{} ({})",
+                    shown(&crate::redact::redact_text(url)),
+                    shown(d)
+                ));
+                continue;
+            }
+            keys.push(log_key(l).map_err(|p| entry(list)((index, p)))?);
+        }
+        Ok::<_, TrustRootError>(keys)
     };
+    let tlogs = logs(root.tlogs, "tlogs")?;
+    let ctlogs = logs(root.ctlogs, "ctlogs")?;
     Ok(TrustedRoot {
         certificate_authorities,
-        tlogs: logs(root.tlogs, "tlogs")?,
-        ctlogs: logs(root.ctlogs, "ctlogs")?,
+        tlogs,
+        ctlogs,
         timestamp_authorities: tsas(root.timestamp_authorities)?,
+        unread_logs,
     })
 }
 

@@ -213,22 +213,7 @@ fn every_keyless_bundle_verifies_with_sigstore_js_for_the_right_identity_only() 
         }
         // Our own verify, end to end: every reference, the same identity
         // and issuer; another identity fails naming both.
-        let root_arg = root.to_str().unwrap();
-        let ours = |identity: &str| {
-            tacos(
-                tmp.path(),
-                &[
-                    "verify",
-                    "out.json",
-                    "--certificate-identity",
-                    identity,
-                    "--certificate-oidc-issuer",
-                    ISSUER,
-                    "--trusted-root",
-                    root_arg,
-                ],
-            )
-        };
+        let ours = |identity: &str| verify_keyless(tmp.path(), "out.json", identity, ISSUER, &root);
         assert_ok(&ours(IDENTITY));
         let other = "https://github.test/evil/app/.github/workflows/x.yml@refs/heads/main";
         let o = ours(other);
@@ -380,18 +365,59 @@ fn a_log_entry_for_another_artifact_fails_the_run() {
     let tmp = Temp::new();
     let config = signing_config(&tmp, &s, None);
     let o = enrich_keyless(&tmp, &config, &[("SIGSTORE_ID_TOKEN", &token())], &[]);
-    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
-    let err = stderr(&o);
-    assert!(err.contains("Rekor http://127.0.0.1:"), "{err}");
-    assert!(
-        err.contains("the log answered with an entry for another artifact"),
-        "{err}"
+    failed_at_rekor(
+        &o,
+        &tmp,
+        "the log answered with an entry for another artifact",
     );
+}
+
+/// The run failed naming Rekor and `why`, and took back what it wrote.
+fn failed_at_rekor(o: &std::process::Output, tmp: &Temp, why: &str) {
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(o));
+    let err = stderr(o);
+    assert!(err.contains("Rekor http://127.0.0.1:"), "{err}");
+    assert!(err.contains(why), "{err}");
     assert!(!tmp.join("out.json").exists());
     let dir = tmp.join("tacos-attestations");
     assert!(
         !dir.exists() || walk(&dir).is_empty(),
         "artifacts were left"
+    );
+}
+
+/// Rekor v2 (a signing config naming API version 2): its entries carry no
+/// time, so a run with no timestamp authority stops before any work, saying
+/// why; one whose log answers with an entry for another digest fails at
+/// the boundary, as on v1, and takes back what it wrote.
+#[test]
+fn rekor_v2_needs_a_timestamp_authority_and_its_entries_are_checked() {
+    let s = SigstoreStandin::start(Options {
+        rekor_wrong_body: true,
+        ..Options::default()
+    });
+    let tmp = Temp::new();
+    let config = tmp.join("signing_config.json");
+    std::fs::write(&config, s.signing_config_json_rekor(None, 2)).unwrap();
+    let o = enrich_keyless(&tmp, &config, &[("SIGSTORE_ID_TOKEN", &token())], &[]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains(
+            "speaks API version 2, whose entries carry no time: each signature needs a timestamp"
+        ),
+        "{}",
+        stderr(&o)
+    );
+    assert!(!tmp.join("out.json").exists());
+    assert_eq!(count(&s.log(), "signingCert"), 0, "{}", s.log());
+
+    let tsa = TestTsa::start("Test TSA");
+    std::fs::write(&config, s.signing_config_json_rekor(Some(&tsa.url), 2)).unwrap();
+    let o = enrich_keyless(&tmp, &config, &[("SIGSTORE_ID_TOKEN", &token())], &[]);
+    failed_at_rekor(
+        &o,
+        &tmp,
+        "/api/v2/log/entries: the log answered with an entry for another artifact (its digest is not this envelope's)",
     );
 }
 
@@ -531,13 +557,13 @@ fn keyless_refuses_bare_envelopes_and_keys() {
     let o = enrich_keyless(&tmp, &config, &env, &["--ephemeral-key"]);
     assert_eq!(o.status.code(), Some(2));
     assert!(stderr(&o).contains("--ephemeral-key"), "{}", stderr(&o));
-    let bad = tmp.join("v2.json");
+    let bad = tmp.join("v3.json");
     std::fs::write(
         &bad,
         serde_json::json!({
             "mediaType": "application/vnd.dev.sigstore.signingconfig.v0.2+json",
             "caUrls": [{"url": s.fulcio_url, "majorApiVersion": 1}],
-            "rekorTlogUrls": [{"url": s.rekor_url, "majorApiVersion": 2}],
+            "rekorTlogUrls": [{"url": s.rekor_url, "majorApiVersion": 3}],
         })
         .to_string(),
     )
@@ -545,7 +571,9 @@ fn keyless_refuses_bare_envelopes_and_keys() {
     let o = enrich_keyless(&tmp, &bad, &env, &[]);
     assert_eq!(o.status.code(), Some(2));
     assert!(
-        stderr(&o).contains("Rekor v2 is not written yet"),
+        stderr(&o).contains(
+            "its Rekor speaks API version 3 only; this tool speaks version 1 or version 2"
+        ),
         "{}",
         stderr(&o)
     );

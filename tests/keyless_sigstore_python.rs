@@ -63,10 +63,19 @@ fn bundles(tmp: &Temp) -> Vec<PathBuf> {
 /// temporary directory, its `.sigstore.json` bundles (sorted) and the
 /// trusted root naming the stand-ins and `tsa`.
 fn sign_keyless(tsa: &TestTsa) -> (Temp, Vec<PathBuf>, PathBuf) {
+    sign_keyless_rekor(tsa, 1)
+}
+
+/// [`sign_keyless`] with the stand-in's Rekor of API version `rekor_api`.
+fn sign_keyless_rekor(tsa: &TestTsa, rekor_api: u32) -> (Temp, Vec<PathBuf>, PathBuf) {
     let s = SigstoreStandin::start(Options::default());
     let tmp = Temp::new();
     let config = tmp.join("signing_config.json");
-    std::fs::write(&config, s.signing_config_json(Some(&tsa.url))).unwrap();
+    std::fs::write(
+        &config,
+        s.signing_config_json_rekor(Some(&tsa.url), rekor_api),
+    )
+    .unwrap();
     tmp.copy_in(&repo().join("sample-sboms").join(PYPI), "in.json");
     let token = identity_token(IDENTITY, ISSUER, json!({}));
     let o = tacos_env(
@@ -191,4 +200,58 @@ fn sigstore_python_refuses_a_timestamp_whose_certificates_are_not_in_der_order()
             && said.contains("SignedData::certificates"),
         "{said}"
     );
+}
+
+/// Rekor v2: the same run against the stand-in's tile log (a signing
+/// config naming Rekor API version 2). Every bundle's entry is a
+/// `hashedrekord` 0.0.2 with no time of its own, so sigstore-python proves
+/// its time from the RFC 3161 timestamp alone and checks the entry's
+/// inclusion proof against the Ed25519-signed checkpoint; our `verify`
+/// agrees, and refuses another identity.
+#[test]
+fn rekor_v2_bundles_verify_with_sigstore_python_and_ours() {
+    let tsa = tsa_embedding_only_its_certificate();
+    let (tmp, all, root) = sign_keyless_rekor(&tsa, 2);
+    for file in &all {
+        let b: Value = serde_json::from_str(&std::fs::read_to_string(file).unwrap()).unwrap();
+        let entry = &b["verificationMaterial"]["tlogEntries"][0];
+        assert_eq!(
+            entry["kindVersion"],
+            json!({"kind": "hashedrekord", "version": "0.0.2"})
+        );
+        assert!(entry.get("integratedTime").is_none(), "{entry}");
+        assert!(entry.get("inclusionPromise").is_none(), "{entry}");
+        let (code, said) = judge(
+            "verify-bundle-keyless.py",
+            &[
+                file.to_str().unwrap(),
+                root.to_str().unwrap(),
+                "--certificate-identity",
+                IDENTITY,
+                "--certificate-oidc-issuer",
+                ISSUER,
+                "--timestamps",
+                "1",
+            ],
+        );
+        assert_eq!(code, 0, "{}: {said}", file.display());
+        assert!(said.contains("tlogEntry=hashedrekord/0.0.2"), "{said}");
+        assert!(
+            said.contains("VERIFIED") && said.contains("TIMESTAMP_AUTHORITY"),
+            "{said}"
+        );
+    }
+    let (code, said) = sigstore_python(
+        &all[0],
+        &root,
+        "https://github.test/evil/app/.github/workflows/x.yml@refs/heads/main",
+        ISSUER,
+    );
+    assert_eq!(code, 1, "{said}");
+
+    let verify = |identity: &str| verify_keyless(tmp.path(), "out.json", identity, ISSUER, &root);
+    let o = verify(IDENTITY);
+    assert_ok(&o);
+    let o = verify("https://github.test/evil/app/.github/workflows/x.yml@refs/heads/main");
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
 }

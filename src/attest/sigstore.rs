@@ -104,8 +104,9 @@ pub struct TlogEntry {
     pub log_id: LogId,
     #[serde(rename = "kindVersion")]
     pub kind_version: KindVersion,
-    #[serde(rename = "integratedTime")]
-    pub integrated_time: String,
+    /// None for a Rekor v2 entry, which has no time of its own.
+    #[serde(rename = "integratedTime", skip_serializing_if = "Option::is_none")]
+    pub integrated_time: Option<String>,
     #[serde(rename = "inclusionPromise", skip_serializing_if = "Option::is_none")]
     pub inclusion_promise: Option<InclusionPromise>,
     #[serde(rename = "inclusionProof")]

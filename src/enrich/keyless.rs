@@ -49,6 +49,10 @@ pub enum KeylessError {
     Fulcio(#[from] crate::sources::fulcio::FulcioError),
     #[error(transparent)]
     Service(#[from] crate::sources::signer_services::ServiceError),
+    #[error(
+        "Rekor {rekor} speaks API version 2, whose entries carry no time: each signature needs a timestamp, and neither the signing config nor --timestamp-server-url names a timestamp authority"
+    )]
+    UntimedLog { rekor: String },
 }
 
 /// Where the identity and the services will come from.
@@ -128,6 +132,7 @@ pub fn certify(
     })?;
     let client = RekorClient::new(
         &prepared.services.rekor,
+        prepared.services.rekor_api,
         &signer.leaf_pem(),
         signer.validity(),
         network,

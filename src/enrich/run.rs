@@ -251,6 +251,15 @@ pub fn run(
             .as_ref()
             .and_then(|k| k.services.tsa.as_ref().map(|u| u.to_string()))
     });
+    if let Some(k) = keyless.as_ref()
+        && k.services.rekor_api == crate::sources::signing_config::RekorApi::V2
+        && tsa_url.is_none()
+    {
+        return Err(super::keyless::KeylessError::UntimedLog {
+            rekor: crate::redact::redact(&k.services.rekor),
+        }
+        .into());
+    }
     let stamper = timestamper(tsa_url.as_deref(), &opts, &config)?;
     if let Some(s) = &stamper {
         reporter.note(&format!(

@@ -53,24 +53,16 @@ pub async fn certify(
             "proofOfPossession": proof,
         },
     });
-    let response = http
-        .post(url.clone())
-        .header(reqwest::header::ACCEPT, "application/json")
-        .header(reqwest::header::CONTENT_TYPE, "application/json")
-        .body(serde_json::to_vec(&request).expect("JSON of strings"))
-        .send()
-        .await
-        .map_err(|e| failed(signer_services::describe(e)))?;
-    let status = response.status();
-    let body = signer_services::body_within(response, MAX_ANSWER_BYTES)
-        .await
-        .map_err(&failed)?;
-    if !status.is_success() {
+    let signer_services::Answer { status, body, .. } =
+        signer_services::post_json(&http, &url, &request, MAX_ANSWER_BYTES)
+            .await
+            .map_err(&failed)?;
+    if !(200..300).contains(&status) {
         // Fulcio says why in its answer (wrong audience, expired token);
         // it never echoes the token.
         return Err(failed(format!(
             "answered HTTP {}: {}",
-            status.as_u16(),
+            status,
             signer_services::excerpt(&body)
         ))
         .into());

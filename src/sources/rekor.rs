@@ -1,8 +1,12 @@
-//! Rekor v1, the transparency log: each signed envelope is entered as a
+//! Rekor, the transparency log. v1: each signed envelope is entered as a
 //! `dsse` 0.0.1 entry (`POST /api/v1/log/entries`, the envelope and the
 //! signer's certificate), and the log's answer — the canonicalized body,
 //! its index and time, the signed entry timestamp and the inclusion proof
-//! with its checkpoint — becomes the bundle's `tlogEntries[0]`.
+//! with its checkpoint — becomes the bundle's `tlogEntries[0]`. v2 (a tile
+//! log): the envelope is entered as `hashedrekord` 0.0.2 (`POST
+//! /api/v2/log/entries`: the SHA-256 of its PAE, its signature, the
+//! certificate), and the answer is already a bundle's entry (no time, no
+//! signed entry timestamp: the timestamp authority gives the time).
 //!
 //! The answer is checked at this boundary to be an entry for *this*
 //! envelope (its signature, its certificate, its payload's digest) and to
@@ -21,6 +25,7 @@ use crate::attest::sigstore::{
     Checkpoint, InclusionPromise, InclusionProof, KindVersion, LogId, TlogEntry,
 };
 use crate::config::Network;
+use crate::sources::signing_config::RekorApi;
 
 pub const SERVICE: &str = "Rekor";
 /// An entry's answer is a few kilobytes (the body holds hashes, not the
@@ -34,6 +39,7 @@ const MAX_CHECKPOINT_BYTES: usize = 16 * 1024;
 #[derive(Debug, Clone)]
 pub struct RekorClient {
     http: reqwest::Client,
+    api: RekorApi,
     entries: Url,
     /// Base64 of the signer's PEM certificate, as the entry names it.
     verifier: String,
@@ -48,16 +54,22 @@ pub struct RekorClient {
 impl RekorClient {
     pub fn new(
         base: &Url,
+        api: RekorApi,
         certificate_pem: &str,
         validity: (OffsetDateTime, OffsetDateTime),
         network: &Network,
     ) -> Result<RekorClient, ServiceError> {
+        let path = match api {
+            RekorApi::V1 => "api/v1/log/entries",
+            RekorApi::V2 => "api/v2/log/entries",
+        };
         let entries = base
-            .join("api/v1/log/entries")
+            .join(path)
             .map_err(|e| ServiceError::new(SERVICE, base, format!("not a base URL ({e})")))?;
         let http = signer_services::client(SERVICE, &entries, network)?;
         Ok(RekorClient {
             http,
+            api,
             entries,
             verifier: STANDARD.encode(certificate_pem),
             certificate: ::pem::parse(certificate_pem)
@@ -74,6 +86,9 @@ impl RekorClient {
 
     /// Enter `envelope` in the log; its entry as a bundle holds it.
     pub async fn log(&self, envelope: &Envelope) -> Result<TlogEntry, ServiceError> {
+        if self.api == RekorApi::V2 {
+            return self.log_v2(envelope).await;
+        }
         let failed = |why: String| ServiceError::new(SERVICE, &self.entries, why);
         let envelope_json =
             serde_json::to_string(envelope).expect("an envelope of strings always serializes");
@@ -85,25 +100,14 @@ impl RekorClient {
                 "verifiers": [self.verifier],
             }},
         });
-        let response = self
-            .http
-            .post(self.entries.clone())
-            .header(reqwest::header::ACCEPT, "application/json")
-            .header(reqwest::header::CONTENT_TYPE, "application/json")
-            .body(serde_json::to_vec(&request).expect("JSON of strings"))
-            .send()
-            .await
-            .map_err(|e| failed(signer_services::describe(e)))?;
-        let status = response.status();
-        let location = response
-            .headers()
-            .get(reqwest::header::LOCATION)
-            .and_then(|v| v.to_str().ok())
-            .map(String::from);
-        let body = signer_services::body_within(response, MAX_ANSWER_BYTES)
+        let signer_services::Answer {
+            status,
+            location,
+            body,
+        } = signer_services::post_json(&self.http, &self.entries, &request, MAX_ANSWER_BYTES)
             .await
             .map_err(&failed)?;
-        let body = match (status.as_u16(), location) {
+        let body = match (status, location) {
             (200 | 201, _) => body,
             // Entered already (the same envelope twice in a run): the log
             // points at the entry it has.
@@ -116,7 +120,11 @@ impl RekorClient {
             }
         };
         let entry = entry_of(&body, envelope, &self.certificate).map_err(&failed)?;
-        let t: i64 = entry.integrated_time.parse().unwrap_or(i64::MIN);
+        let t: i64 = entry
+            .integrated_time
+            .as_deref()
+            .and_then(|t| t.parse().ok())
+            .unwrap_or(i64::MIN);
         if t < self.not_before.unix_timestamp() || t > self.not_after.unix_timestamp() {
             return Err(failed(format!(
                 "the entry was logged at {t} (Unix time), outside the certificate's validity ({} to {}): a verifier would refuse it; the run took longer than the certificate lives",
@@ -125,6 +133,37 @@ impl RekorClient {
             )));
         }
         Ok(entry)
+    }
+
+    /// [`Self::log`] on a Rekor v2 log.
+    async fn log_v2(&self, envelope: &Envelope) -> Result<TlogEntry, ServiceError> {
+        let failed = |why: String| ServiceError::new(SERVICE, &self.entries, why);
+        let signed = V2Signed::of(envelope).map_err(&failed)?;
+        let request = serde_json::json!({
+            "hashedRekordRequestV002": {
+                "digest": signed.digest,
+                "signature": {
+                    "content": signed.signature,
+                    "verifier": {
+                        "x509Certificate": { "rawBytes": STANDARD.encode(&self.certificate) },
+                        "keyDetails": KEY_DETAILS,
+                    },
+                },
+            },
+        });
+        let answer =
+            signer_services::post_json(&self.http, &self.entries, &request, MAX_ANSWER_BYTES)
+                .await
+                .map_err(&failed)?;
+        let body = answer.body;
+        if !matches!(answer.status, 200 | 201) {
+            return Err(failed(format!(
+                "answered HTTP {}: {}",
+                answer.status,
+                signer_services::excerpt(&body)
+            )));
+        }
+        v2_entry_of(&body, &signed, &self.certificate).map_err(&failed)
     }
 
     /// The entry a 409 pointed at, on the log's own origin only.
@@ -292,7 +331,7 @@ fn entry_of(body: &[u8], envelope: &Envelope, certificate: &[u8]) -> Result<Tlog
             kind: "dsse".into(),
             version: "0.0.1".into(),
         },
-        integrated_time: anon.integrated_time.to_string(),
+        integrated_time: Some(anon.integrated_time.to_string()),
         inclusion_promise: Some(InclusionPromise {
             signed_entry_timestamp: set,
         }),
@@ -307,6 +346,167 @@ fn entry_of(body: &[u8], envelope: &Envelope, certificate: &[u8]) -> Result<Tlog
         },
         canonicalized_body: anon.body,
     })
+}
+
+/// The key the run signs with (an ephemeral P-256 key, as Fulcio certifies).
+const KEY_DETAILS: &str = "PKIX_ECDSA_P256_SHA_256";
+
+/// What a Rekor v2 entry of an envelope names, base64 as the API spells it.
+struct V2Signed {
+    /// SHA-256 of the envelope's pre-authentication encoding.
+    digest: String,
+    /// The envelope's one signature.
+    signature: String,
+}
+
+impl V2Signed {
+    fn of(envelope: &Envelope) -> Result<V2Signed, String> {
+        let payload = envelope.payload_bytes().map_err(|e| e.to_string())?;
+        let pae = crate::attest::dsse::pae(&envelope.payload_type, &payload);
+        let [one] = envelope.signatures.as_slice() else {
+            return Err(format!(
+                "an envelope with {} signatures cannot be logged; one is",
+                envelope.signatures.len()
+            ));
+        };
+        Ok(V2Signed {
+            digest: STANDARD.encode(Sha256::digest(&pae)),
+            signature: one.sig.clone(),
+        })
+    }
+}
+
+/// A 64-bit integer as protobuf JSON writes it (a decimal string), or a
+/// plain JSON number.
+fn int64(v: &serde_json::Value) -> Option<i64> {
+    match v {
+        serde_json::Value::String(s) => s.parse().ok(),
+        v => v.as_i64(),
+    }
+}
+
+/// The bundle's entry from a Rekor v2 answer (a `TransparencyLogEntry`),
+/// checked to be whole and to record this envelope's digest, signature and
+/// certificate.
+fn v2_entry_of(body: &[u8], signed: &V2Signed, certificate: &[u8]) -> Result<TlogEntry, String> {
+    let v: serde_json::Value =
+        serde_json::from_slice(body).map_err(|_| "the answer is not JSON".to_string())?;
+    let text = |p: &str| v.pointer(p).and_then(|x| x.as_str());
+    let kind = (text("/kindVersion/kind"), text("/kindVersion/version"));
+    if kind != (Some("hashedrekord"), Some("0.0.2")) {
+        return Err(format!(
+            "the entry is a {} {}, not the hashedrekord 0.0.2 entered",
+            kind.0.unwrap_or("?"),
+            kind.1.unwrap_or("?")
+        ));
+    }
+    let body_b64 = text("/canonicalizedBody").ok_or("the entry has no canonicalizedBody")?;
+    let canonical = STANDARD
+        .decode(body_b64)
+        .map_err(|_| "the entry's body is not base64".to_string())?;
+    check_v2_body(&canonical, signed, certificate)?;
+    let log_id = text("/logId/keyId")
+        .and_then(|k| STANDARD.decode(k).ok())
+        .filter(|b| b.len() == 32)
+        .ok_or("the entry's logId.keyId is not a SHA-256 in base64")?;
+    let log_index = v.get("logIndex").and_then(int64);
+    let proof = v
+        .get("inclusionProof")
+        .ok_or("the entry has no inclusionProof: a Rekor v2 entry is proven by nothing else")?;
+    let hashes = proof
+        .get("hashes")
+        .and_then(|h| h.as_array())
+        .ok_or("the inclusion proof has no hashes")?;
+    if hashes.len() > MAX_PROOF_HASHES {
+        return Err(format!(
+            "the inclusion proof has {} hashes; a log this tool trusts needs at most {MAX_PROOF_HASHES}",
+            hashes.len()
+        ));
+    }
+    let hash32 = |h: &serde_json::Value| {
+        h.as_str()
+            .and_then(|t| STANDARD.decode(t).ok())
+            .filter(|b| b.len() == 32)
+            .map(|b| STANDARD.encode(b))
+    };
+    let hashes = hashes
+        .iter()
+        .map(hash32)
+        .collect::<Option<Vec<_>>>()
+        .ok_or("an inclusion proof hash is not a SHA-256 in base64")?;
+    let root_hash = proof
+        .get("rootHash")
+        .and_then(hash32)
+        .ok_or("the inclusion proof's rootHash is not a SHA-256 in base64")?;
+    let proof_index = proof.get("logIndex").and_then(int64);
+    let tree_size = proof.get("treeSize").and_then(int64);
+    let (Some(log_index), Some(proof_index), Some(tree_size)) = (log_index, proof_index, tree_size)
+    else {
+        return Err("the entry's logIndex, or its proof's logIndex or treeSize, is missing".into());
+    };
+    if log_index < 0 || proof_index != log_index || tree_size <= proof_index {
+        return Err(format!(
+            "the entry's numbers do not hold together (logIndex {log_index}, proof logIndex {proof_index}, treeSize {tree_size})"
+        ));
+    }
+    let checkpoint = proof
+        .pointer("/checkpoint/envelope")
+        .and_then(|c| c.as_str())
+        .filter(|c| !c.is_empty() && c.len() <= MAX_CHECKPOINT_BYTES)
+        .ok_or("the inclusion proof's checkpoint is missing, empty or too large")?;
+    Ok(TlogEntry {
+        log_index: log_index.to_string(),
+        log_id: LogId {
+            key_id: STANDARD.encode(log_id),
+        },
+        kind_version: KindVersion {
+            kind: "hashedrekord".into(),
+            version: "0.0.2".into(),
+        },
+        integrated_time: None,
+        inclusion_promise: None,
+        inclusion_proof: InclusionProof {
+            log_index: proof_index.to_string(),
+            root_hash,
+            tree_size: tree_size.to_string(),
+            hashes,
+            checkpoint: Checkpoint {
+                envelope: checkpoint.to_owned(),
+            },
+        },
+        canonicalized_body: body_b64.to_owned(),
+    })
+}
+
+/// The canonicalized body must be a `hashedrekord` 0.0.2 entry of this
+/// envelope: the SHA-256 of its PAE, its signature, by our certificate.
+fn check_v2_body(canonical: &[u8], signed: &V2Signed, certificate: &[u8]) -> Result<(), String> {
+    let other = "the log answered with an entry for another artifact";
+    let body: serde_json::Value = serde_json::from_slice(canonical)
+        .map_err(|_| "the entry's body is not JSON".to_string())?;
+    let text = |p: &str| body.pointer(p).and_then(|v| v.as_str());
+    if (text("/kind"), text("/apiVersion")) != (Some("hashedrekord"), Some("0.0.2")) {
+        return Err("the entry's body is not a hashedrekord 0.0.2".into());
+    }
+    let bytes = |p: &str| text(p).and_then(|t| STANDARD.decode(t).ok());
+    let spec = "/spec/hashedRekordV002";
+    if text(&format!("{spec}/data/algorithm")) != Some("SHA2_256")
+        || bytes(&format!("{spec}/data/digest")) != STANDARD.decode(&signed.digest).ok()
+    {
+        return Err(format!("{other} (its digest is not this envelope's)"));
+    }
+    if bytes(&format!("{spec}/signature/content")) != STANDARD.decode(&signed.signature).ok()
+        || bytes(&format!(
+            "{spec}/signature/verifier/x509Certificate/rawBytes"
+        ))
+        .as_deref()
+            != Some(certificate)
+    {
+        return Err(format!(
+            "{other} (its signature or certificate is not this run's)"
+        ));
+    }
+    Ok(())
 }
 
 /// The canonicalized body must be a `dsse` 0.0.1 entry of this envelope:
@@ -411,7 +611,7 @@ mod tests {
     fn an_entry_of_this_envelope_becomes_the_bundle_s() {
         let e = entry_of(&answer(&body("c2ln", b"{}"), |_| {}), &envelope(), b"cert").unwrap();
         assert_eq!(e.log_index, "7");
-        assert_eq!(e.integrated_time, "1700000000");
+        assert_eq!(e.integrated_time.as_deref(), Some("1700000000"));
         assert_eq!(e.log_id.key_id, STANDARD.encode([0xaa; 32]));
         assert_eq!(e.inclusion_proof.root_hash, STANDARD.encode([0xcc; 32]));
         assert_eq!(e.inclusion_proof.hashes, vec![STANDARD.encode([0xbb; 32])]);
@@ -472,5 +672,135 @@ mod tests {
             let e = entry_of(&bytes, &envelope(), certificate).unwrap_err();
             assert!(e.contains(why), "case {i}: {e}");
         }
+    }
+
+    /// A Rekor v2 answer for `envelope()` signed by "cert", edited.
+    fn v2_answer(edit: impl Fn(&mut serde_json::Value)) -> Vec<u8> {
+        let signed = V2Signed::of(&envelope()).unwrap();
+        let mut body = serde_json::json!({
+            "apiVersion": "0.0.2", "kind": "hashedrekord",
+            "spec": {"hashedRekordV002": {
+                "data": {"algorithm": "SHA2_256", "digest": signed.digest},
+                "signature": {"content": signed.signature, "verifier": {
+                    "keyDetails": KEY_DETAILS,
+                    "x509Certificate": {"rawBytes": STANDARD.encode(b"cert")}}}}}
+        });
+        let h = STANDARD.encode([0xbb; 32]);
+        let mut answer = serde_json::json!({
+            "logIndex": "7",
+            "logId": {"keyId": STANDARD.encode([0xaa; 32])},
+            "kindVersion": {"kind": "hashedrekord", "version": "0.0.2"},
+            "inclusionProof": {
+                "logIndex": "7", "rootHash": h, "treeSize": "8", "hashes": [h],
+                "checkpoint": {"envelope": "log\n8\nroot\n\n\u{2014} log sig\n"}
+            },
+            "canonicalizedBody": ""
+        });
+        edit(&mut body);
+        answer["canonicalizedBody"] = STANDARD.encode(body.to_string()).into();
+        edit(&mut answer);
+        serde_json::to_vec(&answer).unwrap()
+    }
+
+    fn v2(answer: &[u8]) -> Result<TlogEntry, String> {
+        v2_entry_of(answer, &V2Signed::of(&envelope()).unwrap(), b"cert")
+    }
+
+    #[test]
+    fn a_v2_entry_of_this_envelope_becomes_the_bundle_s() {
+        let e = v2(&v2_answer(|_| {})).unwrap();
+        assert_eq!(e.kind_version.kind, "hashedrekord");
+        assert_eq!(e.integrated_time, None);
+        assert_eq!(e.inclusion_promise, None);
+        assert_eq!(
+            (e.log_index.as_str(), e.inclusion_proof.tree_size.as_str()),
+            ("7", "8")
+        );
+        let json = serde_json::to_value(&e).unwrap();
+        assert!(json.get("integratedTime").is_none(), "{json}");
+    }
+
+    #[test]
+    fn v2_entries_for_other_artifacts_or_incomplete_ones_are_refused() {
+        use serde_json::json;
+        let refused = |edit: &dyn Fn(&mut serde_json::Value), says: &str| {
+            let e = v2(&v2_answer(edit)).unwrap_err();
+            assert!(e.contains(says), "{e} (expected {says:?})");
+        };
+        let spec = "/spec/hashedRekordV002";
+        let at = |v: &mut serde_json::Value, p: &str, to: serde_json::Value| {
+            if let Some(x) = v.pointer_mut(p) {
+                *x = to;
+            }
+        };
+        refused(
+            &|v| {
+                at(
+                    v,
+                    &format!("{spec}/data/digest"),
+                    json!(STANDARD.encode([1; 32])),
+                )
+            },
+            "another artifact (its digest",
+        );
+        refused(
+            &|v| at(v, &format!("{spec}/data/algorithm"), json!("SHA2_384")),
+            "another artifact (its digest",
+        );
+        refused(
+            &|v| at(v, &format!("{spec}/signature/content"), json!("b3RoZXI=")),
+            "its signature or certificate",
+        );
+        refused(
+            &|v| {
+                at(
+                    v,
+                    &format!("{spec}/signature/verifier/x509Certificate/rawBytes"),
+                    json!("b3RoZXI="),
+                )
+            },
+            "its signature or certificate",
+        );
+        refused(
+            &|v| at(v, "/kindVersion/kind", json!("dsse")),
+            "not the hashedrekord 0.0.2 entered",
+        );
+        refused(
+            &|v| {
+                if let Some(o) = v.as_object_mut() {
+                    o.remove("inclusionProof");
+                }
+            },
+            "no inclusionProof",
+        );
+        refused(
+            &|v| at(v, "/inclusionProof/treeSize", json!("7")),
+            "do not hold together",
+        );
+        refused(
+            &|v| at(v, "/inclusionProof/logIndex", json!("6")),
+            "do not hold together",
+        );
+        refused(
+            &|v| {
+                at(
+                    v,
+                    "/inclusionProof/hashes",
+                    json!(vec![STANDARD.encode([0; 32]); 65]),
+                )
+            },
+            "65 hashes",
+        );
+        refused(
+            &|v| at(v, "/inclusionProof/rootHash", json!("AAAA")),
+            "rootHash is not a SHA-256",
+        );
+        refused(
+            &|v| at(v, "/inclusionProof/checkpoint/envelope", json!("")),
+            "checkpoint is missing, empty or too large",
+        );
+        refused(&|v| at(v, "/logId/keyId", json!("AAAA")), "logId.keyId");
+        assert!(v2(b"[]").unwrap_err().contains("hashedrekord 0.0.2"));
+        assert!(v2(b"not json").unwrap_err().contains("not JSON"));
     }
 }

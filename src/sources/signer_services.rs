@@ -88,6 +88,43 @@ pub fn runtime(service: &'static str, url: &Url) -> Result<tokio::runtime::Runti
         })
 }
 
+/// An answer to [`post_json`]: its status, `Location` header and body.
+pub struct Answer {
+    pub status: u16,
+    pub location: Option<String>,
+    pub body: Vec<u8>,
+}
+
+/// POST `request` as JSON to `url`, asking for JSON; the answer's body is
+/// refused past `max` bytes; its status is the caller's to judge.
+pub async fn post_json(
+    http: &reqwest::Client,
+    url: &Url,
+    request: &serde_json::Value,
+    max: usize,
+) -> Result<Answer, String> {
+    let response = http
+        .post(url.clone())
+        .header(reqwest::header::ACCEPT, "application/json")
+        .header(reqwest::header::CONTENT_TYPE, "application/json")
+        .body(serde_json::to_vec(request).expect("JSON of strings"))
+        .send()
+        .await
+        .map_err(describe)?;
+    let status = response.status().as_u16();
+    let location = response
+        .headers()
+        .get(reqwest::header::LOCATION)
+        .and_then(|v| v.to_str().ok())
+        .map(String::from);
+    let body = body_within(response, max).await?;
+    Ok(Answer {
+        status,
+        location,
+        body,
+    })
+}
+
 /// The answer's body, refused past `max` bytes (by its length, else as it
 /// streams); its status is the caller's to judge.
 pub async fn body_within(mut response: reqwest::Response, max: usize) -> Result<Vec<u8>, String> {

@@ -5,10 +5,10 @@
 //! sigstore-python 4.5.1 ships (`sigstore/_store/`, Apache-2.0), as the
 //! public-good TUF repository publishes it.
 //!
-//! Of each kind the first service valid now with an API this tool speaks is
-//! taken: Fulcio `majorApiVersion` 1 (its `/api/v2/signingCert`), Rekor 1
-//! (v1 entries), TSA 1. A config naming only Rekor v2 is refused by name:
-//! v2 logs a DSSE envelope as `hashedrekord` 0.0.2 and is not written yet.
+//! Of each kind the first service valid now with the highest API this tool
+//! speaks is taken (as the Sigstore client spec asks): Fulcio
+//! `majorApiVersion` 1 (its `/api/v2/signingCert`), Rekor 2 (a tile log:
+//! `hashedrekord` 0.0.2 over the envelope's PAE) else 1 (`dsse` 0.0.1), TSA 1.
 
 use std::path::Path;
 
@@ -37,11 +37,23 @@ pub enum SigningConfigError {
     Unusable { path: String, why: String },
 }
 
+/// Which Rekor API a log speaks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RekorApi {
+    /// `POST /api/v1/log/entries`, a `dsse` 0.0.1 entry with a signed entry
+    /// timestamp.
+    V1,
+    /// `POST /api/v2/log/entries`, a `hashedrekord` 0.0.2 entry: no time of
+    /// its own, so every signature needs a timestamp authority's.
+    V2,
+}
+
 /// The services a keyless run signs with.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Services {
     pub fulcio: Url,
     pub rekor: Url,
+    pub rekor_api: RekorApi,
     /// None when the config names no timestamp authority.
     pub tsa: Option<Url>,
 }
@@ -113,37 +125,53 @@ pub fn parse(path: &str, text: &str, now: OffsetDateTime) -> Result<Services, Si
         path: path.to_owned(),
         why,
     };
+    // The first service valid now of the highest version spoken.
     let pick = |what: &str,
                 list: &[ServiceJson],
+                spoken: &[u32],
                 required: bool|
-     -> Result<Option<Url>, SigningConfigError> {
+     -> Result<Option<(Url, u32)>, SigningConfigError> {
         let mut valid_now = Vec::new();
         for s in list {
             if current(s, now).map_err(&malformed)? {
                 valid_now.push(s);
             }
         }
-        match valid_now.iter().find(|s| s.major_api_version == 1) {
-            Some(s) => Url::parse(&s.url)
-                .map(Some)
+        let best = spoken.iter().rev().find_map(|v| {
+            valid_now
+                .iter()
+                .find(|s| s.major_api_version == *v)
+                .map(|s| (s, *v))
+        });
+        match best {
+            Some((s, v)) => Url::parse(&s.url)
+                .map(|u| Some((u, v)))
                 .map_err(|e| malformed(format!("{what} URL {:?}: {e}", s.url))),
             None if !required => Ok(None),
             None if valid_now.is_empty() => Err(unusable(format!("it names no {what} valid now"))),
             None => Err(unusable(format!(
-                "its {what} speaks API version {} only; this tool speaks version 1{}",
+                "its {what} speaks API version {} only; this tool speaks {}",
                 valid_now[0].major_api_version,
-                if what == "Rekor" {
-                    " (Rekor v2 is not written yet)"
-                } else {
-                    ""
-                }
+                spoken
+                    .iter()
+                    .map(|v| format!("version {v}"))
+                    .collect::<Vec<_>>()
+                    .join(" or ")
             ))),
         }
     };
+    let (rekor, version) = pick("Rekor", &config.rekor_urls, &[1, 2], true)?.expect("required");
     Ok(Services {
-        fulcio: pick("Fulcio", &config.ca_urls, true)?.expect("required"),
-        rekor: pick("Rekor", &config.rekor_urls, true)?.expect("required"),
-        tsa: pick("timestamp authority", &config.tsa_urls, false)?,
+        fulcio: pick("Fulcio", &config.ca_urls, &[1], true)?
+            .expect("required")
+            .0,
+        rekor,
+        rekor_api: if version == 2 {
+            RekorApi::V2
+        } else {
+            RekorApi::V1
+        },
+        tsa: pick("timestamp authority", &config.tsa_urls, &[1], false)?.map(|(u, _)| u),
     })
 }
 
@@ -188,7 +216,7 @@ mod tests {
     }
 
     #[test]
-    fn expired_services_and_v2_only_logs_are_refused_by_name() {
+    fn expired_services_and_unknown_log_versions_are_refused_by_name() {
         let cfg = |rekor: &str| {
             format!(
                 r#"{{"mediaType":"{MEDIA_TYPE}",
@@ -196,11 +224,23 @@ mod tests {
                 "rekorTlogUrls":[{rekor}]}}"#
             )
         };
-        let v2 = cfg(
-            r#"{"url":"http://127.0.0.1:2","majorApiVersion":2,"validFor":{"start":"2020-01-01T00:00:00Z"}}"#,
+        let v3 = cfg(
+            r#"{"url":"http://127.0.0.1:2","majorApiVersion":3,"validFor":{"start":"2020-01-01T00:00:00Z"}}"#,
         );
-        let e = parse("c.json", &v2, now()).unwrap_err().to_string();
-        assert!(e.contains("Rekor speaks API version 2 only"), "{e}");
+        let e = parse("c.json", &v3, now()).unwrap_err().to_string();
+        assert!(
+            e.contains("Rekor speaks API version 3 only; this tool speaks version 1 or version 2"),
+            "{e}"
+        );
+        // The highest version spoken wins, wherever it is listed.
+        let both = cfg(
+            r#"{"url":"http://127.0.0.1:2","majorApiVersion":1},{"url":"http://127.0.0.1:3","majorApiVersion":2},{"url":"http://127.0.0.1:4","majorApiVersion":3}"#,
+        );
+        let s = parse("c.json", &both, now()).unwrap();
+        assert_eq!(
+            (s.rekor.as_str(), s.rekor_api),
+            ("http://127.0.0.1:3/", RekorApi::V2)
+        );
         let ended = cfg(
             r#"{"url":"http://127.0.0.1:2","majorApiVersion":1,"validFor":{"start":"2020-01-01T00:00:00Z","end":"2021-01-01T00:00:00Z"}}"#,
         );
@@ -209,6 +249,7 @@ mod tests {
         let ok = cfg(r#"{"url":"http://127.0.0.1:2","majorApiVersion":1}"#);
         let s = parse("c.json", &ok, now()).unwrap();
         assert_eq!(s.rekor.as_str(), "http://127.0.0.1:2/");
+        assert_eq!(s.rekor_api, RekorApi::V1);
         assert_eq!(s.tsa, None);
         let e = parse("c.json", r#"{"mediaType":"x"}"#, now())
             .unwrap_err()

@@ -141,6 +141,30 @@ pub fn tacos(cwd: &Path, args: &[&str]) -> Output {
     tacos_env(cwd, args, &[])
 }
 
+/// `tacos-sbom verify SBOM` in `cwd`, for a keyless `identity` and
+/// `issuer` against the trusted root at `root`.
+pub fn verify_keyless(
+    cwd: &Path,
+    sbom: &str,
+    identity: &str,
+    issuer: &str,
+    root: &Path,
+) -> std::process::Output {
+    tacos(
+        cwd,
+        &[
+            "verify",
+            sbom,
+            "--certificate-identity",
+            identity,
+            "--certificate-oidc-issuer",
+            issuer,
+            "--trusted-root",
+            root.to_str().unwrap(),
+        ],
+    )
+}
+
 pub fn tacos_env(cwd: &Path, args: &[&str], env: &[(&str, &str)]) -> Output {
     command(
         Command::new(env!("CARGO_BIN_EXE_tacos-sbom")),

@@ -25,10 +25,21 @@
 //           GET /api/v1/log, /api/v1/log/publicKey, /api/v1/log/entries/UUID as well.
 //           hashedrekord is refused: its signature is over a digest, which node's crypto
 //           cannot verify without the message.
+//           POST /api/v2/log/entries   a Rekor v2 (tile) log of its own beside it, with an
+//           Ed25519 key: {hashedRekordRequestV002: {digest, signature: {content, verifier:
+//           {x509Certificate: {rawBytes}, keyDetails}}}} becomes the canonical hashedrekord
+//           0.0.2 body (sorted keys) as a leaf of its own RFC 6962 tree, answered 201 with a
+//           TransparencyLogEntry {logIndex, logId, kindVersion, inclusionProof: {logIndex,
+//           rootHash, treeSize, hashes, checkpoint: {envelope}}, canonicalizedBody}: no time,
+//           no signed entry timestamp. Its checkpoint is a C2SP signed note whose origin is
+//           the host and whose key id is SHA-256(origin, "\n", 0x01, the raw key): the log id
+//           the trusted root names. Not checked here: the signature over the digest (node's
+//           crypto needs the message); the verifiers check it.
 //
 // Faults, for negative tests:
 //   --rekor-wrong-body   every answer is a genuine entry for another artifact (another
-//                        statement signed by another key), proof and SET included
+//                        statement signed by another key), proof and SET included; on v2,
+//                        an entry for another digest
 //   --rekor-bad-set      signedEntryTimestamp signed by a key the trusted root does not name
 //   --fulcio-clock ISO   the CA and CT log work at that time: a date years ago gives a
 //                        certificate long expired when its signature is logged
@@ -36,7 +47,8 @@
 // Prints one JSON line on stdout when both listen:
 //   {"fulcio":"http://127.0.0.1:P","rekor":"http://127.0.0.1:Q","trustedRoot":{...}}
 // trustedRoot is a complete trusted_root.json (protobuf-specs JSON) naming the CA, CT log
-// and Rekor above, with no timestamp authorities. One line per request goes to stderr.
+// and both Rekor logs above (v1 ECDSA, v2 Ed25519; one base URL), with no timestamp
+// authorities. One line per request goes to stderr.
 // Runs until killed or until its stdin closes (so a test that dies never leaks it).
 // Exit: 2 usage/setup error.
 import { createRequire } from 'node:module';
@@ -152,32 +164,39 @@ const logID = sha256(rekorSpki);
 const setKey = opts.badSet ? p256().privateKey : rekorKeys.privateKey;
 const treeID = randomInt(2 ** 47, 2 ** 48 - 1);
 const treeIDHex = treeID.toString(16).padStart(16, '0');
-const leaves = [];            // leaf hashes, in log order
 const entries = new Map();    // uuid -> the entry as answered
 const byLeaf = new Map();     // leaf hash hex -> uuid
-const subtrees = new Map();   // "start:end" -> hash; a subtree never changes once full
 
 const leafHash = (body) => sha256(Buffer.from([0]), body);
 const nodeHash = (l, r) => sha256(Buffer.from([1]), l, r);
 const split = (n) => 2 ** Math.floor(Math.log2(n - 1));   // largest power of two < n
-// RFC 6962 2.1: MTH over leaves[start, end).
-function mth(start, end) {
-  if (end - start === 1) return leaves[start];
-  const memo = `${start}:${end}`;
-  if (!subtrees.has(memo)) {
-    const k = split(end - start);
-    subtrees.set(memo, nodeHash(mth(start, start + k), mth(start + k, end)));
+// An RFC 6962 tree: its leaf hashes in log order, and the full subtrees' hashes (which never
+// change) remembered.
+class Tree {
+  constructor() { this.leaves = []; this.subtrees = new Map(); }
+  // RFC 6962 2.1: MTH over leaves[start, end).
+  mth(start, end) {
+    if (end - start === 1) return this.leaves[start];
+    const memo = `${start}:${end}`;
+    if (!this.subtrees.has(memo)) {
+      const k = split(end - start);
+      this.subtrees.set(memo, nodeHash(this.mth(start, start + k), this.mth(start + k, end)));
+    }
+    return this.subtrees.get(memo);
   }
-  return subtrees.get(memo);
+  // RFC 6962 2.1.1: the audit path of leaf m in leaves[start, end), lowest level first.
+  path(m, start, end) {
+    if (end - start === 1) return [];
+    const k = split(end - start);
+    return m < k
+      ? [...this.path(m, start, start + k), this.mth(start + k, end)]
+      : [...this.path(m - k, start + k, end), this.mth(start, start + k)];
+  }
 }
-// RFC 6962 2.1.1: the audit path of leaf m in leaves[start, end), lowest level first.
-function path(m, start, end) {
-  if (end - start === 1) return [];
-  const k = split(end - start);
-  return m < k
-    ? [...path(m, start, start + k), mth(start + k, end)]
-    : [...path(m - k, start + k, end), mth(start, start + k)];
-}
+const v1 = new Tree();
+const leaves = v1.leaves;
+const mth = (start, end) => v1.mth(start, end);
+const path = (m, start, end) => v1.path(m, start, end);
 
 // A signed note as Rekor v1 writes its checkpoints: origin "<host> - <tree ID>", size, root;
 // one signature line named by the host (verifiers match that name against the log's URL)
@@ -301,6 +320,10 @@ function rekorEntry(uuid) {
 }
 
 async function rekor(method, url, body) {
+  if (method === 'POST' && url === '/api/v2/log/entries') {
+    const entry = v2Append(body);
+    return { status: 201, body: JSON.stringify(entry), note: `v2 logIndex=${entry.logIndex}` };
+  }
   if (method === 'POST' && url === '/api/v1/log/entries') {
     let appended;
     try { appended = rekorAppend(body); } catch (e) {
@@ -331,6 +354,59 @@ async function rekor(method, url, body) {
     return { status: 200, body: pem('PUBLIC KEY', rekorSpki), type: 'application/x-pem-file' };
   }
   throw new HttpError(404, `no route ${method} ${url}`);
+}
+
+// ------------------------------------------------------------------ Rekor v2
+const v2 = new Tree();
+const v2Keys = generateKeyPairSync('ed25519');
+const v2Spki = spki(v2Keys.publicKey);
+let v2ID = Buffer.alloc(32);   // set once the host is known: it names the log
+const v2Note = (size, root) => {
+  const note = `${host}\n${size}\n${b64(root)}\n`;
+  const sig = sign(null, Buffer.from(note), v2Keys.privateKey);
+  return `${note}\n\u2014 ${host} ${b64(Buffer.concat([v2ID.subarray(0, 4), sig]))}\n`;
+};
+
+function v2Append(body) {
+  let request;
+  try { request = JSON.parse(body)?.hashedRekordRequestV002; } catch { throw new HttpError(400, 'the request is not JSON'); }
+  if (!request) throw new HttpError(400, 'only hashedRekordRequestV002 is taken');
+  let digest = Buffer.from(String(request.digest ?? ''), 'base64');
+  const content = request.signature?.content;
+  const verifier = request.signature?.verifier;
+  const certificate = verifier?.x509Certificate?.rawBytes;
+  if (digest.length !== 32 || typeof content !== 'string' || typeof certificate !== 'string' || typeof verifier?.keyDetails !== 'string') {
+    throw new HttpError(400, 'digest (32 bytes), signature.content, verifier.x509Certificate.rawBytes and verifier.keyDetails are required');
+  }
+  try { new X509Certificate(Buffer.from(certificate, 'base64')); } catch (e) {
+    throw new HttpError(400, `verifier.x509Certificate is not a certificate: ${e.message}`);
+  }
+  if (opts.wrongBody) digest = sha256(`another-artifact-${++decoys}`);
+  const entryBody = Buffer.from(canonical({
+    apiVersion: '0.0.2',
+    kind: 'hashedrekord',
+    spec: { hashedRekordV002: {
+      data: { algorithm: 'SHA2_256', digest: b64(digest) },
+      signature: { content, verifier: { keyDetails: verifier.keyDetails, x509Certificate: { rawBytes: certificate } } },
+    } },
+  }));
+  const index = v2.leaves.length;
+  v2.leaves.push(leafHash(entryBody));
+  const size = v2.leaves.length;
+  const root = v2.mth(0, size);
+  return {
+    logIndex: String(index),
+    logId: { keyId: b64(v2ID) },
+    kindVersion: { kind: 'hashedrekord', version: '0.0.2' },
+    inclusionProof: {
+      logIndex: String(index),
+      rootHash: b64(root),
+      treeSize: String(size),
+      hashes: v2.path(index, 0, size).map(b64),
+      checkpoint: { envelope: v2Note(size, root) },
+    },
+    canonicalizedBody: b64(entryBody),
+  };
 }
 
 // ------------------------------------------------------------------ HTTP
@@ -370,15 +446,19 @@ const fulcioPort = await serve('fulcio', (method, url, body) => {
 });
 const rekorPort = await serve('rekor', rekor);
 host = `127.0.0.1:${rekorPort}`;
+v2ID = sha256(Buffer.from(`${host}\n`), Buffer.from([1]), v2Spki.subarray(-32));
 const fulcioURL = `http://127.0.0.1:${fulcioPort}`;
 const rekorURL = `http://${host}`;
 
 // Trusted from an hour before the earliest moment any of them signs.
 const since = new Date(Math.min(started.getTime(), clock?.getTime() ?? Infinity) - 3600_000).toISOString();
-const logKey = (der) => ({ rawBytes: b64(der), keyDetails: 'PKIX_ECDSA_P256_SHA_256', validFor: { start: since } });
+const logKey = (der, keyDetails = 'PKIX_ECDSA_P256_SHA_256') => ({ rawBytes: b64(der), keyDetails, validFor: { start: since } });
 const trustedRoot = {
   mediaType: 'application/vnd.dev.sigstore.trustedroot+json;version=0.1',
-  tlogs: [{ baseUrl: rekorURL, hashAlgorithm: 'SHA2_256', publicKey: logKey(rekorSpki), logId: { keyId: b64(logID) } }],
+  tlogs: [
+    { baseUrl: rekorURL, hashAlgorithm: 'SHA2_256', publicKey: logKey(rekorSpki), logId: { keyId: b64(logID) } },
+    { baseUrl: rekorURL, hashAlgorithm: 'SHA2_256', publicKey: logKey(v2Spki, 'PKIX_ED25519'), logId: { keyId: b64(v2ID) } },
+  ],
   certificateAuthorities: [{
     subject: { organization: 'sigstore.mock', commonName: 'sigstore' },
     uri: fulcioURL,

@@ -1,7 +1,8 @@
 //! Loopback Sigstore: `tests/conformance/sigstore-standin.mjs` in a node
 //! child process, a Fulcio (`@sigstore/mock`'s CA, with an SCT from its
 //! test CT log) and a Rekor v1 log of our own (RFC 6962 tree, signed
-//! checkpoints and SETs), each on its own ephemeral port, plus the
+//! checkpoints and SETs) with a Rekor v2 log beside it (Ed25519 checkpoints,
+//! no SETs), each service on its own ephemeral port, plus the
 //! `trusted_root.json` naming them. Faults for negative tests are chosen at
 //! start. A test that includes this file also includes `support/tsa.rs` as
 //! `mod tsa` (the trusted root merges its timestamp authorities).
@@ -42,7 +43,8 @@ pub struct SigstoreStandin {
     /// `http://127.0.0.1:PORT`, serving `POST /api/v2/signingCert`.
     pub fulcio_url: String,
     /// `http://127.0.0.1:PORT`, serving `POST /api/v1/log/entries` and
-    /// `GET /api/v1/log`, `/api/v1/log/entries/UUID`, `/api/v1/log/publicKey`.
+    /// `GET /api/v1/log`, `/api/v1/log/entries/UUID`, `/api/v1/log/publicKey`
+    /// (v1), and `POST /api/v2/log/entries` (v2).
     pub rekor_url: String,
     trusted_root: Value,
 }
@@ -133,11 +135,19 @@ impl SigstoreStandin {
     /// Rekor (API version 1) and, when given, a timestamp authority's URL:
     /// what `enrich --keyless --signing-config` reads.
     pub fn signing_config_json(&self, tsa: Option<&str>) -> String {
+        self.signing_config_json_rekor(tsa, 1)
+    }
+
+    /// [`Self::signing_config_json`] naming the stand-in's Rekor with API
+    /// version `rekor_api` (2: its tile log).
+    pub fn signing_config_json_rekor(&self, tsa: Option<&str>, rekor_api: u32) -> String {
         let service = |url: &str| serde_json::json!({"url": url, "majorApiVersion": 1, "validFor": {"start": "2020-01-01T00:00:00Z"}});
+        let mut rekor = service(&self.rekor_url);
+        rekor["majorApiVersion"] = rekor_api.into();
         serde_json::json!({
             "mediaType": "application/vnd.dev.sigstore.signingconfig.v0.2+json",
             "caUrls": [service(&self.fulcio_url)],
-            "rekorTlogUrls": [service(&self.rekor_url)],
+            "rekorTlogUrls": [rekor],
             "tsaUrls": tsa.map(|u| vec![service(u)]).unwrap_or_default(),
             "rekorTlogConfig": {"selector": "ANY"},
             "tsaConfig": {"selector": "ANY"},

@@ -174,6 +174,7 @@ fn parse_declaration(bytes: &[u8]) -> Result<Declaration, String> {
 pub fn sign(
     declaration: &Declaration,
     signer: &dyn Signer,
+    stamp: Option<&dyn attest::Timestamper>,
     log: Option<&dyn attest::TransparencyLog>,
     now: OffsetDateTime,
 ) -> Result<Vec<u8>, AttestError> {
@@ -192,7 +193,7 @@ pub fn sign(
     attest::sign_statement_as(
         Wrap {
             form: Form::SigstoreBundle,
-            stamp: None,
+            stamp,
             log,
         },
         signer,
@@ -239,12 +240,30 @@ pub fn run(
                 path,
                 attest::keychoice::cosign_password().as_deref(),
             )?;
-            (sign(&d, &key, None, now).map_err(sign_err)?, None)
+            (sign(&d, &key, None, None, now).map_err(sign_err)?, None)
         }
         SignWith::Keyless(flags) => {
-            let prepared = crate::enrich::keyless::prepare(flags, &|k| std::env::var(k).ok(), now)?;
-            let c = crate::enrich::keyless::certify(&prepared, network, now)?;
-            let bytes = sign(&d, &c.signer, Some(&c.log), now).map_err(sign_err)?;
+            use crate::enrich::keyless::{self, KeylessError};
+            let prepared = keyless::prepare(flags, &|k| std::env::var(k).ok(), now)?;
+            // Timestamped as `enrich --keyless` is: by the config's
+            // authority, which a Rekor v2 log needs.
+            let stamper = match prepared.timestamp_authority(None)? {
+                Some(u) => {
+                    let url = url::Url::parse(&u).map_err(|e| KeylessError::Url {
+                        flag: "the signing config's timestamp authority",
+                        value: crate::redact::redact_text(&u),
+                        why: e.to_string(),
+                    })?;
+                    Some(
+                        crate::sources::tsa::BlockingTsa::new(url, network)
+                            .map_err(KeylessError::from)?,
+                    )
+                }
+                None => None,
+            };
+            let c = keyless::certify(&prepared, network, now)?;
+            let stamp = stamper.as_ref().map(|s| s as &dyn attest::Timestamper);
+            let bytes = sign(&d, &c.signer, stamp, Some(&c.log), now).map_err(sign_err)?;
             (bytes, Some((c.identity, c.issuer)))
         }
     };

@@ -151,6 +151,20 @@ impl World {
         v[0].clone()
     }
 
+    /// `bundle` served from ossf/scorecard, the repository `tacos-sa`
+    /// (released 2026-01-01) declares; the package's statement.
+    fn published(&self, bundle: &[u8]) -> Value {
+        self.package(
+            "2026-01-01T00:00:00Z",
+            json!({"type": "git", "url": "git+https://github.com/ossf/scorecard.git"}),
+        );
+        self.serve(
+            SA_PATH,
+            contents(".tacos/self-attestation.sigstore.json", bundle),
+        );
+        self.assess(&self.config(""))
+    }
+
     fn root(&self) -> PathBuf {
         self.tmp.join("trusted_root.json")
     }
@@ -193,15 +207,7 @@ fn a_self_attestation_from_the_repository_s_workflow_decides_the_attested_fields
     );
     assert_eq!(code, 0, "{said}");
 
-    w.package(
-        "2026-01-01T00:00:00Z",
-        json!({"type": "git", "url": "git+https://github.com/ossf/scorecard.git"}),
-    );
-    w.serve(
-        SA_PATH,
-        contents(".tacos/self-attestation.sigstore.json", &bundle),
-    );
-    let s = w.assess(&w.config(""));
+    let s = w.published(&bundle);
     for f in [
         "PackageManagerMFAEnabled",
         "SourceRepoMFAEnabled",
@@ -430,6 +436,81 @@ fn self_attestations_that_do_not_hold_are_ignored_with_the_reason() {
     let s = w.assess(&w.config(""));
     assert_eq!(s["PackageManagerMFAEnabled"], "NOASSERTION");
     assert_eq!(w.srv.hits(SA_PATH), before);
+}
+
+/// A self-attestation signed where the signing config names Rekor v2: its
+/// log entry (`hashedrekord` 0.0.2) carries no time, so `attest-self`
+/// refuses to sign without a timestamp authority, and with one the bundle
+/// holds the timestamp; the consumer verifies it (proof, checkpoint,
+/// timestamp) and takes its values.
+#[test]
+fn a_self_attestation_logged_in_rekor_v2_is_timestamped_and_taken() {
+    let w = World::new();
+    let config = w.tmp.join("signing_config.json");
+    std::fs::write(&config, w.standin.signing_config_json_rekor(None, 2)).unwrap();
+    std::fs::write(
+        w.tmp.join("v2.toml"),
+        declaration("https://github.com/ossf/scorecard", "pkg:npm/tacos-sa"),
+    )
+    .unwrap();
+    let token = identity_token(WORKFLOW, ISSUER, json!({}));
+    let o = tacos_env(
+        w.tmp.path(),
+        &[
+            "attest-self",
+            "v2.toml",
+            "-o",
+            "v2.sigstore.json",
+            "--keyless",
+            "--signing-config",
+            "signing_config.json",
+        ],
+        &[("SIGSTORE_ID_TOKEN", &token)],
+    );
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("speaks API version 2, whose entries carry no time"),
+        "{}",
+        stderr(&o)
+    );
+    assert!(!w.tmp.join("v2.sigstore.json").exists());
+
+    let tsa = tsa::TestTsa::start("Test TSA");
+    std::fs::write(
+        &config,
+        w.standin.signing_config_json_rekor(Some(&tsa.url), 2),
+    )
+    .unwrap();
+    std::fs::write(
+        w.root(),
+        w.standin.trusted_root_json(&[tsa::RootEntry::of(&tsa)]),
+    )
+    .unwrap();
+    let bundle = w.sign(
+        "v2",
+        &declaration("https://github.com/ossf/scorecard", "pkg:npm/tacos-sa"),
+        WORKFLOW,
+    );
+    let b: Value = serde_json::from_slice(&bundle).unwrap();
+    let vm = &b["verificationMaterial"];
+    assert_eq!(
+        vm["tlogEntries"][0]["kindVersion"],
+        json!({"kind": "hashedrekord", "version": "0.0.2"})
+    );
+    assert_eq!(
+        vm["timestampVerificationData"]["rfc3161Timestamps"]
+            .as_array()
+            .map(Vec::len),
+        Some(1),
+        "{vm}"
+    );
+    let s = w.published(&bundle);
+    for f in ATTESTED {
+        assert_ne!(s[f], "NOASSERTION", "{f}: {}", s["Evidence"][f]);
+    }
+    let e = &s["Evidence"]["DocumentedBuildPractices"];
+    assert_eq!(e["ReasonCode"], "maintainer-attested", "{e}");
+    assert_eq!(e["Observed"]["signer"], WORKFLOW, "{e}");
 }
 
 fn packument_homepage() -> Vec<u8> {

@@ -21,7 +21,7 @@ use crate::attest::certified::CertifiedKey;
 use crate::config::Network;
 use crate::sources::oidc::{self, OidcError};
 use crate::sources::rekor::{BlockingRekor, RekorClient};
-use crate::sources::signing_config::{self, Services, SigningConfigError};
+use crate::sources::signing_config::{self, RekorApi, Services, SigningConfigError};
 
 /// What `--keyless` was given.
 #[derive(Debug, Clone, Default)]
@@ -53,6 +53,8 @@ pub enum KeylessError {
         "Rekor {rekor} speaks API version 2, whose entries carry no time: each signature needs a timestamp, and neither the signing config nor --timestamp-server-url names a timestamp authority"
     )]
     UntimedLog { rekor: String },
+    #[error(transparent)]
+    Tsa(#[from] crate::sources::tsa::TsaError),
 }
 
 /// Where the identity and the services will come from.
@@ -66,6 +68,22 @@ impl Prepared {
     /// Where the token comes from, for messages.
     pub fn token_origin(&self) -> oidc::Origin {
         self.token.origin()
+    }
+
+    /// The timestamp authority signatures go to: `given`
+    /// (`--timestamp-server-url`), else the signing config's. None is
+    /// refused for a Rekor v2 log, whose entries prove no time: its bundles
+    /// would verify nowhere.
+    pub fn timestamp_authority(&self, given: Option<&str>) -> Result<Option<String>, KeylessError> {
+        let url = given
+            .map(str::to_owned)
+            .or_else(|| self.services.tsa.as_ref().map(Url::to_string));
+        if url.is_none() && self.services.rekor_api == RekorApi::V2 {
+            return Err(KeylessError::UntimedLog {
+                rekor: crate::redact::redact(&self.services.rekor),
+            });
+        }
+        Ok(url)
     }
 }
 

@@ -246,20 +246,10 @@ pub fn run(
     }
     // A keyless run is timestamped by its signing config's authority
     // unless one is named.
-    let tsa_url = job.timestamp_server_url.clone().or_else(|| {
-        keyless
-            .as_ref()
-            .and_then(|k| k.services.tsa.as_ref().map(|u| u.to_string()))
-    });
-    if let Some(k) = keyless.as_ref()
-        && k.services.rekor_api == crate::sources::signing_config::RekorApi::V2
-        && tsa_url.is_none()
-    {
-        return Err(super::keyless::KeylessError::UntimedLog {
-            rekor: crate::redact::redact(&k.services.rekor),
-        }
-        .into());
-    }
+    let tsa_url = match &keyless {
+        Some(k) => k.timestamp_authority(job.timestamp_server_url.as_deref())?,
+        None => job.timestamp_server_url.clone(),
+    };
     let stamper = timestamper(tsa_url.as_deref(), &opts, &config)?;
     if let Some(s) = &stamper {
         reporter.note(&format!(

@@ -8,20 +8,10 @@
 // itself, reading any index already there. A loopback registry is spoken to over HTTP.
 // Prints the referrer manifest's descriptor as JSON.
 // Exit: 0 attached, 1 refused, 2 usage/setup error.
-import { createRequire } from 'node:module';
 import { readFileSync } from 'node:fs';
-import { join, dirname } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { npmProject } from './npm-project.mjs';
 
-const here = dirname(fileURLToPath(import.meta.url));
-const home = process.env.CONFORMANCE_HOME || join(here, '..', '..', '.tools', 'conformance');
-let oci;
-try {
-  oci = createRequire(join(home, 'node', 'package.json'))('@sigstore/oci');
-} catch (e) {
-  console.error(`@sigstore/oci not found under ${home}/node: run tests/conformance/INSTALL.sh (${e.message})`);
-  process.exit(2);
-}
+const oci = npmProject('oci-attach', '@sigstore/oci').req('@sigstore/oci');
 const [imageName, imageDigest, bundlePath, username, password] = process.argv.slice(2);
 if (!imageName || !imageDigest || !bundlePath) {
   console.error('usage: oci-attach.mjs REGISTRY/REPOSITORY IMAGE_DIGEST BUNDLE [USER PASSWORD]');

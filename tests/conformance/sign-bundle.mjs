@@ -7,19 +7,11 @@
 // for a v0.3 publicKey DSSE bundle (no tlog entries, no timestamps). --envelope prints only the
 // dsseEnvelope. Use it to produce golden bundles to diff against the Rust tool's output.
 // NOTE: bundleToJSON omits "keyid" when it is "" (protobuf JSON drops default values).
-import { createRequire } from 'node:module';
 import { readFileSync } from 'node:fs';
 import { createPrivateKey, createPublicKey, sign, createHash } from 'node:crypto';
-import { join, dirname } from 'node:path';
-import { homedir } from 'node:os';
-import { fileURLToPath } from 'node:url';
+import { npmProject } from './npm-project.mjs';
 
-const home = process.env.CONFORMANCE_HOME || join(dirname(fileURLToPath(import.meta.url)), '..', '..', '.tools', 'conformance');
-let req = null;
-for (const c of [join(home, 'node', 'package.json'), join(dirname(fileURLToPath(import.meta.url)), 'package.json')]) {
-  try { const r = createRequire(c); r.resolve('@sigstore/bundle'); req = r; break; } catch { /* next */ }
-}
-if (!req) { console.error('sign-bundle: @sigstore/bundle not found; run tests/conformance/INSTALL.sh'); process.exit(2); }
+const { req } = npmProject('sign-bundle', '@sigstore/bundle');
 const { toDSSEBundle, bundleToJSON } = req('@sigstore/bundle');
 const { dsse } = req('@sigstore/core');
 

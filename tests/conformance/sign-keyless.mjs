@@ -14,23 +14,13 @@
 // the envelope's signature, certReq true; the answer (the DER TimeStampResp) goes into the
 // bundle as sigstore-js would put its own.
 // Exit: 0 signed, 1 a service refused, 2 usage/setup error.
-import { createRequire } from 'node:module';
 import { createHash } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
-import { join, dirname } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { npmProject } from './npm-project.mjs';
 
-const here = dirname(fileURLToPath(import.meta.url));
-const home = process.env.CONFORMANCE_HOME || join(here, '..', '..', '.tools', 'conformance');
-let sign, bundleLib;
-try {
-  const req = createRequire(join(home, 'node', 'package.json'));
-  sign = req('@sigstore/sign');
-  bundleLib = req('@sigstore/bundle');
-} catch (e) {
-  console.error(`sign-keyless: @sigstore/sign not found under ${home}/node: run tests/conformance/INSTALL.sh (${e.message})`);
-  process.exit(2);
-}
+const { req, version: ver } = npmProject('sign-keyless', '@sigstore/sign');
+const sign = req('@sigstore/sign');
+const bundleLib = req('@sigstore/bundle');
 
 const usage = () => {
   console.error('usage: sign-keyless.mjs STATEMENT OUT_BUNDLE --fulcio URL --rekor URL --token JWT [--tsa URL]');
@@ -110,5 +100,4 @@ try {
   process.exit(1);
 }
 writeFileSync(outPath, JSON.stringify(bundleLib.bundleToJSON(bundle), null, 2) + '\n');
-const ver = (p) => JSON.parse(readFileSync(join(home, 'node', 'node_modules', p, 'package.json'), 'utf8')).version;
 console.log(`sign-keyless: signed by @sigstore/sign ${ver('@sigstore/sign')}: ${bundle.mediaType}, tlogEntries=${bundle.verificationMaterial.tlogEntries.length}, rfc3161Timestamps=${bundle.verificationMaterial.timestampVerificationData.rfc3161Timestamps.length}`);

@@ -51,21 +51,12 @@
 // authorities. One line per request goes to stderr.
 // Runs until killed or until its stdin closes (so a test that dies never leaks it).
 // Exit: 2 usage/setup error.
-import { createRequire } from 'node:module';
 import { createHash, createPublicKey, generateKeyPairSync, randomInt, sign, verify, X509Certificate } from 'node:crypto';
 import { createServer } from 'node:http';
-import { join, dirname } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
+import { npmProject } from './npm-project.mjs';
 
-const here = dirname(fileURLToPath(import.meta.url));
-const home = process.env.CONFORMANCE_HOME || join(here, '..', '..', '.tools', 'conformance');
-let mock;
-try {
-  mock = createRequire(join(home, 'node', 'package.json'))('@sigstore/mock');
-} catch (e) {
-  console.error(`sigstore-standin: @sigstore/mock not found under ${home}/node: run tests/conformance/INSTALL.sh (${e.message})`);
-  process.exit(2);
-}
+const mock = npmProject('sigstore-standin', '@sigstore/mock').req('@sigstore/mock');
 
 const usage = () => {
   console.error('usage: sigstore-standin.mjs [--rekor-wrong-body] [--rekor-bad-set] [--fulcio-clock ISO]');

@@ -21,25 +21,13 @@
 // N (default 1) counts verified times: the log entry's integrated time is one, each
 // timestamp another.
 // Exit: 0 verified, 1 failed, 2 usage/setup error.
-import { createRequire } from 'node:module';
 import { readFileSync } from 'node:fs';
-import { join, dirname } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { npmProject } from './npm-project.mjs';
 
-const here = dirname(fileURLToPath(import.meta.url));
-const home = process.env.CONFORMANCE_HOME || join(here, '..', '..', '.tools', 'conformance');
-let req;
-try {
-  req = createRequire(join(home, 'node', 'package.json'));
-  req.resolve('@sigstore/verify');
-} catch (e) {
-  console.error(`verify-bundle-keyless: @sigstore/verify not found under ${home}/node: run tests/conformance/INSTALL.sh or set CONFORMANCE_HOME (${e.message})`);
-  process.exit(2);
-}
+const { req, version: ver } = npmProject('verify-bundle-keyless', '@sigstore/verify');
 const bundleLib = req('@sigstore/bundle');
 const verifyLib = req('@sigstore/verify');
 const specs = req('@sigstore/protobuf-specs');
-const ver = (p) => { try { return JSON.parse(readFileSync(join(home, 'node', 'node_modules', p, 'package.json'), 'utf8')).version; } catch { return '?'; } };
 
 const usage = () => {
   console.error('usage: verify-bundle-keyless.mjs BUNDLE TRUSTED_ROOT.json --certificate-identity ID --certificate-oidc-issuer ISS [--timestamps N]');

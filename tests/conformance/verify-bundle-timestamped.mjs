@@ -13,28 +13,14 @@
 // over the envelope's signature bytes; and the envelope's signature verifies with PUBKEY.
 // Beside verify-bundle.mjs (which judges untimestamped bundles with every threshold 0).
 // Exit: 0 verified, 1 failed, 2 usage/setup error.
-import { createRequire } from 'node:module';
 import { readFileSync } from 'node:fs';
 import { createPublicKey } from 'node:crypto';
-import { join, dirname } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { npmProject } from './npm-project.mjs';
 
-const here = dirname(fileURLToPath(import.meta.url));
-const home = process.env.CONFORMANCE_HOME || join(here, '..', '..', '.tools', 'conformance');
-const candidates = [join(home, 'node', 'package.json'), join(here, 'package.json')];
-let req = null;
-let base = null;
-for (const c of candidates) {
-  try { const r = createRequire(c); r.resolve('@sigstore/verify'); req = r; base = dirname(c); break; } catch { /* next */ }
-}
-if (!req) {
-  console.error(`verify-bundle-timestamped: @sigstore/verify not found (looked in ${candidates.map(dirname).join(', ')}); run tests/conformance/INSTALL.sh or set CONFORMANCE_HOME`);
-  process.exit(2);
-}
+const { req, version: ver } = npmProject('verify-bundle-timestamped', '@sigstore/verify');
 const bundleLib = req('@sigstore/bundle');
 const verifyLib = req('@sigstore/verify');
 const specs = req('@sigstore/protobuf-specs');
-const ver = (p) => { try { return JSON.parse(readFileSync(join(base, 'node_modules', p, 'package.json'), 'utf8')).version; } catch { return '?'; } };
 
 const args = process.argv.slice(2);
 if (args.length !== 3) {

@@ -20,28 +20,16 @@
 // The high-level `sigstore` package's verify() cannot do this offline: it always loads a TUF
 // trusted root over the network and requires >=1 timestamp (timestampThreshold is not exposed).
 // Exit: 0 verified, 1 failed, 2 usage/setup error.
-import { createRequire } from 'node:module';
-import { readFileSync, existsSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { createHash, createPublicKey } from 'node:crypto';
-import { join, dirname } from 'node:path';
-import { homedir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { npmProject } from './npm-project.mjs';
 
-const home = process.env.CONFORMANCE_HOME || join(dirname(fileURLToPath(import.meta.url)), '..', '..', '.tools', 'conformance');
-const candidates = [join(home, 'node', 'package.json'), join(dirname(fileURLToPath(import.meta.url)), 'package.json')];
-let req = null;
-let base = null;
-for (const c of candidates) {
-  try { const r = createRequire(c); r.resolve('@sigstore/verify'); req = r; base = dirname(c); break; } catch { /* next */ }
-}
-if (!req) {
-  console.error(`verify-bundle: @sigstore/verify not found (looked in ${candidates.map(dirname).join(', ')}); run tests/conformance/INSTALL.sh or set CONFORMANCE_HOME`);
-  process.exit(2);
-}
+const { req, version: ver } = npmProject('verify-bundle', '@sigstore/verify');
 const bundleLib = req('@sigstore/bundle');
 const verifyLib = req('@sigstore/verify');
 // read versions from disk: some packages (e.g. @sigstore/protobuf-specs) do not export ./package.json
-const ver = (p) => { try { return JSON.parse(readFileSync(join(base, 'node_modules', p, 'package.json'), 'utf8')).version; } catch { return '?'; } };
 
 const args = process.argv.slice(2);
 let payloadType = null;

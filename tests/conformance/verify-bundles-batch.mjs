@@ -13,22 +13,11 @@
 // Prints one JSON line per bundle on stdout: {"file", "line" (from 1, or null), "ok",
 // "problems": [...]}, then "verify-bundles-batch: N verified, M failed" on stderr.
 // Exit: 0 every bundle verified, 1 some failed, 2 usage/setup error.
-import { createRequire } from 'node:module';
 import { readFileSync } from 'node:fs';
 import { createPublicKey } from 'node:crypto';
-import { join, dirname } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { npmProject } from './npm-project.mjs';
 
-const here = dirname(fileURLToPath(import.meta.url));
-const home = process.env.CONFORMANCE_HOME || join(here, '..', '..', '.tools', 'conformance');
-let req = null;
-for (const c of [join(home, 'node', 'package.json'), join(here, 'package.json')]) {
-  try { const r = createRequire(c); r.resolve('@sigstore/verify'); req = r; break; } catch { /* next */ }
-}
-if (!req) {
-  console.error('verify-bundles-batch: @sigstore/verify not found; run tests/conformance/INSTALL.sh or set CONFORMANCE_HOME');
-  process.exit(2);
-}
+const { req } = npmProject('verify-bundles-batch', '@sigstore/verify');
 const bundleLib = req('@sigstore/bundle');
 const verifyLib = req('@sigstore/verify');
 

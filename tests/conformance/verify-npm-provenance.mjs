@@ -15,21 +15,10 @@
 // Prints the certificate's identity and the source repository Fulcio recorded
 // (SourceRepositoryURI, else the older GitHub Workflow Repository extension).
 // Exit: 0 verified, 1 failed, 2 usage/setup error.
-import { createRequire } from 'node:module';
 import { readFileSync } from 'node:fs';
-import { join, dirname } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { npmProject } from './npm-project.mjs';
 
-const here = dirname(fileURLToPath(import.meta.url));
-const home = process.env.CONFORMANCE_HOME || join(here, '..', '..', '.tools', 'conformance');
-let req;
-try {
-  req = createRequire(join(home, 'node', 'package.json'));
-  req.resolve('@sigstore/verify');
-} catch (e) {
-  console.error(`verify-npm-provenance: @sigstore/verify not found under ${home}/node: run tests/conformance/INSTALL.sh or set CONFORMANCE_HOME (${e.message})`);
-  process.exit(2);
-}
+const { req } = npmProject('verify-npm-provenance', '@sigstore/verify');
 const bundleLib = req('@sigstore/bundle');
 const verifyLib = req('@sigstore/verify');
 const specs = req('@sigstore/protobuf-specs');

@@ -1,4 +1,5 @@
-//! `enrich --keyless` judged by a second, independent verifier:
+//! `enrich --keyless` judged by a second, independent verifier
+//! (and, for Rekor v2, by sigstore-js 4.x as well):
 //! sigstore-python (tests/conformance/verify-bundle-keyless.py: its
 //! `Verifier.verify_dsse` with an `Identity` policy, offline, against the
 //! stand-ins' trusted root). The bundles come from our tool, signed through
@@ -204,12 +205,13 @@ fn sigstore_python_refuses_a_timestamp_whose_certificates_are_not_in_der_order()
 
 /// Rekor v2: the same run against the stand-in's tile log (a signing
 /// config naming Rekor API version 2). Every bundle's entry is a
-/// `hashedrekord` 0.0.2 with no time of its own, so sigstore-python proves
-/// its time from the RFC 3161 timestamp alone and checks the entry's
-/// inclusion proof against the Ed25519-signed checkpoint; our `verify`
-/// agrees, and refuses another identity.
+/// `hashedrekord` 0.0.2 with no time of its own, so sigstore-python and
+/// sigstore-js 4.x (on node 22: 3.x reads no v2 entries) prove its time
+/// from the RFC 3161 timestamp alone and check the entry's inclusion proof
+/// against the Ed25519-signed checkpoint; our `verify` agrees; all three
+/// refuse another identity.
 #[test]
-fn rekor_v2_bundles_verify_with_sigstore_python_and_ours() {
+fn rekor_v2_bundles_verify_with_sigstore_python_sigstore_js_and_ours() {
     let tsa = tsa_embedding_only_its_certificate();
     let (tmp, all, root) = sign_keyless_rekor(&tsa, 2);
     for file in &all {
@@ -241,6 +243,32 @@ fn rekor_v2_bundles_verify_with_sigstore_python_and_ours() {
             "{said}"
         );
     }
+    let js = |file: &Path, identity: &str| {
+        judge_node22(
+            "verify-bundle-keyless.mjs",
+            &[
+                file.to_str().unwrap(),
+                root.to_str().unwrap(),
+                "--certificate-identity",
+                identity,
+                "--certificate-oidc-issuer",
+                ISSUER,
+                "--timestamps",
+                "1",
+            ],
+        )
+    };
+    for file in &all {
+        let (code, said) = js(file, IDENTITY);
+        assert_eq!(code, 0, "{}: {said}", file.display());
+        assert!(said.contains("@sigstore/verify 4."), "{said}");
+        assert!(said.contains("VERIFIED"), "{said}");
+    }
+    let (code, said) = js(
+        &all[0],
+        "https://github.test/evil/app/.github/workflows/x.yml@refs/heads/main",
+    );
+    assert_eq!(code, 1, "{said}");
     let (code, said) = sigstore_python(
         &all[0],
         &root,

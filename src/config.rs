@@ -342,6 +342,11 @@ pub struct Policy {
     /// registry is configured or discoverable for it.
     #[serde(default)]
     pub require_sources: bool,
+    /// Fail on each known vulnerability in a version in use that no VEX
+    /// statement about that very component answers (the application's
+    /// view: the SBOM's own CycloneDX analyses and `--vex` documents).
+    #[serde(default)]
+    pub fail_on_vulnerabilities: bool,
 }
 
 /// How the package artifacts lie in the attestations directory.

@@ -27,3 +27,4 @@ pub mod tacos;
 pub mod term;
 pub mod verify;
 pub mod versions;
+pub mod vex;

@@ -481,8 +481,22 @@ pub(super) fn run_report(args: ReportArgs, ui: &Ui) -> Result<ExitCode> {
             .cloned()
             .unwrap_or_else(|| link_from(&link_dir, p))
     });
+    // The application's VEX: the SBOM's own analyses and --vex documents.
+    let vex = std::sync::Arc::new(
+        tacos_sbom::report::vulns::read_vex(
+            &args.input.display().to_string(),
+            loaded.sbom_text.as_deref(),
+            &args.vex,
+        )
+        .map_err(anyhow::Error::msg)?,
+    );
+    for n in &vex.notes {
+        ui.detail(&format!("note: {n}"));
+    }
+    summary.vulnerabilities = tacos_sbom::report::vulns::known(&loaded.report.statements, &vex);
+    summary.vex_notes = vex.notes.clone();
     let violations = policy
-        .evaluate(&loaded.report.statements)
+        .evaluate_with(&loaded.report.statements, &vex)
         .map_err(anyhow::Error::msg)?;
     summary.violations = violations.clone();
     let text = match args.format.as_str() {

@@ -221,6 +221,10 @@ pub enum EnrichError {
     /// The assessment could not start (its session words why).
     #[error("{0}")]
     Session(crate::assess::session::SessionError),
+    /// A VEX document (or an SBOM's own analyses) the policy needs cannot
+    /// be used.
+    #[error(transparent)]
+    Vex(#[from] crate::vex::VexError),
     /// An output cannot be written; the run stopped before writing any.
     #[error("{source}; nothing was written")]
     Unwritable {

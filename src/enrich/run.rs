@@ -58,6 +58,10 @@ pub struct Job {
     pub session: session::Options,
     /// Added to the configuration's `[policy]`.
     pub policy: PolicyFlags,
+    /// VEX documents (`--vex`) whose statements answer known
+    /// vulnerabilities for `fail_on_vulnerabilities`, beside each input's
+    /// own CycloneDX analyses.
+    pub vex: Vec<PathBuf>,
     /// The time the run is dated; else [`now`].
     pub now: Option<OffsetDateTime>,
     /// The application report's subject, when not the application: the
@@ -74,6 +78,8 @@ pub struct PolicyFlags {
     pub max_noassertion: Option<f64>,
     /// Turns `require_sources` on (never off).
     pub require_sources: bool,
+    /// Turns `fail_on_vulnerabilities` on (never off).
+    pub fail_on_vulnerabilities: bool,
 }
 
 impl PolicyFlags {
@@ -85,6 +91,7 @@ impl PolicyFlags {
             p.max_noassertion_percent = self.max_noassertion;
         }
         p.require_sources |= self.require_sources;
+        p.fail_on_vulnerabilities |= self.fail_on_vulnerabilities;
         p.validate().map_err(EnrichError::Policy)?;
         Ok(p)
     }
@@ -286,7 +293,8 @@ pub fn run(
     let packages = plan.packages();
     // Each statement is checked against the policy and kept as the JSON it
     // is signed as the moment it is decided: never all held at once.
-    let mut check = policy.check().map_err(EnrichError::Policy)?;
+    let vex = application_vex(&plan, &job.vex, &policy)?;
+    let mut check = policy.check_with(vex).map_err(EnrichError::Policy)?;
     let statements = assess_all(&session, &plan, packages, &mut check, reporter, progress);
     let stamp = stamper
         .as_ref()
@@ -428,6 +436,43 @@ pub fn now() -> Result<OffsetDateTime, EnrichError> {
 
 /// The timestamp authority every signature is sent to, when one is named:
 /// only Sigstore bundles can hold its answer.
+/// The VEX statements `fail_on_vulnerabilities` judges with: each
+/// input's own CycloneDX analyses and the `--vex` documents. Read only when
+/// the policy asks for it.
+fn application_vex(
+    plan: &Plan,
+    files: &[PathBuf],
+    policy: &crate::report::policy::Policy,
+) -> Result<std::sync::Arc<crate::vex::Vex>, EnrichError> {
+    let mut vex = crate::vex::Vex::default();
+    if !policy.fail_on_vulnerabilities {
+        return Ok(std::sync::Arc::new(vex));
+    }
+    // With one input, --vex documents' BOM-Links resolve into it.
+    let one = plan.docs.len() == 1;
+    for d in &plan.docs {
+        let again;
+        let sbom = match &d.kept {
+            Some(l) => &l.sbom,
+            None => {
+                again = crate::sbom::Sbom::read_with(&d.input, &plan.limits)?;
+                &again
+            }
+        };
+        let name = d.input.display().to_string();
+        let with = if one { files } else { &[] };
+        let read = crate::report::vulns::read_vex(&name, Some(sbom.text()), with)?;
+        vex.statements.extend(read.statements);
+        vex.notes.extend(read.notes);
+    }
+    if !one {
+        let read = crate::report::vulns::read_vex("", None, files)?;
+        vex.statements.extend(read.statements);
+        vex.notes.extend(read.notes);
+    }
+    Ok(std::sync::Arc::new(vex))
+}
+
 fn timestamper(
     url: Option<&str>,
     opts: &Options,

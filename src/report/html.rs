@@ -195,6 +195,28 @@ pub fn render_html(s: &Summary) -> String {
                         }
                     }
                 }
+                @if !s.vulnerabilities.is_empty() || !s.vex_notes.is_empty() {
+                    h2 { "Known vulnerabilities in the versions in use" }
+                    p {
+                        (s.vulnerabilities.iter().filter(|v| v.open).count()) " open, "
+                        (s.vulnerabilities.iter().filter(|v| !v.open).count())
+                        " answered by a VEX statement about that component."
+                    }
+                    table #vulnerabilities {
+                        thead { tr { th { "package" } th { "vulnerability" } th { "state" } th { "VEX" } } }
+                        tbody {
+                            @for v in &s.vulnerabilities {
+                                tr data-open=(v.open) {
+                                    td { (v.purl) }
+                                    td { (v.id) @if !v.aliases.is_empty() { " (" (v.aliases.join(", ")) ")" } }
+                                    td class=(if v.open { "Not" } else { "Met" }) { (if v.open { "open" } else { "answered" }) }
+                                    td { @if let Some(x) = &v.vex { (super::vulns::describe(x)) } }
+                                }
+                            }
+                        }
+                    }
+                    @if !s.vex_notes.is_empty() { ul #vex-notes { @for n in &s.vex_notes { li { (n) } } } }
+                }
                 h2 { "Known limitations" }
                 @if s.limitations.is_empty() { p { "Every field of every component was decided." } }
                 ul #limitations {

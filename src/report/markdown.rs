@@ -145,6 +145,43 @@ pub fn render_markdown(s: &Summary) -> String {
         }
     }
 
+    if !s.vulnerabilities.is_empty() || !s.vex_notes.is_empty() {
+        let open = s.vulnerabilities.iter().filter(|v| v.open).count();
+        let _ = writeln!(o, "\n## Known vulnerabilities in the versions in use\n");
+        let _ = writeln!(
+            o,
+            "{} open, {} answered by a VEX statement about that component.\n",
+            open,
+            s.vulnerabilities.len() - open
+        );
+        if !s.vulnerabilities.is_empty() {
+            let _ = writeln!(
+                o,
+                "| package | vulnerability | state | VEX |\n|---|---|---|---|"
+            );
+        }
+        for v in &s.vulnerabilities {
+            let id = match v.aliases.is_empty() {
+                true => v.id.clone(),
+                false => format!("{} ({})", v.id, v.aliases.join(", ")),
+            };
+            let _ = writeln!(
+                o,
+                "| {} | {} | {} | {} |",
+                cell(&v.purl),
+                cell(&id),
+                if v.open { "open" } else { "answered" },
+                v.vex
+                    .as_ref()
+                    .map(|x| cell(&super::vulns::describe(x)))
+                    .unwrap_or_default()
+            );
+        }
+        for n in &s.vex_notes {
+            let _ = writeln!(o, "- {}", cell(n));
+        }
+    }
+
     let _ = writeln!(o, "\n## Known limitations\n");
     if s.limitations.is_empty() {
         let _ = writeln!(o, "Every field of every component was decided.");

@@ -9,6 +9,7 @@ pub mod load;
 mod markdown;
 pub mod policy;
 pub mod sarif;
+pub mod vulns;
 
 use crate::term::plural;
 use std::collections::BTreeMap;
@@ -176,6 +177,13 @@ pub struct Summary {
     /// value.
     #[serde(rename = "registryRules", skip_serializing_if = "Vec::is_empty")]
     pub registry_rules: Vec<RegistryContext>,
+    /// Known vulnerabilities in the versions in use, with what VEX says of
+    /// each in this application (set by whoever read the VEX).
+    #[serde(rename = "knownVulnerabilities", skip_serializing_if = "Vec::is_empty")]
+    pub vulnerabilities: Vec<vulns::KnownVulnerability>,
+    /// VEX statements read but applied to nothing, and why.
+    #[serde(rename = "vexNotes", skip_serializing_if = "Vec::is_empty")]
+    pub vex_notes: Vec<String>,
 }
 
 /// A registry-wide rule, and how many packages here it covers.
@@ -429,6 +437,8 @@ pub fn summarize(report: &Report) -> Summary {
         next_steps: next_steps(st),
         cisa,
         registry_rules: registry_rules(st),
+        vulnerabilities: Vec::new(),
+        vex_notes: Vec::new(),
     }
 }
 

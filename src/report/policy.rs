@@ -22,6 +22,7 @@ pub enum Kind {
     FailOn,
     MaxNoassertion,
     RequireSources,
+    KnownVulnerability,
 }
 
 /// One violation: the rule, the package (when it is about one), and the
@@ -145,7 +146,10 @@ fn rule(r: &str) -> Result<(Field, String), PolicyError> {
 
 impl Policy {
     pub fn is_empty(&self) -> bool {
-        self.fail_on.is_empty() && self.max_noassertion_percent.is_none() && !self.require_sources
+        self.fail_on.is_empty()
+            && self.max_noassertion_percent.is_none()
+            && !self.require_sources
+            && !self.fail_on_vulnerabilities
     }
 
     /// Check the rules are well formed before any work is done.
@@ -163,7 +167,16 @@ impl Policy {
 
     /// Every violation of the field rules and the NOASSERTION share.
     pub fn evaluate(&self, statements: &[Statement]) -> Result<Vec<Violation>, PolicyError> {
-        let mut check = self.check()?;
+        self.evaluate_with(statements, &std::sync::Arc::default())
+    }
+
+    /// [`Self::evaluate`], known vulnerabilities judged with `vex`.
+    pub fn evaluate_with(
+        &self,
+        statements: &[Statement],
+        vex: &std::sync::Arc<crate::vex::Vex>,
+    ) -> Result<Vec<Violation>, PolicyError> {
+        let mut check = self.check_with(vex.clone())?;
         for (i, s) in statements.iter().enumerate() {
             check.add(i, s);
         }
@@ -173,7 +186,13 @@ impl Policy {
     /// `evaluate` one statement at a time, for a caller that does not
     /// keep them: `Check::add` each, then `Check::finish`.
     pub fn check(&self) -> Result<Check, PolicyError> {
+        self.check_with(std::sync::Arc::default())
+    }
+
+    /// [`Self::check`], known vulnerabilities judged with `vex`.
+    pub fn check_with(&self, vex: std::sync::Arc<crate::vex::Vex>) -> Result<Check, PolicyError> {
         Ok(Check {
+            vulnerabilities: self.fail_on_vulnerabilities.then_some(vex),
             rules: self
                 .fail_on
                 .iter()
@@ -214,6 +233,9 @@ impl Policy {
 /// A policy being checked against statements one at a time.
 pub struct Check {
     rules: Vec<(String, Field, String)>,
+    /// With `fail_on_vulnerabilities`: the VEX statements that may answer
+    /// a known vulnerability.
+    vulnerabilities: Option<std::sync::Arc<crate::vex::Vex>>,
     max_noassertion_percent: Option<f64>,
     /// (rule, statement index, violation), put in that order at the end.
     found: Vec<(usize, usize, Violation)>,
@@ -226,6 +248,7 @@ impl Check {
     pub fn add(&mut self, index: usize, s: &Statement) {
         self.statements += 1;
         self.share.add(s);
+        self.known_vulnerabilities(index, s);
         for (n, (r, field, want)) in self.rules.iter().enumerate() {
             let field = *field;
             let value = match (field, &s.package_status) {
@@ -253,6 +276,47 @@ impl Check {
                     },
                 ));
             }
+        }
+    }
+
+    /// With `fail_on_vulnerabilities`, each known vulnerability of `s`'s
+    /// version in use that no VEX statement about it answers; listed after
+    /// the field rules.
+    fn known_vulnerabilities(&mut self, index: usize, s: &Statement) {
+        let Some(vex) = &self.vulnerabilities else {
+            return;
+        };
+        let rule = self.rules.len();
+        for k in super::vulns::known(std::slice::from_ref(s), vex) {
+            if !k.open {
+                continue;
+            }
+            let vex_says = k
+                .vex
+                .as_ref()
+                .map(|v| format!("; VEX: {}", super::vulns::describe(v)))
+                .unwrap_or_default();
+            let reason = format!("{} is known in the version in use{vex_says}", k.id);
+            self.found.push((
+                rule,
+                index,
+                Violation {
+                    kind: Kind::KnownVulnerability,
+                    rule: "fail_on_vulnerabilities".into(),
+                    purl: Some(k.purl.clone()),
+                    field: Some(Field::FixedVulnerabilities.name().to_string()),
+                    value: Some(k.id.clone()),
+                    evidence_url: s
+                        .evidence
+                        .get(&Field::FixedVulnerabilities)
+                        .and_then(|e| e.url.clone()),
+                    message: format!(
+                        "{} has a known vulnerability no VEX statement answers (fail_on_vulnerabilities): {reason}",
+                        k.purl
+                    ),
+                    reason,
+                },
+            ));
         }
     }
 
@@ -312,6 +376,7 @@ mod tests {
             ],
             max_noassertion_percent: Some(50.0),
             require_sources: false,
+            ..Policy::default()
         };
         let v = p.evaluate(&[s]).unwrap();
         assert_eq!(v.len(), 3, "{v:?}");
@@ -346,6 +411,7 @@ mod tests {
             ],
             max_noassertion_percent: Some(10.0),
             require_sources: false,
+            ..Policy::default()
         };
         let mut check = p.check().unwrap();
         for i in [2, 0, 1] {
@@ -444,5 +510,62 @@ mod tests {
             p.validate().unwrap_err().to_string(),
             "max NOASSERTION percentage 100.5 is not between 0 and 100"
         );
+    }
+
+    /// With fail_on_vulnerabilities, each known vulnerability in a version
+    /// in use fails, unless a closing VEX statement names that very
+    /// component (by an id or an alias); one naming another package, or
+    /// an open state, does not answer it.
+    #[test]
+    fn known_vulnerabilities_fail_unless_a_vex_statement_about_that_component_answers() {
+        use crate::tacos::{Evidence, ReasonCode};
+        use crate::vex::{Statement as Said, Status as Says, Vex};
+        let statement = |name: &str| {
+            let purl = crate::purl::Purl::parse(&format!("pkg:npm/{name}@1.0.0")).unwrap();
+            let mut s = crate::assess::identity(&purl, vec![], &crate::assess::not_assessed());
+            let mut e = Evidence::new("OSV", ReasonCode::Observed, "affected");
+            e.observed = Some(serde_json::json!({
+                "version": "1.0.0",
+                "vulnerabilities": ["GHSA-1111"],
+                "aliases": {"GHSA-1111": ["CVE-2026-1"]}
+            }));
+            s.evidence.insert(Field::FixedVulnerabilities, e);
+            s
+        };
+        let said = |on: &str, status| Said {
+            ids: vec!["CVE-2026-1".into()],
+            components: vec![crate::purl::Purl::parse(on).unwrap()],
+            status,
+            justification: Some("code_not_reachable".into()),
+            detail: None,
+            author: Some("App Team".into()),
+            time: None,
+            origin: "vex.json statements[0]".into(),
+        };
+        let p = Policy {
+            fail_on_vulnerabilities: true,
+            ..Policy::default()
+        };
+        let both = [statement("a"), statement("b")];
+        let none = p.evaluate(&both).unwrap();
+        assert_eq!(none.len(), 2, "{none:?}");
+        assert_eq!(none[0].kind, Kind::KnownVulnerability);
+        assert_eq!(none[0].value.as_deref(), Some("GHSA-1111"));
+        let vex = std::sync::Arc::new(Vex {
+            statements: vec![said("pkg:npm/a@1.0.0", Says::NotAffected)],
+            notes: vec![],
+        });
+        let v = p.evaluate_with(&both, &vex).unwrap();
+        assert_eq!(v.len(), 1, "{v:?}");
+        assert_eq!(v[0].purl.as_deref(), Some("pkg:npm/b@1.0.0"));
+        let vex = std::sync::Arc::new(Vex {
+            statements: vec![said("pkg:npm/a@1.0.0", Says::InTriage)],
+            notes: vec![],
+        });
+        let v = p.evaluate_with(&both, &vex).unwrap();
+        assert_eq!(v.len(), 2, "{v:?}");
+        assert!(v[0].reason.contains("VEX: in_triage"), "{}", v[0].reason);
+        // Without the rule, nothing.
+        assert!(Policy::default().evaluate(&both).unwrap().is_empty());
     }
 }

@@ -41,6 +41,7 @@ fn rule_id(v: &Violation) -> String {
         Kind::FailOn => format!("tacos-policy/fail-on/{}", v.rule),
         Kind::MaxNoassertion => "tacos-policy/max-noassertion".into(),
         Kind::RequireSources => "tacos-policy/require-sources".into(),
+        Kind::KnownVulnerability => "tacos-policy/known-vulnerability".into(),
     }
 }
 
@@ -65,6 +66,7 @@ pub fn render_sarif(violations: &[Violation], target: &Target<'_>) -> String {
                     Kind::RequireSources => {
                         "An ecosystem in the SBOM has no package registry to ask".into()
                     }
+                    Kind::KnownVulnerability => "A version in use has a known vulnerability that no VEX statement about that component answers".into(),
                 };
                 rules.push((
                     id.clone(),
@@ -74,6 +76,7 @@ pub fn render_sarif(violations: &[Violation], target: &Target<'_>) -> String {
                             Kind::FailOn => "TacosPolicyFailOn",
                             Kind::MaxNoassertion => "TacosPolicyMaxNoassertion",
                             Kind::RequireSources => "TacosPolicyRequireSources",
+                            Kind::KnownVulnerability => "TacosPolicyKnownVulnerability",
                         },
                         "shortDescription": {"text": text},
                         "defaultConfiguration": {"level": "error"},

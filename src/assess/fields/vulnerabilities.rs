@@ -17,6 +17,28 @@ fn unwithdrawn(v: &[Vulnerability]) -> Vec<&Vulnerability> {
     v.iter().filter(|x| !x.withdrawn).collect()
 }
 
+/// Each vulnerability's aliases (a CVE beside a GHSA), by id, for a
+/// reader matching what others call it (a VEX statement); none when none
+/// has any.
+fn aliases(v: &[&Vulnerability]) -> Option<serde_json::Value> {
+    let map: serde_json::Map<String, serde_json::Value> = v
+        .iter()
+        .filter(|x| !x.aliases.is_empty())
+        .map(|x| (x.id.clone(), json!(x.aliases)))
+        .collect();
+    (!map.is_empty()).then_some(serde_json::Value::Object(map))
+}
+
+/// `{"version", "vulnerabilities": [ids]}` and, when any has one,
+/// `"aliases"`.
+fn affected(version: &str, live: &[&Vulnerability]) -> serde_json::Value {
+    let mut o = json!({"version": version, "vulnerabilities": live.iter().map(|v| &v.id).collect::<Vec<_>>()});
+    if let Some(a) = aliases(live) {
+        o["aliases"] = a;
+    }
+    o
+}
+
 fn ids(v: &[&Vulnerability]) -> String {
     v.iter()
         .map(|x| x.id.as_str())
@@ -64,7 +86,7 @@ pub fn fixed_vulnerabilities(
                         "the latest stable release {version} is affected by {}",
                         ids(&live)
                     ),
-                    json!({"version": version, "vulnerabilities": live.iter().map(|v| &v.id).collect::<Vec<_>>()}),
+                    affected(version, &live),
                 ))
             }
         }
@@ -92,7 +114,9 @@ pub fn fixed_vulnerabilities(
                         "; the version in use, {v}, is affected by {}",
                         ids(&live)
                     ));
-                    json!({"version": v, "vulnerabilities": live.iter().map(|x| &x.id).collect::<Vec<_>>(), "fixedIn": fixed})
+                    let mut o = affected(v, &live);
+                    o["fixedIn"] = json!(fixed);
+                    o
                 }
             }
             None => json!({"version": v, "unknown": l.why_not()}),

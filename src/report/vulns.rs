@@ -1,0 +1,204 @@
+//! The application's view of known vulnerabilities: each one the
+//! assessment found in a version in use (FixedVulnerabilities' evidence),
+//! and what VEX statements say of it in this application.
+//!
+//! This is the application's view only: the signed statement about each
+//! package (reused across applications) is not changed by what an SBOM's
+//! author says. A closing statement (`not_affected`, `false_positive`,
+//! `fixed`, `resolved`) about exactly this component takes the finding out
+//! of the policy's failures and is shown with its justification, author
+//! and time; any other leaves it open.
+
+use serde::Serialize;
+use serde_json::Value;
+
+use crate::purl::Purl;
+use crate::tacos::{Field, Statement};
+use crate::vex::Vex;
+
+/// One known vulnerability in one version in use.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct KnownVulnerability {
+    /// The package in use, with its version.
+    pub purl: String,
+    pub package: String,
+    /// The id the assessment knows it by (OSV's), and its aliases.
+    pub id: String,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub aliases: Vec<String>,
+    /// Whether it still counts against the application.
+    pub open: bool,
+    /// What the VEX statement that stands says, when one does.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub vex: Option<VexApplied>,
+}
+
+/// A VEX statement as applied to one finding.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct VexApplied {
+    /// As the document wrote it (`not_affected`, `in_triage`...).
+    pub status: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub justification: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub detail: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub author: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub time: Option<String>,
+    /// The file and statement it came from.
+    pub origin: String,
+    /// Equally late statements that disagree (the finding stays open).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub conflict: Option<String>,
+}
+
+/// The vulnerabilities known in the version of `s` in use, with their
+/// aliases: the field's evidence names them for the latest release, and
+/// under `inUse` for another version in use. None when that is unknown.
+pub fn in_use(s: &Statement) -> Option<Vec<(String, Vec<String>)>> {
+    let observed = s
+        .evidence
+        .get(&Field::FixedVulnerabilities)?
+        .observed
+        .as_ref()?;
+    let version = Purl::parse(&s.purl).ok()?.version()?.to_string();
+    let note = match observed.get("inUse") {
+        Some(u) => u,
+        None if observed.get("version").and_then(Value::as_str) == Some(&version) => observed,
+        None => return None,
+    };
+    if note.get("version").and_then(Value::as_str) != Some(&version) {
+        return None;
+    }
+    let ids = note.get("vulnerabilities")?.as_array()?;
+    Some(
+        ids.iter()
+            .filter_map(Value::as_str)
+            .map(|id| {
+                let aliases = note
+                    .pointer(&format!(
+                        "/aliases/{}",
+                        id.replace('~', "~0").replace('/', "~1")
+                    ))
+                    .and_then(Value::as_array)
+                    .map(|a| {
+                        a.iter()
+                            .filter_map(|x| x.as_str().map(str::to_string))
+                            .collect()
+                    })
+                    .unwrap_or_default();
+                (id.to_string(), aliases)
+            })
+            .collect(),
+    )
+}
+
+/// Every known vulnerability in a version in use, in statement order, and
+/// what `vex` says of each in this application.
+pub fn known(statements: &[Statement], vex: &Vex) -> Vec<KnownVulnerability> {
+    let mut out = Vec::new();
+    for s in statements {
+        let (Some(found), Ok(component)) = (in_use(s), Purl::parse(&s.purl)) else {
+            continue;
+        };
+        for (id, aliases) in found {
+            let mut names = vec![id.clone()];
+            names.extend(aliases.iter().cloned());
+            let decision = vex.decide(&component, &names);
+            out.push(KnownVulnerability {
+                purl: s.purl.clone(),
+                package: s.package_name.clone(),
+                open: !decision.as_ref().is_some_and(|d| d.closes()),
+                vex: decision.map(|d| VexApplied {
+                    status: d.statement.status.as_str().to_string(),
+                    justification: d.statement.justification.clone(),
+                    detail: d.statement.detail.clone(),
+                    author: d.statement.author.clone(),
+                    time: d.statement.time.map(crate::tacos::timestamp),
+                    origin: d.statement.origin.clone(),
+                    conflict: d.conflict,
+                }),
+                id,
+                aliases,
+            });
+        }
+    }
+    out
+}
+
+/// How a finding's VEX reads in one line: `not_affected
+/// (code_not_reachable): detail — author, time; FILE statements[0]`.
+pub fn describe(v: &VexApplied) -> String {
+    let mut out = v.status.clone();
+    if let Some(j) = &v.justification {
+        out.push_str(&format!(" ({j})"));
+    }
+    if let Some(d) = &v.detail {
+        out.push_str(&format!(": {d}"));
+    }
+    let who: Vec<&str> = [v.author.as_deref(), v.time.as_deref()]
+        .into_iter()
+        .flatten()
+        .collect();
+    if !who.is_empty() {
+        out.push_str(&format!(" — {}", who.join(", ")));
+    }
+    out.push_str(&format!("; {}", v.origin));
+    if let Some(c) = &v.conflict {
+        out.push_str(&format!("; left open: {c}"));
+    }
+    out
+}
+
+/// The VEX statements of one application: the SBOM's own CycloneDX
+/// analyses (`sbom_text`, when it is CycloneDX JSON; `sbom_name` names it)
+/// and each document in `files`, whose CycloneDX references may point into
+/// the SBOM by BOM-Link (`urn:cdx:SERIAL/VERSION#bom-ref`).
+pub fn read_vex(
+    sbom_name: &str,
+    sbom_text: Option<&str>,
+    files: &[std::path::PathBuf],
+) -> Result<Vex, crate::vex::VexError> {
+    let mut vex = Vex::default();
+    let sbom: Option<Value> = sbom_text
+        .and_then(|t| serde_json::from_str(t).ok())
+        .filter(|v: &Value| v.get("bomFormat").and_then(Value::as_str) == Some("CycloneDX"));
+    let refs = sbom.as_ref().map(crate::vex::bom_refs).unwrap_or_default();
+    if let Some(doc) = &sbom {
+        let (statements, notes) = crate::vex::cyclonedx(sbom_name, doc, &|r| refs.get(r).cloned())?;
+        vex.statements.extend(statements);
+        vex.notes.extend(notes);
+    } else if sbom_text.is_some_and(|t| t.contains("<vulnerabilities")) {
+        vex.notes.push(format!(
+            "{sbom_name}: the vulnerability analyses of a CycloneDX XML SBOM are not read; give them as a JSON VEX document with --vex"
+        ));
+    }
+    let serial = sbom
+        .as_ref()
+        .and_then(|d| d.get("serialNumber"))
+        .and_then(Value::as_str)
+        .map(|s| s.trim_start_matches("urn:uuid:").to_ascii_lowercase());
+    let version = sbom
+        .as_ref()
+        .and_then(|d| d.get("version"))
+        .and_then(Value::as_u64);
+    // A BOM-Link names this SBOM by serial number and version, then a
+    // bom-ref in it (percent-encoded).
+    let bom_link = |r: &str| -> Option<String> {
+        let rest = r.strip_prefix("urn:cdx:")?;
+        let (doc, bom_ref) = rest.split_once('#')?;
+        let (uuid, ver) = doc.rsplit_once('/')?;
+        if Some(uuid.to_ascii_lowercase()) != serial || ver.parse::<u64>().ok() != version {
+            return None;
+        }
+        refs.get(&crate::percent::decode(bom_ref)).cloned()
+    };
+    for f in files {
+        let (statements, notes) = crate::vex::read_file(f, &bom_link)?;
+        vex.statements.extend(statements);
+        vex.notes.extend(notes);
+    }
+    Ok(vex)
+}

@@ -1,0 +1,466 @@
+//! VEX in the application's view (issue 24, item 1), end to end: an SBOM
+//! with two versions of lodash in use, enriched against the recorded
+//! registry and OSV answers on loopback; then `report` with the SBOM's own
+//! CycloneDX analyses and OpenVEX documents. A statement answers only the
+//! component it names (the same CVE in the other version stays open), the
+//! later of two statements wins, an open state stays open, and documents
+//! that break their spec are refused naming the statement, with nothing
+//! written. Real VEX documents recorded from public repositories
+//! (tests/fixtures/vex/MANIFEST.md) are read and, naming no component here,
+//! applied to nothing, with the reason.
+
+mod common;
+#[path = "support/server.rs"]
+mod server;
+
+use common::*;
+use serde_json::{Value, json};
+use server::FixtureServer;
+
+const OLD: &str = "pkg:npm/lodash@4.17.15";
+const NEW: &str = "pkg:npm/lodash@4.17.20";
+// OSV's ids, and the CVEs they alias (tests/fixtures/osv/npm).
+const PROTOTYPE: (&str, &str) = ("GHSA-p6mc-m468-83gw", "CVE-2020-8203"); // fixed in 4.17.20
+const INJECTION: (&str, &str) = ("GHSA-35jh-r3h4-6jhm", "CVE-2021-23337"); // fixed in 4.17.21
+
+/// The SBOM: both versions in use, and its author's own analysis of the
+/// prototype pollution in the old one.
+fn sbom(analysis: Value) -> Value {
+    json!({
+        "bomFormat": "CycloneDX", "specVersion": "1.6", "version": 1,
+        "serialNumber": "urn:uuid:0f7e3c1e-6a55-4d7a-9f0e-2b2f1c0d9a11",
+        "metadata": {"timestamp": "2026-11-01T00:00:00Z", "authors": [{"name": "App Team"}],
+                     "component": {"type": "application", "name": "app", "bom-ref": "app"}},
+        "components": [
+            {"type": "library", "name": "lodash", "version": "4.17.15", "purl": OLD, "bom-ref": "lodash-old"},
+            {"type": "library", "name": "lodash", "version": "4.17.20", "purl": NEW, "bom-ref": "lodash-new"}
+        ],
+        "vulnerabilities": [
+            {"id": PROTOTYPE.1, "analysis": analysis, "affects": [{"ref": "lodash-old"}]}
+        ]
+    })
+}
+
+fn openvex(timestamp: &str, statements: Value) -> Value {
+    json!({
+        "@context": "https://openvex.dev/ns/v0.2.0",
+        "@id": "https://app.example/vex/1",
+        "author": "App Security <security@app.example>",
+        "timestamp": timestamp,
+        "version": 1,
+        "statements": statements
+    })
+}
+
+struct World {
+    srv: FixtureServer,
+    tmp: Temp,
+}
+
+impl World {
+    /// The SBOM enriched offline against the recorded answers.
+    fn new(analysis: Value) -> World {
+        let w = World {
+            srv: FixtureServer::start(&fixtures()),
+            tmp: Temp::new(),
+        };
+        std::fs::write(w.tmp.join("bom.json"), sbom(analysis).to_string()).unwrap();
+        let o = w.run(&["enrich", "bom.json", "-o", "out.json", "--ephemeral-key"]);
+        assert_ok(&o);
+        w
+    }
+
+    fn run(&self, args: &[&str]) -> std::process::Output {
+        let env: Vec<(String, String)> = self.srv.env();
+        let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+        let cache = self.tmp.join("cache");
+        let mut all = args.to_vec();
+        all.extend(["--cache-dir", cache.to_str().unwrap()]);
+        tacos_env(self.tmp.path(), &all, &env)
+    }
+
+    fn write(&self, name: &str, v: &Value) {
+        std::fs::write(self.tmp.join(name), v.to_string()).unwrap();
+    }
+
+    /// `report -f json` with these extra arguments: exit code and summary.
+    fn report(&self, extra: &[&str]) -> (Option<i32>, Value, String) {
+        let mut args = vec!["report", "out.json", "-f", "json", "--offline"];
+        args.extend_from_slice(extra);
+        let o = tacos(self.tmp.path(), &args);
+        let v = serde_json::from_str(&stdout(&o)).unwrap_or(Value::Null);
+        (o.status.code(), v, stderr(&o))
+    }
+}
+
+/// (purl, OSV id) → (open, VEX status) of a summary's known vulnerabilities.
+fn findings(s: &Value) -> Vec<(String, String, bool, Option<String>)> {
+    s["knownVulnerabilities"]
+        .as_array()
+        .unwrap_or(&vec![])
+        .iter()
+        .map(|k| {
+            (
+                k["purl"].as_str().unwrap().to_string(),
+                k["id"].as_str().unwrap().to_string(),
+                k["open"].as_bool().unwrap(),
+                k["vex"]["status"].as_str().map(str::to_string),
+            )
+        })
+        .collect()
+}
+
+fn finding(
+    purl: &str,
+    id: &str,
+    open: bool,
+    status: Option<&str>,
+) -> (String, String, bool, Option<String>) {
+    (purl.into(), id.into(), open, status.map(str::to_string))
+}
+
+#[test]
+fn vex_answers_only_the_component_it_names_and_the_latest_statement_wins() {
+    let w = World::new(
+        json!({"state": "not_affected", "justification": "code_not_reachable",
+                              "detail": "merge() is never called with user input",
+                              "lastUpdated": "2026-11-02T00:00:00Z"}),
+    );
+    // Without --vex: the SBOM's own analysis answers the old version's
+    // prototype pollution; everything else is open.
+    let (code, s, err) = w.report(&["--fail-on-vulnerabilities"]);
+    assert_eq!(code, Some(1), "{err}");
+    let mut got = findings(&s);
+    got.sort();
+    assert_eq!(
+        got,
+        [
+            finding(OLD, INJECTION.0, true, None),
+            finding(OLD, PROTOTYPE.0, false, Some("not_affected")),
+            finding(NEW, INJECTION.0, true, None),
+        ]
+    );
+    let answered = s["knownVulnerabilities"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|k| !k["open"].as_bool().unwrap())
+        .unwrap();
+    assert_eq!(answered["aliases"], json!([PROTOTYPE.1]));
+    assert_eq!(answered["vex"]["justification"], "code_not_reachable");
+    assert_eq!(answered["vex"]["author"], "App Team");
+    assert_eq!(answered["vex"]["time"], "2026-11-02T00:00:00Z");
+    assert_eq!(answered["vex"]["origin"], "out.json vulnerabilities[0]");
+    assert_eq!(
+        s["violations"].as_array().unwrap().len(),
+        2,
+        "{}",
+        s["violations"]
+    );
+
+    // An OpenVEX statement about the injection in the old version only:
+    // the new version, with the same CVE, stays open.
+    w.write(
+        "app.openvex.json",
+        &openvex(
+            "2026-11-03T00:00:00Z",
+            json!([{"vulnerability": {"name": INJECTION.1},
+                    "products": [{"@id": "pkg:oci/app@sha256%3Aabc", "subcomponents": [{"@id": OLD}]}],
+                    "status": "not_affected",
+                    "justification": "vulnerable_code_not_in_execute_path"}]),
+        ),
+    );
+    let (code, s, err) = w.report(&["--fail-on-vulnerabilities", "--vex", "app.openvex.json"]);
+    assert_eq!(code, Some(1), "{err}");
+    let mut got = findings(&s);
+    got.sort();
+    assert_eq!(
+        got,
+        [
+            finding(OLD, INJECTION.0, false, Some("not_affected")),
+            finding(OLD, PROTOTYPE.0, false, Some("not_affected")),
+            finding(NEW, INJECTION.0, true, None),
+        ]
+    );
+    let v = s["violations"].as_array().unwrap();
+    assert_eq!(v.len(), 1, "{v:?}");
+    assert_eq!(v[0]["kind"], "known-vulnerability");
+    assert_eq!(v[0]["purl"], NEW);
+    assert_eq!(v[0]["value"], INJECTION.0);
+
+    // A later statement says the old version is affected after all: it
+    // wins, and the finding is open again.
+    w.write(
+        "later.openvex.json",
+        &openvex(
+            "2026-11-04T00:00:00Z",
+            json!([{"vulnerability": {"name": INJECTION.1}, "products": [{"@id": OLD}],
+                    "status": "affected", "action_statement": "upgrade to 4.17.21"}]),
+        ),
+    );
+    let (code, s, _) = w.report(&[
+        "--fail-on-vulnerabilities",
+        "--vex",
+        "app.openvex.json",
+        "--vex",
+        "later.openvex.json",
+    ]);
+    assert_eq!(code, Some(1));
+    let mut got = findings(&s);
+    got.sort();
+    assert_eq!(got[0], finding(OLD, INJECTION.0, true, Some("affected")));
+    assert_eq!(s["violations"].as_array().unwrap().len(), 2);
+
+    // Markdown and SARIF carry the same.
+    let o = tacos(
+        w.tmp.path(),
+        &[
+            "report",
+            "out.json",
+            "--offline",
+            "--vex",
+            "app.openvex.json",
+        ],
+    );
+    assert_ok(&o);
+    let md = stdout(&o);
+    assert!(
+        md.contains("## Known vulnerabilities in the versions in use"),
+        "{md}"
+    );
+    assert!(
+        md.contains("1 open, 2 answered by a VEX statement about that component."),
+        "{md}"
+    );
+    assert!(
+        md.contains("not_affected (vulnerable_code_not_in_execute_path) — App Security <security@app.example>, 2026-11-03T00:00:00Z; app.openvex.json statements[0]"),
+        "{md}"
+    );
+    let o = tacos(
+        w.tmp.path(),
+        &[
+            "report",
+            "out.json",
+            "--offline",
+            "-f",
+            "sarif",
+            "--vex",
+            "app.openvex.json",
+            "--fail-on-vulnerabilities",
+        ],
+    );
+    assert_eq!(o.status.code(), Some(1));
+    let sarif: Value = serde_json::from_str(&stdout(&o)).unwrap();
+    let results = sarif["runs"][0]["results"].as_array().unwrap();
+    assert_eq!(results.len(), 1);
+    assert_eq!(results[0]["ruleId"], "tacos-policy/known-vulnerability");
+    // And SARIF is valid 2.1.0.
+    std::fs::write(w.tmp.join("r.sarif"), stdout(&o)).unwrap();
+    let (code, said) = check_jsonschema(
+        &conformance().join("sarif-2.1.0-schema.json"),
+        &[w.tmp.join("r.sarif")],
+    );
+    assert_eq!(code, 0, "{said}");
+
+    // Without the rule, nothing fails; the view is the same.
+    let (code, s, _) = w.report(&["--vex", "app.openvex.json"]);
+    assert_eq!(code, Some(0));
+    assert_eq!(findings(&s).len(), 3);
+}
+
+/// An open state in the SBOM's own analysis leaves its finding open, and
+/// says so; documents that break their spec are refused, exit 2, naming
+/// the file and the statement, and nothing is written.
+#[test]
+fn open_states_stay_open_and_broken_documents_are_refused() {
+    let w = World::new(json!({"state": "in_triage"}));
+    let (code, s, _) = w.report(&["--fail-on-vulnerabilities"]);
+    assert_eq!(code, Some(1));
+    let mut got = findings(&s);
+    got.sort();
+    assert_eq!(got[1], finding(OLD, PROTOTYPE.0, true, Some("in_triage")));
+
+    for (name, doc, says) in [
+        (
+            "unjustified.openvex.json",
+            openvex(
+                "2026-11-03T00:00:00Z",
+                json!([{"vulnerability": {"name": INJECTION.1}, "products": [{"@id": OLD}],
+                        "status": "not_affected"}]),
+            ),
+            "unjustified.openvex.json: statements[0]: not_affected without a justification or an impact statement (OpenVEX requires one)",
+        ),
+        (
+            "unknown.openvex.json",
+            openvex(
+                "2026-11-03T00:00:00Z",
+                json!([{"vulnerability": {"name": INJECTION.1}, "products": [{"@id": OLD}],
+                        "status": "probably_fine"}]),
+            ),
+            "unknown.openvex.json: statements[0]: status \"probably_fine\" is not one of not_affected, affected, fixed, under_investigation",
+        ),
+        (
+            "unknown.cdx.json",
+            json!({"bomFormat": "CycloneDX", "specVersion": "1.6", "version": 1,
+                   "vulnerabilities": [{"id": INJECTION.1, "analysis": {"state": "ignored"},
+                                        "affects": [{"ref": OLD}]}]}),
+            "unknown.cdx.json: vulnerabilities[0]: analysis.state \"ignored\" is not a CycloneDX state",
+        ),
+        (
+            "not.json",
+            json!("just a string"),
+            "not.json: not a VEX document",
+        ),
+    ] {
+        w.write(name, &doc);
+        let o = tacos(
+            w.tmp.path(),
+            &[
+                "report",
+                "out.json",
+                "--offline",
+                "--vex",
+                name,
+                "-o",
+                "r.md",
+            ],
+        );
+        assert_eq!(o.status.code(), Some(2), "{name}: {}", stderr(&o));
+        assert!(stderr(&o).contains(says), "{name}: {}", stderr(&o));
+        assert!(!w.tmp.join("r.md").exists(), "{name}: a report was written");
+    }
+}
+
+/// Real VEX documents recorded from public repositories: each is read, and
+/// the statements name components that are not in this SBOM, so they
+/// answer nothing here; a CycloneDX VEX whose BOM-Links point at another
+/// BOM, or at a component without a package URL, is applied to nothing
+/// and the report says why.
+#[test]
+fn real_vex_documents_apply_to_nothing_they_do_not_name() {
+    let w = World::new(json!({"state": "in_triage"}));
+    let dir = repo().join("tests/fixtures/vex");
+    for f in ["go-vex-v0.2.0.openvex.json", "go-vex-v020-1.openvex.json"] {
+        w.tmp.copy_in(&dir.join(f), f);
+    }
+    let bom_examples = repo().join("tests/fixtures/sbom/cyclonedx/bom-examples/VEX");
+    w.tmp
+        .copy_in(&bom_examples.join("vex.json"), "jackson.vex.json");
+    w.tmp.copy_in(
+        &bom_examples.join("CISA-Use-Cases/Case-2/vex.json"),
+        "cisa-case-2.vex.json",
+    );
+    let (code, s, err) = w.report(&[
+        "--vex",
+        "go-vex-v0.2.0.openvex.json",
+        "--vex",
+        "go-vex-v020-1.openvex.json",
+        "--vex",
+        "jackson.vex.json",
+        "--vex",
+        "cisa-case-2.vex.json",
+    ]);
+    assert_eq!(code, Some(0), "{err}");
+    // Nothing here is answered by them.
+    assert!(
+        s["knownVulnerabilities"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|k| k["vex"]["origin"]
+                .as_str()
+                .is_none_or(|o| o.starts_with("out.json"))),
+        "{}",
+        s["knownVulnerabilities"]
+    );
+    let notes: Vec<&str> = s["vexNotes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| n.as_str().unwrap())
+        .collect();
+    // The jackson VEX names its BOM by a serial number that is not this
+    // SBOM's; Case 2 names a product without a package URL (19 statements).
+    assert!(
+        notes.iter().any(
+            |n| n.starts_with("jackson.vex.json vulnerabilities[0]: affects[0] ref")
+                && n.ends_with("names no component with a package URL here; not applied")
+        ),
+        "{notes:?}"
+    );
+    assert_eq!(
+        notes
+            .iter()
+            .filter(|n| n.starts_with("cisa-case-2.vex.json"))
+            .count(),
+        19,
+        "{notes:?}"
+    );
+}
+
+/// `enrich --fail-on-vulnerabilities` judges as `report` does: the input's
+/// own analyses and `--vex` documents answer the components they name; the
+/// outputs are written either way and the exit code says whether the
+/// policy passed.
+#[test]
+fn enrich_gates_on_the_same_view() {
+    let w = World::new(json!({"state": "not_affected", "justification": "code_not_reachable"}));
+    w.write(
+        "app.openvex.json",
+        &openvex(
+            "2026-11-03T00:00:00Z",
+            json!([{"vulnerability": {"name": INJECTION.1}, "products": [{"@id": OLD}],
+                    "status": "not_affected", "impact_statement": "template() is not used"}]),
+        ),
+    );
+    let gate = |extra: &[&str]| {
+        let mut args = vec![
+            "enrich",
+            "bom.json",
+            "-o",
+            "gated.json",
+            "--ephemeral-key",
+            "-f",
+            "json",
+            "--fail-on-vulnerabilities",
+        ];
+        args.extend_from_slice(extra);
+        let o = w.run(&args);
+        let v: Value = serde_json::from_str(&stdout(&o)).unwrap_or(Value::Null);
+        (
+            o.status.code(),
+            v["policy"]["violations"].clone(),
+            stderr(&o),
+        )
+    };
+    let (code, violations, err) = gate(&[]);
+    assert_eq!(code, Some(1), "{err}");
+    let about: Vec<(&str, &str)> = violations
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| (v["purl"].as_str().unwrap(), v["value"].as_str().unwrap()))
+        .collect();
+    assert_eq!(
+        about,
+        [(OLD, INJECTION.0), (NEW, INJECTION.0)],
+        "{violations}"
+    );
+    assert!(w.tmp.join("gated.json").exists());
+    let (code, violations, err) = gate(&["--vex", "app.openvex.json"]);
+    assert_eq!(code, Some(1), "{err}");
+    assert_eq!(violations.as_array().unwrap().len(), 1, "{violations}");
+    assert_eq!(violations[0]["purl"], NEW);
+    // A broken VEX document stops the run before anything is written.
+    std::fs::remove_file(w.tmp.join("gated.json")).unwrap();
+    w.write("broken.openvex.json", &openvex("not a time", json!([])));
+    let (code, _, err) = gate(&["--vex", "broken.openvex.json"]);
+    assert_eq!(code, Some(2), "{err}");
+    assert!(
+        err.contains(
+            "broken.openvex.json: the document: timestamp \"not a time\" is not an RFC 3339 time"
+        ),
+        "{err}"
+    );
+    assert!(!w.tmp.join("gated.json").exists());
+}

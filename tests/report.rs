@@ -450,6 +450,7 @@ fn the_html_summary_works_in_a_real_browser() {
         var out=document.createElement('pre');out.id='probe';out.textContent=JSON.stringify({packages:document.getElementById('packages').textContent,\
         shown:document.getElementById('shown').textContent,rows:document.querySelectorAll('#findings tbody tr').length,\
         bars:document.querySelectorAll('#chart rect').length,cisa:document.querySelectorAll('#cisa tbody tr').length,\
+        known:document.querySelectorAll('#vulnerabilities tbody tr').length,\
         verdict:document.getElementById('verdict-status').textContent,verdictShown:document.getElementById('verdict').getBoundingClientRect().height>0,\
         verification:document.getElementById('verification').textContent,sha:document.getElementById('sbom-sha256').textContent,\
         artifacts:Array.prototype.map.call(document.querySelectorAll('#findings a.artifact'),function(a){return a.getAttribute('href');}),\
@@ -493,6 +494,10 @@ fn the_html_summary_works_in_a_real_browser() {
             .unwrap();
     assert_eq!(probe["packages"], summary["packages"].to_string());
     assert_eq!(probe["cisa"], 9);
+    // The known vulnerabilities in the versions in use, one row each.
+    let known = summary["knownVulnerabilities"].as_array().map_or(0, Vec::len);
+    assert!(known > 0, "the PyPI sample has vulnerable versions in use");
+    assert_eq!(probe["known"], known);
     let risks = summary["risks"].as_array().unwrap();
     assert_eq!(probe["rows"], risks.len());
     let urllib3 = risks

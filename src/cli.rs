@@ -28,8 +28,9 @@ const EXIT_CHECK_FAILED: u8 = 1;
 const EXIT_BAD_INPUT: u8 = 2;
 
 const EXIT_ENRICH: &str = "Exit codes: 0 written, and the policy (if any) passed; 1 written, but the \
-    policy failed (--fail-on, --max-noassertion, --require-sources); 2 bad usage or input (an \
-    unreadable SBOM, a bad key, no key in CI, an output that cannot be written): nothing written.";
+    policy failed (--fail-on, --max-noassertion, --fail-on-vulnerabilities, --require-sources); 2 \
+    bad usage or input (an unreadable SBOM or VEX document, a bad key, no key in CI, an output that \
+    cannot be written): nothing written.";
 const EXIT_VERIFY: &str = "Exit codes: 0 every reference verified (and the signer proven, or \
     --allow-unauthenticated); 1 a reference failed, a component has none, or the signer is not \
     proven; 2 bad usage or an unreadable SBOM or key.";

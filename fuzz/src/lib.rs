@@ -410,3 +410,35 @@ fn security_insights() {
         let _ = <insights::File as Question>::parse(input, &key);
     });
 }
+
+/// VEX documents (`--vex`, and an SBOM's own analyses): OpenVEX and
+/// CycloneDX read strictly, and the decision for any component and id
+/// over whatever was read, never panicking.
+#[test]
+fn vex_document() {
+    use tacos_sbom::vex::{self, Vex};
+    static COMPONENT: LazyLock<Purl> =
+        LazyLock::new(|| Purl::parse("pkg:npm/lodash@4.17.15").expect("a PURL"));
+    check!().for_each(|input: &[u8]| {
+        let text = text(input);
+        let Ok(doc) = serde_json::from_str::<serde_json::Value>(&text) else {
+            return;
+        };
+        let refs = vex::bom_refs(&doc);
+        let mut all = Vex::default();
+        if let Ok(s) = vex::openvex("f", &doc) {
+            all.statements.extend(s);
+        }
+        if let Ok((s, _)) = vex::cyclonedx("f", &doc, &|r| refs.get(r).cloned()) {
+            all.statements.extend(s);
+        }
+        let ids: Vec<String> = all.statements.iter().flat_map(|s| s.ids.clone()).collect();
+        let _ = all.decide(&COMPONENT, &ids);
+        for s in &all.statements {
+            for c in &s.components {
+                let _ = all.decide(c, &s.ids);
+            }
+        }
+        let _ = tacos_sbom::report::vulns::read_vex("f", Some(&text), &[]);
+    });
+}

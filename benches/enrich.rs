@@ -194,6 +194,7 @@ fn child_read_write(input: &Path, output: &Path) {
         })
         .collect();
     let changes = Changes {
+        vulnerabilities: Vec::new(),
         root_members: Vec::new(),
         document_refs: Vec::new(),
         document_marker: tacos_sbom::attest::reference::REPORT_MARKER,

@@ -214,6 +214,13 @@ struct EnrichArgs {
     /// default: it adds a claim and its evidence per component and decided field.
     #[arg(long)]
     declarations: bool,
+    /// Also write the known vulnerabilities of the versions in use into the
+    /// SBOM's vulnerabilities (CycloneDX JSON 1.4 and later; other outputs
+    /// are written without them): each by OSV id, its aliases as
+    /// references, affecting its components by bom-ref. What the SBOM
+    /// already records for a component, and every analysis, is kept.
+    #[arg(long)]
+    vulnerabilities: bool,
     /// How artifacts are laid out: files (one file per package, what other
     /// tools fetch by URL) or bundle (every artifact a line of one JSON Lines
     /// file, referenced as FILE#L<line>: far fewer files for bulk runs; not
@@ -272,6 +279,7 @@ impl EnrichArgs {
             attestations_dir: self.attestations_dir,
             base_url: self.base_url,
             declarations: self.declarations,
+            vulnerabilities: self.vulnerabilities,
             layout: self.layout,
             envelope: self.envelope,
             timestamp_server_url: self.timestamp_server_url,

@@ -495,7 +495,9 @@ fn the_html_summary_works_in_a_real_browser() {
     assert_eq!(probe["packages"], summary["packages"].to_string());
     assert_eq!(probe["cisa"], 9);
     // The known vulnerabilities in the versions in use, one row each.
-    let known = summary["knownVulnerabilities"].as_array().map_or(0, Vec::len);
+    let known = summary["knownVulnerabilities"]
+        .as_array()
+        .map_or(0, Vec::len);
     assert!(known > 0, "the PyPI sample has vulnerable versions in use");
     assert_eq!(probe["known"], known);
     let risks = summary["risks"].as_array().unwrap();

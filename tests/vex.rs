@@ -464,3 +464,96 @@ fn enrich_gates_on_the_same_view() {
     );
     assert!(!w.tmp.join("gated.json").exists());
 }
+
+/// `enrich --vulnerabilities` writes the known vulnerabilities of the
+/// versions in use into CycloneDX JSON 1.4 to 1.7, each by OSV id with its
+/// aliases, affecting its components by bom-ref; the author's own entry
+/// (here CVE-2020-8203 on the old version, an alias of an OSV id) is kept
+/// byte for byte and not repeated; a second run adds nothing; the output
+/// passes the CycloneDX validator of its version.
+#[test]
+fn enrich_writes_the_known_vulnerabilities_into_cyclonedx_json() {
+    let analysis = json!({"state": "not_affected", "justification": "code_not_reachable"});
+    let w = World::new(analysis.clone());
+    for spec in ["1.4", "1.5", "1.6", "1.7"] {
+        let mut bom = sbom(analysis.clone());
+        bom["specVersion"] = json!(spec);
+        let input = format!("bom-{spec}.json");
+        let output = format!("out-{spec}.json");
+        std::fs::write(
+            w.tmp.join(&input),
+            serde_json::to_string_pretty(&bom).unwrap(),
+        )
+        .unwrap();
+        let o = w.run(&[
+            "enrich",
+            &input,
+            "-o",
+            &output,
+            "--ephemeral-key",
+            "--vulnerabilities",
+        ]);
+        assert_ok(&o);
+        let text = std::fs::read_to_string(w.tmp.join(&output)).unwrap();
+        let out: Value = serde_json::from_str(&text).unwrap();
+        let v = out["vulnerabilities"].as_array().unwrap();
+        assert_eq!(
+            v.len(),
+            2,
+            "{spec}: {} {}",
+            out["vulnerabilities"],
+            stderr(&o)
+        );
+        // The author's entry, first and unchanged.
+        assert_eq!(v[0], bom["vulnerabilities"][0], "{spec}");
+        let input_text = std::fs::read_to_string(w.tmp.join(&input)).unwrap();
+        let theirs = &input_text[input_text.find("\"vulnerabilities\"").unwrap()..];
+        let theirs = &theirs[..theirs.find(']').unwrap()];
+        assert!(
+            text.contains(theirs),
+            "{spec}: the author's entry is not byte for byte"
+        );
+        // Ours: the injection, in both versions; the prototype pollution
+        // is the author's to speak of (CVE-2020-8203 aliases it).
+        assert_eq!(v[1]["id"], INJECTION.0, "{spec}");
+        assert_eq!(
+            v[1]["affects"],
+            json!([{"ref": "lodash-old"}, {"ref": "lodash-new"}]),
+            "{spec}"
+        );
+        assert_eq!(v[1]["references"][0]["id"], INJECTION.1, "{spec}");
+        assert_eq!(v[1]["source"]["name"], "OSV");
+        // A second run over the output adds nothing.
+        let again = format!("again-{spec}.json");
+        let o = w.run(&[
+            "enrich",
+            &output,
+            "-o",
+            &again,
+            "--ephemeral-key",
+            "--vulnerabilities",
+        ]);
+        assert_ok(&o);
+        let twice: Value =
+            serde_json::from_str(&std::fs::read_to_string(w.tmp.join(&again)).unwrap()).unwrap();
+        assert_eq!(twice["vulnerabilities"], out["vulnerabilities"], "{spec}");
+        // The official schema of that version agrees.
+        let (code, said) = judge(
+            "validate-cdx.py",
+            &[
+                w.tmp.join(&output).to_str().unwrap(),
+                "--spec",
+                spec,
+                "--format",
+                "json",
+            ],
+        );
+        assert_eq!(code, 0, "{spec}: {said}");
+    }
+    // Without the flag, nothing is added.
+    let o = w.run(&["enrich", "bom.json", "-o", "plain.json", "--ephemeral-key"]);
+    assert_ok(&o);
+    let plain: Value =
+        serde_json::from_str(&std::fs::read_to_string(w.tmp.join("plain.json")).unwrap()).unwrap();
+    assert_eq!(plain["vulnerabilities"].as_array().unwrap().len(), 1);
+}

@@ -99,6 +99,7 @@ fn sbom_reader() {
             version: "0.0.0".into(),
         };
         let changes = Changes {
+            vulnerabilities: Vec::new(),
             component_refs: components
                 .iter()
                 .map(|c| (c.id, reference(&c.label)))

@@ -323,8 +323,7 @@ impl Session {
             &endpoints.fingerprint(),
             &format!("offline={} osv-db={:?}", opts.offline, opts.osv_db),
         ]);
-        let osv_web =
-            std::env::var("TACOS_OSV_WEB_URL").unwrap_or_else(|_| "https://osv.dev".into());
+        let osv_web = crate::sources::osv::web_base();
         let limits = Limits {
             now,
             max_osv_db_age_days: config.assessment.max_osv_db_age_days,

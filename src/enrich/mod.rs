@@ -69,6 +69,9 @@ pub struct Options {
     pub organization: Option<String>,
     /// Also express the assessment as CycloneDX 1.6 `declarations`.
     pub declarations: bool,
+    /// Also write the known vulnerabilities of the versions in use into
+    /// CycloneDX JSON outputs' `vulnerabilities` (1.4 and later).
+    pub vulnerabilities: bool,
     /// Largest SBOM read, in bytes (`[input] max_bytes`).
     pub max_input_bytes: u64,
     /// One file per package, or one bundle of them all.

@@ -38,6 +38,8 @@ pub struct Job {
     pub base_url: Option<String>,
     /// Also write CycloneDX 1.6 `declarations`.
     pub declarations: bool,
+    /// Also write the known vulnerabilities into CycloneDX JSON outputs.
+    pub vulnerabilities: bool,
     /// Else the config file's `[output] layout`, else one file per package.
     pub layout: Option<Layout>,
     /// Else the config file's `[output] envelope`, else bare DSSE envelopes.
@@ -206,6 +208,7 @@ pub fn run(
         },
         organization: config.report.organization.clone(),
         declarations: job.declarations,
+        vulnerabilities: job.vulnerabilities,
         max_input_bytes: config.input.max_bytes,
         layout: job.layout.or(config.output.layout).unwrap_or_default(),
         // Keyless signatures need a bundle to hold their certificate.

@@ -392,9 +392,10 @@ fn write_documents(
         if let Some((file, _)) = &placed {
             l.summary.report = Some(ctx.dir.join(file));
         }
-        // The last report is signed: unless declarations quote them, the
-        // statements (~6 KB a package) need not stay while it is written.
-        if n + 1 == total && !ctx.opts.declarations {
+        // The last report is signed: unless declarations quote them or the
+        // known vulnerabilities are written from them, the statements (~6 KB
+        // a package) need not stay while it is written.
+        if n + 1 == total && !ctx.opts.declarations && !ctx.opts.vulnerabilities {
             statements = Statements::default();
         }
         match write_document(&l, artifacts, placed.as_ref(), &statements, ctx, created) {
@@ -464,6 +465,93 @@ fn declarations(
         ("declarations".into(), declarations),
         ("definitions".into(), definitions),
     ])
+}
+
+/// `vulnerabilities[]` entries for a CycloneDX JSON document (1.4 and
+/// later): each vulnerability known in a version in use, by OSV id, its
+/// aliases as references, affecting each component (by `bom-ref`) of that
+/// version. A pair the document already records — an entry naming the id
+/// or one of its aliases and affecting that component — is left to it, so
+/// every analysis an author wrote stays theirs and a second run adds
+/// nothing. Components without a `bom-ref` cannot be named, so are left out.
+fn known_vulnerabilities(
+    l: &Loaded,
+    statements: &Statements,
+) -> Result<Vec<serde_json::Value>, EnrichError> {
+    use serde_json::{Value, json};
+    if !matches!(l.sbom.format(), Format::CycloneDxJson(v) if v >= crate::sbom::CdxVersion::V1_4) {
+        return Ok(Vec::new());
+    }
+    let recorded: BTreeSet<(String, String)> = l
+        .sbom
+        .root_member_text("vulnerabilities")
+        .and_then(|t| serde_json::from_str::<Value>(t).ok())
+        .and_then(|v| v.as_array().cloned())
+        .unwrap_or_default()
+        .iter()
+        .flat_map(|v| {
+            let mut ids: Vec<String> = v["id"].as_str().map(str::to_string).into_iter().collect();
+            if let Some(refs) = v["references"].as_array() {
+                ids.extend(
+                    refs.iter()
+                        .filter_map(|r| r["id"].as_str().map(str::to_string)),
+                );
+            }
+            let affects: Vec<String> = v["affects"]
+                .as_array()
+                .map(|a| {
+                    a.iter()
+                        .filter_map(|x| x["ref"].as_str().map(str::to_string))
+                        .collect()
+                })
+                .unwrap_or_default();
+            ids.into_iter()
+                .flat_map(move |i| affects.clone().into_iter().map(move |r| (i.clone(), r)))
+        })
+        .collect();
+    let web = crate::sources::osv::web_base();
+    let source = |id: &str| json!({"name": "OSV", "url": format!("{}/vulnerability/{id}", web.trim_end_matches('/'))});
+    // By id, in first-seen order: its aliases and the components it affects.
+    let mut found: Vec<(String, Vec<String>, Vec<String>)> = Vec::new();
+    let components = l.sbom.components();
+    for (id, canonical) in &l.resolved {
+        let Some(bom_ref) = components[id.0].bom_ref.clone() else {
+            continue;
+        };
+        let Some(st) = statements.get(canonical).map_err(scratch)? else {
+            continue;
+        };
+        for (vuln, aliases) in crate::report::vulns::in_use(&st.statement()).unwrap_or_default() {
+            let known = std::iter::once(&vuln)
+                .chain(&aliases)
+                .any(|i| recorded.contains(&(i.clone(), bom_ref.clone())));
+            if known {
+                continue;
+            }
+            match found.iter_mut().find(|(i, _, _)| *i == vuln) {
+                Some((_, _, refs)) if !refs.contains(&bom_ref) => refs.push(bom_ref.clone()),
+                Some(_) => {}
+                None => found.push((vuln, aliases, vec![bom_ref.clone()])),
+            }
+        }
+    }
+    Ok(found
+        .into_iter()
+        .map(|(id, aliases, refs)| {
+            let mut v = json!({
+                "id": id,
+                "source": source(&id),
+                "affects": refs.iter().map(|r| json!({"ref": r})).collect::<Vec<_>>(),
+            });
+            if !aliases.is_empty() {
+                v["references"] = aliases
+                    .iter()
+                    .map(|a| json!({"id": a, "source": source(a)}))
+                    .collect();
+            }
+            v
+        })
+        .collect())
 }
 
 /// The TACOS report for one document: its application and the statements
@@ -548,7 +636,13 @@ fn write_document(
     } else {
         Vec::new()
     };
+    let vulnerabilities = if opts.vulnerabilities {
+        known_vulnerabilities(l, statements)?
+    } else {
+        Vec::new()
+    };
     let changes = Changes {
+        vulnerabilities,
         root_members,
         document_refs: report
             .map(|r| report_reference(r, &links, opts.envelope))

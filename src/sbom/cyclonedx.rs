@@ -234,6 +234,17 @@ pub(super) fn enrich<'d>(doc: &'d Document, version: CdxVersion, ch: &Changes<'_
             None => ed.append_member(root, key, value),
         }
     }
+    if version >= CdxVersion::V1_4 && !ch.vulnerabilities.is_empty() {
+        match root.get("vulnerabilities") {
+            Some(list) if list.is_array() => {
+                for v in &ch.vulnerabilities {
+                    ed.append_item(list, v);
+                }
+            }
+            Some(_) => {}
+            None => ed.append_member(root, "vulnerabilities", &json!(ch.vulnerabilities)),
+        }
+    }
     bump_version(&mut ed, doc, root);
     add_tool(&mut ed, doc, root, version, ch);
     ed.finish()

@@ -367,6 +367,9 @@ pub struct Changes<'a> {
     /// Top-level members to set (CycloneDX `declarations`/`definitions`),
     /// replacing a member of that name.
     pub root_members: Vec<(String, serde_json::Value)>,
+    /// CycloneDX `vulnerabilities[]` entries to add after those the
+    /// document has (JSON, 1.4 and later; other formats ignore them).
+    pub vulnerabilities: Vec<serde_json::Value>,
     /// A comment prefix that identifies references this tool wrote.
     pub marker: &'a str,
     /// SPDX `referenceType` of the references this tool writes.
@@ -1087,6 +1090,7 @@ mod tests {
         };
         let url = "a b\nPackageName: injected\r\n\tc.json";
         let changes = Changes {
+            vulnerabilities: Vec::new(),
             component_refs: vec![(
                 components[0].id,
                 Reference {

@@ -724,6 +724,7 @@ mod tests {
                 comment: "c".into(),
             };
             let changes = crate::sbom::Changes {
+                vulnerabilities: Vec::new(),
                 component_refs: vec![(crate::sbom::ComponentId(0), reference.clone())],
                 document_refs: vec![],
                 document_marker: "m",

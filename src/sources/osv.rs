@@ -477,6 +477,12 @@ async fn ask(sources: &Sources, url: &Url, queries: &[VulnKey], answered: &mut A
     }
 }
 
+/// Where OSV's pages for people are: `TACOS_OSV_WEB_URL`, else OSV's own
+/// site. Links only; nothing is fetched from it.
+pub fn web_base() -> String {
+    std::env::var("TACOS_OSV_WEB_URL").unwrap_or_else(|_| "https://osv.dev".into())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

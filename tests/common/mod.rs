@@ -1007,6 +1007,7 @@ pub fn library_options(
         now: time::OffsetDateTime::UNIX_EPOCH,
         organization: None,
         declarations: false,
+        vulnerabilities: false,
         max_input_bytes: tacos_sbom::sbom::MAX_INPUT_BYTES,
         layout,
         envelope: tacos_sbom::attest::Form::Dsse,

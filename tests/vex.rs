@@ -15,7 +15,7 @@ mod server;
 
 use common::*;
 use serde_json::{Value, json};
-use server::FixtureServer;
+use server::{Fault, FixtureServer};
 
 const OLD: &str = "pkg:npm/lodash@4.17.15";
 const NEW: &str = "pkg:npm/lodash@4.17.20";
@@ -556,4 +556,54 @@ fn enrich_writes_the_known_vulnerabilities_into_cyclonedx_json() {
     let plain: Value =
         serde_json::from_str(&std::fs::read_to_string(w.tmp.join("plain.json")).unwrap()).unwrap();
     assert_eq!(plain["vulnerabilities"].as_array().unwrap().len(), 1);
+}
+
+/// What was not looked at cannot pass: when OSV does not answer, the
+/// versions in use have no known vulnerability only because none was
+/// found, so `--fail-on-vulnerabilities` fails each of them, saying why,
+/// and the summary lists them as not known; no VEX statement changes that.
+#[test]
+fn versions_whose_vulnerabilities_are_unknown_fail_the_gate() {
+    let srv = FixtureServer::start(&fixtures());
+    srv.fault(
+        "/osv/",
+        Fault::Status {
+            status: 503,
+            times: 1000,
+        },
+    );
+    let w = World {
+        srv,
+        tmp: Temp::new(),
+    };
+    w.write(
+        "bom.json",
+        &sbom(json!({"state": "not_affected", "justification": "code_not_reachable"})),
+    );
+    let o = w.run(&["enrich", "bom.json", "-o", "out.json", "--ephemeral-key"]);
+    assert_ok(&o);
+    let (code, s, err) = w.report(&["--fail-on-vulnerabilities"]);
+    assert_eq!(code, Some(1), "{err}");
+    assert!(findings(&s).is_empty(), "{}", s["knownVulnerabilities"]);
+    let not_known = s["vulnerabilitiesNotKnown"].as_array().unwrap();
+    assert_eq!(not_known.len(), 2, "{not_known:?}");
+    let v = s["violations"].as_array().unwrap();
+    assert_eq!(v.len(), 2, "{v:?}");
+    for x in v {
+        assert!(
+            x["message"]
+                .as_str()
+                .unwrap()
+                .contains("cannot be cleared of known vulnerabilities"),
+            "{x}"
+        );
+        assert!(
+            x["reason"].as_str().unwrap().contains("not all known"),
+            "{x}"
+        );
+    }
+    // Without the rule the report says so and passes.
+    let (code, s, _) = w.report(&[]);
+    assert_eq!(code, Some(0));
+    assert_eq!(s["vulnerabilitiesNotKnown"].as_array().unwrap().len(), 2);
 }

@@ -494,6 +494,8 @@ pub(super) fn run_report(args: ReportArgs, ui: &Ui) -> Result<ExitCode> {
         ui.detail(&format!("note: {n}"));
     }
     summary.vulnerabilities = tacos_sbom::report::vulns::known(&loaded.report.statements, &vex);
+    summary.vulnerabilities_not_known =
+        tacos_sbom::report::vulns::not_known(&loaded.report.statements);
     summary.vex_notes = vex.notes.clone();
     let violations = policy
         .evaluate_with(&loaded.report.statements, &vex)

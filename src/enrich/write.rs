@@ -521,7 +521,7 @@ fn known_vulnerabilities(
         let Some(st) = statements.get(canonical).map_err(scratch)? else {
             continue;
         };
-        for (vuln, aliases) in crate::report::vulns::in_use(&st.statement()).unwrap_or_default() {
+        for (vuln, aliases) in crate::report::vulns::in_use(&st.statement()).found {
             let known = std::iter::once(&vuln)
                 .chain(&aliases)
                 .any(|i| recorded.contains(&(i.clone(), bom_ref.clone())));

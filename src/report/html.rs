@@ -195,7 +195,7 @@ pub fn render_html(s: &Summary) -> String {
                         }
                     }
                 }
-                @if !s.vulnerabilities.is_empty() || !s.vex_notes.is_empty() {
+                @if !s.vulnerabilities.is_empty() || !s.vex_notes.is_empty() || !s.vulnerabilities_not_known.is_empty() {
                     h2 { "Known vulnerabilities in the versions in use" }
                     p {
                         (s.vulnerabilities.iter().filter(|v| v.open).count()) " open, "
@@ -216,6 +216,15 @@ pub fn render_html(s: &Summary) -> String {
                         }
                     }
                     @if !s.vex_notes.is_empty() { ul #vex-notes { @for n in &s.vex_notes { li { (n) } } } }
+                }
+                @if !s.vulnerabilities_not_known.is_empty() {
+                    p {
+                        (plural(s.vulnerabilities_not_known.len(), "version in use", "versions in use"))
+                        " whose vulnerabilities are not all known (none of theirs can be called the last):"
+                    }
+                    ul #vulnerabilities-not-known {
+                        @for n in &s.vulnerabilities_not_known { li { (n.purl) ": " (n.why) } }
+                    }
                 }
                 h2 { "Known limitations" }
                 @if s.limitations.is_empty() { p { "Every field of every component was decided." } }

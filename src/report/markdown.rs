@@ -145,7 +145,10 @@ pub fn render_markdown(s: &Summary) -> String {
         }
     }
 
-    if !s.vulnerabilities.is_empty() || !s.vex_notes.is_empty() {
+    if !s.vulnerabilities.is_empty()
+        || !s.vex_notes.is_empty()
+        || !s.vulnerabilities_not_known.is_empty()
+    {
         let open = s.vulnerabilities.iter().filter(|v| v.open).count();
         let _ = writeln!(o, "\n## Known vulnerabilities in the versions in use\n");
         let _ = writeln!(
@@ -179,6 +182,20 @@ pub fn render_markdown(s: &Summary) -> String {
         }
         for n in &s.vex_notes {
             let _ = writeln!(o, "- {}", cell(n));
+        }
+    }
+    if !s.vulnerabilities_not_known.is_empty() {
+        let _ = writeln!(
+            o,
+            "\n{} whose vulnerabilities are not all known (none of theirs can be called the last):\n",
+            plural(
+                s.vulnerabilities_not_known.len(),
+                "version in use",
+                "versions in use"
+            )
+        );
+        for n in &s.vulnerabilities_not_known {
+            let _ = writeln!(o, "- {}: {}", cell(&n.purl), cell(&n.why));
         }
     }
 

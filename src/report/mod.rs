@@ -181,6 +181,13 @@ pub struct Summary {
     /// each in this application (set by whoever read the VEX).
     #[serde(rename = "knownVulnerabilities", skip_serializing_if = "Vec::is_empty")]
     pub vulnerabilities: Vec<vulns::KnownVulnerability>,
+    /// Versions in use whose vulnerabilities are not all known (no answer,
+    /// a partial or stale one), and why.
+    #[serde(
+        rename = "vulnerabilitiesNotKnown",
+        skip_serializing_if = "Vec::is_empty"
+    )]
+    pub vulnerabilities_not_known: Vec<vulns::NotKnown>,
     /// VEX statements read but applied to nothing, and why.
     #[serde(rename = "vexNotes", skip_serializing_if = "Vec::is_empty")]
     pub vex_notes: Vec<String>,
@@ -438,6 +445,7 @@ pub fn summarize(report: &Report) -> Summary {
         cisa,
         registry_rules: registry_rules(st),
         vulnerabilities: Vec::new(),
+        vulnerabilities_not_known: Vec::new(),
         vex_notes: Vec::new(),
     }
 }

@@ -287,6 +287,29 @@ impl Check {
             return;
         };
         let rule = self.rules.len();
+        let evidence_url = s
+            .evidence
+            .get(&Field::FixedVulnerabilities)
+            .and_then(|e| e.url.clone());
+        let violation = |value: Option<String>, what: &str, reason: String| Violation {
+            kind: Kind::KnownVulnerability,
+            rule: "fail_on_vulnerabilities".into(),
+            purl: Some(s.purl.clone()),
+            field: Some(Field::FixedVulnerabilities.name().to_string()),
+            value,
+            evidence_url: evidence_url.clone(),
+            message: format!("{} {what} (fail_on_vulnerabilities): {reason}", s.purl),
+            reason,
+        };
+        let mut found = Vec::new();
+        // What was not looked at cannot pass as answered.
+        if let Some(why) = super::vulns::in_use(s).incomplete {
+            found.push(violation(
+                None,
+                "cannot be cleared of known vulnerabilities",
+                format!("its vulnerabilities are not all known: {why}"),
+            ));
+        }
         for k in super::vulns::known(std::slice::from_ref(s), vex) {
             if !k.open {
                 continue;
@@ -296,28 +319,14 @@ impl Check {
                 .as_ref()
                 .map(|v| format!("; VEX: {}", super::vulns::describe(v)))
                 .unwrap_or_default();
-            let reason = format!("{} is known in the version in use{vex_says}", k.id);
-            self.found.push((
-                rule,
-                index,
-                Violation {
-                    kind: Kind::KnownVulnerability,
-                    rule: "fail_on_vulnerabilities".into(),
-                    purl: Some(k.purl.clone()),
-                    field: Some(Field::FixedVulnerabilities.name().to_string()),
-                    value: Some(k.id.clone()),
-                    evidence_url: s
-                        .evidence
-                        .get(&Field::FixedVulnerabilities)
-                        .and_then(|e| e.url.clone()),
-                    message: format!(
-                        "{} has a known vulnerability no VEX statement answers (fail_on_vulnerabilities): {reason}",
-                        k.purl
-                    ),
-                    reason,
-                },
+            found.push(violation(
+                Some(k.id.clone()),
+                "has a known vulnerability no VEX statement answers",
+                format!("{} is known in the version in use{vex_says}", k.id),
             ));
         }
+        self.found
+            .extend(found.into_iter().map(|v| (rule, index, v)));
     }
 
     /// How many statements were checked.

@@ -54,45 +54,105 @@ pub struct VexApplied {
     pub conflict: Option<String>,
 }
 
+/// What the assessment knows of the vulnerabilities of a version in use.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct InUse {
+    /// Each one found, with its aliases.
+    pub found: Vec<(String, Vec<String>)>,
+    /// Why `found` may not be all there are (no answer, a partial or
+    /// stale one): then "none found" proves nothing.
+    pub incomplete: Option<String>,
+}
+
 /// The vulnerabilities known in the version of `s` in use, with their
 /// aliases: the field's evidence names them for the latest release, and
-/// under `inUse` for another version in use. None when that is unknown.
-pub fn in_use(s: &Statement) -> Option<Vec<(String, Vec<String>)>> {
-    let observed = s
-        .evidence
-        .get(&Field::FixedVulnerabilities)?
-        .observed
-        .as_ref()?;
-    let version = Purl::parse(&s.purl).ok()?.version()?.to_string();
-    let note = match observed.get("inUse") {
-        Some(u) => u,
-        None if observed.get("version").and_then(Value::as_str) == Some(&version) => observed,
-        None => return None,
+/// under `inUse` for another version in use; and whether that list is the
+/// whole world.
+pub fn in_use(s: &Statement) -> InUse {
+    let unknown = |why: &str| InUse {
+        found: Vec::new(),
+        incomplete: Some(why.to_string()),
+    };
+    let Some(evidence) = s.evidence.get(&Field::FixedVulnerabilities) else {
+        return unknown("its vulnerabilities were not assessed");
+    };
+    let Some(version) = Purl::parse(&s.purl)
+        .ok()
+        .and_then(|p| p.version().map(str::to_string))
+    else {
+        return unknown("its PURL names no version");
+    };
+    let observed = evidence.observed.as_ref();
+    // The version in use is the latest when there is no note about it.
+    let (note, latest) = match observed.and_then(|o| o.get("inUse")) {
+        Some(u) => (u, false),
+        None => match observed {
+            Some(o) if o.get("version").and_then(Value::as_str) == Some(&version) => (o, true),
+            _ => return unknown(&evidence.reason),
+        },
     };
     if note.get("version").and_then(Value::as_str) != Some(&version) {
-        return None;
+        return unknown(&evidence.reason);
     }
-    let ids = note.get("vulnerabilities")?.as_array()?;
-    Some(
-        ids.iter()
-            .filter_map(Value::as_str)
-            .map(|id| {
-                let aliases = note
-                    .pointer(&format!(
-                        "/aliases/{}",
-                        id.replace('~', "~0").replace('/', "~1")
-                    ))
-                    .and_then(Value::as_array)
-                    .map(|a| {
-                        a.iter()
-                            .filter_map(|x| x.as_str().map(str::to_string))
-                            .collect()
-                    })
-                    .unwrap_or_default();
-                (id.to_string(), aliases)
+    if let Some(why) = note.get("unknown").and_then(Value::as_str) {
+        return unknown(why);
+    }
+    let Some(ids) = note.get("vulnerabilities").and_then(Value::as_array) else {
+        return unknown(&evidence.reason);
+    };
+    let found = ids
+        .iter()
+        .filter_map(Value::as_str)
+        .map(|id| {
+            let aliases = note
+                .pointer(&format!(
+                    "/aliases/{}",
+                    id.replace('~', "~0").replace('/', "~1")
+                ))
+                .and_then(Value::as_array)
+                .map(|a| {
+                    a.iter()
+                        .filter_map(|x| x.as_str().map(str::to_string))
+                        .collect()
+                })
+                .unwrap_or_default();
+            (id.to_string(), aliases)
+        })
+        .collect();
+    // The latest release's list is whole when the field is decided from a
+    // closed answer; a note says when it is not.
+    let incomplete = note
+        .get("incomplete")
+        .and_then(Value::as_str)
+        .map(str::to_string)
+        .or_else(|| {
+            (latest && evidence.code == crate::tacos::ReasonCode::IncompleteEvidence)
+                .then(|| evidence.reason.clone())
+        });
+    InUse { found, incomplete }
+}
+
+/// A version in use whose vulnerabilities are not all known, and why.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct NotKnown {
+    pub purl: String,
+    pub package: String,
+    pub why: String,
+}
+
+/// The versions in use whose list of vulnerabilities is not the whole
+/// world: no finding of theirs can be called the last one.
+pub fn not_known(statements: &[Statement]) -> Vec<NotKnown> {
+    statements
+        .iter()
+        .filter_map(|s| {
+            in_use(s).incomplete.map(|why| NotKnown {
+                purl: s.purl.clone(),
+                package: s.package_name.clone(),
+                why,
             })
-            .collect(),
-    )
+        })
+        .collect()
 }
 
 /// Every known vulnerability in a version in use, in statement order, and
@@ -100,10 +160,10 @@ pub fn in_use(s: &Statement) -> Option<Vec<(String, Vec<String>)>> {
 pub fn known(statements: &[Statement], vex: &Vex) -> Vec<KnownVulnerability> {
     let mut out = Vec::new();
     for s in statements {
-        let (Some(found), Ok(component)) = (in_use(s), Purl::parse(&s.purl)) else {
+        let Ok(component) = Purl::parse(&s.purl) else {
             continue;
         };
-        for (id, aliases) in found {
+        for (id, aliases) in in_use(s).found {
             let mut names = vec![id.clone()];
             names.extend(aliases.iter().cloned());
             let decision = vex.decide(&component, &names);

@@ -39,6 +39,19 @@ fn affected(version: &str, live: &[&Vulnerability]) -> serde_json::Value {
     o
 }
 
+/// `note` with `"incomplete": why` when the answer it rests on is not the
+/// whole world (partial or stale): a reader must not take its list of
+/// vulnerabilities as all there are.
+fn incomplete_if(
+    mut note: serde_json::Value,
+    closed: Result<crate::sources::Closed, crate::sources::NotClosed>,
+) -> serde_json::Value {
+    if let Err(why) = closed {
+        note["incomplete"] = json!(why.to_string());
+    }
+    note
+}
+
 fn ids(v: &[&Vulnerability]) -> String {
     v.iter()
         .map(|x| x.id.as_str())
@@ -86,7 +99,7 @@ pub fn fixed_vulnerabilities(
                         "the latest stable release {version} is affected by {}",
                         ids(&live)
                     ),
-                    affected(version, &live),
+                    incomplete_if(affected(version, &live), found.closed()),
                 ))
             }
         }
@@ -107,7 +120,7 @@ pub fn fixed_vulnerabilities(
                     .iter()
                     .flat_map(|x| x.fixed_in.iter().map(String::as_str))
                     .collect();
-                if live.is_empty() {
+                let note = if live.is_empty() {
                     json!({"version": v, "vulnerabilities": [], "fixedIn": []})
                 } else {
                     d.evidence_mut().reason.push_str(&format!(
@@ -117,7 +130,8 @@ pub fn fixed_vulnerabilities(
                     let mut o = affected(v, &live);
                     o["fixedIn"] = json!(fixed);
                     o
-                }
+                };
+                incomplete_if(note, x.closed())
             }
             None => json!({"version": v, "unknown": l.why_not()}),
         };

@@ -13,6 +13,13 @@ pub mod verdict;
 
 pub use fields::statement;
 
+/// Changes whenever what a statement's evidence means changes (not only
+/// its values): part of the assessment store's fingerprint, so a statement
+/// decided under older rules is decided again rather than read with the
+/// new meaning. 2026-12-08: FixedVulnerabilities' evidence says when its
+/// list of vulnerabilities is incomplete, and gives their aliases.
+pub const DECISIONS: &str = "2026-12-08";
+
 use crate::purl::Purl;
 use crate::tacos::{Evidence, Field, ReasonCode, Statement};
 

@@ -319,6 +319,7 @@ impl Session {
         let store_url = explicit_store(opts, &config);
         let default_store = default_store(opts, &config);
         let fingerprint = crate::store::fingerprint(&[
+            super::DECISIONS,
             &format!("{:?}", config.assessment),
             &endpoints.fingerprint(),
             &format!("offline={} osv-db={:?}", opts.offline, opts.osv_db),

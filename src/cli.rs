@@ -215,8 +215,8 @@ struct EnrichArgs {
     #[arg(long)]
     declarations: bool,
     /// Also write the known vulnerabilities of the versions in use into the
-    /// SBOM's vulnerabilities (CycloneDX JSON 1.4 and later; other outputs
-    /// are written without them): each by OSV id, its aliases as
+    /// SBOM's vulnerabilities (CycloneDX 1.4 and later, JSON and XML; other
+    /// outputs are written without them): each by OSV id, its aliases as
     /// references, affecting its components by bom-ref. What the SBOM
     /// already records for a component, and every analysis, is kept.
     #[arg(long)]

@@ -79,6 +79,34 @@ impl World {
         tacos_env(self.tmp.path(), &all, &env)
     }
 
+    /// `enrich INPUT -o OUTPUT --vulnerabilities`, which must succeed.
+    fn enrich_vulnerabilities(&self, input: &str, output: &str) {
+        let o = self.run(&[
+            "enrich",
+            input,
+            "-o",
+            output,
+            "--ephemeral-key",
+            "--vulnerabilities",
+        ]);
+        assert_ok(&o);
+    }
+
+    /// The CycloneDX validator of `spec` on `file` (json or xml) agrees.
+    fn valid(&self, file: &str, spec: &str, format: &str) {
+        let (code, said) = judge(
+            "validate-cdx.py",
+            &[
+                self.tmp.join(file).to_str().unwrap(),
+                "--spec",
+                spec,
+                "--format",
+                format,
+            ],
+        );
+        assert_eq!(code, 0, "{file} ({spec} {format}): {said}");
+    }
+
     fn write(&self, name: &str, v: &Value) {
         std::fs::write(self.tmp.join(name), v.to_string()).unwrap();
     }
@@ -485,25 +513,11 @@ fn enrich_writes_the_known_vulnerabilities_into_cyclonedx_json() {
             serde_json::to_string_pretty(&bom).unwrap(),
         )
         .unwrap();
-        let o = w.run(&[
-            "enrich",
-            &input,
-            "-o",
-            &output,
-            "--ephemeral-key",
-            "--vulnerabilities",
-        ]);
-        assert_ok(&o);
+        w.enrich_vulnerabilities(&input, &output);
         let text = std::fs::read_to_string(w.tmp.join(&output)).unwrap();
         let out: Value = serde_json::from_str(&text).unwrap();
         let v = out["vulnerabilities"].as_array().unwrap();
-        assert_eq!(
-            v.len(),
-            2,
-            "{spec}: {} {}",
-            out["vulnerabilities"],
-            stderr(&o)
-        );
+        assert_eq!(v.len(), 2, "{spec}: {}", out["vulnerabilities"]);
         // The author's entry, first and unchanged.
         assert_eq!(v[0], bom["vulnerabilities"][0], "{spec}");
         let input_text = std::fs::read_to_string(w.tmp.join(&input)).unwrap();
@@ -525,30 +539,12 @@ fn enrich_writes_the_known_vulnerabilities_into_cyclonedx_json() {
         assert_eq!(v[1]["source"]["name"], "OSV");
         // A second run over the output adds nothing.
         let again = format!("again-{spec}.json");
-        let o = w.run(&[
-            "enrich",
-            &output,
-            "-o",
-            &again,
-            "--ephemeral-key",
-            "--vulnerabilities",
-        ]);
-        assert_ok(&o);
+        w.enrich_vulnerabilities(&output, &again);
         let twice: Value =
             serde_json::from_str(&std::fs::read_to_string(w.tmp.join(&again)).unwrap()).unwrap();
         assert_eq!(twice["vulnerabilities"], out["vulnerabilities"], "{spec}");
         // The official schema of that version agrees.
-        let (code, said) = judge(
-            "validate-cdx.py",
-            &[
-                w.tmp.join(&output).to_str().unwrap(),
-                "--spec",
-                spec,
-                "--format",
-                "json",
-            ],
-        );
-        assert_eq!(code, 0, "{spec}: {said}");
+        w.valid(&output, spec, "json");
     }
     // Without the flag, nothing is added.
     let o = w.run(&["enrich", "bom.json", "-o", "plain.json", "--ephemeral-key"]);
@@ -606,4 +602,51 @@ fn versions_whose_vulnerabilities_are_unknown_fail_the_gate() {
     let (code, s, _) = w.report(&[]);
     assert_eq!(code, Some(0));
     assert_eq!(s["vulnerabilitiesNotKnown"].as_array().unwrap().len(), 2);
+}
+
+/// The same into CycloneDX XML 1.4 to 1.7: a `vulnerability` element per
+/// vulnerability known in a version in use, in the schema's order, after
+/// the author's own (kept byte for byte); a second run adds nothing; the
+/// output passes the CycloneDX XML validator of its version.
+#[test]
+fn enrich_writes_the_known_vulnerabilities_into_cyclonedx_xml() {
+    let w = World::new(json!({"state": "in_triage"}));
+    let theirs = "<vulnerabilities>\n    <vulnerability>\n      <id>CVE-2020-8203</id>\n      <analysis>\n        <state>not_affected</state>\n        <justification>code_not_reachable</justification>\n      </analysis>\n      <affects>\n        <target>\n          <ref>lodash-old</ref>\n        </target>\n      </affects>\n    </vulnerability>\n  </vulnerabilities>";
+    for spec in ["1.4", "1.5", "1.6", "1.7"] {
+        let xml = format!(
+            "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<bom xmlns=\"http://cyclonedx.org/schema/bom/{spec}\" serialNumber=\"urn:uuid:0f7e3c1e-6a55-4d7a-9f0e-2b2f1c0d9a11\" version=\"1\">\n  <metadata>\n    <timestamp>2026-11-01T00:00:00Z</timestamp>\n  </metadata>\n  <components>\n    <component type=\"library\" bom-ref=\"lodash-old\">\n      <name>lodash</name>\n      <version>4.17.15</version>\n      <purl>{OLD}</purl>\n    </component>\n    <component type=\"library\" bom-ref=\"lodash-new\">\n      <name>lodash</name>\n      <version>4.17.20</version>\n      <purl>{NEW}</purl>\n    </component>\n  </components>\n  {theirs}\n</bom>\n"
+        );
+        let input = format!("bom-{spec}.xml");
+        let output = format!("out-{spec}.xml");
+        std::fs::write(w.tmp.join(&input), &xml).unwrap();
+        w.enrich_vulnerabilities(&input, &output);
+        let text = std::fs::read_to_string(w.tmp.join(&output)).unwrap();
+        assert!(
+            text.contains(&theirs[..theirs.len() - "\n  </vulnerabilities>".len()]),
+            "{spec}: the author's entry is not byte for byte:\n{text}"
+        );
+        assert_eq!(
+            text.matches("<vulnerability>").count(),
+            2,
+            "{spec}:\n{text}"
+        );
+        let ours = &text[text
+            .find(&format!("<id>{}</id>", INJECTION.0))
+            .unwrap_or_else(|| panic!("{spec}: not written:\n{text}"))..];
+        let ours = &ours[..ours.find("</vulnerability>").unwrap()];
+        assert!(
+            ours.contains(&format!("<id>{}</id>", INJECTION.1)),
+            "{spec}: {ours}"
+        );
+        assert!(
+            ours.contains("<ref>lodash-old</ref>") && ours.contains("<ref>lodash-new</ref>"),
+            "{spec}: {ours}"
+        );
+        // A second run adds nothing.
+        let again = format!("again-{spec}.xml");
+        w.enrich_vulnerabilities(&output, &again);
+        let twice = std::fs::read_to_string(w.tmp.join(&again)).unwrap();
+        assert_eq!(twice.matches("<vulnerability>").count(), 2, "{spec}");
+        w.valid(&output, spec, "xml");
+    }
 }

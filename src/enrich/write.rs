@@ -467,8 +467,8 @@ fn declarations(
     ])
 }
 
-/// `vulnerabilities[]` entries for a CycloneDX JSON document (1.4 and
-/// later): each vulnerability known in a version in use, by OSV id, its
+/// `vulnerabilities[]` entries for a CycloneDX document (1.4 and later;
+/// the XML writer renders the same entries as elements): each vulnerability known in a version in use, by OSV id, its
 /// aliases as references, affecting each component (by `bom-ref`) of that
 /// version. A pair the document already records — an entry naming the id
 /// or one of its aliases and affecting that component — is left to it, so
@@ -478,37 +478,15 @@ fn known_vulnerabilities(
     l: &Loaded,
     statements: &Statements,
 ) -> Result<Vec<serde_json::Value>, EnrichError> {
-    use serde_json::{Value, json};
-    if !matches!(l.sbom.format(), Format::CycloneDxJson(v) if v >= crate::sbom::CdxVersion::V1_4) {
+    use serde_json::json;
+    let cyclonedx = match l.sbom.format() {
+        Format::CycloneDxJson(v) | Format::CycloneDxXml(v) => v,
+        _ => return Ok(Vec::new()),
+    };
+    if cyclonedx < crate::sbom::CdxVersion::V1_4 {
         return Ok(Vec::new());
     }
-    let recorded: BTreeSet<(String, String)> = l
-        .sbom
-        .root_member_text("vulnerabilities")
-        .and_then(|t| serde_json::from_str::<Value>(t).ok())
-        .and_then(|v| v.as_array().cloned())
-        .unwrap_or_default()
-        .iter()
-        .flat_map(|v| {
-            let mut ids: Vec<String> = v["id"].as_str().map(str::to_string).into_iter().collect();
-            if let Some(refs) = v["references"].as_array() {
-                ids.extend(
-                    refs.iter()
-                        .filter_map(|r| r["id"].as_str().map(str::to_string)),
-                );
-            }
-            let affects: Vec<String> = v["affects"]
-                .as_array()
-                .map(|a| {
-                    a.iter()
-                        .filter_map(|x| x["ref"].as_str().map(str::to_string))
-                        .collect()
-                })
-                .unwrap_or_default();
-            ids.into_iter()
-                .flat_map(move |i| affects.clone().into_iter().map(move |r| (i.clone(), r)))
-        })
-        .collect();
+    let recorded = l.sbom.recorded_vulnerabilities();
     let web = crate::sources::osv::web_base();
     let source = |id: &str| json!({"name": "OSV", "url": format!("{}/vulnerability/{id}", web.trim_end_matches('/'))});
     // By id, in first-seen order: its aliases and the components it affects.

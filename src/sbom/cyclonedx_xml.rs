@@ -575,6 +575,16 @@ const BEFORE_COMPONENT_REFS: &[&str] = &[
 ];
 /// Children of `bom` before `externalReferences`, and before `metadata`.
 const BEFORE_BOM_REFS: &[&str] = &["metadata", "components", "services"];
+/// Children of `bom` before `vulnerabilities` (1.4 and later).
+const BEFORE_VULNERABILITIES: &[&str] = &[
+    "metadata",
+    "components",
+    "services",
+    "externalReferences",
+    "dependencies",
+    "compositions",
+    "properties",
+];
 /// Children of `metadata` before `tools`.
 const BEFORE_TOOLS: &[&str] = &["timestamp", "lifecycles"];
 
@@ -595,6 +605,47 @@ fn reference_element(r: &Reference, version: CdxVersion, modern_type: &str) -> N
         ));
     }
     New::parent("reference", children).attr("type", ty)
+}
+
+/// A `vulnerability` element from the JSON entry the writer was given
+/// (`id`, `source`, `references`, `affects`), in the schema's order.
+fn vulnerability_element(v: &serde_json::Value) -> New {
+    let s = |x: &serde_json::Value| x.as_str().unwrap_or_default().to_string();
+    let source = |x: &serde_json::Value| {
+        New::parent(
+            "source",
+            vec![
+                New::text("name", s(&x["name"])),
+                New::text("url", s(&x["url"])),
+            ],
+        )
+    };
+    let mut children = vec![New::text("id", s(&v["id"])), source(&v["source"])];
+    if let Some(refs) = v["references"].as_array() {
+        children.push(New::parent(
+            "references",
+            refs.iter()
+                .map(|r| {
+                    New::parent(
+                        "reference",
+                        vec![New::text("id", s(&r["id"])), source(&r["source"])],
+                    )
+                })
+                .collect(),
+        ));
+    }
+    let targets = v["affects"]
+        .as_array()
+        .map(Vec::as_slice)
+        .unwrap_or_default();
+    children.push(New::parent(
+        "affects",
+        targets
+            .iter()
+            .map(|a| New::parent("target", vec![New::text("ref", s(&a["ref"]))]))
+            .collect(),
+    ));
+    New::parent("vulnerability", children)
 }
 
 /// Put `reference` into `el`'s external references, replacing this tool's
@@ -649,6 +700,27 @@ pub(super) fn enrich(doc: &Document, version: CdxVersion, ch: &Changes<'_>) -> V
     for r in &ch.document_refs {
         let new = reference_element(r, version, ch.cdx_reference_type);
         upsert_reference(&mut ed, root, new, ch.document_marker, BEFORE_BOM_REFS, 3);
+    }
+    if version >= CdxVersion::V1_4 && !ch.vulnerabilities.is_empty() {
+        let items: Vec<New> = ch
+            .vulnerabilities
+            .iter()
+            .map(vulnerability_element)
+            .collect();
+        match root.child("vulnerabilities") {
+            Some(list) => {
+                let last = list.children.iter().rfind(|c| c.in_ns);
+                for (rank, el) in items.iter().enumerate() {
+                    ed.add_child(list, last, rank, el);
+                }
+            }
+            None => ed.add_in_order(
+                root,
+                BEFORE_VULNERABILITIES,
+                4,
+                &New::parent("vulnerabilities", items),
+            ),
+        }
     }
     let next = root
         .attr("version")

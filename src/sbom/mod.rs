@@ -738,6 +738,60 @@ impl Sbom {
         }
     }
 
+    /// What a CycloneDX document's `vulnerabilities` already record: each
+    /// (id or reference id, affected `bom-ref`) pair, JSON or XML; none for
+    /// other formats.
+    pub fn recorded_vulnerabilities(&self) -> std::collections::BTreeSet<(String, String)> {
+        let mut out = std::collections::BTreeSet::new();
+        match (&self.body, self.format) {
+            (Body::Json(d), Format::CycloneDxJson(_)) => {
+                let list: Vec<serde_json::Value> = d
+                    .root()
+                    .get("vulnerabilities")
+                    .and_then(|n| serde_json::from_str(d.raw(n)).ok())
+                    .unwrap_or_default();
+                for v in &list {
+                    let mut ids: Vec<&str> = v["id"].as_str().into_iter().collect();
+                    if let Some(refs) = v["references"].as_array() {
+                        ids.extend(refs.iter().filter_map(|r| r["id"].as_str()));
+                    }
+                    let affects = v["affects"]
+                        .as_array()
+                        .map(Vec::as_slice)
+                        .unwrap_or_default();
+                    for a in affects.iter().filter_map(|a| a["ref"].as_str()) {
+                        out.extend(ids.iter().map(|i| (i.to_string(), a.to_string())));
+                    }
+                }
+            }
+            (Body::Xml(d), Format::CycloneDxXml(_)) => {
+                let text = |el: Option<&xml::Element>| el.and_then(|e| d.text_of(e));
+                let Some(list) = d.root().child("vulnerabilities") else {
+                    return out;
+                };
+                for v in list.children_named("vulnerability") {
+                    let mut ids: Vec<String> = text(v.child("id")).into_iter().collect();
+                    if let Some(refs) = v.child("references") {
+                        ids.extend(
+                            refs.children_named("reference")
+                                .filter_map(|r| text(r.child("id"))),
+                        );
+                    }
+                    let Some(affects) = v.child("affects") else {
+                        continue;
+                    };
+                    for t in affects.children_named("target") {
+                        if let Some(r) = text(t.child("ref")) {
+                            out.extend(ids.iter().map(|i| (i.clone(), r.clone())));
+                        }
+                    }
+                }
+            }
+            _ => {}
+        }
+        out
+    }
+
     /// The document with `changes` applied, in its own encoding; untouched
     /// bytes are copied through.
     pub fn enrich(&self, changes: &Changes<'_>) -> Edited<'_> {

@@ -293,6 +293,16 @@ fn a_self_attestation_from_the_repository_s_workflow_decides_the_attested_fields
         .filter_map(|r| r["id"].as_str())
         .collect();
     assert_eq!(met, ["1a", "1c", "1e"], "{}", summary["cisa"]);
+    // The due-diligence view names the attestation that was taken.
+    let dd = &summary["dueDiligence"][0];
+    assert_eq!(dd["purl"], "pkg:npm/tacos-sa@1.0.0");
+    assert_eq!(
+        dd["attestations"],
+        json!([format!(
+            "maintainers' self-attestation, signed by {WORKFLOW}"
+        )]),
+        "{dd}"
+    );
     // The same without it: none of them.
     w.srv.clear_fault(&format!("{SA_PATH}$"));
     let o = tacos_env(

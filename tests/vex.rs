@@ -650,3 +650,73 @@ fn enrich_writes_the_known_vulnerabilities_into_cyclonedx_xml() {
         w.valid(&output, spec, "xml");
     }
 }
+
+/// The due-diligence view (EU CRA Article 13(5)): one row per component,
+/// saying what was checked — the security updates decided, the
+/// vulnerabilities known in the version in use with what VEX answered, the
+/// attestations taken (none here) — and each check that could not be made,
+/// with why; in JSON, Markdown and HTML alike.
+#[test]
+fn the_due_diligence_view_says_what_was_checked_and_what_was_not() {
+    let w = World::new(json!({"state": "not_affected", "justification": "code_not_reachable"}));
+    let (_, s, err) = w.report(&[]);
+    let dd = s["dueDiligence"]
+        .as_array()
+        .unwrap_or_else(|| panic!("{err}"));
+    assert_eq!(dd.len(), 2, "{dd:?}");
+    let old = dd.iter().find(|d| d["purl"] == OLD).unwrap();
+    assert_eq!(
+        old["knownVulnerabilities"],
+        format!("{}, {} (1 answered by VEX)", INJECTION.0, PROTOTYPE.0),
+        "{old}"
+    );
+    let new = dd.iter().find(|d| d["purl"] == NEW).unwrap();
+    assert_eq!(new["knownVulnerabilities"], INJECTION.0, "{new}");
+    assert_eq!(old["attestations"], json!([]));
+    // What was decided is listed with its reason; what was not, likewise.
+    let updates = old["securityUpdates"].as_array().unwrap();
+    assert!(
+        updates
+            .iter()
+            .any(|c| c["field"] == "CleanReleaseAvailable" && c["value"] == "True"),
+        "{updates:?}"
+    );
+    let not = old["notChecked"].as_array().unwrap();
+    let mfa = not
+        .iter()
+        .find(|c| c["field"] == "PackageManagerMFAEnabled")
+        .unwrap_or_else(|| panic!("{not:?}"));
+    assert_eq!(mfa["value"], "NOASSERTION");
+    assert!(!mfa["reason"].as_str().unwrap().is_empty());
+    // The recorded mirror strips deprecations, so lodash's latest stable
+    // release is not known: FixedVulnerabilities is not checked, and why.
+    assert!(
+        not.iter().any(|c| c["field"] == "FixedVulnerabilities"
+            && c["reason"]
+                .as_str()
+                .unwrap()
+                .contains("latest stable release")),
+        "{not:?}"
+    );
+    // Every field is either checked or not checked: none is missing.
+    for d in dd {
+        let fields: std::collections::BTreeSet<&str> = d["securityUpdates"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .chain(d["notChecked"].as_array().unwrap())
+            .map(|c| c["field"].as_str().unwrap())
+            .collect();
+        assert!(fields.contains("SecurityResponsive"), "{d}");
+    }
+    let md = stdout(&tacos(w.tmp.path(), &["report", "out.json", "--offline"]));
+    assert!(
+        md.contains("## Due diligence per component (EU CRA Article 13(5))"),
+        "{md}"
+    );
+    let html = stdout(&tacos(
+        w.tmp.path(),
+        &["report", "out.json", "--offline", "-f", "html"],
+    ));
+    assert_eq!(html.matches("<table id=\"due-diligence\"").count(), 1);
+}

@@ -226,6 +226,24 @@ pub fn render_html(s: &Summary) -> String {
                         @for n in &s.vulnerabilities_not_known { li { (n.purl) ": " (n.why) } }
                     }
                 }
+                @if !s.due_diligence.is_empty() {
+                    h2 { "Due diligence per component (EU CRA Article 13(5))" }
+                    p { "What was checked about each third-party component, and what could not be." }
+                    table #due-diligence {
+                        thead { tr { th { "component" } th { "security updates" } th { "known vulnerabilities in the version in use" } th { "attestations" } th { "not checked" } } }
+                        tbody {
+                            @for d in &s.due_diligence {
+                                tr {
+                                    td { (d.purl) }
+                                    td { @for c in &d.security_updates { (field(&c.field)) " " (c.value) br; } }
+                                    td { (d.known_vulnerabilities) }
+                                    td { @for a in &d.attestations { (a) br; } }
+                                    td { @for c in &d.not_checked { code { (c.field) } ": " (c.reason) br; } }
+                                }
+                            }
+                        }
+                    }
+                }
                 h2 { "Known limitations" }
                 @if s.limitations.is_empty() { p { "Every field of every component was decided." } }
                 ul #limitations {

@@ -199,6 +199,38 @@ pub fn render_markdown(s: &Summary) -> String {
         }
     }
 
+    if !s.due_diligence.is_empty() {
+        let _ = writeln!(
+            o,
+            "\n## Due diligence per component (EU CRA Article 13(5))\n\nWhat was checked about each third-party component, and what could not be.\n"
+        );
+        let _ = writeln!(
+            o,
+            "| component | security updates | known vulnerabilities in the version in use | attestations | not checked |\n|---|---|---|---|---|"
+        );
+        for d in &s.due_diligence {
+            let updates: Vec<String> = d
+                .security_updates
+                .iter()
+                .map(|c| format!("{} {}", field(&c.field), cell(&c.value)))
+                .collect();
+            let not: Vec<String> = d
+                .not_checked
+                .iter()
+                .map(|c| format!("`{}`: {}", c.field, cell(&c.reason)))
+                .collect();
+            let _ = writeln!(
+                o,
+                "| {} | {} | {} | {} | {} |",
+                cell(&d.purl),
+                updates.join("<br>"),
+                cell(&d.known_vulnerabilities),
+                cell(&d.attestations.join("; ")),
+                not.join("<br>")
+            );
+        }
+    }
+
     let _ = writeln!(o, "\n## Known limitations\n");
     if s.limitations.is_empty() {
         let _ = writeln!(o, "Every field of every component was decided.");

@@ -4,6 +4,7 @@
 //! known limitations, next steps). The analysis is plain data; renderers turn
 //! it into Markdown, JSON or a self-contained HTML page.
 
+pub mod diligence;
 mod html;
 pub mod load;
 mod markdown;
@@ -188,6 +189,10 @@ pub struct Summary {
         skip_serializing_if = "Vec::is_empty"
     )]
     pub vulnerabilities_not_known: Vec<vulns::NotKnown>,
+    /// What was checked about each component (EU CRA Article 13(5) due
+    /// diligence), set beside the known vulnerabilities.
+    #[serde(rename = "dueDiligence", skip_serializing_if = "Vec::is_empty")]
+    pub due_diligence: Vec<diligence::Diligence>,
     /// VEX statements read but applied to nothing, and why.
     #[serde(rename = "vexNotes", skip_serializing_if = "Vec::is_empty")]
     pub vex_notes: Vec<String>,
@@ -446,6 +451,7 @@ pub fn summarize(report: &Report) -> Summary {
         registry_rules: registry_rules(st),
         vulnerabilities: Vec::new(),
         vulnerabilities_not_known: Vec::new(),
+        due_diligence: Vec::new(),
         vex_notes: Vec::new(),
     }
 }

@@ -608,24 +608,75 @@ impl Decision<'_> {
 /// Every statement read, for one application.
 #[derive(Debug, Clone, Default)]
 pub struct Vex {
-    pub statements: Vec<Statement>,
+    statements: Vec<Statement>,
     pub notes: Notes,
+    /// Statements by each id they name (lowercase), made on first use: a
+    /// finding looks only at the statements about it, however many a
+    /// document holds.
+    index: std::sync::OnceLock<std::collections::HashMap<String, Vec<usize>>>,
 }
 
 impl Vex {
+    pub fn new(statements: Vec<Statement>, notes: Notes) -> Vex {
+        Vex {
+            statements,
+            notes,
+            index: Default::default(),
+        }
+    }
+
+    /// More statements (and notes) read.
+    pub fn add(&mut self, statements: Vec<Statement>, notes: Notes) {
+        self.statements.extend(statements);
+        self.notes.extend(notes);
+        self.index = Default::default();
+    }
+
+    /// Another application document's statements and notes, after these.
+    pub fn merge(&mut self, other: Vex) {
+        self.add(other.statements, other.notes);
+    }
+
+    pub fn statements(&self) -> &[Statement] {
+        &self.statements
+    }
+
     pub fn is_empty(&self) -> bool {
         self.statements.is_empty()
+    }
+
+    fn index(&self) -> &std::collections::HashMap<String, Vec<usize>> {
+        self.index.get_or_init(|| {
+            let mut index: std::collections::HashMap<String, Vec<usize>> = Default::default();
+            for (n, s) in self.statements.iter().enumerate() {
+                let mut ids: Vec<String> = s.ids.iter().map(|i| i.to_ascii_lowercase()).collect();
+                ids.sort();
+                ids.dedup();
+                for i in ids {
+                    index.entry(i).or_default().push(n);
+                }
+            }
+            index
+        })
     }
 
     /// What is said of the vulnerability known by `ids` (an id and its
     /// aliases) in `component`: only statements naming this component and
     /// one of these ids count; the latest wins.
     pub fn decide(&self, component: &Purl, ids: &[String]) -> Option<Decision<'_>> {
-        let same = |a: &str, b: &str| a.eq_ignore_ascii_case(b);
-        let mut about: Vec<&Statement> = self
-            .statements
+        let index = self.index();
+        let mut which: Vec<usize> = ids
             .iter()
-            .filter(|s| s.ids.iter().any(|i| ids.iter().any(|j| same(i, j))))
+            .filter_map(|i| index.get(&i.to_ascii_lowercase()))
+            .flatten()
+            .copied()
+            .collect();
+        // Document order, each once.
+        which.sort_unstable();
+        which.dedup();
+        let mut about: Vec<&Statement> = which
+            .into_iter()
+            .map(|n| &self.statements[n])
             .filter(|s| s.components.iter().any(|c| names(c, component)))
             .collect();
         // Undated statements count as oldest; among equals, document order.
@@ -834,16 +885,16 @@ mod tests {
 
     #[test]
     fn a_statement_applies_only_to_the_component_it_names() {
-        let vex = Vex {
-            statements: vec![statement(
+        let vex = Vex::new(
+            vec![statement(
                 "CVE-1",
                 "pkg:npm/a@1.0.0",
                 Status::NotAffected,
                 None,
                 "x",
             )],
-            notes: vec![],
-        };
+            vec![],
+        );
         let ids = ["CVE-1".to_string()];
         assert!(vex.decide(&p("pkg:npm/a@1.0.0"), &ids).unwrap().closes());
         // The same vulnerability in another package, or another version.
@@ -877,10 +928,7 @@ mod tests {
     fn the_latest_statement_wins_and_equal_ones_that_disagree_stay_open() {
         let on = "pkg:npm/a@1.0.0";
         let ids = ["CVE-1".to_string()];
-        let vex = |s: Vec<Statement>| Vex {
-            statements: s,
-            notes: vec![],
-        };
+        let vex = |s: Vec<Statement>| Vex::new(s, vec![]);
         let v = vex(vec![
             statement(
                 "CVE-1",

@@ -720,3 +720,50 @@ fn the_due_diligence_view_says_what_was_checked_and_what_was_not() {
     ));
     assert_eq!(html.matches("<table id=\"due-diligence\"").count(), 1);
 }
+
+/// Hostile input: an SBOM whose one vulnerability entry names 20,000
+/// references and affects 20,000 components is read in time and memory
+/// that grow with their sum, not their product (400 million pairs were
+/// once built here), and `--vulnerabilities` still adds what it finds.
+#[test]
+fn a_vulnerability_entry_naming_thousands_of_ids_and_components_is_read_in_bounded_time() {
+    let w = World::new(json!({"state": "in_triage"}));
+    let mut bom = sbom(json!({"state": "in_triage"}));
+    let n = 20_000;
+    bom["vulnerabilities"][0]["references"] = (0..n)
+        .map(|i| json!({"id": format!("CVE-2099-{i}"), "source": {"name": "x"}}))
+        .collect();
+    bom["vulnerabilities"][0]["affects"] = (0..n)
+        .map(|i| json!({"ref": format!("component-{i}")}))
+        .collect();
+    w.write("wide.json", &bom);
+    let env: Vec<(String, String)> = w.srv.env();
+    let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    let cache = w.tmp.join("cache");
+    let o = tacos_within(
+        w.tmp.path(),
+        &[
+            "enrich",
+            "wide.json",
+            "-o",
+            "wide.out.json",
+            "--ephemeral-key",
+            "--vulnerabilities",
+            "--cache-dir",
+            cache.to_str().unwrap(),
+        ],
+        &env,
+        120,
+    );
+    assert_ok(&o);
+    let out: Value =
+        serde_json::from_str(&std::fs::read_to_string(w.tmp.join("wide.out.json")).unwrap())
+            .unwrap();
+    let ids: Vec<&str> = out["vulnerabilities"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(ids, [PROTOTYPE.1, INJECTION.0, PROTOTYPE.0]);
+}

@@ -428,14 +428,18 @@ fn vex_document() {
         let refs = vex::bom_refs(&doc);
         let mut all = Vex::default();
         if let Ok(s) = vex::openvex("f", &doc) {
-            all.statements.extend(s);
+            all.add(s, Vec::new());
         }
         if let Ok((s, _)) = vex::cyclonedx("f", &doc, &|r| refs.get(r).cloned()) {
-            all.statements.extend(s);
+            all.add(s, Vec::new());
         }
-        let ids: Vec<String> = all.statements.iter().flat_map(|s| s.ids.clone()).collect();
+        let ids: Vec<String> = all
+            .statements()
+            .iter()
+            .flat_map(|s| s.ids.clone())
+            .collect();
         let _ = all.decide(&COMPONENT, &ids);
-        for s in &all.statements {
+        for s in all.statements() {
             for c in &s.components {
                 let _ = all.decide(c, &s.ids);
             }

@@ -465,13 +465,11 @@ fn application_vex(
         let name = d.input.display().to_string();
         let with = if one { files } else { &[] };
         let read = crate::report::vulns::read_vex(&name, Some(sbom.text()), with)?;
-        vex.statements.extend(read.statements);
-        vex.notes.extend(read.notes);
+        vex.merge(read);
     }
     if !one {
         let read = crate::report::vulns::read_vex("", None, files)?;
-        vex.statements.extend(read.statements);
-        vex.notes.extend(read.notes);
+        vex.merge(read);
     }
     Ok(std::sync::Arc::new(vex))
 }

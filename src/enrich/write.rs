@@ -491,6 +491,7 @@ fn known_vulnerabilities(
     let source = |id: &str| json!({"name": "OSV", "url": format!("{}/vulnerability/{id}", web.trim_end_matches('/'))});
     // By id, in first-seen order: its aliases and the components it affects.
     let mut found: Vec<(String, Vec<String>, Vec<String>)> = Vec::new();
+    let mut at: HashMap<String, usize> = HashMap::new();
     let components = l.sbom.components();
     for (id, canonical) in &l.resolved {
         let Some(bom_ref) = components[id.0].bom_ref.clone() else {
@@ -500,16 +501,22 @@ fn known_vulnerabilities(
             continue;
         };
         for (vuln, aliases) in crate::report::vulns::in_use(&st.statement()).found {
-            let known = std::iter::once(&vuln)
-                .chain(&aliases)
-                .any(|i| recorded.contains(&(i.clone(), bom_ref.clone())));
-            if known {
+            let mut names = vec![vuln.clone()];
+            names.extend(aliases.iter().cloned());
+            if recorded.records(&names, &bom_ref) {
                 continue;
             }
-            match found.iter_mut().find(|(i, _, _)| *i == vuln) {
-                Some((_, _, refs)) if !refs.contains(&bom_ref) => refs.push(bom_ref.clone()),
-                Some(_) => {}
-                None => found.push((vuln, aliases, vec![bom_ref.clone()])),
+            match at.get(&vuln) {
+                Some(&n) => {
+                    let refs = &mut found[n].2;
+                    if refs.last() != Some(&bom_ref) && !refs.contains(&bom_ref) {
+                        refs.push(bom_ref.clone());
+                    }
+                }
+                None => {
+                    at.insert(vuln.clone(), found.len());
+                    found.push((vuln, aliases, vec![bom_ref.clone()]));
+                }
             }
         }
     }

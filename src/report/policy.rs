@@ -560,17 +560,17 @@ mod tests {
         assert_eq!(none.len(), 2, "{none:?}");
         assert_eq!(none[0].kind, Kind::KnownVulnerability);
         assert_eq!(none[0].value.as_deref(), Some("GHSA-1111"));
-        let vex = std::sync::Arc::new(Vex {
-            statements: vec![said("pkg:npm/a@1.0.0", Says::NotAffected)],
-            notes: vec![],
-        });
+        let vex = std::sync::Arc::new(Vex::new(
+            vec![said("pkg:npm/a@1.0.0", Says::NotAffected)],
+            vec![],
+        ));
         let v = p.evaluate_with(&both, &vex).unwrap();
         assert_eq!(v.len(), 1, "{v:?}");
         assert_eq!(v[0].purl.as_deref(), Some("pkg:npm/b@1.0.0"));
-        let vex = std::sync::Arc::new(Vex {
-            statements: vec![said("pkg:npm/a@1.0.0", Says::InTriage)],
-            notes: vec![],
-        });
+        let vex = std::sync::Arc::new(Vex::new(
+            vec![said("pkg:npm/a@1.0.0", Says::InTriage)],
+            vec![],
+        ));
         let v = p.evaluate_with(&both, &vex).unwrap();
         assert_eq!(v.len(), 2, "{v:?}");
         assert!(v[0].reason.contains("VEX: in_triage"), "{}", v[0].reason);

@@ -228,8 +228,7 @@ pub fn read_vex(
     let refs = sbom.as_ref().map(crate::vex::bom_refs).unwrap_or_default();
     if let Some(doc) = &sbom {
         let (statements, notes) = crate::vex::cyclonedx(sbom_name, doc, &|r| refs.get(r).cloned())?;
-        vex.statements.extend(statements);
-        vex.notes.extend(notes);
+        vex.add(statements, notes);
     } else if sbom_text.is_some_and(|t| t.contains("<vulnerabilities")) {
         vex.notes.push(format!(
             "{sbom_name}: the vulnerability analyses of a CycloneDX XML SBOM are not read; give them as a JSON VEX document with --vex"
@@ -257,8 +256,7 @@ pub fn read_vex(
     };
     for f in files {
         let (statements, notes) = crate::vex::read_file(f, &bom_link)?;
-        vex.statements.extend(statements);
-        vex.notes.extend(notes);
+        vex.add(statements, notes);
     }
     Ok(vex)
 }

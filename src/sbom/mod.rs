@@ -379,6 +379,41 @@ pub struct Changes<'a> {
     pub now: OffsetDateTime,
 }
 
+/// What a CycloneDX document's `vulnerabilities` already record: each
+/// entry's ids (its id and its references' ids), and the entries affecting
+/// each `bom-ref`. Kept as lists, not as every (id, ref) pair, so an entry
+/// naming thousands of both costs their sum, not their product.
+#[derive(Debug, Default)]
+pub struct RecordedVulnerabilities {
+    entries: Vec<Vec<String>>,
+    by_ref: std::collections::HashMap<String, Vec<usize>>,
+}
+
+impl RecordedVulnerabilities {
+    fn add<'a>(&mut self, ids: &[&str], refs: impl Iterator<Item = &'a str>) {
+        let n = self.entries.len();
+        self.entries
+            .push(ids.iter().map(|i| i.to_ascii_lowercase()).collect());
+        for r in refs {
+            let at = self.by_ref.entry(r.to_string()).or_default();
+            if at.last() != Some(&n) {
+                at.push(n);
+            }
+        }
+    }
+
+    /// Whether an entry affecting `bom_ref` names one of `ids`.
+    pub fn records(&self, ids: &[String], bom_ref: &str) -> bool {
+        self.by_ref.get(bom_ref).is_some_and(|entries| {
+            entries.iter().any(|&e| {
+                self.entries[e]
+                    .iter()
+                    .any(|known| ids.iter().any(|i| i.eq_ignore_ascii_case(known)))
+            })
+        })
+    }
+}
+
 /// A parsed document, in the layer its format is read with.
 #[derive(Debug)]
 enum Body {
@@ -738,11 +773,10 @@ impl Sbom {
         }
     }
 
-    /// What a CycloneDX document's `vulnerabilities` already record: each
-    /// (id or reference id, affected `bom-ref`) pair, JSON or XML; none for
-    /// other formats.
-    pub fn recorded_vulnerabilities(&self) -> std::collections::BTreeSet<(String, String)> {
-        let mut out = std::collections::BTreeSet::new();
+    /// What a CycloneDX document's `vulnerabilities` already record (JSON
+    /// or XML; nothing for other formats).
+    pub fn recorded_vulnerabilities(&self) -> RecordedVulnerabilities {
+        let mut out = RecordedVulnerabilities::default();
         match (&self.body, self.format) {
             (Body::Json(d), Format::CycloneDxJson(_)) => {
                 let list: Vec<serde_json::Value> = d
@@ -759,9 +793,7 @@ impl Sbom {
                         .as_array()
                         .map(Vec::as_slice)
                         .unwrap_or_default();
-                    for a in affects.iter().filter_map(|a| a["ref"].as_str()) {
-                        out.extend(ids.iter().map(|i| (i.to_string(), a.to_string())));
-                    }
+                    out.add(&ids, affects.iter().filter_map(|a| a["ref"].as_str()));
                 }
             }
             (Body::Xml(d), Format::CycloneDxXml(_)) => {
@@ -777,14 +809,16 @@ impl Sbom {
                                 .filter_map(|r| text(r.child("id"))),
                         );
                     }
-                    let Some(affects) = v.child("affects") else {
-                        continue;
-                    };
-                    for t in affects.children_named("target") {
-                        if let Some(r) = text(t.child("ref")) {
-                            out.extend(ids.iter().map(|i| (i.clone(), r.clone())));
-                        }
-                    }
+                    let targets: Vec<String> = v
+                        .child("affects")
+                        .map(|a| {
+                            a.children_named("target")
+                                .filter_map(|t| text(t.child("ref")))
+                                .collect()
+                        })
+                        .unwrap_or_default();
+                    let ids: Vec<&str> = ids.iter().map(String::as_str).collect();
+                    out.add(&ids, targets.iter().map(String::as_str));
                 }
             }
             _ => {}

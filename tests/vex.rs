@@ -649,6 +649,34 @@ fn enrich_writes_the_known_vulnerabilities_into_cyclonedx_xml() {
         assert_eq!(twice.matches("<vulnerability>").count(), 2, "{spec}");
         w.valid(&output, spec, "xml");
     }
+    // The XML SBOM's own analysis answers its finding in the report, as a
+    // JSON one does (the last run's output: the runs share one folder of
+    // artifacts, each signed with a throwaway key).
+    let o = tacos(
+        w.tmp.path(),
+        &["report", "again-1.7.xml", "-f", "json", "--offline"],
+    );
+    let s: Value = serde_json::from_str(&stdout(&o)).unwrap_or_else(|_| panic!("{}", stderr(&o)));
+    let mut got = findings(&s);
+    got.sort();
+    assert_eq!(
+        got,
+        [
+            finding(OLD, INJECTION.0, true, None),
+            finding(OLD, PROTOTYPE.0, false, Some("not_affected")),
+            finding(NEW, INJECTION.0, true, None),
+        ]
+    );
+    let answered = s["knownVulnerabilities"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|k| !k["open"].as_bool().unwrap())
+        .unwrap();
+    assert_eq!(
+        answered["vex"]["origin"],
+        "again-1.7.xml vulnerabilities[0]"
+    );
 }
 
 /// The due-diligence view (EU CRA Article 13(5)): one row per component,

@@ -222,17 +222,24 @@ pub fn read_vex(
     files: &[std::path::PathBuf],
 ) -> Result<Vex, crate::vex::VexError> {
     let mut vex = Vex::default();
-    let sbom: Option<Value> = sbom_text
-        .and_then(|t| serde_json::from_str(t).ok())
-        .filter(|v: &Value| v.get("bomFormat").and_then(Value::as_str) == Some("CycloneDX"));
+    // CycloneDX JSON as it is; CycloneDX XML read into the same shape.
+    let sbom: Option<Value> = sbom_text.and_then(|t| {
+        serde_json::from_str::<Value>(t)
+            .ok()
+            .filter(|v| v.get("bomFormat").and_then(Value::as_str) == Some("CycloneDX"))
+            .or_else(|| {
+                crate::sbom::Sbom::from_bytes(
+                    std::path::Path::new(sbom_name),
+                    t.as_bytes().to_vec(),
+                )
+                .ok()
+                .and_then(|s| s.cyclonedx_xml_vex())
+            })
+    });
     let refs = sbom.as_ref().map(crate::vex::bom_refs).unwrap_or_default();
     if let Some(doc) = &sbom {
         let (statements, notes) = crate::vex::cyclonedx(sbom_name, doc, &|r| refs.get(r).cloned())?;
         vex.add(statements, notes);
-    } else if sbom_text.is_some_and(|t| t.contains("<vulnerabilities")) {
-        vex.notes.push(format!(
-            "{sbom_name}: the vulnerability analyses of a CycloneDX XML SBOM are not read; give them as a JSON VEX document with --vex"
-        ));
     }
     let serial = sbom
         .as_ref()

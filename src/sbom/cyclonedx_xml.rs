@@ -648,6 +648,114 @@ fn vulnerability_element(v: &serde_json::Value) -> New {
     New::parent("vulnerability", children)
 }
 
+/// The parts of a CycloneDX XML document a VEX reader needs, in the shape
+/// of CycloneDX JSON: `metadata` (timestamp, authors), every component's
+/// `bom-ref` and `purl`, and each `vulnerability`'s id, references,
+/// analysis and affects (with exact versions or ranges). Nothing else.
+pub(super) fn vex_json(doc: &Document) -> serde_json::Value {
+    use serde_json::{Map, Value, json};
+    let text = |el: &Element, local: &str| doc.child_text(el, local);
+    let root = doc.root();
+    let mut metadata = Map::new();
+    if let Some(m) = root.child("metadata") {
+        if let Some(t) = text(m, "timestamp") {
+            metadata.insert("timestamp".into(), json!(t));
+        }
+        if let Some(a) = m.child("authors") {
+            let names: Vec<Value> = a
+                .children_named("author")
+                .filter_map(|x| text(x, "name"))
+                .map(|n| json!({"name": n}))
+                .collect();
+            metadata.insert("authors".into(), Value::Array(names));
+        }
+    }
+    let components: Vec<Value> = component_elements(doc)
+        .into_iter()
+        .filter_map(|(el, _)| {
+            let r = el.attr("bom-ref")?.value.to_string();
+            let purl = text(el, "purl")?;
+            Some(json!({"bom-ref": r, "purl": purl}))
+        })
+        .collect();
+    let mut vulnerabilities = Vec::new();
+    for v in root
+        .child("vulnerabilities")
+        .map(|l| l.children_named("vulnerability").collect::<Vec<_>>())
+        .unwrap_or_default()
+    {
+        let mut out = Map::new();
+        if let Some(id) = text(v, "id") {
+            out.insert("id".into(), json!(id));
+        }
+        if let Some(refs) = v.child("references") {
+            let ids: Vec<Value> = refs
+                .children_named("reference")
+                .filter_map(|r| text(r, "id"))
+                .map(|i| json!({"id": i}))
+                .collect();
+            out.insert("references".into(), Value::Array(ids));
+        }
+        if let Some(a) = v.child("analysis") {
+            let mut analysis = Map::new();
+            for key in [
+                "state",
+                "justification",
+                "detail",
+                "firstIssued",
+                "lastUpdated",
+            ] {
+                if let Some(t) = text(a, key) {
+                    analysis.insert(key.into(), json!(t));
+                }
+            }
+            out.insert("analysis".into(), Value::Object(analysis));
+        }
+        if let Some(affects) = v.child("affects") {
+            let targets: Vec<Value> = affects
+                .children_named("target")
+                .map(|t| {
+                    let mut target = Map::new();
+                    if let Some(r) = text(t, "ref") {
+                        target.insert("ref".into(), json!(r));
+                    }
+                    if let Some(vs) = t.child("versions") {
+                        let versions: Vec<Value> = vs
+                            .children_named("version")
+                            .map(|x| match (text(x, "version"), text(x, "range")) {
+                                (Some(exact), _) => json!({"version": exact}),
+                                (None, Some(range)) => json!({"range": range}),
+                                (None, None) => json!({}),
+                            })
+                            .collect();
+                        target.insert("versions".into(), Value::Array(versions));
+                    }
+                    Value::Object(target)
+                })
+                .collect();
+            out.insert("affects".into(), Value::Array(targets));
+        }
+        vulnerabilities.push(Value::Object(out));
+    }
+    let mut out = json!({
+        "bomFormat": "CycloneDX",
+        "metadata": metadata,
+        "components": components,
+        "vulnerabilities": vulnerabilities,
+    });
+    // What a BOM-Link names this document by.
+    if let Some(serial) = root.attr("serialNumber") {
+        out["serialNumber"] = json!(serial.value.trim_matches(XML_WS));
+    }
+    if let Some(v) = root
+        .attr("version")
+        .and_then(|v| v.value.trim_matches(XML_WS).parse::<u64>().ok())
+    {
+        out["version"] = json!(v);
+    }
+    out
+}
+
 /// Put `reference` into `el`'s external references, replacing this tool's
 /// earlier ones there.
 fn upsert_reference(

@@ -773,6 +773,16 @@ impl Sbom {
         }
     }
 
+    /// A CycloneDX XML document's metadata, components and vulnerabilities
+    /// in the shape of CycloneDX JSON (for a VEX reader); None for other
+    /// formats.
+    pub fn cyclonedx_xml_vex(&self) -> Option<serde_json::Value> {
+        match (&self.body, self.format) {
+            (Body::Xml(d), Format::CycloneDxXml(_)) => Some(cyclonedx_xml::vex_json(d)),
+            _ => None,
+        }
+    }
+
     /// What a CycloneDX document's `vulnerabilities` already record (JSON
     /// or XML; nothing for other formats).
     pub fn recorded_vulnerabilities(&self) -> RecordedVulnerabilities {

@@ -138,6 +138,29 @@ fn findings(s: &Value) -> Vec<(String, String, bool, Option<String>)> {
         .collect()
 }
 
+/// The findings when only the SBOM's own analysis (of the old version's
+/// prototype pollution) answers one: that one answered, the rest open.
+/// Returns the answered one.
+fn answered_by_the_sbom(s: &Value) -> Value {
+    let mut got = findings(s);
+    got.sort();
+    assert_eq!(
+        got,
+        [
+            finding(OLD, INJECTION.0, true, None),
+            finding(OLD, PROTOTYPE.0, false, Some("not_affected")),
+            finding(NEW, INJECTION.0, true, None),
+        ]
+    );
+    s["knownVulnerabilities"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|k| !k["open"].as_bool().unwrap())
+        .unwrap()
+        .clone()
+}
+
 fn finding(
     purl: &str,
     id: &str,
@@ -158,22 +181,7 @@ fn vex_answers_only_the_component_it_names_and_the_latest_statement_wins() {
     // prototype pollution; everything else is open.
     let (code, s, err) = w.report(&["--fail-on-vulnerabilities"]);
     assert_eq!(code, Some(1), "{err}");
-    let mut got = findings(&s);
-    got.sort();
-    assert_eq!(
-        got,
-        [
-            finding(OLD, INJECTION.0, true, None),
-            finding(OLD, PROTOTYPE.0, false, Some("not_affected")),
-            finding(NEW, INJECTION.0, true, None),
-        ]
-    );
-    let answered = s["knownVulnerabilities"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|k| !k["open"].as_bool().unwrap())
-        .unwrap();
+    let answered = answered_by_the_sbom(&s);
     assert_eq!(answered["aliases"], json!([PROTOTYPE.1]));
     assert_eq!(answered["vex"]["justification"], "code_not_reachable");
     assert_eq!(answered["vex"]["author"], "App Team");
@@ -657,22 +665,7 @@ fn enrich_writes_the_known_vulnerabilities_into_cyclonedx_xml() {
         &["report", "again-1.7.xml", "-f", "json", "--offline"],
     );
     let s: Value = serde_json::from_str(&stdout(&o)).unwrap_or_else(|_| panic!("{}", stderr(&o)));
-    let mut got = findings(&s);
-    got.sort();
-    assert_eq!(
-        got,
-        [
-            finding(OLD, INJECTION.0, true, None),
-            finding(OLD, PROTOTYPE.0, false, Some("not_affected")),
-            finding(NEW, INJECTION.0, true, None),
-        ]
-    );
-    let answered = s["knownVulnerabilities"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|k| !k["open"].as_bool().unwrap())
-        .unwrap();
+    let answered = answered_by_the_sbom(&s);
     assert_eq!(
         answered["vex"]["origin"],
         "again-1.7.xml vulnerabilities[0]"

@@ -788,3 +788,32 @@ fn a_vulnerability_entry_naming_thousands_of_ids_and_components_is_read_in_bound
         .collect();
     assert_eq!(ids, [PROTOTYPE.1, INJECTION.0, PROTOTYPE.0]);
 }
+
+/// An SBOM whose own analysis breaks the spec does not stop a report that
+/// does not depend on it: the view is shown without its analyses, saying
+/// why; gating on vulnerabilities, it is refused (exit 2), as a broken
+/// `--vex` document is.
+#[test]
+fn a_broken_analysis_in_the_sbom_is_noted_unless_the_gate_depends_on_it() {
+    let w = World::new(json!({"state": "not affected"}));
+    let (code, s, err) = w.report(&[]);
+    assert_eq!(code, Some(0), "{err}");
+    let notes = s["vexNotes"].as_array().unwrap();
+    assert!(
+        notes[0].as_str().unwrap().starts_with(
+            "out.json: vulnerabilities[0]: analysis.state \"not affected\" is not a CycloneDX state; the SBOM's own vulnerability analyses are not applied"
+        ),
+        "{notes:?}"
+    );
+    assert!(
+        findings(&s).iter().all(|f| f.2),
+        "every finding open: {}",
+        s["knownVulnerabilities"]
+    );
+    let (code, _, err) = w.report(&["--fail-on-vulnerabilities"]);
+    assert_eq!(code, Some(2), "{err}");
+    assert!(
+        err.contains("analysis.state \"not affected\" is not a CycloneDX state"),
+        "{err}"
+    );
+}

@@ -483,10 +483,11 @@ pub(super) fn run_report(args: ReportArgs, ui: &Ui) -> Result<ExitCode> {
     });
     // The application's VEX: the SBOM's own analyses and --vex documents.
     let vex = std::sync::Arc::new(
-        tacos_sbom::report::vulns::read_vex(
+        tacos_sbom::report::vulns::read_report_vex(
             &args.input.display().to_string(),
             loaded.sbom_text.as_deref(),
             &args.vex,
+            policy.fail_on_vulnerabilities,
         )
         .map_err(anyhow::Error::msg)?,
     );

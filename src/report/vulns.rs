@@ -212,6 +212,27 @@ pub fn describe(v: &VexApplied) -> String {
     out
 }
 
+/// [`read_vex`] for `report`: when nothing depends on them (no `--vex`
+/// documents, no policy gating on vulnerabilities), the SBOM's own
+/// analyses that break their spec are left out with a note instead of
+/// refusing the whole report; otherwise they are read strictly.
+pub fn read_report_vex(
+    sbom_name: &str,
+    sbom_text: Option<&str>,
+    files: &[std::path::PathBuf],
+    gated: bool,
+) -> Result<Vex, crate::vex::VexError> {
+    match read_vex(sbom_name, sbom_text, files) {
+        Err(e) if files.is_empty() && !gated => Ok(Vex::new(
+            Vec::new(),
+            vec![format!(
+                "{e}; the SBOM's own vulnerability analyses are not applied"
+            )],
+        )),
+        read => read,
+    }
+}
+
 /// The VEX statements of one application: the SBOM's own CycloneDX
 /// analyses (`sbom_text`, when it is CycloneDX JSON; `sbom_name` names it)
 /// and each document in `files`, whose CycloneDX references may point into

@@ -494,12 +494,7 @@ pub(super) fn run_report(args: ReportArgs, ui: &Ui) -> Result<ExitCode> {
     for n in &vex.notes {
         ui.detail(&format!("note: {n}"));
     }
-    summary.vulnerabilities = tacos_sbom::report::vulns::known(&loaded.report.statements, &vex);
-    summary.vulnerabilities_not_known =
-        tacos_sbom::report::vulns::not_known(&loaded.report.statements);
-    summary.due_diligence =
-        tacos_sbom::report::diligence::view(&loaded.report.statements, &summary.vulnerabilities);
-    summary.vex_notes = vex.notes.clone();
+    summary.add_application_view(&loaded.report.statements, &vex);
     let violations = policy
         .evaluate_with(&loaded.report.statements, &vex)
         .map_err(anyhow::Error::msg)?;

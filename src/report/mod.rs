@@ -198,6 +198,18 @@ pub struct Summary {
     pub vex_notes: Vec<String>,
 }
 
+impl Summary {
+    /// The application's view beside the rest: the known vulnerabilities
+    /// of the versions in use with `vex` applied, those not all known, the
+    /// due-diligence view, and what of `vex` applied to nothing.
+    pub fn add_application_view(&mut self, statements: &[Statement], vex: &crate::vex::Vex) {
+        self.vulnerabilities = vulns::known(statements, vex);
+        self.vulnerabilities_not_known = vulns::not_known(statements);
+        self.due_diligence = diligence::view(statements, &self.vulnerabilities);
+        self.vex_notes = vex.notes.clone();
+    }
+}
+
 /// A registry-wide rule, and how many packages here it covers.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct RegistryContext {

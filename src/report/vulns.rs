@@ -288,3 +288,69 @@ pub fn read_vex(
     }
     Ok(vex)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::tacos::{Evidence, ReasonCode};
+    use serde_json::json;
+
+    fn statement(code: ReasonCode, observed: Option<Value>) -> Statement {
+        let purl = Purl::parse("pkg:npm/a@1.0.0").unwrap();
+        let mut s = crate::assess::identity(&purl, vec![], &crate::assess::not_assessed());
+        let mut e = Evidence::new("OSV", code, "the reason");
+        e.observed = observed;
+        s.evidence.insert(Field::FixedVulnerabilities, e);
+        s
+    }
+
+    /// "None found" counts as none only from a whole answer: a partial one
+    /// (the note says so), an undecided field, a note about no answer, or
+    /// no evidence at all leave the list incomplete, with why.
+    #[test]
+    fn a_list_is_whole_only_when_its_answer_was() {
+        let whole = statement(
+            ReasonCode::Observed,
+            Some(json!({"version": "1.0.0", "vulnerabilities": []})),
+        );
+        assert_eq!(in_use(&whole), InUse::default());
+        let partial_in_use = statement(
+            ReasonCode::Observed,
+            Some(json!({"version": "2.0.0", "vulnerabilities": [],
+                        "inUse": {"version": "1.0.0", "vulnerabilities": [], "fixedIn": [],
+                                  "incomplete": "OSV's answer is incomplete: capped"}})),
+        );
+        assert_eq!(
+            in_use(&partial_in_use).incomplete.as_deref(),
+            Some("OSV's answer is incomplete: capped")
+        );
+        let partial_latest = statement(
+            ReasonCode::IncompleteEvidence,
+            Some(json!({"version": "1.0.0", "vulnerabilities": []})),
+        );
+        assert_eq!(
+            in_use(&partial_latest).incomplete.as_deref(),
+            Some("the reason")
+        );
+        let unanswered = statement(
+            ReasonCode::Observed,
+            Some(json!({"version": "2.0.0", "vulnerabilities": [],
+                        "inUse": {"version": "1.0.0", "unknown": "OSV unavailable"}})),
+        );
+        assert_eq!(
+            in_use(&unanswered).incomplete.as_deref(),
+            Some("OSV unavailable")
+        );
+        let missing = statement(ReasonCode::SourceUnavailable, None);
+        assert_eq!(in_use(&missing).incomplete.as_deref(), Some("the reason"));
+        // Found ones are kept, with their aliases, even from a partial list.
+        let found = statement(
+            ReasonCode::Observed,
+            Some(json!({"version": "1.0.0", "vulnerabilities": ["GHSA-1"],
+                        "aliases": {"GHSA-1": ["CVE-1"]}, "incomplete": "stale"})),
+        );
+        let f = in_use(&found);
+        assert_eq!(f.found, [("GHSA-1".to_string(), vec!["CVE-1".to_string()])]);
+        assert_eq!(f.incomplete.as_deref(), Some("stale"));
+    }
+}
